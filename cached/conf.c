@@ -1,0 +1,442 @@
+/*
+ * conf.c - mxtlsd's configuration table, libconfig reader and printer.
+ *
+ * The table below is the only list of keys: conf_defaults() applies its
+ * defaults, conf_load() accepts exactly its keys (anything else is an error
+ * naming the file and line), conf_print() prints them all. Durations are in
+ * seconds (integer or decimal); derived fields (ipc_mode, log_level, ...)
+ * are computed from their string keys after loading.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <libconfig.h>
+
+#include "conf.h"
+#include "log.h"
+
+enum conf_type {
+	CT_STR,
+	CT_INT,
+	CT_BOOL,
+	CT_SECONDS,
+	CT_STRLIST,
+};
+
+struct conf_key {
+	const char    *path;
+	enum conf_type type;
+	size_t         off;
+	const char    *def_str;
+	double         def_num;
+	double         min;
+	double         max;
+};
+
+#define O(f) offsetof(struct conf, f)
+
+static const struct conf_key conf_keys[] = {
+	{ "daemon.user", CT_STR, O(daemon_user), "mxtls", 0, 0, 0 },
+	{ "daemon.pid_file", CT_STR, O(daemon_pid_file),
+		"/run/mxtls/mxtlsd.pid", 0, 0, 0 },
+	{ "ipc.listen", CT_STR, O(ipc_listen), "ipc:///run/mxtls/mxtlsd.sock",
+		0, 0, 0 },
+	{ "ipc.mode", CT_STR, O(ipc_mode_str), "0660", 0, 0, 0 },
+	{ "ipc.contexts", CT_INT, O(ipc_contexts), NULL, 16, 1, 1024 },
+	{ "store.backend", CT_STR, O(store_backend), "sqlite", 0, 0, 0 },
+	{ "store.path", CT_STR, O(store_path), "/var/lib/mxtls/mxtls.db", 0, 0,
+		0 },
+	{ "log.level", CT_STR, O(log_level_str), "info", 0, 0, 0 },
+	{ "log.facility", CT_STR, O(log_facility_str), "mail", 0, 0, 0 },
+	{ "resolver.trust_anchor_file", CT_STR,
+		O(resolver_trust_anchor_file), "/usr/share/dns/root.key", 0, 0,
+		0 },
+	{ "resolver.trust_anchors", CT_STRLIST, O(resolver_trust_anchors),
+		NULL, 0, 0, CONF_MAX_TRUST_ANCHORS },
+	{ "resolver.unbound_config", CT_STR, O(resolver_unbound_config), "", 0,
+		0, 0 },
+	{ "resolver.timeout", CT_SECONDS, O(resolver_timeout), NULL, 10, 0.1,
+		300 },
+	{ "fetch.ca_file", CT_STR, O(fetch_ca_file),
+		"/etc/ssl/certs/ca-certificates.crt", 0, 0, 0 },
+	{ "fetch.allow_private", CT_BOOL, O(fetch_allow_private), NULL, 0, 0,
+		1 },
+	{ "fetch.connect_timeout", CT_SECONDS, O(fetch_connect_timeout), NULL,
+		10, 0.1, 300 },
+	{ "fetch.timeout", CT_SECONDS, O(fetch_timeout), NULL, 30, 0.1, 600 },
+	{ "fetch.low_speed_limit", CT_INT, O(fetch_low_speed_limit), NULL, 64,
+		0, 1 << 20 },
+	{ "fetch.low_speed_time", CT_INT, O(fetch_low_speed_time), NULL, 10, 1,
+		600 },
+	{ "fetch.max_body", CT_INT, O(fetch_max_body), NULL, 65536, 1024,
+		65536 },
+	{ "fetch.port", CT_INT, O(fetch_port), NULL, 443, 1, 65535 },
+	{ "sts.first_contact_wait", CT_SECONDS, O(sts_first_contact_wait),
+		NULL, 10, 0, 600 },
+	{ "sts.recheck_interval", CT_INT, O(sts_recheck_interval), NULL, 3600,
+		1, 86400 * 7 },
+	{ "sts.refresh_before", CT_INT, O(sts_refresh_before), NULL, 86400, 0,
+		31557600 },
+	{ "sts.expired_policy", CT_STR, O(sts_expired_policy_str), "none", 0,
+		0, 0 },
+	{ "cache.max_entries", CT_INT, O(cache_max_entries), NULL, 100000, 16,
+		10000000 },
+	{ "cache.negative_ttl", CT_INT, O(cache_negative_ttl), NULL, 3600, 0,
+		86400 },
+	{ "cache.failure_ttl", CT_INT, O(cache_failure_ttl), NULL, 300, 0,
+		86400 },
+};
+
+#define CONF_NKEYS ((int)(sizeof(conf_keys) / sizeof(conf_keys[0])))
+
+static const struct {
+	const char *name;
+	int         value;
+} conf_facilities[] = {
+	{ "mail", LOG_MAIL },
+	{ "daemon", LOG_DAEMON },
+	{ "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+int
+conf_key_count(void)
+{
+	return (CONF_NKEYS);
+}
+
+const char *
+conf_key_name(int i)
+{
+	if (i < 0 || i >= CONF_NKEYS)
+		return (NULL);
+	return (conf_keys[i].path);
+}
+
+static void *
+field(struct conf *c, const struct conf_key *k)
+{
+	return ((char *)c + k->off);
+}
+
+static const void *
+cfield(const struct conf *c, const struct conf_key *k)
+{
+	return ((const char *)c + k->off);
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (p == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	return (p);
+}
+
+void
+conf_defaults(struct conf *c)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		switch (k->type) {
+		case CT_STR:
+			*(char **)field(c, k) = xstrdup(k->def_str);
+			break;
+		case CT_INT:
+		case CT_BOOL:
+			*(int *)field(c, k) = (int)k->def_num;
+			break;
+		case CT_SECONDS:
+			*(double *)field(c, k) = k->def_num;
+			break;
+		case CT_STRLIST:
+			break;
+		}
+	}
+	c->ipc_mode           = 0660;
+	c->log_level          = LOG_LVL_INFO;
+	c->log_facility       = LOG_MAIL;
+	c->sts_expired_policy = CONF_EXPIRED_NONE;
+}
+
+static int
+conf_error(char *why, size_t whylen, const char *file, int line,
+	const char *key, const char *msg)
+{
+	snprintf(why, whylen, "%s:%d: %s: %s", file, line, key, msg);
+	return (-1);
+}
+
+static int
+conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
+	const char *file, char *why, size_t whylen)
+{
+	int    type = config_setting_type(s);
+	int    line = config_setting_source_line(s);
+	double num;
+	char   msg[128];
+
+	switch (k->type) {
+	case CT_STR:
+		if (type != CONFIG_TYPE_STRING)
+			return (conf_error(why, whylen, file, line, k->path,
+				"must be a string"));
+		free(*(char **)field(c, k));
+		*(char **)field(c, k) = xstrdup(config_setting_get_string(s));
+		return (0);
+	case CT_BOOL:
+		if (type != CONFIG_TYPE_BOOL)
+			return (conf_error(why, whylen, file, line, k->path,
+				"must be true or false"));
+		*(int *)field(c, k) = config_setting_get_bool(s);
+		return (0);
+	case CT_INT:
+	case CT_SECONDS:
+		if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+			num = (double)config_setting_get_int64(s);
+		else if (type == CONFIG_TYPE_FLOAT && k->type == CT_SECONDS)
+			num = config_setting_get_float(s);
+		else
+			return (conf_error(why, whylen, file, line, k->path,
+				k->type == CT_INT ? "must be an integer"
+						  : "must be a number of "
+						    "seconds"));
+		if (num < k->min || num > k->max) {
+			snprintf(msg, sizeof(msg), "%g is out of range [%g, %g]",
+				num, k->min, k->max);
+			return (conf_error(why, whylen, file, line, k->path,
+				msg));
+		}
+		if (k->type == CT_INT)
+			*(int *)field(c, k) = (int)num;
+		else
+			*(double *)field(c, k) = num;
+		return (0);
+	case CT_STRLIST: {
+		char **list = (char **)field(c, k);
+		int    i, n;
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+			return (conf_error(why, whylen, file, line, k->path,
+				"must be a list of strings"));
+		n = config_setting_length(s);
+		if (n > (int)k->max)
+			return (conf_error(why, whylen, file, line, k->path,
+				"too many entries"));
+		for (i = 0; list[i] != NULL; i++) {
+			free(list[i]);
+			list[i] = NULL;
+		}
+		for (i = 0; i < n; i++) {
+			config_setting_t *e = config_setting_get_elem(s, i);
+			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+				return (conf_error(why, whylen, file, line,
+					k->path, "must be a list of strings"));
+			list[i] = xstrdup(config_setting_get_string(e));
+		}
+		return (0);
+	}
+	}
+	return (-1);
+}
+
+static int
+conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
+{
+	char  *end;
+	long   mode;
+	int    lvl;
+	size_t i;
+
+	errno = 0;
+	mode  = strtol(c->ipc_mode_str, &end, 8);
+	if (errno != 0 || *end != '\0' || end == c->ipc_mode_str || mode < 0 ||
+		mode > 0777)
+		return (conf_error(why, whylen, file, 0, "ipc.mode",
+			"must be an octal mode such as \"0660\""));
+	c->ipc_mode = (int)mode;
+	if ((lvl = log_level_parse(c->log_level_str)) < 0)
+		return (conf_error(why, whylen, file, 0, "log.level",
+			"must be err, warn, notice, info or debug"));
+	c->log_level = lvl;
+	for (i = 0; i < sizeof(conf_facilities) / sizeof(conf_facilities[0]);
+		i++)
+		if (strcmp(c->log_facility_str, conf_facilities[i].name) == 0)
+			break;
+	if (i == sizeof(conf_facilities) / sizeof(conf_facilities[0]))
+		return (conf_error(why, whylen, file, 0, "log.facility",
+			"must be mail, daemon, user or local0..local7"));
+	c->log_facility = conf_facilities[i].value;
+	if (strcmp(c->sts_expired_policy_str, "none") == 0)
+		c->sts_expired_policy = CONF_EXPIRED_NONE;
+	else if (strcmp(c->sts_expired_policy_str, "tempfail") == 0)
+		c->sts_expired_policy = CONF_EXPIRED_TEMPFAIL;
+	else
+		return (conf_error(why, whylen, file, 0, "sts.expired_policy",
+			"must be \"none\" or \"tempfail\""));
+	if (strcmp(c->store_backend, "sqlite") != 0)
+		return (conf_error(why, whylen, file, 0, "store.backend",
+			"must be \"sqlite\" (the only backend built)"));
+	if (strncmp(c->ipc_listen, "ipc://", 6) != 0 &&
+		strncmp(c->ipc_listen, "tcp://127.", 10) != 0 &&
+		strncmp(c->ipc_listen, "tcp://[::1]", 11) != 0)
+		return (conf_error(why, whylen, file, 0, "ipc.listen",
+			"must be ipc://PATH or a loopback tcp:// URL"));
+	return (0);
+}
+
+int
+conf_load(struct conf *c, const char *path, char *why, size_t whylen)
+{
+	config_t          cfg;
+	config_setting_t *root, *grp, *s;
+	int               i, j, k, rv = -1;
+	char              name[128];
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			snprintf(why, whylen, "%s: cannot read: %s", path,
+				strerror(errno));
+		else
+			snprintf(why, whylen, "%s:%d: %s", path,
+				config_error_line(&cfg),
+				config_error_text(&cfg));
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	for (i = 0; i < config_setting_length(root); i++) {
+		grp = config_setting_get_elem(root, (unsigned)i);
+		if (config_setting_type(grp) != CONFIG_TYPE_GROUP) {
+			conf_error(why, whylen, path,
+				config_setting_source_line(grp),
+				config_setting_name(grp),
+				"unknown key (settings live in groups such as "
+				"fetch: { ... })");
+			goto out;
+		}
+		for (j = 0; j < config_setting_length(grp); j++) {
+			s = config_setting_get_elem(grp, (unsigned)j);
+			snprintf(name, sizeof(name), "%s.%s",
+				config_setting_name(grp),
+				config_setting_name(s));
+			for (k = 0; k < CONF_NKEYS; k++)
+				if (strcmp(name, conf_keys[k].path) == 0)
+					break;
+			if (k == CONF_NKEYS) {
+				conf_error(why, whylen, path,
+					config_setting_source_line(s), name,
+					"unknown key");
+				goto out;
+			}
+			if (conf_set(c, &conf_keys[k], s, path, why, whylen) !=
+				0)
+				goto out;
+		}
+	}
+	rv = conf_derive(c, path, why, whylen);
+out:
+	config_destroy(&cfg);
+	return (rv);
+}
+
+static void
+print_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void
+conf_print(const struct conf *c, FILE *out)
+{
+	const char *group = NULL;
+	int         i, j;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct conf_key *k   = &conf_keys[i];
+		const char            *dot = strchr(k->path, '.');
+		size_t                 glen = (size_t)(dot - k->path);
+		if (group == NULL || strncmp(group, k->path, glen) != 0 ||
+			group[glen] != '.') {
+			if (group != NULL)
+				fprintf(out, "};\n");
+			fprintf(out, "%.*s: {\n", (int)glen, k->path);
+			group = k->path;
+		}
+		fprintf(out, "\t%s = ", dot + 1);
+		switch (k->type) {
+		case CT_STR:
+			print_string(out, *(char *const *)cfield(c, k));
+			break;
+		case CT_INT:
+			fprintf(out, "%d", *(const int *)cfield(c, k));
+			break;
+		case CT_BOOL:
+			fprintf(out, "%s",
+				*(const int *)cfield(c, k) ? "true" : "false");
+			break;
+		case CT_SECONDS: {
+			double d = *(const double *)cfield(c, k);
+			if (d == (double)(long)d)
+				fprintf(out, "%ld", (long)d);
+			else
+				fprintf(out, "%g", d);
+			break;
+		}
+		case CT_STRLIST: {
+			char *const *list = (char *const *)cfield(c, k);
+			fprintf(out, "[");
+			for (j = 0; list[j] != NULL; j++) {
+				fprintf(out, j ? ", " : " ");
+				print_string(out, list[j]);
+			}
+			fprintf(out, j ? " ]" : "]");
+			break;
+		}
+		}
+		fprintf(out, ";\n");
+	}
+	if (group != NULL)
+		fprintf(out, "};\n");
+}
+
+void
+conf_free(struct conf *c)
+{
+	int i, j;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		const struct conf_key *k = &conf_keys[i];
+		if (k->type == CT_STR) {
+			free(*(char **)field(c, k));
+			*(char **)field(c, k) = NULL;
+		} else if (k->type == CT_STRLIST) {
+			char **list = (char **)field(c, k);
+			for (j = 0; list[j] != NULL; j++) {
+				free(list[j]);
+				list[j] = NULL;
+			}
+		}
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * conf.h - mxtlsd's configuration: one typed table of every key (name,
+ * type, default, bounds), read from a libconfig file over the embedded
+ * defaults (Postfix's CONFIG_*_TABLE habit). Every key is documented once,
+ * in configs/mxtlsd.conf; a unit test checks that file against this table.
+ */
+#ifndef MXTLS_CACHED_CONF_H
+#define MXTLS_CACHED_CONF_H
+
+#include <stdio.h>
+
+#define CONF_MAX_TRUST_ANCHORS 16
+
+enum conf_expired {
+	CONF_EXPIRED_NONE = 0, /* RFC 8461: an expired policy is no policy */
+	CONF_EXPIRED_TEMPFAIL, /* stricter: defer until it can be refetched */
+};
+
+struct conf {
+	/* daemon */
+	char  *daemon_user;
+	char  *daemon_pid_file;
+	/* ipc */
+	char  *ipc_listen;
+	char  *ipc_mode_str;
+	int    ipc_mode;
+	int    ipc_contexts;
+	/* store */
+	char  *store_backend;
+	char  *store_path;
+	/* log */
+	char  *log_level_str;
+	int    log_level;
+	char  *log_facility_str;
+	int    log_facility;
+	/* resolver */
+	char  *resolver_trust_anchor_file;
+	char  *resolver_trust_anchors[CONF_MAX_TRUST_ANCHORS + 1];
+	char  *resolver_unbound_config;
+	double resolver_timeout;
+	/* fetch */
+	char  *fetch_ca_file;
+	int    fetch_allow_private;
+	double fetch_connect_timeout;
+	double fetch_timeout;
+	int    fetch_low_speed_limit;
+	int    fetch_low_speed_time;
+	int    fetch_max_body;
+	int    fetch_port;
+	/* sts */
+	double sts_first_contact_wait;
+	int    sts_recheck_interval;
+	int    sts_refresh_before;
+	char  *sts_expired_policy_str;
+	int    sts_expired_policy;
+	/* cache */
+	int    cache_max_entries;
+	int    cache_negative_ttl;
+	int    cache_failure_ttl;
+};
+
+/* conf_defaults - fill c with the embedded defaults (strings malloc'd). */
+void conf_defaults(struct conf *c);
+
+/*
+ * conf_load - read path (libconfig syntax) over c's current values. Unknown
+ * keys, wrong types and out-of-range values are errors: returns -1 with
+ * "file:line: reason" in why; c is then partly updated and must be freed.
+ */
+int conf_load(struct conf *c, const char *path, char *why, size_t whylen);
+
+/* conf_print - write the effective configuration in libconfig syntax. */
+void conf_print(const struct conf *c, FILE *out);
+
+/* conf_free - free the strings c owns. */
+void conf_free(struct conf *c);
+
+/* conf_key_count / conf_key_name - walk the table (for the docs test). */
+int         conf_key_count(void);
+const char *conf_key_name(int i);
+
+#endif

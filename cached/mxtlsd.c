@@ -1,0 +1,251 @@
+/*
+ * mxtlsd.c - the mxtls daemon: reads the configuration, opens the IPC socket,
+ * drops privileges, and runs the one libevent loop that owns all state
+ * (resolver, fetcher, store, cache).
+ *
+ *   mxtlsd [-d] [-n] [-c FILE]
+ *     -c FILE  configuration (default /etc/mxtls/mxtlsd.conf when present,
+ *              else the embedded defaults)
+ *     -d       stay in the foreground and log to stderr
+ *     -n       check the configuration, print it, exit
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include <curl/curl.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "dns.h"
+#include "ipc.h"
+#include "log.h"
+#include "server.h"
+#include "stats.h"
+#include "store.h"
+#include "sts_fetch.h"
+#include "sts_resolver.h"
+
+#define MXTLSD_DEFAULT_CONF "/etc/mxtls/mxtlsd.conf"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mxtlsd [-d] [-n] [-c config]\n");
+	exit(2);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	if (sig == SIGHUP) {
+		log_notice("MXTLSD-SIGHUP",
+			"SIGHUP ignored: restart mxtlsd to apply a new "
+			"configuration");
+		return;
+	}
+	log_notice("MXTLSD-STOPPING", "signal %d: shutting down", (int)sig);
+	event_base_loopbreak(base);
+}
+
+static unsigned
+ms(double seconds)
+{
+	return ((unsigned)(seconds * 1000.0 + 0.5));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct conf             conf;
+	struct daemon_user      user;
+	struct stats            stats;
+	struct event_base      *base  = NULL;
+	struct event           *sigs[4];
+	struct dns             *dns   = NULL;
+	struct sts_fetcher     *fetch = NULL;
+	struct store           *store = NULL;
+	struct sts_resolver    *res   = NULL;
+	struct server          *srv   = NULL;
+	struct ipc             *ipc   = NULL;
+	struct dns_config       dcfg;
+	struct sts_fetch_config fcfg;
+	const char             *conf_path = NULL;
+	char                    why[512];
+	int                     ch, foreground = 0, check = 0, pidfd = -1;
+	int                     rv = 1;
+	size_t                  i;
+	static const int        signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+	while ((ch = getopt(argc, argv, "c:dnh")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'd':
+			foreground = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (conf_path == NULL && access(MXTLSD_DEFAULT_CONF, F_OK) == 0)
+		conf_path = MXTLSD_DEFAULT_CONF;
+
+	conf_defaults(&conf);
+	if (conf_path != NULL &&
+		conf_load(&conf, conf_path, why, sizeof(why)) != 0) {
+		fprintf(stderr, "mxtlsd: %s\n", why);
+		conf_free(&conf);
+		return (1);
+	}
+	if (check) {
+		printf("# mxtlsd %s effective configuration (%s)\n",
+			MXTLS_VERSION,
+			conf_path ? conf_path : "embedded defaults");
+		conf_print(&conf, stdout);
+		fprintf(stderr, "mxtlsd: configuration OK\n");
+		conf_free(&conf);
+		return (0);
+	}
+
+	log_init("mxtlsd", foreground, conf.log_facility);
+	log_set_level((enum log_level)conf.log_level);
+	if (daemon_user_lookup(conf.daemon_user, &user, why, sizeof(why)) !=
+		0) {
+		log_err("MXTLSD-CONFIG", "%s", why);
+		goto out;
+	}
+	if (!foreground && daemon(0, 0) != 0) {
+		log_err("MXTLSD-DAEMON", "daemon(): %s", strerror(errno));
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (evthread_use_pthreads() != 0 || (base = event_base_new()) == NULL) {
+		log_err("MXTLSD-EVENT", "cannot create the event loop");
+		goto out;
+	}
+	if (daemon_dir_for(conf.daemon_pid_file, &user, why, sizeof(why)) !=
+			0 ||
+		(pidfd = daemon_pidfile_open(conf.daemon_pid_file, why,
+			 sizeof(why))) < 0) {
+		log_err("MXTLSD-PIDFILE", "%s", why);
+		goto out;
+	}
+	if (strncmp(conf.ipc_listen, "ipc://", 6) == 0 &&
+		daemon_dir_for(conf.ipc_listen + 6, &user, why, sizeof(why)) !=
+			0) {
+		log_err("MXTLSD-IPC", "%s", why);
+		goto out;
+	}
+	if (daemon_dir_for(conf.store_path, &user, why, sizeof(why)) != 0) {
+		log_err("MXTLSD-STORE", "%s", why);
+		goto out;
+	}
+
+	/* Sockets first, as root; the loop serves them once it runs. */
+	memset(&stats, 0, sizeof(stats));
+	srv = server_create(NULL, &stats);
+	ipc = ipc_open(base, conf.ipc_listen, conf.ipc_mode, conf.ipc_contexts,
+		srv, why, sizeof(why));
+	if (ipc == NULL) {
+		log_err("MXTLSD-IPC", "%s", why);
+		goto out;
+	}
+	if (user.set && ipc_path(ipc) != NULL &&
+		chown(ipc_path(ipc), user.uid, user.gid) != 0) {
+		log_err("MXTLSD-IPC", "chown %s: %s", ipc_path(ipc),
+			strerror(errno));
+		goto out;
+	}
+	if (user.set && (fchown(pidfd, user.uid, user.gid) != 0)) {
+		log_err("MXTLSD-PIDFILE", "chown: %s", strerror(errno));
+		goto out;
+	}
+	if (daemon_drop(&user, why, sizeof(why)) != 0) {
+		log_err("MXTLSD-PRIVDROP", "%s", why);
+		goto out;
+	}
+
+	if ((store = store_open(conf.store_backend, conf.store_path, why,
+		     sizeof(why))) == NULL) {
+		log_err("MXTLSD-STORE", "%s", why);
+		goto out;
+	}
+	memset(&dcfg, 0, sizeof(dcfg));
+	dcfg.trust_anchor_file   = conf.resolver_trust_anchor_file;
+	dcfg.extra_trust_anchors = (const char **)conf.resolver_trust_anchors;
+	dcfg.unbound_config      = conf.resolver_unbound_config;
+	dcfg.timeout_ms          = ms(conf.resolver_timeout);
+	if ((dns = dns_create(base, &dcfg, why, sizeof(why))) == NULL) {
+		log_err("MXTLSD-RESOLVER", "%s", why);
+		goto out;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	memset(&fcfg, 0, sizeof(fcfg));
+	fcfg.ca_file            = conf.fetch_ca_file;
+	fcfg.connect_timeout_ms = ms(conf.fetch_connect_timeout);
+	fcfg.timeout_ms         = ms(conf.fetch_timeout);
+	fcfg.low_speed_limit    = (unsigned)conf.fetch_low_speed_limit;
+	fcfg.low_speed_time     = (unsigned)conf.fetch_low_speed_time;
+	fcfg.max_body           = (size_t)conf.fetch_max_body;
+	fcfg.port               = (unsigned)conf.fetch_port;
+	fcfg.user_agent         = "mxtlsd/" MXTLS_VERSION;
+	if ((fetch = sts_fetch_create(base, &fcfg, why, sizeof(why))) ==
+		NULL) {
+		log_err("MXTLSD-FETCH", "%s", why);
+		goto out;
+	}
+	res = sts_resolver_create(base, &conf, dns, fetch, store, &stats);
+	server_attach(srv, res);
+
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		sigs[i] = evsignal_new(base, signals[i], on_signal, base);
+		event_add(sigs[i], NULL);
+	}
+	sigs[i] = NULL;
+	log_notice("MXTLSD-STARTED",
+		"mxtlsd %s listening on %s (store %s, user %s)", MXTLS_VERSION,
+		conf.ipc_listen, conf.store_path,
+		user.set ? user.name : "unchanged");
+	event_base_dispatch(base);
+	for (i = 0; sigs[i] != NULL; i++)
+		event_free(sigs[i]);
+	rv = 0;
+out:
+	ipc_close(ipc);
+	sts_resolver_free(res);
+	server_free(srv);
+	if (fetch != NULL)
+		sts_fetch_free(fetch);
+	if (dns != NULL)
+		dns_free(dns);
+	store_close(store);
+	if (pidfd >= 0) {
+		unlink(conf.daemon_pid_file);
+		close(pidfd);
+	}
+	if (base != NULL)
+		event_base_free(base);
+	curl_global_cleanup();
+	if (rv == 0)
+		log_notice("MXTLSD-STOPPED", "mxtlsd stopped");
+	conf_free(&conf);
+	return (rv);
+}

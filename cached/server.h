@@ -1,0 +1,38 @@
+/*
+ * server.h - answers IPC requests (docs/IPC.md): parses a request with
+ * common/proto, asks the resolver, and renders the JSON reply. Transport
+ * agnostic: ipc.c (nng) feeds it; other front doors can too.
+ */
+#ifndef MXTLS_CACHED_SERVER_H
+#define MXTLS_CACHED_SERVER_H
+
+#include <stddef.h>
+#include <time.h>
+
+struct server;
+struct sts_resolver;
+struct stats;
+
+/* server_reply_fn - receives the reply (malloc'd NUL-terminated JSON; the
+ * callee owns it), on the loop thread, possibly before server_handle
+ * returns. */
+typedef void (*server_reply_fn)(void *arg, char *reply);
+
+/* server_create - a request handler over resolver and stats (not owned). */
+struct server *server_create(struct sts_resolver *resolver,
+	struct stats *stats);
+
+/* server_attach - set the resolver (when it is made after the server). */
+void server_attach(struct server *srv, struct sts_resolver *resolver);
+
+/* server_free - free the handler; requests still waiting are dropped. */
+void server_free(struct server *srv);
+
+/*
+ * server_handle - answer one request of len bytes; fn runs exactly once
+ * (unless the server is freed first). Malformed requests get an error reply.
+ */
+void server_handle(struct server *srv, const void *buf, size_t len,
+	server_reply_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * stats.h - the daemon's counters, owned by the loop thread and reported by
+ * the IPC "stats" op (and, later, the metrics endpoint).
+ */
+#ifndef MXTLS_CACHED_STATS_H
+#define MXTLS_CACHED_STATS_H
+
+#include <jansson.h>
+
+struct stats {
+	unsigned long requests;        /* IPC requests received */
+	unsigned long request_errors;  /* malformed or refused requests */
+	unsigned long policy_requests; /* "policy" ops */
+	unsigned long cache_hits;      /* answered from memory */
+	unsigned long store_hits;      /* entries loaded from the store */
+	unsigned long cache_misses;    /* had to resolve */
+	unsigned long txt_lookups;     /* _mta-sts TXT lookups started */
+	unsigned long dns_tempfail;    /* lookups that failed temporarily */
+	unsigned long dns_bogus;       /* lookups that failed validation */
+	unsigned long fetch_ok;        /* policies fetched and valid */
+	unsigned long fetch_fail;      /* fetches failed or invalid */
+	unsigned long fetch_refused;   /* policy hosts refused (SSRF rule) */
+	unsigned long refreshes;       /* background refreshes started */
+	unsigned long wait_timeouts;   /* first-contact waits that expired */
+	unsigned long store_errors;    /* store reads or writes that failed */
+};
+
+/* stats_to_json - a new JSON object of the counters plus the given
+ * gauges. */
+json_t *stats_to_json(const struct stats *st, unsigned long entries,
+	unsigned long evictions, long uptime);
+
+#endif

@@ -1,0 +1,844 @@
+/*
+ * sts_resolver.c - per-domain MTA-STS state machine (RFC 8461 §3.1-§3.3,
+ * §5.1) on the daemon's loop.
+ *
+ * An entry's work, when started, goes through these steps:
+ *
+ *   TXT     look up _mta-sts.<domain> TXT (CNAMEs followed by the resolver)
+ *   ADDR    look up A and AAAA of mta-sts.<domain>, drop special addresses
+ *           unless fetch.allow_private (the SSRF rule, DESIGN decision 7)
+ *   FETCH   HTTPS GET of the policy from those addresses only
+ *
+ * and ends in one outcome that is given to every waiter:
+ *
+ *   policy    a valid policy (new, or the cached one confirmed or kept)
+ *   none      no policy: no TXT, invalid TXT, or TXT but the policy could not
+ *             be fetched or was invalid (RFC 8461 §3.3: deliver as without
+ *             MTA-STS). Remembered for cache.negative_ttl (bounded by the DNS
+ *             negative TTL) or cache.failure_ttl.
+ *   tempfail  could not find out: DNS temporary failure or DNSSEC bogus.
+ *             Never remembered, never turned into "none".
+ *
+ * A valid cached policy always wins over a failed refresh (RFC 8461 §5.1;
+ * DESIGN decision 3).
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "conf.h"
+#include "dns.h"
+#include "log.h"
+#include "netaddr.h"
+#include "stats.h"
+#include "store.h"
+#include "sts_fetch.h"
+#include "sts_policy.h"
+#include "sts_record.h"
+#include "sts_resolver.h"
+
+#define STS_MAX_ADDRS 16
+
+struct sts_waiter {
+	TAILQ_ENTRY(sts_waiter) link;
+	struct sts_entry *entry;
+	struct event     *deadline;
+	sts_resolver_cb   cb;
+	void             *arg;
+};
+
+TAILQ_HEAD(sts_waiters, sts_waiter);
+
+enum sts_step {
+	STS_STEP_IDLE = 0,
+	STS_STEP_TXT,
+	STS_STEP_ADDR,
+	STS_STEP_FETCH,
+};
+
+struct sts_entry {
+	struct sts_resolver *r;
+	char                 domain[DOMAIN_MAX + 1];
+
+	/* what we know */
+	int               have_policy;
+	struct sts_policy policy;
+	char              id[STS_RECORD_ID_MAX + 1];
+	int64_t           fetched;
+	int64_t           expires;
+	int64_t           checked; /* last TXT confirmation or attempt */
+	int               from_store;
+	int               expired_seen; /* a policy expired unrefreshed */
+	int               have_none;
+	int64_t           none_expires;
+	char              none_why[384];
+
+	/* work in flight */
+	enum sts_step           step;
+	struct dns_query       *q_txt;
+	struct dns_query       *q_a;
+	struct dns_query       *q_aaaa;
+	int                     addr_pending;
+	int                     addr_bogus;
+	int                     addr_tempfail;
+	char                    addr_why[256];
+	struct sockaddr_storage addrs[STS_MAX_ADDRS];
+	size_t                  naddr;
+	char                    refused[256];
+	char                    new_id[STS_RECORD_ID_MAX + 1];
+	struct sts_fetch       *fetch;
+	struct sts_waiters      waiters;
+};
+
+struct sts_resolver {
+	struct event_base  *base;
+	const struct conf  *conf;
+	struct dns         *dns;
+	struct sts_fetcher *fetcher;
+	struct store       *store;
+	struct stats       *stats;
+	struct cache       *cache;
+};
+
+static void sts_txt_done(void *arg, const struct dns_result *res);
+static void sts_addr_done_a(void *arg, const struct dns_result *res);
+static void sts_addr_done_aaaa(void *arg, const struct dns_result *res);
+static void sts_fetch_done(void *arg, const struct sts_fetch_result *res);
+
+static int64_t
+now_s(void)
+{
+	return ((int64_t)time(NULL));
+}
+
+const char *
+sts_source_name(enum sts_source source)
+{
+	switch (source) {
+	case STS_SOURCE_FETCHED:
+		return ("fetched");
+	case STS_SOURCE_CACHE:
+		return ("cache");
+	case STS_SOURCE_STORE:
+		return ("store");
+	}
+	return ("?");
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	return (p);
+}
+
+static void
+fmt_time(int64_t t, char *buf, size_t len)
+{
+	time_t    tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- entry life cycle ------------------------------------------------ */
+
+static int
+sts_entry_busy(void *value)
+{
+	struct sts_entry *e = value;
+
+	return (e->step != STS_STEP_IDLE || !TAILQ_EMPTY(&e->waiters));
+}
+
+static void
+sts_entry_free(void *value)
+{
+	struct sts_entry  *e = value;
+	struct sts_waiter *w;
+
+	if (e->q_txt != NULL)
+		dns_cancel(e->q_txt);
+	if (e->q_a != NULL)
+		dns_cancel(e->q_a);
+	if (e->q_aaaa != NULL)
+		dns_cancel(e->q_aaaa);
+	if (e->fetch != NULL)
+		sts_fetch_cancel(e->fetch);
+	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
+		TAILQ_REMOVE(&e->waiters, w, link);
+		event_free(w->deadline);
+		free(w);
+	}
+	sts_policy_clear(&e->policy);
+	free(e);
+}
+
+static void
+sts_forget_policy(struct sts_entry *e)
+{
+	if (e->have_policy)
+		sts_policy_clear(&e->policy);
+	e->have_policy = 0;
+	e->from_store  = 0;
+	e->id[0]       = '\0';
+}
+
+/* sts_entry_load - fill a new entry from the store, if it has a row. */
+static void
+sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
+{
+	struct store_policy row;
+	char                why[256];
+	enum store_status   st;
+
+	memset(&row, 0, sizeof(row));
+	st = store_policy_get(r->store, e->domain, &row, why, sizeof(why));
+	if (st == STORE_ERROR) {
+		r->stats->store_errors++;
+		log_warn("MXTLS-STORE-READ-FAIL", "%s: %s", e->domain, why);
+		return;
+	}
+	if (st == STORE_NOTFOUND)
+		return;
+	if (row.expires <= now_s()) {
+		e->expired_seen = 1;
+	} else if (sts_policy_parse(row.body, row.len, &e->policy, why,
+			   sizeof(why)) != 0) {
+		log_warn("MXTLS-STORE-BAD-POLICY",
+			"%s: stored policy no longer parses, ignored: %s",
+			e->domain, why);
+	} else {
+		e->have_policy = 1;
+		e->from_store  = 1;
+		snprintf(e->id, sizeof(e->id), "%s", row.id);
+		e->fetched = row.fetched;
+		e->expires = row.expires;
+		e->checked = 0; /* recheck the TXT id soon */
+		r->stats->store_hits++;
+	}
+	store_policy_clear(&row);
+}
+
+/* ---- answers --------------------------------------------------------- */
+
+static void
+answer_policy(const struct sts_entry *e, enum sts_source source,
+	struct sts_answer *a)
+{
+	char f[32], x[32];
+
+	memset(a, 0, sizeof(*a));
+	a->status     = STS_ANSWER_OK;
+	a->has_policy = 1;
+	a->policy     = &e->policy;
+	a->id         = e->id;
+	a->source     = source;
+	a->fetched    = e->fetched;
+	a->expires    = e->expires;
+	fmt_time(e->fetched, f, sizeof(f));
+	fmt_time(e->expires, x, sizeof(x));
+	snprintf(a->why, sizeof(a->why),
+		"MTA-STS policy id %s, mode %s, fetched %s, valid until %s",
+		e->id, sts_mode_name(e->policy.mode), f, x);
+}
+
+static void
+answer_none(const struct sts_entry *e, enum sts_source source,
+	struct sts_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->status  = STS_ANSWER_OK;
+	a->source  = source;
+	a->expires = e->none_expires;
+	snprintf(a->why, sizeof(a->why), "%s", e->none_why);
+}
+
+static void
+answer_tempfail(const char *why, struct sts_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->status = STS_ANSWER_TEMPFAIL;
+	snprintf(a->why, sizeof(a->why), "%s", why);
+}
+
+/* sts_finish - the work is over: give ans to every waiter. */
+static void
+sts_finish(struct sts_entry *e, const struct sts_answer *ans)
+{
+	struct sts_waiters ws;
+	struct sts_waiter *w;
+
+	e->step = STS_STEP_IDLE;
+	TAILQ_INIT(&ws);
+	TAILQ_CONCAT(&ws, &e->waiters, link);
+	while ((w = TAILQ_FIRST(&ws)) != NULL) {
+		TAILQ_REMOVE(&ws, w, link);
+		event_free(w->deadline);
+		w->cb(w->arg, ans);
+		free(w);
+	}
+}
+
+/* sts_conclude_policy - the work confirmed or fetched e's policy. */
+static void
+sts_conclude_policy(struct sts_entry *e, enum sts_source source)
+{
+	struct sts_answer a;
+
+	e->have_none    = 0;
+	e->expired_seen = 0;
+	answer_policy(e, source, &a);
+	sts_finish(e, &a);
+}
+
+/*
+ * sts_conclude_fail - the work failed. A valid cached policy is kept and
+ * answered; otherwise a temporary failure is answered as such and a
+ * permanent one becomes a remembered "no policy".
+ */
+static void
+sts_conclude_fail(struct sts_entry *e, int temporary, const char *why,
+	int ttl)
+{
+	struct sts_resolver *r   = e->r;
+	int64_t              now = now_s();
+	struct sts_answer    a;
+	char                 buf[512];
+
+	if (e->have_policy && now < e->expires) {
+		log_warn("MXTLS-STS-REFRESH-FAIL",
+			"%s: refresh failed, keeping the cached policy id %s: "
+			"%s",
+			e->domain, e->id, why);
+		answer_policy(e, e->from_store ? STS_SOURCE_STORE
+					       : STS_SOURCE_CACHE,
+			&a);
+		sts_finish(e, &a);
+		return;
+	}
+	if (!temporary && e->expired_seen &&
+		r->conf->sts_expired_policy == CONF_EXPIRED_TEMPFAIL) {
+		snprintf(buf, sizeof(buf),
+			"cached policy expired and could not be refreshed "
+			"(sts.expired_policy = tempfail): %s",
+			why);
+		temporary = 1;
+		why       = buf;
+	}
+	if (temporary) {
+		log_info("MXTLS-STS-TEMPFAIL", "%s: %s", e->domain, why);
+		answer_tempfail(why, &a);
+		sts_finish(e, &a);
+		return;
+	}
+	log_info("MXTLS-STS-NONE", "%s: no policy: %s", e->domain, why);
+	sts_forget_policy(e);
+	e->have_none    = 1;
+	e->none_expires = now + ttl;
+	snprintf(e->none_why, sizeof(e->none_why), "%s", why);
+	answer_none(e, STS_SOURCE_FETCHED, &a);
+	sts_finish(e, &a);
+}
+
+/* ---- the work -------------------------------------------------------- */
+
+static void
+sts_start(struct sts_entry *e)
+{
+	struct sts_resolver *r = e->r;
+	char                 name[DOMAIN_MAX + 16];
+
+	snprintf(name, sizeof(name), "_mta-sts.%s", e->domain);
+	e->step = STS_STEP_TXT;
+	r->stats->txt_lookups++;
+	e->q_txt = dns_lookup(r->dns, name, DNS_T_TXT, sts_txt_done, e);
+	if (e->q_txt == NULL)
+		sts_conclude_fail(e, 1, "cannot start DNS lookup", 0);
+}
+
+static int
+refresh_margin(const struct sts_entry *e, const struct conf *c)
+{
+	int half = (int)(e->policy.max_age / 2);
+
+	return (c->sts_refresh_before < half ? c->sts_refresh_before : half);
+}
+
+static void
+sts_txt_done(void *arg, const struct dns_result *res)
+{
+	struct sts_entry    *e = arg;
+	struct sts_resolver *r = e->r;
+	const char         **txts;
+	size_t              *lens, i;
+	struct sts_record    rec;
+	enum sts_record_status st;
+	char                 why[384], rwhy[256], name[DOMAIN_MAX + 16];
+	int64_t              now = now_s();
+	int                  ttl;
+
+	e->q_txt   = NULL;
+	e->checked = now;
+	switch (res->status) {
+	case DNS_BOGUS:
+		r->stats->dns_bogus++;
+		snprintf(why, sizeof(why),
+			"DNSSEC validation failed for _mta-sts.%s TXT: %s",
+			e->domain, res->why);
+		sts_conclude_fail(e, 1, why, 0);
+		return;
+	case DNS_TEMPFAIL:
+		r->stats->dns_tempfail++;
+		snprintf(why, sizeof(why),
+			"DNS lookup of _mta-sts.%s TXT failed: %s", e->domain,
+			res->why);
+		sts_conclude_fail(e, 1, why, 0);
+		return;
+	case DNS_NOTFOUND:
+		ttl = r->conf->cache_negative_ttl;
+		if (res->ttl > 0 && (int64_t)res->ttl < ttl)
+			ttl = (int)res->ttl;
+		snprintf(why, sizeof(why), "no _mta-sts TXT record (%s)",
+			res->why);
+		sts_conclude_fail(e, 0, why, ttl);
+		return;
+	case DNS_FOUND:
+		break;
+	}
+	txts = xcalloc(res->nrr, sizeof(*txts));
+	lens = xcalloc(res->nrr, sizeof(*lens));
+	for (i = 0; i < res->nrr; i++) {
+		txts[i] = res->rr[i].u.txt.text;
+		lens[i] = res->rr[i].u.txt.len;
+	}
+	st = sts_record_select(txts, lens, res->nrr, &rec, rwhy, sizeof(rwhy));
+	free(txts);
+	free(lens);
+	ttl = r->conf->cache_negative_ttl;
+	if (res->ttl > 0 && (int64_t)res->ttl < ttl)
+		ttl = (int)res->ttl;
+	if (st == STS_RECORD_NOT_STS) {
+		snprintf(why, sizeof(why),
+			"no v=STSv1 record at _mta-sts.%s: %s", e->domain,
+			rwhy);
+		sts_conclude_fail(e, 0, why, ttl);
+		return;
+	}
+	if (st == STS_RECORD_INVALID) {
+		snprintf(why, sizeof(why),
+			"invalid _mta-sts.%s TXT record (RFC 8461 §3.1: no "
+			"policy): %s",
+			e->domain, rwhy);
+		sts_conclude_fail(e, 0, why, ttl);
+		return;
+	}
+	if (e->have_policy && now < e->expires && strcmp(rec.id, e->id) == 0 &&
+		e->expires - now >= refresh_margin(e, r->conf)) {
+		log_debug("MXTLS-STS-ID-SAME", "%s: TXT id %s unchanged",
+			e->domain, rec.id);
+		sts_conclude_policy(e, e->from_store ? STS_SOURCE_STORE
+						     : STS_SOURCE_CACHE);
+		return;
+	}
+	if (e->have_policy && strcmp(rec.id, e->id) != 0)
+		log_info("MXTLS-STS-ID-CHANGED",
+			"%s: TXT id changed from %s to %s, refetching",
+			e->domain, e->id, rec.id);
+	snprintf(e->new_id, sizeof(e->new_id), "%s", rec.id);
+	/* ADDR: resolve the policy host with our own validating resolver. */
+	e->step          = STS_STEP_ADDR;
+	e->naddr         = 0;
+	e->addr_bogus    = 0;
+	e->addr_tempfail = 0;
+	e->addr_why[0]   = '\0';
+	e->refused[0]    = '\0';
+	e->addr_pending  = 2;
+	snprintf(name, sizeof(name), "mta-sts.%s", e->domain);
+	e->q_a    = dns_lookup(r->dns, name, DNS_T_A, sts_addr_done_a, e);
+	e->q_aaaa = dns_lookup(r->dns, name, DNS_T_AAAA, sts_addr_done_aaaa, e);
+	if (e->q_a == NULL || e->q_aaaa == NULL) {
+		if (e->q_a != NULL)
+			dns_cancel(e->q_a);
+		if (e->q_aaaa != NULL)
+			dns_cancel(e->q_aaaa);
+		e->q_a = e->q_aaaa = NULL;
+		sts_conclude_fail(e, 1, "cannot start DNS lookup", 0);
+	}
+}
+
+static void
+sts_addr_add(struct sts_entry *e, const struct dns_result *res)
+{
+	struct sts_resolver *r = e->r;
+	size_t               i;
+	char                 swhy[128], txt[64];
+
+	for (i = 0; i < res->nrr && e->naddr < STS_MAX_ADDRS; i++) {
+		struct sockaddr_storage ss;
+		memset(&ss, 0, sizeof(ss));
+		if (res->rr[i].type == DNS_T_A) {
+			struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+			sin->sin_family         = AF_INET;
+			sin->sin_addr           = res->rr[i].u.a;
+		} else if (res->rr[i].type == DNS_T_AAAA) {
+			struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+			sin6->sin6_family         = AF_INET6;
+			sin6->sin6_addr           = res->rr[i].u.aaaa;
+		} else {
+			continue;
+		}
+		if (!r->conf->fetch_allow_private &&
+			netaddr_is_special((struct sockaddr *)&ss, swhy,
+				sizeof(swhy))) {
+			netaddr_format((struct sockaddr *)&ss, txt,
+				sizeof(txt));
+			if (e->refused[0] == '\0')
+				snprintf(e->refused, sizeof(e->refused),
+					"%s is %s", txt, swhy);
+			continue;
+		}
+		e->addrs[e->naddr++] = ss;
+	}
+}
+
+static void
+sts_addr_done(struct sts_entry *e, const struct dns_result *res)
+{
+	struct sts_resolver *r = e->r;
+	char                 why[384];
+
+	switch (res->status) {
+	case DNS_FOUND:
+		sts_addr_add(e, res);
+		break;
+	case DNS_NOTFOUND:
+		break;
+	case DNS_TEMPFAIL:
+		r->stats->dns_tempfail++;
+		e->addr_tempfail = 1;
+		snprintf(e->addr_why, sizeof(e->addr_why), "%s", res->why);
+		break;
+	case DNS_BOGUS:
+		r->stats->dns_bogus++;
+		e->addr_bogus = 1;
+		snprintf(e->addr_why, sizeof(e->addr_why), "%s", res->why);
+		break;
+	}
+	if (--e->addr_pending > 0)
+		return;
+	if (e->addr_bogus) {
+		snprintf(why, sizeof(why),
+			"DNSSEC validation failed for mta-sts.%s: %s",
+			e->domain, e->addr_why);
+		sts_conclude_fail(e, 1, why, 0);
+		return;
+	}
+	if (e->naddr == 0) {
+		r->stats->fetch_fail++;
+		if (e->refused[0] != '\0') {
+			r->stats->fetch_refused++;
+			snprintf(why, sizeof(why),
+				"policy fetch refused: mta-sts.%s resolves "
+				"only to special addresses (%s; "
+				"fetch.allow_private is off)",
+				e->domain, e->refused);
+		} else if (e->addr_tempfail) {
+			snprintf(why, sizeof(why),
+				"policy fetch failed: cannot resolve "
+				"mta-sts.%s: %s",
+				e->domain, e->addr_why);
+		} else {
+			snprintf(why, sizeof(why),
+				"policy fetch failed: mta-sts.%s has no "
+				"address",
+				e->domain);
+		}
+		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
+		return;
+	}
+	e->step  = STS_STEP_FETCH;
+	e->fetch = sts_fetch_start(r->fetcher, e->domain, e->addrs, e->naddr,
+		sts_fetch_done, e);
+	if (e->fetch == NULL)
+		sts_conclude_fail(e, 1, "cannot start the policy fetch", 0);
+}
+
+static void
+sts_addr_done_a(void *arg, const struct dns_result *res)
+{
+	struct sts_entry *e = arg;
+
+	e->q_a = NULL;
+	sts_addr_done(e, res);
+}
+
+static void
+sts_addr_done_aaaa(void *arg, const struct dns_result *res)
+{
+	struct sts_entry *e = arg;
+
+	e->q_aaaa = NULL;
+	sts_addr_done(e, res);
+}
+
+static void
+sts_fetch_done(void *arg, const struct sts_fetch_result *res)
+{
+	struct sts_entry    *e = arg;
+	struct sts_resolver *r = e->r;
+	struct sts_policy    pol;
+	struct store_policy  row;
+	char                 why[384], pwhy[256], swhy[256];
+	int64_t              now = now_s();
+
+	e->fetch = NULL;
+	if (res->status != STS_FETCH_OK) {
+		r->stats->fetch_fail++;
+		snprintf(why, sizeof(why),
+			"TXT record found but policy fetch failed: %s",
+			res->why);
+		log_warn("MXTLS-STS-FETCH-FAIL", "%s: %s", e->domain,
+			res->why);
+		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
+		return;
+	}
+	if (sts_policy_parse(res->body, res->len, &pol, pwhy, sizeof(pwhy)) !=
+		0) {
+		r->stats->fetch_fail++;
+		snprintf(why, sizeof(why),
+			"TXT record found but the policy is invalid (RFC 8461 "
+			"§3.2): %s",
+			pwhy);
+		log_warn("MXTLS-STS-POLICY-INVALID", "%s: %s", e->domain,
+			pwhy);
+		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
+		return;
+	}
+	r->stats->fetch_ok++;
+	sts_forget_policy(e);
+	e->policy      = pol;
+	e->have_policy = 1;
+	snprintf(e->id, sizeof(e->id), "%s", e->new_id);
+	e->fetched = now;
+	e->expires = now + (int64_t)pol.max_age;
+	e->checked = now;
+	log_info("MXTLS-STS-FETCHED", "%s: policy id %s, mode %s, max_age %u",
+		e->domain, e->id, sts_mode_name(pol.mode), pol.max_age);
+
+	memset(&row, 0, sizeof(row));
+	snprintf(row.domain, sizeof(row.domain), "%s", e->domain);
+	snprintf(row.id, sizeof(row.id), "%s", e->id);
+	row.body    = (char *)res->body;
+	row.len     = res->len;
+	row.fetched = e->fetched;
+	row.expires = e->expires;
+	if (store_policy_put(r->store, &row, swhy, sizeof(swhy)) != 0) {
+		r->stats->store_errors++;
+		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s", e->domain, swhy);
+	}
+	sts_conclude_policy(e, STS_SOURCE_FETCHED);
+}
+
+/* ---- lookups --------------------------------------------------------- */
+
+static void
+sts_wait_expired(evutil_socket_t fd, short what, void *arg)
+{
+	struct sts_waiter *w = arg;
+	struct sts_entry  *e = w->entry;
+	struct sts_answer  a;
+	char               why[256];
+
+	TAILQ_REMOVE(&e->waiters, w, link);
+	event_free(w->deadline);
+	e->r->stats->wait_timeouts++;
+	snprintf(why, sizeof(why),
+		"MTA-STS lookup for %s still in progress after %g s "
+		"(sts.first_contact_wait); try again later",
+		e->domain, e->r->conf->sts_first_contact_wait);
+	answer_tempfail(why, &a);
+	w->cb(w->arg, &a);
+	free(w);
+}
+
+void
+sts_resolver_lookup(struct sts_resolver *r, const char *domain,
+	sts_resolver_cb cb, void *arg)
+{
+	struct sts_entry  *e;
+	struct sts_waiter *w;
+	struct sts_answer  a;
+	struct timeval     tv;
+	int64_t            now = now_s();
+	double             wait;
+
+	if ((e = cache_get(r->cache, domain)) == NULL) {
+		e = xcalloc(1, sizeof(*e));
+		e->r = r;
+		snprintf(e->domain, sizeof(e->domain), "%s", domain);
+		TAILQ_INIT(&e->waiters);
+		sts_entry_load(r, e);
+		if (cache_put(r->cache, domain, e) != 0) {
+			sts_entry_free(e);
+			answer_tempfail("cache full of lookups in progress", &a);
+			cb(arg, &a);
+			return;
+		}
+	}
+	if (e->have_policy && now >= e->expires) {
+		log_info("MXTLS-STS-EXPIRED", "%s: policy id %s expired",
+			e->domain, e->id);
+		sts_forget_policy(e);
+		e->expired_seen = 1;
+	}
+	if (e->have_policy) {
+		r->stats->cache_hits++;
+		answer_policy(e, e->from_store ? STS_SOURCE_STORE
+					       : STS_SOURCE_CACHE,
+			&a);
+		cb(arg, &a);
+		if (e->step == STS_STEP_IDLE &&
+			(now - e->checked >= r->conf->sts_recheck_interval ||
+				e->expires - now < refresh_margin(e, r->conf))) {
+			r->stats->refreshes++;
+			sts_start(e);
+		}
+		return;
+	}
+	if (e->have_none && now < e->none_expires) {
+		r->stats->cache_hits++;
+		answer_none(e, STS_SOURCE_CACHE, &a);
+		cb(arg, &a);
+		return;
+	}
+	e->have_none = 0;
+	r->stats->cache_misses++;
+	w        = xcalloc(1, sizeof(*w));
+	w->entry = e;
+	w->cb    = cb;
+	w->arg   = arg;
+	w->deadline = evtimer_new(r->base, sts_wait_expired, w);
+	if (w->deadline == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	wait       = r->conf->sts_first_contact_wait;
+	tv.tv_sec  = (time_t)wait;
+	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
+	evtimer_add(w->deadline, &tv);
+	TAILQ_INSERT_TAIL(&e->waiters, w, link);
+	if (e->step == STS_STEP_IDLE)
+		sts_start(e);
+}
+
+static void
+sts_flush_one(struct sts_resolver *r, const char *domain)
+{
+	struct sts_entry *e;
+
+	if ((e = cache_get(r->cache, domain)) == NULL)
+		return;
+	if (sts_entry_busy(e)) {
+		/* keep the work and its waiters; forget the rest */
+		sts_forget_policy(e);
+		e->have_none    = 0;
+		e->expired_seen = 0;
+	} else {
+		sts_entry_free(cache_take(r->cache, domain));
+	}
+}
+
+static void
+collect_key(void *arg, const char *key, void *value)
+{
+	char ***pp = arg;
+
+	**pp = strdup(key);
+	if (**pp == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	(*pp)++;
+}
+
+unsigned long
+sts_resolver_flush(struct sts_resolver *r, const char *domain)
+{
+	char          why[256], **keys, **p;
+	unsigned long n;
+
+	if (store_policy_del(r->store, domain, why, sizeof(why)) != 0) {
+		r->stats->store_errors++;
+		log_warn("MXTLS-STORE-WRITE-FAIL", "flush: %s", why);
+	}
+	if (domain != NULL) {
+		n = cache_get(r->cache, domain) != NULL;
+		sts_flush_one(r, domain);
+		return (n);
+	}
+	n    = (unsigned long)cache_count(r->cache);
+	keys = xcalloc(n + 1, sizeof(*keys));
+	p    = keys;
+	cache_foreach(r->cache, collect_key, &p);
+	for (p = keys; *p != NULL; p++) {
+		sts_flush_one(r, *p);
+		free(*p);
+	}
+	free(keys);
+	return (n);
+}
+
+struct sts_resolver *
+sts_resolver_create(struct event_base *base, const struct conf *conf,
+	struct dns *dns, struct sts_fetcher *fetcher, struct store *store,
+	struct stats *stats)
+{
+	struct sts_resolver *r = xcalloc(1, sizeof(*r));
+
+	r->base    = base;
+	r->conf    = conf;
+	r->dns     = dns;
+	r->fetcher = fetcher;
+	r->store   = store;
+	r->stats   = stats;
+	r->cache   = cache_create((size_t)conf->cache_max_entries,
+		  sts_entry_free, sts_entry_busy);
+	return (r);
+}
+
+void
+sts_resolver_free(struct sts_resolver *r)
+{
+	if (r == NULL)
+		return;
+	cache_free(r->cache);
+	free(r);
+}
+
+unsigned long
+sts_resolver_entries(const struct sts_resolver *r)
+{
+	return ((unsigned long)cache_count(r->cache));
+}
+
+unsigned long
+sts_resolver_evictions(const struct sts_resolver *r)
+{
+	return (cache_evictions(r->cache));
+}

@@ -1,0 +1,152 @@
+/*
+ * proto.c - parse and build mxtls IPC messages (docs/IPC.md). Requests come
+ * from local clients over a socket whose mode the admin chooses, so they are
+ * parsed as untrusted input: size-capped, strictly typed, fuzzed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "proto.h"
+
+static const char *const proto_ops[] = {
+	[PROTO_OP_PING]   = "ping",
+	[PROTO_OP_POLICY] = "policy",
+	[PROTO_OP_FLUSH]  = "flush",
+	[PROTO_OP_STATS]  = "stats",
+};
+
+#define PROTO_NOPS (sizeof(proto_ops) / sizeof(proto_ops[0]))
+
+const char *
+proto_op_name(enum proto_op op)
+{
+	if ((unsigned)op >= PROTO_NOPS)
+		return ("?");
+	return (proto_ops[op]);
+}
+
+static int fail(char *why, size_t whylen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL && whylen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return (-1);
+}
+
+int
+proto_request_parse(const void *buf, size_t len, struct proto_request *req,
+	char *why, size_t whylen)
+{
+	json_t      *root, *v, *op, *dom;
+	json_error_t err;
+	const char  *name;
+	char         dwhy[128];
+	size_t       i;
+	int          rv = -1;
+
+	memset(req, 0, sizeof(*req));
+	if (len > PROTO_MAX_MSG)
+		return (fail(why, whylen, "request too large (%d bytes max)",
+			PROTO_MAX_MSG));
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
+	if (root == NULL)
+		return (fail(why, whylen, "malformed JSON: %s", err.text));
+	if (!json_is_object(root)) {
+		fail(why, whylen, "%s", "request is not a JSON object");
+		goto out;
+	}
+	v = json_object_get(root, "v");
+	if (!json_is_integer(v)) {
+		fail(why, whylen, "%s", "missing or non-integer \"v\"");
+		goto out;
+	}
+	if (json_integer_value(v) != PROTO_VERSION) {
+		fail(why, whylen,
+			"unsupported protocol version %lld (this daemon speaks "
+			"%d)",
+			(long long)json_integer_value(v), PROTO_VERSION);
+		goto out;
+	}
+	req->version = PROTO_VERSION;
+	op           = json_object_get(root, "op");
+	if (!json_is_string(op)) {
+		fail(why, whylen, "%s", "missing or non-string \"op\"");
+		goto out;
+	}
+	name = json_string_value(op);
+	for (i = 0; i < PROTO_NOPS; i++)
+		if (strcmp(name, proto_ops[i]) == 0)
+			break;
+	if (i == PROTO_NOPS || strlen(name) != json_string_length(op)) {
+		fail(why, whylen, "unknown op \"%.64s\"", name);
+		goto out;
+	}
+	req->op = (enum proto_op)i;
+	dom     = json_object_get(root, "domain");
+	if (dom != NULL && !json_is_null(dom)) {
+		if (!json_is_string(dom)) {
+			fail(why, whylen, "%s", "\"domain\" is not a string");
+			goto out;
+		}
+		if (domain_normalize(json_string_value(dom),
+			    json_string_length(dom), req->domain,
+			    sizeof(req->domain), dwhy, sizeof(dwhy)) != 0) {
+			fail(why, whylen, "invalid domain: %s", dwhy);
+			goto out;
+		}
+		req->has_domain = 1;
+	}
+	if (req->op == PROTO_OP_POLICY && !req->has_domain) {
+		fail(why, whylen, "%s", "op \"policy\" needs a \"domain\"");
+		goto out;
+	}
+	rv = 0;
+out:
+	json_decref(root);
+	return (rv);
+}
+
+char *
+proto_request_encode(const struct proto_request *req)
+{
+	json_t *root;
+	char   *s;
+
+	root = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "op",
+		proto_op_name(req->op));
+	if (root == NULL)
+		return (NULL);
+	if (req->has_domain)
+		json_object_set_new(root, "domain",
+			json_string(req->domain));
+	s = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return (s);
+}
+
+char *
+proto_reply_error(const char *why)
+{
+	json_t *root;
+	char   *s;
+
+	root = json_pack("{s:i, s:s, s:s}", "v", PROTO_VERSION, "status",
+		"error", "why", why);
+	if (root == NULL)
+		return (NULL);
+	s = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	return (s);
+}

@@ -1,0 +1,52 @@
+/*
+ * proto.h - the mxtls IPC wire protocol: versioned JSON messages carried
+ * one per nng REQ/REP message (see docs/IPC.md, the single description of
+ * the protocol).
+ *
+ * A request is a JSON object {"v":1,"op":"<op>", ...}. Unknown members are
+ * ignored so that newer clients can talk to older daemons; an unknown "v" or
+ * "op" is an error. Replies always carry "v" and "status" ("ok", "tempfail"
+ * or "error"); an error reply carries "why".
+ */
+#ifndef MXTLS_COMMON_PROTO_H
+#define MXTLS_COMMON_PROTO_H
+
+#include <stddef.h>
+
+#include "domain.h"
+
+#define PROTO_VERSION 1
+#define PROTO_MAX_MSG 65536 /* largest request a daemon accepts */
+
+enum proto_op {
+	PROTO_OP_PING = 0,
+	PROTO_OP_POLICY,
+	PROTO_OP_FLUSH,
+	PROTO_OP_STATS,
+};
+
+struct proto_request {
+	int           version;
+	enum proto_op op;
+	int           has_domain;
+	char          domain[DOMAIN_MAX + 1]; /* normalised */
+};
+
+/*
+ * proto_request_parse - parse and validate one request (len bytes, not
+ * NUL-terminated). Returns 0 and fills req, or -1 with a one-line reason in
+ * why. "policy" needs a valid "domain"; "flush" takes an optional one.
+ */
+int proto_request_parse(const void *buf, size_t len,
+	struct proto_request *req, char *why, size_t whylen);
+
+/* proto_request_encode - the JSON text of req; malloc'd, caller frees. */
+char *proto_request_encode(const struct proto_request *req);
+
+/* proto_reply_error - {"v":1,"status":"error","why":why}; malloc'd. */
+char *proto_reply_error(const char *why);
+
+/* proto_op_name - "ping", "policy", "flush", "stats". */
+const char *proto_op_name(enum proto_op op);
+
+#endif
