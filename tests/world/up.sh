@@ -1,0 +1,321 @@
+#!/bin/bash
+# up.sh WORLD_DIR - build the loopback MTA-STS test world from scratch and
+# start its servers in the background:
+#   - a throwaway EC test CA and server certificates (WORLD_DIR/pki),
+#   - NSD on 127.0.0.1:5353 serving "test." (signed, new keys every run),
+#     "insecure.test." (unsigned, no DS) and "bogus.test." (signed, tampered),
+#   - nginx on 127.0.0.1:443 serving the policies in WORLD_DIR/www.
+# PIDs are recorded in WORLD_DIR/run/*.pid (down.sh stops them). Writes
+# WORLD_DIR/env for the tests. Exits 0 only when every server answers.
+# Any world already running at WORLD_DIR is stopped and removed first.
+set -euo pipefail
+umask 022
+# shellcheck source=tests/world/common.sh
+. "$(dirname "$0")/common.sh"
+
+[ $# -eq 1 ] || die "usage: $0 WORLD_DIR"
+W=$(world_abs "$1")
+case "$W" in
+/ | /bin* | /boot* | /dev* | /etc* | /lib* | /proc* | /run* | /sbin* | /sys* | /usr* | /var/lib*)
+	die "refusing to use $W as a world directory" ;;
+esac
+
+# --- stop and remove an old world at this path --------------------------------
+if [ -e "$W" ]; then
+	if [ -n "$(ls -A "$W" 2>/dev/null)" ] && [ ! -f "$W/.mxtls-world" ]; then
+		die "$W exists, is not empty and is not a test world; not removing it"
+	fi
+	"$WORLD_TOOLS/down.sh" "$W"
+	rm -rf "$W"
+fi
+# The servers' child processes may need a moment to let go of the ports.
+for _ in $(seq 50); do
+	port_busy tcp "$WORLD_HTTPS_PORT" || port_busy udp "$WORLD_DNS_PORT" ||
+		port_busy tcp "$WORLD_DNS_PORT" || break
+	sleep 0.1
+done
+for p in "tcp $WORLD_HTTPS_PORT" "udp $WORLD_DNS_PORT" "tcp $WORLD_DNS_PORT"; do
+	# shellcheck disable=SC2086
+	if port_busy $p; then
+		ss -lntup "sport = :${p#* }" >&2 || true
+		die "port ${p#* }/${p% *} is already in use (another world? run down.sh on it)"
+	fi
+done
+
+mkdir -p "$W"/{pki,dns/keys,dns/zones,www,nginx/tmp,run,log}
+touch "$W/.mxtls-world"
+T0=$(date +%s.%N)
+
+# --- PKI -----------------------------------------------------------------------
+# All keys ECDSA P-256. The CA is issued with `openssl ca -selfsign` and back
+# dated, so it also covers the validity period of the expired certificate.
+P=$W/pki
+export PKI_DIR=$P LEAF_SAN=DNS:unused
+CNF=$WORLD_TOOLS/openssl-ca.cnf
+mkdir -p "$P/newcerts"
+: >"$P/index.txt"
+echo 1000 >"$P/serial"
+ossl() { openssl "$@" >>"$W/log/pki.log" 2>&1 || { cat "$W/log/pki.log" >&2; die "openssl $1 failed"; }; }
+ossl ecparam -name prime256v1 -genkey -noout -out "$P/ca.key"
+ossl req -new -key "$P/ca.key" -subj "/CN=mxtls test CA $(date -u +%Y%m%d%H%M%S)" -out "$P/ca.csr"
+ossl ca -batch -config "$CNF" -selfsign -keyfile "$P/ca.key" -in "$P/ca.csr" \
+	-startdate 20200101000000Z -enddate "$(date -u -d '+10 years' +%Y%m%d%H%M%SZ)" \
+	-extensions ca_ext -out "$P/ca.crt"
+
+# leaf NAME START END DNSNAME... - key, certificate and chain (leaf + CA).
+leaf() {
+	local n=$1 start=$2 end=$3
+	shift 3
+	LEAF_SAN=$(printf 'DNS:%s,' "$@")
+	export LEAF_SAN=${LEAF_SAN%,}
+	ossl ecparam -name prime256v1 -genkey -noout -out "$P/$n.key"
+	ossl req -new -key "$P/$n.key" -subj "/CN=$1" -out "$P/$n.csr"
+	ossl ca -batch -config "$CNF" -in "$P/$n.csr" -startdate "$start" \
+		-enddate "$end" -extensions leaf_ext -notext -out "$P/$n.crt"
+	cat "$P/$n.crt" "$P/ca.crt" >"$P/$n.chain.crt"
+}
+NOW=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
+LATER=$(date -u -d '+2 years' +%Y%m%d%H%M%SZ)
+# Every mta-sts.<domain> that should validate (not wrongcert, not expired).
+STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus"
+sans=()
+for d in $STS_CERT_DOMAINS; do sans+=("mta-sts.$d.test"); done
+leaf mta-sts "$NOW" "$LATER" "${sans[@]}"
+leaf expired 20210101000000Z 20210201000000Z mta-sts.expired.test
+leaf wrong "$NOW" "$LATER" wrong.test
+chmod 0600 "$P"/*.key
+openssl verify -CAfile "$P/ca.crt" "$P/mta-sts.crt" "$P/wrong.crt" >/dev/null ||
+	die "test certificates do not verify"
+if openssl verify -CAfile "$P/ca.crt" "$P/expired.crt" >/dev/null 2>&1; then
+	die "expired.crt verifies but should be expired"
+fi
+
+# --- policies --------------------------------------------------------------------
+# std_policy DOMAIN MODE - the usual policy: mx1.<d> and *.<d>, one day.
+std_policy() {
+	policy_text "$2" 86400 "mx1.$1" "*.$1" | put_file "$(policy_path "$W" "$1")"
+}
+for d in enforce.test notxt.test badtxt.test multitxt.test wrongcert.test \
+	expired.test idchange.test insecure.test bogus.test redirect.test; do
+	std_policy "$d" enforce
+done
+std_policy testing.test testing
+std_policy none.test none
+std_policy cname.test testing
+std_policy ctype.test enforce
+# big.test: a valid policy padded with 70 KiB of extension lines (> 64 KiB).
+{
+	policy_text enforce 86400 mx1.big.test "*.big.test"
+	pad=$(printf '%0100d' 0)
+	for i in $(seq 1 700); do printf 'x-pad-%04d: %s\r\n' "$i" "$pad"; done
+} | put_file "$(policy_path "$W" big.test)"
+# slow.test: ~2 KiB valid policy, served at 10 bytes/s.
+{
+	policy_text enforce 86400 mx1.slow.test "*.slow.test"
+	pad=$(printf '%0100d' 0)
+	for i in $(seq 1 18); do printf 'x-pad-%02d: %s\r\n' "$i" "$pad"; done
+} | put_file "$(policy_path "$W" slow.test)"
+# 404.test: no file at all.
+mkdir -p "$W/www/404.test" "$W/www/wrong.test"
+echo "wrong host" >"$W/www/wrong.test/index.html"
+
+# --- DNS -------------------------------------------------------------------------
+D=$W/dns
+SERIAL=$(date -u +%s)
+{
+	echo "SIGN_INCEPTION=$(date -u -d '-1 day' +%Y%m%d%H%M%S)"
+	echo "SIGN_EXPIRATION=$(date -u -d '+1 year' +%Y%m%d%H%M%S)"
+} >"$D/sign.env"
+for z in test insecure.test bogus.test; do
+	sed "s/@SERIAL@/$SERIAL/" "$WORLD_TOOLS/zones/$z.zone.in" >"$D/zones/$z.zone"
+done
+for z in test bogus.test; do
+	(cd "$D/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$z") >"$D/keys/$z.name"
+	[ -s "$D/keys/$z.name" ] || die "ldns-keygen failed for $z"
+done
+sign_zone "$W" bogus.test
+ldns-key2ds -n -2 "$D/keys/$(cat "$D/keys/bogus.test.name").key" >>"$D/zones/test.zone"
+sign_zone "$W" test
+ldns-key2ds -n -2 "$D/keys/$(cat "$D/keys/test.name").key" >"$D/test.ds"
+grep -q 'IN[[:space:]]*DS' "$D/test.ds" || die "no DS for the trust anchor"
+
+# Tamper with bogus.test after signing: new rdata, old RRSIGs.
+sed -i -E \
+	-e 's/"v=STSv1; id=signed1;"/"v=STSv1; id=tampered1;"/' \
+	-e 's/^(mta-sts\.bogus\.test\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+)127\.0\.0\.9$/\1127.0.0.1/' \
+	"$D/zones/bogus.test.zone.signed"
+grep -q 'id=tampered1' "$D/zones/bogus.test.zone.signed" || die "bogus.test TXT not tampered"
+grep -Eq '^mta-sts\.bogus\.test\.[[:space:]].*A[[:space:]]+127\.0\.0\.1$' \
+	"$D/zones/bogus.test.zone.signed" || die "bogus.test A not tampered"
+ldns-verify-zone -k "$D/test.ds" "$D/zones/test.zone.signed" >"$W/log/verify-test.log" 2>&1 ||
+	{ cat "$W/log/verify-test.log" >&2; die "test. does not verify"; }
+if ldns-verify-zone "$D/zones/bogus.test.zone.signed" >"$W/log/verify-bogus.log" 2>&1; then
+	die "bogus.test. verifies but should be bogus"
+fi
+
+# nsd-control over a unix socket (no keys) when the path fits in sun_path.
+CTL=$W/run/nsd.ctl
+if [ ${#CTL} -lt 100 ]; then
+	CONTROL="control-enable: yes
+	control-interface: $CTL"
+else
+	CONTROL="control-enable: no"
+fi
+cat >"$D/nsd.conf" <<EOF
+server:
+	ip-address: $WORLD_ADDR@$WORLD_DNS_PORT
+	port: $WORLD_DNS_PORT
+	do-ip4: yes
+	do-ip6: no
+	username: ""
+	chroot: ""
+	zonesdir: "$D/zones"
+	database: ""
+	zonelistfile: "$D/zone.list"
+	xfrdfile: "$D/xfrd.state"
+	xfrdir: "$D"
+	pidfile: "$D/nsd.pid"
+	logfile: "$W/log/nsd.log"
+	server-count: 1
+	verbosity: 1
+	hide-version: yes
+	refuse-any: yes
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
+remote-control:
+	$CONTROL
+zone:
+	name: "test"
+	zonefile: "test.zone.signed"
+zone:
+	name: "insecure.test"
+	zonefile: "insecure.test.zone"
+zone:
+	name: "bogus.test"
+	zonefile: "bogus.test.zone.signed"
+EOF
+nsd-checkconf "$D/nsd.conf" || die "bad nsd.conf"
+
+# libunbound configuration for the daemon (ub_ctx_config). The trust anchor
+# is NOT in here: the daemon gets it from resolver.trust_anchor_file.
+#  - "test." is one of unbound's default (static) local zones: make it
+#    transparent, or every name under it is NXDOMAIN.
+#  - "." refuse: names outside test. fail at once (REFUSED), and the resolver
+#    never primes the real root servers, so no packet leaves 127.0.0.1.
+#  - stubs for every zone we serve (the children's NS have no port).
+cat >"$D/unbound.conf" <<EOF
+server:
+	module-config: "validator iterator"
+	do-not-query-localhost: no
+	do-ip6: no
+	local-zone: "." refuse
+	local-zone: "test." transparent
+	val-log-level: 2
+	verbosity: 0
+	use-syslog: no
+	logfile: ""
+stub-zone:
+	name: "test."
+	stub-addr: $WORLD_ADDR@$WORLD_DNS_PORT
+stub-zone:
+	name: "insecure.test."
+	stub-addr: $WORLD_ADDR@$WORLD_DNS_PORT
+stub-zone:
+	name: "bogus.test."
+	stub-addr: $WORLD_ADDR@$WORLD_DNS_PORT
+EOF
+
+start_recorded "$W" nsd nsd -d -c "$D/nsd.conf"
+
+# --- HTTPS -----------------------------------------------------------------------
+sed "s|@W@|$W|g" "$WORLD_TOOLS/nginx.conf.in" >"$W/nginx/nginx.conf"
+nginx -t -q -p "$W/nginx" -c "$W/nginx/nginx.conf" -e "$W/log/nginx-error.log" ||
+	die "bad nginx.conf"
+start_recorded "$W" nginx nginx -p "$W/nginx" -c "$W/nginx/nginx.conf" \
+	-e "$W/log/nginx-error.log" -g 'daemon off;'
+
+# --- env for the tests -----------------------------------------------------------
+{
+	printf 'WORLD=%q\n' "$W"
+	printf 'TA_FILE=%q\n' "$D/test.ds"
+	printf 'UNBOUND_CONF=%q\n' "$D/unbound.conf"
+	printf 'CA_FILE=%q\n' "$P/ca.crt"
+	printf 'HTTPS_PORT=%q\n' "$WORLD_HTTPS_PORT"
+	printf 'DNS_PORT=%q\n' "$WORLD_DNS_PORT"
+	printf 'DNS_ADDR=%q\n' "$WORLD_ADDR"
+	printf 'WORLD_TOOLS=%q\n' "$WORLD_TOOLS"
+} >"$W/env"
+
+# --- wait until every server answers ----------------------------------------------
+# alive NAME - the recorded server still runs (else show its output and fail).
+alive() {
+	pid_matches "$(cat "$W/run/$1.pid")" "$W" && return 0
+	cat "$W/log/$1.out" >&2 2>/dev/null || true
+	[ "$1" = nsd ] && tail -n 20 "$W/log/nsd.log" >&2 2>/dev/null
+	die "$1 exited during startup"
+}
+dns_ok() { # NAME TYPE: NOERROR, answer present and signed
+	local out
+	out=$(dig_world +dnssec "$2" "$1" 2>/dev/null) || return 1
+	grep -q 'status: NOERROR' <<<"$out" && grep -Eq "^$1\.[[:space:]].*RRSIG[[:space:]]+$2" <<<"$out"
+}
+https_ok() { # DOMAIN: policy fetch with the test CA
+	curl -fsS --max-time 2 --cacert "$P/ca.crt" \
+		--resolve "mta-sts.$1:$WORLD_HTTPS_PORT:$WORLD_ADDR" \
+		"https://mta-sts.$1/.well-known/mta-sts.txt" 2>/dev/null | grep -q '^mode: '
+}
+ok=
+for _ in $(seq 100); do
+	alive nsd
+	alive nginx
+	if dns_ok _mta-sts.enforce.test TXT && dns_ok _mta-sts.bogus.test TXT &&
+		dig_world +short TXT _mta-sts.insecure.test | grep -q insecure1 &&
+		https_ok enforce.test; then
+		ok=1
+		break
+	fi
+	sleep 0.1
+done
+[ -n "$ok" ] || die "servers did not answer within 10 s (logs in $W/log)"
+
+# --- self-check of the fixtures (cheap; tells a broken world from a broken daemon)
+fail=0
+check() { # LABEL ACTUAL EXPECTED
+	if [ "$2" != "$3" ]; then
+		echo "world check failed: $1: got '$2', expected '$3'" >&2
+		fail=1
+	fi
+}
+code() { # DOMAIN [curl args]: HTTP status or curl exit code as "rc=N"
+	local d=$1 out rc=0
+	shift
+	out=$(curl -sS -o /dev/null -w '%{http_code} %{content_type} %{size_download}' \
+		--max-time 2 --cacert "$P/ca.crt" \
+		--resolve "mta-sts.$d:$WORLD_HTTPS_PORT:$WORLD_ADDR" "$@" \
+		"https://mta-sts.$d/.well-known/mta-sts.txt" 2>/dev/null) || rc=$?
+	[ "$rc" = 0 ] && echo "$out" || echo "rc=$rc"
+}
+check enforce.test "$(code enforce.test)" "200 text/plain $(stat -c %s "$(policy_path "$W" enforce.test)")"
+check 404.test "$(code 404.test | cut -d' ' -f1)" 404
+check redirect.test "$(code redirect.test | cut -d' ' -f1)" 301
+check ctype.test "$(code ctype.test | cut -d' ' -f2)" text/html
+big=$(code big.test | cut -d' ' -f3)
+[ "$big" -gt 65536 ] 2>/dev/null || check big.test "$big" "> 65536"
+check wrongcert.test "$(code wrongcert.test)" rc=60
+check expired.test "$(code expired.test)" rc=60
+check insecure.test "$(code insecure.test | cut -d' ' -f1)" 200
+check bogus.test "$(code bogus.test | cut -d' ' -f1)" 200
+check slow.test "$(code slow.test --max-time 1)" rc=28
+check multitxt "$(dig_world +short TXT _mta-sts.multitxt.test | wc -l)" 2
+check notxt "$(dig_world TXT _mta-sts.notxt.test | grep -o 'status: [A-Z]*')" "status: NXDOMAIN"
+check cname "$(dig_world TXT _mta-sts.cname.test | grep -c 'CNAME')" 1
+check nope "$(dig_world A nope.test | grep -o 'status: [A-Z]*')" "status: NXDOMAIN"
+check insecure-unsigned "$(dig_world +dnssec TXT _mta-sts.insecure.test | grep -c RRSIG)" 0
+check insecure-no-ds "$(dig_world +dnssec DS insecure.test | grep -Ec '^insecure\.test\.[[:space:]].*[[:space:]]DS[[:space:]]')" 0
+[ "$fail" = 0 ] || die "world self-check failed (logs in $W/log)"
+
+echo "world at $W is up in $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+echo "  nsd   pid $(cat "$W/run/nsd.pid") on $WORLD_ADDR@$WORLD_DNS_PORT (zones test. signed, insecure.test. unsigned, bogus.test. tampered)"
+echo "  nginx pid $(cat "$W/run/nginx.pid") on $WORLD_ADDR:$WORLD_HTTPS_PORT (CA $P/ca.crt)"
+echo "  trust anchor: $(cat "$D/test.ds")"
+echo "  env: $W/env"
