@@ -121,8 +121,8 @@ cache_grow(struct cache *c)
 	for (i = 0; i < c->nbuckets; i++) {
 		struct cache_node *n = c->buckets[i], *next;
 		for (; n != NULL; n = next) {
-			next              = n->next;
-			n->next           = nb[n->hash & (nn - 1)];
+			next                   = n->next;
+			n->next                = nb[n->hash & (nn - 1)];
 			nb[n->hash & (nn - 1)] = n;
 		}
 	}
@@ -175,7 +175,7 @@ cache_put(struct cache *c, const char *key, void *value)
 	n->hash  = h;
 	n->value = value;
 	memcpy(n->key, key, klen + 1);
-	n->next                             = c->buckets[h & (c->nbuckets - 1)];
+	n->next                           = c->buckets[h & (c->nbuckets - 1)];
 	c->buckets[h & (c->nbuckets - 1)] = n;
 	TAILQ_INSERT_HEAD(&c->lru, n, lru);
 	c->count++;
@@ -210,7 +210,7 @@ cache_evictions(const struct cache *c)
 
 void
 cache_foreach(struct cache *c,
-	void (*fn)(void *arg, const char *key, void *value), void *arg)
+        void (*fn)(void *arg, const char *key, void *value), void *arg)
 {
 	struct cache_node *n;
 

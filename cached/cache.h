@@ -18,8 +18,8 @@ typedef void (*cache_free_fn)(void *value);
 typedef int (*cache_busy_fn)(void *value);
 
 /* cache_create - an empty cache holding at most max values. */
-struct cache *cache_create(size_t max, cache_free_fn free_value,
-	cache_busy_fn busy);
+struct cache *cache_create(
+        size_t max, cache_free_fn free_value, cache_busy_fn busy);
 
 /* cache_free - free every value, then the cache. NULL is allowed. */
 void cache_free(struct cache *c);
@@ -44,7 +44,7 @@ size_t cache_count(const struct cache *c);
 /* cache_foreach - call fn for every value, most recently used first; fn may
  * not modify the cache. */
 void cache_foreach(struct cache *c,
-	void (*fn)(void *arg, const char *key, void *value), void *arg);
+        void (*fn)(void *arg, const char *key, void *value), void *arg);
 
 /* cache_evictions - how many values were evicted so far. */
 unsigned long cache_evictions(const struct cache *c);

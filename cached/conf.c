@@ -41,53 +41,52 @@ struct conf_key {
 static const struct conf_key conf_keys[] = {
 	{ "daemon.user", CT_STR, O(daemon_user), "mxtls", 0, 0, 0 },
 	{ "daemon.pid_file", CT_STR, O(daemon_pid_file),
-		"/run/mxtls/mxtlsd.pid", 0, 0, 0 },
+	        "/run/mxtls/mxtlsd.pid", 0, 0, 0 },
 	{ "ipc.listen", CT_STR, O(ipc_listen), "ipc:///run/mxtls/mxtlsd.sock",
-		0, 0, 0 },
+	        0, 0, 0 },
 	{ "ipc.mode", CT_STR, O(ipc_mode_str), "0660", 0, 0, 0 },
 	{ "ipc.contexts", CT_INT, O(ipc_contexts), NULL, 16, 1, 1024 },
 	{ "store.backend", CT_STR, O(store_backend), "sqlite", 0, 0, 0 },
 	{ "store.path", CT_STR, O(store_path), "/var/lib/mxtls/mxtls.db", 0, 0,
-		0 },
+	        0 },
 	{ "log.level", CT_STR, O(log_level_str), "info", 0, 0, 0 },
 	{ "log.facility", CT_STR, O(log_facility_str), "mail", 0, 0, 0 },
-	{ "resolver.trust_anchor_file", CT_STR,
-		O(resolver_trust_anchor_file), "/usr/share/dns/root.key", 0, 0,
-		0 },
+	{ "resolver.trust_anchor_file", CT_STR, O(resolver_trust_anchor_file),
+	        "/usr/share/dns/root.key", 0, 0, 0 },
 	{ "resolver.trust_anchors", CT_STRLIST, O(resolver_trust_anchors),
-		NULL, 0, 0, CONF_MAX_TRUST_ANCHORS },
+	        NULL, 0, 0, CONF_MAX_TRUST_ANCHORS },
 	{ "resolver.unbound_config", CT_STR, O(resolver_unbound_config), "", 0,
-		0, 0 },
+	        0, 0 },
 	{ "resolver.timeout", CT_SECONDS, O(resolver_timeout), NULL, 10, 0.1,
-		300 },
+	        300 },
 	{ "fetch.ca_file", CT_STR, O(fetch_ca_file),
-		"/etc/ssl/certs/ca-certificates.crt", 0, 0, 0 },
+	        "/etc/ssl/certs/ca-certificates.crt", 0, 0, 0 },
 	{ "fetch.allow_private", CT_BOOL, O(fetch_allow_private), NULL, 0, 0,
-		1 },
+	        1 },
 	{ "fetch.connect_timeout", CT_SECONDS, O(fetch_connect_timeout), NULL,
-		10, 0.1, 300 },
+	        10, 0.1, 300 },
 	{ "fetch.timeout", CT_SECONDS, O(fetch_timeout), NULL, 30, 0.1, 600 },
 	{ "fetch.low_speed_limit", CT_INT, O(fetch_low_speed_limit), NULL, 64,
-		0, 1 << 20 },
+	        0, 1 << 20 },
 	{ "fetch.low_speed_time", CT_INT, O(fetch_low_speed_time), NULL, 10, 1,
-		600 },
+	        600 },
 	{ "fetch.max_body", CT_INT, O(fetch_max_body), NULL, 65536, 1024,
-		65536 },
+	        65536 },
 	{ "fetch.port", CT_INT, O(fetch_port), NULL, 443, 1, 65535 },
 	{ "sts.first_contact_wait", CT_SECONDS, O(sts_first_contact_wait),
-		NULL, 10, 0, 600 },
+	        NULL, 10, 0, 600 },
 	{ "sts.recheck_interval", CT_INT, O(sts_recheck_interval), NULL, 3600,
-		1, 86400 * 7 },
+	        1, 86400 * 7 },
 	{ "sts.refresh_before", CT_INT, O(sts_refresh_before), NULL, 86400, 0,
-		31557600 },
+	        31557600 },
 	{ "sts.expired_policy", CT_STR, O(sts_expired_policy_str), "none", 0,
-		0, 0 },
+	        0, 0 },
 	{ "cache.max_entries", CT_INT, O(cache_max_entries), NULL, 100000, 16,
-		10000000 },
+	        10000000 },
 	{ "cache.negative_ttl", CT_INT, O(cache_negative_ttl), NULL, 3600, 0,
-		86400 },
+	        86400 },
 	{ "cache.failure_ttl", CT_INT, O(cache_failure_ttl), NULL, 300, 0,
-		86400 },
+	        86400 },
 };
 
 #define CONF_NKEYS ((int)(sizeof(conf_keys) / sizeof(conf_keys[0])))
@@ -177,7 +176,7 @@ conf_defaults(struct conf *c)
 
 static int
 conf_error(char *why, size_t whylen, const char *file, int line,
-	const char *key, const char *msg)
+        const char *key, const char *msg)
 {
 	snprintf(why, whylen, "%s:%d: %s: %s", file, line, key, msg);
 	return (-1);
@@ -185,7 +184,7 @@ conf_error(char *why, size_t whylen, const char *file, int line,
 
 static int
 conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
-	const char *file, char *why, size_t whylen)
+        const char *file, char *why, size_t whylen)
 {
 	int    type = config_setting_type(s);
 	int    line = config_setting_source_line(s);
@@ -196,14 +195,14 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 	case CT_STR:
 		if (type != CONFIG_TYPE_STRING)
 			return (conf_error(why, whylen, file, line, k->path,
-				"must be a string"));
+			        "must be a string"));
 		free(*(char **)field(c, k));
 		*(char **)field(c, k) = xstrdup(config_setting_get_string(s));
 		return (0);
 	case CT_BOOL:
 		if (type != CONFIG_TYPE_BOOL)
 			return (conf_error(why, whylen, file, line, k->path,
-				"must be true or false"));
+			        "must be true or false"));
 		*(int *)field(c, k) = config_setting_get_bool(s);
 		return (0);
 	case CT_INT:
@@ -214,14 +213,15 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 			num = config_setting_get_float(s);
 		else
 			return (conf_error(why, whylen, file, line, k->path,
-				k->type == CT_INT ? "must be an integer"
-						  : "must be a number of "
-						    "seconds"));
+			        k->type == CT_INT ? "must be an integer"
+			                          : "must be a number of "
+			                            "seconds"));
 		if (num < k->min || num > k->max) {
-			snprintf(msg, sizeof(msg), "%g is out of range [%g, %g]",
-				num, k->min, k->max);
-			return (conf_error(why, whylen, file, line, k->path,
-				msg));
+			snprintf(msg, sizeof(msg),
+			        "%g is out of range [%g, %g]", num, k->min,
+			        k->max);
+			return (conf_error(
+			        why, whylen, file, line, k->path, msg));
 		}
 		if (k->type == CT_INT)
 			*(int *)field(c, k) = (int)num;
@@ -233,11 +233,11 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 		int    i, n;
 		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
 			return (conf_error(why, whylen, file, line, k->path,
-				"must be a list of strings"));
+			        "must be a list of strings"));
 		n = config_setting_length(s);
 		if (n > (int)k->max)
 			return (conf_error(why, whylen, file, line, k->path,
-				"too many entries"));
+			        "too many entries"));
 		for (i = 0; list[i] != NULL; i++) {
 			free(list[i]);
 			list[i] = NULL;
@@ -246,7 +246,7 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 			config_setting_t *e = config_setting_get_elem(s, i);
 			if (config_setting_type(e) != CONFIG_TYPE_STRING)
 				return (conf_error(why, whylen, file, line,
-					k->path, "must be a list of strings"));
+				        k->path, "must be a list of strings"));
 			list[i] = xstrdup(config_setting_get_string(e));
 		}
 		return (0);
@@ -265,22 +265,22 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 
 	errno = 0;
 	mode  = strtol(c->ipc_mode_str, &end, 8);
-	if (errno != 0 || *end != '\0' || end == c->ipc_mode_str || mode < 0 ||
-		mode > 0777)
+	if (errno != 0 || *end != '\0' || end == c->ipc_mode_str || mode < 0
+	        || mode > 0777)
 		return (conf_error(why, whylen, file, 0, "ipc.mode",
-			"must be an octal mode such as \"0660\""));
+		        "must be an octal mode such as \"0660\""));
 	c->ipc_mode = (int)mode;
 	if ((lvl = log_level_parse(c->log_level_str)) < 0)
 		return (conf_error(why, whylen, file, 0, "log.level",
-			"must be err, warn, notice, info or debug"));
+		        "must be err, warn, notice, info or debug"));
 	c->log_level = lvl;
 	for (i = 0; i < sizeof(conf_facilities) / sizeof(conf_facilities[0]);
-		i++)
+	        i++)
 		if (strcmp(c->log_facility_str, conf_facilities[i].name) == 0)
 			break;
 	if (i == sizeof(conf_facilities) / sizeof(conf_facilities[0]))
 		return (conf_error(why, whylen, file, 0, "log.facility",
-			"must be mail, daemon, user or local0..local7"));
+		        "must be mail, daemon, user or local0..local7"));
 	c->log_facility = conf_facilities[i].value;
 	if (strcmp(c->sts_expired_policy_str, "none") == 0)
 		c->sts_expired_policy = CONF_EXPIRED_NONE;
@@ -288,15 +288,15 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		c->sts_expired_policy = CONF_EXPIRED_TEMPFAIL;
 	else
 		return (conf_error(why, whylen, file, 0, "sts.expired_policy",
-			"must be \"none\" or \"tempfail\""));
+		        "must be \"none\" or \"tempfail\""));
 	if (strcmp(c->store_backend, "sqlite") != 0)
 		return (conf_error(why, whylen, file, 0, "store.backend",
-			"must be \"sqlite\" (the only backend built)"));
-	if (strncmp(c->ipc_listen, "ipc://", 6) != 0 &&
-		strncmp(c->ipc_listen, "tcp://127.", 10) != 0 &&
-		strncmp(c->ipc_listen, "tcp://[::1]", 11) != 0)
+		        "must be \"sqlite\" (the only backend built)"));
+	if (strncmp(c->ipc_listen, "ipc://", 6) != 0
+	        && strncmp(c->ipc_listen, "tcp://127.", 10) != 0
+	        && strncmp(c->ipc_listen, "tcp://[::1]", 11) != 0)
 		return (conf_error(why, whylen, file, 0, "ipc.listen",
-			"must be ipc://PATH or a loopback tcp:// URL"));
+		        "must be ipc://PATH or a loopback tcp:// URL"));
 	return (0);
 }
 
@@ -312,11 +312,11 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			snprintf(why, whylen, "%s: cannot read: %s", path,
-				strerror(errno));
+			        strerror(errno));
 		else
 			snprintf(why, whylen, "%s:%d: %s", path,
-				config_error_line(&cfg),
-				config_error_text(&cfg));
+			        config_error_line(&cfg),
+			        config_error_text(&cfg));
 		goto out;
 	}
 	root = config_root_setting(&cfg);
@@ -324,28 +324,28 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 		grp = config_setting_get_elem(root, (unsigned)i);
 		if (config_setting_type(grp) != CONFIG_TYPE_GROUP) {
 			conf_error(why, whylen, path,
-				config_setting_source_line(grp),
-				config_setting_name(grp),
-				"unknown key (settings live in groups such as "
-				"fetch: { ... })");
+			        config_setting_source_line(grp),
+			        config_setting_name(grp),
+			        "unknown key (settings live in groups such as "
+			        "fetch: { ... })");
 			goto out;
 		}
 		for (j = 0; j < config_setting_length(grp); j++) {
 			s = config_setting_get_elem(grp, (unsigned)j);
 			snprintf(name, sizeof(name), "%s.%s",
-				config_setting_name(grp),
-				config_setting_name(s));
+			        config_setting_name(grp),
+			        config_setting_name(s));
 			for (k = 0; k < CONF_NKEYS; k++)
 				if (strcmp(name, conf_keys[k].path) == 0)
 					break;
 			if (k == CONF_NKEYS) {
 				conf_error(why, whylen, path,
-					config_setting_source_line(s), name,
-					"unknown key");
+				        config_setting_source_line(s), name,
+				        "unknown key");
 				goto out;
 			}
-			if (conf_set(c, &conf_keys[k], s, path, why, whylen) !=
-				0)
+			if (conf_set(c, &conf_keys[k], s, path, why, whylen)
+			        != 0)
 				goto out;
 		}
 	}
@@ -374,11 +374,11 @@ conf_print(const struct conf *c, FILE *out)
 	int         i, j;
 
 	for (i = 0; i < CONF_NKEYS; i++) {
-		const struct conf_key *k   = &conf_keys[i];
-		const char            *dot = strchr(k->path, '.');
+		const struct conf_key *k    = &conf_keys[i];
+		const char            *dot  = strchr(k->path, '.');
 		size_t                 glen = (size_t)(dot - k->path);
-		if (group == NULL || strncmp(group, k->path, glen) != 0 ||
-			group[glen] != '.') {
+		if (group == NULL || strncmp(group, k->path, glen) != 0
+		        || group[glen] != '.') {
 			if (group != NULL)
 				fprintf(out, "};\n");
 			fprintf(out, "%.*s: {\n", (int)glen, k->path);
@@ -394,7 +394,7 @@ conf_print(const struct conf *c, FILE *out)
 			break;
 		case CT_BOOL:
 			fprintf(out, "%s",
-				*(const int *)cfield(c, k) ? "true" : "false");
+			        *(const int *)cfield(c, k) ? "true" : "false");
 			break;
 		case CT_SECONDS: {
 			double d = *(const double *)cfield(c, k);

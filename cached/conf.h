@@ -18,21 +18,21 @@ enum conf_expired {
 
 struct conf {
 	/* daemon */
-	char  *daemon_user;
-	char  *daemon_pid_file;
+	char *daemon_user;
+	char *daemon_pid_file;
 	/* ipc */
-	char  *ipc_listen;
-	char  *ipc_mode_str;
-	int    ipc_mode;
-	int    ipc_contexts;
+	char *ipc_listen;
+	char *ipc_mode_str;
+	int   ipc_mode;
+	int   ipc_contexts;
 	/* store */
-	char  *store_backend;
-	char  *store_path;
+	char *store_backend;
+	char *store_path;
 	/* log */
-	char  *log_level_str;
-	int    log_level;
-	char  *log_facility_str;
-	int    log_facility;
+	char *log_level_str;
+	int   log_level;
+	char *log_facility_str;
+	int   log_facility;
 	/* resolver */
 	char  *resolver_trust_anchor_file;
 	char  *resolver_trust_anchors[CONF_MAX_TRUST_ANCHORS + 1];
@@ -54,9 +54,9 @@ struct conf {
 	char  *sts_expired_policy_str;
 	int    sts_expired_policy;
 	/* cache */
-	int    cache_max_entries;
-	int    cache_negative_ttl;
-	int    cache_failure_ttl;
+	int cache_max_entries;
+	int cache_negative_ttl;
+	int cache_failure_ttl;
 };
 
 /* conf_defaults - fill c with the embedded defaults (strings malloc'd). */

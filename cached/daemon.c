@@ -16,8 +16,8 @@
 #include "daemon.h"
 
 int
-daemon_user_lookup(const char *name, struct daemon_user *u, char *why,
-	size_t whylen)
+daemon_user_lookup(
+        const char *name, struct daemon_user *u, char *why, size_t whylen)
 {
 	struct passwd *pw;
 
@@ -27,10 +27,10 @@ daemon_user_lookup(const char *name, struct daemon_user *u, char *why,
 	errno = 0;
 	if ((pw = getpwnam(name)) == NULL) {
 		snprintf(why, whylen,
-			"daemon.user \"%s\" does not exist (create it with "
-			"`useradd --system --no-create-home %s`, or set "
-			"daemon.user = \"\" to stay root)",
-			name, name);
+		        "daemon.user \"%s\" does not exist (create it with "
+		        "`useradd --system --no-create-home %s`, or set "
+		        "daemon.user = \"\" to stay root)",
+		        name, name);
 		return (-1);
 	}
 	if (pw->pw_uid == 0) {
@@ -46,7 +46,7 @@ daemon_user_lookup(const char *name, struct daemon_user *u, char *why,
 
 int
 daemon_dir_for(const char *path, const struct daemon_user *u, char *why,
-	size_t whylen)
+        size_t whylen)
 {
 	char        dir[4096], *slash;
 	struct stat st;
@@ -64,7 +64,7 @@ daemon_dir_for(const char *path, const struct daemon_user *u, char *why,
 		}
 		if (u->set && chown(dir, u->uid, u->gid) != 0) {
 			snprintf(why, whylen, "chown %s: %s", dir,
-				strerror(errno));
+			        strerror(errno));
 			return (-1);
 		}
 	} else if (!S_ISDIR(st.st_mode)) {
@@ -86,18 +86,18 @@ daemon_pidfile_open(const char *path, char *why, size_t whylen)
 		return (-1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		ssize_t n          = read(fd, buf, sizeof(buf) - 1);
 		buf[n > 0 ? n : 0] = '\0';
-		other               = strtol(buf, NULL, 10);
+		other              = strtol(buf, NULL, 10);
 		snprintf(why, whylen,
-			"%s: locked: another mxtlsd (pid %ld) is running", path,
-			other);
+		        "%s: locked: another mxtlsd (pid %ld) is running",
+		        path, other);
 		close(fd);
 		return (-1);
 	}
 	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) != 0 ||
-		write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
+	if (ftruncate(fd, 0) != 0
+	        || write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return (-1);
@@ -110,15 +110,15 @@ daemon_drop(const struct daemon_user *u, char *why, size_t whylen)
 {
 	if (!u->set)
 		return (0);
-	if (initgroups(u->name, u->gid) != 0 || setgid(u->gid) != 0 ||
-		setuid(u->uid) != 0) {
+	if (initgroups(u->name, u->gid) != 0 || setgid(u->gid) != 0
+	        || setuid(u->uid) != 0) {
 		snprintf(why, whylen, "cannot become %s: %s", u->name,
-			strerror(errno));
+		        strerror(errno));
 		return (-1);
 	}
 	if (setuid(0) == 0) {
 		snprintf(why, whylen, "could regain root after dropping to %s",
-			u->name);
+		        u->name);
 		return (-1);
 	}
 	return (0);

@@ -22,8 +22,8 @@ struct daemon_user {
  * or name is empty, nothing is dropped (u->set = 0). Returns -1 and why
  * when the user does not exist.
  */
-int daemon_user_lookup(const char *name, struct daemon_user *u, char *why,
-	size_t whylen);
+int daemon_user_lookup(
+        const char *name, struct daemon_user *u, char *why, size_t whylen);
 
 /*
  * daemon_dir_for - make sure the directory holding path exists (created
@@ -31,7 +31,7 @@ int daemon_user_lookup(const char *name, struct daemon_user *u, char *why,
  * failure.
  */
 int daemon_dir_for(const char *path, const struct daemon_user *u, char *why,
-	size_t whylen);
+        size_t whylen);
 
 /*
  * daemon_pidfile_open - create or open path, take an exclusive lock (another

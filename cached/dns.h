@@ -43,8 +43,8 @@ struct dns_rr {
 	uint32_t ttl;
 	union {
 		struct {
-			char  *text; /* character-strings concatenated, NUL
-					added; may contain NUL bytes */
+			char *text; /* character-strings concatenated, NUL
+			               added; may contain NUL bytes */
 			size_t len;
 		} txt;
 		struct in_addr  a;
@@ -52,8 +52,8 @@ struct dns_rr {
 		struct {
 			uint16_t pref;
 			char     host[DOMAIN_MAX + 1]; /* lower case, no
-							  trailing dot; "" for
-							  "." (null MX) */
+			                                  trailing dot; "" for
+			                                  "." (null MX) */
 		} mx;
 		struct {
 			uint8_t        usage;
@@ -70,22 +70,22 @@ struct dns_result {
 	int             secure; /* validated: 1 for found or denied securely */
 	int             rcode;  /* DNS rcode as received (0 when none) */
 	uint32_t        ttl;    /* min TTL of the records; for NOTFOUND the
-				   negative TTL when known, else 0 */
-	char            canon[DOMAIN_MAX + 1]; /* owner of the records */
-	char            why[256];              /* reason for NOTFOUND,
-						  TEMPFAIL, BOGUS */
-	size_t          nrr;
-	struct dns_rr  *rr; /* nrr records, owned by the result */
+	                           negative TTL when known, else 0 */
+	char canon[DOMAIN_MAX + 1]; /* owner of the records */
+	char why[256];              /* reason for NOTFOUND,
+	                               TEMPFAIL, BOGUS */
+	size_t         nrr;
+	struct dns_rr *rr; /* nrr records, owned by the result */
 };
 
 struct dns_config {
-	const char  *trust_anchor_file;  /* root key (DS or DNSKEY, zone
-					    file format), may be NULL */
+	const char *trust_anchor_file;    /* root key (DS or DNSKEY, zone
+	                                     file format), may be NULL */
 	const char **extra_trust_anchors; /* NULL-terminated list of trust
-					    anchor files, may be NULL */
-	const char  *unbound_config;     /* unbound.conf for ub_ctx_config,
-					    NULL or "" for none */
-	unsigned     timeout_ms;         /* per-lookup deadline */
+	                                    anchor files, may be NULL */
+	const char *unbound_config;       /* unbound.conf for ub_ctx_config,
+	                                     NULL or "" for none */
+	unsigned timeout_ms;              /* per-lookup deadline */
 };
 
 /*
@@ -93,7 +93,7 @@ struct dns_config {
  * when the configuration cannot be applied (missing file, bad option).
  */
 struct dns *dns_create(struct event_base *base, const struct dns_config *cfg,
-	char *why, size_t whylen);
+        char *why, size_t whylen);
 
 /* dns_free - cancel outstanding lookups (no callbacks) and free. */
 void dns_free(struct dns *dns);
@@ -110,13 +110,29 @@ typedef void (*dns_cb)(void *arg, const struct dns_result *res);
  * immediate failure is delivered on the next loop turn). Returns a handle
  * usable with dns_cancel until the callback has run.
  */
-struct dns_query *dns_lookup(struct dns *dns, const char *name, int type,
-	dns_cb cb, void *arg);
+struct dns_query *dns_lookup(
+        struct dns *dns, const char *name, int type, dns_cb cb, void *arg);
 
 /* dns_cancel - the callback of q will not be called; q is freed. */
 void dns_cancel(struct dns_query *q);
 
 /* dns_status_name - "found", "notfound", "tempfail", "bogus". */
 const char *dns_status_name(enum dns_status status);
+
+/*
+ * ---- For tests and fuzzing: the pure answer classifier dns.c uses. ----
+ *
+ * dns_parse_answer - classify one libunbound answer into res (which it
+ * overwrites): rcode, pkt/len, sec and why_bogus exactly as the
+ * ub_resolve_event callback received them (rcode: 0 or an error rcode; sec:
+ * 0 insecure, 1 bogus, 2 secure), qtype the type asked for. No I/O, no
+ * globals. res owns what it holds afterwards: release with
+ * dns_result_clear.
+ */
+void dns_parse_answer(const unsigned char *pkt, size_t len, int qtype,
+        int rcode, int sec, const char *why_bogus, struct dns_result *res);
+
+/* dns_result_clear - free the records of res and empty it (nrr 0). */
+void dns_result_clear(struct dns_result *res);
 
 #endif

@@ -80,7 +80,7 @@ ipc_aio_cb(void *arg)
 			if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
 				return;
 			log_warn("MXTLS-IPC-RECV-FAIL", "receive: %s",
-				nng_strerror(rv));
+			        nng_strerror(rv));
 			ipc_recv(c);
 			return;
 		}
@@ -104,7 +104,7 @@ ipc_aio_cb(void *arg)
 			if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
 				return;
 			log_debug("MXTLS-IPC-SEND-FAIL", "send: %s",
-				nng_strerror(rv));
+			        nng_strerror(rv));
 		}
 		ipc_recv(c);
 		return;
@@ -125,8 +125,8 @@ ipc_reply(void *arg, char *reply)
 		log_err("MXTLS-NOMEM", "out of memory");
 		abort();
 	}
-	if ((rv = nng_msg_alloc(&m, 0)) != 0 ||
-		(rv = nng_msg_append(m, reply, strlen(reply))) != 0) {
+	if ((rv = nng_msg_alloc(&m, 0)) != 0
+	        || (rv = nng_msg_append(m, reply, strlen(reply))) != 0) {
 		log_err("MXTLS-NOMEM", "reply: %s", nng_strerror(rv));
 		abort();
 	}
@@ -155,21 +155,21 @@ ipc_wake(evutil_socket_t fd, short what, void *arg)
 		c->msg = NULL;
 		if (nng_msg_len(m) > PROTO_MAX_MSG) {
 			snprintf(why, sizeof(why),
-				"request too large (%zu bytes, %d max)",
-				nng_msg_len(m), PROTO_MAX_MSG);
+			        "request too large (%zu bytes, %d max)",
+			        nng_msg_len(m), PROTO_MAX_MSG);
 			nng_msg_free(m);
 			ipc_reply(c, proto_reply_error(why));
 			continue;
 		}
 		server_handle(ipc->srv, nng_msg_body(m), nng_msg_len(m),
-			ipc_reply, c);
+		        ipc_reply, c);
 		nng_msg_free(m);
 	}
 }
 
 struct ipc *
 ipc_open(struct event_base *base, const char *url, int mode, int ncontexts,
-	struct server *srv, char *why, size_t whylen)
+        struct server *srv, char *why, size_t whylen)
 {
 	struct ipc *ipc;
 	int         rv, i;
@@ -183,8 +183,8 @@ ipc_open(struct event_base *base, const char *url, int mode, int ncontexts,
 	ipc->nctx = ncontexts;
 	pthread_mutex_init(&ipc->lock, NULL);
 	TAILQ_INIT(&ipc->queue);
-	if (strncmp(url, "ipc://", 6) == 0 &&
-		(ipc->path = strdup(url + 6)) == NULL) {
+	if (strncmp(url, "ipc://", 6) == 0
+	        && (ipc->path = strdup(url + 6)) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		goto fail;
 	}
@@ -198,16 +198,17 @@ ipc_open(struct event_base *base, const char *url, int mode, int ncontexts,
 		snprintf(why, whylen, "%s: %s", url, nng_strerror(rv));
 		goto fail_sock;
 	}
-	if (ipc->path != NULL &&
-		(rv = nng_listener_set_int(ipc->listener,
-			 NNG_OPT_IPC_PERMISSIONS, mode)) != 0) {
+	if (ipc->path != NULL
+	        && (rv = nng_listener_set_int(
+	                    ipc->listener, NNG_OPT_IPC_PERMISSIONS, mode))
+	                != 0) {
 		snprintf(why, whylen, "%s: cannot set mode %o: %s", url, mode,
-			nng_strerror(rv));
+		        nng_strerror(rv));
 		goto fail_sock;
 	}
 	if ((rv = nng_listener_start(ipc->listener, 0)) != 0) {
 		snprintf(why, whylen, "cannot listen on %s: %s", url,
-			nng_strerror(rv));
+		        nng_strerror(rv));
 		goto fail_sock;
 	}
 	ipc->ctxs = calloc((size_t)ncontexts, sizeof(*ipc->ctxs));
@@ -218,10 +219,10 @@ ipc_open(struct event_base *base, const char *url, int mode, int ncontexts,
 	for (i = 0; i < ncontexts; i++) {
 		struct ipc_ctx *c = &ipc->ctxs[i];
 		c->ipc            = ipc;
-		if ((rv = nng_aio_alloc(&c->aio, ipc_aio_cb, c)) != 0 ||
-			(rv = nng_ctx_open(&c->ctx, ipc->sock)) != 0) {
+		if ((rv = nng_aio_alloc(&c->aio, ipc_aio_cb, c)) != 0
+		        || (rv = nng_ctx_open(&c->ctx, ipc->sock)) != 0) {
 			snprintf(why, whylen, "nng context: %s",
-				nng_strerror(rv));
+			        nng_strerror(rv));
 			goto fail_sock;
 		}
 	}

@@ -22,7 +22,7 @@ struct ipc;
  * ncontexts contexts feeding srv on base's thread. NULL and why on failure.
  */
 struct ipc *ipc_open(struct event_base *base, const char *url, int mode,
-	int ncontexts, struct server *srv, char *why, size_t whylen);
+        int ncontexts, struct server *srv, char *why, size_t whylen);
 
 /* ipc_path - the socket file of an ipc:// listener, else NULL. */
 const char *ipc_path(const struct ipc *ipc);

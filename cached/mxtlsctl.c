@@ -40,11 +40,11 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-		"usage: mxtlsctl [-s URL] [-t SECONDS] query DOMAIN [--json]\n"
-		"       mxtlsctl [-s URL] ping | stats | flush [DOMAIN]\n"
-		"       mxtlsctl parse sts-record 'TXT'\n"
-		"       mxtlsctl parse sts-policy FILE|-\n"
-		"       mxtlsctl parse tlsrpt-record 'TXT'\n");
+	        "usage: mxtlsctl [-s URL] [-t SECONDS] query DOMAIN [--json]\n"
+	        "       mxtlsctl [-s URL] ping | stats | flush [DOMAIN]\n"
+	        "       mxtlsctl parse sts-record 'TXT'\n"
+	        "       mxtlsctl parse sts-policy FILE|-\n"
+	        "       mxtlsctl parse tlsrpt-record 'TXT'\n");
 	exit(EXIT_USAGE);
 }
 
@@ -69,18 +69,18 @@ call(const struct proto_request *req)
 		exit(1);
 	}
 	st = nngclient_call(url, text, strlen(text), &reply, NULL, timeout_ms,
-		why, sizeof(why));
+	        why, sizeof(why));
 	free(text);
 	if (st != NNGCLIENT_OK) {
 		fprintf(stderr, "mxtlsctl: %s\n", why);
-		exit(st == NNGCLIENT_UNREACHABLE ? EXIT_UNAVAILABLE
-		     : st == NNGCLIENT_TIMEOUT   ? EXIT_TEMPFAIL
-						 : 1);
+		exit(st == NNGCLIENT_UNREACHABLE          ? EXIT_UNAVAILABLE
+		                : st == NNGCLIENT_TIMEOUT ? EXIT_TEMPFAIL
+		                                          : 1);
 	}
 	o = json_loads(reply, 0, &err);
 	if (o == NULL || !json_is_object(o)) {
 		fprintf(stderr, "mxtlsctl: malformed reply from daemon: %s\n",
-			reply);
+		        reply);
 		exit(1);
 	}
 	free(reply);
@@ -146,11 +146,12 @@ cmd_query(int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	req.op = PROTO_OP_POLICY;
 	if (domain_normalize(domain, strlen(domain), req.domain,
-		    sizeof(req.domain), why, sizeof(why)) != 0) {
+	            sizeof(req.domain), why, sizeof(why))
+	        != 0) {
 		/* same shape as the daemon's answer, so scripts see one
 		 * format */
 		o = json_pack("{s:s, s:s, s:s}", "domain", domain, "status",
-			"error", "why", why);
+		        "error", "why", why);
 		if (json)
 			print_json(o);
 		else
@@ -171,18 +172,19 @@ cmd_query(int argc, char **argv)
 	}
 	if (rv == 0 && strcmp(str(o, "policy"), "sts") == 0) {
 		printf("%s: MTA-STS %s (policy id %s, %s)\n", req.domain,
-			str(o, "mode"), str(o, "policy_id"), str(o, "source"));
+		        str(o, "mode"), str(o, "policy_id"), str(o, "source"));
 		printf("  %-9s", "mx:");
 		mx = json_object_get(o, "mx");
-		json_array_foreach(mx, i, v) printf(" %s", json_string_value(v));
+		json_array_foreach(mx, i, v)
+		        printf(" %s", json_string_value(v));
 		printf("\n  %-9s %lld\n", "max_age:",
-			(long long)json_integer_value(
-				json_object_get(o, "max_age")));
+		        (long long)json_integer_value(
+		                json_object_get(o, "max_age")));
 		print_time("fetched:", o, "fetched");
 		print_time("expires:", o, "expires");
 	} else if (rv == 0) {
 		printf("%s: no MTA-STS policy (%s)\n", req.domain,
-			str(o, "source"));
+		        str(o, "source"));
 		print_time("until:", o, "expires");
 	} else if (rv == EXIT_TEMPFAIL) {
 		printf("%s: temporary failure\n", req.domain);
@@ -206,7 +208,8 @@ cmd_simple(enum proto_op op, int argc, char **argv)
 	req.op = op;
 	if (op == PROTO_OP_FLUSH && argc == 1) {
 		if (domain_normalize(argv[0], strlen(argv[0]), req.domain,
-			    sizeof(req.domain), why, sizeof(why)) != 0) {
+		            sizeof(req.domain), why, sizeof(why))
+		        != 0) {
 			fprintf(stderr, "mxtlsctl: %s: %s\n", argv[0], why);
 			return (1);
 		}
@@ -222,8 +225,8 @@ cmd_simple(enum proto_op op, int argc, char **argv)
 		printf("mxtlsd %s is alive\n", str(o, "version"));
 	else if (op == PROTO_OP_FLUSH && rv == 0)
 		printf("flushed %lld entries\n",
-			(long long)json_integer_value(
-				json_object_get(o, "flushed")));
+		        (long long)json_integer_value(
+		                json_object_get(o, "flushed")));
 	else
 		fprintf(stderr, "mxtlsctl: %s\n", str(o, "why"));
 	json_decref(o);
@@ -248,9 +251,9 @@ read_all(const char *path, size_t *len)
 		fclose(f);
 	if (n == cap) {
 		fprintf(stderr,
-			"mxtlsctl: %s: larger than %d bytes (RFC 8461 §3.2 "
-			"limit)\n",
-			path, STS_POLICY_MAX_BODY);
+		        "mxtlsctl: %s: larger than %d bytes (RFC 8461 §3.2 "
+		        "limit)\n",
+		        path, STS_POLICY_MAX_BODY);
 		exit(1);
 	}
 	*len = n;
@@ -260,7 +263,7 @@ read_all(const char *path, size_t *len)
 static int
 cmd_parse(int argc, char **argv)
 {
-	char   why[512];
+	char    why[512];
 	json_t *o = NULL;
 
 	if (argc != 2)
@@ -268,8 +271,9 @@ cmd_parse(int argc, char **argv)
 	why[0] = '\0';
 	if (strcmp(argv[0], "sts-record") == 0) {
 		struct sts_record rec;
-		if (sts_record_parse(argv[1], strlen(argv[1]), &rec, why,
-			    sizeof(why)) == STS_RECORD_OK)
+		if (sts_record_parse(
+		            argv[1], strlen(argv[1]), &rec, why, sizeof(why))
+		        == STS_RECORD_OK)
 			o = sts_record_to_json(&rec);
 	} else if (strcmp(argv[0], "sts-policy") == 0) {
 		struct sts_policy pol;
@@ -282,8 +286,9 @@ cmd_parse(int argc, char **argv)
 		free(body);
 	} else if (strcmp(argv[0], "tlsrpt-record") == 0) {
 		struct tlsrpt_record rec;
-		if (tlsrpt_record_parse(argv[1], strlen(argv[1]), &rec, why,
-			    sizeof(why)) == TLSRPT_RECORD_OK) {
+		if (tlsrpt_record_parse(
+		            argv[1], strlen(argv[1]), &rec, why, sizeof(why))
+		        == TLSRPT_RECORD_OK) {
 			o = tlsrpt_record_to_json(&rec);
 			tlsrpt_record_clear(&rec);
 		}
@@ -292,7 +297,7 @@ cmd_parse(int argc, char **argv)
 	}
 	if (o == NULL) {
 		fprintf(stderr, "invalid %s: %s\n", argv[0],
-			why[0] ? why : "not valid");
+		        why[0] ? why : "not valid");
 		return (1);
 	}
 	print_json(o);

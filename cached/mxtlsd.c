@@ -51,8 +51,8 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 
 	if (sig == SIGHUP) {
 		log_notice("MXTLSD-SIGHUP",
-			"SIGHUP ignored: restart mxtlsd to apply a new "
-			"configuration");
+		        "SIGHUP ignored: restart mxtlsd to apply a new "
+		        "configuration");
 		return;
 	}
 	log_notice("MXTLSD-STOPPING", "signal %d: shutting down", (int)sig);
@@ -71,7 +71,7 @@ main(int argc, char **argv)
 	struct conf             conf;
 	struct daemon_user      user;
 	struct stats            stats;
-	struct event_base      *base  = NULL;
+	struct event_base      *base = NULL;
 	struct event           *sigs[4];
 	struct dns             *dns   = NULL;
 	struct sts_fetcher     *fetch = NULL;
@@ -109,16 +109,16 @@ main(int argc, char **argv)
 		conf_path = MXTLSD_DEFAULT_CONF;
 
 	conf_defaults(&conf);
-	if (conf_path != NULL &&
-		conf_load(&conf, conf_path, why, sizeof(why)) != 0) {
+	if (conf_path != NULL
+	        && conf_load(&conf, conf_path, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mxtlsd: %s\n", why);
 		conf_free(&conf);
 		return (1);
 	}
 	if (check) {
 		printf("# mxtlsd %s effective configuration (%s)\n",
-			MXTLS_VERSION,
-			conf_path ? conf_path : "embedded defaults");
+		        MXTLS_VERSION,
+		        conf_path ? conf_path : "embedded defaults");
 		conf_print(&conf, stdout);
 		fprintf(stderr, "mxtlsd: configuration OK\n");
 		conf_free(&conf);
@@ -127,8 +127,8 @@ main(int argc, char **argv)
 
 	log_init("mxtlsd", foreground, conf.log_facility);
 	log_set_level((enum log_level)conf.log_level);
-	if (daemon_user_lookup(conf.daemon_user, &user, why, sizeof(why)) !=
-		0) {
+	if (daemon_user_lookup(conf.daemon_user, &user, why, sizeof(why))
+	        != 0) {
 		log_err("MXTLSD-CONFIG", "%s", why);
 		goto out;
 	}
@@ -137,20 +137,21 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (evthread_use_pthreads() != 0 || (base = event_base_new()) == NULL) {
+	if (evthread_use_pthreads() != 0
+	        || (base = event_base_new()) == NULL) {
 		log_err("MXTLSD-EVENT", "cannot create the event loop");
 		goto out;
 	}
-	if (daemon_dir_for(conf.daemon_pid_file, &user, why, sizeof(why)) !=
-			0 ||
-		(pidfd = daemon_pidfile_open(conf.daemon_pid_file, why,
-			 sizeof(why))) < 0) {
+	if (daemon_dir_for(conf.daemon_pid_file, &user, why, sizeof(why)) != 0
+	        || (pidfd = daemon_pidfile_open(
+	                    conf.daemon_pid_file, why, sizeof(why)))
+	                < 0) {
 		log_err("MXTLSD-PIDFILE", "%s", why);
 		goto out;
 	}
-	if (strncmp(conf.ipc_listen, "ipc://", 6) == 0 &&
-		daemon_dir_for(conf.ipc_listen + 6, &user, why, sizeof(why)) !=
-			0) {
+	if (strncmp(conf.ipc_listen, "ipc://", 6) == 0
+	        && daemon_dir_for(conf.ipc_listen + 6, &user, why, sizeof(why))
+	                != 0) {
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
 	}
@@ -163,15 +164,15 @@ main(int argc, char **argv)
 	memset(&stats, 0, sizeof(stats));
 	srv = server_create(NULL, &stats);
 	ipc = ipc_open(base, conf.ipc_listen, conf.ipc_mode, conf.ipc_contexts,
-		srv, why, sizeof(why));
+	        srv, why, sizeof(why));
 	if (ipc == NULL) {
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
 	}
-	if (user.set && ipc_path(ipc) != NULL &&
-		chown(ipc_path(ipc), user.uid, user.gid) != 0) {
+	if (user.set && ipc_path(ipc) != NULL
+	        && chown(ipc_path(ipc), user.uid, user.gid) != 0) {
 		log_err("MXTLSD-IPC", "chown %s: %s", ipc_path(ipc),
-			strerror(errno));
+		        strerror(errno));
 		goto out;
 	}
 	if (user.set && (fchown(pidfd, user.uid, user.gid) != 0)) {
@@ -183,8 +184,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	if ((store = store_open(conf.store_backend, conf.store_path, why,
-		     sizeof(why))) == NULL) {
+	if ((store = store_open(
+	             conf.store_backend, conf.store_path, why, sizeof(why)))
+	        == NULL) {
 		log_err("MXTLSD-STORE", "%s", why);
 		goto out;
 	}
@@ -207,8 +209,8 @@ main(int argc, char **argv)
 	fcfg.max_body           = (size_t)conf.fetch_max_body;
 	fcfg.port               = (unsigned)conf.fetch_port;
 	fcfg.user_agent         = "mxtlsd/" MXTLS_VERSION;
-	if ((fetch = sts_fetch_create(base, &fcfg, why, sizeof(why))) ==
-		NULL) {
+	if ((fetch = sts_fetch_create(base, &fcfg, why, sizeof(why)))
+	        == NULL) {
 		log_err("MXTLSD-FETCH", "%s", why);
 		goto out;
 	}
@@ -221,9 +223,9 @@ main(int argc, char **argv)
 	}
 	sigs[i] = NULL;
 	log_notice("MXTLSD-STARTED",
-		"mxtlsd %s listening on %s (store %s, user %s)", MXTLS_VERSION,
-		conf.ipc_listen, conf.store_path,
-		user.set ? user.name : "unchanged");
+	        "mxtlsd %s listening on %s (store %s, user %s)", MXTLS_VERSION,
+	        conf.ipc_listen, conf.store_path,
+	        user.set ? user.name : "unchanged");
 	event_base_dispatch(base);
 	for (i = 0; sigs[i] != NULL; i++)
 		event_free(sigs[i]);

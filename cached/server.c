@@ -61,23 +61,23 @@ server_policy_done(void *arg, const struct sts_answer *ans)
 		if (ans->has_policy) {
 			json_object_set_new(o, "policy", json_string("sts"));
 			json_object_set_new(o, "mode",
-				json_string(sts_mode_name(ans->policy->mode)));
+			        json_string(sts_mode_name(ans->policy->mode)));
 			mx = json_array();
 			for (i = 0; i < ans->policy->nmx; i++)
-				json_array_append_new(mx,
-					json_string(ans->policy->mx[i]));
+				json_array_append_new(
+				        mx, json_string(ans->policy->mx[i]));
 			json_object_set_new(o, "mx", mx);
-			json_object_set_new(o, "policy_id",
-				json_string(ans->id));
+			json_object_set_new(
+			        o, "policy_id", json_string(ans->id));
 			json_object_set_new(o, "max_age",
-				json_integer(ans->policy->max_age));
-			json_object_set_new(o, "fetched",
-				json_integer(ans->fetched));
+			        json_integer(ans->policy->max_age));
+			json_object_set_new(
+			        o, "fetched", json_integer(ans->fetched));
 		} else {
 			json_object_set_new(o, "policy", json_string("none"));
 		}
 		json_object_set_new(o, "source",
-			json_string(sts_source_name(ans->source)));
+		        json_string(sts_source_name(ans->source)));
 		json_object_set_new(o, "expires", json_integer(ans->expires));
 	}
 	json_object_set_new(o, "why", json_string(ans->why));
@@ -87,7 +87,7 @@ server_policy_done(void *arg, const struct sts_answer *ans)
 
 void
 server_handle(struct server *srv, const void *buf, size_t len,
-	server_reply_fn fn, void *arg)
+        server_reply_fn fn, void *arg)
 {
 	struct proto_request req;
 	struct server_req   *rq;
@@ -111,17 +111,17 @@ server_handle(struct server *srv, const void *buf, size_t len,
 	case PROTO_OP_STATS:
 		o = reply_new("ok");
 		json_object_set_new(o, "stats",
-			stats_to_json(srv->stats,
-				sts_resolver_entries(srv->resolver),
-				sts_resolver_evictions(srv->resolver),
-				(long)(time(NULL) - srv->started)));
+		        stats_to_json(srv->stats,
+		                sts_resolver_entries(srv->resolver),
+		                sts_resolver_evictions(srv->resolver),
+		                (long)(time(NULL) - srv->started)));
 		fn(arg, dump(o));
 		return;
 	case PROTO_OP_FLUSH:
-		n = sts_resolver_flush(srv->resolver,
-			req.has_domain ? req.domain : NULL);
+		n = sts_resolver_flush(
+		        srv->resolver, req.has_domain ? req.domain : NULL);
 		log_info("MXTLS-FLUSH", "flushed %s (%lu entries)",
-			req.has_domain ? req.domain : "all domains", n);
+		        req.has_domain ? req.domain : "all domains", n);
 		o = reply_new("ok");
 		json_object_set_new(o, "flushed", json_integer((json_int_t)n));
 		fn(arg, dump(o));
@@ -137,8 +137,8 @@ server_handle(struct server *srv, const void *buf, size_t len,
 		rq->fn  = fn;
 		rq->arg = arg;
 		memcpy(rq->domain, req.domain, sizeof(rq->domain));
-		sts_resolver_lookup(srv->resolver, req.domain,
-			server_policy_done, rq);
+		sts_resolver_lookup(
+		        srv->resolver, req.domain, server_policy_done, rq);
 		return;
 	}
 	fn(arg, proto_reply_error("unknown op"));

@@ -19,8 +19,8 @@ struct stats;
 typedef void (*server_reply_fn)(void *arg, char *reply);
 
 /* server_create - a request handler over resolver and stats (not owned). */
-struct server *server_create(struct sts_resolver *resolver,
-	struct stats *stats);
+struct server *server_create(
+        struct sts_resolver *resolver, struct stats *stats);
 
 /* server_attach - set the resolver (when it is made after the server). */
 void server_attach(struct server *srv, struct sts_resolver *resolver);
@@ -33,6 +33,6 @@ void server_free(struct server *srv);
  * (unless the server is freed first). Malformed requests get an error reply.
  */
 void server_handle(struct server *srv, const void *buf, size_t len,
-	server_reply_fn fn, void *arg);
+        server_reply_fn fn, void *arg);
 
 #endif

@@ -5,11 +5,12 @@
 
 json_t *
 stats_to_json(const struct stats *st, unsigned long entries,
-	unsigned long evictions, long uptime)
+        unsigned long evictions, long uptime)
 {
 	json_t *o = json_object();
 
-#define PUT(name) json_object_set_new(o, #name, json_integer((json_int_t)st->name))
+#define PUT(name)                                                             \
+	json_object_set_new(o, #name, json_integer((json_int_t)st->name))
 	PUT(requests);
 	PUT(request_errors);
 	PUT(policy_requests);
@@ -27,8 +28,8 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(store_errors);
 #undef PUT
 	json_object_set_new(o, "entries", json_integer((json_int_t)entries));
-	json_object_set_new(o, "evictions",
-		json_integer((json_int_t)evictions));
+	json_object_set_new(
+	        o, "evictions", json_integer((json_int_t)evictions));
 	json_object_set_new(o, "uptime", json_integer(uptime));
 	return (o);
 }

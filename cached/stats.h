@@ -28,6 +28,6 @@ struct stats {
 /* stats_to_json - a new JSON object of the counters plus the given
  * gauges. */
 json_t *stats_to_json(const struct stats *st, unsigned long entries,
-	unsigned long evictions, long uptime);
+        unsigned long evictions, long uptime);
 
 #endif

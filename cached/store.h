@@ -28,8 +28,8 @@ enum store_status {
 
 struct store_policy {
 	char    domain[DOMAIN_MAX + 1];
-	char    id[33];  /* the _mta-sts TXT id it was fetched under */
-	char   *body;    /* the policy text as fetched; owned */
+	char    id[33]; /* the _mta-sts TXT id it was fetched under */
+	char   *body;   /* the policy text as fetched; owned */
 	size_t  len;
 	int64_t fetched; /* unix seconds */
 	int64_t expires; /* fetched + capped max_age */
@@ -42,14 +42,14 @@ struct store_backend {
 	void *(*open)(const char *location, char *why, size_t whylen);
 	void (*close)(void *handle);
 	enum store_status (*policy_get)(void *handle, const char *domain,
-		struct store_policy *out, char *why, size_t whylen);
+	        struct store_policy *out, char *why, size_t whylen);
 	int (*policy_put)(void *handle, const struct store_policy *p,
-		char *why, size_t whylen);
-	int (*policy_del)(void *handle, const char *domain, char *why,
-		size_t whylen);
+	        char *why, size_t whylen);
+	int (*policy_del)(
+	        void *handle, const char *domain, char *why, size_t whylen);
 	int (*policy_foreach)(void *handle,
-		int (*cb)(void *arg, const struct store_policy *p), void *arg,
-		char *why, size_t whylen);
+	        int (*cb)(void *arg, const struct store_policy *p), void *arg,
+	        char *why, size_t whylen);
 };
 
 /*
@@ -57,8 +57,8 @@ struct store_backend {
  * SQLite a file path; the file and its WAL are created, parent directory
  * must exist). NULL and why on failure.
  */
-struct store *store_open(const char *name, const char *location, char *why,
-	size_t whylen);
+struct store *store_open(
+        const char *name, const char *location, char *why, size_t whylen);
 
 /* store_close - close and free; NULL is allowed. */
 void store_close(struct store *st);
@@ -71,23 +71,23 @@ const char *store_backend_name(const struct store *st);
  * with store_policy_clear). FOUND, NOTFOUND, or ERROR with why.
  */
 enum store_status store_policy_get(struct store *st, const char *domain,
-	struct store_policy *out, char *why, size_t whylen);
+        struct store_policy *out, char *why, size_t whylen);
 
 /* store_policy_put - insert or replace the row; durable on return (0), -1
  * and why on failure. */
-int store_policy_put(struct store *st, const struct store_policy *p,
-	char *why, size_t whylen);
+int store_policy_put(struct store *st, const struct store_policy *p, char *why,
+        size_t whylen);
 
 /* store_policy_del - delete domain's row, or every row when domain is NULL.
  * Deleting a missing row is not an error. 0 or -1 and why. */
-int store_policy_del(struct store *st, const char *domain, char *why,
-	size_t whylen);
+int store_policy_del(
+        struct store *st, const char *domain, char *why, size_t whylen);
 
 /* store_policy_foreach - call cb for every row (valid during the call);
  * a non-zero return from cb stops the walk. 0 or -1 and why. */
 int store_policy_foreach(struct store *st,
-	int (*cb)(void *arg, const struct store_policy *p), void *arg,
-	char *why, size_t whylen);
+        int (*cb)(void *arg, const struct store_policy *p), void *arg,
+        char *why, size_t whylen);
 
 /* store_policy_clear - free what a row owns and zero it. */
 void store_policy_clear(struct store_policy *p);

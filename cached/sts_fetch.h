@@ -30,36 +30,36 @@ enum sts_fetch_status {
 	STS_FETCH_TIMEOUT,     /* connect, total or low-speed timeout */
 	STS_FETCH_HTTP_STATUS, /* status other than 200 (3xx included) */
 	STS_FETCH_CONTENT_TYPE, /* not text/plain */
-	STS_FETCH_TOO_BIG,     /* body over the cap */
-	STS_FETCH_ERROR,       /* anything else (out of memory, curl error) */
+	STS_FETCH_TOO_BIG,      /* body over the cap */
+	STS_FETCH_ERROR,        /* anything else (out of memory, curl error) */
 };
 
 struct sts_fetch_result {
 	enum sts_fetch_status status;
 	long                  http_code; /* 0 when no response */
 	const char           *body;      /* STS_FETCH_OK only; not
-					    NUL-terminated; valid during the
-					    callback */
-	size_t                len;
-	char                  why[256];
+	                                    NUL-terminated; valid during the
+	                                    callback */
+	size_t len;
+	char   why[256];
 };
 
 struct sts_fetch_config {
-	const char *ca_file;          /* PEM bundle for WebPKI validation */
+	const char *ca_file; /* PEM bundle for WebPKI validation */
 	unsigned    connect_timeout_ms;
-	unsigned    timeout_ms;        /* whole transfer */
-	unsigned    low_speed_limit;   /* bytes/s, 0 = off */
-	unsigned    low_speed_time;    /* seconds below the limit */
-	size_t      max_body;          /* <= 65536 */
-	unsigned    port;              /* 443; another port only for tests:
-					  the URL, SNI and name check stay
-					  mta-sts.<domain> */
+	unsigned    timeout_ms;      /* whole transfer */
+	unsigned    low_speed_limit; /* bytes/s, 0 = off */
+	unsigned    low_speed_time;  /* seconds below the limit */
+	size_t      max_body;        /* <= 65536 */
+	unsigned    port;            /* 443; another port only for tests:
+	                                the URL, SNI and name check stay
+	                                mta-sts.<domain> */
 	const char *user_agent;
 };
 
 /* sts_fetch_create - a fetcher on base; NULL and why on failure. */
 struct sts_fetcher *sts_fetch_create(struct event_base *base,
-	const struct sts_fetch_config *cfg, char *why, size_t whylen);
+        const struct sts_fetch_config *cfg, char *why, size_t whylen);
 
 /* sts_fetch_free - abort every transfer (no callbacks) and free. */
 void sts_fetch_free(struct sts_fetcher *f);
@@ -70,16 +70,23 @@ typedef void (*sts_fetch_cb)(void *arg, const struct sts_fetch_result *res);
  * sts_fetch_start - fetch the policy of domain (already normalised) from the
  * naddr addresses given (sockaddr_in or sockaddr_in6; port ignored). The
  * callback runs exactly once, later, on the loop thread, unless the fetch is
- * cancelled first.
+ * cancelled first. Bad arguments are reported through the callback
+ * (STS_FETCH_ERROR); NULL, with no callback, only when out of memory. The
+ * fetch is freed when its callback returns.
  */
 struct sts_fetch *sts_fetch_start(struct sts_fetcher *f, const char *domain,
-	const struct sockaddr_storage *addrs, size_t naddr, sts_fetch_cb cb,
-	void *arg);
+        const struct sockaddr_storage *addrs, size_t naddr, sts_fetch_cb cb,
+        void *arg);
 
 /* sts_fetch_cancel - abort one fetch; its callback will not run. */
 void sts_fetch_cancel(struct sts_fetch *fetch);
 
 /* sts_fetch_status_name - a short stable name for status. */
 const char *sts_fetch_status_name(enum sts_fetch_status status);
+
+/* sts_fetch_content_type_ok - 1 when the Content-Type value (NULL when
+ * absent) has media type text/plain (any case, parameters allowed), else 0.
+ * Pure; exposed for the unit test. */
+int sts_fetch_content_type_ok(const char *content_type);
 
 #endif

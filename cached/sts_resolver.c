@@ -218,11 +218,12 @@ sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 		return;
 	if (row.expires <= now_s()) {
 		e->expired_seen = 1;
-	} else if (sts_policy_parse(row.body, row.len, &e->policy, why,
-			   sizeof(why)) != 0) {
+	} else if (sts_policy_parse(
+	                   row.body, row.len, &e->policy, why, sizeof(why))
+	        != 0) {
 		log_warn("MXTLS-STORE-BAD-POLICY",
-			"%s: stored policy no longer parses, ignored: %s",
-			e->domain, why);
+		        "%s: stored policy no longer parses, ignored: %s",
+		        e->domain, why);
 	} else {
 		e->have_policy = 1;
 		e->from_store  = 1;
@@ -239,7 +240,7 @@ sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 
 static void
 answer_policy(const struct sts_entry *e, enum sts_source source,
-	struct sts_answer *a)
+        struct sts_answer *a)
 {
 	char f[32], x[32];
 
@@ -254,13 +255,13 @@ answer_policy(const struct sts_entry *e, enum sts_source source,
 	fmt_time(e->fetched, f, sizeof(f));
 	fmt_time(e->expires, x, sizeof(x));
 	snprintf(a->why, sizeof(a->why),
-		"MTA-STS policy id %s, mode %s, fetched %s, valid until %s",
-		e->id, sts_mode_name(e->policy.mode), f, x);
+	        "MTA-STS policy id %s, mode %s, fetched %s, valid until %s",
+	        e->id, sts_mode_name(e->policy.mode), f, x);
 }
 
 static void
 answer_none(const struct sts_entry *e, enum sts_source source,
-	struct sts_answer *a)
+        struct sts_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->status  = STS_ANSWER_OK;
@@ -313,8 +314,7 @@ sts_conclude_policy(struct sts_entry *e, enum sts_source source)
  * permanent one becomes a remembered "no policy".
  */
 static void
-sts_conclude_fail(struct sts_entry *e, int temporary, const char *why,
-	int ttl)
+sts_conclude_fail(struct sts_entry *e, int temporary, const char *why, int ttl)
 {
 	struct sts_resolver *r   = e->r;
 	int64_t              now = now_s();
@@ -323,21 +323,21 @@ sts_conclude_fail(struct sts_entry *e, int temporary, const char *why,
 
 	if (e->have_policy && now < e->expires) {
 		log_warn("MXTLS-STS-REFRESH-FAIL",
-			"%s: refresh failed, keeping the cached policy id %s: "
-			"%s",
-			e->domain, e->id, why);
-		answer_policy(e, e->from_store ? STS_SOURCE_STORE
-					       : STS_SOURCE_CACHE,
-			&a);
+		        "%s: refresh failed, keeping the cached policy id %s: "
+		        "%s",
+		        e->domain, e->id, why);
+		answer_policy(e,
+		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE,
+		        &a);
 		sts_finish(e, &a);
 		return;
 	}
-	if (!temporary && e->expired_seen &&
-		r->conf->sts_expired_policy == CONF_EXPIRED_TEMPFAIL) {
+	if (!temporary && e->expired_seen
+	        && r->conf->sts_expired_policy == CONF_EXPIRED_TEMPFAIL) {
 		snprintf(buf, sizeof(buf),
-			"cached policy expired and could not be refreshed "
-			"(sts.expired_policy = tempfail): %s",
-			why);
+		        "cached policy expired and could not be refreshed "
+		        "(sts.expired_policy = tempfail): %s",
+		        why);
 		temporary = 1;
 		why       = buf;
 	}
@@ -383,15 +383,15 @@ refresh_margin(const struct sts_entry *e, const struct conf *c)
 static void
 sts_txt_done(void *arg, const struct dns_result *res)
 {
-	struct sts_entry    *e = arg;
-	struct sts_resolver *r = e->r;
-	const char         **txts;
-	size_t              *lens, i;
-	struct sts_record    rec;
+	struct sts_entry      *e = arg;
+	struct sts_resolver   *r = e->r;
+	const char           **txts;
+	size_t                *lens, i;
+	struct sts_record      rec;
 	enum sts_record_status st;
-	char                 why[384], rwhy[256], name[DOMAIN_MAX + 16];
-	int64_t              now = now_s();
-	int                  ttl;
+	char                   why[384], rwhy[256], name[DOMAIN_MAX + 16];
+	int64_t                now = now_s();
+	int                    ttl;
 
 	e->q_txt   = NULL;
 	e->checked = now;
@@ -399,15 +399,15 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	case DNS_BOGUS:
 		r->stats->dns_bogus++;
 		snprintf(why, sizeof(why),
-			"DNSSEC validation failed for _mta-sts.%s TXT: %s",
-			e->domain, res->why);
+		        "DNSSEC validation failed for _mta-sts.%s TXT: %s",
+		        e->domain, res->why);
 		sts_conclude_fail(e, 1, why, 0);
 		return;
 	case DNS_TEMPFAIL:
 		r->stats->dns_tempfail++;
 		snprintf(why, sizeof(why),
-			"DNS lookup of _mta-sts.%s TXT failed: %s", e->domain,
-			res->why);
+		        "DNS lookup of _mta-sts.%s TXT failed: %s", e->domain,
+		        res->why);
 		sts_conclude_fail(e, 1, why, 0);
 		return;
 	case DNS_NOTFOUND:
@@ -415,7 +415,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		if (res->ttl > 0 && (int64_t)res->ttl < ttl)
 			ttl = (int)res->ttl;
 		snprintf(why, sizeof(why), "no _mta-sts TXT record (%s)",
-			res->why);
+		        res->why);
 		sts_conclude_fail(e, 0, why, ttl);
 		return;
 	case DNS_FOUND:
@@ -435,31 +435,31 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		ttl = (int)res->ttl;
 	if (st == STS_RECORD_NOT_STS) {
 		snprintf(why, sizeof(why),
-			"no v=STSv1 record at _mta-sts.%s: %s", e->domain,
-			rwhy);
+		        "no v=STSv1 record at _mta-sts.%s: %s", e->domain,
+		        rwhy);
 		sts_conclude_fail(e, 0, why, ttl);
 		return;
 	}
 	if (st == STS_RECORD_INVALID) {
 		snprintf(why, sizeof(why),
-			"invalid _mta-sts.%s TXT record (RFC 8461 §3.1: no "
-			"policy): %s",
-			e->domain, rwhy);
+		        "invalid _mta-sts.%s TXT record (RFC 8461 §3.1: no "
+		        "policy): %s",
+		        e->domain, rwhy);
 		sts_conclude_fail(e, 0, why, ttl);
 		return;
 	}
-	if (e->have_policy && now < e->expires && strcmp(rec.id, e->id) == 0 &&
-		e->expires - now >= refresh_margin(e, r->conf)) {
+	if (e->have_policy && now < e->expires && strcmp(rec.id, e->id) == 0
+	        && e->expires - now >= refresh_margin(e, r->conf)) {
 		log_debug("MXTLS-STS-ID-SAME", "%s: TXT id %s unchanged",
-			e->domain, rec.id);
-		sts_conclude_policy(e, e->from_store ? STS_SOURCE_STORE
-						     : STS_SOURCE_CACHE);
+		        e->domain, rec.id);
+		sts_conclude_policy(e,
+		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE);
 		return;
 	}
 	if (e->have_policy && strcmp(rec.id, e->id) != 0)
 		log_info("MXTLS-STS-ID-CHANGED",
-			"%s: TXT id changed from %s to %s, refetching",
-			e->domain, e->id, rec.id);
+		        "%s: TXT id changed from %s to %s, refetching",
+		        e->domain, e->id, rec.id);
 	snprintf(e->new_id, sizeof(e->new_id), "%s", rec.id);
 	/* ADDR: resolve the policy host with our own validating resolver. */
 	e->step          = STS_STEP_ADDR;
@@ -470,8 +470,9 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	e->refused[0]    = '\0';
 	e->addr_pending  = 2;
 	snprintf(name, sizeof(name), "mta-sts.%s", e->domain);
-	e->q_a    = dns_lookup(r->dns, name, DNS_T_A, sts_addr_done_a, e);
-	e->q_aaaa = dns_lookup(r->dns, name, DNS_T_AAAA, sts_addr_done_aaaa, e);
+	e->q_a = dns_lookup(r->dns, name, DNS_T_A, sts_addr_done_a, e);
+	e->q_aaaa
+	        = dns_lookup(r->dns, name, DNS_T_AAAA, sts_addr_done_aaaa, e);
 	if (e->q_a == NULL || e->q_aaaa == NULL) {
 		if (e->q_a != NULL)
 			dns_cancel(e->q_a);
@@ -503,14 +504,14 @@ sts_addr_add(struct sts_entry *e, const struct dns_result *res)
 		} else {
 			continue;
 		}
-		if (!r->conf->fetch_allow_private &&
-			netaddr_is_special((struct sockaddr *)&ss, swhy,
-				sizeof(swhy))) {
-			netaddr_format((struct sockaddr *)&ss, txt,
-				sizeof(txt));
+		if (!r->conf->fetch_allow_private
+		        && netaddr_is_special(
+		                (struct sockaddr *)&ss, swhy, sizeof(swhy))) {
+			netaddr_format(
+			        (struct sockaddr *)&ss, txt, sizeof(txt));
 			if (e->refused[0] == '\0')
 				snprintf(e->refused, sizeof(e->refused),
-					"%s is %s", txt, swhy);
+				        "%s is %s", txt, swhy);
 			continue;
 		}
 		e->addrs[e->naddr++] = ss;
@@ -544,8 +545,8 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 		return;
 	if (e->addr_bogus) {
 		snprintf(why, sizeof(why),
-			"DNSSEC validation failed for mta-sts.%s: %s",
-			e->domain, e->addr_why);
+		        "DNSSEC validation failed for mta-sts.%s: %s",
+		        e->domain, e->addr_why);
 		sts_conclude_fail(e, 1, why, 0);
 		return;
 	}
@@ -554,27 +555,27 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 		if (e->refused[0] != '\0') {
 			r->stats->fetch_refused++;
 			snprintf(why, sizeof(why),
-				"policy fetch refused: mta-sts.%s resolves "
-				"only to special addresses (%s; "
-				"fetch.allow_private is off)",
-				e->domain, e->refused);
+			        "policy fetch refused: mta-sts.%s resolves "
+			        "only to special addresses (%s; "
+			        "fetch.allow_private is off)",
+			        e->domain, e->refused);
 		} else if (e->addr_tempfail) {
 			snprintf(why, sizeof(why),
-				"policy fetch failed: cannot resolve "
-				"mta-sts.%s: %s",
-				e->domain, e->addr_why);
+			        "policy fetch failed: cannot resolve "
+			        "mta-sts.%s: %s",
+			        e->domain, e->addr_why);
 		} else {
 			snprintf(why, sizeof(why),
-				"policy fetch failed: mta-sts.%s has no "
-				"address",
-				e->domain);
+			        "policy fetch failed: mta-sts.%s has no "
+			        "address",
+			        e->domain);
 		}
 		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
 	e->step  = STS_STEP_FETCH;
-	e->fetch = sts_fetch_start(r->fetcher, e->domain, e->addrs, e->naddr,
-		sts_fetch_done, e);
+	e->fetch = sts_fetch_start(
+	        r->fetcher, e->domain, e->addrs, e->naddr, sts_fetch_done, e);
 	if (e->fetch == NULL)
 		sts_conclude_fail(e, 1, "cannot start the policy fetch", 0);
 }
@@ -611,22 +612,22 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	if (res->status != STS_FETCH_OK) {
 		r->stats->fetch_fail++;
 		snprintf(why, sizeof(why),
-			"TXT record found but policy fetch failed: %s",
-			res->why);
-		log_warn("MXTLS-STS-FETCH-FAIL", "%s: %s", e->domain,
-			res->why);
+		        "TXT record found but policy fetch failed: %s",
+		        res->why);
+		log_warn(
+		        "MXTLS-STS-FETCH-FAIL", "%s: %s", e->domain, res->why);
 		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
-	if (sts_policy_parse(res->body, res->len, &pol, pwhy, sizeof(pwhy)) !=
-		0) {
+	if (sts_policy_parse(res->body, res->len, &pol, pwhy, sizeof(pwhy))
+	        != 0) {
 		r->stats->fetch_fail++;
 		snprintf(why, sizeof(why),
-			"TXT record found but the policy is invalid (RFC 8461 "
-			"§3.2): %s",
-			pwhy);
-		log_warn("MXTLS-STS-POLICY-INVALID", "%s: %s", e->domain,
-			pwhy);
+		        "TXT record found but the policy is invalid (RFC 8461 "
+		        "§3.2): %s",
+		        pwhy);
+		log_warn(
+		        "MXTLS-STS-POLICY-INVALID", "%s: %s", e->domain, pwhy);
 		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
@@ -639,7 +640,7 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	e->expires = now + (int64_t)pol.max_age;
 	e->checked = now;
 	log_info("MXTLS-STS-FETCHED", "%s: policy id %s, mode %s, max_age %u",
-		e->domain, e->id, sts_mode_name(pol.mode), pol.max_age);
+	        e->domain, e->id, sts_mode_name(pol.mode), pol.max_age);
 
 	memset(&row, 0, sizeof(row));
 	snprintf(row.domain, sizeof(row.domain), "%s", e->domain);
@@ -669,9 +670,9 @@ sts_wait_expired(evutil_socket_t fd, short what, void *arg)
 	event_free(w->deadline);
 	e->r->stats->wait_timeouts++;
 	snprintf(why, sizeof(why),
-		"MTA-STS lookup for %s still in progress after %g s "
-		"(sts.first_contact_wait); try again later",
-		e->domain, e->r->conf->sts_first_contact_wait);
+	        "MTA-STS lookup for %s still in progress after %g s "
+	        "(sts.first_contact_wait); try again later",
+	        e->domain, e->r->conf->sts_first_contact_wait);
 	answer_tempfail(why, &a);
 	w->cb(w->arg, &a);
 	free(w);
@@ -679,7 +680,7 @@ sts_wait_expired(evutil_socket_t fd, short what, void *arg)
 
 void
 sts_resolver_lookup(struct sts_resolver *r, const char *domain,
-	sts_resolver_cb cb, void *arg)
+        sts_resolver_cb cb, void *arg)
 {
 	struct sts_entry  *e;
 	struct sts_waiter *w;
@@ -689,33 +690,35 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	double             wait;
 
 	if ((e = cache_get(r->cache, domain)) == NULL) {
-		e = xcalloc(1, sizeof(*e));
+		e    = xcalloc(1, sizeof(*e));
 		e->r = r;
 		snprintf(e->domain, sizeof(e->domain), "%s", domain);
 		TAILQ_INIT(&e->waiters);
 		sts_entry_load(r, e);
 		if (cache_put(r->cache, domain, e) != 0) {
 			sts_entry_free(e);
-			answer_tempfail("cache full of lookups in progress", &a);
+			answer_tempfail(
+			        "cache full of lookups in progress", &a);
 			cb(arg, &a);
 			return;
 		}
 	}
 	if (e->have_policy && now >= e->expires) {
 		log_info("MXTLS-STS-EXPIRED", "%s: policy id %s expired",
-			e->domain, e->id);
+		        e->domain, e->id);
 		sts_forget_policy(e);
 		e->expired_seen = 1;
 	}
 	if (e->have_policy) {
 		r->stats->cache_hits++;
-		answer_policy(e, e->from_store ? STS_SOURCE_STORE
-					       : STS_SOURCE_CACHE,
-			&a);
+		answer_policy(e,
+		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE,
+		        &a);
 		cb(arg, &a);
-		if (e->step == STS_STEP_IDLE &&
-			(now - e->checked >= r->conf->sts_recheck_interval ||
-				e->expires - now < refresh_margin(e, r->conf))) {
+		if (e->step == STS_STEP_IDLE
+		        && (now - e->checked >= r->conf->sts_recheck_interval
+		                || e->expires - now
+		                        < refresh_margin(e, r->conf))) {
 			r->stats->refreshes++;
 			sts_start(e);
 		}
@@ -729,10 +732,10 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	}
 	e->have_none = 0;
 	r->stats->cache_misses++;
-	w        = xcalloc(1, sizeof(*w));
-	w->entry = e;
-	w->cb    = cb;
-	w->arg   = arg;
+	w           = xcalloc(1, sizeof(*w));
+	w->entry    = e;
+	w->cb       = cb;
+	w->arg      = arg;
 	w->deadline = evtimer_new(r->base, sts_wait_expired, w);
 	if (w->deadline == NULL) {
 		log_err("MXTLS-NOMEM", "out of memory");
@@ -806,8 +809,8 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 
 struct sts_resolver *
 sts_resolver_create(struct event_base *base, const struct conf *conf,
-	struct dns *dns, struct sts_fetcher *fetcher, struct store *store,
-	struct stats *stats)
+        struct dns *dns, struct sts_fetcher *fetcher, struct store *store,
+        struct stats *stats)
 {
 	struct sts_resolver *r = xcalloc(1, sizeof(*r));
 
@@ -818,7 +821,7 @@ sts_resolver_create(struct event_base *base, const struct conf *conf,
 	r->store   = store;
 	r->stats   = stats;
 	r->cache   = cache_create((size_t)conf->cache_max_entries,
-		  sts_entry_free, sts_entry_busy);
+	          sts_entry_free, sts_entry_busy);
 	return (r);
 }
 

@@ -29,7 +29,7 @@ struct stats;
 struct sts_resolver;
 
 enum sts_answer_status {
-	STS_ANSWER_OK = 0,  /* has_policy says whether there is a policy */
+	STS_ANSWER_OK = 0,   /* has_policy says whether there is a policy */
 	STS_ANSWER_TEMPFAIL, /* could not find out now; try again later */
 };
 
@@ -43,13 +43,13 @@ struct sts_answer {
 	enum sts_answer_status   status;
 	int                      has_policy;
 	const struct sts_policy *policy; /* has_policy only; valid during the
-					    callback */
-	const char              *id;     /* the policy's TXT id */
-	enum sts_source          source;
-	int64_t                  fetched; /* has_policy only */
-	int64_t                  expires; /* policy expiry, or until when a
-					     "no policy" answer is cached */
-	char                     why[512];
+	                                    callback */
+	const char     *id;              /* the policy's TXT id */
+	enum sts_source source;
+	int64_t         fetched; /* has_policy only */
+	int64_t         expires; /* policy expiry, or until when a
+	                            "no policy" answer is cached */
+	char why[512];
 };
 
 /* sts_resolver_cb - receives the answer, on the loop thread. */
@@ -57,8 +57,8 @@ typedef void (*sts_resolver_cb)(void *arg, const struct sts_answer *ans);
 
 /* sts_resolver_create - a resolver using the given services (not owned). */
 struct sts_resolver *sts_resolver_create(struct event_base *base,
-	const struct conf *conf, struct dns *dns, struct sts_fetcher *fetcher,
-	struct store *store, struct stats *stats);
+        const struct conf *conf, struct dns *dns, struct sts_fetcher *fetcher,
+        struct store *store, struct stats *stats);
 
 /* sts_resolver_free - drop every entry and pending lookup, without
  * callbacks. */
@@ -70,7 +70,7 @@ void sts_resolver_free(struct sts_resolver *r);
  * (cache hit), or later from the loop.
  */
 void sts_resolver_lookup(struct sts_resolver *r, const char *domain,
-	sts_resolver_cb cb, void *arg);
+        sts_resolver_cb cb, void *arg);
 
 /* sts_resolver_flush - forget domain (NULL: every domain) in memory and in
  * the store. Returns the number of entries dropped. */

@@ -21,7 +21,7 @@
  * -1 with a one-line reason in why when not.
  */
 int domain_normalize(const char *in, size_t len, char *out, size_t outlen,
-	char *why, size_t whylen);
+        char *why, size_t whylen);
 
 /* domain_is_normal - 1 when s is already in normal form, else 0. */
 int domain_is_normal(const char *s);

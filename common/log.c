@@ -66,10 +66,10 @@ log_level_name(enum log_level level)
 void
 log_vmsg(enum log_level level, const char *id, const char *fmt, va_list ap)
 {
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE,
-		LOG_INFO, LOG_DEBUG };
-	char             line[2048];
-	int              n;
+	static const int prio[]
+	        = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
+	char line[2048];
+	int  n;
 
 	if (level > log_current)
 		return;
@@ -78,9 +78,9 @@ log_vmsg(enum log_level level, const char *id, const char *fmt, va_list ap)
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	if (log_to_stderr) {
-		char       ts[32];
-		time_t     now = time(NULL);
-		struct tm  tm;
+		char      ts[32];
+		time_t    now = time(NULL);
+		struct tm tm;
 		gmtime_r(&now, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		fprintf(stderr, "%s %s %s\n", ts, log_level_name(level), line);

@@ -36,10 +36,10 @@ const char *log_level_name(enum log_level level);
 
 /* log_msg - log one message with its stable id. */
 void log_msg(enum log_level level, const char *id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 void log_vmsg(enum log_level level, const char *id, const char *fmt,
-	va_list ap) __attribute__((format(printf, 3, 0)));
+        va_list ap) __attribute__((format(printf, 3, 0)));
 
 #define log_err(id, ...)    log_msg(LOG_LVL_ERR, id, __VA_ARGS__)
 #define log_warn(id, ...)   log_msg(LOG_LVL_WARN, id, __VA_ARGS__)

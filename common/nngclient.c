@@ -12,7 +12,7 @@
 
 enum nngclient_status
 nngclient_call(const char *url, const void *req, size_t len, char **reply,
-	size_t *replylen, int timeout_ms, char *why, size_t whylen)
+        size_t *replylen, int timeout_ms, char *why, size_t whylen)
 {
 	nng_socket            s;
 	char                 *buf = NULL;
@@ -30,12 +30,12 @@ nngclient_call(const char *url, const void *req, size_t len, char **reply,
 	nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, 16 * 1024 * 1024);
 	if ((rv = nng_dial(s, url, NULL, 0)) != 0) {
 		snprintf(why, whylen, "cannot connect to %s: %s", url,
-			nng_strerror(rv));
+		        nng_strerror(rv));
 		st = NNGCLIENT_UNREACHABLE;
 		goto out;
 	}
-	if ((rv = nng_send(s, (void *)req, len, 0)) != 0 ||
-		(rv = nng_recv(s, &buf, &n, NNG_FLAG_ALLOC)) != 0) {
+	if ((rv = nng_send(s, (void *)req, len, 0)) != 0
+	        || (rv = nng_recv(s, &buf, &n, NNG_FLAG_ALLOC)) != 0) {
 		snprintf(why, whylen, "%s: %s", url, nng_strerror(rv));
 		st = rv == NNG_ETIMEDOUT ? NNGCLIENT_TIMEOUT : NNGCLIENT_ERROR;
 		goto out;

@@ -22,7 +22,7 @@ enum nngclient_status {
  * On failure why says what happened.
  */
 enum nngclient_status nngclient_call(const char *url, const void *req,
-	size_t len, char **reply, size_t *replylen, int timeout_ms, char *why,
-	size_t whylen);
+        size_t len, char **reply, size_t *replylen, int timeout_ms, char *why,
+        size_t whylen);
 
 #endif

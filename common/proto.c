@@ -30,7 +30,7 @@ proto_op_name(enum proto_op op)
 }
 
 static int fail(char *why, size_t whylen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static int
 fail(char *why, size_t whylen, const char *fmt, ...)
@@ -47,7 +47,7 @@ fail(char *why, size_t whylen, const char *fmt, ...)
 
 int
 proto_request_parse(const void *buf, size_t len, struct proto_request *req,
-	char *why, size_t whylen)
+        char *why, size_t whylen)
 {
 	json_t      *root, *v, *op, *dom;
 	json_error_t err;
@@ -59,7 +59,7 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 	memset(req, 0, sizeof(*req));
 	if (len > PROTO_MAX_MSG)
 		return (fail(why, whylen, "request too large (%d bytes max)",
-			PROTO_MAX_MSG));
+		        PROTO_MAX_MSG));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL)
 		return (fail(why, whylen, "malformed JSON: %s", err.text));
@@ -74,9 +74,10 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 	}
 	if (json_integer_value(v) != PROTO_VERSION) {
 		fail(why, whylen,
-			"unsupported protocol version %lld (this daemon speaks "
-			"%d)",
-			(long long)json_integer_value(v), PROTO_VERSION);
+		        "unsupported protocol version %lld (this daemon "
+		        "speaks "
+		        "%d)",
+		        (long long)json_integer_value(v), PROTO_VERSION);
 		goto out;
 	}
 	req->version = PROTO_VERSION;
@@ -101,8 +102,9 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 			goto out;
 		}
 		if (domain_normalize(json_string_value(dom),
-			    json_string_length(dom), req->domain,
-			    sizeof(req->domain), dwhy, sizeof(dwhy)) != 0) {
+		            json_string_length(dom), req->domain,
+		            sizeof(req->domain), dwhy, sizeof(dwhy))
+		        != 0) {
 			fail(why, whylen, "invalid domain: %s", dwhy);
 			goto out;
 		}
@@ -125,12 +127,11 @@ proto_request_encode(const struct proto_request *req)
 	char   *s;
 
 	root = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "op",
-		proto_op_name(req->op));
+	        proto_op_name(req->op));
 	if (root == NULL)
 		return (NULL);
 	if (req->has_domain)
-		json_object_set_new(root, "domain",
-			json_string(req->domain));
+		json_object_set_new(root, "domain", json_string(req->domain));
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return (s);
@@ -143,7 +144,7 @@ proto_reply_error(const char *why)
 	char   *s;
 
 	root = json_pack("{s:i, s:s, s:s}", "v", PROTO_VERSION, "status",
-		"error", "why", why);
+	        "error", "why", why);
 	if (root == NULL)
 		return (NULL);
 	s = json_dumps(root, JSON_COMPACT);

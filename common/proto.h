@@ -37,8 +37,8 @@ struct proto_request {
  * NUL-terminated). Returns 0 and fills req, or -1 with a one-line reason in
  * why. "policy" needs a valid "domain"; "flush" takes an optional one.
  */
-int proto_request_parse(const void *buf, size_t len,
-	struct proto_request *req, char *why, size_t whylen);
+int proto_request_parse(const void *buf, size_t len, struct proto_request *req,
+        char *why, size_t whylen);
 
 /* proto_request_encode - the JSON text of req; malloc'd, caller frees. */
 char *proto_request_encode(const struct proto_request *req);

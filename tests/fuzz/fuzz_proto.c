@@ -26,9 +26,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = proto_request_encode(&req);
 	if (s == NULL)
 		abort();
-	if (proto_request_parse(s, strlen(s), &again, why, sizeof(why)) != 0 ||
-		again.op != req.op || again.has_domain != req.has_domain ||
-		strcmp(again.domain, req.domain) != 0)
+	if (proto_request_parse(s, strlen(s), &again, why, sizeof(why)) != 0
+	        || again.op != req.op || again.has_domain != req.has_domain
+	        || strcmp(again.domain, req.domain) != 0)
 		abort();
 	free(s);
 	return (0);

@@ -251,12 +251,20 @@ daemon_stop() {
 		return 1
 	fi
 	kill -TERM "$DAEMON_PID" 2>/dev/null
-	for i in $(seq 100); do
-		daemon_alive || break
+	i=$((SECONDS + 10))
+	while daemon_alive && [ "$SECONDS" -le "$i" ]; do
 		sleep 0.1
 	done
 	if daemon_alive; then
 		fail "daemon_stop $name" "still running 10 s after SIGTERM; killing it"
+		ps -o pid,ppid,stat,etime,cmd -p "$DAEMON_PID" 2>&1 | sed 's/^/  | /'
+		grep -E 'State|Threads' "/proc/$DAEMON_PID/status" 2>&1 | sed 's/^/  | /'
+		ls "/proc/$DAEMON_PID/task" 2>&1 | sed 's/^/  | task /'
+		if command -v gdb >/dev/null 2>&1; then
+			echo "  --- stacks of the hung daemon ---"
+			gdb -p "$DAEMON_PID" -batch -ex "thread apply all bt" 2>&1 |
+				grep -E '^(#|Thread)' | sed 's/^/  | /' | head -80
+		fi
 		daemon_kill9
 		return 1
 	fi

@@ -21,9 +21,9 @@
 static char *
 slurp(const char *path)
 {
-	FILE  *f = fopen(path, "r");
-	char  *buf;
-	long   n;
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long  n;
 
 	assert_non_null(f);
 	fseek(f, 0, SEEK_END);
@@ -59,16 +59,17 @@ test_every_key_documented(void **state)
 		char        grp[64];
 		const char *g;
 		snprintf(grp, sizeof(grp), "%.*s: {",
-			(int)(strchr(conf_key_name(i), '.') - conf_key_name(i)),
-			conf_key_name(i));
+		        (int)(strchr(conf_key_name(i), '.')
+		                - conf_key_name(i)),
+		        conf_key_name(i));
 		g = strstr(text, grp);
 		if (g == NULL)
 			fail_msg("group of %s not in %s", conf_key_name(i),
-				CONF_FILE);
+			        CONF_FILE);
 		snprintf(pat, sizeof(pat), "\t%s = ", key);
 		if (strstr(g, pat) == NULL)
 			fail_msg("%s is not documented in %s",
-				conf_key_name(i), CONF_FILE);
+			        conf_key_name(i), CONF_FILE);
 	}
 	free(text);
 }
@@ -162,7 +163,7 @@ test_bad_files(void **state)
 			fail_msg("accepted: %s", bad_cases[i].text);
 		if (strstr(why, bad_cases[i].expect) == NULL)
 			fail_msg("case %zu: why \"%s\" lacks \"%s\"", i, why,
-				bad_cases[i].expect);
+			        bad_cases[i].expect);
 		conf_free(&c);
 		unlink(path);
 	}
@@ -176,8 +177,8 @@ test_missing_file(void **state)
 
 	conf_defaults(&c);
 	assert_int_equal(
-		conf_load(&c, "/nonexistent/mxtlsd.conf", why, sizeof(why)),
-		-1);
+	        conf_load(&c, "/nonexistent/mxtlsd.conf", why, sizeof(why)),
+	        -1);
 	assert_non_null(strstr(why, "cannot read"));
 	conf_free(&c);
 }
@@ -194,7 +195,7 @@ test_values_applied(void **state)
 	      "allow_private = true; };\nresolver: { trust_anchors = "
 	      "[\"/a\", \"/b\"]; };\nlog: { level = \"debug\"; };\nsts: { "
 	      "expired_policy = \"tempfail\"; };\n",
-		f);
+	        f);
 	fclose(f);
 	conf_defaults(&c);
 	assert_int_equal(conf_load(&c, path, why, sizeof(why)), 0);

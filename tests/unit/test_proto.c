@@ -25,34 +25,34 @@ static const struct req_case req_cases[] = {
 	{ "{\"v\":1,\"op\":\"stats\"}", 1, PROTO_OP_STATS, NULL },
 	{ "{\"v\":1,\"op\":\"flush\"}", 1, PROTO_OP_FLUSH, NULL },
 	{ "{\"v\":1,\"op\":\"flush\",\"domain\":\"A.Example.\"}", 1,
-		PROTO_OP_FLUSH, "a.example" },
+	        PROTO_OP_FLUSH, "a.example" },
 	{ "{\"v\":1,\"op\":\"policy\",\"domain\":\"Example.COM\"}", 1,
-		PROTO_OP_POLICY, "example.com" },
-	{ "{\"op\":\"policy\",\"domain\":\"x.y\",\"v\":1,\"future\":[1,2]}",
-		1, PROTO_OP_POLICY, "x.y" },
+	        PROTO_OP_POLICY, "example.com" },
+	{ "{\"op\":\"policy\",\"domain\":\"x.y\",\"v\":1,\"future\":[1,2]}", 1,
+	        PROTO_OP_POLICY, "x.y" },
 	{ "{\"v\":1,\"op\":\"policy\",\"domain\":null}", 0, 0, NULL,
-		"needs a \"domain\"" },
+	        "needs a \"domain\"" },
 	{ "{\"v\":1,\"op\":\"policy\"}", 0, 0, NULL, "needs a \"domain\"" },
 	{ "{\"v\":1,\"op\":\"policy\",\"domain\":\"a..b\"}", 0, 0, NULL,
-		"invalid domain" },
+	        "invalid domain" },
 	{ "{\"v\":1,\"op\":\"policy\",\"domain\":7}", 0, 0, NULL,
-		"not a string" },
+	        "not a string" },
 	{ "{\"v\":2,\"op\":\"ping\"}", 0, 0, NULL,
-		"unsupported protocol version 2" },
+	        "unsupported protocol version 2" },
 	{ "{\"v\":\"1\",\"op\":\"ping\"}", 0, 0, NULL, "\"v\"" },
 	{ "{\"op\":\"ping\"}", 0, 0, NULL, "\"v\"" },
 	{ "{\"v\":1}", 0, 0, NULL, "\"op\"" },
 	{ "{\"v\":1,\"op\":\"PING\"}", 0, 0, NULL, "unknown op" },
 	{ "{\"v\":1,\"op\":\"drop tables\"}", 0, 0, NULL, "unknown op" },
 	{ "{\"v\":1,\"op\":\"ping\",\"op\":\"stats\"}", 0, 0, NULL,
-		"malformed JSON" },
+	        "malformed JSON" },
 	{ "[1,2]", 0, 0, NULL, "not a JSON object" },
 	{ "", 0, 0, NULL, "malformed JSON" },
 	{ "{\"v\":1,\"op\":\"ping\"", 0, 0, NULL, "malformed JSON" },
 	{ "{\"v\":1,\"op\":\"policy\",\"domain\":\"a\\u0000b.com\"}", 0, 0,
-		NULL, "malformed JSON" },
-	{ "{\"v\":1,\"op\":\"policy\",\"domain\":\"\\u00e9.com\"}", 0, 0,
-		NULL, "A-label" },
+	        NULL, "malformed JSON" },
+	{ "{\"v\":1,\"op\":\"policy\",\"domain\":\"\\u00e9.com\"}", 0, 0, NULL,
+	        "A-label" },
 };
 
 static void
@@ -65,8 +65,8 @@ test_request_cases(void **state)
 		const struct req_case *c = &req_cases[i];
 		struct proto_request   req;
 		char                   why[256] = "";
-		int rv = proto_request_parse(c->json, strlen(c->json), &req,
-			why, sizeof(why));
+		int                    rv       = proto_request_parse(
+		                                 c->json, strlen(c->json), &req, why, sizeof(why));
 		if (c->ok) {
 			if (rv != 0)
 				fail_msg("case %zu rejected: %s", i, why);
@@ -78,8 +78,8 @@ test_request_cases(void **state)
 			if (rv == 0)
 				fail_msg("case %zu accepted: %s", i, c->json);
 			if (strstr(why, c->why) == NULL)
-				fail_msg("case %zu: why \"%s\" lacks \"%s\"", i,
-					why, c->why);
+				fail_msg("case %zu: why \"%s\" lacks \"%s\"",
+				        i, why, c->why);
 		}
 	}
 }
@@ -87,15 +87,15 @@ test_request_cases(void **state)
 static void
 test_too_large(void **state)
 {
-	size_t n   = PROTO_MAX_MSG + 1;
-	char  *big = malloc(n);
-	char   why[128];
+	size_t               n   = PROTO_MAX_MSG + 1;
+	char                *big = malloc(n);
+	char                 why[128];
 	struct proto_request req;
 
 	(void)state;
 	memset(big, ' ', n);
-	assert_int_equal(proto_request_parse(big, n, &req, why, sizeof(why)),
-		-1);
+	assert_int_equal(
+	        proto_request_parse(big, n, &req, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "too large"));
 	free(big);
 }
@@ -113,15 +113,15 @@ test_round_trip(void **state)
 	strcpy(a.domain, "mail.example.org");
 	s = proto_request_encode(&a);
 	assert_non_null(s);
-	assert_int_equal(proto_request_parse(s, strlen(s), &b, why,
-				 sizeof(why)),
-		0);
+	assert_int_equal(
+	        proto_request_parse(s, strlen(s), &b, why, sizeof(why)), 0);
 	assert_int_equal(b.op, PROTO_OP_POLICY);
 	assert_string_equal(b.domain, "mail.example.org");
 	free(s);
 	s = proto_reply_error("bad \"thing\"");
 	assert_string_equal(s,
-		"{\"v\":1,\"status\":\"error\",\"why\":\"bad \\\"thing\\\"\"}");
+	        "{\"v\":1,\"status\":\"error\",\"why\":\"bad "
+	        "\\\"thing\\\"\"}");
 	free(s);
 }
 
