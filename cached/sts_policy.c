@@ -370,6 +370,22 @@ parse_line(struct pstate *st, const char *line, size_t n)
 	return (0);
 }
 
+/* only_newlines - 1 when p[0..n) is nothing but LF and CRLF line ends. */
+static int
+only_newlines(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			i++;
+		} else if (p[i] != '\n') {
+			return (0);
+		}
+	}
+	return (1);
+}
+
 int
 sts_policy_parse(const char *body, size_t len, struct sts_policy *pol,
         char *why, size_t whylen)
@@ -421,6 +437,9 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *pol,
 			goto fail;
 		}
 		if (end == start) {
+			if (only_newlines(body + start, len - start)) {
+				break; /* trailing empty lines: tolerated */
+			}
 			setwhy(why, whylen, "line %zu: empty line", st.lineno);
 			goto fail;
 		}

@@ -27,9 +27,11 @@
  *
  * Domain is RFC 5321 §4.1.2 (LDH labels, a letter or digit at both ends),
  * with the RFC 1035 limits: labels of 1 to 63 characters, at most 253 in
- * all, no trailing dot. Every line must be a field: an empty line (also a
- * second newline at the end), leading whitespace, a bare CR (not followed by
- * LF), a NUL or invalid UTF-8 makes the policy invalid. Field names are
+ * all, no trailing dot. Every line must be a field: an empty line between
+ * fields, leading whitespace, a bare CR (not followed by LF), a NUL or
+ * invalid UTF-8 makes the policy invalid. One leniency beyond the ABNF:
+ * empty lines at the very end of the file (a common editing accident, which
+ * would otherwise silently drop the domain's protection) are ignored. Field names are
  * case-sensitive: "Mode: enforce" is an extension.
  *
  * Decisions:
