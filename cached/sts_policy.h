@@ -31,8 +31,8 @@
  * fields, leading whitespace, a bare CR (not followed by LF), a NUL or
  * invalid UTF-8 makes the policy invalid. One leniency beyond the ABNF:
  * empty lines at the very end of the file (a common editing accident, which
- * would otherwise silently drop the domain's protection) are ignored. Field names are
- * case-sensitive: "Mode: enforce" is an extension.
+ * would otherwise silently drop the domain's protection) are ignored. Field
+ * names are case-sensitive: "Mode: enforce" is an extension.
  *
  * Decisions:
  * - The first field must be "version" (project rule: a file that does not
