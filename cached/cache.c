@@ -217,3 +217,24 @@ cache_foreach(struct cache *c,
 	TAILQ_FOREACH(n, &c->lru, lru)
 	fn(arg, n->key, n->value);
 }
+
+size_t
+cache_flush(struct cache *c, void (*reset)(void *value))
+{
+	struct cache_node *n, *prev;
+	size_t             total = c->count;
+
+	for (n = TAILQ_LAST(&c->lru, cache_lru); n != NULL; n = prev) {
+		prev = TAILQ_PREV(n, cache_lru, lru);
+		if (c->busy != NULL && c->busy(n->value)) {
+			if (reset != NULL)
+				reset(n->value);
+			continue;
+		}
+		cache_unlink(c, n);
+		if (c->free_value != NULL)
+			c->free_value(n->value);
+		free(n);
+	}
+	return (total);
+}

@@ -38,6 +38,13 @@ int cache_put(struct cache *c, const char *key, void *value);
  * when absent). */
 void *cache_take(struct cache *c, const char *key);
 
+/*
+ * cache_flush - drop every value: idle ones are freed, busy ones stay (their
+ * work must finish and answer its waiters) after reset(value) made them
+ * forget what they knew. Returns how many values there were.
+ */
+size_t cache_flush(struct cache *c, void (*reset)(void *value));
+
 /* cache_count - the number of values held. */
 size_t cache_count(const struct cache *c);
 

@@ -750,61 +750,36 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 		sts_start(e);
 }
 
+/* sts_reset - forget what a busy entry knows; its work goes on. */
 static void
-sts_flush_one(struct sts_resolver *r, const char *domain)
+sts_reset(void *value)
 {
-	struct sts_entry *e;
+	struct sts_entry *e = value;
 
-	if ((e = cache_get(r->cache, domain)) == NULL)
-		return;
-	if (sts_entry_busy(e)) {
-		/* keep the work and its waiters; forget the rest */
-		sts_forget_policy(e);
-		e->have_none    = 0;
-		e->expired_seen = 0;
-	} else {
-		sts_entry_free(cache_take(r->cache, domain));
-	}
-}
-
-static void
-collect_key(void *arg, const char *key, void *value)
-{
-	char ***pp = arg;
-
-	**pp = strdup(key);
-	if (**pp == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	(*pp)++;
+	sts_forget_policy(e);
+	e->have_none    = 0;
+	e->expired_seen = 0;
 }
 
 unsigned long
 sts_resolver_flush(struct sts_resolver *r, const char *domain)
 {
-	char          why[256], **keys, **p;
-	unsigned long n;
+	struct sts_entry *e;
+	char              why[256];
 
 	if (store_policy_del(r->store, domain, why, sizeof(why)) != 0) {
 		r->stats->store_errors++;
 		log_warn("MXTLS-STORE-WRITE-FAIL", "flush: %s", why);
 	}
-	if (domain != NULL) {
-		n = cache_get(r->cache, domain) != NULL;
-		sts_flush_one(r, domain);
-		return (n);
-	}
-	n    = (unsigned long)cache_count(r->cache);
-	keys = xcalloc(n + 1, sizeof(*keys));
-	p    = keys;
-	cache_foreach(r->cache, collect_key, &p);
-	for (p = keys; *p != NULL; p++) {
-		sts_flush_one(r, *p);
-		free(*p);
-	}
-	free(keys);
-	return (n);
+	if (domain == NULL)
+		return ((unsigned long)cache_flush(r->cache, sts_reset));
+	if ((e = cache_get(r->cache, domain)) == NULL)
+		return (0);
+	if (sts_entry_busy(e))
+		sts_reset(e);
+	else
+		sts_entry_free(cache_take(r->cache, domain));
+	return (1);
 }
 
 struct sts_resolver *

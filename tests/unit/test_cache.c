@@ -166,6 +166,40 @@ test_foreach(void **state)
 	cache_free(c);
 }
 
+static int reset_calls;
+
+static void
+val_reset(void *v)
+{
+	(void)v;
+	reset_calls++;
+}
+
+static void
+test_flush(void **state)
+{
+	struct cache *c    = cache_create(10, val_free, val_busy);
+	struct val   *busy = mk(21);
+
+	(void)state;
+	memset(freed, 0, sizeof(freed));
+	reset_calls = 0;
+	busy->busy  = 1;
+	cache_put(c, "idle1.test", mk(20));
+	cache_put(c, "busy.test", busy);
+	cache_put(c, "idle2.test", mk(22));
+	assert_int_equal(cache_flush(c, val_reset), 3);
+	assert_int_equal(freed[20], 1);
+	assert_int_equal(freed[22], 1);
+	assert_int_equal(freed[21], 0);
+	assert_int_equal(reset_calls, 1);
+	assert_int_equal(cache_count(c), 1);
+	assert_ptr_equal(cache_get(c, "busy.test"), busy);
+	busy->busy = 0;
+	cache_free(c);
+	assert_int_equal(freed[21], 1);
+}
+
 int
 main(void)
 {
@@ -175,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_busy_not_evicted),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_foreach),
+		cmocka_unit_test(test_flush),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
