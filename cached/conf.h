@@ -53,6 +53,12 @@ struct conf {
 	int    sts_refresh_before;
 	char  *sts_expired_policy_str;
 	int    sts_expired_policy;
+	/* dane */
+	int dane_port;
+	int dane_max_ttl;
+	int dane_negative_ttl;
+	/* tlsrpt */
+	int tlsrpt_max_ttl;
 	/* cache */
 	int cache_max_entries;
 	int cache_negative_ttl;

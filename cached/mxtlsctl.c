@@ -123,6 +123,35 @@ print_time(const char *label, json_t *o, const char *key)
 	printf("  %-9s %s\n", label, buf);
 }
 
+/* print_hosts - one line per MX host: preference, name, action, why. */
+static void
+print_hosts(json_t *o)
+{
+	json_t *hosts = json_object_get(o, "hosts"), *h, *t;
+	size_t  i, k;
+
+	if (hosts == NULL)
+		return;
+	printf("  %-9s MX RRset %s%s\n", "mx hosts:", str(o, "mx_status"),
+	        json_array_size(hosts) == 0 ? ", no hosts" : "");
+	json_array_foreach(hosts, i, h)
+	{
+		printf("    %5lld %-30s %-7s %s\n",
+		        (long long)json_integer_value(
+		                json_object_get(h, "pref")),
+		        str(h, "host"), str(h, "action"), str(h, "why"));
+		json_array_foreach(json_object_get(h, "tlsa"), k, t)
+		        printf("          TLSA %lld %lld %lld %s\n",
+		                (long long)json_integer_value(
+		                        json_object_get(t, "usage")),
+		                (long long)json_integer_value(
+		                        json_object_get(t, "selector")),
+		                (long long)json_integer_value(
+		                        json_object_get(t, "mtype")),
+		                str(t, "data"));
+	}
+}
+
 static int
 cmd_query(int argc, char **argv)
 {
@@ -170,9 +199,21 @@ cmd_query(int argc, char **argv)
 		json_decref(o);
 		return (rv);
 	}
-	if (rv == 0 && strcmp(str(o, "policy"), "sts") == 0) {
-		printf("%s: MTA-STS %s (policy id %s, %s)\n", req.domain,
-		        str(o, "mode"), str(o, "policy_id"), str(o, "source"));
+	if (rv == EXIT_TEMPFAIL)
+		printf("%s: temporary failure: defer delivery\n", req.domain);
+	else if (rv != 0)
+		printf("%s: error\n", req.domain);
+	else
+		printf("%s: %s\n", req.domain,
+		        strcmp(str(o, "policy"), "dane") == 0
+		                ? "DANE applies to at least one MX host"
+		                : strcmp(str(o, "policy"), "sts") == 0
+		                ? "MTA-STS policy"
+		                : "no DANE, no MTA-STS policy");
+	if (json_object_get(o, "mode") != NULL) {
+		printf("  %-9s mode %s, id %s (%s)\n",
+		        "mta-sts:", str(o, "mode"), str(o, "policy_id"),
+		        str(o, "source"));
 		printf("  %-9s", "mx:");
 		mx = json_object_get(o, "mx");
 		json_array_foreach(mx, i, v)
@@ -181,15 +222,19 @@ cmd_query(int argc, char **argv)
 		        (long long)json_integer_value(
 		                json_object_get(o, "max_age")));
 		print_time("fetched:", o, "fetched");
-		print_time("expires:", o, "expires");
-	} else if (rv == 0) {
-		printf("%s: no MTA-STS policy (%s)\n", req.domain,
-		        str(o, "source"));
-		print_time("until:", o, "expires");
-	} else if (rv == EXIT_TEMPFAIL) {
-		printf("%s: temporary failure\n", req.domain);
-	} else {
-		printf("%s: error\n", req.domain);
+	}
+	print_time("expires:", o, "expires");
+	print_hosts(o);
+	v = json_object_get(o, "tlsrpt");
+	if (v != NULL) {
+		json_t *u;
+		size_t  k;
+		printf("  %-9s %s", "tlsrpt:", str(v, "status"));
+		json_array_foreach(json_object_get(v, "rua"), k, u)
+		        printf(" %s", json_string_value(u));
+		if (json_object_get(v, "why") != NULL)
+			printf(" (%s)", str(v, "why"));
+		printf("\n");
 	}
 	printf("  %-9s %s\n", "why:", str(o, "why"));
 	json_decref(o);

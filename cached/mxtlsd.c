@@ -33,7 +33,9 @@
 #include "stats.h"
 #include "store.h"
 #include "sts_fetch.h"
+#include "dane_resolver.h"
 #include "sts_resolver.h"
+#include "tlsrpt_lookup.h"
 
 #define MXTLSD_DEFAULT_CONF "/etc/mxtls/mxtlsd.conf"
 
@@ -77,8 +79,11 @@ main(int argc, char **argv)
 	struct sts_fetcher     *fetch = NULL;
 	struct store           *store = NULL;
 	struct sts_resolver    *res   = NULL;
-	struct server          *srv   = NULL;
-	struct ipc             *ipc   = NULL;
+	struct dane_resolver   *dres  = NULL;
+	struct tlsrpt_lookup   *tlook = NULL;
+	struct query_services   svc;
+	struct server          *srv = NULL;
+	struct ipc             *ipc = NULL;
 	struct dns_config       dcfg;
 	struct sts_fetch_config fcfg;
 	const char             *conf_path = NULL;
@@ -162,7 +167,7 @@ main(int argc, char **argv)
 
 	/* Sockets first, as root; the loop serves them once it runs. */
 	memset(&stats, 0, sizeof(stats));
-	srv = server_create(NULL, &stats);
+	srv = server_create(&stats);
 	ipc = ipc_open(base, conf.ipc_listen, conf.ipc_mode, conf.ipc_contexts,
 	        srv, why, sizeof(why));
 	if (ipc == NULL) {
@@ -214,8 +219,13 @@ main(int argc, char **argv)
 		log_err("MXTLSD-FETCH", "%s", why);
 		goto out;
 	}
-	res = sts_resolver_create(base, &conf, dns, fetch, store, &stats);
-	server_attach(srv, res);
+	res      = sts_resolver_create(base, &conf, dns, fetch, store, &stats);
+	dres     = dane_resolver_create(base, &conf, dns, &stats);
+	tlook    = tlsrpt_lookup_create(base, &conf, dns, &stats);
+	svc.sts  = res;
+	svc.dane = dres;
+	svc.tlsrpt = tlook;
+	server_attach(srv, &svc);
 
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		sigs[i] = evsignal_new(base, signals[i], on_signal, base);
@@ -233,6 +243,9 @@ main(int argc, char **argv)
 out:
 	ipc_close(ipc);
 	sts_resolver_free(res);
+	if (dres != NULL)
+		dane_resolver_free(dres);
+	tlsrpt_lookup_free(tlook);
 	server_free(srv);
 	if (fetch != NULL)
 		sts_fetch_free(fetch);

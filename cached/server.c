@@ -13,20 +13,19 @@
 #include "proto.h"
 #include "server.h"
 #include "stats.h"
-#include "sts_policy.h"
+#include "dane_resolver.h"
 #include "sts_resolver.h"
+#include "tlsrpt_lookup.h"
 
 struct server {
-	struct sts_resolver *resolver;
-	struct stats        *stats;
-	time_t               started;
+	struct query_services svc;
+	struct stats         *stats;
+	time_t                started;
 };
 
 struct server_req {
-	struct server  *srv;
 	server_reply_fn fn;
 	void           *arg;
-	char            domain[DOMAIN_MAX + 1];
 };
 
 static char *
@@ -49,39 +48,11 @@ reply_new(const char *status)
 }
 
 static void
-server_policy_done(void *arg, const struct sts_answer *ans)
+server_policy_done(void *arg, json_t *reply)
 {
 	struct server_req *rq = arg;
-	json_t            *o, *mx;
-	size_t             i;
 
-	o = reply_new(ans->status == STS_ANSWER_OK ? "ok" : "tempfail");
-	json_object_set_new(o, "domain", json_string(rq->domain));
-	if (ans->status == STS_ANSWER_OK) {
-		if (ans->has_policy) {
-			json_object_set_new(o, "policy", json_string("sts"));
-			json_object_set_new(o, "mode",
-			        json_string(sts_mode_name(ans->policy->mode)));
-			mx = json_array();
-			for (i = 0; i < ans->policy->nmx; i++)
-				json_array_append_new(
-				        mx, json_string(ans->policy->mx[i]));
-			json_object_set_new(o, "mx", mx);
-			json_object_set_new(
-			        o, "policy_id", json_string(ans->id));
-			json_object_set_new(o, "max_age",
-			        json_integer(ans->policy->max_age));
-			json_object_set_new(
-			        o, "fetched", json_integer(ans->fetched));
-		} else {
-			json_object_set_new(o, "policy", json_string("none"));
-		}
-		json_object_set_new(o, "source",
-		        json_string(sts_source_name(ans->source)));
-		json_object_set_new(o, "expires", json_integer(ans->expires));
-	}
-	json_object_set_new(o, "why", json_string(ans->why));
-	rq->fn(rq->arg, dump(o));
+	rq->fn(rq->arg, dump(reply));
 	free(rq);
 }
 
@@ -112,14 +83,18 @@ server_handle(struct server *srv, const void *buf, size_t len,
 		o = reply_new("ok");
 		json_object_set_new(o, "stats",
 		        stats_to_json(srv->stats,
-		                sts_resolver_entries(srv->resolver),
-		                sts_resolver_evictions(srv->resolver),
+		                sts_resolver_entries(srv->svc.sts),
+		                sts_resolver_evictions(srv->svc.sts),
 		                (long)(time(NULL) - srv->started)));
 		fn(arg, dump(o));
 		return;
 	case PROTO_OP_FLUSH:
 		n = sts_resolver_flush(
-		        srv->resolver, req.has_domain ? req.domain : NULL);
+		        srv->svc.sts, req.has_domain ? req.domain : NULL);
+		dane_resolver_flush(
+		        srv->svc.dane, req.has_domain ? req.domain : NULL);
+		tlsrpt_lookup_flush(
+		        srv->svc.tlsrpt, req.has_domain ? req.domain : NULL);
 		log_info("MXTLS-FLUSH", "flushed %s (%lu entries)",
 		        req.has_domain ? req.domain : "all domains", n);
 		o = reply_new("ok");
@@ -133,19 +108,16 @@ server_handle(struct server *srv, const void *buf, size_t len,
 			log_err("MXTLS-NOMEM", "out of memory");
 			abort();
 		}
-		rq->srv = srv;
 		rq->fn  = fn;
 		rq->arg = arg;
-		memcpy(rq->domain, req.domain, sizeof(rq->domain));
-		sts_resolver_lookup(
-		        srv->resolver, req.domain, server_policy_done, rq);
+		query_policy(&srv->svc, req.domain, server_policy_done, rq);
 		return;
 	}
 	fn(arg, proto_reply_error("unknown op"));
 }
 
 struct server *
-server_create(struct sts_resolver *resolver, struct stats *stats)
+server_create(struct stats *stats)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 
@@ -153,16 +125,15 @@ server_create(struct sts_resolver *resolver, struct stats *stats)
 		log_err("MXTLS-NOMEM", "out of memory");
 		abort();
 	}
-	srv->resolver = resolver;
-	srv->stats    = stats;
-	srv->started  = time(NULL);
+	srv->stats   = stats;
+	srv->started = time(NULL);
 	return (srv);
 }
 
 void
-server_attach(struct server *srv, struct sts_resolver *resolver)
+server_attach(struct server *srv, const struct query_services *svc)
 {
-	srv->resolver = resolver;
+	srv->svc = *svc;
 }
 
 void

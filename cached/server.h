@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "query.h"
+
 struct server;
-struct sts_resolver;
 struct stats;
 
 /* server_reply_fn - receives the reply (malloc'd NUL-terminated JSON; the
@@ -18,12 +19,12 @@ struct stats;
  * returns. */
 typedef void (*server_reply_fn)(void *arg, char *reply);
 
-/* server_create - a request handler over resolver and stats (not owned). */
-struct server *server_create(
-        struct sts_resolver *resolver, struct stats *stats);
+/* server_create - a request handler over stats (not owned); the lookup
+ * services come with server_attach, before the loop runs. */
+struct server *server_create(struct stats *stats);
 
-/* server_attach - set the resolver (when it is made after the server). */
-void server_attach(struct server *srv, struct sts_resolver *resolver);
+/* server_attach - set the lookup services (not owned). */
+void server_attach(struct server *srv, const struct query_services *svc);
 
 /* server_free - free the handler; requests still waiting are dropped. */
 void server_free(struct server *srv);

@@ -26,6 +26,10 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(refreshes);
 	PUT(wait_timeouts);
 	PUT(store_errors);
+	PUT(dane_lookups);
+	PUT(dane_hits);
+	PUT(tlsrpt_lookups);
+	PUT(tlsrpt_hits);
 #undef PUT
 	json_object_set_new(o, "entries", json_integer((json_int_t)entries));
 	json_object_set_new(

@@ -23,6 +23,10 @@ struct stats {
 	unsigned long refreshes;       /* background refreshes started */
 	unsigned long wait_timeouts;   /* first-contact waits that expired */
 	unsigned long store_errors;    /* store reads or writes that failed */
+	unsigned long dane_lookups;    /* DANE lookups started (memo misses) */
+	unsigned long dane_hits;       /* DANE answers from the memo */
+	unsigned long tlsrpt_lookups;  /* _smtp._tls lookups started */
+	unsigned long tlsrpt_hits;     /* _smtp._tls answers from the memo */
 };
 
 /* stats_to_json - a new JSON object of the counters plus the given

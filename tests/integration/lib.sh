@@ -10,6 +10,7 @@
 # Daemon:     daemon_start NAME [EXTRA], daemon_stop, daemon_kill9,
 #             q DOMAIN (query --json, returns mxtlsctl's exit code), ctl ARGS...
 # Assertions: expect_eq, expect_match, expect_json, expect_jq, expect_jq_match,
+#             expect_host, expect_host_match (one entry of .hosts[]),
 #             then summary (prints "N passed, N failed"; non-zero on failure).
 #
 # The daemon configuration is built from one text per group. Set any of
@@ -129,6 +130,37 @@ expect_jq() {
 expect_jq_match() {
 	expect_match "$1: $3 =~ /$4/i" "$(jqr "$2" "$3")" "$4"
 }
+
+# host_jq JSON HOST FILTER - FILTER applied to the one .hosts[] entry whose
+# .host is HOST ("<no single hosts[] entry: N>" when there is not exactly one).
+host_jq() {
+	jqr "$1" "[(.hosts // [])[] | select(.host == \"$2\")] |
+		if length == 1 then .[0] | $3 else \"<no single hosts[] entry: \\(length)>\" end"
+}
+
+# expect_host LABEL JSON HOST FILTER EXPECTED [WHAT] - check one value of one
+# host; WHAT names the value in the label (default: FILTER).
+expect_host() {
+	expect_eq "$1: $3: ${6:-$4}" "$(host_jq "$2" "$3" "$4")" "$5"
+}
+
+# expect_host_match LABEL JSON HOST FILTER ERE [WHAT] - fails when there is
+# no such host whatever ERE is.
+expect_host_match() {
+	local v
+	v=$(host_jq "$2" "$3" "$4")
+	case "$v" in
+	"<no single hosts[] entry: "* | "<not a JSON object: "* | "<jq error for "*)
+		fail "$1: $3: ${6:-$4} =~ /$5/i" "got: '$v'"
+		;;
+	*) expect_match "$1: $3: ${6:-$4} =~ /$5/i" "$v" "$5" ;;
+	esac
+}
+
+# TLSA_JQ - jq filter for a host entry: its .tlsa as "U S M hex,...";
+# "" for an empty array, "<no tlsa array>" when the member is missing.
+# shellcheck disable=SC2034 # used by the tests that source us
+TLSA_JQ='if (.tlsa | type) == "array" then [.tlsa[] | "\(.usage) \(.selector) \(.mtype) \(.data)"] | join(",") else "<no tlsa array>" end'
 
 # expect_json DOMAIN FILTER EXPECTED - query DOMAIN now and check one value.
 expect_json() {

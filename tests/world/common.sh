@@ -108,12 +108,13 @@ dig_world() {
 	dig @"$WORLD_ADDR" -p "$WORLD_DNS_PORT" +norec +time=1 +tries=1 "$@"
 }
 
-# zone_of W NAME - the served zone (test, insecure.test, bogus.test) that
-# holds NAME.
+# zone_of W NAME - the served zone (test, insecure.test, bogus.test,
+# badtlsa.test) that holds NAME.
 zone_of() {
 	case "$2" in
 	insecure.test | *.insecure.test) echo insecure.test ;;
 	bogus.test | *.bogus.test) echo bogus.test ;;
+	badtlsa.test | *.badtlsa.test) echo badtlsa.test ;;
 	test | *.test) echo test ;;
 	*) return 1 ;;
 	esac

@@ -1,9 +1,12 @@
 #!/bin/bash
-# up.sh WORLD_DIR - build the loopback MTA-STS test world from scratch and
-# start its servers in the background:
-#   - a throwaway EC test CA and server certificates (WORLD_DIR/pki),
+# up.sh WORLD_DIR - build the loopback MTA-STS and DANE test world from
+# scratch and start its servers in the background:
+#   - a throwaway EC test CA and server certificates (WORLD_DIR/pki), among
+#     them mx.crt/mx.key for the MX hosts, whose hashes go into the TLSA
+#     records,
 #   - NSD on 127.0.0.1:5353 serving "test." (signed, new keys every run),
-#     "insecure.test." (unsigned, no DS) and "bogus.test." (signed, tampered),
+#     "insecure.test." (unsigned, no DS), "bogus.test." and "badtlsa.test."
+#     (signed, tampered),
 #   - nginx on 127.0.0.1:443 serving the policies in WORLD_DIR/www.
 # PIDs are recorded in WORLD_DIR/run/*.pid (down.sh stops them). Writes
 # WORLD_DIR/env for the tests. Exits 0 only when every server answers.
@@ -77,18 +80,40 @@ leaf() {
 NOW=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
 LATER=$(date -u -d '+2 years' +%Y%m%d%H%M%SZ)
 # Every mta-sts.<domain> that should validate (not wrongcert, not expired).
-STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus"
+STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests"
 sans=()
 for d in $STS_CERT_DOMAINS; do sans+=("mta-sts.$d.test"); done
 leaf mta-sts "$NOW" "$LATER" "${sans[@]}"
+# mx.crt: the SMTP server certificate of every MX host in the world (no SMTP
+# server runs; the TLSA records are made from it and the CA).
+sans=(mx1.dane.test mx2.dane.test mx1.daneunusable.test mx1.danemixed.test
+	mx2.danemixed.test mx1.danests.test mx2.danests.test mx1.badtlsa.test
+	mx2.badtlsa.test implicit.test alias.cnamemx.test real.cnamemx.test
+	mx.insecure.test mx1.insecure.test mx1.bogus.test)
+for d in enforce testing none notxt badtxt multitxt 404 redirect ctype big \
+	slow idchange cname wrongcert expired; do
+	sans+=("mx1.$d.test")
+done
+leaf mx "$NOW" "$LATER" "${sans[@]}"
 leaf expired 20210101000000Z 20210201000000Z mta-sts.expired.test
 leaf wrong "$NOW" "$LATER" wrong.test
 chmod 0600 "$P"/*.key
-openssl verify -CAfile "$P/ca.crt" "$P/mta-sts.crt" "$P/wrong.crt" >/dev/null ||
+openssl verify -CAfile "$P/ca.crt" "$P/mta-sts.crt" "$P/wrong.crt" "$P/mx.crt" >/dev/null ||
 	die "test certificates do not verify"
 if openssl verify -CAfile "$P/ca.crt" "$P/expired.crt" >/dev/null 2>&1; then
 	die "expired.crt verifies but should be expired"
 fi
+# TLSA data (lower-case hex): 3 1 1 / 1 1 1 = SHA-256 of the DER
+# SubjectPublicKeyInfo of mx.crt; 2 0 1 = SHA-256 of the DER of ca.crt.
+sha256_hex() { openssl dgst -sha256 -r | cut -d' ' -f1; }
+TLSA_SPKI=$(openssl x509 -in "$P/mx.crt" -noout -pubkey |
+	openssl pkey -pubin -outform DER | sha256_hex)
+TLSA_CA=$(openssl x509 -in "$P/ca.crt" -outform DER | sha256_hex)
+for h in "$TLSA_SPKI" "$TLSA_CA"; do
+	[[ $h =~ ^[0-9a-f]{64}$ ]] || die "bad TLSA digest '$h'"
+done
+echo "$TLSA_SPKI" >"$P/mx.spki.sha256"
+echo "$TLSA_CA" >"$P/ca.sha256"
 
 # --- policies --------------------------------------------------------------------
 # std_policy DOMAIN MODE - the usual policy: mx1.<d> and *.<d>, one day.
@@ -103,6 +128,9 @@ std_policy testing.test testing
 std_policy none.test none
 std_policy cname.test testing
 std_policy ctype.test enforce
+# DANE and MTA-STS together: enforce policies listing one MX host only.
+policy_text enforce 86400 mx2.danemixed.test | put_file "$(policy_path "$W" danemixed.test)"
+policy_text enforce 86400 mx1.danests.test | put_file "$(policy_path "$W" danests.test)"
 # big.test: a valid policy padded with 70 KiB of extension lines (> 64 KiB).
 {
 	policy_text enforce 86400 mx1.big.test "*.big.test"
@@ -126,15 +154,21 @@ SERIAL=$(date -u +%s)
 	echo "SIGN_INCEPTION=$(date -u -d '-1 day' +%Y%m%d%H%M%S)"
 	echo "SIGN_EXPIRATION=$(date -u -d '+1 year' +%Y%m%d%H%M%S)"
 } >"$D/sign.env"
-for z in test insecure.test bogus.test; do
-	sed "s/@SERIAL@/$SERIAL/" "$WORLD_TOOLS/zones/$z.zone.in" >"$D/zones/$z.zone"
+for z in test insecure.test bogus.test badtlsa.test; do
+	sed -e "s/@SERIAL@/$SERIAL/" -e "s/@TLSA_SPKI@/$TLSA_SPKI/g" \
+		-e "s/@TLSA_CA@/$TLSA_CA/g" \
+		"$WORLD_TOOLS/zones/$z.zone.in" >"$D/zones/$z.zone"
 done
-for z in test bogus.test; do
+for z in test bogus.test badtlsa.test; do
 	(cd "$D/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$z") >"$D/keys/$z.name"
 	[ -s "$D/keys/$z.name" ] || die "ldns-keygen failed for $z"
 done
-sign_zone "$W" bogus.test
-ldns-key2ds -n -2 "$D/keys/$(cat "$D/keys/bogus.test.name").key" >>"$D/zones/test.zone"
+for z in bogus.test badtlsa.test; do
+	sign_zone "$W" "$z"
+	ldns-verify-zone "$D/zones/$z.zone.signed" >"$W/log/verify-$z-untampered.log" 2>&1 ||
+		{ cat "$W/log/verify-$z-untampered.log" >&2; die "$z. does not verify before tampering"; }
+	ldns-key2ds -n -2 "$D/keys/$(cat "$D/keys/$z.name").key" >>"$D/zones/test.zone"
+done
 sign_zone "$W" test
 ldns-key2ds -n -2 "$D/keys/$(cat "$D/keys/test.name").key" >"$D/test.ds"
 grep -q 'IN[[:space:]]*DS' "$D/test.ds" || die "no DS for the trust anchor"
@@ -143,15 +177,26 @@ grep -q 'IN[[:space:]]*DS' "$D/test.ds" || die "no DS for the trust anchor"
 sed -i -E \
 	-e 's/"v=STSv1; id=signed1;"/"v=STSv1; id=tampered1;"/' \
 	-e 's/^(mta-sts\.bogus\.test\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+A[[:space:]]+)127\.0\.0\.9$/\1127.0.0.1/' \
+	-e 's/^(bogus\.test\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+MX[[:space:]]+)10([[:space:]]+mx1\.bogus\.test\.)$/\120\2/' \
 	"$D/zones/bogus.test.zone.signed"
 grep -q 'id=tampered1' "$D/zones/bogus.test.zone.signed" || die "bogus.test TXT not tampered"
 grep -Eq '^mta-sts\.bogus\.test\.[[:space:]].*A[[:space:]]+127\.0\.0\.1$' \
 	"$D/zones/bogus.test.zone.signed" || die "bogus.test A not tampered"
+grep -Eq '^bogus\.test\.[[:space:]].*MX[[:space:]]+20[[:space:]]+mx1\.bogus\.test\.$' \
+	"$D/zones/bogus.test.zone.signed" || die "bogus.test MX not tampered"
+# Tamper with the TLSA of mx1.badtlsa.test: other digest, old RRSIG.
+TLSA_BAD=$(printf 'tampered' | sha256_hex)
+sed -i -E "s/^(_25\._tcp\.mx1\.badtlsa\.test\.[[:space:]].*TLSA[[:space:]]+3[[:space:]]+1[[:space:]]+1[[:space:]]+)$TLSA_SPKI\$/\1$TLSA_BAD/" \
+	"$D/zones/badtlsa.test.zone.signed"
+grep -Eq "^_25\._tcp\.mx1\.badtlsa\.test\.[[:space:]].*TLSA[[:space:]]+3 1 1 $TLSA_BAD\$" \
+	"$D/zones/badtlsa.test.zone.signed" || die "badtlsa.test TLSA not tampered"
 ldns-verify-zone -k "$D/test.ds" "$D/zones/test.zone.signed" >"$W/log/verify-test.log" 2>&1 ||
 	{ cat "$W/log/verify-test.log" >&2; die "test. does not verify"; }
-if ldns-verify-zone "$D/zones/bogus.test.zone.signed" >"$W/log/verify-bogus.log" 2>&1; then
-	die "bogus.test. verifies but should be bogus"
-fi
+for z in bogus.test badtlsa.test; do
+	if ldns-verify-zone "$D/zones/$z.zone.signed" >"$W/log/verify-$z.log" 2>&1; then
+		die "$z. verifies but should be bogus"
+	fi
+done
 
 # nsd-control over a unix socket (no keys) when the path fits in sun_path.
 CTL=$W/run/nsd.ctl
@@ -193,6 +238,9 @@ zone:
 zone:
 	name: "bogus.test"
 	zonefile: "bogus.test.zone.signed"
+zone:
+	name: "badtlsa.test"
+	zonefile: "badtlsa.test.zone.signed"
 EOF
 nsd-checkconf "$D/nsd.conf" || die "bad nsd.conf"
 
@@ -223,6 +271,9 @@ stub-zone:
 stub-zone:
 	name: "bogus.test."
 	stub-addr: $WORLD_ADDR@$WORLD_DNS_PORT
+stub-zone:
+	name: "badtlsa.test."
+	stub-addr: $WORLD_ADDR@$WORLD_DNS_PORT
 EOF
 
 start_recorded "$W" nsd nsd -d -c "$D/nsd.conf"
@@ -244,6 +295,10 @@ start_recorded "$W" nginx nginx -p "$W/nginx" -c "$W/nginx/nginx.conf" \
 	printf 'DNS_PORT=%q\n' "$WORLD_DNS_PORT"
 	printf 'DNS_ADDR=%q\n' "$WORLD_ADDR"
 	printf 'WORLD_TOOLS=%q\n' "$WORLD_TOOLS"
+	printf 'MX_CERT=%q\n' "$P/mx.crt"
+	printf 'MX_KEY=%q\n' "$P/mx.key"
+	printf 'TLSA_SPKI=%q\n' "$TLSA_SPKI"
+	printf 'TLSA_CA=%q\n' "$TLSA_CA"
 } >"$W/env"
 
 # --- wait until every server answers ----------------------------------------------
@@ -312,10 +367,43 @@ check cname "$(dig_world TXT _mta-sts.cname.test | grep -c 'CNAME')" 1
 check nope "$(dig_world A nope.test | grep -o 'status: [A-Z]*')" "status: NXDOMAIN"
 check insecure-unsigned "$(dig_world +dnssec TXT _mta-sts.insecure.test | grep -c RRSIG)" 0
 check insecure-no-ds "$(dig_world +dnssec DS insecure.test | grep -Ec '^insecure\.test\.[[:space:]].*[[:space:]]DS[[:space:]]')" 0
+# DANE and TLSRPT records (rdata and, where signed, an RRSIG over them).
+signed() { # NAME TYPE: the answer is NOERROR and carries an RRSIG for TYPE
+	dns_ok "$1" "$2" && echo signed || echo "not signed"
+}
+tlsa() { dig_world +short TLSA "$1" | tr 'A-F' 'a-f' | tr -d ' ' | sort | tr '\n' ' ' | sed 's/ $//'; }
+check tlsa-dane-mx1 "$(tlsa _25._tcp.mx1.dane.test)" "311$TLSA_SPKI"
+check tlsa-dane-mx2 "$(tlsa _25._tcp.mx2.dane.test)" "201$TLSA_CA"
+check tlsa-dane-signed "$(signed _25._tcp.mx1.dane.test TLSA) $(signed _25._tcp.mx2.dane.test TLSA)" "signed signed"
+check mx-dane "$(dig_world +short MX dane.test | sort | tr '\n' ' ')" "10 mx1.dane.test. 20 mx2.dane.test. "
+check tlsa-daneunusable "$(tlsa _25._tcp.mx1.daneunusable.test)" "111$TLSA_SPKI"
+check tlsa-danemixed "$(tlsa _25._tcp.mx1.danemixed.test) / $(tlsa _25._tcp.mx2.danemixed.test)" "311$TLSA_SPKI / "
+check tlsa-danests "$(tlsa _25._tcp.mx1.danests.test)$(tlsa _25._tcp.mx2.danests.test)" ""
+check tlsa-badtlsa "$(tlsa _25._tcp.mx1.badtlsa.test) / $(tlsa _25._tcp.mx2.badtlsa.test)" "311$TLSA_BAD / 311$TLSA_SPKI"
+check tlsa-badtlsa-signed "$(signed _25._tcp.mx2.badtlsa.test TLSA)" signed
+check badtlsa-ds "$(dig_world +short DS badtlsa.test | wc -l)" 1
+check mx-nullmx "$(dig_world +short MX nullmx.test)" "0 ."
+check mx-implicit "$(dig_world MX implicit.test | grep -o 'status: [A-Z]*') $(dig_world +short MX implicit.test | wc -l)" "status: NOERROR 0"
+check tlsa-implicit "$(tlsa _25._tcp.implicit.test)" "311$TLSA_SPKI"
+check cname-cnamemx "$(dig_world +short CNAME alias.cnamemx.test)" "real.cnamemx.test."
+check tlsa-cnamemx "$(tlsa _25._tcp.real.cnamemx.test)" "311$TLSA_SPKI"
+check mx-outsec "$(dig_world +short MX outsec.test) $(signed outsec.test MX)" "10 mx.insecure.test. signed"
+check tlsa-insecure "$(tlsa _25._tcp.mx1.insecure.test) $(tlsa _25._tcp.mx.insecure.test)" "311$TLSA_SPKI 311$TLSA_SPKI"
+check tlsa-insecure-unsigned "$(dig_world +dnssec TLSA _25._tcp.mx.insecure.test | grep -c RRSIG)" 0
+check mx-bogus "$(dig_world +short MX bogus.test)" "20 mx1.bogus.test."
+check tlsrpt-enforce "$(dig_world +short TXT _smtp._tls.enforce.test)" \
+	'"v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt"'
+check tlsrpt-testing "$(dig_world +short TXT _smtp._tls.testing.test)" '"v=TLSRPTv1; rua=ftp://x"'
+check tlsrpt-dane "$(dig_world +short TXT _smtp._tls.dane.test) $(signed _smtp._tls.dane.test TXT)" \
+	'"v=TLSRPTv1;rua=mailto:reports@dane.test" signed'
+check danemixed.test "$(code danemixed.test | cut -d' ' -f1)" 200
+check danests.test "$(code danests.test | cut -d' ' -f1)" 200
 [ "$fail" = 0 ] || die "world self-check failed (logs in $W/log)"
 
 echo "world at $W is up in $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
-echo "  nsd   pid $(cat "$W/run/nsd.pid") on $WORLD_ADDR@$WORLD_DNS_PORT (zones test. signed, insecure.test. unsigned, bogus.test. tampered)"
+echo "  nsd   pid $(cat "$W/run/nsd.pid") on $WORLD_ADDR@$WORLD_DNS_PORT (zones test. signed, insecure.test. unsigned, bogus.test. and badtlsa.test. tampered)"
 echo "  nginx pid $(cat "$W/run/nginx.pid") on $WORLD_ADDR:$WORLD_HTTPS_PORT (CA $P/ca.crt)"
 echo "  trust anchor: $(cat "$D/test.ds")"
+echo "  TLSA 3 1 1 $TLSA_SPKI (SPKI of $P/mx.crt)"
+echo "  TLSA 2 0 1 $TLSA_CA (test CA)"
 echo "  env: $W/env"

@@ -1,0 +1,621 @@
+/*
+ * dane_resolver.c - per-domain DANE state machine (RFC 7672 §2.1, §2.2,
+ * §2.2.1, §2.2.2) on the daemon's loop. The rules live in dane.c; this file
+ * only runs the lookups, keeps the TTLs and the memo.
+ *
+ * An entry's work goes through these steps:
+ *
+ *   MX      look up the MX RRset of the domain (dane_mx_apply). Bogus or
+ *           failed: the domain is deferred (DESIGN decision 1). Insecure,
+ *           null MX, NXDOMAIN: done, no per-host lookups.
+ *   ADDR    for every host of a secure MX RRset (or a securely denied one:
+ *           implicit MX), all hosts in parallel: A and AAAA in parallel
+ *           (dane_addr_apply).
+ *   TLSA    when the addresses are secure: _<port>._tcp.<expanded name>,
+ *           then, when securely absent there, _<port>._tcp.<host>
+ *           (dane_tlsa_apply).
+ *
+ * and ends in one struct dane_result given to every waiter. Its TTL is the
+ * least TTL of the RRsets used (negative answers count as at most
+ * dane.negative_ttl), bounded by dane.max_ttl, and by dane.negative_ttl
+ * when no host has a secure TLSA RRset. Results with a temporary failure
+ * anywhere are never memoised. Waiters have no deadline of their own: every
+ * DNS lookup has one (resolver.timeout).
+ *
+ * The resolver owns one reference to each memoised result; callbacks get a
+ * result that stays valid during the call (take a reference to keep it).
+ * Callbacks must not call dane_resolver_free.
+ */
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "conf.h"
+#include "dane.h"
+#include "dane_resolver.h"
+#include "dns.h"
+#include "log.h"
+#include "stats.h"
+
+struct dane_waiter {
+	TAILQ_ENTRY(dane_waiter) link;
+	dane_resolver_cb    cb;
+	void               *arg;
+	struct dane_result *res; /* late deliveries only */
+};
+
+TAILQ_HEAD(dane_waiters, dane_waiter);
+
+struct dane_entry;
+
+/* the work for one MX host */
+struct dane_hwork {
+	struct dane_entry *e;
+	size_t             idx;
+	struct dns_query  *q_a;
+	struct dns_query  *q_aaaa;
+	struct dns_query  *q_tlsa;
+	int                addr_pending;
+	struct dns_result  a;    /* summary: rr is always NULL */
+	struct dns_result  aaaa; /* summary: rr is always NULL */
+};
+
+struct dane_entry {
+	struct dane_resolver *r;
+	char                  domain[DOMAIN_MAX + 1];
+
+	/* the memo */
+	struct dane_result *memo; /* one reference, or NULL */
+	int64_t             expires;
+
+	/* work in flight */
+	int                 busy;
+	int                 flushed; /* forget the outcome of this work */
+	struct dane_result *res;     /* being built */
+	struct dns_query   *q_mx;
+	struct dane_hwork  *hw; /* nhw hosts being looked up */
+	size_t              nhw;
+	size_t              pending; /* hosts not yet decided */
+	uint32_t            ttl;     /* least TTL of the RRsets used */
+	struct dane_waiters waiters;
+};
+
+struct dane_resolver {
+	struct event_base  *base;
+	const struct conf  *conf;
+	struct dns         *dns;
+	struct stats       *stats;
+	struct cache       *cache;
+	int                 starting; /* inside dane_resolver_lookup */
+	struct event       *late_ev;
+	struct dane_waiters late; /* callbacks due on the next loop turn */
+};
+
+static void dane_mx_done(void *arg, const struct dns_result *res);
+static void dane_a_done(void *arg, const struct dns_result *res);
+static void dane_aaaa_done(void *arg, const struct dns_result *res);
+static void dane_tlsa_done(void *arg, const struct dns_result *res);
+
+static int64_t
+now_s(void)
+{
+	return ((int64_t)time(NULL));
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	return (p);
+}
+
+/* ---- late delivery --------------------------------------------------- */
+
+/* late_run - deliver what was queued while inside dane_resolver_lookup. */
+static void
+late_run(evutil_socket_t fd, short what, void *arg)
+{
+	struct dane_resolver *r = arg;
+	struct dane_waiters   ws;
+	struct dane_waiter   *w;
+
+	(void)fd;
+	(void)what;
+	TAILQ_INIT(&ws);
+	TAILQ_CONCAT(&ws, &r->late, link);
+	while ((w = TAILQ_FIRST(&ws)) != NULL) {
+		TAILQ_REMOVE(&ws, w, link);
+		w->cb(w->arg, w->res);
+		dane_result_unref(w->res);
+		free(w);
+	}
+}
+
+/* deliver_later - w gets res (a new reference) on the next loop turn. */
+static void
+deliver_later(struct dane_resolver *r, struct dane_waiter *w,
+        struct dane_result *res)
+{
+	w->res = dane_result_ref(res);
+	TAILQ_INSERT_TAIL(&r->late, w, link);
+	event_active(r->late_ev, EV_TIMEOUT, 1);
+}
+
+/* ---- entry life cycle ------------------------------------------------ */
+
+static int
+dane_entry_busy(void *value)
+{
+	struct dane_entry *e = value;
+
+	return (e->busy || !TAILQ_EMPTY(&e->waiters));
+}
+
+static void
+dane_entry_cancel(struct dane_entry *e)
+{
+	size_t i;
+
+	if (e->q_mx != NULL) {
+		dns_cancel(e->q_mx);
+		e->q_mx = NULL;
+	}
+	for (i = 0; i < e->nhw; i++) {
+		if (e->hw[i].q_a != NULL) {
+			dns_cancel(e->hw[i].q_a);
+		}
+		if (e->hw[i].q_aaaa != NULL) {
+			dns_cancel(e->hw[i].q_aaaa);
+		}
+		if (e->hw[i].q_tlsa != NULL) {
+			dns_cancel(e->hw[i].q_tlsa);
+		}
+		e->hw[i].q_a = e->hw[i].q_aaaa = e->hw[i].q_tlsa = NULL;
+	}
+	free(e->hw);
+	e->hw  = NULL;
+	e->nhw = 0;
+}
+
+static void
+dane_entry_free(void *value)
+{
+	struct dane_entry  *e = value;
+	struct dane_waiter *w;
+
+	dane_entry_cancel(e);
+	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
+		TAILQ_REMOVE(&e->waiters, w, link);
+		free(w);
+	}
+	dane_result_unref(e->res);
+	dane_result_unref(e->memo);
+	free(e);
+}
+
+/* ---- the work -------------------------------------------------------- */
+
+/* ttl_use - an RRset was used: lower the work's TTL. */
+static void
+ttl_use(struct dane_entry *e, const struct dns_result *res)
+{
+	uint32_t t, neg = (uint32_t)e->r->conf->dane_negative_ttl;
+
+	if (res->status == DNS_FOUND) {
+		t = res->ttl;
+	} else if (res->status == DNS_NOTFOUND) {
+		/* 0: negative TTL unknown (no SOA) */
+		t = res->ttl > 0 && res->ttl < neg ? res->ttl : neg;
+	} else {
+		return;
+	}
+	if (t < e->ttl) {
+		e->ttl = t;
+	}
+}
+
+static void
+count_failure(struct dane_resolver *r, const struct dns_result *res)
+{
+	if (res->status == DNS_BOGUS) {
+		r->stats->dns_bogus++;
+	} else if (res->status == DNS_TEMPFAIL) {
+		r->stats->dns_tempfail++;
+	}
+}
+
+/* dane_finish - the work is over: memoise and give the result to all. */
+static void
+dane_finish(struct dane_entry *e)
+{
+	struct dane_resolver *r   = e->r;
+	struct dane_result   *res = e->res;
+	struct dane_waiters   ws;
+	struct dane_waiter   *w;
+	size_t                i;
+	int                   keep;
+
+	e->res  = NULL;
+	e->busy = 0;
+	dane_entry_cancel(e); /* nothing left in flight: frees e->hw */
+	keep = dane_result_conclude(res, e->ttl,
+	        (uint32_t)r->conf->dane_max_ttl,
+	        (uint32_t)r->conf->dane_negative_ttl);
+	for (i = 0; i < res->nhost; i++) {
+		const struct dane_host *h = &res->hosts[i];
+
+		if (h->status == DANE_HOST_TEMPFAIL) {
+			log_info("MXTLS-DANE-HOST-TEMPFAIL", "%s: MX %s: %s",
+			        res->domain, h->name, h->why);
+		} else {
+			log_debug("MXTLS-DANE-HOST", "%s: MX %u %s: %s: %s",
+			        res->domain, (unsigned)h->pref, h->name,
+			        dane_host_status_name(h->status), h->why);
+		}
+	}
+	if (res->mx_status == DANE_MX_TEMPFAIL) {
+		log_info("MXTLS-DANE-TEMPFAIL", "%s: %s", res->domain,
+		        res->why);
+	} else {
+		log_debug("MXTLS-DANE-RESULT", "%s: MX %s, ttl %u%s: %s",
+		        res->domain, dane_mx_status_name(res->mx_status),
+		        (unsigned)res->ttl, keep ? "" : " (not memoised)",
+		        res->why);
+	}
+	if (keep && !e->flushed && res->ttl > 0) {
+		dane_result_unref(e->memo);
+		e->memo    = dane_result_ref(res);
+		e->expires = now_s() + (int64_t)res->ttl;
+	}
+	e->flushed = 0;
+	TAILQ_INIT(&ws);
+	TAILQ_CONCAT(&ws, &e->waiters, link);
+	/* e may be freed by a callback (flush): not used below */
+	while ((w = TAILQ_FIRST(&ws)) != NULL) {
+		TAILQ_REMOVE(&ws, w, link);
+		if (r->starting) {
+			deliver_later(r, w, res);
+			continue;
+		}
+		w->cb(w->arg, res);
+		free(w);
+	}
+	dane_result_unref(res);
+}
+
+/* host_done - one host is decided; returns 1 when the work ended. */
+static int
+host_done(struct dane_hwork *hw)
+{
+	struct dane_entry *e = hw->e;
+
+	if (--e->pending > 0) {
+		return (0);
+	}
+	dane_finish(e);
+	return (1);
+}
+
+static int
+host_fail_start(struct dane_hwork *hw, const char *what)
+{
+	struct dane_host *h = &hw->e->res->hosts[hw->idx];
+
+	h->status = DANE_HOST_TEMPFAIL;
+	snprintf(h->why, sizeof(h->why), "cannot start the %s lookup", what);
+	return (host_done(hw));
+}
+
+/*
+ * host_tlsa - look up the TLSA RRset at h->tlsa_name. A name too long for
+ * the DNS cannot own records: taken as securely absent at once.
+ */
+static int
+host_tlsa(struct dane_hwork *hw)
+{
+	struct dane_entry    *e = hw->e;
+	struct dane_resolver *r = e->r;
+	struct dane_host     *h = &e->res->hosts[hw->idx];
+	struct dns_result     none;
+
+	while (strlen(h->tlsa_name) > DOMAIN_MAX) {
+		memset(&none, 0, sizeof(none));
+		none.status = DNS_NOTFOUND;
+		none.secure = 1;
+		snprintf(none.why, sizeof(none.why), "name too long for DNS");
+		if (dane_tlsa_apply(h, &none, r->conf->dane_port) == 0) {
+			return (host_done(hw));
+		}
+	}
+	hw->q_tlsa = dns_lookup(
+	        r->dns, h->tlsa_name, DNS_T_TLSA, dane_tlsa_done, hw);
+	if (hw->q_tlsa == NULL) {
+		return (host_fail_start(hw, "TLSA"));
+	}
+	return (0);
+}
+
+static void
+dane_tlsa_done(void *arg, const struct dns_result *res)
+{
+	struct dane_hwork    *hw = arg;
+	struct dane_entry    *e  = hw->e;
+	struct dane_resolver *r  = e->r;
+	struct dane_host     *h  = &e->res->hosts[hw->idx];
+
+	hw->q_tlsa = NULL;
+	count_failure(r, res);
+	ttl_use(e, res);
+	if (dane_tlsa_apply(h, res, r->conf->dane_port) == 1) {
+		log_debug("MXTLS-DANE-TLSA-RETRY", "%s: MX %s: %s, trying %s",
+		        e->domain, h->name, h->why, h->tlsa_name);
+		(void)host_tlsa(hw);
+		return;
+	}
+	(void)host_done(hw);
+}
+
+/* addr_done - one of the A and AAAA answers of a host is in. */
+static void
+addr_done(struct dane_hwork *hw, struct dns_result *keep,
+        const struct dns_result *res)
+{
+	struct dane_entry    *e = hw->e;
+	struct dane_resolver *r = e->r;
+	struct dane_host     *h = &e->res->hosts[hw->idx];
+
+	count_failure(r, res);
+	ttl_use(e, res);
+	*keep    = *res;
+	keep->rr = NULL; /* records not kept: nrr is the count */
+	if (--hw->addr_pending > 0) {
+		return;
+	}
+	if (dane_addr_apply(h, &hw->a, &hw->aaaa, r->conf->dane_port) == 0) {
+		(void)host_done(hw);
+		return;
+	}
+	(void)host_tlsa(hw);
+}
+
+static void
+dane_a_done(void *arg, const struct dns_result *res)
+{
+	struct dane_hwork *hw = arg;
+
+	hw->q_a = NULL;
+	addr_done(hw, &hw->a, res);
+}
+
+static void
+dane_aaaa_done(void *arg, const struct dns_result *res)
+{
+	struct dane_hwork *hw = arg;
+
+	hw->q_aaaa = NULL;
+	addr_done(hw, &hw->aaaa, res);
+}
+
+static void
+dane_mx_done(void *arg, const struct dns_result *res)
+{
+	struct dane_entry    *e = arg;
+	struct dane_resolver *r = e->r;
+	struct dane_hwork    *hw;
+	size_t                i, n;
+
+	e->q_mx = NULL;
+	count_failure(r, res);
+	ttl_use(e, res);
+	n = dane_mx_apply(e->res, res);
+	log_debug("MXTLS-DANE-MX", "%s: %s: %s", e->domain,
+	        dane_mx_status_name(e->res->mx_status), e->res->why);
+	if (res->status == DNS_BOGUS) {
+		log_warn("MXTLS-DANE-MX-BOGUS", "%s: %s", e->domain,
+		        e->res->why);
+	}
+	if (n == 0) {
+		dane_finish(e);
+		return;
+	}
+	e->pending = n;
+	e->nhw     = n;
+	e->hw      = xcalloc(n, sizeof(*e->hw));
+	for (i = 0; i < n; i++) {
+		hw               = &e->hw[i];
+		hw->e            = e;
+		hw->idx          = i;
+		hw->addr_pending = 2;
+		hw->q_a    = dns_lookup(r->dns, e->res->hosts[i].name, DNS_T_A,
+		           dane_a_done, hw);
+		hw->q_aaaa = dns_lookup(r->dns, e->res->hosts[i].name,
+		        DNS_T_AAAA, dane_aaaa_done, hw);
+		if (hw->q_a == NULL || hw->q_aaaa == NULL) {
+			if (hw->q_a != NULL) {
+				dns_cancel(hw->q_a);
+			}
+			if (hw->q_aaaa != NULL) {
+				dns_cancel(hw->q_aaaa);
+			}
+			hw->q_a = hw->q_aaaa = NULL;
+			if (host_fail_start(hw, "address")) {
+				return;
+			}
+		}
+	}
+}
+
+static void
+dane_start(struct dane_entry *e)
+{
+	struct dane_resolver *r = e->r;
+
+	r->stats->dane_lookups++;
+	log_debug(
+	        "MXTLS-DANE-LOOKUP", "%s: looking up the MX RRset", e->domain);
+	e->busy    = 1;
+	e->flushed = 0;
+	e->ttl     = UINT32_MAX;
+	e->pending = 0;
+	e->res     = dane_result_new(e->domain);
+	e->q_mx    = dns_lookup(r->dns, e->domain, DNS_T_MX, dane_mx_done, e);
+	if (e->q_mx == NULL) {
+		e->res->mx_status = DANE_MX_TEMPFAIL;
+		snprintf(e->res->why, sizeof(e->res->why),
+		        "cannot start the MX lookup");
+		dane_finish(e);
+	}
+}
+
+/* ---- lookups --------------------------------------------------------- */
+
+void
+dane_resolver_lookup(struct dane_resolver *r, const char *domain,
+        dane_resolver_cb cb, void *arg)
+{
+	struct dane_entry  *e;
+	struct dane_waiter *w;
+	struct dane_result *res;
+	int                 was;
+
+	w      = xcalloc(1, sizeof(*w));
+	w->cb  = cb;
+	w->arg = arg;
+	if ((e = cache_get(r->cache, domain)) == NULL) {
+		e    = xcalloc(1, sizeof(*e));
+		e->r = r;
+		snprintf(e->domain, sizeof(e->domain), "%s", domain);
+		TAILQ_INIT(&e->waiters);
+		if (cache_put(r->cache, domain, e) != 0) {
+			dane_entry_free(e);
+			log_warn("MXTLS-DANE-CACHE-FULL",
+			        "%s: every cache entry has work in flight",
+			        domain);
+			res            = dane_result_new(domain);
+			res->mx_status = DANE_MX_TEMPFAIL;
+			snprintf(res->why, sizeof(res->why),
+			        "cache full of lookups in progress");
+			deliver_later(r, w, res);
+			dane_result_unref(res);
+			return;
+		}
+	}
+	if (e->memo != NULL && now_s() < e->expires) {
+		r->stats->dane_hits++;
+		free(w);
+		res = dane_result_ref(e->memo); /* cb may flush e */
+		cb(arg, res);
+		dane_result_unref(res);
+		return;
+	}
+	dane_result_unref(e->memo);
+	e->memo = NULL;
+	TAILQ_INSERT_TAIL(&e->waiters, w, link);
+	if (!e->busy) {
+		was         = r->starting;
+		r->starting = 1;
+		dane_start(e);
+		r->starting = was;
+	}
+}
+
+static void
+dane_flush_one(struct dane_resolver *r, const char *domain)
+{
+	struct dane_entry *e;
+
+	if ((e = cache_get(r->cache, domain)) == NULL) {
+		return;
+	}
+	if (dane_entry_busy(e)) {
+		/* keep the work and its waiters; do not memoise its end */
+		dane_result_unref(e->memo);
+		e->memo    = NULL;
+		e->flushed = 1;
+	} else {
+		dane_entry_free(cache_take(r->cache, domain));
+	}
+}
+
+static void
+collect_key(void *arg, const char *key, void *value)
+{
+	char ***pp = arg;
+
+	(void)value;
+	if ((**pp = strdup(key)) == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	(*pp)++;
+}
+
+void
+dane_resolver_flush(struct dane_resolver *r, const char *domain)
+{
+	char **keys, **p;
+
+	if (domain != NULL) {
+		dane_flush_one(r, domain);
+		return;
+	}
+	keys = xcalloc(cache_count(r->cache) + 1, sizeof(*keys));
+	p    = keys;
+	cache_foreach(r->cache, collect_key, &p);
+	for (p = keys; *p != NULL; p++) {
+		dane_flush_one(r, *p);
+		free(*p);
+	}
+	free(keys);
+}
+
+struct dane_resolver *
+dane_resolver_create(struct event_base *base, const struct conf *conf,
+        struct dns *dns, struct stats *stats)
+{
+	struct dane_resolver *r = xcalloc(1, sizeof(*r));
+
+	r->base  = base;
+	r->conf  = conf;
+	r->dns   = dns;
+	r->stats = stats;
+	TAILQ_INIT(&r->late);
+	r->cache   = cache_create((size_t)conf->cache_max_entries,
+	          dane_entry_free, dane_entry_busy);
+	r->late_ev = event_new(base, -1, 0, late_run, r);
+	if (r->cache == NULL || r->late_ev == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	return (r);
+}
+
+void
+dane_resolver_free(struct dane_resolver *r)
+{
+	struct dane_waiter *w;
+
+	if (r == NULL) {
+		return;
+	}
+	cache_free(r->cache);
+	while ((w = TAILQ_FIRST(&r->late)) != NULL) {
+		TAILQ_REMOVE(&r->late, w, link);
+		dane_result_unref(w->res);
+		free(w);
+	}
+	event_free(r->late_ev);
+	free(r);
+}

@@ -1,0 +1,29 @@
+/*
+ * query.h - one "policy" request: starts the MTA-STS, DANE and TLSRPT
+ * lookups for a domain in parallel, waits for all three, and hands their
+ * answers to the arbiter, whose JSON object is the reply.
+ */
+#ifndef MXTLS_CACHED_QUERY_H
+#define MXTLS_CACHED_QUERY_H
+
+#include <jansson.h>
+
+struct sts_resolver;
+struct dane_resolver;
+struct tlsrpt_lookup;
+
+struct query_services {
+	struct sts_resolver  *sts;
+	struct dane_resolver *dane;
+	struct tlsrpt_lookup *tlsrpt;
+};
+
+/* query_cb - the reply object (the callee takes the reference). */
+typedef void (*query_cb)(void *arg, json_t *reply);
+
+/* query_policy - decide for domain (normalised); cb runs exactly once,
+ * possibly before query_policy returns (everything cached). */
+void query_policy(const struct query_services *svc, const char *domain,
+        query_cb cb, void *arg);
+
+#endif

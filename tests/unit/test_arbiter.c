@@ -1,0 +1,288 @@
+/*
+ * test_arbiter.c - DANE-vs-MTA-STS arbitration per MX host and the domain
+ * status of the "policy" reply (docs/DECISIONS.md, Arbitration).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "arbiter.h"
+
+static void
+mk_sts(struct arbiter_sts *s, enum sts_answer_status st, const char *body)
+{
+	char why[128];
+
+	memset(s, 0, sizeof(*s));
+	s->status = st;
+	snprintf(s->why, sizeof(s->why), "sts why");
+	if (body != NULL) {
+		assert_int_equal(sts_policy_parse(body, strlen(body),
+		                         &s->policy, why, sizeof(why)),
+		        0);
+		s->has_policy = 1;
+		strcpy(s->id, "id1");
+	}
+}
+
+static struct dane_result *
+mk_dane(enum dane_mx_status mx, size_t n)
+{
+	struct dane_result *r = dane_result_new("d.test");
+
+	r->mx_status = mx;
+	r->mx_secure = mx == DANE_MX_SECURE;
+	r->nhost     = n;
+	r->hosts     = calloc(n ? n : 1, sizeof(*r->hosts));
+	snprintf(r->why, sizeof(r->why), "dane why");
+	return (r);
+}
+
+static void
+mk_host(struct dane_host *h, const char *name, enum dane_host_status st)
+{
+	snprintf(h->name, sizeof(h->name), "%s", name);
+	h->status = st;
+	snprintf(h->tlsa_name, sizeof(h->tlsa_name), "_25._tcp.%s", name);
+	if (st == DANE_HOST_USABLE) {
+		h->ntlsa            = 1;
+		h->tlsa             = calloc(1, sizeof(*h->tlsa));
+		h->tlsa[0].usage    = 3;
+		h->tlsa[0].selector = 1;
+		h->tlsa[0].mtype    = 1;
+		h->tlsa[0].len      = 32;
+		h->tlsa[0].data     = calloc(1, 32);
+		h->tlsa[0].data[0]  = 0xab;
+	}
+}
+
+#define ENFORCE                                                               \
+	"version: STSv1\nmode: enforce\nmx: mx1.d.test\nmax_age: 86400\n"
+#define TESTING                                                               \
+	"version: STSv1\nmode: testing\nmx: mx1.d.test\nmax_age: 86400\n"
+#define NONE "version: STSv1\nmode: none\nmax_age: 86400\n"
+
+struct host_case {
+	enum dane_host_status  dane;
+	const char            *sts_body; /* NULL: no policy */
+	enum sts_answer_status sts_status;
+	const char            *host;
+	enum arbiter_action    action;
+	enum arbiter_sts_match match;
+};
+
+static const struct host_case host_cases[] = {
+	/* DANE wins wherever usable, whatever MTA-STS says */
+	{ DANE_HOST_USABLE, ENFORCE, STS_ANSWER_OK, "mx2.d.test", ARBITER_DANE,
+	        ARBITER_STS_NOMATCH },
+	{ DANE_HOST_USABLE, NULL, STS_ANSWER_TEMPFAIL, "mx1.d.test",
+	        ARBITER_DANE, ARBITER_STS_NONE },
+	/* a DANE lookup failure defers the host, never falls back */
+	{ DANE_HOST_TEMPFAIL, ENFORCE, STS_ANSWER_OK, "mx1.d.test",
+	        ARBITER_DEFER, ARBITER_STS_MATCH },
+	{ DANE_HOST_TEMPFAIL, NULL, STS_ANSWER_OK, "mx1.d.test", ARBITER_DEFER,
+	        ARBITER_STS_NONE },
+	/* MTA-STS unknown: defer unless DANE */
+	{ DANE_HOST_NONE, NULL, STS_ANSWER_TEMPFAIL, "mx1.d.test",
+	        ARBITER_DEFER, ARBITER_STS_NONE },
+	/* enforce: verify on match, skip otherwise */
+	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "MX1.d.test.",
+	        ARBITER_VERIFY, ARBITER_STS_MATCH },
+	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "mx2.d.test", ARBITER_SKIP,
+	        ARBITER_STS_NOMATCH },
+	/* unusable TLSA: encrypt, or verify when enforce is stricter */
+	{ DANE_HOST_UNUSABLE, NULL, STS_ANSWER_OK, "mx1.d.test",
+	        ARBITER_ENCRYPT, ARBITER_STS_NONE },
+	{ DANE_HOST_UNUSABLE, ENFORCE, STS_ANSWER_OK, "mx1.d.test",
+	        ARBITER_VERIFY, ARBITER_STS_MATCH },
+	{ DANE_HOST_UNUSABLE, ENFORCE, STS_ANSWER_OK, "mx9.d.test",
+	        ARBITER_SKIP, ARBITER_STS_NOMATCH },
+	{ DANE_HOST_UNUSABLE, TESTING, STS_ANSWER_OK, "mx9.d.test",
+	        ARBITER_ENCRYPT, ARBITER_STS_NOMATCH },
+	/* testing and none never block */
+	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx9.d.test", ARBITER_MAY,
+	        ARBITER_STS_NOMATCH },
+	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
+	        ARBITER_STS_MATCH },
+	{ DANE_HOST_NONE, NONE, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
+	        ARBITER_STS_NONE },
+	{ DANE_HOST_NONE, NULL, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
+	        ARBITER_STS_NONE },
+};
+
+static void
+test_host_cases(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(host_cases) / sizeof(host_cases[0]); i++) {
+		const struct host_case *c = &host_cases[i];
+		struct arbiter_sts      sts;
+		struct dane_host        h;
+		enum arbiter_sts_match  m;
+		char                    why[512];
+		enum arbiter_action     a;
+
+		memset(&h, 0, sizeof(h));
+		mk_sts(&sts, c->sts_status, c->sts_body);
+		snprintf(h.name, sizeof(h.name), "%s", c->host);
+		h.status = c->dane;
+		a        = arbiter_host(&h, &sts, &m, why, sizeof(why));
+		if (a != c->action || m != c->match)
+			fail_msg("case %zu: got %s/%s, want %s/%s (%s)", i,
+			        arbiter_action_name(a), arbiter_match_name(m),
+			        arbiter_action_name(c->action),
+			        arbiter_match_name(c->match), why);
+		assert_true(why[0] != '\0');
+		arbiter_sts_clear(&sts);
+	}
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return (s != NULL ? s : "");
+}
+
+static void
+test_decide_mixed(void **state)
+{
+	struct arbiter_sts  sts;
+	struct dane_result *d = mk_dane(DANE_MX_SECURE, 2);
+	json_t             *o, *h;
+
+	(void)state;
+	mk_sts(&sts, STS_ANSWER_OK, ENFORCE);
+	mk_host(&d->hosts[0], "mx0.d.test", DANE_HOST_USABLE);
+	mk_host(&d->hosts[1], "mx1.d.test", DANE_HOST_NONE);
+	o = arbiter_decide("d.test", &sts, d, NULL);
+	assert_string_equal(jstr(o, "status"), "ok");
+	assert_string_equal(jstr(o, "policy"), "dane");
+	assert_string_equal(jstr(o, "mode"), "enforce");
+	assert_string_equal(jstr(o, "mx_status"), "secure");
+	h = json_array_get(json_object_get(o, "hosts"), 0);
+	assert_string_equal(jstr(h, "action"), "dane");
+	assert_string_equal(
+	        jstr(json_array_get(json_object_get(h, "tlsa"), 0), "data"),
+	        "ab000000000000000000000000000000"
+	        "00000000000000000000000000000000");
+	h = json_array_get(json_object_get(o, "hosts"), 1);
+	assert_string_equal(jstr(h, "action"), "verify");
+	assert_string_equal(jstr(h, "sts"), "match");
+	assert_string_equal(
+	        jstr(json_object_get(o, "tlsrpt"), "status"), "tempfail");
+	json_decref(o);
+	dane_result_unref(d);
+	arbiter_sts_clear(&sts);
+}
+
+static void
+test_decide_all_skipped(void **state)
+{
+	struct arbiter_sts  sts;
+	struct dane_result *d = mk_dane(DANE_MX_INSECURE, 1);
+	json_t             *o;
+
+	(void)state;
+	mk_sts(&sts, STS_ANSWER_OK, ENFORCE);
+	mk_host(&d->hosts[0], "evil.example", DANE_HOST_NONE);
+	o = arbiter_decide("d.test", &sts, d, NULL);
+	assert_string_equal(jstr(o, "status"), "tempfail");
+	assert_string_equal(jstr(o, "policy"), "sts");
+	assert_non_null(strstr(jstr(o, "why"), "RFC 8461 §5.1"));
+	json_decref(o);
+	dane_result_unref(d);
+	arbiter_sts_clear(&sts);
+}
+
+static void
+test_decide_mx_tempfail_and_null(void **state)
+{
+	struct arbiter_sts  sts;
+	struct dane_result *d = mk_dane(DANE_MX_TEMPFAIL, 0);
+	json_t             *o;
+
+	(void)state;
+	mk_sts(&sts, STS_ANSWER_OK, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL);
+	assert_string_equal(jstr(o, "status"), "tempfail");
+	assert_string_equal(jstr(o, "why"), "dane why");
+	json_decref(o);
+	dane_result_unref(d);
+
+	d = mk_dane(DANE_MX_NULL, 0);
+	o = arbiter_decide("d.test", &sts, d, NULL);
+	assert_string_equal(jstr(o, "status"), "ok");
+	assert_string_equal(jstr(o, "policy"), "none");
+	assert_string_equal(jstr(o, "mx_status"), "null");
+	assert_int_equal(json_array_size(json_object_get(o, "hosts")), 0);
+	json_decref(o);
+	dane_result_unref(d);
+	arbiter_sts_clear(&sts);
+}
+
+static void
+test_decide_sts_tempfail_defers(void **state)
+{
+	struct arbiter_sts  sts;
+	struct dane_result *d = mk_dane(DANE_MX_INSECURE, 1);
+	json_t             *o;
+
+	(void)state;
+	mk_sts(&sts, STS_ANSWER_TEMPFAIL, NULL);
+	snprintf(sts.why, sizeof(sts.why), "DNSSEC validation failed");
+	mk_host(&d->hosts[0], "mx1.d.test", DANE_HOST_NONE);
+	o = arbiter_decide("d.test", &sts, d, NULL);
+	assert_string_equal(jstr(o, "status"), "tempfail");
+	assert_non_null(strstr(jstr(o, "why"), "DNSSEC validation failed"));
+	json_decref(o);
+	dane_result_unref(d);
+	arbiter_sts_clear(&sts);
+}
+
+static void
+test_tlsrpt_copy(void **state)
+{
+	struct tlsrpt_record  rec;
+	struct tlsrpt_answer  a;
+	struct arbiter_tlsrpt t;
+	char                  why[64];
+	const char           *txt = "v=TLSRPTv1; rua=mailto:a@b.test";
+
+	(void)state;
+	assert_int_equal(
+	        tlsrpt_record_parse(txt, strlen(txt), &rec, why, sizeof(why)),
+	        TLSRPT_RECORD_OK);
+	memset(&a, 0, sizeof(a));
+	a.status = TLSRPT_LOOKUP_FOUND;
+	a.rec    = &rec;
+	assert_int_equal(arbiter_tlsrpt_copy(&t, &a), 0);
+	tlsrpt_record_clear(&rec);
+	assert_int_equal(t.rec.nrua, 1);
+	assert_string_equal(t.rec.rua[0], "mailto:a@b.test");
+	arbiter_tlsrpt_clear(&t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_host_cases),
+		cmocka_unit_test(test_decide_mixed),
+		cmocka_unit_test(test_decide_all_skipped),
+		cmocka_unit_test(test_decide_mx_tempfail_and_null),
+		cmocka_unit_test(test_decide_sts_tempfail_defers),
+		cmocka_unit_test(test_tlsrpt_copy),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
