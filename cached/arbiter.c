@@ -99,6 +99,58 @@ arbiter_tlsrpt_clear(struct arbiter_tlsrpt *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int
+arbiter_apply_preload(struct arbiter_sts *sts, const struct preload_entry *e,
+        const char *rule, int64_t expires, int64_t timestamp)
+{
+	enum sts_mode mode = e->mode;
+	char          live[512];
+	size_t        i;
+
+	if (sts->status != STS_ANSWER_OK || sts->has_policy
+	        || strcmp(rule, "ignore") == 0)
+		return (0);
+	snprintf(live, sizeof(live), "%s", sts->why);
+	if (strcmp(rule, "tempfail") == 0 && mode == STS_MODE_ENFORCE) {
+		sts->status = STS_ANSWER_TEMPFAIL;
+		snprintf(sts->why, sizeof(sts->why),
+		        "on the preload list (enforce) but no live MTA-STS "
+		        "policy (preload.no_live_policy = tempfail): %s",
+		        live);
+		return (1);
+	}
+	if (strcmp(rule, "testing") == 0)
+		mode = STS_MODE_TESTING;
+	memset(&sts->policy, 0, sizeof(sts->policy));
+	sts->policy.mx = calloc(e->nmx ? e->nmx : 1, sizeof(char *));
+	if (sts->policy.mx == NULL)
+		return (-1);
+	for (i = 0; i < e->nmx; i++) {
+		const char *p = e->mx[i];
+		char       *c = malloc(strlen(p) + 2);
+		if (c == NULL)
+			return (-1);
+		if (p[0] == '.')
+			snprintf(c, strlen(p) + 2, "*%s", p);
+		else
+			snprintf(c, strlen(p) + 2, "%s", p);
+		sts->policy.mx[sts->policy.nmx++] = c;
+	}
+	sts->policy.mode    = mode;
+	sts->policy.max_age = 0;
+	sts->has_policy     = 1;
+	sts->source         = STS_SOURCE_PRELOAD;
+	sts->fetched        = timestamp;
+	sts->expires        = expires;
+	snprintf(sts->id, sizeof(sts->id), "preload");
+	snprintf(sts->why, sizeof(sts->why),
+	        "no live MTA-STS policy (%s); the preload list's entry "
+	        "applies "
+	        "as mode %s (preload.no_live_policy = %s)",
+	        live, sts_mode_name(mode), rule);
+	return (1);
+}
+
 /* sts_applies - the MTA-STS mode that governs hosts: enforce or testing,
  * or none (no policy, or mode none). */
 static enum sts_mode

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "dane.h"
+#include "preload.h"
 #include "sts_policy.h"
 #include "sts_resolver.h"
 #include "tlsrpt_lookup.h"
@@ -57,6 +58,19 @@ struct arbiter_tlsrpt {
 int arbiter_sts_copy(struct arbiter_sts *dst, const struct sts_answer *a);
 int arbiter_tlsrpt_copy(
         struct arbiter_tlsrpt *dst, const struct tlsrpt_answer *a);
+
+/*
+ * arbiter_apply_preload - when sts holds no live policy (status ok, no
+ * policy) and the domain is on the preload list (entry e, list times
+ * expires/timestamp), apply rule (preload.no_live_policy): "enforce" (the
+ * entry becomes the policy: its mode and patterns, ".d" patterns spelled
+ * "*.d"), "testing" (the same as a testing policy), "tempfail" (an enforce
+ * entry defers), "ignore". Returns 1 when sts changed, 0 when not, -1 when
+ * out of memory. A live or cached policy is never overridden.
+ */
+int arbiter_apply_preload(struct arbiter_sts *sts,
+        const struct preload_entry *e, const char *rule, int64_t expires,
+        int64_t timestamp);
 
 /* arbiter_sts_clear / arbiter_tlsrpt_clear - free what the copies own. */
 void arbiter_sts_clear(struct arbiter_sts *s);

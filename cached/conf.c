@@ -85,7 +85,35 @@ static const struct conf_key conf_keys[] = {
 	{ "dane.max_ttl", CT_INT, O(dane_max_ttl), NULL, 3600, 0, 86400 },
 	{ "dane.negative_ttl", CT_INT, O(dane_negative_ttl), NULL, 300, 0,
 	        86400 },
+	{ "preload.path", CT_STR, O(preload_path), "", 0, 0, 0 },
+	{ "preload.no_live_policy", CT_STR, O(preload_no_live_policy),
+	        "enforce", 0, 0, 0 },
+	{ "preload.reload_interval", CT_INT, O(preload_reload_interval), NULL,
+	        3600, 10, 86400 },
+	{ "socketmap.listen", CT_STRLIST, O(socketmap_listen), NULL, 0, 0,
+	        CONF_MAX_LISTEN },
+	{ "socketmap.mode", CT_STR, O(socketmap_mode_str), "0666", 0, 0, 0 },
+	{ "socketmap.postfix_version", CT_STR, O(socketmap_postfix_version),
+	        "3.7", 0, 0, 0 },
+	{ "socketmap.testing", CT_STR, O(socketmap_testing), "opportunistic",
+	        0, 0, 0 },
 	{ "tlsrpt.max_ttl", CT_INT, O(tlsrpt_max_ttl), NULL, 3600, 0, 86400 },
+	{ "tlsrpt.datagram_socket", CT_STR, O(tlsrpt_datagram_socket), "", 0,
+	        0, 0 },
+	{ "tlsrpt.organization", CT_STR, O(tlsrpt_organization), "", 0, 0, 0 },
+	{ "tlsrpt.contact", CT_STR, O(tlsrpt_contact), "", 0, 0, 0 },
+	{ "tlsrpt.submitter", CT_STR, O(tlsrpt_submitter), "", 0, 0, 0 },
+	{ "tlsrpt.from", CT_STR, O(tlsrpt_from), "", 0, 0, 0 },
+	{ "tlsrpt.sendmail", CT_STR, O(tlsrpt_sendmail),
+	        "/usr/sbin/sendmail -oi -t", 0, 0, 0 },
+	{ "tlsrpt.send_delay", CT_INT, O(tlsrpt_send_delay), NULL, 600, 0,
+	        86400 },
+	{ "tlsrpt.send_window", CT_INT, O(tlsrpt_send_window), NULL, 14400, 0,
+	        86400 },
+	{ "tlsrpt.retry_deadline", CT_INT, O(tlsrpt_retry_deadline), NULL,
+	        172800, 3600, 604800 },
+	{ "tlsrpt.max_failure_details", CT_INT, O(tlsrpt_max_failure_details),
+	        NULL, 100, 1, 10000 },
 	{ "cache.max_entries", CT_INT, O(cache_max_entries), NULL, 100000, 16,
 	        10000000 },
 	{ "cache.negative_ttl", CT_INT, O(cache_negative_ttl), NULL, 3600, 0,
@@ -174,6 +202,7 @@ conf_defaults(struct conf *c)
 		}
 	}
 	c->ipc_mode           = 0660;
+	c->socketmap_mode     = 0666;
 	c->log_level          = LOG_LVL_INFO;
 	c->log_facility       = LOG_MAIL;
 	c->sts_expired_policy = CONF_EXPIRED_NONE;
@@ -294,6 +323,33 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 	else
 		return (conf_error(why, whylen, file, 0, "sts.expired_policy",
 		        "must be \"none\" or \"tempfail\""));
+	errno = 0;
+	mode  = strtol(c->socketmap_mode_str, &end, 8);
+	if (errno != 0 || *end != '\0' || end == c->socketmap_mode_str
+	        || mode < 0 || mode > 0777)
+		return (conf_error(why, whylen, file, 0, "socketmap.mode",
+		        "must be an octal mode such as \"0666\""));
+	c->socketmap_mode = (int)mode;
+	for (i = 0; c->socketmap_listen[i] != NULL; i++)
+		if (strncmp(c->socketmap_listen[i], "unix:", 5) != 0
+		        && strncmp(c->socketmap_listen[i], "inet:127.", 9) != 0
+		        && strncmp(c->socketmap_listen[i], "inet:[::1]:", 11)
+		                != 0)
+			return (conf_error(why, whylen, file, 0,
+			        "socketmap.listen",
+			        "entries must be unix:PATH or a loopback "
+			        "inet:127.0.0.1:PORT"));
+	if (strcmp(c->socketmap_testing, "opportunistic") != 0
+	        && strcmp(c->socketmap_testing, "strict") != 0)
+		return (conf_error(why, whylen, file, 0, "socketmap.testing",
+		        "must be \"opportunistic\" or \"strict\""));
+	if (strcmp(c->preload_no_live_policy, "enforce") != 0
+	        && strcmp(c->preload_no_live_policy, "testing") != 0
+	        && strcmp(c->preload_no_live_policy, "tempfail") != 0
+	        && strcmp(c->preload_no_live_policy, "ignore") != 0)
+		return (conf_error(why, whylen, file, 0,
+		        "preload.no_live_policy",
+		        "must be enforce, testing, tempfail or ignore"));
 	if (strcmp(c->store_backend, "sqlite") != 0)
 		return (conf_error(why, whylen, file, 0, "store.backend",
 		        "must be \"sqlite\" (the only backend built)"));

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #define CONF_MAX_TRUST_ANCHORS 16
+#define CONF_MAX_LISTEN        8
 
 enum conf_expired {
 	CONF_EXPIRED_NONE = 0, /* RFC 8461: an expired policy is no policy */
@@ -57,8 +58,28 @@ struct conf {
 	int dane_port;
 	int dane_max_ttl;
 	int dane_negative_ttl;
+	/* preload */
+	char *preload_path;
+	char *preload_no_live_policy;
+	int   preload_reload_interval;
+	/* socketmap */
+	char *socketmap_listen[CONF_MAX_LISTEN + 1];
+	char *socketmap_mode_str;
+	int   socketmap_mode;
+	char *socketmap_postfix_version;
+	char *socketmap_testing;
 	/* tlsrpt */
-	int tlsrpt_max_ttl;
+	int   tlsrpt_max_ttl;
+	char *tlsrpt_datagram_socket;
+	char *tlsrpt_organization;
+	char *tlsrpt_contact;
+	char *tlsrpt_submitter;
+	char *tlsrpt_from;
+	char *tlsrpt_sendmail;
+	int   tlsrpt_send_delay;
+	int   tlsrpt_send_window;
+	int   tlsrpt_retry_deadline;
+	int   tlsrpt_max_failure_details;
 	/* cache */
 	int cache_max_entries;
 	int cache_negative_ttl;

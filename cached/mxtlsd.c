@@ -29,6 +29,7 @@
 #include "dns.h"
 #include "ipc.h"
 #include "log.h"
+#include "preload_watch.h"
 #include "server.h"
 #include "stats.h"
 #include "store.h"
@@ -82,8 +83,9 @@ main(int argc, char **argv)
 	struct dane_resolver   *dres  = NULL;
 	struct tlsrpt_lookup   *tlook = NULL;
 	struct query_services   svc;
-	struct server          *srv = NULL;
-	struct ipc             *ipc = NULL;
+	struct preload_watch   *pwatch = NULL;
+	struct server          *srv    = NULL;
+	struct ipc             *ipc    = NULL;
 	struct dns_config       dcfg;
 	struct sts_fetch_config fcfg;
 	const char             *conf_path = NULL;
@@ -219,12 +221,20 @@ main(int argc, char **argv)
 		log_err("MXTLSD-FETCH", "%s", why);
 		goto out;
 	}
-	res      = sts_resolver_create(base, &conf, dns, fetch, store, &stats);
-	dres     = dane_resolver_create(base, &conf, dns, &stats);
-	tlook    = tlsrpt_lookup_create(base, &conf, dns, &stats);
-	svc.sts  = res;
-	svc.dane = dres;
-	svc.tlsrpt = tlook;
+	if ((pwatch = preload_watch_create(base, &conf, why, sizeof(why)))
+	        == NULL) {
+		log_err("MXTLSD-PRELOAD", "%s", why);
+		goto out;
+	}
+	res   = sts_resolver_create(base, &conf, dns, fetch, store, &stats);
+	dres  = dane_resolver_create(base, &conf, dns, &stats);
+	tlook = tlsrpt_lookup_create(base, &conf, dns, &stats);
+	memset(&svc, 0, sizeof(svc));
+	svc.conf    = &conf;
+	svc.sts     = res;
+	svc.dane    = dres;
+	svc.tlsrpt  = tlook;
+	svc.preload = pwatch;
 	server_attach(srv, &svc);
 
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
@@ -246,6 +256,7 @@ out:
 	if (dres != NULL)
 		dane_resolver_free(dres);
 	tlsrpt_lookup_free(tlook);
+	preload_watch_free(pwatch);
 	server_free(srv);
 	if (fetch != NULL)
 		sts_fetch_free(fetch);

@@ -8,19 +8,22 @@
 
 #include "arbiter.h"
 #include "dane_resolver.h"
+#include "conf.h"
 #include "log.h"
+#include "preload_watch.h"
 #include "query.h"
 #include "sts_resolver.h"
 #include "tlsrpt_lookup.h"
 
 struct query {
-	char                  domain[DOMAIN_MAX + 1];
-	int                   pending;
-	struct arbiter_sts    sts;
-	struct dane_result   *dane;
-	struct arbiter_tlsrpt tlsrpt;
-	query_cb              cb;
-	void                 *arg;
+	const struct query_services *svc;
+	char                         domain[DOMAIN_MAX + 1];
+	int                          pending;
+	struct arbiter_sts           sts;
+	struct dane_result          *dane;
+	struct arbiter_tlsrpt        tlsrpt;
+	query_cb                     cb;
+	void                        *arg;
 };
 
 static void
@@ -35,8 +38,19 @@ query_step(struct query *q)
 {
 	json_t *reply;
 
+	const struct preload *list;
+	struct preload_entry  pe;
+
 	if (--q->pending > 0)
 		return;
+	list = preload_watch_get(q->svc->preload);
+	if (list != NULL
+	        && preload_lookup(list, q->domain, &pe) == PRELOAD_FOUND
+	        && arbiter_apply_preload(&q->sts, &pe,
+	                   q->svc->conf->preload_no_live_policy,
+	                   preload_expires(list), preload_timestamp(list))
+	                < 0)
+		oom();
 	reply = arbiter_decide(q->domain, &q->sts, q->dane, &q->tlsrpt);
 	arbiter_sts_clear(&q->sts);
 	arbiter_tlsrpt_clear(&q->tlsrpt);
@@ -83,6 +97,7 @@ query_policy(const struct query_services *svc, const char *domain, query_cb cb,
 	if (q == NULL)
 		oom();
 	memcpy(q->domain, domain, strlen(domain) + 1);
+	q->svc = svc;
 	q->cb  = cb;
 	q->arg = arg;
 	/* one extra count so that synchronous answers cannot finish the

@@ -11,11 +11,15 @@
 struct sts_resolver;
 struct dane_resolver;
 struct tlsrpt_lookup;
+struct preload_watch;
+struct conf;
 
 struct query_services {
+	const struct conf    *conf;
 	struct sts_resolver  *sts;
 	struct dane_resolver *dane;
 	struct tlsrpt_lookup *tlsrpt;
+	struct preload_watch *preload; /* may be NULL */
 };
 
 /* query_cb - the reply object (the callee takes the reference). */

@@ -130,6 +130,8 @@ sts_source_name(enum sts_source source)
 		return ("cache");
 	case STS_SOURCE_STORE:
 		return ("store");
+	case STS_SOURCE_PRELOAD:
+		return ("preload");
 	}
 	return ("?");
 }

@@ -37,6 +37,7 @@ enum sts_source {
 	STS_SOURCE_FETCHED = 0, /* fetched for this lookup */
 	STS_SOURCE_CACHE,       /* from memory */
 	STS_SOURCE_STORE,       /* loaded from the store after a restart */
+	STS_SOURCE_PRELOAD,     /* no live policy: the preload list's entry */
 };
 
 struct sts_answer {
@@ -80,7 +81,7 @@ unsigned long sts_resolver_flush(struct sts_resolver *r, const char *domain);
 unsigned long sts_resolver_entries(const struct sts_resolver *r);
 unsigned long sts_resolver_evictions(const struct sts_resolver *r);
 
-/* sts_source_name - "fetched", "cache", "store". */
+/* sts_source_name - "fetched", "cache", "store", "preload". */
 const char *sts_source_name(enum sts_source source);
 
 #endif

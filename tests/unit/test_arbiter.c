@@ -272,6 +272,52 @@ test_tlsrpt_copy(void **state)
 	arbiter_tlsrpt_clear(&t);
 }
 
+static void
+test_apply_preload(void **state)
+{
+	struct arbiter_sts   sts;
+	const char *const    mx[] = { ".d.test", "mx.other.test" };
+	struct preload_entry e    = { "d.test", STS_MODE_ENFORCE, 2, mx };
+
+	(void)state;
+	/* a live policy is never overridden */
+	mk_sts(&sts, STS_ANSWER_OK, TESTING);
+	assert_int_equal(arbiter_apply_preload(&sts, &e, "enforce", 9, 1), 0);
+	assert_int_equal(sts.policy.mode, STS_MODE_TESTING);
+	arbiter_sts_clear(&sts);
+	/* nor a temporary failure */
+	mk_sts(&sts, STS_ANSWER_TEMPFAIL, NULL);
+	assert_int_equal(arbiter_apply_preload(&sts, &e, "enforce", 9, 1), 0);
+	arbiter_sts_clear(&sts);
+	/* enforce: the entry becomes the policy, ".d" spelled "*.d" */
+	mk_sts(&sts, STS_ANSWER_OK, NULL);
+	assert_int_equal(arbiter_apply_preload(&sts, &e, "enforce", 9, 1), 1);
+	assert_int_equal(sts.has_policy, 1);
+	assert_int_equal(sts.policy.mode, STS_MODE_ENFORCE);
+	assert_int_equal(sts.source, STS_SOURCE_PRELOAD);
+	assert_string_equal(sts.policy.mx[0], "*.d.test");
+	assert_string_equal(sts.policy.mx[1], "mx.other.test");
+	assert_int_equal(sts_policy_mx_allowed(&sts.policy, "mx1.d.test"), 1);
+	assert_int_equal(sts_policy_mx_allowed(&sts.policy, "a.b.d.test"), 0);
+	assert_int_equal(sts.expires, 9);
+	arbiter_sts_clear(&sts);
+	/* testing rule downgrades */
+	mk_sts(&sts, STS_ANSWER_OK, NULL);
+	assert_int_equal(arbiter_apply_preload(&sts, &e, "testing", 9, 1), 1);
+	assert_int_equal(sts.policy.mode, STS_MODE_TESTING);
+	arbiter_sts_clear(&sts);
+	/* tempfail rule defers enforce entries */
+	mk_sts(&sts, STS_ANSWER_OK, NULL);
+	assert_int_equal(arbiter_apply_preload(&sts, &e, "tempfail", 9, 1), 1);
+	assert_int_equal(sts.status, STS_ANSWER_TEMPFAIL);
+	arbiter_sts_clear(&sts);
+	/* ignore */
+	mk_sts(&sts, STS_ANSWER_OK, NULL);
+	assert_int_equal(arbiter_apply_preload(&sts, &e, "ignore", 9, 1), 0);
+	assert_int_equal(sts.has_policy, 0);
+	arbiter_sts_clear(&sts);
+}
+
 int
 main(void)
 {
@@ -282,6 +328,7 @@ main(void)
 		cmocka_unit_test(test_decide_mx_tempfail_and_null),
 		cmocka_unit_test(test_decide_sts_tempfail_defers),
 		cmocka_unit_test(test_tlsrpt_copy),
+		cmocka_unit_test(test_apply_preload),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
