@@ -1,0 +1,104 @@
+#!/bin/bash
+# test_lifecycle.sh - the MTA-STS cache life cycle (docs/DECISIONS.md C1-C7):
+# first-contact deadline, a fetched "mode: none" replacing the cache, expiry
+# with sts.expired_policy none / tempfail, a cached policy outliving a failed
+# refresh. Uses idchange.test, whose TXT (TTL 1 s) and policy the test owns.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+RUN=$(date +%s)
+W=$WORLD_TOOLS
+
+# ------------------------------------------------------ first-contact wait --
+# slow.test's policy trickles at 10 B/s: the fetch outlives the 1 s wait.
+STS_CONF='sts: { first_contact_wait = 1; recheck_interval = 3600; };'
+if daemon_start wait; then
+	t0=$(now_ms)
+	j=$(q slow.test)
+	rc=$?
+	t1=$(now_ms)
+	expect_eq "slow.test first contact: exit code (tempfail)" "$rc" 75
+	expect_jq_match "slow.test first contact" "$j" '.why' 'still in progress'
+	expect_match "slow.test first contact answered after the 1 s wait" \
+		"$((t1 - t0))" '^(9[0-9][0-9]|1[0-9]{3}|2[0-9]{3})$'
+	# the fetch went on and failed (timeout 4 s): now "no policy"
+	# shellcheck disable=SC2317
+	slow_done() { [ "$(jqr "$(q slow.test)" '.policy')" = none ]; }
+	if poll_until 10 slow_done; then
+		pass "slow.test: the background fetch concluded (no policy)"
+	else
+		fail "slow.test: the background fetch concluded" "still not none"
+	fi
+	s=$(ctl stats)
+	expect_jq "wait: stats" "$s" '.wait_timeouts >= 1' true
+	daemon_stop
+fi
+unset STS_CONF
+
+# ----------------------------------------- mode none replaces the policy --
+"$W/set-policy.sh" "$WORLD" idchange.test enforce 86400 mx1.idchange.test
+"$W/set-txt.sh" "$WORLD" idchange.test "l1$RUN"
+STS_CONF='sts: { first_contact_wait = 8; recheck_interval = 1; };'
+if daemon_start modenone; then
+	j=$(q idchange.test)
+	expect_jq "idchange.test enforce" "$j" '[.mode, .policy_id] | join(" ")' "enforce l1$RUN"
+	"$W/set-policy.sh" "$WORLD" idchange.test none 86400
+	"$W/set-txt.sh" "$WORLD" idchange.test "l2$RUN"
+	sleep 1.2
+	q idchange.test >/dev/null # triggers the background recheck
+	# shellcheck disable=SC2317
+	none_seen() { [ "$(jqr "$(q idchange.test)" '.mode + " " + .policy_id')" = "none l2$RUN" ]; }
+	if poll_until 10 none_seen; then
+		pass "idchange.test: fetched mode none replaced the enforce policy"
+	else
+		fail "idchange.test: mode none replaced the cache" "$(q idchange.test)"
+	fi
+	j=$(q idchange.test)
+	expect_host "idchange.test mode none" "$j" mx1.idchange.test .action may
+	daemon_stop
+fi
+
+# ------------------------------- a cached policy outlives a failed refresh --
+"$W/set-policy.sh" "$WORLD" idchange.test enforce 86400 mx1.idchange.test
+"$W/set-txt.sh" "$WORLD" idchange.test "l3$RUN"
+if daemon_start keep; then
+	j=$(q idchange.test)
+	expect_jq "keep: fetched" "$j" '[.mode, .policy_id] | join(" ")' "enforce l3$RUN"
+	"$W/set-policy.sh" "$WORLD" idchange.test --delete
+	"$W/set-txt.sh" "$WORLD" idchange.test "l4$RUN"
+	sleep 1.2
+	q idchange.test >/dev/null
+	sleep 1.5
+	j=$(q idchange.test)
+	expect_jq "keep: id changed but refetch 404s: cached policy kept" "$j" \
+		'[.status, .mode, .policy_id] | join(" ")' "ok enforce l3$RUN"
+	expect_match "keep: the daemon logged the failed refresh" \
+		"$(cat "$DAEMON_LOG")" 'MXTLS-STS-REFRESH-FAIL'
+	daemon_stop
+fi
+
+# ------------------------------------------------ expiry: none / tempfail --
+expiry_case() { # NAME RULE EXPECTED_STATUS EXPECTED_POLICY
+	"$W/set-policy.sh" "$WORLD" idchange.test enforce 1 mx1.idchange.test
+	"$W/set-txt.sh" "$WORLD" idchange.test "e$1$RUN"
+	STS_CONF="sts: { first_contact_wait = 8; recheck_interval = 3600; expired_policy = \"$2\"; };"
+	CACHE_CONF='cache: { failure_ttl = 0; };'
+	if daemon_start "expiry-$1"; then
+		j=$(q idchange.test)
+		expect_jq "expiry $1: fetched with max_age 1" "$j" '[.mode, .max_age] | join(" ")' "enforce 1"
+		"$W/set-policy.sh" "$WORLD" idchange.test --delete
+		sleep 2.2
+		j=$(q idchange.test)
+		expect_jq "expiry $1 ($2): expired and not refetchable" "$j" \
+			'[.status, .policy] | join(" ")' "$3 $4"
+		daemon_stop
+	fi
+	unset STS_CONF CACHE_CONF
+}
+expiry_case rfc none ok none
+expiry_case strict tempfail tempfail none
+
+# leave idchange.test as test_sts.sh expects to find it
+"$W/set-policy.sh" "$WORLD" idchange.test enforce 86400 mx1.idchange.test
+"$W/set-txt.sh" "$WORLD" idchange.test idchange1
+summary
