@@ -24,6 +24,7 @@
 
 #include <jansson.h>
 
+#include "why.h"
 #include "domain.h"
 #include "preload.h"
 
@@ -58,22 +59,6 @@ struct preload {
 	struct pl_policy *pol;
 	struct chunk     *arena;
 };
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 
 /* ---- arena ---- */
 
@@ -216,25 +201,25 @@ parse_rfc3339(
 	        || digits(s + 11, 2, &h) != 0 || s[13] != ':'
 	        || digits(s + 14, 2, &m) != 0 || s[16] != ':'
 	        || digits(s + 17, 2, &sec) != 0) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "not an RFC 3339 date-time "
 		        "(YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm))"));
 	}
 	if (M < 1 || M > 12) {
-		return (fail(why, whylen, "month out of range"));
+		return (why_fail(why, whylen, "month out of range"));
 	}
 	dim = mdays[M - 1] + (M == 2 && is_leap(Y));
 	if (D < 1 || D > dim) {
-		return (fail(why, whylen, "day out of range"));
+		return (why_fail(why, whylen, "day out of range"));
 	}
 	if (h > 23 || m > 59 || sec > 59) {
-		return (fail(why, whylen, "time of day out of range"));
+		return (why_fail(why, whylen, "time of day out of range"));
 	}
 	i = 19;
 	if (i < len && s[i] == '.') {
 		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) { }
 		if (i == 20) {
-			return (fail(
+			return (why_fail(
 			        why, whylen, "empty fraction of a second"));
 		}
 	}
@@ -244,7 +229,7 @@ parse_rfc3339(
 		int neg = s[i] == '-';
 		i++;
 		if (len - i < 4 || digits(s + i, 2, &oh) != 0) {
-			return (fail(why, whylen, "bad time zone offset"));
+			return (why_fail(why, whylen, "bad time zone offset"));
 		}
 		i += 2;
 		if (s[i] == ':') {
@@ -252,7 +237,7 @@ parse_rfc3339(
 		}
 		if (len - i < 2 || digits(s + i, 2, &om) != 0 || oh > 23
 		        || om > 59) {
-			return (fail(why, whylen, "bad time zone offset"));
+			return (why_fail(why, whylen, "bad time zone offset"));
 		}
 		i += 2;
 		off = (int64_t)oh * 3600 + om * 60;
@@ -260,11 +245,11 @@ parse_rfc3339(
 			off = -off;
 		}
 	} else {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "no time zone (need Z or +hh:mm after the time)"));
 	}
 	if (i != len) {
-		return (fail(
+		return (why_fail(
 		        why, whylen, "trailing characters after the time"));
 	}
 	*out = days_from_civil(Y, M, D) * 86400 + (int64_t)h * 3600 + m * 60
@@ -280,17 +265,18 @@ parse_time(json_t *v, const char *name, int64_t *out, char *why, size_t whylen)
 	json_int_t  n;
 
 	if (v == NULL) {
-		return (fail(why, whylen, "\"%s\" missing", name));
+		return (why_fail(why, whylen, "\"%s\" missing", name));
 	}
 	if (json_is_integer(v)) {
 		if ((n = json_integer_value(v)) < 0) {
-			return (fail(why, whylen, "\"%s\" is negative", name));
+			return (why_fail(
+			        why, whylen, "\"%s\" is negative", name));
 		}
 		*out = (int64_t)n;
 		return (0);
 	}
 	if (!json_is_string(v)) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "\"%s\" is not a date-time string or epoch seconds",
 		        name));
 	}
@@ -298,7 +284,7 @@ parse_time(json_t *v, const char *name, int64_t *out, char *why, size_t whylen)
 	if (parse_rfc3339(
 	            s, json_string_length(v), out, reason, sizeof(reason))
 	        != 0) {
-		return (fail(why, whylen, "\"%s\" \"%s\": %s", name,
+		return (why_fail(why, whylen, "\"%s\" \"%s\": %s", name,
 		        show(s, json_string_length(v), buf, sizeof(buf)),
 		        reason));
 	}
@@ -319,7 +305,7 @@ parse_pattern(const char *s, size_t len, char *out, char *why, size_t whylen)
 	size_t dot = len > 0 && s[0] == '.';
 
 	if (len >= 2 && s[0] == '*' && s[1] == '.') {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "\"*.\" is not list syntax (a leading dot means one "
 		        "more label)"));
 	}
@@ -327,10 +313,10 @@ parse_pattern(const char *s, size_t len, char *out, char *why, size_t whylen)
 	if (domain_normalize(s + dot, len - dot, out + dot, DOMAIN_MAX + 1,
 	            reason, sizeof(reason))
 	        != 0) {
-		return (fail(why, whylen, "%s", reason));
+		return (why_fail(why, whylen, "%s", reason));
 	}
 	if (strchr(out + dot, '.') == NULL) {
-		return (fail(why, whylen, "needs at least two labels"));
+		return (why_fail(why, whylen, "needs at least two labels"));
 	}
 	return (0);
 }
@@ -346,17 +332,17 @@ parse_policy(json_t *obj, const char *ctx, int is_alias, struct pl_policy *pol,
 	size_t      i, n;
 
 	if (!json_is_object(obj)) {
-		return (fail(why, whylen, "%s: not an object", ctx));
+		return (why_fail(why, whylen, "%s: not an object", ctx));
 	}
 	if (is_alias && json_object_get(obj, "policy-alias") != NULL) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "%s: an alias cannot use \"policy-alias\"", ctx));
 	}
 	if ((mode = json_object_get(obj, "mode")) == NULL) {
-		return (fail(why, whylen, "%s: \"mode\" missing", ctx));
+		return (why_fail(why, whylen, "%s: \"mode\" missing", ctx));
 	}
 	if (!json_is_string(mode)) {
-		return (fail(
+		return (why_fail(
 		        why, whylen, "%s: \"mode\" is not a string", ctx));
 	}
 	s = json_string_value(mode);
@@ -365,46 +351,47 @@ parse_policy(json_t *obj, const char *ctx, int is_alias, struct pl_policy *pol,
 	} else if (strcmp(s, "testing") == 0) {
 		pol->mode = STS_MODE_TESTING;
 	} else {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "%s: unknown mode \"%s\" (want \"enforce\" or "
 		        "\"testing\")",
 		        ctx,
 		        show(s, json_string_length(mode), buf, sizeof(buf))));
 	}
 	if ((mxs = json_object_get(obj, "mxs")) == NULL) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "%s: \"mxs\" missing (required in %s "
 		        "mode)",
 		        ctx, s));
 	}
 	if (!json_is_array(mxs)) {
-		return (fail(why, whylen, "%s: \"mxs\" is not an array", ctx));
+		return (why_fail(
+		        why, whylen, "%s: \"mxs\" is not an array", ctx));
 	}
 	if ((n = json_array_size(mxs)) == 0) {
-		return (fail(why, whylen, "%s: \"mxs\" is empty", ctx));
+		return (why_fail(why, whylen, "%s: \"mxs\" is empty", ctx));
 	}
 	pol->mx = arena_alloc(arena, n * sizeof(*pol->mx), sizeof(void *));
 	if (pol->mx == NULL) {
-		return (fail(why, whylen, "out of memory"));
+		return (why_fail(why, whylen, "out of memory"));
 	}
 	json_array_foreach(mxs, i, v)
 	{
 		if (!json_is_string(v)) {
-			return (fail(why, whylen,
+			return (why_fail(why, whylen,
 			        "%s: mxs[%zu] is not a string", ctx, i));
 		}
 		if (parse_pattern(json_string_value(v), json_string_length(v),
 		            pat, reason, sizeof(reason))
 		        != 0) {
-			return (fail(why, whylen, "%s: mxs[%zu] \"%s\": %s",
-			        ctx, i,
+			return (why_fail(why, whylen,
+			        "%s: mxs[%zu] \"%s\": %s", ctx, i,
 			        show(json_string_value(v),
 			                json_string_length(v), buf,
 			                sizeof(buf)),
 			        reason));
 		}
 		if ((pol->mx[i] = arena_strdup(arena, pat)) == NULL) {
-			return (fail(why, whylen, "out of memory"));
+			return (why_fail(why, whylen, "out of memory"));
 		}
 	}
 	pol->nmx = n;
@@ -433,14 +420,14 @@ check_version(json_t *root, char *why, size_t whylen)
 	char        buf[SHOW_MAX + 4];
 
 	if (v == NULL) {
-		return (fail(why, whylen, "\"version\" missing"));
+		return (why_fail(why, whylen, "\"version\" missing"));
 	}
 	if (!json_is_string(v)) {
-		return (fail(why, whylen, "\"version\" is not a string"));
+		return (why_fail(why, whylen, "\"version\" is not a string"));
 	}
 	s = json_string_value(v);
 	if (strcmp(s, "0") != 0 && strncmp(s, "0.", 2) != 0) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "unsupported version \"%s\" (this reader knows 0.x)",
 		        show(s, json_string_length(v), buf, sizeof(buf))));
 	}
@@ -461,7 +448,7 @@ parse_aliases(json_t *aliases, struct preload *p, json_t *map, char *why,
 		snprintf(ctx, sizeof(ctx), "policy-aliases: \"%s\"",
 		        show(name, strlen(name), buf, sizeof(buf)));
 		if (name[0] == '\0') {
-			return (fail(
+			return (why_fail(
 			        why, whylen, "%s: empty alias name", ctx));
 		}
 		if (parse_policy(v, ctx, 1, &p->pol[p->npol], &p->arena, why,
@@ -472,7 +459,7 @@ parse_aliases(json_t *aliases, struct preload *p, json_t *map, char *why,
 		if (json_object_set_new(
 		            map, name, json_integer((json_int_t)p->npol))
 		        != 0) {
-			return (fail(why, whylen, "out of memory"));
+			return (why_fail(why, whylen, "out of memory"));
 		}
 		p->npol++;
 	}
@@ -496,33 +483,34 @@ parse_domains(json_t *policies, struct preload *p, json_t *map, char *why,
 		if (domain_normalize(key, strlen(key), dom, sizeof(dom),
 		            reason, sizeof(reason))
 		        != 0) {
-			return (fail(why, whylen, "%s: bad domain: %s", ctx,
-			        reason));
+			return (why_fail(why, whylen, "%s: bad domain: %s",
+			        ctx, reason));
 		}
 		if (strchr(dom, '.') == NULL) {
-			return (fail(why, whylen,
+			return (why_fail(why, whylen,
 			        "%s: bad domain: needs at least two labels",
 			        ctx));
 		}
 		if (!json_is_object(v)) {
-			return (fail(why, whylen, "%s: not an object", ctx));
+			return (why_fail(
+			        why, whylen, "%s: not an object", ctx));
 		}
 		if ((ref = json_object_get(v, "policy-alias")) != NULL) {
 			if (!json_is_string(ref)) {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "%s: \"policy-alias\" is not a string",
 				        ctx));
 			}
 			if (json_object_get(v, "mode") != NULL
 			        || json_object_get(v, "mxs") != NULL) {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "%s: \"policy-alias\" combined with "
 				        "\"mode\" or \"mxs\"",
 				        ctx));
 			}
 			alias = json_string_value(ref);
 			if ((idx = json_object_get(map, alias)) == NULL) {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "%s: policy-alias \"%s\" not in "
 				        "policy-aliases",
 				        ctx,
@@ -542,7 +530,7 @@ parse_domains(json_t *policies, struct preload *p, json_t *map, char *why,
 		p->ent[p->n].pol = &p->pol[i];
 		if ((p->ent[p->n].domain = arena_strdup(&p->arena, dom))
 		        == NULL) {
-			return (fail(why, whylen, "out of memory"));
+			return (why_fail(why, whylen, "out of memory"));
 		}
 		p->n++;
 	}
@@ -551,7 +539,7 @@ parse_domains(json_t *policies, struct preload *p, json_t *map, char *why,
 	}
 	for (i = 1; i < p->n; i++) {
 		if (strcmp(p->ent[i - 1].domain, p->ent[i].domain) == 0) {
-			return (fail(why, whylen,
+			return (why_fail(why, whylen,
 			        "policies: \"%s\" listed twice (keys differ "
 			        "only in case or a trailing dot)",
 			        p->ent[i].domain));
@@ -574,26 +562,26 @@ preload_parse(
 		why[0] = '\0';
 	}
 	if (json == NULL || len == 0) {
-		fail(why, whylen, "empty list");
+		why_fail(why, whylen, "empty list");
 		return (NULL);
 	}
 	if (len > PRELOAD_MAX_FILE) {
-		fail(why, whylen, "list larger than %u bytes",
+		why_fail(why, whylen, "list larger than %u bytes",
 		        PRELOAD_MAX_FILE);
 		return (NULL);
 	}
 	if ((root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err))
 	        == NULL) {
-		fail(why, whylen, "JSON error at line %d column %d: %s",
+		why_fail(why, whylen, "JSON error at line %d column %d: %s",
 		        err.line, err.column, err.text);
 		return (NULL);
 	}
 	if (!json_is_object(root)) {
-		fail(why, whylen, "top level is not a JSON object");
+		why_fail(why, whylen, "top level is not a JSON object");
 		goto fail;
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		goto fail;
 	}
 	if (check_version(root, why, whylen) != 0) {
@@ -601,7 +589,7 @@ preload_parse(
 	}
 	author = json_object_get(root, "author");
 	if (author != NULL && !json_is_string(author)) {
-		fail(why, whylen, "\"author\" is not a string");
+		why_fail(why, whylen, "\"author\" is not a string");
 		goto fail;
 	}
 	if (parse_time(json_object_get(root, "timestamp"), "timestamp",
@@ -615,26 +603,27 @@ preload_parse(
 	if (p->timestamp > p->expires) {
 		fmt_time(p->timestamp, t1, sizeof(t1));
 		fmt_time(p->expires, t2, sizeof(t2));
-		fail(why, whylen, "timestamp %s is after expires %s", t1, t2);
+		why_fail(why, whylen, "timestamp %s is after expires %s", t1,
+		        t2);
 		goto fail;
 	}
 	if (p->expires <= now) {
 		fmt_time(p->expires, t1, sizeof(t1));
-		fail(why, whylen, "list expired at %s", t1);
+		why_fail(why, whylen, "list expired at %s", t1);
 		goto fail;
 	}
 
 	aliases = json_object_get(root, "policy-aliases");
 	if (aliases != NULL && !json_is_object(aliases)) {
-		fail(why, whylen, "\"policy-aliases\" is not an object");
+		why_fail(why, whylen, "\"policy-aliases\" is not an object");
 		goto fail;
 	}
 	if ((policies = json_object_get(root, "policies")) == NULL) {
-		fail(why, whylen, "\"policies\" missing");
+		why_fail(why, whylen, "\"policies\" missing");
 		goto fail;
 	}
 	if (!json_is_object(policies)) {
-		fail(why, whylen, "\"policies\" is not an object");
+		why_fail(why, whylen, "\"policies\" is not an object");
 		goto fail;
 	}
 	nalias  = aliases != NULL ? json_object_size(aliases) : 0;
@@ -642,7 +631,7 @@ preload_parse(
 	if ((p->pol = calloc(nalias + npolicy + 1, sizeof(*p->pol))) == NULL
 	        || (p->ent = calloc(npolicy + 1, sizeof(*p->ent))) == NULL
 	        || (map = json_object()) == NULL) {
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		goto fail;
 	}
 	if (aliases != NULL
@@ -674,31 +663,31 @@ preload_load(const char *path, int64_t now, char *why, size_t whylen)
 	int             fd;
 
 	if (path == NULL || path[0] == '\0') {
-		fail(why, whylen, "no preload list path");
+		why_fail(why, whylen, "no preload list path");
 		return (NULL);
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
-		fail(why, whylen, "%s: %s", path, strerror(errno));
+		why_fail(why, whylen, "%s: %s", path, strerror(errno));
 		return (NULL);
 	}
 	if (fstat(fd, &st) != 0) {
-		fail(why, whylen, "%s: %s", path, strerror(errno));
+		why_fail(why, whylen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return (NULL);
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fail(why, whylen, "%s: not a regular file", path);
+		why_fail(why, whylen, "%s: not a regular file", path);
 		close(fd);
 		return (NULL);
 	}
 	if (st.st_size > (off_t)PRELOAD_MAX_FILE) {
-		fail(why, whylen, "%s: larger than %u bytes", path,
+		why_fail(why, whylen, "%s: larger than %u bytes", path,
 		        PRELOAD_MAX_FILE);
 		close(fd);
 		return (NULL);
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fail(why, whylen, "%s: out of memory", path);
+		why_fail(why, whylen, "%s: out of memory", path);
 		close(fd);
 		return (NULL);
 	}
@@ -708,7 +697,7 @@ preload_load(const char *path, int64_t now, char *why, size_t whylen)
 			continue;
 		}
 		if (r < 0) {
-			fail(why, whylen, "%s: %s", path, strerror(errno));
+			why_fail(why, whylen, "%s: %s", path, strerror(errno));
 			free(buf);
 			close(fd);
 			return (NULL);

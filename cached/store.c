@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "why.h"
 #include "store.h"
 
 extern const struct store_backend store_backend_sqlite;
@@ -31,22 +32,6 @@ struct store {
 	void                       *handle;
 	int                         walking; /* inside policy_foreach */
 };
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 
 /* known_names - "a, b, c": the registered backend names. */
 static void
@@ -70,7 +55,7 @@ static int
 check_domain(const char *domain, char *why, size_t whylen)
 {
 	if (domain == NULL || !domain_is_normal(domain)) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "store: \"%s\" is not a domain in "
 		        "normal form",
 		        domain != NULL ? domain : "(null)"));
@@ -94,16 +79,17 @@ store_open(const char *name, const char *location, char *why, size_t whylen)
 	}
 	if (be == NULL) {
 		known_names(known, sizeof(known));
-		fail(why, whylen, "unknown store backend \"%s\" (known: %s)",
+		why_fail(why, whylen,
+		        "unknown store backend \"%s\" (known: %s)",
 		        name != NULL ? name : "(null)", known);
 		return (NULL);
 	}
 	if (location == NULL || location[0] == '\0') {
-		fail(why, whylen, "store %s: no location given", be->name);
+		why_fail(why, whylen, "store %s: no location given", be->name);
 		return (NULL);
 	}
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		fail(why, whylen, "store: out of memory");
+		why_fail(why, whylen, "store: out of memory");
 		return (NULL);
 	}
 	st->backend = be;
@@ -146,20 +132,20 @@ store_policy_put(struct store *st, const struct store_policy *p, char *why,
         size_t whylen)
 {
 	if (st->walking) {
-		return (fail(
+		return (why_fail(
 		        why, whylen, "store: put not allowed during foreach"));
 	}
 	if (memchr(p->domain, '\0', sizeof(p->domain)) == NULL) {
-		return (fail(why, whylen, "store: domain not terminated"));
+		return (why_fail(why, whylen, "store: domain not terminated"));
 	}
 	if (check_domain(p->domain, why, whylen) != 0) {
 		return (-1);
 	}
 	if (memchr(p->id, '\0', sizeof(p->id)) == NULL) {
-		return (fail(why, whylen, "store: id not terminated"));
+		return (why_fail(why, whylen, "store: id not terminated"));
 	}
 	if (p->body == NULL && p->len > 0) {
-		return (fail(
+		return (why_fail(
 		        why, whylen, "store: body is NULL, len %zu", p->len));
 	}
 	return (st->backend->policy_put(st->handle, p, why, whylen));
@@ -170,7 +156,7 @@ store_policy_del(
         struct store *st, const char *domain, char *why, size_t whylen)
 {
 	if (st->walking) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "store: delete not allowed during foreach"));
 	}
 	if (domain != NULL && check_domain(domain, why, whylen) != 0) {
@@ -187,7 +173,8 @@ store_policy_foreach(struct store *st,
 	int rv;
 
 	if (st->walking) {
-		return (fail(why, whylen, "store: foreach already running"));
+		return (why_fail(
+		        why, whylen, "store: foreach already running"));
 	}
 	st->walking = 1;
 	rv = st->backend->policy_foreach(st->handle, cb, arg, why, whylen);

@@ -53,6 +53,7 @@
 
 #include <sqlite3.h>
 
+#include "why.h"
 #include "log.h"
 #include "store.h"
 
@@ -88,27 +89,11 @@ struct sqlite_store {
 
 extern const struct store_backend store_backend_sqlite;
 
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
 /* db_fail - why = "location: what: sqlite's message". */
 static int
 db_fail(struct sqlite_store *h, const char *what, char *why, size_t whylen)
 {
-	return (fail(why, whylen, "%s: %s: %s", h->location, what,
+	return (why_fail(why, whylen, "%s: %s: %s", h->location, what,
 	        sqlite3_errmsg(h->db)));
 }
 
@@ -119,7 +104,7 @@ db_exec(struct sqlite_store *h, const char *sql, char *why, size_t whylen)
 	int   rc;
 
 	if ((rc = sqlite3_exec(h->db, sql, NULL, NULL, &err)) != SQLITE_OK) {
-		fail(why, whylen, "%s: %s: %s", h->location, sql,
+		why_fail(why, whylen, "%s: %s: %s", h->location, sql,
 		        err != NULL ? err : sqlite3_errstr(rc));
 		sqlite3_free(err);
 		return (-1);
@@ -140,7 +125,7 @@ db_int(struct sqlite_store *h, const char *sql, int *out, char *why,
 	}
 	if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
 		if (rc == SQLITE_DONE) {
-			fail(why, whylen, "%s: %s: no result", h->location,
+			why_fail(why, whylen, "%s: %s: no result", h->location,
 			        sql);
 		} else {
 			db_fail(h, sql, why, whylen);
@@ -164,18 +149,21 @@ create_file(const char *location, char *why, size_t whylen)
 	fd = open(location,
 	        O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd == -1) {
-		return (fail(why, whylen, "%s: cannot open or create: %s%s",
-		        location, strerror(errno),
+		return (why_fail(why, whylen,
+		        "%s: cannot open or create: %s%s", location,
+		        strerror(errno),
 		        errno == ENOENT ? " (its directory must exist)" : ""));
 	}
 	if (fstat(fd, &sb) == -1) {
-		fail(why, whylen, "%s: fstat: %s", location, strerror(errno));
+		why_fail(why, whylen, "%s: fstat: %s", location,
+		        strerror(errno));
 		close(fd);
 		return (-1);
 	}
 	close(fd);
 	if (!S_ISREG(sb.st_mode)) {
-		return (fail(why, whylen, "%s: not a regular file", location));
+		return (why_fail(
+		        why, whylen, "%s: not a regular file", location));
 	}
 	return (0);
 }
@@ -217,7 +205,7 @@ check_file(struct sqlite_store *h, int *nobjects, char *why, size_t whylen)
 	if (rc != SQLITE_OK) {
 		ecode = sqlite3_errcode(h->db);
 		if (ecode == SQLITE_NOTADB || ecode == SQLITE_CORRUPT) {
-			return (fail(why, whylen,
+			return (why_fail(why, whylen,
 			        "%s: not an SQLite database, or corrupt "
 			        "(%s); move it away to start with an empty "
 			        "cache",
@@ -235,7 +223,7 @@ check_file(struct sqlite_store *h, int *nobjects, char *why, size_t whylen)
 		msg = (const char *)sqlite3_column_text(s, 0);
 		if (msg == NULL || strcmp(msg, "ok") != 0) {
 			first_line(msg, line, sizeof(line));
-			fail(why, whylen,
+			why_fail(why, whylen,
 			        "%s: database is corrupt (quick_check: %s); "
 			        "move it away to start with an empty cache",
 			        h->location, line);
@@ -243,7 +231,7 @@ check_file(struct sqlite_store *h, int *nobjects, char *why, size_t whylen)
 			return (-1);
 		}
 	} else {
-		fail(why, whylen,
+		why_fail(why, whylen,
 		        "%s: database is corrupt (quick_check: %s); move it "
 		        "away to start with an empty cache",
 		        h->location, sqlite3_errmsg(h->db));
@@ -278,14 +266,14 @@ migrate(struct sqlite_store *h, char *why, size_t whylen)
 		goto fail;
 	}
 	if (version > SCHEMA_VERSION) {
-		fail(why, whylen,
+		why_fail(why, whylen,
 		        "%s: schema version %d is newer than this build "
 		        "supports (%d)",
 		        h->location, version, SCHEMA_VERSION);
 		goto fail;
 	}
 	if (version < 0 || (version == 0 && nobjects > 0)) {
-		fail(why, whylen,
+		why_fail(why, whylen,
 		        "%s: not an mxtls store (schema version %d, %d "
 		        "objects)",
 		        h->location, version, nobjects);
@@ -362,13 +350,13 @@ sqlite_open(const char *location, char *why, size_t whylen)
 	if ((h = calloc(1, sizeof(*h))) == NULL
 	        || (h->location = strdup(location)) == NULL) {
 		free(h);
-		fail(why, whylen, "%s: out of memory", location);
+		why_fail(why, whylen, "%s: out of memory", location);
 		return (NULL);
 	}
 	rc = sqlite3_open_v2(location, &h->db,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {
-		fail(why, whylen, "%s: %s", location,
+		why_fail(why, whylen, "%s: %s", location,
 		        h->db != NULL ? sqlite3_errmsg(h->db)
 		                      : sqlite3_errstr(rc));
 		goto fail;
@@ -451,13 +439,13 @@ row_read(struct sqlite_store *h, sqlite3_stmt *s, struct store_policy *p,
 	idlen  = sqlite3_column_bytes(s, 1);
 	if (domain == NULL || dlen <= 0 || dlen > DOMAIN_MAX
 	        || memchr(domain, '\0', (size_t)dlen) != NULL) {
-		return (fail(why, whylen, "%s: row with a bad domain",
+		return (why_fail(why, whylen, "%s: row with a bad domain",
 		        h->location));
 	}
 	memcpy(p->domain, domain, (size_t)dlen);
 	if (id == NULL || idlen >= (int)sizeof(p->id)
 	        || memchr(id, '\0', (size_t)idlen) != NULL) {
-		return (fail(why, whylen, "%s: %s: row with a bad id",
+		return (why_fail(why, whylen, "%s: %s: row with a bad id",
 		        h->location, p->domain));
 	}
 	memcpy(p->id, id, (size_t)idlen);
@@ -467,8 +455,9 @@ row_read(struct sqlite_store *h, sqlite3_stmt *s, struct store_policy *p,
 	p->fetched = sqlite3_column_int64(s, 3);
 	p->expires = sqlite3_column_int64(s, 4);
 	if (p->len > 0 && *body == NULL) {
-		return (fail(why, whylen, "%s: %s: out of memory reading body",
-		        h->location, p->domain));
+		return (why_fail(why, whylen,
+		        "%s: %s: out of memory reading body", h->location,
+		        p->domain));
 	}
 	return (0);
 }
@@ -507,7 +496,7 @@ sqlite_policy_get(void *handle, const char *domain, struct store_policy *out,
 		goto fail;
 	}
 	if ((out->body = malloc(out->len + 1)) == NULL) {
-		fail(why, whylen, "%s: get: out of memory", h->location);
+		why_fail(why, whylen, "%s: get: out of memory", h->location);
 		goto fail;
 	}
 	if (out->len > 0) {
@@ -592,7 +581,8 @@ sqlite_policy_foreach(void *handle,
 		}
 		if (h->bufsize < row.len + 1) {
 			if ((nbuf = realloc(h->buf, row.len + 1)) == NULL) {
-				fail(why, whylen, "%s: foreach: out of memory",
+				why_fail(why, whylen,
+				        "%s: foreach: out of memory",
 				        h->location);
 				goto fail;
 			}

@@ -4,6 +4,8 @@
  * strings of a parsed or copied policy are malloc()ed and owned by the
  * struct sts_policy until sts_policy_clear.
  */
+#include "abnf.h"
+#include "why.h"
 #include "sts_policy.h"
 
 #include <stdarg.h>
@@ -24,47 +26,6 @@ struct pstate {
 	char             *why;
 	size_t            whylen;
 };
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
-static int
-is_wsp(unsigned char c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-static int
-is_alnum(unsigned char c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-	        || (c >= '0' && c <= '9'));
-}
-
-static int
-is_digit(unsigned char c)
-{
-	return (c >= '0' && c <= '9');
-}
-
-static int
-is_ext_name_char(unsigned char c)
-{
-	return (is_alnum(c) || c == '_' || c == '-' || c == '.');
-}
 
 static unsigned char
 lower(unsigned char c)
@@ -140,7 +101,7 @@ check_ext_value(struct pstate *st, const char *name, size_t namelen,
 	size_t               i = 0, k;
 
 	if (n == 0) {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "line %zu: field '%.*s': empty value", st->lineno,
 		        (int)namelen, name);
 		return (-1);
@@ -151,7 +112,7 @@ check_ext_value(struct pstate *st, const char *name, size_t namelen,
 		} else if (s[i] >= 0x80 && (k = utf8_seq(s + i, n - i)) > 0) {
 			i += k;
 		} else {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "line %zu: field '%.*s': invalid byte 0x%02x",
 			        st->lineno, (int)namelen, name, s[i]);
 			return (-1);
@@ -181,7 +142,7 @@ check_mx(struct pstate *st, const char *v, size_t n)
 	if (dn == 0) {
 		err = "empty domain";
 	} else if (dn > DOMAIN_MAX_LEN) {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "line %zu: mx '%s': domain of %zu characters, at most "
 		        "%d allowed",
 		        st->lineno, quote(v, n, qb, sizeof(qb)), dn,
@@ -198,12 +159,12 @@ check_mx(struct pstate *st, const char *v, size_t n)
 				err = "label starts or ends with '-'";
 			}
 			start = i + 1;
-		} else if (!is_alnum(d[i]) && d[i] != '-') {
+		} else if (!abnf_alnum(d[i]) && d[i] != '-') {
 			err = "invalid character";
 		}
 	}
 	if (err != NULL) {
-		setwhy(st->why, st->whylen, "line %zu: mx '%s': %s",
+		why_set(st->why, st->whylen, "line %zu: mx '%s': %s",
 		        st->lineno, quote(v, n, qb, sizeof(qb)), err);
 		return (-1);
 	}
@@ -219,14 +180,14 @@ add_mx(struct pstate *st, const char *v, size_t n)
 	if (st->pol.nmx == st->mxcap) {
 		size_t ncap = st->mxcap ? st->mxcap * 2 : 4;
 		if ((nmx = realloc(st->pol.mx, ncap * sizeof(*nmx))) == NULL) {
-			setwhy(st->why, st->whylen, "out of memory");
+			why_set(st->why, st->whylen, "out of memory");
 			return (-1);
 		}
 		st->pol.mx = nmx;
 		st->mxcap  = ncap;
 	}
 	if ((s = malloc(n + 1)) == NULL) {
-		setwhy(st->why, st->whylen, "out of memory");
+		why_set(st->why, st->whylen, "out of memory");
 		return (-1);
 	}
 	for (i = 0; i < n; i++) {
@@ -257,54 +218,54 @@ parse_line(struct pstate *st, const char *line, size_t n)
 	size_t               i = 0, namelen, val, vend, vlen;
 	char                 qb[QUOTE_MAX + 4];
 
-	if (!is_alnum(s[0])) {
-		if (is_wsp(s[0])) {
-			setwhy(st->why, st->whylen,
+	if (!abnf_alnum(s[0])) {
+		if (abnf_wsp(s[0])) {
+			why_set(st->why, st->whylen,
 			        "line %zu: leading whitespace", st->lineno);
 		} else {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "line %zu: field name starts with byte 0x%02x",
 			        st->lineno, s[0]);
 		}
 		return (-1);
 	}
-	while (i < n && is_ext_name_char(s[i])) {
+	while (i < n && abnf_ext_name_char(s[i])) {
 		i++;
 	}
 	namelen = i;
 	if (namelen > EXT_NAME_MAX) {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "line %zu: field name of %zu characters, at most %d "
 		        "allowed",
 		        st->lineno, namelen, EXT_NAME_MAX);
 		return (-1);
 	}
 	if (i == n || s[i] != ':') {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "line %zu: expected ':' after field name '%.*s'",
 		        st->lineno, (int)namelen, line);
 		return (-1);
 	}
 	i++;
-	while (i < n && is_wsp(s[i])) {
+	while (i < n && abnf_wsp(s[i])) {
 		i++;
 	}
 	val  = i;
 	vend = n;
-	while (vend > val && is_wsp(s[vend - 1])) {
+	while (vend > val && abnf_wsp(s[vend - 1])) {
 		vend--;
 	}
 	vlen = vend - val;
 
 	if (st->lineno == 1 && !name_is(line, namelen, "version")) {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "line 1: first field must be version, not '%.*s'",
 		        (int)namelen, line);
 		return (-1);
 	}
 	if (name_is(line, namelen, "version")) {
 		if (!value_is(line + val, vlen, "STSv1")) {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "line %zu: version '%s' is not STSv1",
 			        st->lineno,
 			        quote(line + val, vlen, qb, sizeof(qb)));
@@ -320,7 +281,7 @@ parse_line(struct pstate *st, const char *line, size_t n)
 		} else if (value_is(line + val, vlen, "none")) {
 			mode = STS_MODE_NONE;
 		} else {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "line %zu: mode '%s' is not enforce, testing "
 			        "or none",
 			        st->lineno,
@@ -335,15 +296,15 @@ parse_line(struct pstate *st, const char *line, size_t n)
 		uint64_t v = 0;
 		size_t   k;
 		if (vlen == 0 || vlen > 10) {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "line %zu: max_age of %zu digits, 1 to 10 "
 			        "allowed",
 			        st->lineno, vlen);
 			return (-1);
 		}
 		for (k = val; k < vend; k++) {
-			if (!is_digit(s[k])) {
-				setwhy(st->why, st->whylen,
+			if (!abnf_digit(s[k])) {
+				why_set(st->why, st->whylen,
 				        "line %zu: max_age '%s' is not a "
 				        "number",
 				        st->lineno,
@@ -401,20 +362,20 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *pol,
 		memset(pol, 0, sizeof(*pol));
 	}
 	if (pol == NULL) {
-		setwhy(why, whylen, "no policy to fill");
+		why_set(why, whylen, "no policy to fill");
 		return (-1);
 	}
 	if (body == NULL || len == 0) {
-		setwhy(why, whylen, "empty policy");
+		why_set(why, whylen, "empty policy");
 		return (-1);
 	}
 	if (len > STS_POLICY_MAX_BODY) {
-		setwhy(why, whylen, "policy of %zu bytes, at most %d allowed",
+		why_set(why, whylen, "policy of %zu bytes, at most %d allowed",
 		        len, STS_POLICY_MAX_BODY);
 		return (-1);
 	}
 	if ((nul = memchr(body, '\0', len)) != NULL) {
-		setwhy(why, whylen, "NUL byte at offset %zu",
+		why_set(why, whylen, "NUL byte at offset %zu",
 		        (size_t)(nul - body));
 		return (-1);
 	}
@@ -432,7 +393,7 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *pol,
 			next = len;
 		}
 		if (memchr(body + start, '\r', end - start) != NULL) {
-			setwhy(why, whylen, "line %zu: CR not followed by LF",
+			why_set(why, whylen, "line %zu: CR not followed by LF",
 			        st.lineno);
 			goto fail;
 		}
@@ -440,7 +401,8 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *pol,
 			if (only_newlines(body + start, len - start)) {
 				break; /* trailing empty lines: tolerated */
 			}
-			setwhy(why, whylen, "line %zu: empty line", st.lineno);
+			why_set(why, whylen, "line %zu: empty line",
+			        st.lineno);
 			goto fail;
 		}
 		if (parse_line(&st, body + start, end - start) != 0) {
@@ -449,19 +411,19 @@ sts_policy_parse(const char *body, size_t len, struct sts_policy *pol,
 		pos = next;
 	}
 	if (!st.have_version) {
-		setwhy(why, whylen, "missing version field");
+		why_set(why, whylen, "missing version field");
 		goto fail;
 	}
 	if (!st.have_mode) {
-		setwhy(why, whylen, "missing mode field");
+		why_set(why, whylen, "missing mode field");
 		goto fail;
 	}
 	if (!st.have_max_age) {
-		setwhy(why, whylen, "missing max_age field");
+		why_set(why, whylen, "missing max_age field");
 		goto fail;
 	}
 	if (st.pol.nmx == 0 && st.pol.mode != STS_MODE_NONE) {
-		setwhy(why, whylen, "mode %s requires at least one mx field",
+		why_set(why, whylen, "mode %s requires at least one mx field",
 		        sts_mode_name(st.pol.mode));
 		goto fail;
 	}

@@ -3,6 +3,8 @@
  * several TXT records (RFC 8461 §3.1). Pure: no I/O, no globals, and nothing
  * allocated except by sts_record_to_json, whose result the caller owns.
  */
+#include "abnf.h"
+#include "why.h"
 #include "sts_record.h"
 
 #include <stdarg.h>
@@ -12,61 +14,6 @@
 #define VERSION_TAG     "v=STSv1"
 #define VERSION_TAG_LEN (sizeof(VERSION_TAG) - 1)
 #define EXT_NAME_MAX    32
-
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
-static int
-is_wsp(unsigned char c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-static int
-is_alnum(unsigned char c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-	        || (c >= '0' && c <= '9'));
-}
-
-static int
-is_ext_name_char(unsigned char c)
-{
-	return (is_alnum(c) || c == '_' || c == '-' || c == '.');
-}
-
-/* sts-ext-value = 1*(%x21-3A / %x3C / %x3E-7E) */
-static int
-is_ext_value_char(unsigned char c)
-{
-	return ((c >= 0x21 && c <= 0x3a) || c == 0x3c
-	        || (c >= 0x3e && c <= 0x7e));
-}
-
-/* Describe a byte for a why string: 'x' when printable, else 0xNN. */
-static const char *
-chdesc(unsigned char c, char *buf, size_t buflen)
-{
-	if (c >= 0x21 && c <= 0x7e && c != '\'') {
-		snprintf(buf, buflen, "'%c'", c);
-	} else {
-		snprintf(buf, buflen, "0x%02x", c);
-	}
-	return (buf);
-}
 
 /* The §3.1 discard rule: does txt begin with the complete version tag? */
 static int
@@ -82,7 +29,7 @@ is_candidate(const char *txt, size_t len)
 		return (1);
 	}
 	c = (unsigned char)txt[VERSION_TAG_LEN];
-	return (c == ';' || is_wsp(c));
+	return (c == ';' || abnf_wsp(c));
 }
 
 /*
@@ -98,22 +45,22 @@ parse_field(const char *txt, size_t len, size_t *pos, struct sts_record *out,
 	char                 cb[8];
 
 	name = i;
-	if (!is_alnum(s[i])) {
+	if (!abnf_alnum(s[i])) {
 		if (s[i] == ';') {
-			setwhy(why, whylen, "empty field at offset %zu", i);
+			why_set(why, whylen, "empty field at offset %zu", i);
 		} else {
-			setwhy(why, whylen,
+			why_set(why, whylen,
 			        "field name starts with %s at offset %zu",
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 		}
 		return (-1);
 	}
-	while (i < len && is_ext_name_char(s[i])) {
+	while (i < len && abnf_ext_name_char(s[i])) {
 		i++;
 	}
 	namelen = i - name;
 	if (namelen > EXT_NAME_MAX) {
-		setwhy(why, whylen,
+		why_set(why, whylen,
 		        "field name at offset %zu: %zu characters, at most "
 		        "%d allowed",
 		        name, namelen, EXT_NAME_MAX);
@@ -121,36 +68,36 @@ parse_field(const char *txt, size_t len, size_t *pos, struct sts_record *out,
 	}
 	if (i == len || s[i] != '=') {
 		if (i == len) {
-			setwhy(why, whylen, "field '%.*s' has no '='",
+			why_set(why, whylen, "field '%.*s' has no '='",
 			        (int)namelen, txt + name);
 		} else {
-			setwhy(why, whylen,
+			why_set(why, whylen,
 			        "field '%.*s': expected '=', got %s at "
 			        "offset %zu",
 			        (int)namelen, txt + name,
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 		}
 		return (-1);
 	}
 	i++;
 	val = i;
 	if (namelen == 2 && memcmp(txt + name, "id", 2) == 0) {
-		while (i < len && is_alnum(s[i])) {
+		while (i < len && abnf_alnum(s[i])) {
 			i++;
 		}
 		vallen = i - val;
-		if (i < len && s[i] != ';' && !is_wsp(s[i])) {
-			setwhy(why, whylen,
+		if (i < len && s[i] != ';' && !abnf_wsp(s[i])) {
+			why_set(why, whylen,
 			        "id: invalid character %s at offset %zu",
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 			return (-1);
 		}
 		if (vallen == 0) {
-			setwhy(why, whylen, "id: empty");
+			why_set(why, whylen, "id: empty");
 			return (-1);
 		}
 		if (vallen > STS_RECORD_ID_MAX) {
-			setwhy(why, whylen,
+			why_set(why, whylen,
 			        "id: %zu characters, at most %d allowed",
 			        vallen, STS_RECORD_ID_MAX);
 			return (-1);
@@ -161,20 +108,20 @@ parse_field(const char *txt, size_t len, size_t *pos, struct sts_record *out,
 			*have_id        = 1;
 		}
 	} else {
-		while (i < len && is_ext_value_char(s[i])) {
+		while (i < len && abnf_ext_value_char(s[i])) {
 			i++;
 		}
 		vallen = i - val;
-		if (i < len && s[i] != ';' && !is_wsp(s[i])) {
-			setwhy(why, whylen,
+		if (i < len && s[i] != ';' && !abnf_wsp(s[i])) {
+			why_set(why, whylen,
 			        "field '%.*s': invalid character %s at "
 			        "offset %zu",
 			        (int)namelen, txt + name,
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 			return (-1);
 		}
 		if (vallen == 0) {
-			setwhy(why, whylen, "field '%.*s': empty value",
+			why_set(why, whylen, "field '%.*s': empty value",
 			        (int)namelen, txt + name);
 			return (-1);
 		}
@@ -198,7 +145,7 @@ sts_record_parse(const char *txt, size_t len, struct sts_record *rec,
 		memset(rec, 0, sizeof(*rec));
 	}
 	if (!is_candidate(txt, len)) {
-		setwhy(why, whylen, "does not begin with v=STSv1");
+		why_set(why, whylen, "does not begin with v=STSv1");
 		return (STS_RECORD_NOT_STS);
 	}
 	i = VERSION_TAG_LEN;
@@ -208,22 +155,22 @@ sts_record_parse(const char *txt, size_t len, struct sts_record *rec,
 		if (i == len) {
 			break;
 		}
-		while (i < len && is_wsp(s[i])) {
+		while (i < len && abnf_wsp(s[i])) {
 			i++;
 		}
 		if (i == len) {
-			setwhy(why, whylen,
+			why_set(why, whylen,
 			        "trailing whitespace without ';' at end");
 			return (STS_RECORD_INVALID);
 		}
 		if (s[i] != ';') {
-			setwhy(why, whylen,
+			why_set(why, whylen,
 			        "expected ';', got %s at offset %zu",
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 			return (STS_RECORD_INVALID);
 		}
 		i++;
-		while (i < len && is_wsp(s[i])) {
+		while (i < len && abnf_wsp(s[i])) {
 			i++;
 		}
 		if (i == len) {
@@ -235,7 +182,7 @@ sts_record_parse(const char *txt, size_t len, struct sts_record *rec,
 		}
 	}
 	if (!have_id) {
-		setwhy(why, whylen, "missing id field");
+		why_set(why, whylen, "missing id field");
 		return (STS_RECORD_INVALID);
 	}
 	if (rec != NULL) {
@@ -260,11 +207,11 @@ sts_record_select(const char *const *txts, const size_t *lens, size_t n,
 		}
 	}
 	if (count == 0) {
-		setwhy(why, whylen, "no TXT record begins with v=STSv1");
+		why_set(why, whylen, "no TXT record begins with v=STSv1");
 		return (STS_RECORD_NOT_STS);
 	}
 	if (count > 1) {
-		setwhy(why, whylen,
+		why_set(why, whylen,
 		        "%zu TXT records begin with v=STSv1, exactly one "
 		        "allowed",
 		        count);

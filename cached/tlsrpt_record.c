@@ -4,6 +4,8 @@
  * globals; the rua strings are malloc()ed and owned by the struct
  * tlsrpt_record until tlsrpt_record_clear.
  */
+#include "abnf.h"
+#include "why.h"
 #include "tlsrpt_record.h"
 
 #include <stdarg.h>
@@ -23,71 +25,11 @@ struct rstate {
 	size_t               whylen;
 };
 
-static void setwhy(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-setwhy(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || whylen == 0) {
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(why, whylen, fmt, ap);
-	va_end(ap);
-}
-
-static int
-is_wsp(unsigned char c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-static int
-is_alpha(unsigned char c)
-{
-	return ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
-}
-
-static int
-is_digit(unsigned char c)
-{
-	return (c >= '0' && c <= '9');
-}
-
-static int
-is_alnum(unsigned char c)
-{
-	return (is_alpha(c) || is_digit(c));
-}
-
-static int
-is_hex(unsigned char c)
-{
-	return (is_digit(c) || (c >= 'a' && c <= 'f')
-	        || (c >= 'A' && c <= 'F'));
-}
-
-static int
-is_ext_name_char(unsigned char c)
-{
-	return (is_alnum(c) || c == '_' || c == '-' || c == '.');
-}
-
-static int
-is_ext_value_char(unsigned char c)
-{
-	return ((c >= 0x21 && c <= 0x3a) || c == 0x3c
-	        || (c >= 0x3e && c <= 0x7e));
-}
-
 /* RFC 3986 unreserved / reserved / "%", less "," ";" "!" (RFC 8460 §3). */
 static int
 is_uri_char(unsigned char c)
 {
-	if (is_alnum(c)) {
+	if (abnf_alnum(c)) {
 		return (1);
 	}
 	return (c != '\0' && strchr("-._~:/?#[]@$&'()*+=%", c) != NULL);
@@ -97,17 +39,6 @@ static unsigned char
 lower(unsigned char c)
 {
 	return ((c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c);
-}
-
-static const char *
-chdesc(unsigned char c, char *buf, size_t buflen)
-{
-	if (c >= 0x21 && c <= 0x7e && c != '\'') {
-		snprintf(buf, buflen, "'%c'", c);
-	} else {
-		snprintf(buf, buflen, "0x%02x", c);
-	}
-	return (buf);
 }
 
 static int
@@ -123,7 +54,7 @@ is_candidate(const char *txt, size_t len)
 		return (1);
 	}
 	c = (unsigned char)txt[VERSION_TAG_LEN];
-	return (c == ';' || is_wsp(c));
+	return (c == ';' || abnf_wsp(c));
 }
 
 static int
@@ -154,28 +85,28 @@ check_uri(struct rstate *st, const char *u, size_t n, size_t off)
 
 	for (i = 0; i < n; i++) {
 		if (u[i] == '%'
-		        && (i + 2 >= n || !is_hex((unsigned char)u[i + 1])
-		                || !is_hex((unsigned char)u[i + 2]))) {
-			setwhy(st->why, st->whylen,
+		        && (i + 2 >= n || !abnf_hex((unsigned char)u[i + 1])
+		                || !abnf_hex((unsigned char)u[i + 2]))) {
+			why_set(st->why, st->whylen,
 			        "rua: bad %%-escape at offset %zu", off + i);
 			return (-1);
 		}
 	}
-	if (!is_alpha((unsigned char)u[0])) {
-		setwhy(st->why, st->whylen,
+	if (!abnf_alpha((unsigned char)u[0])) {
+		why_set(st->why, st->whylen,
 		        "rua: URI at offset %zu has no scheme", off);
 		return (-1);
 	}
 	for (i = 1; i < n && u[i] != ':'; i++) {
-		if (!is_alnum((unsigned char)u[i]) && u[i] != '+'
+		if (!abnf_alnum((unsigned char)u[i]) && u[i] != '+'
 		        && u[i] != '-' && u[i] != '.') {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "rua: URI at offset %zu has no scheme", off);
 			return (-1);
 		}
 	}
 	if (i == n) {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "rua: URI at offset %zu has no scheme", off);
 		return (-1);
 	}
@@ -200,14 +131,14 @@ add_uri(struct rstate *st, const char *u, size_t n)
 	if (st->rec.nrua == st->cap) {
 		size_t ncap = st->cap ? st->cap * 2 : 4;
 		if ((nr = realloc(st->rec.rua, ncap * sizeof(*nr))) == NULL) {
-			setwhy(st->why, st->whylen, "out of memory");
+			why_set(st->why, st->whylen, "out of memory");
 			return (-1);
 		}
 		st->rec.rua = nr;
 		st->cap     = ncap;
 	}
 	if ((s = malloc(n + 1)) == NULL) {
-		setwhy(st->why, st->whylen, "out of memory");
+		why_set(st->why, st->whylen, "out of memory");
 		return (-1);
 	}
 	memcpy(s, u, n);
@@ -232,14 +163,14 @@ parse_rua(
 		while (i < len && is_uri_char(s[i])) {
 			i++;
 		}
-		if (i < len && s[i] != ';' && s[i] != ',' && !is_wsp(s[i])) {
-			setwhy(st->why, st->whylen,
+		if (i < len && s[i] != ';' && s[i] != ',' && !abnf_wsp(s[i])) {
+			why_set(st->why, st->whylen,
 			        "rua: invalid character %s at offset %zu",
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 			return (-1);
 		}
 		if (i == u) {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "rua: empty URI at offset %zu", u);
 			return (-1);
 		}
@@ -249,11 +180,11 @@ parse_rua(
 		if (keep && usable && add_uri(st, txt + u, i - u) != 0) {
 			return (-1);
 		}
-		for (j = i; j < len && is_wsp(s[j]); j++) { }
+		for (j = i; j < len && abnf_wsp(s[j]); j++) { }
 		if (j == len || s[j] != ',') {
 			break;
 		}
-		for (j++; j < len && is_wsp(s[j]); j++) { }
+		for (j++; j < len && abnf_wsp(s[j]); j++) { }
 		i = j;
 	}
 	*pos = i;
@@ -268,30 +199,30 @@ parse_field(struct rstate *st, const char *txt, size_t len, size_t *pos)
 	char                 cb[8];
 
 	name = i;
-	if (!is_alnum(s[i])) {
+	if (!abnf_alnum(s[i])) {
 		if (s[i] == ';') {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "empty field at offset %zu", i);
 		} else {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "field name starts with %s at offset %zu",
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 		}
 		return (-1);
 	}
-	while (i < len && is_ext_name_char(s[i])) {
+	while (i < len && abnf_ext_name_char(s[i])) {
 		i++;
 	}
 	namelen = i - name;
 	if (namelen > EXT_NAME_MAX) {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "field name at offset %zu: %zu characters, at most "
 		        "%d allowed",
 		        name, namelen, EXT_NAME_MAX);
 		return (-1);
 	}
 	if (i == len || s[i] != '=') {
-		setwhy(st->why, st->whylen,
+		why_set(st->why, st->whylen,
 		        "field '%.*s': expected '=' at offset %zu",
 		        (int)namelen, txt + name, i);
 		return (-1);
@@ -304,19 +235,19 @@ parse_field(struct rstate *st, const char *txt, size_t len, size_t *pos)
 		st->have_rua = 1;
 	} else {
 		val = i;
-		while (i < len && is_ext_value_char(s[i])) {
+		while (i < len && abnf_ext_value_char(s[i])) {
 			i++;
 		}
-		if (i < len && s[i] != ';' && !is_wsp(s[i])) {
-			setwhy(st->why, st->whylen,
+		if (i < len && s[i] != ';' && !abnf_wsp(s[i])) {
+			why_set(st->why, st->whylen,
 			        "field '%.*s': invalid character %s at "
 			        "offset %zu",
 			        (int)namelen, txt + name,
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 			return (-1);
 		}
 		if (i == val) {
-			setwhy(st->why, st->whylen,
+			why_set(st->why, st->whylen,
 			        "field '%.*s': empty value", (int)namelen,
 			        txt + name);
 			return (-1);
@@ -342,7 +273,7 @@ tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *rec,
 		memset(rec, 0, sizeof(*rec));
 	}
 	if (!is_candidate(txt, len)) {
-		setwhy(why, whylen, "does not begin with v=TLSRPTv1");
+		why_set(why, whylen, "does not begin with v=TLSRPTv1");
 		return (TLSRPT_RECORD_NOT_TLSRPT);
 	}
 	i = VERSION_TAG_LEN;
@@ -350,22 +281,22 @@ tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *rec,
 		if (i == len) {
 			break;
 		}
-		while (i < len && is_wsp(s[i])) {
+		while (i < len && abnf_wsp(s[i])) {
 			i++;
 		}
 		if (i == len) {
-			setwhy(why, whylen,
+			why_set(why, whylen,
 			        "trailing whitespace without ';' at end");
 			goto fail;
 		}
 		if (s[i] != ';') {
-			setwhy(why, whylen,
+			why_set(why, whylen,
 			        "expected ';', got %s at offset %zu",
-			        chdesc(s[i], cb, sizeof(cb)), i);
+			        abnf_chdesc(s[i], cb, sizeof(cb)), i);
 			goto fail;
 		}
 		i++;
-		while (i < len && is_wsp(s[i])) {
+		while (i < len && abnf_wsp(s[i])) {
 			i++;
 		}
 		if (i == len) {
@@ -376,11 +307,11 @@ tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *rec,
 		}
 	}
 	if (!st.have_rua) {
-		setwhy(why, whylen, "missing rua field");
+		why_set(why, whylen, "missing rua field");
 		goto fail;
 	}
 	if (st.rec.nrua == 0) {
-		setwhy(why, whylen, "rua: no usable mailto: or https: URI");
+		why_set(why, whylen, "rua: no usable mailto: or https: URI");
 		goto fail;
 	}
 	if (rec != NULL) {
@@ -411,11 +342,11 @@ tlsrpt_record_select(const char *const *txts, const size_t *lens, size_t n,
 		}
 	}
 	if (count == 0) {
-		setwhy(why, whylen, "no TXT record begins with v=TLSRPTv1");
+		why_set(why, whylen, "no TXT record begins with v=TLSRPTv1");
 		return (TLSRPT_RECORD_NOT_TLSRPT);
 	}
 	if (count > 1) {
-		setwhy(why, whylen,
+		why_set(why, whylen,
 		        "%zu TXT records begin with v=TLSRPTv1, exactly one "
 		        "allowed",
 		        count);

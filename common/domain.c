@@ -15,25 +15,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "why.h"
 #include "domain.h"
 
 #define LABEL_MAX 63
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 
 static int
 is_ldh(unsigned char c)
@@ -50,10 +35,10 @@ normalize(const char *in, size_t len, char *out, char *why, size_t whylen)
 	unsigned char c;
 
 	if (in == NULL || len == 0) {
-		return (fail(why, whylen, "empty domain name"));
+		return (why_fail(why, whylen, "empty domain name"));
 	}
 	if (in[0] == '[') {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "address literal, not a domain name (no MTA-STS "
 		        "policy applies)"));
 	}
@@ -62,10 +47,10 @@ normalize(const char *in, size_t len, char *out, char *why, size_t whylen)
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)in[i];
 		if (c == '\0') {
-			return (fail(why, whylen, "embedded NUL byte"));
+			return (why_fail(why, whylen, "embedded NUL byte"));
 		}
 		if (c >= 0x80) {
-			return (fail(why, whylen,
+			return (why_fail(why, whylen,
 			        "not an A-label: IDNs must be given in ASCII "
 			        "form"));
 		}
@@ -76,10 +61,11 @@ normalize(const char *in, size_t len, char *out, char *why, size_t whylen)
 		n--;
 	}
 	if (n == 0) {
-		return (fail(why, whylen, "the root \".\" is not a domain"));
+		return (why_fail(
+		        why, whylen, "the root \".\" is not a domain"));
 	}
 	if (n > DOMAIN_MAX) {
-		return (fail(
+		return (why_fail(
 		        why, whylen, "longer than %d characters", DOMAIN_MAX));
 	}
 
@@ -88,14 +74,14 @@ normalize(const char *in, size_t len, char *out, char *why, size_t whylen)
 		c = (unsigned char)in[i];
 		if (c == '.') {
 			if (i == 0) {
-				return (fail(why, whylen, "leading dot"));
+				return (why_fail(why, whylen, "leading dot"));
 			}
 			if (label == 0) {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "empty label (two dots in a row)"));
 			}
 			if (in[i - 1] == '-') {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "label ends with a hyphen"));
 			}
 			label  = 0;
@@ -104,27 +90,27 @@ normalize(const char *in, size_t len, char *out, char *why, size_t whylen)
 		}
 		if (!is_ldh(c)) {
 			if (c == '_') {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "underscore not allowed in a host "
 				        "name"));
 			}
 			if (c == ' ') {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "space not allowed in a domain"));
 			}
 			if (c < 0x20 || c == 0x7f) {
-				return (fail(why, whylen,
+				return (why_fail(why, whylen,
 				        "control character 0x%02x", c));
 			}
-			return (fail(
+			return (why_fail(
 			        why, whylen, "invalid character '%c'", c));
 		}
 		if (c == '-' && label == 0) {
-			return (fail(
+			return (why_fail(
 			        why, whylen, "label starts with a hyphen"));
 		}
 		if (++label > LABEL_MAX) {
-			return (fail(why, whylen,
+			return (why_fail(why, whylen,
 			        "label longer than %d characters", LABEL_MAX));
 		}
 		out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a')
@@ -132,10 +118,11 @@ normalize(const char *in, size_t len, char *out, char *why, size_t whylen)
 	}
 	if (label == 0) {
 		/* "a.." : the single trailing dot was removed, one is left. */
-		return (fail(why, whylen, "empty label (two dots in a row)"));
+		return (why_fail(
+		        why, whylen, "empty label (two dots in a row)"));
 	}
 	if (in[n - 1] == '-') {
-		return (fail(why, whylen, "label ends with a hyphen"));
+		return (why_fail(why, whylen, "label ends with a hyphen"));
 	}
 	out[n] = '\0';
 	return (0);
@@ -149,7 +136,7 @@ domain_normalize(const char *in, size_t len, char *out, size_t outlen,
 		if (out != NULL && outlen > 0) {
 			out[0] = '\0';
 		}
-		return (fail(why, whylen, "output buffer too small"));
+		return (why_fail(why, whylen, "output buffer too small"));
 	}
 	if (normalize(in, len, out, why, whylen) != 0) {
 		out[0] = '\0';
