@@ -4,6 +4,8 @@
  *   mxtlsctl [-s URL] [-t SECONDS] query DOMAIN [--json]
  *   mxtlsctl [-s URL] ping | stats | flush [DOMAIN]
  *   mxtlsctl parse sts-record 'TXT' | sts-policy FILE|- | tlsrpt-record 'TXT'
+ *   mxtlsctl [-s URL] report --preview [DOMAIN] | report --send-now
+ *   mxtlsctl [-s URL] result KEY=VALUE...   (the IPC "result" op)
  *
  * The daemon is reached at -s URL, else $MXTLS_SOCKET, else the default
  * ipc:///run/mxtls/mxtlsd.sock. The parse commands work offline with the
@@ -44,7 +46,11 @@ usage(void)
 	        "       mxtlsctl [-s URL] ping | stats | flush [DOMAIN]\n"
 	        "       mxtlsctl parse sts-record 'TXT'\n"
 	        "       mxtlsctl parse sts-policy FILE|-\n"
-	        "       mxtlsctl parse tlsrpt-record 'TXT'\n");
+	        "       mxtlsctl parse tlsrpt-record 'TXT'\n"
+	        "       mxtlsctl [-s URL] report --preview [DOMAIN]\n"
+	        "       mxtlsctl [-s URL] report --send-now\n"
+	        "       mxtlsctl [-s URL] result domain=D mx_host=H "
+	        "result=R [KEY=VALUE...]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -55,16 +61,17 @@ print_json(json_t *o)
 	fputc('\n', stdout);
 }
 
-/* call - send req to the daemon; returns the parsed reply or exits. */
+/* call_text - send the request text to the daemon; returns the parsed
+ * reply or exits. Frees text. */
 static json_t *
-call(const struct proto_request *req)
+call_text(char *text)
 {
-	char                 *text, *reply = NULL, why[512];
+	char                 *reply = NULL, why[512];
 	enum nngclient_status st;
 	json_t               *o;
 	json_error_t          err;
 
-	if ((text = proto_request_encode(req)) == NULL) {
+	if (text == NULL) {
 		fprintf(stderr, "mxtlsctl: out of memory\n");
 		exit(1);
 	}
@@ -85,6 +92,13 @@ call(const struct proto_request *req)
 	}
 	free(reply);
 	return (o);
+}
+
+/* call - send req to the daemon; returns the parsed reply or exits. */
+static json_t *
+call(const struct proto_request *req)
+{
+	return (call_text(proto_request_encode(req)));
 }
 
 static int
@@ -350,6 +364,81 @@ cmd_parse(int argc, char **argv)
 	return (0);
 }
 
+/* cmd_report - report --preview [DOMAIN] | report --send-now */
+static int
+cmd_report(int argc, char **argv)
+{
+	struct proto_request req;
+	json_t              *o;
+	char                 why[256];
+	int                  rv;
+
+	memset(&req, 0, sizeof(req));
+	if (argc >= 1 && strcmp(argv[0], "--preview") == 0 && argc <= 2) {
+		req.op = PROTO_OP_REPORT_PREVIEW;
+		if (argc == 2) {
+			if (domain_normalize(argv[1], strlen(argv[1]),
+			            req.domain, sizeof(req.domain), why,
+			            sizeof(why))
+			        != 0) {
+				fprintf(stderr, "mxtlsctl: %s: %s\n", argv[1],
+				        why);
+				return (1);
+			}
+			req.has_domain = 1;
+		}
+	} else if (argc == 1 && strcmp(argv[0], "--send-now") == 0) {
+		req.op = PROTO_OP_REPORT_SEND_NOW;
+	} else {
+		usage();
+	}
+	o  = call(&req);
+	rv = status_exit(o);
+	if (rv != 0) {
+		fprintf(stderr, "mxtlsctl: %s\n", str(o, "why"));
+	} else if (req.op == PROTO_OP_REPORT_PREVIEW) {
+		print_json(json_object_get(o, "reports"));
+	} else {
+		printf("%lld reports made, %lld deliveries due now\n",
+		        (long long)json_integer_value(
+		                json_object_get(o, "reports")),
+		        (long long)json_integer_value(
+		                json_object_get(o, "deliveries")));
+	}
+	json_decref(o);
+	return (rv);
+}
+
+/* cmd_result - send one "result" op built from KEY=VALUE arguments; prints
+ * the reply as JSON. */
+static int
+cmd_result(int argc, char **argv)
+{
+	json_t *req
+	        = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "op", "result");
+	json_t *o;
+	char   *eq;
+	int     i, rv;
+
+	if (argc < 1 || req == NULL) {
+		usage();
+	}
+	for (i = 0; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
+			usage();
+		}
+		*eq = '\0';
+		json_object_set_new(req, argv[i], json_string(eq + 1));
+	}
+	o = call_text(json_dumps(req, JSON_COMPACT));
+	json_decref(req);
+	rv = status_exit(o);
+	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(o);
+	return (rv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -388,6 +477,10 @@ main(int argc, char **argv)
 		return (cmd_simple(PROTO_OP_FLUSH, argc - 1, argv + 1));
 	if (strcmp(argv[0], "parse") == 0)
 		return (cmd_parse(argc - 1, argv + 1));
+	if (strcmp(argv[0], "report") == 0)
+		return (cmd_report(argc - 1, argv + 1));
+	if (strcmp(argv[0], "result") == 0)
+		return (cmd_result(argc - 1, argv + 1));
 	usage();
 	return (EXIT_USAGE);
 }

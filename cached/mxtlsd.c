@@ -31,12 +31,14 @@
 #include "log.h"
 #include "preload_watch.h"
 #include "server.h"
+#include "socketmap.h"
 #include "stats.h"
 #include "store.h"
 #include "sts_fetch.h"
 #include "dane_resolver.h"
 #include "sts_resolver.h"
 #include "tlsrpt_lookup.h"
+#include "tlsrpt_sched.h"
 
 #define MXTLSD_DEFAULT_CONF "/etc/mxtls/mxtlsd.conf"
 
@@ -82,10 +84,12 @@ main(int argc, char **argv)
 	struct sts_resolver    *res   = NULL;
 	struct dane_resolver   *dres  = NULL;
 	struct tlsrpt_lookup   *tlook = NULL;
+	struct tlsrpt_sched    *trpt  = NULL;
 	struct query_services   svc;
 	struct preload_watch   *pwatch = NULL;
 	struct server          *srv    = NULL;
 	struct ipc             *ipc    = NULL;
+	struct socketmap       *smap   = NULL; /* socketmap (issue 5) */
 	struct dns_config       dcfg;
 	struct sts_fetch_config fcfg;
 	const char             *conf_path = NULL;
@@ -186,6 +190,24 @@ main(int argc, char **argv)
 		log_err("MXTLSD-PIDFILE", "chown: %s", strerror(errno));
 		goto out;
 	}
+	/* --- socketmap listeners (issue 5): bound as root, served later */
+	for (i = 0; conf.socketmap_listen[i] != NULL; i++)
+		if (strncmp(conf.socketmap_listen[i], "unix:", 5) == 0
+		        && daemon_dir_for(conf.socketmap_listen[i] + 5, &user,
+		                   why, sizeof(why))
+		                != 0) {
+			log_err("MXTLSD-SOCKETMAP", "%s", why);
+			goto out;
+		}
+	if ((smap = socketmap_open(base, &conf, why, sizeof(why))) == NULL
+	        || (user.set
+	                && socketmap_chown(
+	                           smap, user.uid, user.gid, why, sizeof(why))
+	                        != 0)) {
+		log_err("MXTLSD-SOCKETMAP", "%s", why);
+		goto out;
+	}
+	/* --- end socketmap */
 	if (daemon_drop(&user, why, sizeof(why)) != 0) {
 		log_err("MXTLSD-PRIVDROP", "%s", why);
 		goto out;
@@ -236,6 +258,16 @@ main(int argc, char **argv)
 	svc.tlsrpt  = tlook;
 	svc.preload = pwatch;
 	server_attach(srv, &svc);
+	/* ---- TLS reporting (RFC 8460): results in, reports out ---- */
+	if ((trpt = tlsrpt_sched_create(
+	             base, &conf, dns, &stats, why, sizeof(why)))
+	        == NULL) {
+		log_err("MXTLSD-TLSRPT", "%s", why);
+		goto out;
+	}
+	server_attach_tlsrpt(srv, trpt);
+	/* ---- end of TLS reporting ---- */
+	socketmap_attach(smap, &svc); /* socketmap (issue 5) */
 
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		sigs[i] = evsignal_new(base, signals[i], on_signal, base);
@@ -252,6 +284,8 @@ main(int argc, char **argv)
 	rv = 0;
 out:
 	ipc_close(ipc);
+	tlsrpt_sched_free(trpt); /* TLS reporting */
+	socketmap_free(smap);    /* socketmap (issue 5) */
 	sts_resolver_free(res);
 	if (dres != NULL)
 		dane_resolver_free(dres);

@@ -1,7 +1,8 @@
 /*
  * server.c - the request dispatcher behind the IPC socket (docs/IPC.md):
- * ping, policy, flush, stats. Replies are versioned JSON objects with a
- * "status" of ok / tempfail / error and a human-readable "why".
+ * ping, policy, flush, stats, and the TLS reporting ops result,
+ * report-preview, report-send-now (RFC 8460). Replies are versioned JSON
+ * objects with a "status" of ok / tempfail / error and a human-readable "why".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,16 +17,21 @@
 #include "dane_resolver.h"
 #include "sts_resolver.h"
 #include "tlsrpt_lookup.h"
+#include "tlsrpt_result.h"
+#include "tlsrpt_sched.h"
 
 struct server {
 	struct query_services svc;
 	struct stats         *stats;
 	time_t                started;
+	struct tlsrpt_sched  *tlsrpt;
 };
 
 struct server_req {
-	server_reply_fn fn;
-	void           *arg;
+	server_reply_fn      fn;
+	void                *arg;
+	struct server       *srv;
+	struct tlsrpt_result result; /* "result" only */
 };
 
 static char *
@@ -56,6 +62,139 @@ server_policy_done(void *arg, json_t *reply)
 	free(rq);
 }
 
+static json_t *
+reply_why(const char *status, const char *why)
+{
+	json_t *o = reply_new(status);
+
+	json_object_set_new(o, "why", json_string(why));
+	return (o);
+}
+
+/* server_result_done - the policy decision for a "result" is in: count the
+ * session under it, and reply only once that is durable. */
+static void
+server_result_done(void *arg, json_t *reply)
+{
+	struct server_req    *rq  = arg;
+	struct server        *srv = rq->srv;
+	struct tlsrpt_result *r   = &rq->result;
+	struct tlsrpt_obs    *obs;
+	char                  why[512];
+	json_t               *o;
+	int                   rv;
+
+	if ((obs = calloc(1, sizeof(*obs))) == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	rv = tlsrpt_result_to_obs(r, reply, obs, why, sizeof(why));
+	json_decref(reply);
+	if (rv == 0) {
+		if (tlsrpt_sched_add(srv->tlsrpt, obs, why, sizeof(why))
+		        == 0) {
+			o = reply_new("ok");
+			json_object_set_new(o, "recorded", json_true());
+			json_object_set_new(o, "policy_type",
+			        json_string(tlsrpt_ptype_name(obs->ptype)));
+		} else {
+			log_err("MXTLS-TLSRPT-STORE", "%s: %s", r->domain,
+			        why);
+			o = reply_why("tempfail", why);
+		}
+	} else if (rv == 1) {
+		srv->stats->tlsrpt_results_unreported++;
+		o = reply_why("ok", why);
+		json_object_set_new(o, "recorded", json_false());
+	} else if (rv == 2) {
+		o = reply_why("tempfail", why);
+	} else {
+		o = reply_why("error", why);
+	}
+	if (rv != 0 || !json_is_true(json_object_get(o, "recorded"))) {
+		log_info("MXTLS-TLSRPT-RESULT-NOT-COUNTED", "%s: %s",
+		        r->domain, why);
+	}
+	tlsrpt_obs_clear(obs);
+	free(obs);
+	rq->fn(rq->arg, dump(o));
+	free(rq);
+}
+
+static void
+server_tlsrpt(struct server *srv, const struct proto_request *req,
+        const void *buf, size_t len, server_reply_fn fn, void *arg)
+{
+	struct server_req *rq;
+	char               why[512];
+	json_t            *o, *a;
+	int                reports, pending;
+
+	if (srv->tlsrpt == NULL) {
+		fn(arg, proto_reply_error("TLS reporting is not running"));
+		return;
+	}
+	switch (req->op) {
+	case PROTO_OP_RESULT:
+		if ((rq = calloc(1, sizeof(*rq))) == NULL) {
+			log_err("MXTLS-NOMEM", "out of memory");
+			abort();
+		}
+		if (tlsrpt_result_parse(
+		            buf, len, &rq->result, why, sizeof(why))
+		        != 0) {
+			srv->stats->tlsrpt_results_refused++;
+			log_info("MXTLS-TLSRPT-RESULT-INVALID", "%s", why);
+			free(rq);
+			fn(arg, proto_reply_error(why));
+			return;
+		}
+		if (tlsrpt_sched_is_own(srv->tlsrpt, rq->result.sender)) {
+			srv->stats->tlsrpt_results_own++;
+			free(rq);
+			o = reply_why("ok",
+			        "a session carrying our own TLS report: not "
+			        "counted (RFC 8460 §3)");
+			json_object_set_new(o, "recorded", json_false());
+			fn(arg, dump(o));
+			return;
+		}
+		rq->fn  = fn;
+		rq->arg = arg;
+		rq->srv = srv;
+		query_policy(
+		        &srv->svc, rq->result.domain, server_result_done, rq);
+		return;
+	case PROTO_OP_REPORT_PREVIEW:
+		a = tlsrpt_sched_preview(srv->tlsrpt,
+		        req->has_domain ? req->domain : NULL, why,
+		        sizeof(why));
+		if (a == NULL) {
+			fn(arg, dump(reply_why("tempfail", why)));
+			return;
+		}
+		o = reply_new("ok");
+		json_object_set_new(o, "reports", a);
+		fn(arg, dump(o));
+		return;
+	case PROTO_OP_REPORT_SEND_NOW:
+		if (tlsrpt_sched_send_now(
+		            srv->tlsrpt, &reports, &pending, why, sizeof(why))
+		        != 0) {
+			fn(arg, dump(reply_why("tempfail", why)));
+			return;
+		}
+		o = reply_new("ok");
+		json_object_set_new(o, "reports", json_integer(reports));
+		json_object_set_new(o, "deliveries", json_integer(pending));
+		fn(arg, dump(o));
+		return;
+	default:
+		break;
+	}
+	fn(arg, proto_reply_error("unknown op"));
+}
+
 void
 server_handle(struct server *srv, const void *buf, size_t len,
         server_reply_fn fn, void *arg)
@@ -80,6 +219,7 @@ server_handle(struct server *srv, const void *buf, size_t len,
 		fn(arg, dump(o));
 		return;
 	case PROTO_OP_STATS:
+		tlsrpt_sched_sync_stats(srv->tlsrpt);
 		o = reply_new("ok");
 		json_object_set_new(o, "stats",
 		        stats_to_json(srv->stats,
@@ -112,6 +252,11 @@ server_handle(struct server *srv, const void *buf, size_t len,
 		rq->arg = arg;
 		query_policy(&srv->svc, req.domain, server_policy_done, rq);
 		return;
+	case PROTO_OP_RESULT:
+	case PROTO_OP_REPORT_PREVIEW:
+	case PROTO_OP_REPORT_SEND_NOW:
+		server_tlsrpt(srv, &req, buf, len, fn, arg);
+		return;
 	}
 	fn(arg, proto_reply_error("unknown op"));
 }
@@ -134,6 +279,12 @@ void
 server_attach(struct server *srv, const struct query_services *svc)
 {
 	srv->svc = *svc;
+}
+
+void
+server_attach_tlsrpt(struct server *srv, struct tlsrpt_sched *t)
+{
+	srv->tlsrpt = t;
 }
 
 void

@@ -26,6 +26,13 @@ struct server *server_create(struct stats *stats);
 /* server_attach - set the lookup services (not owned). */
 void server_attach(struct server *srv, const struct query_services *svc);
 
+struct tlsrpt_sched;
+
+/* server_attach_tlsrpt - set the TLS reporting service (not owned) for the
+ * "result", "report-preview" and "report-send-now" ops; without it they
+ * get an error reply. */
+void server_attach_tlsrpt(struct server *srv, struct tlsrpt_sched *t);
+
 /* server_free - free the handler; requests still waiting are dropped. */
 void server_free(struct server *srv);
 

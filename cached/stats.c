@@ -30,6 +30,18 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(dane_hits);
 	PUT(tlsrpt_lookups);
 	PUT(tlsrpt_hits);
+	PUT(tlsrpt_results);
+	PUT(tlsrpt_results_refused);
+	PUT(tlsrpt_results_unreported);
+	PUT(tlsrpt_results_own);
+	PUT(tlsrpt_details_dropped);
+	PUT(tlsrpt_datagrams);
+	PUT(tlsrpt_datagrams_invalid);
+	PUT(tlsrpt_store_errors);
+	PUT(tlsrpt_reports);
+	PUT(tlsrpt_sent);
+	PUT(tlsrpt_send_failures);
+	PUT(tlsrpt_given_up);
 #undef PUT
 	json_object_set_new(o, "entries", json_integer((json_int_t)entries));
 	json_object_set_new(

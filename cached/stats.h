@@ -27,6 +27,19 @@ struct stats {
 	unsigned long dane_hits;       /* DANE answers from the memo */
 	unsigned long tlsrpt_lookups;  /* _smtp._tls lookups started */
 	unsigned long tlsrpt_hits;     /* _smtp._tls answers from the memo */
+	/* TLS reporting (RFC 8460), cached/tlsrpt_sched.c */
+	unsigned long tlsrpt_results;            /* results counted */
+	unsigned long tlsrpt_results_refused;    /* invalid result requests */
+	unsigned long tlsrpt_results_unreported; /* no TLSRPT record */
+	unsigned long tlsrpt_results_own;     /* our report mails' sessions */
+	unsigned long tlsrpt_details_dropped; /* over max_failure_details */
+	unsigned long tlsrpt_datagrams;       /* datagrams received */
+	unsigned long tlsrpt_datagrams_invalid; /* datagrams refused */
+	unsigned long tlsrpt_store_errors;      /* TLSRPT store failures */
+	unsigned long tlsrpt_reports;       /* reports made (days closed) */
+	unsigned long tlsrpt_sent;          /* deliveries done */
+	unsigned long tlsrpt_send_failures; /* failed attempts */
+	unsigned long tlsrpt_given_up;      /* deliveries given up */
 };
 
 /* stats_to_json - a new JSON object of the counters plus the given

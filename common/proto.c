@@ -10,13 +10,17 @@
 
 #include <jansson.h>
 
+#include "why.h"
 #include "proto.h"
 
 static const char *const proto_ops[] = {
-	[PROTO_OP_PING]   = "ping",
-	[PROTO_OP_POLICY] = "policy",
-	[PROTO_OP_FLUSH]  = "flush",
-	[PROTO_OP_STATS]  = "stats",
+	[PROTO_OP_PING]            = "ping",
+	[PROTO_OP_POLICY]          = "policy",
+	[PROTO_OP_FLUSH]           = "flush",
+	[PROTO_OP_STATS]           = "stats",
+	[PROTO_OP_RESULT]          = "result",
+	[PROTO_OP_REPORT_PREVIEW]  = "report-preview",
+	[PROTO_OP_REPORT_SEND_NOW] = "report-send-now",
 };
 
 #define PROTO_NOPS (sizeof(proto_ops) / sizeof(proto_ops[0]))
@@ -27,22 +31,6 @@ proto_op_name(enum proto_op op)
 	if ((unsigned)op >= PROTO_NOPS)
 		return ("?");
 	return (proto_ops[op]);
-}
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
 }
 
 int
@@ -58,22 +46,22 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 
 	memset(req, 0, sizeof(*req));
 	if (len > PROTO_MAX_MSG)
-		return (fail(why, whylen, "request too large (%d bytes max)",
-		        PROTO_MAX_MSG));
+		return (why_fail(why, whylen,
+		        "request too large (%d bytes max)", PROTO_MAX_MSG));
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL)
-		return (fail(why, whylen, "malformed JSON: %s", err.text));
+		return (why_fail(why, whylen, "malformed JSON: %s", err.text));
 	if (!json_is_object(root)) {
-		fail(why, whylen, "%s", "request is not a JSON object");
+		why_fail(why, whylen, "%s", "request is not a JSON object");
 		goto out;
 	}
 	v = json_object_get(root, "v");
 	if (!json_is_integer(v)) {
-		fail(why, whylen, "%s", "missing or non-integer \"v\"");
+		why_fail(why, whylen, "%s", "missing or non-integer \"v\"");
 		goto out;
 	}
 	if (json_integer_value(v) != PROTO_VERSION) {
-		fail(why, whylen,
+		why_fail(why, whylen,
 		        "unsupported protocol version %lld (this daemon "
 		        "speaks "
 		        "%d)",
@@ -83,7 +71,7 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 	req->version = PROTO_VERSION;
 	op           = json_object_get(root, "op");
 	if (!json_is_string(op)) {
-		fail(why, whylen, "%s", "missing or non-string \"op\"");
+		why_fail(why, whylen, "%s", "missing or non-string \"op\"");
 		goto out;
 	}
 	name = json_string_value(op);
@@ -91,27 +79,30 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 		if (strcmp(name, proto_ops[i]) == 0)
 			break;
 	if (i == PROTO_NOPS || strlen(name) != json_string_length(op)) {
-		fail(why, whylen, "unknown op \"%.64s\"", name);
+		why_fail(why, whylen, "unknown op \"%.64s\"", name);
 		goto out;
 	}
 	req->op = (enum proto_op)i;
 	dom     = json_object_get(root, "domain");
 	if (dom != NULL && !json_is_null(dom)) {
 		if (!json_is_string(dom)) {
-			fail(why, whylen, "%s", "\"domain\" is not a string");
+			why_fail(why, whylen, "%s",
+			        "\"domain\" is not a string");
 			goto out;
 		}
 		if (domain_normalize(json_string_value(dom),
 		            json_string_length(dom), req->domain,
 		            sizeof(req->domain), dwhy, sizeof(dwhy))
 		        != 0) {
-			fail(why, whylen, "invalid domain: %s", dwhy);
+			why_fail(why, whylen, "invalid domain: %s", dwhy);
 			goto out;
 		}
 		req->has_domain = 1;
 	}
-	if (req->op == PROTO_OP_POLICY && !req->has_domain) {
-		fail(why, whylen, "%s", "op \"policy\" needs a \"domain\"");
+	if ((req->op == PROTO_OP_POLICY || req->op == PROTO_OP_RESULT)
+	        && !req->has_domain) {
+		why_fail(why, whylen, "op \"%s\" needs a \"domain\"",
+		        proto_ops[req->op]);
 		goto out;
 	}
 	rv = 0;

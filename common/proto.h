@@ -23,6 +23,9 @@ enum proto_op {
 	PROTO_OP_POLICY,
 	PROTO_OP_FLUSH,
 	PROTO_OP_STATS,
+	PROTO_OP_RESULT,          /* TLSRPT session result (RFC 8460 §4.3) */
+	PROTO_OP_REPORT_PREVIEW,  /* today's TLSRPT reports, not sent */
+	PROTO_OP_REPORT_SEND_NOW, /* send the reports of closed days now */
 };
 
 struct proto_request {
@@ -35,7 +38,9 @@ struct proto_request {
 /*
  * proto_request_parse - parse and validate one request (len bytes, not
  * NUL-terminated). Returns 0 and fills req, or -1 with a one-line reason in
- * why. "policy" needs a valid "domain"; "flush" takes an optional one.
+ * why. "policy" and "result" need a valid "domain"; "flush" and
+ * "report-preview" take an optional one. The other members of "result" are
+ * checked by tlsrpt_result_parse (cached/tlsrpt_result.c).
  */
 int proto_request_parse(const void *buf, size_t len, struct proto_request *req,
         char *why, size_t whylen);
@@ -46,7 +51,8 @@ char *proto_request_encode(const struct proto_request *req);
 /* proto_reply_error - {"v":1,"status":"error","why":why}; malloc'd. */
 char *proto_reply_error(const char *why);
 
-/* proto_op_name - "ping", "policy", "flush", "stats". */
+/* proto_op_name - "ping", "policy", "flush", "stats", "result",
+ * "report-preview", "report-send-now". */
 const char *proto_op_name(enum proto_op op);
 
 #endif

@@ -25,4 +25,24 @@ apt-get install -y -qq --no-install-recommends \
 apt-get install -y -qq --no-install-recommends \
 	nsd ldnsutils bind9-dnsutils nginx-light openssl curl jq \
 	iproute2 procps sqlite3 >/dev/null
+# Exim module: headers (local_scan.h) and the heavy daemon (dlfunc, DANE,
+# events) for tests/integration/test_exim.sh; unbound for the validating
+# resolver of tests/world/resolver.sh; swaks to submit test mail
+apt-get install -y -qq --no-install-recommends \
+	exim4-dev exim4-daemon-heavy unbound swaks >/dev/null
+# OpenSMTPD filter test: the opensmtpd package itself is NOT installed (it
+# conflicts with exim4 as mail-transport-agent); test_opensmtpd.sh unpacks
+# it with apt-get download + dpkg -x, so only its runtime libraries are
+# needed here, plus python3 (fake MX), unshare/nsenter and adduser.
+apt-get install -y -qq --no-install-recommends \
+	libevent-2.1-7 libdb5.3 libpam0g libcrypt1 libssl3 zlib1g \
+	python3 util-linux adduser unbound swaks >/dev/null
+# socketmap tests (tests/integration/test_socketmap.sh): the comparison
+# peer postfix-mta-sts-resolver, a validating unbound daemon for it
+# (127.0.0.153:53), python3 for the netstring client, and the runtime
+# libraries of Postfix 3.7, which is unpacked (tests/world/postfix-unpack.sh)
+# and never installed: it conflicts with exim4 (mail-transport-agent).
+apt-get install -y -qq --no-install-recommends \
+	postfix-mta-sts-resolver unbound python3 util-linux adduser \
+	libdb5.3 libicu72 libnsl2 libsasl2-2 libssl3 >/dev/null
 echo "install-deps.sh: done"

@@ -231,9 +231,12 @@ q() {
 }
 
 daemon_alive() {
+	local st
 	[ -n "$DAEMON_PID" ] || return 1
-	kill -0 "$DAEMON_PID" 2>/dev/null || return 1
-	[ "$(awk '{print $3}' "/proc/$DAEMON_PID/stat" 2>/dev/null)" != Z ]
+	# the process state; empty once the shell has reaped it (a zombie or a
+	# vanished /proc entry both mean "exited")
+	st=$(awk '{print $3}' "/proc/$DAEMON_PID/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
 }
 
 # daemon_start NAME [EXTRA] - start mxtlsd with scratch dir $TEST_DIR/NAME

@@ -53,6 +53,18 @@ static const struct req_case req_cases[] = {
 	        NULL, "malformed JSON" },
 	{ "{\"v\":1,\"op\":\"policy\",\"domain\":\"\\u00e9.com\"}", 0, 0, NULL,
 	        "A-label" },
+	{ "{\"v\":1,\"op\":\"result\",\"domain\":\"E.com\",\"mx_host\":\"m\","
+	  "\"result\":\"success\"}",
+	        1, PROTO_OP_RESULT, "e.com" },
+	{ "{\"v\":1,\"op\":\"result\"}", 0, 0, NULL,
+	        "op \"result\" needs a \"domain\"" },
+	{ "{\"v\":1,\"op\":\"report-preview\"}", 1, PROTO_OP_REPORT_PREVIEW,
+	        NULL },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"domain\":\"X.org\"}", 1,
+	        PROTO_OP_REPORT_PREVIEW, "x.org" },
+	{ "{\"v\":1,\"op\":\"report-send-now\"}", 1, PROTO_OP_REPORT_SEND_NOW,
+	        NULL },
+	{ "{\"v\":1,\"op\":\"report-sendnow\"}", 0, 0, NULL, "unknown op" },
 };
 
 static void

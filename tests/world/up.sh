@@ -45,7 +45,7 @@ for p in "tcp $WORLD_HTTPS_PORT" "udp $WORLD_DNS_PORT" "tcp $WORLD_DNS_PORT"; do
 	fi
 done
 
-mkdir -p "$W"/{pki,dns/keys,dns/zones,www,nginx/tmp,run,log}
+mkdir -p "$W"/{pki,dns/keys,dns/zones,www,nginx/tmp,run,log,reports}
 touch "$W/.mxtls-world"
 T0=$(date +%s.%N)
 
@@ -83,6 +83,7 @@ LATER=$(date -u -d '+2 years' +%Y%m%d%H%M%SZ)
 STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests"
 sans=()
 for d in $STS_CERT_DOMAINS; do sans+=("mta-sts.$d.test"); done
+sans+=(report.enforce.test) # TLSRPT report endpoint (RFC 8460 §5.4)
 leaf mta-sts "$NOW" "$LATER" "${sans[@]}"
 # mx.crt: the SMTP server certificate of every MX host in the world (no SMTP
 # server runs; the TLSA records are made from it and the CA).

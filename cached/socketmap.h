@@ -1,0 +1,55 @@
+/*
+ * socketmap.h - Postfix socketmap listeners (socketmap_table(5)) on the
+ * daemon's event loop: smtp_tls_policy_maps = socketmap:unix:PATH:NAME or
+ * socketmap:inet:127.0.0.1:PORT:NAME asks here, each request is decided by
+ * query_policy() and answered by socketmap_answer() (docs/postfix.md).
+ *
+ * Protocol: one netstring request "<name> <key>", one netstring reply,
+ * persistent connections, requests on one connection answered in order.
+ * Requests above SOCKETMAP_MAX_REQUEST bytes or malformed netstrings get a
+ * PERM reply and the connection is closed; a malformed request inside a
+ * valid netstring gets PERM and the connection stays open. The socketmap
+ * name is not interpreted.
+ */
+#ifndef MXTLS_CACHED_SOCKETMAP_H
+#define MXTLS_CACHED_SOCKETMAP_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+/* Postfix's socketmap_max_query_size default (3.12); 3.7 sends keys of at
+ * most a domain name plus the socketmap name. */
+#define SOCKETMAP_MAX_REQUEST 10000
+/* Connections open at once; further ones are closed at once. */
+#define SOCKETMAP_MAX_CONNECTIONS 1024
+/* A connection with no request for this long is closed (Postfix closes its
+ * idle connections after 10 s itself). */
+#define SOCKETMAP_IDLE_TIMEOUT 300
+
+struct event_base;
+struct conf;
+struct query_services;
+struct socketmap;
+
+/*
+ * socketmap_open - create and bind every socketmap.listen endpoint (as
+ * root, before privileges are dropped); they accept nothing until
+ * socketmap_attach. A unix: socket gets file mode socketmap.mode. NULL
+ * with why on failure. An empty list gives a socketmap without listeners.
+ */
+struct socketmap *socketmap_open(struct event_base *base,
+        const struct conf *conf, char *why, size_t whylen);
+
+/* socketmap_chown - give the unix: sockets to uid:gid. -1 with why. */
+int socketmap_chown(
+        struct socketmap *sm, uid_t uid, gid_t gid, char *why, size_t whylen);
+
+/* socketmap_attach - start serving with these services (copied). */
+void socketmap_attach(struct socketmap *sm, const struct query_services *svc);
+
+/* socketmap_free - close listeners (unlinking unix: sockets) and every
+ * connection. NULL is fine. */
+void socketmap_free(struct socketmap *sm);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * tlsrpt_sched.h - TLS reporting in the daemon (RFC 8460): takes session
+ * results (IPC "result" op, Postfix datagrams), counts them durably per
+ * UTC day (tlsrpt_store), closes each day into reports, and delivers them
+ * (tlsrpt_send) from tlsrpt.send_delay after the day ends, spread over
+ * tlsrpt.send_window, retrying with exponential backoff (5 min doubling,
+ * at most 4 h) until tlsrpt.retry_deadline after the day ends.
+ *
+ * Report loops (RFC 8460 §3: the session carrying a report SHOULD NOT be
+ * counted in the next report): a result whose "sender" is our report From
+ * address (tlsrpt.from) is acknowledged and dropped. Postfix datagrams
+ * carry no sender: there the report mail must leave through a transport
+ * with smtp_tlsrpt_enable = no (docs/DECISIONS.md T7).
+ *
+ * Clock: everything uses tlsrpt_sched_now(), the system time plus the
+ * environment variable MXTLSD_TLSRPT_TIME_OFFSET (seconds; for the
+ * integration tests, to reach "after the day closes" without waiting).
+ */
+#ifndef MXTLS_CACHED_TLSRPT_SCHED_H
+#define MXTLS_CACHED_TLSRPT_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "tlsrpt_result.h"
+
+struct event_base;
+struct conf;
+struct dns;
+struct stats;
+struct tlsrpt_sched;
+
+/* tlsrpt_sched_create - open the store (store.path + ".tlsrpt"), the
+ * sender and, when configured, the datagram socket; start the timer.
+ * NULL and why on failure. */
+struct tlsrpt_sched *tlsrpt_sched_create(struct event_base *base,
+        const struct conf *conf, struct dns *dns, struct stats *stats,
+        char *why, size_t whylen);
+
+/* tlsrpt_sched_free - stop (deliveries in flight are retried after a
+ * restart: nothing was deleted) and free; NULL is allowed. */
+void tlsrpt_sched_free(struct tlsrpt_sched *t);
+
+/* tlsrpt_sched_is_own - 1 when sender is our report From address. */
+int tlsrpt_sched_is_own(const struct tlsrpt_sched *t, const char *sender);
+
+/* tlsrpt_sched_add - count obs on today's report; 0 once durable, -1 and
+ * why. */
+int tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
+        char *why, size_t whylen);
+
+/* tlsrpt_sched_preview - today's reports (optionally of domain only) as a
+ * new JSON array of {"domain","rua","report"}; NULL and why. */
+json_t *tlsrpt_sched_preview(
+        struct tlsrpt_sched *t, const char *domain, char *why, size_t whylen);
+
+/* tlsrpt_sched_send_now - close every finished day and make every pending
+ * delivery due now (ignoring send_delay and send_window). *reports gets
+ * the reports made, *pending the deliveries started or queued. 0 or -1. */
+int tlsrpt_sched_send_now(struct tlsrpt_sched *t, int *reports, int *pending,
+        char *why, size_t whylen);
+
+/* tlsrpt_sched_sync_stats - copy the collector's counters into stats. */
+void tlsrpt_sched_sync_stats(struct tlsrpt_sched *t);
+
+/* tlsrpt_sched_now - the TLSRPT clock (see above). */
+int64_t tlsrpt_sched_now(void);
+
+#endif

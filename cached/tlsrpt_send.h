@@ -1,0 +1,101 @@
+/*
+ * tlsrpt_send.h - delivery of one aggregate TLS report to one destination
+ * (RFC 8460 §5): HTTPS POST (§5.4) with libcurl multi on the loop, or mail
+ * (§5.3) through the configured sendmail command. The report is always
+ * gzip-compressed (§5.2 SHOULD): application/tlsrpt+gzip.
+ *
+ * HTTPS: the endpoint host is resolved with our own resolver and libcurl
+ * connects only to those addresses (CURLOPT_RESOLVE); loopback, private
+ * and other special addresses are refused unless fetch.allow_private
+ * (the SSRF rule of netaddr.h, D7). The certificate is verified against
+ * fetch.ca_file (RFC 8460 §5.4 leaves that to us; we do not relax it).
+ * Redirects are not followed. Any 2xx is success (§5.4).
+ *
+ * Mail: multipart/report; report-type="tlsrpt" with a short text/plain
+ * part and the gzip report as a base64 attachment named per §5.3; headers
+ * Subject, TLS-Report-Domain, TLS-Report-Submitter (§5.3) and
+ * TLS-Required: No (RFC 8689: the report must be delivered even when TLS
+ * fails, RFC 8460 §3). The message goes to sendmail's standard input;
+ * exit status 0 is success. DKIM signing (§5.3 MUST) is left to the MTA
+ * that relays the message.
+ */
+#ifndef MXTLS_CACHED_TLSRPT_SEND_H
+#define MXTLS_CACHED_TLSRPT_SEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct dns;
+struct tlsrpt_sender;
+
+struct tlsrpt_send_config {
+	const char *ca_file;
+	int         allow_private;
+	unsigned    connect_timeout_ms;
+	unsigned    timeout_ms;
+	unsigned    port; /* 443; another only for tests (as sts_fetch) */
+	const char *user_agent;
+	const char *sendmail;  /* shell command reading the message */
+	const char *from;      /* From: address */
+	const char *submitter; /* reporting domain */
+	const char *org;       /* organization-name */
+};
+
+struct tlsrpt_send_job {
+	const char *uri; /* mailto: or https: */
+	const char *domain;
+	const char *report_id;
+	int64_t     day;    /* UTC start of the report's day */
+	int64_t     unique; /* unique-id of the file name */
+	const char *json;
+	size_t      len;
+};
+
+/* tlsrpt_send_cb - ok 1 when delivered, else 0 with why; permanent 1 when
+ * retrying cannot help (unsupported URI, refused address). */
+typedef void (*tlsrpt_send_cb)(
+        void *arg, int ok, int permanent, const char *why);
+
+/* tlsrpt_send_create - a sender on base (strings of cfg are copied). NULL
+ * and why on failure. */
+struct tlsrpt_sender *tlsrpt_send_create(struct event_base *base,
+        struct dns *dns, const struct tlsrpt_send_config *cfg, char *why,
+        size_t whylen);
+
+/* tlsrpt_send_free - abort everything (no callbacks) and free. */
+void tlsrpt_send_free(struct tlsrpt_sender *s);
+
+/* tlsrpt_send_start - deliver job; cb runs exactly once, later, from the
+ * loop (unless the sender is freed first). */
+void tlsrpt_send_start(struct tlsrpt_sender *s,
+        const struct tlsrpt_send_job *job, tlsrpt_send_cb cb, void *arg);
+
+/* ---- pure helpers, exposed for the unit tests ---- */
+
+/* tlsrpt_send_gzip - gzip in into *out (malloc'd). 0 or -1. */
+int tlsrpt_send_gzip(
+        const void *in, size_t len, unsigned char **out, size_t *outlen);
+
+/*
+ * tlsrpt_send_mailto - the address of a mailto: URI (RFC 6068: the part
+ * before any "?", %-decoded) into addr, checked to be a plain
+ * local@domain without characters that could break a header. 0 or -1.
+ */
+int tlsrpt_send_mailto(const char *uri, char *addr, size_t len);
+
+/* tlsrpt_send_filename - "<submitter>!<domain>!<begin>!<end>!<unique>
+ * .json.gz" (RFC 8460 §5.3) into buf. */
+void tlsrpt_send_filename(const char *submitter, const char *domain,
+        int64_t day, int64_t unique, char *buf, size_t len);
+
+/*
+ * tlsrpt_send_compose - the whole mail message (LF line ends, for
+ * sendmail) for job to address to, with the gzip report gz; now is the
+ * Date. malloc'd NUL-terminated text, NULL on ENOMEM.
+ */
+char *tlsrpt_send_compose(const struct tlsrpt_send_config *cfg,
+        const struct tlsrpt_send_job *job, const char *to,
+        const unsigned char *gz, size_t gzlen, int64_t now);
+
+#endif

@@ -1,0 +1,669 @@
+/*
+ * spclient.c - thread-free SP REQ client over a plain stream socket (see
+ * spclient.h for the wire format and the fork and restart rules).
+ *
+ * Ownership: the descriptor belongs to the process that opened it (c->pid);
+ * replies are malloc'd for the caller.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spclient.h"
+
+struct spclient {
+	int                ipc; /* 1: ipc:// (typed frames), 0: tcp:// */
+	struct sockaddr_un sun;
+	struct sockaddr_in sin;
+	char               url[160];
+	int                timeout_ms;
+	int                fd;
+	pid_t              pid; /* owner of fd */
+	uint32_t           next_id;
+	int                adopted; /* fd given by the caller: no reconnect */
+	int                greeted; /* SP headers exchanged on fd */
+};
+
+/* What one I/O step ended with; CLOSED means the peer went away. */
+enum io {
+	IO_OK = 0,
+	IO_CLOSED,
+	IO_TIMEOUT,
+	IO_ERROR,
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+static int
+left_ms(long long deadline)
+{
+	long long l = deadline - now_ms();
+
+	if (l < 0) {
+		return (0);
+	}
+	return (l > 0x7fffffff ? 0x7fffffff : (int)l);
+}
+
+static void
+put16(unsigned char *p, uint16_t v)
+{
+	p[0] = (unsigned char)(v >> 8);
+	p[1] = (unsigned char)v;
+}
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16)
+	        | ((uint32_t)p[2] << 8) | (uint32_t)p[3]);
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int      i;
+
+	for (i = 0; i < 8; i++) {
+		v = (v << 8) | p[i];
+	}
+	return (v);
+}
+
+void
+spclient_conn_header(uint16_t proto, unsigned char out[8])
+{
+	out[0] = 0;
+	out[1] = 'S';
+	out[2] = 'P';
+	out[3] = 0;
+	put16(out + 4, proto);
+	out[6] = 0;
+	out[7] = 0;
+}
+
+size_t
+spclient_frame_header(int ipc, uint64_t len, unsigned char out[9])
+{
+	unsigned char *p = out;
+	int            i;
+
+	if (ipc) {
+		*p++ = 1; /* message type: data */
+	}
+	for (i = 7; i >= 0; i--) {
+		p[7 - i] = (unsigned char)(len >> (8 * i));
+	}
+	return (ipc ? 9 : 8);
+}
+
+const char *
+spclient_status_name(enum spclient_status st)
+{
+	switch (st) {
+	case SPCLIENT_OK:
+		return ("ok");
+	case SPCLIENT_UNREACHABLE:
+		return ("unreachable");
+	case SPCLIENT_TIMEOUT:
+		return ("timeout");
+	case SPCLIENT_ERROR:
+		break;
+	}
+	return ("error");
+}
+
+struct spclient *
+spclient_new(const char *url, int timeout_ms, char *why, size_t whylen)
+{
+	struct spclient *c;
+	const char      *hp, *colon;
+	char             host[64];
+	char            *end;
+	long             port;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return (NULL);
+	}
+	c->fd         = -1;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+	snprintf(c->url, sizeof(c->url), "%s", url);
+	if (strncmp(url, "ipc://", 6) == 0) {
+		c->ipc = 1;
+		if (url[6] == '\0'
+		        || strlen(url + 6) >= sizeof(c->sun.sun_path)) {
+			snprintf(why, whylen,
+			        "%s: empty or too long socket path", url);
+			goto fail;
+		}
+		c->sun.sun_family = AF_UNIX;
+		memcpy(c->sun.sun_path, url + 6, strlen(url + 6) + 1);
+	} else if (strncmp(url, "tcp://", 6) == 0) {
+		hp = url + 6;
+		if ((colon = strrchr(hp, ':')) == NULL
+		        || (size_t)(colon - hp) >= sizeof(host)) {
+			snprintf(why, whylen, "%s: expected tcp://IPV4:PORT",
+			        url);
+			goto fail;
+		}
+		memcpy(host, hp, (size_t)(colon - hp));
+		host[colon - hp] = '\0';
+		if (strcmp(host, "localhost") == 0) {
+			snprintf(host, sizeof(host), "127.0.0.1");
+		}
+		errno = 0;
+		port  = strtol(colon + 1, &end, 10);
+		if (errno != 0 || *end != '\0' || end == colon + 1 || port < 1
+		        || port > 65535
+		        || inet_pton(AF_INET, host, &c->sin.sin_addr) != 1) {
+			snprintf(why, whylen, "%s: expected tcp://IPV4:PORT",
+			        url);
+			goto fail;
+		}
+		c->sin.sin_family = AF_INET;
+		c->sin.sin_port   = htons((uint16_t)port);
+	} else {
+		snprintf(why, whylen,
+		        "%s: only ipc:// and tcp:// are supported", url);
+		goto fail;
+	}
+	return (c);
+fail:
+	free(c);
+	return (NULL);
+}
+
+static void
+disconnect(struct spclient *c)
+{
+	if (c->fd >= 0 && c->pid == getpid()) {
+		close(c->fd);
+	}
+	c->fd = -1;
+}
+
+struct spclient *
+spclient_new_fd(int fd, int ipc, int timeout_ms, char *why, size_t whylen)
+{
+	struct spclient *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return (NULL);
+	}
+	c->ipc        = ipc;
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+	c->fd         = fd;
+	c->pid        = getpid();
+	c->adopted    = 1;
+	snprintf(c->url, sizeof(c->url), "fd:%d", fd);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0
+	        || fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+		snprintf(why, whylen, "fcntl: %s", strerror(errno));
+		free(c);
+		return (NULL);
+	}
+	return (c);
+}
+
+void
+spclient_free(struct spclient *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	disconnect(c);
+	free(c);
+}
+
+void
+spclient_set_timeout(struct spclient *c, int timeout_ms)
+{
+	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+}
+
+int
+spclient_fd(const struct spclient *c)
+{
+	return (c->pid == getpid() ? c->fd : -1);
+}
+
+/* wait_fd - poll fd for events until deadline. */
+static enum io
+wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd pfd;
+	int           n;
+
+	for (;;) {
+		pfd.fd      = fd;
+		pfd.events  = events;
+		pfd.revents = 0;
+		n           = poll(&pfd, 1, left_ms(deadline));
+		if (n > 0) {
+			return (IO_OK);
+		}
+		if (n == 0) {
+			return (IO_TIMEOUT);
+		}
+		if (errno != EINTR) {
+			return (IO_ERROR);
+		}
+	}
+}
+
+static enum io
+write_full(int fd, const void *buf, size_t len, long long deadline)
+{
+	const unsigned char *p = buf;
+	ssize_t              n;
+	enum io              r;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if ((r = wait_fd(fd, POLLOUT, deadline)) != IO_OK) {
+				return (r);
+			}
+			continue;
+		}
+		if (n < 0
+		        && (errno == EPIPE || errno == ECONNRESET
+		                || errno == ENOTCONN)) {
+			return (IO_CLOSED);
+		}
+		return (IO_ERROR);
+	}
+	return (IO_OK);
+}
+
+static enum io
+read_full(int fd, void *buf, size_t len, long long deadline)
+{
+	unsigned char *p = buf;
+	ssize_t        n;
+	enum io        r;
+
+	while (len > 0) {
+		n = recv(fd, p, len, 0);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			return (IO_CLOSED);
+		}
+		if (errno == EINTR) {
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if ((r = wait_fd(fd, POLLIN, deadline)) != IO_OK) {
+				return (r);
+			}
+			continue;
+		}
+		if (errno == ECONNRESET) {
+			return (IO_CLOSED);
+		}
+		return (IO_ERROR);
+	}
+	return (IO_OK);
+}
+
+/* io_status - the call's status for an I/O outcome. */
+static enum spclient_status
+io_status(enum io r)
+{
+	switch (r) {
+	case IO_OK:
+		return (SPCLIENT_OK);
+	case IO_TIMEOUT:
+		return (SPCLIENT_TIMEOUT);
+	case IO_CLOSED:
+	case IO_ERROR:
+		break;
+	}
+	return (SPCLIENT_ERROR);
+}
+
+static const char *
+io_why(enum io r)
+{
+	switch (r) {
+	case IO_OK:
+		return ("ok");
+	case IO_CLOSED:
+		return ("connection closed by the daemon");
+	case IO_TIMEOUT:
+		return ("timed out");
+	case IO_ERROR:
+		break;
+	}
+	return (strerror(errno));
+}
+
+/*
+ * stale - the connection is known dead: the daemon closed it (EOF or
+ * error waiting) while we were not looking. Unread replies are no sign.
+ */
+static int
+stale(int fd)
+{
+	struct pollfd pfd;
+	unsigned char b;
+
+	pfd.fd      = fd;
+	pfd.events  = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) <= 0) {
+		return (0);
+	}
+	if (pfd.revents & (POLLERR | POLLNVAL)) {
+		return (1);
+	}
+	if (pfd.revents & (POLLIN | POLLHUP)) {
+		return (recv(fd, &b, 1, MSG_PEEK) <= 0);
+	}
+	return (0);
+}
+
+/*
+ * do_connect - open this process's connection and exchange the SP headers.
+ */
+static enum spclient_status greet(
+        struct spclient *c, long long deadline, char *why, size_t whylen);
+
+static enum spclient_status
+do_connect(struct spclient *c, long long deadline, char *why, size_t whylen)
+{
+	struct sockaddr *sa;
+	socklen_t        salen;
+	int              fd, err = 0;
+	socklen_t        errlen = sizeof(err);
+	enum io          r;
+
+	if (c->ipc) {
+		sa    = (struct sockaddr *)&c->sun;
+		salen = sizeof(c->sun);
+	} else {
+		sa    = (struct sockaddr *)&c->sin;
+		salen = sizeof(c->sin);
+	}
+	fd = socket(
+	        sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		snprintf(why, whylen, "socket: %s", strerror(errno));
+		return (SPCLIENT_ERROR);
+	}
+	if (connect(fd, sa, salen) != 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN
+		        && errno != EINTR) {
+			snprintf(why, whylen, "cannot connect to %s: %s",
+			        c->url, strerror(errno));
+			close(fd);
+			return (SPCLIENT_UNREACHABLE);
+		}
+		if ((r = wait_fd(fd, POLLOUT, deadline)) != IO_OK) {
+			snprintf(why, whylen, "cannot connect to %s: %s",
+			        c->url, io_why(r));
+			close(fd);
+			return (r == IO_TIMEOUT ? SPCLIENT_TIMEOUT
+			                        : SPCLIENT_UNREACHABLE);
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) != 0
+		        || err != 0) {
+			snprintf(why, whylen, "cannot connect to %s: %s",
+			        c->url, strerror(err != 0 ? err : errno));
+			close(fd);
+			return (SPCLIENT_UNREACHABLE);
+		}
+	}
+	c->fd      = fd;
+	c->pid     = getpid();
+	c->greeted = 0;
+	return (greet(c, deadline, why, whylen));
+}
+
+/* greet - exchange the SP connection headers; closes fd on failure. */
+static enum spclient_status
+greet(struct spclient *c, long long deadline, char *why, size_t whylen)
+{
+	unsigned char hdr[8], peer[8];
+	int           fd = c->fd;
+	enum io       r;
+
+	spclient_conn_header(SPCLIENT_PROTO_REQ, hdr);
+	if ((r = write_full(fd, hdr, sizeof(hdr), deadline)) != IO_OK
+	        || (r = read_full(fd, peer, sizeof(peer), deadline))
+	                != IO_OK) {
+		snprintf(why, whylen, "%s: SP handshake: %s", c->url,
+		        io_why(r));
+		disconnect(c);
+		return (r == IO_TIMEOUT ? SPCLIENT_TIMEOUT
+		                        : SPCLIENT_UNREACHABLE);
+	}
+	if (peer[0] != 0 || peer[1] != 'S' || peer[2] != 'P' || peer[3] != 0
+	        || peer[6] != 0 || peer[7] != 0) {
+		snprintf(why, whylen, "%s: not an SP peer", c->url);
+		disconnect(c);
+		return (SPCLIENT_ERROR);
+	}
+	if (peer[4] != 0 || peer[5] != SPCLIENT_PROTO_REP) {
+		snprintf(why, whylen,
+		        "%s: peer speaks protocol 0x%02x%02x, not REP", c->url,
+		        peer[4], peer[5]);
+		disconnect(c);
+		return (SPCLIENT_ERROR);
+	}
+	c->greeted = 1;
+	if (c->next_id == 0) {
+		c->next_id = (uint32_t)getpid() * 2654435761u
+		        ^ (uint32_t)now_ms();
+	}
+	return (SPCLIENT_OK);
+}
+
+/*
+ * ensure - a usable connection for this process; *fresh says whether it
+ * was opened just now (a fresh connection is not retried).
+ */
+static enum spclient_status
+ensure(struct spclient *c, long long deadline, int *fresh, char *why,
+        size_t whylen)
+{
+	if (c->fd >= 0 && c->pid != getpid()) {
+		/* inherited across fork: the parent's; drop our copy */
+		close(c->fd);
+		c->fd      = -1;
+		c->next_id = 0;
+	}
+	if (c->fd >= 0 && stale(c->fd)) {
+		disconnect(c);
+	}
+	*fresh = 0;
+	if (c->fd >= 0 && c->greeted) {
+		return (SPCLIENT_OK);
+	}
+	*fresh = 1;
+	if (c->fd >= 0) {
+		return (greet(c, deadline, why, whylen));
+	}
+	if (c->adopted) {
+		snprintf(why, whylen, "%s: connection closed", c->url);
+		return (SPCLIENT_UNREACHABLE);
+	}
+	return (do_connect(c, deadline, why, whylen));
+}
+
+static enum io
+send_req(struct spclient *c, uint32_t id, const void *req, size_t len,
+        long long deadline)
+{
+	unsigned char hdr[9 + 4];
+	size_t        h;
+	enum io       r;
+
+	h = spclient_frame_header(c->ipc, (uint64_t)len + 4, hdr);
+	put32(hdr + h, id);
+	if ((r = write_full(c->fd, hdr, h + 4, deadline)) != IO_OK) {
+		return (r);
+	}
+	return (write_full(c->fd, req, len, deadline));
+}
+
+/*
+ * recv_reply - read frames until the one for id; others are replies to
+ * requests we gave up on, skipped.
+ */
+static enum io
+recv_reply(struct spclient *c, uint32_t id, char **reply, size_t *replylen,
+        long long deadline, char *why, size_t whylen)
+{
+	unsigned char hdr[9];
+	unsigned char idb[4];
+	size_t        h = c->ipc ? 9 : 8;
+	uint64_t      len;
+	char         *buf;
+	enum io       r;
+
+	for (;;) {
+		if ((r = read_full(c->fd, hdr, h, deadline)) != IO_OK) {
+			snprintf(why, whylen, "%s: receive: %s", c->url,
+			        io_why(r));
+			return (r);
+		}
+		if (c->ipc && hdr[0] != 1) {
+			snprintf(why, whylen, "%s: unknown message type %u",
+			        c->url, hdr[0]);
+			return (IO_ERROR);
+		}
+		len = get64(hdr + h - 8);
+		if (len < 4 || len > SPCLIENT_MAX_REPLY) {
+			snprintf(why, whylen, "%s: bad reply length %llu",
+			        c->url, (unsigned long long)len);
+			return (IO_ERROR);
+		}
+		if ((r = read_full(c->fd, idb, 4, deadline)) != IO_OK) {
+			snprintf(why, whylen, "%s: receive: %s", c->url,
+			        io_why(r));
+			return (r);
+		}
+		len -= 4;
+		if ((buf = malloc((size_t)len + 1)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return (IO_ERROR);
+		}
+		if ((r = read_full(c->fd, buf, (size_t)len, deadline))
+		        != IO_OK) {
+			snprintf(why, whylen, "%s: receive: %s", c->url,
+			        io_why(r));
+			free(buf);
+			return (r);
+		}
+		if (get32(idb) != id) {
+			free(buf); /* an old request's reply */
+			continue;
+		}
+		buf[len] = '\0';
+		*reply   = buf;
+		if (replylen != NULL) {
+			*replylen = (size_t)len;
+		}
+		return (IO_OK);
+	}
+}
+
+/* exchange - one request (and its reply when reply != NULL), one retry. */
+static enum spclient_status
+exchange(struct spclient *c, const void *req, size_t len, char **reply,
+        size_t *replylen, char *why, size_t whylen)
+{
+	long long            deadline = now_ms() + c->timeout_ms;
+	enum spclient_status st;
+	enum io              r;
+	uint32_t             id;
+	int                  attempt, fresh;
+
+	if (reply != NULL) {
+		*reply = NULL;
+	}
+	if (len > SPCLIENT_MAX_REPLY) {
+		snprintf(why, whylen, "request too large (%zu bytes)", len);
+		return (SPCLIENT_ERROR);
+	}
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((st = ensure(c, deadline, &fresh, why, whylen))
+		        != SPCLIENT_OK) {
+			return (st);
+		}
+		id = (c->next_id++) | 0x80000000u;
+		if ((r = send_req(c, id, req, len, deadline)) != IO_OK) {
+			snprintf(why, whylen, "%s: send: %s", c->url,
+			        io_why(r));
+		} else if (reply == NULL) {
+			return (SPCLIENT_OK);
+		} else if ((r = recv_reply(c, id, reply, replylen, deadline,
+		                    why, whylen))
+		        == IO_OK) {
+			return (SPCLIENT_OK);
+		}
+		disconnect(c);
+		if (r != IO_CLOSED || fresh) {
+			return (io_status(r));
+		}
+		/* a connection from before a daemon restart: once more */
+	}
+	return (SPCLIENT_ERROR);
+}
+
+enum spclient_status
+spclient_call(struct spclient *c, const void *req, size_t len, char **reply,
+        size_t *replylen, char *why, size_t whylen)
+{
+	return (exchange(c, req, len, reply, replylen, why, whylen));
+}
+
+enum spclient_status
+spclient_send(struct spclient *c, const void *req, size_t len, char *why,
+        size_t whylen)
+{
+	return (exchange(c, req, len, NULL, NULL, why, whylen));
+}

@@ -1,0 +1,107 @@
+/*
+ * spclient.h - a fork-safe, thread-free REQ client for mxtlsd's nng REP
+ * socket, speaking the scalability protocols' wire format directly on a
+ * plain stream socket (no libnng). Made for the Exim module: Exim forks
+ * without exec and nng must not be used after a fork.
+ *
+ * Wire format (nng 1.5 src/sp/transport/ipc/ipc.c, tcp/tcp.c and
+ * src/sp/protocol/reqrep0/req.c, rep.c):
+ *   - connection header, both ways: 0x00 'S' 'P' 0x00, the 16-bit
+ *     big-endian protocol id (REQ 0x0030, REP 0x0031), two zero bytes;
+ *   - every message: over ipc:// a type byte 0x01 then a 64-bit big-endian
+ *     length; over tcp:// the 64-bit length alone; then the payload;
+ *   - a REQ payload starts with a 32-bit big-endian request id whose high
+ *     bit is set; the REP reply starts with the same id.
+ *
+ * One connection per process: a client used in a forked child notices the
+ * new getpid() and connects again (the inherited descriptor is closed, the
+ * parent's connection is untouched). Descriptors are FD_CLOEXEC. Every
+ * send and receive is bounded by the timeout (poll). A connection the
+ * daemon closed (restart: EPIPE, ECONNRESET, EOF) is reopened once and the
+ * request sent again; policy requests are idempotent.
+ *
+ * Not thread-safe (one client per thread if ever needed).
+ */
+#ifndef MXTLS_COMMON_SPCLIENT_H
+#define MXTLS_COMMON_SPCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPCLIENT_PROTO_REQ 0x30
+#define SPCLIENT_PROTO_REP 0x31
+#define SPCLIENT_MAX_REPLY (1024 * 1024) /* larger replies: SPCLIENT_ERROR */
+
+enum spclient_status {
+	SPCLIENT_OK = 0,
+	SPCLIENT_UNREACHABLE, /* cannot connect (daemon down, no socket) */
+	SPCLIENT_TIMEOUT,     /* no complete reply within the timeout */
+	SPCLIENT_ERROR,       /* protocol error, out of memory, bad URL */
+};
+
+struct spclient;
+
+/*
+ * spclient_new - a client for url ("ipc:///path" or "tcp://IPV4:PORT"),
+ * not yet connected; timeout_ms bounds each call (connect, send and
+ * receive together). NULL with a reason in why on a bad URL or no memory.
+ * Free with spclient_free.
+ */
+struct spclient *spclient_new(
+        const char *url, int timeout_ms, char *why, size_t whylen);
+
+/*
+ * spclient_new_fd - a client on an already connected stream descriptor
+ * (ipc: 1 for typed ipc frames, 0 for tcp framing); the client owns fd and
+ * never reconnects. For tests and for callers that connect themselves.
+ */
+struct spclient *spclient_new_fd(
+        int fd, int ipc, int timeout_ms, char *why, size_t whylen);
+
+/* spclient_free - close the connection (if this process owns it), free. */
+void spclient_free(struct spclient *c);
+
+/* spclient_set_timeout - change the per-call timeout (milliseconds). */
+void spclient_set_timeout(struct spclient *c, int timeout_ms);
+
+/*
+ * spclient_call - send one request (len bytes) and wait for its reply.
+ * On SPCLIENT_OK *reply is a malloc'd NUL-terminated copy of the reply
+ * body (caller frees) and *replylen (when not NULL) its length. Otherwise
+ * *reply is NULL and why says what happened. Replies to earlier requests
+ * (sent with spclient_send, or timed out) are skipped.
+ */
+enum spclient_status spclient_call(struct spclient *c, const void *req,
+        size_t len, char **reply, size_t *replylen, char *why, size_t whylen);
+
+/*
+ * spclient_send - send one request without waiting for its reply (fire and
+ * forget: the daemon still does the work; the reply is discarded by a later
+ * call, or with the connection).
+ */
+enum spclient_status spclient_send(struct spclient *c, const void *req,
+        size_t len, char *why, size_t whylen);
+
+/* spclient_status_name - "ok", "unreachable", "timeout", "error". */
+const char *spclient_status_name(enum spclient_status st);
+
+/*
+ * spclient_frame_header - the message header for a payload of len bytes
+ * over ipc:// (9 bytes: type 1 + 64-bit length) or tcp:// (8 bytes) into
+ * out; returns its length. Exposed for the unit test.
+ */
+size_t spclient_frame_header(int ipc, uint64_t len, unsigned char out[9]);
+
+/*
+ * spclient_conn_header - the 8-byte SP connection header for protocol id
+ * proto into out. Exposed for the unit test.
+ */
+void spclient_conn_header(uint16_t proto, unsigned char out[8]);
+
+/*
+ * spclient_fd - the descriptor of this process's connection, -1 when not
+ * connected (for tests).
+ */
+int spclient_fd(const struct spclient *c);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * filter_decide.h - what filter-mxtls does with a RCPT TO, from mxtlsd's
+ * "policy" reply (docs/IPC.md): proceed, tempfail or reject, and whether
+ * the domain must be in the verified-TLS table. Pure (no I/O).
+ *
+ * OpenSMTPD can only require "STARTTLS + WebPKI chain + certificate name =
+ * MX host name" (`relay tls`) for a domain, chosen at RCPT time. So every
+ * host action that needs TLS (dane, verify, encrypt) puts the domain in the
+ * table; DANE is thereby replaced by WebPKI and the MTA-STS MX patterns are
+ * not checked (webpki_only is set so that the caller can warn).
+ */
+#ifndef MXTLS_FILTER_DECIDE_H
+#define MXTLS_FILTER_DECIDE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define FILTER_DECIDE_MAXHOSTS 16
+
+enum filter_decide_verdict {
+	FILTER_DECIDE_PROCEED = 0,
+	FILTER_DECIDE_TEMPFAIL, /* status tempfail: defer the recipient */
+};
+
+struct filter_decide_host {
+	char host[254];
+	char action[12];
+};
+
+struct filter_decision {
+	enum filter_decide_verdict verdict;
+	int                        secure;      /* needs the verified table */
+	int                        webpki_only; /* dane/enforce downgraded */
+	int                        known;       /* status ok (not error) */
+	time_t                     expires;     /* table entry expiry */
+	char                       domain[254];
+	char                       policy[8]; /* dane, sts, none */
+	char                       mode[12];  /* enforce, testing, none, "" */
+	size_t                     nhosts;
+	struct filter_decide_host  hosts[FILTER_DECIDE_MAXHOSTS];
+	char                       why[384];
+};
+
+/*
+ * filter_decide - fill d from the reply (len bytes of JSON). now and
+ * secure_ttl give the table expiry when the reply has no `expires` (DANE
+ * without MTA-STS). An "error" reply (e.g. an address literal) proceeds
+ * with known = 0. Returns 0, or -1 with d->why set when the reply is not a
+ * policy reply (the caller treats that like an unreachable daemon).
+ */
+int filter_decide(const char *json, size_t len, time_t now, time_t secure_ttl,
+        struct filter_decision *d);
+
+#endif

@@ -1,0 +1,174 @@
+#!/bin/bash
+# test_tlsrpt.sh - TLS reporting end to end (RFC 8460): results in over IPC
+# and the Postfix/libtlsrpt datagram socket, durable counting (kill -9),
+# the day's report preview, and after the day closes (the daemon's TLSRPT
+# clock moved with MXTLSD_TLSRPT_TIME_OFFSET) delivery by HTTPS to nginx
+# (report.enforce.test) and by mail through a fake sendmail, retries of a
+# failing endpoint (rptfail.test) and giving up after the deadline.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+MAILDIR=$TEST_DIR/mail
+mkdir -p "$MAILDIR"
+SENDMAIL=$TEST_DIR/sendmail.sh
+cat >"$SENDMAIL" <<EOF
+#!/bin/sh
+# fake sendmail: keep the message, record the arguments
+echo "\$*" >>"$MAILDIR/args"
+cat >"$MAILDIR/\$(date +%s%N).eml"
+EOF
+chmod +x "$SENDMAIL"
+DGRAM=$SOCK_BASE/main/tlsrpt.sock
+TLSRPT_CONF="tlsrpt: { datagram_socket = \"$DGRAM\"; organization = \"mxtls test\";
+ contact = \"mailto:tlsrpt@sender.test\"; submitter = \"sender.test\";
+ from = \"tlsrpt-noreply@sender.test\"; sendmail = \"$SENDMAIL -oi -t\";
+ send_delay = 0; send_window = 0; retry_deadline = 3600; max_failure_details = 100; };"
+ACCESS_LOG=$WORLD/log/tlsrpt-access.log
+: >"$MAILDIR/args"
+START_POSTS=$( (grep -c '^POST /tlsrpt ' "$ACCESS_LOG" 2>/dev/null || true) | tail -1)
+
+# res ARGS... - one "result" op; prints the reply, returns mxtlsctl's code.
+res() { ctl result "$@"; }
+
+# dgram JSON - send one datagram to the collector, as libtlsrpt does.
+dgram() {
+	python3 -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(sys.argv[2].encode(), sys.argv[1])' "$DGRAM" "$1"
+}
+
+stat_of() { jqr "$(ctl stats)" ".$1"; }
+
+daemon_start main "$TLSRPT_CONF" || summary
+
+# ------------------------------------------------------------ results in --
+j=$(res domain=enforce.test mx_host=mx1.enforce.test result=success sending_ip=192.0.2.1 mta=exim)
+expect_eq "result success: exit code" "$?" 0
+expect_jq "result success" "$j" '[.status, .recorded, .policy_type] | map(tostring) | join(" ")' "ok true sts"
+for i in 1 2; do
+	j=$(res domain=enforce.test mx_host=mx1.enforce.test result=certificate-expired \
+		sending_ip=192.0.2.1 receiving_ip=127.0.0.2 failure_reason="X509: certificate has expired")
+	expect_jq "result failure $i" "$j" '.recorded' true
+done
+j=$(res domain=enforce.test mx_host=mx1.enforce.test result=no-such-type)
+expect_eq "invalid result: exit code" "$?" 1
+expect_jq_match "invalid result" "$j" '.why' 'unknown result'
+j=$(res domain=enforce.test mx_host=mx1.enforce.test result=success sender=tlsrpt-noreply@sender.test)
+expect_jq "own report session" "$j" '.recorded' false
+j=$(res domain=notxt.test mx_host=mx1.notxt.test result=success)
+expect_jq "no TLSRPT record" "$j" '[.status, .recorded] | map(tostring) | join(" ")' "ok false"
+j=$(res domain=rptfail.test mx_host=mx.rptfail.test result=success)
+expect_jq "rptfail.test result" "$j" '[.recorded, .policy_type] | map(tostring) | join(" ")' "true no-policy-found"
+
+# ------------------------------------------------------------- datagrams --
+dgram '{"dpv": "1","d": "Enforce.Test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt","policies":[{"policy-type":9,"t":0,"f":0}]}'
+dgram '{"dpv": "1","d": "enforce.test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt","policies":[{"policy-type":2,"policy-domain": "enforce.test","policy-string":["version: STSv1","mode: enforce","mx: mx1.enforce.test","mx: *.enforce.test","max_age: 86400"],"mx-host":["mx1.enforce.test","*.enforce.test"],"failure-details":[{"c":205,"s": "192.0.2.1","n": "mx1.enforce.test","r": "127.0.0.2","f": "self-signed_certificate"}],"t":1,"f":1}]}'
+dgram '{"dpv": "2","d": "enforce.test"}'
+poll_until 5 test "$(stat_of tlsrpt_datagrams)" = 3
+expect_eq "datagrams received" "$(stat_of tlsrpt_datagrams)" 3
+expect_eq "datagrams invalid" "$(stat_of tlsrpt_datagrams_invalid)" 1
+expect_eq "results counted" "$(stat_of tlsrpt_results)" 6
+expect_eq "results refused" "$(stat_of tlsrpt_results_refused)" 1
+expect_eq "own sessions dropped" "$(stat_of tlsrpt_results_own)" 1
+
+# ---------------------------------------------------------------- preview --
+check_report() { # LABEL REPORT-JSON
+	local r=$2
+	expect_jq "$1" "$r" '."organization-name" + " / " + ."contact-info"' "mxtls test / mailto:tlsrpt@sender.test"
+	expect_jq_match "$1" "$r" '."date-range"."start-datetime"' '^[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00Z$'
+	expect_jq_match "$1" "$r" '."date-range"."end-datetime"' '^[0-9]{4}-[0-9]{2}-[0-9]{2}T23:59:59Z$'
+	expect_jq "$1" "$r" '[.policies[].policy."policy-type"] | sort | join(",")' "no-policy-found,sts"
+	expect_jq "$1: no-policy-found" "$r" '.policies[] | select(.policy."policy-type" == "no-policy-found") | [.policy."policy-domain", .summary."total-successful-session-count"] | map(tostring) | join(" ")' "enforce.test 1"
+	# the daemon's own sts policy (IPC results) and Postfix's (datagram,
+	# the same policy text) are one policy: counted together
+	expect_jq "$1: sts" "$r" '.policies[] | select(.policy."policy-type" == "sts") | [.policy."policy-string"[1], (.policy."mx-host" | join(",")), .summary."total-successful-session-count", .summary."total-failure-session-count"] | map(tostring) | join(" ")' "mode: enforce mx1.enforce.test,*.enforce.test 1 3"
+	expect_jq "$1: sts details" "$r" '.policies[] | select(.policy."policy-type" == "sts") | [.["failure-details"][] | "\(."result-type") \(."failed-session-count") \(."receiving-ip") \(."failure-reason-code")"] | join(",")' "certificate-expired 2 127.0.0.2 X509: certificate has expired,validation-failure 1 127.0.0.2 self-signed_certificate"
+}
+# preview - the report-preview answer (an array) wrapped as {"a": [...]}.
+preview() { printf '{"a":%s}' "$(ctl report --preview "$@")"; }
+p=$(preview enforce.test)
+expect_jq "preview" "$p" '.a | length' 1
+check_report "preview" "$(jqr "$p" '.a[0].report')"
+p=$(preview)
+expect_jq "preview all" "$p" '[.a[].domain] | join(",")' "enforce.test,rptfail.test"
+
+# ---------------------------------------------------- durable: kill -9 --
+daemon_kill9
+daemon_start main "$TLSRPT_CONF" || summary
+p=$(preview enforce.test)
+check_report "after kill -9" "$(jqr "$p" '.a[0].report')"
+out=$(ctl report --send-now)
+expect_eq "report --send-now (day still open): exit code" "$?" 0
+expect_match "report --send-now" "$out" '^0 reports made'
+daemon_stop
+
+# ------------------------------------------- the day closes: reports out --
+mail_count() { find "$MAILDIR" -name '*.eml' | wc -l; }
+post_count() { (grep -c '^POST /tlsrpt 200 ' "$ACCESS_LOG" 2>/dev/null || true) | tail -1; }
+# the TLSRPT clock moves to 5 s after the day's end (retry_deadline 1 h)
+NOW=$(date +%s)
+OFFSET=$(((NOW / 86400 + 1) * 86400 + 5 - NOW))
+MXTLSD_TLSRPT_TIME_OFFSET=$OFFSET daemon_start main "$TLSRPT_CONF" || summary
+poll_until 20 test "$(mail_count)" -ge 1
+expect_eq "one report mail" "$(mail_count)" 1
+poll_until 20 test "$(post_count)" -ge $((START_POSTS + 1))
+expect_eq "one HTTPS POST" "$(post_count)" $((START_POSTS + 1))
+poll_until 10 grep -q MXTLS-TLSRPT-RETRY "$DAEMON_LOG"
+expect_match "rptfail.test retried" "$(grep MXTLS-TLSRPT-RETRY "$DAEMON_LOG" | tail -1)" 'rptfail.test.*503'
+expect_eq "sendmail arguments" "$(cat "$MAILDIR/args")" "-oi -t"
+poll_until 5 test "$(stat_of tlsrpt_sent)" = 2
+expect_eq "deliveries done" "$(stat_of tlsrpt_sent)" 2
+expect_eq "reports made" "$(stat_of tlsrpt_reports)" 2
+
+# The mail: MIME structure, headers, attachment name, the report inside.
+MAILFILE=$(find "$MAILDIR" -name '*.eml' | head -1)
+mail=$(python3 - "$MAILFILE" <<'EOF'
+import email, gzip, json, re, sys
+from email import policy
+m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
+parts = list(m.iter_parts())
+att = parts[1]
+rep = json.loads(gzip.decompress(att.get_payload(decode=True)))
+print(json.dumps({
+    "ctype": m.get_content_type(),
+    "rtype": m.get_param("report-type"),
+    "parts": [p.get_content_type() for p in parts],
+    "disposition": att.get_content_disposition(),
+    "filename": att.get_filename(),
+    "subject": str(m["Subject"]),
+    "domain": str(m["TLS-Report-Domain"]),
+    "submitter": str(m["TLS-Report-Submitter"]),
+    "tlsrequired": str(m["TLS-Required"]),
+    "to": str(m["To"]), "from": str(m["From"]),
+    "report": rep}))
+EOF
+)
+expect_jq mail "$mail" '.ctype + " " + .rtype' "multipart/report tlsrpt"
+expect_jq mail "$mail" '.parts | join(",")' "text/plain,application/tlsrpt+gzip"
+expect_jq mail "$mail" '.disposition' attachment
+expect_jq_match mail "$mail" '.filename' '^sender\.test!enforce\.test![0-9]+![0-9]+![0-9]+\.json\.gz$'
+expect_jq mail "$mail" '(.filename | split("!") | (.[3] | tonumber) - (.[2] | tonumber))' 86399
+expect_jq mail "$mail" '.subject == ("Report Domain: enforce.test Submitter: sender.test Report-ID: <" + .report."report-id" + ">")' true
+expect_jq mail "$mail" '[.domain, .submitter, .tlsrequired, .to, .from] | join(" ")' "enforce.test sender.test No tlsrpt@enforce.test tlsrpt-noreply@sender.test"
+check_report "mailed report" "$(jqr "$mail" '.report')"
+
+# The HTTPS upload: application/tlsrpt+gzip, the same report.
+line=$(grep '^POST /tlsrpt 200 ' "$ACCESS_LOG" | tail -1)
+expect_match "POST media type" "$line" '"application/tlsrpt\+gzip"'
+body=$(awk '{print $NF}' <<<"$line")
+posted=$(gzip -dc <"$body" 2>/dev/null)
+expect_jq "posted report" "$posted" '."report-id"' "$(jqr "$mail" '.report."report-id"')"
+check_report "posted report" "$posted"
+p=$(preview)
+expect_jq "preview after the day closed" "$p" '.a | length' 0
+daemon_stop
+
+# ------------------------------------ past the retry deadline: given up --
+MXTLSD_TLSRPT_TIME_OFFSET=$((OFFSET + 7200)) daemon_start main "$TLSRPT_CONF" || summary
+poll_until 20 grep -q MXTLS-TLSRPT-GIVEUP "$DAEMON_LOG"
+expect_match "rptfail.test given up" "$(grep MXTLS-TLSRPT-GIVEUP "$DAEMON_LOG" | tail -1)" 'rptfail.test.*given up'
+expect_eq "given up counted" "$(stat_of tlsrpt_given_up)" 1
+expect_eq "no second mail" "$(mail_count)" 1
+daemon_stop
+
+summary

@@ -1,0 +1,359 @@
+/*
+ * test_socketmap_answer.c - table-driven tests of the socketmap request
+ * keys and of the policy reply -> Postfix smtp_tls_policy_maps answer
+ * mapping (docs/postfix.md), on hand-written reply objects shaped like
+ * docs/IPC.md's "policy" reply.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "domain.h"
+#include "socketmap_answer.h"
+
+#define LIT(s) s, sizeof(s) - 1
+
+/* ------------------------------------------------------------- keys -- */
+
+struct key_case {
+	const char        *req;
+	size_t             len;
+	enum socketmap_key want;
+	const char        *domain; /* when LOOKUP */
+};
+
+static const struct key_case key_cases[] = {
+	{ LIT("postfix example.com"), SOCKETMAP_KEY_LOOKUP, "example.com" },
+	{ LIT("x Example.COM."), SOCKETMAP_KEY_LOOKUP, "example.com" },
+	{ LIT("postfix310 mx1.enforce.test"), SOCKETMAP_KEY_LOOKUP,
+	        "mx1.enforce.test" },
+	{ LIT("postfix .example.com"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix [example.com]"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix [192.0.2.1]:25"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix example.com:587"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix 192.0.2.1"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix 1.example"), SOCKETMAP_KEY_LOOKUP, "1.example" },
+	{ LIT("postfix exa_mple.com"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix b\xc3\xbc"
+	      "cher.example"),
+	        SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix exa\0mple.com"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix example.com "), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix a b"), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix ."), SOCKETMAP_KEY_NOTFOUND, NULL },
+	{ LIT("postfix "), SOCKETMAP_KEY_PERM, NULL },
+	{ LIT(" example.com"), SOCKETMAP_KEY_PERM, NULL },
+	{ LIT("example.com"), SOCKETMAP_KEY_PERM, NULL },
+	{ LIT(""), SOCKETMAP_KEY_PERM, NULL },
+};
+
+static void
+test_keys(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]); i++) {
+		const struct key_case *c                   = &key_cases[i];
+		char                   dom[DOMAIN_MAX + 1] = "", why[128] = "";
+		enum socketmap_key     k;
+
+		k = socketmap_answer_key(
+		        c->req, c->len, dom, sizeof(dom), why, sizeof(why));
+		if (k != c->want) {
+			print_error("key case %zu: got %d want %d (%s)\n", i,
+			        k, c->want, why);
+		}
+		assert_int_equal(k, c->want);
+		if (k == SOCKETMAP_KEY_LOOKUP) {
+			assert_string_equal(dom, c->domain);
+		} else {
+			assert_true(why[0] != '\0');
+		}
+	}
+}
+
+/* ---------------------------------------------------------- answers -- */
+
+struct answer_case {
+	const char *name;
+	const char *reply; /* JSON */
+	int         strict;
+	int         attrs;
+	const char *want;
+};
+
+/* host objects */
+#define H(name, act)                                                          \
+	"{\"host\":\"" name "\",\"pref\":10,\"action\":\"" act "\"}"
+#define ENF(mx, hosts)                                                        \
+	"{\"v\":1,\"status\":\"ok\",\"domain\":\"enforce.test\","             \
+	"\"policy\":\"sts\",\"mode\":\"enforce\",\"mx\":" mx ","              \
+	"\"policy_id\":\"enforce1\",\"max_age\":86400,\"hosts\":[" hosts "]," \
+	"\"why\":\"w\"}"
+#define TST(policy, hosts)                                                    \
+	"{\"v\":1,\"status\":\"ok\",\"domain\":\"testing.test\","             \
+	"\"policy\":\"" policy "\",\"mode\":\"testing\","                     \
+	"\"mx\":[\"mx1.testing.test\",\"*.testing.test\"],"                   \
+	"\"max_age\":604800,\"hosts\":[" hosts "],\"why\":\"w\"}"
+#define NOPOL(policy, hosts)                                                  \
+	"{\"v\":1,\"status\":\"ok\",\"domain\":\"d.test\",\"policy\":"        \
+	"\"" policy "\",\"hosts\":[" hosts "],\"why\":\"w\"}"
+
+#define SECURE_ENF                                                            \
+	"OK secure match=mx1.enforce.test:.enforce.test servername=hostname"
+#define ATTRS_ENF                                                             \
+	" policy_type=sts policy_domain=enforce.test policy_ttl=86400"        \
+	" mx_host_pattern=mx1.enforce.test mx_host_pattern=*.enforce.test"    \
+	" { policy_string = version: STSv1 } { policy_string = mode: "        \
+	"enforce }"                                                           \
+	" { policy_string = mx: mx1.enforce.test } { policy_string = mx: "    \
+	"*.enforce.test }"                                                    \
+	" { policy_string = max_age: 86400 }"
+
+static const struct answer_case answer_cases[] = {
+	/* tempfail and errors */
+	{ "tempfail",
+	        "{\"status\":\"tempfail\",\"policy\":\"none\",\"hosts\":[],"
+	        "\"why\":\"MX lookup: DNSSEC validation failed: bogus\"}",
+	        0, 0, "TEMP MX lookup: DNSSEC validation failed: bogus" },
+	{ "tempfail non-ascii why",
+	        "{\"status\":\"tempfail\",\"why\":\"RFC 8461 \\u00a75.1\\n\"}",
+	        0, 0, "TEMP RFC 8461 ??5.1?" },
+	{ "tempfail no why", "{\"status\":\"tempfail\"}", 0, 0,
+	        "TEMP temporary failure" },
+	{ "error", "{\"status\":\"error\",\"why\":\"invalid domain\"}", 0, 0,
+	        "PERM invalid domain" },
+	{ "no status", "{}", 0, 0, "PERM malformed reply" },
+	/* DANE */
+	{ "all dane",
+	        NOPOL("dane",
+	                H("mx1.dane.test", "dane") "," H(
+	                        "mx2.dane.test", "dane")),
+	        0, 0, "OK dane-only" },
+	{ "dane + defer",
+	        NOPOL("dane",
+	                H("mx1.badtlsa.test", "defer") "," H(
+	                        "mx2.badtlsa.test", "dane")),
+	        0, 0, "OK dane-only" },
+	{ "dane + skip (sts enforce)",
+	        ENF("[\"mx1.enforce.test\"]",
+	                H("mx1.enforce.test", "dane") "," H(
+	                        "mx2.other.test", "skip")),
+	        0, 1, "OK dane-only" },
+	{ "dane + verify (danemixed)",
+	        ENF("[\"mx2.danemixed.test\"]",
+	                H("mx1.danemixed.test", "dane") "," H(
+	                        "mx2.danemixed.test", "verify")),
+	        0, 1, "OK dane" },
+	{ "dane + may",
+	        NOPOL("dane",
+	                H("mx1.d.test", "dane") "," H("mx2.d.test", "may")),
+	        0, 0, "OK dane" },
+	{ "dane + encrypt",
+	        NOPOL("dane",
+	                H("mx1.d.test", "dane") "," H(
+	                        "mx2.d.test", "encrypt")),
+	        0, 0, "OK dane" },
+	{ "dane in testing, strict",
+	        TST("dane", H("mx1.testing.test", "dane")), 1, 1,
+	        "OK dane-only" },
+	/* MTA-STS enforce */
+	{ "enforce",
+	        ENF("[\"mx1.enforce.test\",\"*.enforce.test\"]",
+	                H("mx1.enforce.test", "verify")),
+	        0, 0, SECURE_ENF },
+	{ "enforce 3.10",
+	        ENF("[\"mx1.enforce.test\",\"*.enforce.test\"]",
+	                H("mx1.enforce.test", "verify")),
+	        0, 1, SECURE_ENF ATTRS_ENF },
+	{ "enforce, verify + skip (danests)",
+	        ENF("[\"mx1.danests.test\"]",
+	                H("mx1.danests.test", "verify") "," H(
+	                        "mx2.danests.test", "skip")),
+	        0, 0, "OK secure match=mx1.danests.test servername=hostname" },
+	{ "enforce, duplicate patterns",
+	        ENF("[\"*.a.test\",\"x.a.test\",\"*.a.test\",\"*.b.test\"]",
+	                H("x.a.test", "verify")),
+	        0, 0,
+	        "OK secure match=.a.test:x.a.test:.b.test "
+	        "servername=hostname" },
+	{ "enforce without mx", ENF("[]", H("mx1.enforce.test", "verify")), 0,
+	        0, "TEMP MTA-STS policy without usable mx patterns" },
+	{ "enforce, bad mx", ENF("[\"a b\"]", H("mx1.enforce.test", "verify")),
+	        0, 0, "TEMP MTA-STS policy without usable mx patterns" },
+	/* testing */
+	{ "testing, opportunistic", TST("sts", H("mx1.testing.test", "may")),
+	        0, 0, "NOTFOUND " },
+	{ "testing, opportunistic, 3.10",
+	        TST("sts", H("mx1.testing.test", "may")), 0, 1, "NOTFOUND " },
+	{ "testing, strict", TST("sts", H("mx1.testing.test", "may")), 1, 0,
+	        "OK secure match=mx1.testing.test:.testing.test "
+	        "servername=hostname" },
+	{ "testing, strict, 3.10", TST("sts", H("mx1.testing.test", "may")), 1,
+	        1,
+	        "OK secure match=mx1.testing.test:.testing.test "
+	        "servername=hostname policy_type=sts "
+	        "policy_domain=testing.test policy_ttl=604800 "
+	        "mx_host_pattern=mx1.testing.test "
+	        "mx_host_pattern=*.testing.test "
+	        "{ policy_string = version: STSv1 } "
+	        "{ policy_string = mode: testing } "
+	        "{ policy_string = mx: mx1.testing.test } "
+	        "{ policy_string = mx: *.testing.test } "
+	        "{ policy_string = max_age: 604800 }" },
+	{ "testing, encrypt host",
+	        TST("sts", H("mx1.testing.test", "encrypt")), 0, 0,
+	        "OK dane" },
+	/* mode none, no policy */
+	{ "mode none",
+	        "{\"status\":\"ok\",\"policy\":\"sts\",\"mode\":\"none\","
+	        "\"mx\":[],\"hosts\":[" H("mx1.none.test", "may") "]}",
+	        1, 1, "NOTFOUND " },
+	{ "no policy", NOPOL("none", H("mx1.notxt.test", "may")), 1, 1,
+	        "NOTFOUND " },
+	{ "no hosts (null MX)", NOPOL("none", ""), 0, 0, "NOTFOUND " },
+	{ "unusable TLSA",
+	        NOPOL("none", H("mx1.daneunusable.test", "encrypt")), 0, 0,
+	        "OK dane" },
+	{ "host without action", NOPOL("none", "{\"host\":\"x\"}"), 0, 0,
+	        "NOTFOUND " },
+};
+
+static void
+test_answers(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(answer_cases) / sizeof(answer_cases[0]); i++) {
+		const struct answer_case    *c = &answer_cases[i];
+		struct socketmap_answer_conf ac;
+		json_error_t                 err;
+		json_t                      *r;
+		char                        *got;
+
+		r = json_loads(c->reply, 0, &err);
+		if (r == NULL) {
+			print_error(
+			        "case %s: bad JSON: %s\n", c->name, err.text);
+		}
+		assert_non_null(r);
+		memset(&ac, 0, sizeof(ac));
+		ac.testing_strict = c->strict;
+		ac.tlsrpt_attrs   = c->attrs;
+		got               = socketmap_answer(r, &ac);
+		if (strcmp(got, c->want) != 0) {
+			print_error("case %s:\n  got  '%s'\n  want '%s'\n",
+			        c->name, got, c->want);
+		}
+		assert_string_equal(got, c->want);
+		free(got);
+		json_decref(r);
+	}
+}
+
+/* A policy whose answer would pass Postfix's 100000-byte reply limit. */
+static void
+test_too_large(void **state)
+{
+	struct socketmap_answer_conf ac = { 0, 1 };
+	json_t *r  = json_pack("{s:s, s:s, s:s, s:s, s:i, s:[]}", "status",
+	         "ok", "policy", "sts", "mode", "enforce", "domain", "x.test",
+	         "max_age", 1, "hosts");
+	json_t *mx = json_array();
+	char    name[80], *got;
+	int     i;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "mx%04d.%060d.test", i, 0);
+		json_array_append_new(mx, json_string(name));
+	}
+	json_object_set_new(r, "mx", mx);
+	/* 3.10: attributes dropped, the plain answer still fits */
+	got = socketmap_answer(r, &ac);
+	assert_true(strncmp(got, "OK secure match=", 16) == 0);
+	assert_null(strstr(got, "policy_type"));
+	assert_true(strlen(got) <= SOCKETMAP_MAX_REPLY);
+	free(got);
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "mz%04d.%060d.test", i, 0);
+		json_array_append_new(mx, json_string(name));
+	}
+	got = socketmap_answer(r, &ac);
+	assert_string_equal(
+	        got, "TEMP MTA-STS policy too large for a socketmap reply");
+	free(got);
+	json_decref(r);
+}
+
+struct conf_case {
+	const char *version, *testing;
+	int         rv, attrs, strict;
+};
+
+static const struct conf_case conf_cases[] = {
+	{ "3.7", "opportunistic", 0, 0, 0 },
+	{ "3.7.11", "strict", 0, 0, 1 },
+	{ "3.9", "opportunistic", 0, 0, 0 },
+	{ "3.10", "opportunistic", 0, 1, 0 },
+	{ "3.10.5", "opportunistic", 0, 1, 0 },
+	{ "3.12", "opportunistic", 0, 1, 0 },
+	{ "4.0", "opportunistic", 0, 1, 0 },
+	{ "2.11", "opportunistic", 0, 0, 0 },
+	{ "3", "opportunistic", -1, 0, 0 },
+	{ "3.", "opportunistic", -1, 0, 0 },
+	{ "3.10.", "opportunistic", -1, 0, 0 },
+	{ "v3.10", "opportunistic", -1, 0, 0 },
+	{ "3.10-rc1", "opportunistic", -1, 0, 0 },
+	{ "", "opportunistic", -1, 0, 0 },
+	{ "3.7", "enforce", -1, 0, 0 },
+};
+
+static void
+test_conf(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(conf_cases) / sizeof(conf_cases[0]); i++) {
+		const struct conf_case      *c = &conf_cases[i];
+		struct socketmap_answer_conf ac;
+		char                         why[200] = "";
+		int                          rv;
+
+		rv = socketmap_answer_conf_init(
+		        &ac, c->version, c->testing, why, sizeof(why));
+		if (rv != c->rv) {
+			print_error("conf %s/%s: %d (%s)\n", c->version,
+			        c->testing, rv, why);
+		}
+		assert_int_equal(rv, c->rv);
+		if (rv == 0) {
+			assert_int_equal(ac.tlsrpt_attrs, c->attrs);
+			assert_int_equal(ac.testing_strict, c->strict);
+		} else {
+			assert_true(why[0] != '\0');
+		}
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_conf),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
