@@ -2,6 +2,8 @@
 # test_opensmtpd.sh - filter-mxtls with the real OpenSMTPD 6.8.0p2 (Debian
 # 12) and the real mxtlsd, in the loopback world: smtpd relays to fake MX
 # servers (STARTTLS, the world's mx.crt) on 127.0.0.2/127.0.0.3 port 25,
+# and one presenting pki/wrong.crt (name wrong.test) on 127.0.0.7:25, the
+# only MX of badcert.test (MTA-STS enforce),
 # resolving through a validating unbound on 127.0.0.153 in a private mount
 # namespace; swaks submits. configs/opensmtpd/smtpd.conf.snippet is
 # included verbatim (paths through smtpd -D macros).
@@ -15,9 +17,33 @@ SNIPPET=$MXTLS_SRC/configs/opensmtpd/smtpd.conf.snippet
 FILTER=${MXTLS_FILTER:-$(dirname "$MXTLS_BIN")/modules/opensmtpd/filter-mxtls}
 TABLE=$TEST_DIR/secure-domains
 MAILDIR=$TEST_DIR/mx
+BADMX_DIR=$TEST_DIR/mx-badcert # what the wrong-certificate MX received
+BADMX_PID=
 SMTPD_PORT=10025
 
+# badmx_start / badmx_stop - the fake MX of badcert.test on 127.0.0.7:25
+# with the world's wrong.test certificate (signed by the world CA, name
+# not mx1.badcert.test).
+badmx_start() {
+	setsid python3 "$LIB_DIR/fakemx.py" --cert "$WORLD/pki/wrong.chain.crt" \
+		--key "$WORLD/pki/wrong.key" --name mx1.badcert.test --dir "$BADMX_DIR" \
+		--listen 127.0.0.7:25 </dev/null >"$TEST_DIR/fakemx-badcert.log" 2>&1 &
+	BADMX_PID=$!
+	echo "$BADMX_PID" >"$WORLD/run/smtpd-fakemx-badcert.pid"
+	poll_until 10 grep -q listening "$TEST_DIR/fakemx-badcert.log"
+}
+badmx_stop() {
+	[ -n "$BADMX_PID" ] || return 0
+	kill -TERM -- "-$BADMX_PID" 2>/dev/null
+	sleep 0.5
+	kill -KILL -- "-$BADMX_PID" 2>/dev/null
+	wait "$BADMX_PID" 2>/dev/null
+	rm -f "$WORLD/run/smtpd-fakemx-badcert.pid"
+	BADMX_PID=
+}
+
 cleanup() {
+	badmx_stop
 	smtpd_down
 	daemon_cleanup
 }
@@ -28,11 +54,12 @@ trap cleanup EXIT
 smtpd_users
 expect_true "opensmtpd unpacked (apt-get download + dpkg -x)" smtpd_unpack || summary
 expect_true "validating resolver on $RES_ADDR" resolver_ensure || summary
-for a in 127.0.0.2 127.0.0.3; do
+for a in 127.0.0.2 127.0.0.3 127.0.0.7; do
 	port25_free $a || { fail "port 25 on $a is busy"; summary; }
 done
 expect_true "fake MX on 127.0.0.2:25 and 127.0.0.3:25" \
 	fakemx_start "$MAILDIR" 127.0.0.2:25 127.0.0.3:25 || summary
+expect_true "fake MX with the wrong.test certificate on 127.0.0.7:25" badmx_start || summary
 
 daemon_start main 'dane: { port = 25; };' || summary
 
@@ -112,6 +139,69 @@ expect_match "dane.test: WebPKI-only warning" \
 	"$(grep MXTLS-SMTPD-WEBPKI-ONLY "$SMTPD_LOG")" 'dane\.test: policy dane'
 expect_true "dane.test: delivered" poll_until 30 delivered u@dane.test
 
+# ------------------------------------- enforce, wrong certificate: held --
+out=$(send u@badcert.test)
+expect_match "badcert.test: accepted" "$out" '<- *250 '
+expect_true "badcert.test: in the verified-TLS table" table_has badcert.test
+# sess_to ADDR - the mta sessions smtpd opened to ADDR:25 (one per line)
+sess_to() {
+	grep -E "mta connecting address=smtp\+tls://$1:25 " "$SMTPD_LOG" | cut -d' ' -f1
+}
+# sess_log ERE - a line of a session to .7 matches "SESSION mta ERE"
+sess_log() {
+	local s
+	for s in $(sess_to 127.0.0.7); do
+		grep -qE "^$s mta $1" "$SMTPD_LOG" && return 0
+	done
+	return 1
+}
+expect_true "badcert.test: smtpd connected to 127.0.0.7 with relay tls" poll_until 30 \
+	test -n "$(sess_to 127.0.0.7)"
+# 6.8: the chain verifies (world CA), the name does not
+expect_true "badcert.test: name check failed (smtpd)" poll_until 30 \
+	sess_log "ssl_check_name: no match for 'mx1\\.badcert\\.test'"
+expect_true "badcert.test: session aborted (smtpd)" poll_until 10 \
+	sess_log 'error reason=SSL certificate check failed'
+expect_true "badcert.test: envelope tempfailed, stays queued" poll_until 30 \
+	grep -qE 'mta delivery .*to=<u@badcert\.test>.*result="TempFail"' "$SMTPD_LOG"
+badmx_msgs() { find "$BADMX_DIR" -name '*.msg' 2>/dev/null | wc -l; }
+sleep 2
+expect_eq "badcert.test: the wrong-certificate MX received no message" "$(badmx_msgs)" 0
+if delivered u@badcert.test; then
+	fail "badcert.test: not delivered anywhere" "$(msg_head u@badcert.test)"
+else
+	pass "badcert.test: not delivered anywhere"
+fi
+if grep -qE "mta delivery .*to=<u@badcert\.test>.*result=\"Ok\"" "$SMTPD_LOG"; then
+	fail "badcert.test: no successful delivery in smtpd's log" \
+		"$(grep -E 'mta delivery .*badcert' "$SMTPD_LOG")"
+else
+	pass "badcert.test: no successful delivery in smtpd's log"
+fi
+expect_true "badcert.test: TLS result validation-failure logged" poll_until 45 \
+	grep -qE 'MXTLS-SMTPD-TLS-RESULT.*domain=badcert\.test mx=mx1\.badcert\.test ip=127\.0\.0\.7 result=validation-failure' "$SMTPD_LOG"
+expect_true "badcert.test: result accepted by mxtlsd" poll_until 20 \
+	grep -qE 'MXTLS-SMTPD-RESULT-SENT.*badcert\.test' "$SMTPD_LOG"
+p=$(printf '{"a":%s}' "$(ctl report --preview badcert.test)")
+expect_jq "badcert.test: report preview has the failure" "$p" \
+	'[.a[].report.policies[] | select(.policy."policy-type" == "sts") | .["failure-details"][] | select(."receiving-ip" == "127.0.0.7") | ."result-type"] | unique | join(",")' \
+	"validation-failure"
+expect_jq "badcert.test: no successful session reported" "$p" \
+	'[.a[].report.policies[].summary."total-successful-session-count"] | add' 0
+
+# ------------------------------------------- no policy: normal relay ------
+out=$(send u@notxt.test)
+expect_match "notxt.test: accepted" "$out" '<- *250 '
+if table_has notxt.test; then
+	fail "notxt.test: not in the verified-TLS table" "$(cat "$TABLE")"
+else
+	pass "notxt.test: not in the verified-TLS table"
+fi
+expect_true "notxt.test: delivered" poll_until 30 delivered u@notxt.test
+expect_match "notxt.test: delivered to its MX (127.0.0.2)" "$(msg_head u@notxt.test)" 'addr=127\.0\.0\.2:25 '
+expect_match "notxt.test: relayed through the normal action (plain relay)" \
+	"$(relay_url u@notxt.test)" '^smtp://'
+
 # ------------------------------------------------- policy tempfail at RCPT --
 out=$(send u@bogus.test)
 expect_match "bogus.test: RCPT tempfailed" "$out" '<\*\* *451 .*mxtls'
@@ -129,9 +219,10 @@ fi
 
 # -------------------------------------------------- daemon down: tempfail --
 daemon_stop
-out=$(send u@notxt.test)
+out=$(send u@badtxt.test)
 expect_match "daemon down: RCPT tempfailed" "$out" '<\*\* *451 '
-expect_match "daemon down: logged" "$(grep MXTLS-SMTPD-DAEMON-FAIL "$SMTPD_LOG")" 'notxt\.test'
+expect_match "daemon down: logged" "$(grep MXTLS-SMTPD-DAEMON-FAIL "$SMTPD_LOG")" 'badtxt\.test'
 
+badmx_stop
 smtpd_down
 summary

@@ -80,13 +80,14 @@ leaf() {
 NOW=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
 LATER=$(date -u -d '+2 years' +%Y%m%d%H%M%SZ)
 # Every mta-sts.<domain> that should validate (not wrongcert, not expired).
-STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests"
+STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests badcert"
 sans=()
 for d in $STS_CERT_DOMAINS; do sans+=("mta-sts.$d.test"); done
 sans+=(report.enforce.test) # TLSRPT report endpoint (RFC 8460 §5.4)
 leaf mta-sts "$NOW" "$LATER" "${sans[@]}"
 # mx.crt: the SMTP server certificate of every MX host in the world (no SMTP
-# server runs; the TLSA records are made from it and the CA).
+# server runs; the TLSA records are made from it and the CA). Not
+# mx1.badcert.test: no certificate of the world names it.
 sans=(mx1.dane.test mx2.dane.test mx1.daneunusable.test mx1.danemixed.test
 	mx2.danemixed.test mx1.danests.test mx2.danests.test mx1.badtlsa.test
 	mx2.badtlsa.test implicit.test alias.cnamemx.test real.cnamemx.test
@@ -122,7 +123,7 @@ std_policy() {
 	policy_text "$2" 86400 "mx1.$1" "*.$1" | put_file "$(policy_path "$W" "$1")"
 }
 for d in enforce.test notxt.test badtxt.test multitxt.test wrongcert.test \
-	expired.test idchange.test insecure.test bogus.test redirect.test; do
+	expired.test idchange.test insecure.test bogus.test redirect.test badcert.test; do
 	std_policy "$d" enforce
 done
 std_policy testing.test testing
@@ -399,6 +400,12 @@ check tlsrpt-dane "$(dig_world +short TXT _smtp._tls.dane.test) $(signed _smtp._
 	'"v=TLSRPTv1;rua=mailto:reports@dane.test" signed'
 check danemixed.test "$(code danemixed.test | cut -d' ' -f1)" 200
 check danests.test "$(code danests.test | cut -d' ' -f1)" 200
+check badcert.test "$(code badcert.test | cut -d' ' -f1) $(dig_world +short TXT _mta-sts.badcert.test) $(signed _mta-sts.badcert.test TXT)" \
+	'200 "v=STSv1; id=badcert1;" signed'
+check mx-badcert "$(dig_world +short MX badcert.test) $(dig_world +short A mx1.badcert.test) $(signed badcert.test MX)" \
+	"10 mx1.badcert.test. 127.0.0.7 signed"
+check tlsrpt-badcert "$(dig_world +short TXT _smtp._tls.badcert.test)" '"v=TLSRPTv1; rua=mailto:tlsrpt@badcert.test"'
+check tlsa-badcert "$(tlsa _25._tcp.mx1.badcert.test)" ""
 [ "$fail" = 0 ] || die "world self-check failed (logs in $W/log)"
 
 echo "world at $W is up in $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
