@@ -1,0 +1,229 @@
+#!/bin/bash
+# test_postfix.sh - real Postfix 3.7 (Debian 12, unpacked by
+# tests/world/postfix-unpack.sh) with smtp_tls_policy_maps answered by the
+# real mxtlsd's socketmap listener (docs/postfix.md), in the loopback world:
+# Postfix's smtpd on 127.0.0.1:$PF_PORT (swaks submits), its smtp client
+# relays by DNS MX (a validating unbound on 127.0.0.153, private mount
+# namespace) to fake MX servers (tests/integration/fakemx.py, STARTTLS,
+# the world's mx.crt) on 127.0.0.2:25 and 127.0.0.3:25, and one presenting
+# pki/wrong.crt (name wrong.test) on 127.0.0.7:25, the only MX of
+# badcert.test (MTA-STS enforce). configs/postfix/main.cf.snippet is
+# appended verbatim to main.cf; inside Postfix's mount namespace the
+# snippet's paths exist: /var/spool/postfix/mxtls (our socket) and
+# /etc/ssl/certs/ca-certificates.crt (system bundle + the world CA).
+# Needs root (port 25, unshare -m, the postfix user).
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/smtpd_lib.sh
+. "$LIB_DIR/smtpd_lib.sh"
+
+SNIPPET=$MXTLS_SRC/configs/postfix/main.cf.snippet
+PF_UNPACK=${MXTLS_POSTFIX_DIR:-/tmp/mxtls-postfix}
+MAILDIR=$TEST_DIR/mx
+BADMX_DIR=$TEST_DIR/mx-badcert
+BADMX_PID=
+PF_PID=
+# Postfix's own tree (config, queue, log) outside $TEST_DIR: the postfix
+# user must traverse every parent directory.
+PFT=$(mktemp -d /tmp/mxtls-pf.XXXXXX)
+chmod 755 "$PFT"
+PF_LOG=$PFT/postfix.log
+VARSPOOL=$PFT/varspool # bound on /var/spool in Postfix's namespace
+SM_SOCK=$VARSPOOL/postfix/mxtls/socketmap.sock
+
+badmx_start() {
+	setsid python3 "$LIB_DIR/fakemx.py" --cert "$WORLD/pki/wrong.chain.crt" \
+		--key "$WORLD/pki/wrong.key" --name mx1.badcert.test --dir "$BADMX_DIR" \
+		--listen 127.0.0.7:25 </dev/null >"$TEST_DIR/fakemx-badcert.log" 2>&1 &
+	BADMX_PID=$!
+	echo "$BADMX_PID" >"$WORLD/run/postfix-fakemx-badcert.pid"
+	poll_until 10 grep -q listening "$TEST_DIR/fakemx-badcert.log"
+}
+stop_group() { # PID: TERM then KILL its process group
+	[ -n "$1" ] || return 0
+	kill -TERM -- "-$1" 2>/dev/null
+	sleep 1
+	kill -KILL -- "-$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+cleanup() {
+	stop_group "$PF_PID"
+	stop_group "$BADMX_PID"
+	PF_PID=''
+	BADMX_PID=''
+	rm -f "$WORLD/run/postfix-fakemx-badcert.pid" "$WORLD/run/postfix-master.pid"
+	smtpd_down
+	daemon_cleanup
+	cp "$PF_LOG" "$TEST_DIR/postfix.log" 2>/dev/null
+	rm -rf "$PFT"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || { fail "needs root (port 25, unshare -m)"; summary; }
+if pfv=$("$WORLD_TOOLS/postfix-unpack.sh" "$PF_UNPACK" 2>"$TEST_DIR/postfix-unpack.err"); then
+	pass "Postfix $pfv unpacked in $PF_UNPACK"
+else
+	fail "Postfix unpack" "$(cat "$TEST_DIR/postfix-unpack.err")"
+	summary
+fi
+P=$PF_UNPACK/root
+expect_true "validating resolver on $RES_ADDR" resolver_ensure || summary
+for a in 127.0.0.2 127.0.0.3 127.0.0.7; do
+	port25_free $a || { fail "port 25 on $a is busy"; summary; }
+done
+expect_true "fake MX on 127.0.0.2:25 and 127.0.0.3:25" \
+	fakemx_start "$MAILDIR" 127.0.0.2:25 127.0.0.3:25 || summary
+expect_true "fake MX with the wrong.test certificate on 127.0.0.7:25" badmx_start || summary
+
+mkdir -p "$VARSPOOL/postfix/mxtls"
+chmod -R 755 "$VARSPOOL"
+daemon_start main "$(printf 'socketmap: { listen = ["unix:%s"]; mode = "0666"; postfix_version = "3.7"; testing = "opportunistic"; };\ndane: { port = 25; };' "$SM_SOCK")" || summary
+
+# A free port for Postfix's smtpd on 127.0.0.1.
+PF_PORT=
+for p in $(seq 10125 10199); do
+	ss -H -ltn "sport = :$p" | grep -q . || { PF_PORT=$p; break; }
+done
+[ -n "$PF_PORT" ] || { fail "no free port for Postfix"; summary; }
+
+# Postfix's configuration: the unpacked one with our directories, the
+# snippet verbatim, then test-only settings.
+mkdir -p "$PFT/etc" "$PFT/spool" "$PFT/data"
+chown postfix "$PFT/data"
+sed -E -e "s|^queue_directory = .*|queue_directory = $PFT/spool|" \
+	-e "s|^data_directory = .*|data_directory = $PFT/data|" \
+	-e "s|^maillog_file = .*|maillog_file = $PF_LOG|" \
+	-e "s|^maillog_file_prefixes = .*|maillog_file_prefixes = $PFT|" \
+	-e "s|^inet_interfaces = .*|inet_interfaces = 127.0.0.1|" \
+	"$PF_UNPACK/etc/main.cf" >"$PFT/etc/main.cf"
+cat "$SNIPPET" >>"$PFT/etc/main.cf"
+cat >>"$PFT/etc/main.cf" <<EOC
+# test only
+myhostname = postfix.test
+mynetworks = 127.0.0.0/8
+relayhost =
+smtp_bind_address = 127.0.0.1
+EOC
+cp "$P/usr/share/postfix/master.cf.dist" "$PFT/etc/master.cf"
+cp "$PF_UNPACK/etc/dynamicmaps.cf" "$PFT/etc/" 2>/dev/null || true
+sed -i -E "s/^smtp( +inet +n +- +)y( +- +- +smtpd)/127.0.0.1:$PF_PORT\1n\2/" "$PFT/etc/master.cf"
+pf() {
+	local cmd=$1
+	shift
+	env LD_LIBRARY_PATH="$P/usr/lib/postfix" MAIL_CONFIG="$PFT/etc" "$P/usr/sbin/$cmd" -c "$PFT/etc" "$@"
+}
+pf postconf -F '*/*/chroot = n' >/dev/null
+# the package's ownership (dpkg-statoverride), as postfix check expects
+chgrp postdrop "$P/usr/sbin/postqueue" "$P/usr/sbin/postdrop" &&
+	chmod 2755 "$P/usr/sbin/postqueue" "$P/usr/sbin/postdrop"
+expect_match "snippet in effect (postconf)" \
+	"$(pf postconf -h smtp_tls_policy_maps smtp_dns_support_level 2>&1 | tr '\n' ' ')" \
+	'^socketmap:unix:/var/spool/postfix/mxtls/socketmap.sock:mxtls dnssec $'
+if ! script -qec "env LD_LIBRARY_PATH=$P/usr/lib/postfix MAIL_CONFIG=$PFT/etc $P/usr/sbin/postfix -c $PFT/etc check" \
+	/dev/null >"$TEST_DIR/postfix-check.log" 2>&1; then
+	fail "postfix check" "$(cat "$TEST_DIR/postfix-check.log")"
+	summary
+fi
+pass "postfix check"
+
+# master itself in the foreground (-d: no detach, no setsid), exec'ed so
+# that PF_PID is master's PID and its children stay in its process group
+# ("postfix start-fg" runs master in a new session when not PID 1).
+# Postfix in a private mount namespace: resolv.conf -> the validating
+# resolver (trust-ad), the CA bundle + world CA, /var/spool -> $VARSPOOL.
+NS=$PFT/ns
+mkdir -p "$NS"
+printf 'nameserver %s\noptions trust-ad\n' "$RES_ADDR" >"$NS/resolv.conf"
+cat /etc/ssl/certs/ca-certificates.crt "$WORLD/pki/ca.crt" >"$NS/ca-bundle.crt"
+chmod 644 "$NS"/*
+setsid unshare -m --propagation private /bin/sh -c '
+	mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 111
+	mount --bind "$1/ca-bundle.crt" /etc/ssl/certs/ca-certificates.crt || exit 111
+	mount --bind "$2" /var/spool || exit 111
+	shift 2; exec "$@"' ns "$NS" "$VARSPOOL" \
+	env LD_LIBRARY_PATH="$P/usr/lib/postfix" MAIL_CONFIG="$PFT/etc" \
+	"$P/usr/lib/postfix/sbin/master" -d -c "$PFT/etc" \
+	</dev/null >"$TEST_DIR/postfix-start.log" 2>&1 &
+PF_PID=$!
+echo "$PF_PID" >"$WORLD/run/postfix-master.pid"
+port_up() { ss -H -ltn "sport = :$PF_PORT" | grep -q 127.0.0.1; }
+if ! poll_until 20 port_up; then
+	fail "Postfix listens on 127.0.0.1:$PF_PORT" \
+		"$(cat "$TEST_DIR/postfix-start.log"; tail -20 "$PF_LOG" 2>/dev/null)"
+	summary
+fi
+pass "Postfix listens on 127.0.0.1:$PF_PORT"
+
+send() { # TO: swaks through Postfix; its transcript
+	timeout 60 swaks --server 127.0.0.1 --port "$PF_PORT" --from sender@postfix.test \
+		--to "$1" --helo client.test --header "Subject: mxtls test to $1" 2>&1
+}
+delivered() { grep -lsq "rcpt=<$1>" "$MAILDIR"/*.msg; }
+msg_head() { grep -hs "rcpt=<$1>" "$MAILDIR"/*.msg | head -1; }
+# pflog ERE: a line of Postfix's log matches
+pflog() { grep -qE "$1" "$PF_LOG"; }
+sent_to() { pflog "to=<$1>.*status=sent"; }
+# tls_line HOST: Postfix's TLS connection line for HOST
+tls_line() { grep -E "TLS connection established to $1" "$PF_LOG" | tail -1; }
+
+# pf_q DOMAIN: Postfix's postmap lookup in the snippet's map (socket path
+# as seen outside Postfix's namespace)
+pf_q() { timeout 30 env LD_LIBRARY_PATH="$P/usr/lib/postfix" "$P/usr/sbin/postmap" -c "$PFT/etc" -q "$1" "socketmap:unix:$SM_SOCK:mxtls" 2>&1; }
+# Warm the daemon (first contact waits for the fetches).
+for d in enforce.test badcert.test dane.test testing.test notxt.test; do
+	timeout 60 /usr/bin/python3 "$LIB_DIR/smclient.py" "unix:$SM_SOCK" mxtls "$d" >/dev/null 2>&1 || true
+done
+
+for r in u@enforce.test u@dane.test u@testing.test u@notxt.test u@badcert.test; do
+	expect_match "$r: accepted by Postfix" "$(send "$r")" '<- *250 .*queued as'
+done
+
+# ------------------------------------------------ enforce: verified TLS --
+expect_true "enforce.test: delivered" poll_until 60 sent_to u@enforce.test
+expect_match "enforce.test: over TLS to 127.0.0.2" "$(msg_head u@enforce.test)" 'addr=127\.0\.0\.2:25 tls=yes sni=mx1\.enforce\.test'
+expect_match "enforce.test: policy secure (postmap)" "$(pf_q enforce.test)" '^secure match=mx1\.enforce\.test:\.enforce\.test servername=hostname$'
+expect_match "enforce.test: Verified TLS connection" "$(tls_line 'mx1\.enforce\.test')" '^.*Verified TLS connection established'
+
+# ----------------------------------------------------------------- DANE --
+expect_true "dane.test: delivered" poll_until 60 sent_to u@dane.test
+expect_match "dane.test: over TLS" "$(msg_head u@dane.test)" 'tls=yes'
+expect_match "dane.test: Verified TLS connection (DANE)" \
+	"$(tls_line 'mx[12]\.dane\.test')" 'Verified TLS connection established'
+# smtp_tls_loglevel 1 does not name DANE: the evidence is the policy
+# (dane-only: no CA, no fallback; without usable DNSSEC TLSA Postfix
+# defers) and the Verified connection above.
+expect_eq "dane.test: policy dane-only (postmap)" "$(pf_q dane.test)" "dane-only"
+
+# ------------------------------------------------- opportunistic / none --
+expect_true "testing.test: delivered" poll_until 60 sent_to u@testing.test
+expect_match "testing.test: over (opportunistic) TLS" "$(msg_head u@testing.test)" 'tls=yes'
+expect_true "notxt.test: delivered" poll_until 60 sent_to u@notxt.test
+expect_match "notxt.test: to 127.0.0.2" "$(msg_head u@notxt.test)" 'addr=127\.0\.0\.2:25 '
+
+# ------------------------------------- enforce, wrong certificate: held --
+expect_true "badcert.test: deferred" poll_until 60 pflog 'to=<u@badcert\.test>.*status=deferred'
+expect_match "badcert.test: certificate verification failure logged" \
+	"$(grep -E 'badcert' "$PF_LOG" | tr '\n' ' ')" \
+	'(certificate verification failed|Server certificate not (trusted|verified)|Untrusted TLS connection)'
+sleep 2
+expect_eq "badcert.test: the wrong-certificate MX received no message" \
+	"$(find "$BADMX_DIR" -name '*.msg' 2>/dev/null | wc -l)" 0
+if delivered u@badcert.test || pflog 'to=<u@badcert\.test>.*status=sent'; then
+	fail "badcert.test: not delivered anywhere" "$(grep badcert "$PF_LOG")"
+else
+	pass "badcert.test: not delivered anywhere"
+fi
+
+# Never cleartext where a policy requires TLS.
+for r in u@enforce.test u@dane.test; do
+	if grep -hs "rcpt=<$r>" "$MAILDIR"/*.msg | grep -q 'tls=no'; then
+		fail "$r: never in cleartext" "$(grep -hs "rcpt=<$r>" "$MAILDIR"/*.msg)"
+	else
+		pass "$r: never in cleartext"
+	fi
+done
+
+stop_group "$PF_PID"
+PF_PID=
+summary
