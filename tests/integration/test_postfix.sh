@@ -171,11 +171,11 @@ tls_line() { grep -E "TLS connection established to $1" "$PF_LOG" | tail -1; }
 # as seen outside Postfix's namespace)
 pf_q() { timeout 30 env LD_LIBRARY_PATH="$P/usr/lib/postfix" "$P/usr/sbin/postmap" -c "$PFT/etc" -q "$1" "socketmap:unix:$SM_SOCK:mxtls" 2>&1; }
 # Warm the daemon (first contact waits for the fetches).
-for d in enforce.test badcert.test dane.test testing.test notxt.test; do
+for d in enforce.test badcert.test dane.test danewrong.test testing.test notxt.test; do
 	timeout 60 /usr/bin/python3 "$LIB_DIR/smclient.py" "unix:$SM_SOCK" mxtls "$d" >/dev/null 2>&1 || true
 done
 
-for r in u@enforce.test u@dane.test u@testing.test u@notxt.test u@badcert.test; do
+for r in u@enforce.test u@dane.test u@testing.test u@notxt.test u@badcert.test u@danewrong.test; do
 	expect_match "$r: accepted by Postfix" "$(send "$r")" '<- *250 .*queued as'
 done
 
@@ -215,8 +215,17 @@ else
 	pass "badcert.test: not delivered anywhere"
 fi
 
+# ------------------------ DANE, TLSA matching no key of the MX: held --
+expect_eq "danewrong.test: policy dane-only (postmap)" "$(pf_q danewrong.test)" "dane-only"
+expect_true "danewrong.test: deferred" poll_until 60 pflog 'to=<u@danewrong\.test>.*status=deferred'
+if delivered u@danewrong.test || pflog 'to=<u@danewrong\.test>.*status=sent'; then
+	fail "danewrong.test: not delivered anywhere" "$(grep danewrong "$PF_LOG")"
+else
+	pass "danewrong.test: not delivered anywhere"
+fi
+
 # Never cleartext where a policy requires TLS.
-for r in u@enforce.test u@dane.test; do
+for r in u@enforce.test u@dane.test u@danewrong.test; do
 	if grep -hs "rcpt=<$r>" "$MAILDIR"/*.msg | grep -q 'tls=no'; then
 		fail "$r: never in cleartext" "$(grep -hs "rcpt=<$r>" "$MAILDIR"/*.msg)"
 	else

@@ -88,7 +88,7 @@ leaf mta-sts "$NOW" "$LATER" "${sans[@]}"
 # mx.crt: the SMTP server certificate of every MX host in the world (no SMTP
 # server runs; the TLSA records are made from it and the CA). Not
 # mx1.badcert.test: no certificate of the world names it.
-sans=(mx1.dane.test mx2.dane.test mx1.daneunusable.test mx1.danemixed.test
+sans=(mx1.dane.test mx2.dane.test mx1.danewrong.test mx1.daneunusable.test mx1.danemixed.test
 	mx2.danemixed.test mx1.danests.test mx2.danests.test mx1.badtlsa.test
 	mx2.badtlsa.test implicit.test alias.cnamemx.test real.cnamemx.test
 	mx.insecure.test mx1.insecure.test mx1.bogus.test)
@@ -378,6 +378,7 @@ check tlsa-dane-mx1 "$(tlsa _25._tcp.mx1.dane.test)" "311$TLSA_SPKI"
 check tlsa-dane-mx2 "$(tlsa _25._tcp.mx2.dane.test)" "201$TLSA_CA"
 check tlsa-dane-signed "$(signed _25._tcp.mx1.dane.test TLSA) $(signed _25._tcp.mx2.dane.test TLSA)" "signed signed"
 check mx-dane "$(dig_world +short MX dane.test | sort | tr '\n' ' ')" "10 mx1.dane.test. 20 mx2.dane.test. "
+check tlsa-danewrong "$(tlsa _25._tcp.mx1.danewrong.test)" "3118a9e8ab4d31a0f9a3a5d25bb8bc7f4d2e9fc39c1e24ea42e1d43f5cbae1bd1b4"
 check tlsa-daneunusable "$(tlsa _25._tcp.mx1.daneunusable.test)" "111$TLSA_SPKI"
 check tlsa-danemixed "$(tlsa _25._tcp.mx1.danemixed.test) / $(tlsa _25._tcp.mx2.danemixed.test)" "311$TLSA_SPKI / "
 check tlsa-danests "$(tlsa _25._tcp.mx1.danests.test)$(tlsa _25._tcp.mx2.danests.test)" ""
