@@ -98,6 +98,50 @@ expiry_case() { # NAME RULE EXPECTED_STATUS EXPECTED_POLICY
 expiry_case rfc none ok none
 expiry_case strict tempfail tempfail none
 
+# ----------------------- one fetch for 100 simultaneous first-contact lookups --
+if daemon_start coalesce; then
+	pids=()
+	for n in $(seq 100); do
+		"$MXTLS_BIN/mxtlsctl" -s "$DAEMON_URL" -t 20 query testing.test --json \
+			>"$TEST_DIR/coalesce.$n.json" 2>&1 &
+		pids+=($!)
+	done
+	okn=0
+	for n in $(seq 100); do
+		wait "${pids[$((n - 1))]}" &&
+			[ "$(jqr "$(cat "$TEST_DIR/coalesce.$n.json")" '.mode')" = testing ] &&
+			okn=$((okn + 1))
+	done
+	expect_eq "100 simultaneous lookups of a new domain: all answered" "$okn" 100
+	s=$(ctl stats)
+	expect_jq "100 simultaneous lookups: one TXT lookup" "$s" '.txt_lookups' 1
+	expect_jq "100 simultaneous lookups: one policy fetch" "$s" '.fetch_ok' 1
+	daemon_stop
+fi
+
+# ------------------------------------------- proactive refresh before expiry --
+# max_age 20: the refresh margin is min(sts.refresh_before, max_age / 2) = 10 s
+"$W/set-policy.sh" "$WORLD" idchange.test enforce 20 mx1.idchange.test
+"$W/set-txt.sh" "$WORLD" idchange.test "r1$RUN"
+if daemon_start refresh; then
+	j=$(q idchange.test)
+	f1=$(jqr "$j" '.fetched')
+	expect_jq "refresh: fetched with max_age 20" "$j" '[.source, .max_age] | join(" ")' "fetched 20"
+	sleep 11
+	j=$(q idchange.test)
+	expect_jq "refresh: still answered from the cache" "$j" '.source' cache
+	# shellcheck disable=SC2317
+	refreshed() { [ "$(jqr "$(ctl stats)" '.fetch_ok')" = 2 ]; }
+	if poll_until 8 refreshed; then
+		pass "refresh: refetched in the background before expiry"
+	else
+		fail "refresh: refetched in the background" "$(ctl stats)"
+	fi
+	j=$(q idchange.test)
+	expect_jq "refresh: the new copy is newer" "$j" ".fetched > $f1" true
+	daemon_stop
+fi
+
 # leave idchange.test as the world made it (tests/world/up.sh std_policy)
 "$W/set-policy.sh" "$WORLD" idchange.test enforce 86400 mx1.idchange.test \
 	"*.idchange.test"
