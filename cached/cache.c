@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
 #include "cache.h"
 #include "log.h"
 
@@ -43,18 +44,6 @@ cache_hash(const char *s)
 		h *= 16777619u;
 	}
 	return (h);
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	return (p);
 }
 
 struct cache *

@@ -15,6 +15,7 @@
 
 #include <libconfig.h>
 
+#include "xalloc.h"
 #include "conf.h"
 #include "log.h"
 
@@ -165,17 +166,6 @@ static const void *
 cfield(const struct conf *c, const struct conf_key *k)
 {
 	return ((const char *)c + k->off);
-}
-
-static char *
-xstrdup(const char *s)
-{
-	char *p = strdup(s);
-	if (p == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	return (p);
 }
 
 void

@@ -12,20 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
 #include "dane.h"
 #include "log.h"
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	return (p);
-}
 
 /* ---- TLSA records ---------------------------------------------------- */
 

@@ -36,6 +36,7 @@
 
 #include <event2/event.h>
 
+#include "xalloc.h"
 #include "cache.h"
 #include "conf.h"
 #include "dane.h"
@@ -107,18 +108,6 @@ static int64_t
 now_s(void)
 {
 	return ((int64_t)time(NULL));
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	return (p);
 }
 
 /* ---- late delivery --------------------------------------------------- */

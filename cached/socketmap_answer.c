@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
 #include "domain.h"
 #include "log.h"
 #include "socketmap_answer.h"
@@ -30,17 +31,6 @@ oom(void)
 
 static void sb_add(struct sbuf *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
-
-static char *
-xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (d == NULL) {
-		oom();
-	}
-	return (d);
-}
 
 static void
 sb_add(struct sbuf *b, const char *fmt, ...)

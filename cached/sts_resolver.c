@@ -34,6 +34,7 @@
 
 #include <event2/event.h>
 
+#include "xalloc.h"
 #include "cache.h"
 #include "conf.h"
 #include "dns.h"
@@ -134,18 +135,6 @@ sts_source_name(enum sts_source source)
 		return ("preload");
 	}
 	return ("?");
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	return (p);
 }
 
 static void

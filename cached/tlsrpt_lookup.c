@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "xalloc.h"
 #include "cache.h"
 #include "conf.h"
 #include "dns.h"
@@ -56,18 +57,6 @@ tlsrpt_lookup_status_name(enum tlsrpt_lookup_status s)
 		return ("tempfail");
 	}
 	return ("?");
-}
-
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n, size);
-
-	if (p == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	return (p);
 }
 
 static int

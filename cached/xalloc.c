@@ -1,0 +1,35 @@
+/*
+ * xalloc.c - allocation that aborts on out-of-memory (see xalloc.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "xalloc.h"
+
+static void
+xalloc_die(void)
+{
+	log_err("MXTLS-NOMEM", "out of memory");
+	abort();
+}
+
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n, size);
+
+	if (p == NULL)
+		xalloc_die();
+	return (p);
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		xalloc_die();
+	return (p);
+}
