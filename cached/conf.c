@@ -121,6 +121,8 @@ static const struct conf_key conf_keys[] = {
 	        86400 },
 	{ "cache.failure_ttl", CT_INT, O(cache_failure_ttl), NULL, 300, 0,
 	        86400 },
+	{ "cache.answer_ttl", CT_INT, O(cache_answer_ttl), NULL, 300, 0,
+	        86400 },
 };
 
 #define CONF_NKEYS ((int)(sizeof(conf_keys) / sizeof(conf_keys[0])))

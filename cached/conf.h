@@ -84,6 +84,7 @@ struct conf {
 	int cache_max_entries;
 	int cache_negative_ttl;
 	int cache_failure_ttl;
+	int cache_answer_ttl;
 };
 
 /* conf_defaults - fill c with the embedded defaults (strings malloc'd). */

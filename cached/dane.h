@@ -85,7 +85,8 @@ struct dane_result {
 	struct dane_host   *hosts; /* preference order; owned */
 	uint32_t            ttl;   /* how long this may be reused: min of the
 	                              TTLs involved, bounded by config */
-	char why[384];
+	int64_t expires;           /* when memoised: until when (else 0) */
+	char    why[384];
 };
 
 /*

@@ -38,6 +38,8 @@
 
 #include "xalloc.h"
 #include "cache.h"
+#include "clock.h"
+#include "change.h"
 #include "conf.h"
 #include "dane.h"
 #include "dane_resolver.h"
@@ -97,6 +99,7 @@ struct dane_resolver {
 	int                 starting; /* inside dane_resolver_lookup */
 	struct event       *late_ev;
 	struct dane_waiters late; /* callbacks due on the next loop turn */
+	struct change_hook  change;
 };
 
 static void dane_mx_done(void *arg, const struct dns_result *res);
@@ -107,7 +110,7 @@ static void dane_tlsa_done(void *arg, const struct dns_result *res);
 static int64_t
 now_s(void)
 {
-	return ((int64_t)time(NULL));
+	return (clock_now());
 }
 
 /* ---- late delivery --------------------------------------------------- */
@@ -265,10 +268,12 @@ dane_finish(struct dane_entry *e)
 	}
 	if (keep && !e->flushed && res->ttl > 0) {
 		dane_result_unref(e->memo);
-		e->memo    = dane_result_ref(res);
-		e->expires = now_s() + (int64_t)res->ttl;
+		e->memo      = dane_result_ref(res);
+		e->expires   = now_s() + (int64_t)res->ttl;
+		res->expires = e->expires;
 	}
 	e->flushed = 0;
+	change_notify(&r->change, res->domain);
 	TAILQ_INIT(&ws);
 	TAILQ_CONCAT(&ws, &e->waiters, link);
 	/* e may be freed by a callback (flush): not used below */
@@ -556,6 +561,7 @@ dane_resolver_flush(struct dane_resolver *r, const char *domain)
 {
 	char **keys, **p;
 
+	change_notify(&r->change, domain);
 	if (domain != NULL) {
 		dane_flush_one(r, domain);
 		return;
@@ -568,6 +574,12 @@ dane_resolver_flush(struct dane_resolver *r, const char *domain)
 		free(*p);
 	}
 	free(keys);
+}
+
+void
+dane_resolver_set_change(struct dane_resolver *r, const struct change_hook *h)
+{
+	r->change = *h;
 }
 
 struct dane_resolver *

@@ -37,6 +37,13 @@ void dane_resolver_free(struct dane_resolver *r);
 void dane_resolver_lookup(struct dane_resolver *r, const char *domain,
         dane_resolver_cb cb, void *arg);
 
+struct change_hook;
+
+/* dane_resolver_set_change - call h (copied) whenever a domain's memo
+ * changed (cached/change.h). */
+void dane_resolver_set_change(
+        struct dane_resolver *r, const struct change_hook *h);
+
 /* dane_resolver_flush - forget domain (NULL: all). */
 void dane_resolver_flush(struct dane_resolver *r, const char *domain);
 

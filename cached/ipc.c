@@ -1,8 +1,10 @@
 /*
  * ipc.c - nng REP listener for mxtlsd (docs/IPC.md).
  *
- * nng completes receives and sends on its own threads. A context whose
- * receive completed is queued (mutex) and the loop is woken with
+ * nng completes receives and sends on its own threads. A "policy" request
+ * whose finished reply is in the answer cache (answer_cache.h) is answered
+ * right there, on nng's thread, without waking the loop. Any other context
+ * whose receive completed is queued (mutex) and the loop is woken with
  * event_active() (libevent built thread-aware by evthread_use_pthreads in
  * main). The loop thread hands the request to server.c and, when the reply
  * comes, starts the send; the send completion re-arms the receive.
@@ -18,11 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
 
+#include "answer_cache.h"
+#include "clock.h"
 #include "ipc.h"
 #include "log.h"
 #include "proto.h"
@@ -46,17 +51,18 @@ struct ipc_ctx {
 TAILQ_HEAD(ipc_queue, ipc_ctx);
 
 struct ipc {
-	struct event_base *base;
-	struct server     *srv;
-	nng_socket         sock;
-	nng_listener       listener;
-	int                nctx;
-	struct ipc_ctx    *ctxs;
-	struct event      *wake;
-	pthread_mutex_t    lock;
-	struct ipc_queue   queue;
-	int                closing;
-	char              *path;
+	struct event_base   *base;
+	struct server       *srv;
+	struct answer_cache *answers; /* may be NULL */
+	nng_socket           sock;
+	nng_listener         listener;
+	int                  nctx;
+	struct ipc_ctx      *ctxs;
+	struct event        *wake;
+	pthread_mutex_t      lock;
+	struct ipc_queue     queue;
+	int                  closing;
+	char                *path;
 };
 
 static void
@@ -64,6 +70,54 @@ ipc_recv(struct ipc_ctx *c)
 {
 	c->state = IPC_RECV;
 	nng_ctx_recv(c->ctx, c->aio);
+}
+
+struct ipc_copy {
+	nng_msg *m;
+	int      rv;
+};
+
+/* ipc_copy_reply - answer_copy_fn: the cached reply replaces the request
+ * in its message (under the cache's read lock: copy only). */
+static void
+ipc_copy_reply(void *arg, const char *json, size_t len)
+{
+	struct ipc_copy *cp = arg;
+
+	nng_msg_clear(cp->m);
+	cp->rv = nng_msg_append(cp->m, json, len);
+}
+
+/* ipc_fast - on an nng thread: answer c's request from the answer cache
+ * when it is a "policy" request with a cached reply; 1 when answered. */
+static int
+ipc_fast(struct ipc_ctx *c)
+{
+	struct ipc          *ipc = c->ipc;
+	struct proto_request req;
+	struct ipc_copy      cp;
+	char                 why[128];
+
+	if (ipc->answers == NULL || nng_msg_len(c->msg) > PROTO_MAX_MSG
+	        || proto_request_parse(nng_msg_body(c->msg),
+	                   nng_msg_len(c->msg), &req, why, sizeof(why))
+	                != 0
+	        || req.op != PROTO_OP_POLICY)
+		return (0);
+	cp.m  = c->msg;
+	cp.rv = 0;
+	if (!answer_cache_copy(ipc->answers, req.domain, clock_now(),
+	            ipc_copy_reply, &cp))
+		return (0);
+	if (cp.rv != 0) {
+		log_err("MXTLS-NOMEM", "reply: %s", nng_strerror(cp.rv));
+		abort();
+	}
+	c->msg   = NULL;
+	c->state = IPC_SEND;
+	nng_aio_set_msg(c->aio, cp.m);
+	nng_ctx_send(c->ctx, c->aio);
+	return (1);
 }
 
 /* ipc_aio_cb - runs on an nng thread. */
@@ -84,7 +138,9 @@ ipc_aio_cb(void *arg)
 			ipc_recv(c);
 			return;
 		}
-		c->msg   = nng_aio_get_msg(c->aio);
+		c->msg = nng_aio_get_msg(c->aio);
+		if (ipc_fast(c))
+			return;
 		c->state = IPC_WORK;
 		pthread_mutex_lock(&ipc->lock);
 		if (ipc->closing) {
@@ -169,7 +225,8 @@ ipc_wake(evutil_socket_t fd, short what, void *arg)
 
 struct ipc *
 ipc_open(struct event_base *base, const char *url, int mode, int ncontexts,
-        struct server *srv, char *why, size_t whylen)
+        struct server *srv, struct answer_cache *answers, char *why,
+        size_t whylen)
 {
 	struct ipc *ipc;
 	int         rv, i;
@@ -178,9 +235,10 @@ ipc_open(struct event_base *base, const char *url, int mode, int ncontexts,
 		snprintf(why, whylen, "out of memory");
 		return (NULL);
 	}
-	ipc->base = base;
-	ipc->srv  = srv;
-	ipc->nctx = ncontexts;
+	ipc->base    = base;
+	ipc->srv     = srv;
+	ipc->answers = answers;
+	ipc->nctx    = ncontexts;
 	pthread_mutex_init(&ipc->lock, NULL);
 	TAILQ_INIT(&ipc->queue);
 	if (strncmp(url, "ipc://", 6) == 0

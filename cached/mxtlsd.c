@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -24,6 +25,9 @@
 
 #include <curl/curl.h>
 
+#include "answer_cache.h"
+#include "clock.h"
+#include "change.h"
 #include "conf.h"
 #include "daemon.h"
 #include "dns.h"
@@ -47,6 +51,15 @@ usage(void)
 {
 	fprintf(stderr, "usage: mxtlsd [-d] [-n] [-c config]\n");
 	exit(2);
+}
+
+/* on_sweep - free the answers that are no longer valid. */
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	answer_cache_sweep(arg, clock_now());
 }
 
 static void
@@ -86,6 +99,10 @@ main(int argc, char **argv)
 	struct tlsrpt_lookup   *tlook = NULL;
 	struct tlsrpt_sched    *trpt  = NULL;
 	struct query_services   svc;
+	struct answer_cache    *answers = NULL;
+	struct event           *sweep   = NULL;
+	struct change_hook      hook;
+	struct timeval          tv;
 	struct preload_watch   *pwatch = NULL;
 	struct server          *srv    = NULL;
 	struct ipc             *ipc    = NULL;
@@ -173,9 +190,11 @@ main(int argc, char **argv)
 
 	/* Sockets first, as root; the loop serves them once it runs. */
 	memset(&stats, 0, sizeof(stats));
-	srv = server_create(&stats);
+	srv     = server_create(&stats);
+	answers = answer_cache_create(
+	        (size_t)conf.cache_max_entries, conf.cache_answer_ttl);
 	ipc = ipc_open(base, conf.ipc_listen, conf.ipc_mode, conf.ipc_contexts,
-	        srv, why, sizeof(why));
+	        srv, answers, why, sizeof(why));
 	if (ipc == NULL) {
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
@@ -257,6 +276,20 @@ main(int argc, char **argv)
 	svc.dane    = dres;
 	svc.tlsrpt  = tlook;
 	svc.preload = pwatch;
+	svc.answers = answers;
+	hook.fn     = answer_cache_drop;
+	hook.arg    = answers;
+	sts_resolver_set_change(res, &hook);
+	dane_resolver_set_change(dres, &hook);
+	tlsrpt_lookup_set_change(tlook, &hook);
+	preload_watch_set_change(pwatch, &hook);
+	sweep      = event_new(base, -1, EV_PERSIST, on_sweep, answers);
+	tv.tv_sec  = 60;
+	tv.tv_usec = 0;
+	if (sweep == NULL || event_add(sweep, &tv) != 0) {
+		log_err("MXTLS-NOMEM", "cannot start the answer cache sweep");
+		goto out;
+	}
 	server_attach(srv, &svc);
 	/* ---- TLS reporting (RFC 8460): results in, reports out ---- */
 	if ((trpt = tlsrpt_sched_create(
@@ -284,6 +317,8 @@ main(int argc, char **argv)
 	rv = 0;
 out:
 	ipc_close(ipc);
+	if (sweep != NULL)
+		event_free(sweep);
 	tlsrpt_sched_free(trpt); /* TLS reporting */
 	socketmap_free(smap);    /* socketmap (issue 5) */
 	sts_resolver_free(res);
@@ -301,6 +336,9 @@ out:
 		unlink(conf.daemon_pid_file);
 		close(pidfd);
 	}
+	/* after ipc_close (nng threads read it) and the resolvers (they
+	 * call its hook) */
+	answer_cache_free(answers);
 	if (base != NULL)
 		event_base_free(base);
 	curl_global_cleanup();

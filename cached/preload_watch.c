@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "change.h"
 #include "conf.h"
 #include "log.h"
 #include "preload_watch.h"
@@ -20,6 +21,7 @@ struct preload_watch {
 	struct event      *timer;
 	struct timespec    mtime;
 	off_t              size;
+	struct change_hook change;
 };
 
 static int
@@ -53,6 +55,7 @@ preload_watch_load(struct preload_watch *w, char *why, size_t whylen)
 		return (-1);
 	preload_free(w->list);
 	w->list = p;
+	change_notify(&w->change, NULL);
 	log_notice("MXTLS-PRELOAD-LOADED",
 	        "%s: %zu domains, list expires at %lld", w->conf->preload_path,
 	        preload_count(p), (long long)preload_expires(p));
@@ -92,8 +95,16 @@ preload_watch_get(struct preload_watch *w)
 		        (long long)preload_expires(w->list));
 		preload_free(w->list);
 		w->list = NULL;
+		change_notify(&w->change, NULL);
 	}
 	return (w->list);
+}
+
+void
+preload_watch_set_change(struct preload_watch *w, const struct change_hook *h)
+{
+	if (w != NULL)
+		w->change = *h;
 }
 
 struct preload_watch *

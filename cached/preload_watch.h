@@ -27,6 +27,13 @@ struct preload_watch *preload_watch_create(struct event_base *base,
 /* preload_watch_free - free the watch and its list. NULL is allowed. */
 void preload_watch_free(struct preload_watch *w);
 
+struct change_hook;
+
+/* preload_watch_set_change - call h (copied, domain NULL) whenever the list
+ * is replaced or dropped (cached/change.h). NULL w is allowed. */
+void preload_watch_set_change(
+        struct preload_watch *w, const struct change_hook *h);
+
 /* preload_watch_get - the current, unexpired list, or NULL. */
 const struct preload *preload_watch_get(struct preload_watch *w);
 

@@ -1,11 +1,17 @@
 /*
  * query.c - the join of the three lookups behind a "policy" request. Each
  * answer is copied when it arrives (they are only valid during their
- * callbacks); the last one to arrive runs the arbiter and replies.
+ * callbacks); the last one to arrive runs the arbiter and replies. A reply
+ * whose inputs all stand for a while is kept in the answer cache until the
+ * earliest of their lifetimes (answer_cache.h).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "answer_cache.h"
+#include "clock.h"
 #include "arbiter.h"
 #include "dane_resolver.h"
 #include "conf.h"
@@ -22,6 +28,7 @@ struct query {
 	struct arbiter_sts           sts;
 	struct dane_result          *dane;
 	struct arbiter_tlsrpt        tlsrpt;
+	int64_t                      valid_until; /* min of the inputs' */
 	query_cb                     cb;
 	void                        *arg;
 };
@@ -34,6 +41,34 @@ oom(void)
 }
 
 static void
+query_valid_until(struct query *q, int64_t t)
+{
+	if (t < q->valid_until)
+		q->valid_until = t;
+}
+
+/* query_keep - put reply into the answer cache when it may be reused. */
+static void
+query_keep(struct query *q, json_t *reply)
+{
+	struct answer_cache *ac = q->svc->answers;
+	const char          *st;
+	int64_t              now;
+	char                *s;
+
+	if (ac == NULL || answer_cache_ttl(ac) == 0)
+		return;
+	now = clock_now();
+	st  = json_string_value(json_object_get(reply, "status"));
+	if (q->valid_until <= now || st == NULL || strcmp(st, "ok") != 0)
+		return;
+	if ((s = json_dumps(reply, JSON_COMPACT)) == NULL)
+		oom();
+	answer_cache_put(ac, q->domain, s, strlen(s), now, q->valid_until);
+	free(s);
+}
+
+static void
 query_step(struct query *q)
 {
 	json_t *reply;
@@ -43,15 +78,19 @@ query_step(struct query *q)
 
 	if (--q->pending > 0)
 		return;
+	query_valid_until(q, q->dane != NULL ? q->dane->expires : 0);
 	list = preload_watch_get(q->svc->preload);
 	if (list != NULL
-	        && preload_lookup(list, q->domain, &pe) == PRELOAD_FOUND
-	        && arbiter_apply_preload(&q->sts, &pe,
-	                   q->svc->conf->preload_no_live_policy,
-	                   preload_expires(list), preload_timestamp(list))
-	                < 0)
-		oom();
+	        && preload_lookup(list, q->domain, &pe) == PRELOAD_FOUND) {
+		if (arbiter_apply_preload(&q->sts, &pe,
+		            q->svc->conf->preload_no_live_policy,
+		            preload_expires(list), preload_timestamp(list))
+		        < 0)
+			oom();
+		query_valid_until(q, preload_expires(list));
+	}
 	reply = arbiter_decide(q->domain, &q->sts, q->dane, &q->tlsrpt);
+	query_keep(q, reply);
 	arbiter_sts_clear(&q->sts);
 	arbiter_tlsrpt_clear(&q->tlsrpt);
 	dane_result_unref(q->dane);
@@ -64,6 +103,7 @@ query_sts_done(void *arg, const struct sts_answer *a)
 {
 	struct query *q = arg;
 
+	query_valid_until(q, a->valid_until);
 	if (arbiter_sts_copy(&q->sts, a) != 0)
 		oom();
 	query_step(q);
@@ -83,6 +123,7 @@ query_tlsrpt_done(void *arg, const struct tlsrpt_answer *a)
 {
 	struct query *q = arg;
 
+	query_valid_until(q, a->expires);
 	if (arbiter_tlsrpt_copy(&q->tlsrpt, a) != 0)
 		oom();
 	query_step(q);
@@ -97,9 +138,10 @@ query_policy(const struct query_services *svc, const char *domain, query_cb cb,
 	if (q == NULL)
 		oom();
 	memcpy(q->domain, domain, strlen(domain) + 1);
-	q->svc = svc;
-	q->cb  = cb;
-	q->arg = arg;
+	q->svc         = svc;
+	q->valid_until = INT64_MAX;
+	q->cb          = cb;
+	q->arg         = arg;
 	/* one extra count so that synchronous answers cannot finish the
 	 * query before every lookup has been started */
 	q->pending = 4;

@@ -13,6 +13,7 @@ struct dane_resolver;
 struct tlsrpt_lookup;
 struct preload_watch;
 struct conf;
+struct answer_cache;
 
 struct query_services {
 	const struct conf    *conf;
@@ -20,6 +21,7 @@ struct query_services {
 	struct dane_resolver *dane;
 	struct tlsrpt_lookup *tlsrpt;
 	struct preload_watch *preload; /* may be NULL */
+	struct answer_cache  *answers; /* finished replies; may be NULL */
 };
 
 /* query_cb - the reply object (the callee takes the reference). */

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "answer_cache.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
@@ -202,7 +203,7 @@ server_handle(struct server *srv, const void *buf, size_t len,
 	struct proto_request req;
 	struct server_req   *rq;
 	char                 why[256];
-	json_t              *o;
+	json_t              *o, *st;
 	unsigned long        n;
 
 	srv->stats->requests++;
@@ -220,12 +221,24 @@ server_handle(struct server *srv, const void *buf, size_t len,
 		return;
 	case PROTO_OP_STATS:
 		tlsrpt_sched_sync_stats(srv->tlsrpt);
-		o = reply_new("ok");
-		json_object_set_new(o, "stats",
-		        stats_to_json(srv->stats,
-		                sts_resolver_entries(srv->svc.sts),
-		                sts_resolver_evictions(srv->svc.sts),
-		                (long)(time(NULL) - srv->started)));
+		o  = reply_new("ok");
+		st = stats_to_json(srv->stats,
+		        sts_resolver_entries(srv->svc.sts),
+		        sts_resolver_evictions(srv->svc.sts),
+		        (long)(time(NULL) - srv->started));
+		if (srv->svc.answers != NULL) {
+			/* answered without the loop: not in "requests" */
+			json_object_set_new(st, "answer_cache_hits",
+			        json_integer((json_int_t)answer_cache_hits(
+			                srv->svc.answers)));
+			json_object_set_new(st, "answer_cache_misses",
+			        json_integer((json_int_t)answer_cache_misses(
+			                srv->svc.answers)));
+			json_object_set_new(st, "answer_cache_entries",
+			        json_integer((json_int_t)answer_cache_count(
+			                srv->svc.answers)));
+		}
+		json_object_set_new(o, "stats", st);
 		fn(arg, dump(o));
 		return;
 	case PROTO_OP_FLUSH:

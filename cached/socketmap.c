@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -23,6 +24,8 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "answer_cache.h"
+#include "clock.h"
 #include "conf.h"
 #include "domain.h"
 #include "log.h"
@@ -114,6 +117,9 @@ on_answer(void *arg, json_t *r)
 	}
 	s = socketmap_answer(r, &c->sm->ac);
 	json_decref(r);
+	if (c->sm->svc.answers != NULL)
+		answer_cache_set_text(
+		        c->sm->svc.answers, c->key, clock_now(), s);
 	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s", c->via, c->key, s);
 	if (strncmp(s, "TEMP ", 5) == 0) {
 		log_info("MXTLS-SOCKETMAP-TEMP", "%s: %s", c->key, s + 5);
@@ -130,11 +136,19 @@ on_answer(void *arg, json_t *r)
 static void
 request(struct smconn *c, const char *payload, size_t len)
 {
-	char why[256];
+	const char *cached;
+	char        why[256];
 
 	switch (socketmap_answer_key(
 	        payload, len, c->key, sizeof(c->key), why, sizeof(why))) {
 	case SOCKETMAP_KEY_LOOKUP:
+		if (c->sm->svc.answers != NULL
+		        && (cached = answer_cache_text(
+		                    c->sm->svc.answers, c->key, clock_now()))
+		                != NULL) {
+			reply(c, cached);
+			return;
+		}
 		c->pending = 1;
 		query_policy(&c->sm->svc, c->key, on_answer, c);
 		return;

@@ -36,6 +36,8 @@
 
 #include "xalloc.h"
 #include "cache.h"
+#include "clock.h"
+#include "change.h"
 #include "conf.h"
 #include "dns.h"
 #include "log.h"
@@ -108,17 +110,19 @@ struct sts_resolver {
 	struct store       *store;
 	struct stats       *stats;
 	struct cache       *cache;
+	struct change_hook  change;
 };
 
 static void sts_txt_done(void *arg, const struct dns_result *res);
 static void sts_addr_done_a(void *arg, const struct dns_result *res);
 static void sts_addr_done_aaaa(void *arg, const struct dns_result *res);
 static void sts_fetch_done(void *arg, const struct sts_fetch_result *res);
+static int  refresh_margin(const struct sts_entry *e, const struct conf *c);
 
 static int64_t
 now_s(void)
 {
-	return ((int64_t)time(NULL));
+	return (clock_now());
 }
 
 const char *
@@ -243,6 +247,14 @@ answer_policy(const struct sts_entry *e, enum sts_source source,
 	a->source     = source;
 	a->fetched    = e->fetched;
 	a->expires    = e->expires;
+	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED) {
+		/* the next lookup that would start work: recheck or refresh */
+		a->valid_until = e->checked + e->r->conf->sts_recheck_interval;
+		if (e->expires - refresh_margin(e, e->r->conf)
+		        < a->valid_until)
+			a->valid_until
+			        = e->expires - refresh_margin(e, e->r->conf);
+	}
 	fmt_time(e->fetched, f, sizeof(f));
 	fmt_time(e->expires, x, sizeof(x));
 	snprintf(a->why, sizeof(a->why),
@@ -258,6 +270,8 @@ answer_none(const struct sts_entry *e, enum sts_source source,
 	a->status  = STS_ANSWER_OK;
 	a->source  = source;
 	a->expires = e->none_expires;
+	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED)
+		a->valid_until = e->none_expires;
 	snprintf(a->why, sizeof(a->why), "%s", e->none_why);
 }
 
@@ -277,6 +291,7 @@ sts_finish(struct sts_entry *e, const struct sts_answer *ans)
 	struct sts_waiter *w;
 
 	e->step = STS_STEP_IDLE;
+	change_notify(&e->r->change, e->domain);
 	TAILQ_INIT(&ws);
 	TAILQ_CONCAT(&ws, &e->waiters, link);
 	while ((w = TAILQ_FIRST(&ws)) != NULL) {
@@ -762,6 +777,7 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 		r->stats->store_errors++;
 		log_warn("MXTLS-STORE-WRITE-FAIL", "flush: %s", why);
 	}
+	change_notify(&r->change, domain);
 	if (domain == NULL)
 		return ((unsigned long)cache_flush(r->cache, sts_reset));
 	if ((e = cache_get(r->cache, domain)) == NULL)
@@ -789,6 +805,12 @@ sts_resolver_create(struct event_base *base, const struct conf *conf,
 	r->cache   = cache_create((size_t)conf->cache_max_entries,
 	          sts_entry_free, sts_entry_busy);
 	return (r);
+}
+
+void
+sts_resolver_set_change(struct sts_resolver *r, const struct change_hook *h)
+{
+	r->change = *h;
 }
 
 void

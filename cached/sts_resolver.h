@@ -50,6 +50,9 @@ struct sts_answer {
 	int64_t         fetched; /* has_policy only */
 	int64_t         expires; /* policy expiry, or until when a
 	                            "no policy" answer is cached */
+	int64_t valid_until;     /* until when this same answer would be
+	                            given without new work (0: work is in
+	                            flight or just ended; answer_cache.h) */
 	char why[512];
 };
 
@@ -72,6 +75,13 @@ void sts_resolver_free(struct sts_resolver *r);
  */
 void sts_resolver_lookup(struct sts_resolver *r, const char *domain,
         sts_resolver_cb cb, void *arg);
+
+struct change_hook;
+
+/* sts_resolver_set_change - call h (copied) whenever what the resolver
+ * knows about a domain changed (cached/change.h). */
+void sts_resolver_set_change(
+        struct sts_resolver *r, const struct change_hook *h);
 
 /* sts_resolver_flush - forget domain (NULL: every domain) in memory and in
  * the store. Returns the number of entries dropped. */

@@ -11,6 +11,8 @@
 
 #include "xalloc.h"
 #include "cache.h"
+#include "clock.h"
+#include "change.h"
 #include "conf.h"
 #include "dns.h"
 #include "log.h"
@@ -43,6 +45,7 @@ struct tlsrpt_lookup {
 	struct dns        *dns;
 	struct stats      *stats;
 	struct cache      *cache;
+	struct change_hook change;
 };
 
 const char *
@@ -93,8 +96,9 @@ static void
 answer_of(const struct tlsrpt_entry *e, struct tlsrpt_answer *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->status = e->status;
-	a->rec    = e->status == TLSRPT_LOOKUP_FOUND ? &e->rec : NULL;
+	a->status  = e->status;
+	a->rec     = e->status == TLSRPT_LOOKUP_FOUND ? &e->rec : NULL;
+	a->expires = e->known ? e->expires : 0;
 	snprintf(a->why, sizeof(a->why), "%s", e->why);
 }
 
@@ -163,8 +167,9 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 	if (res->ttl > 0 && res->ttl < ttl)
 		ttl = res->ttl;
 	e->known   = e->status != TLSRPT_LOOKUP_TEMPFAIL;
-	e->expires = (int64_t)time(NULL) + ttl;
+	e->expires = clock_now() + ttl;
 	answer_of(e, &a);
+	change_notify(&t->change, e->domain);
 	TAILQ_INIT(&ws);
 	TAILQ_CONCAT(&ws, &e->waiters, link);
 	while ((w = TAILQ_FIRST(&ws)) != NULL) {
@@ -197,7 +202,7 @@ tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
 			return;
 		}
 	}
-	if (e->known && (int64_t)time(NULL) < e->expires) {
+	if (e->known && clock_now() < e->expires) {
 		t->stats->tlsrpt_hits++;
 		answer_of(e, &a);
 		cb(arg, &a);
@@ -226,6 +231,7 @@ tlsrpt_lookup_flush(struct tlsrpt_lookup *t, const char *domain)
 {
 	struct tlsrpt_entry *e;
 
+	change_notify(&t->change, domain);
 	if (domain == NULL) {
 		cache_flush(t->cache, entry_reset);
 		return;
@@ -236,6 +242,12 @@ tlsrpt_lookup_flush(struct tlsrpt_lookup *t, const char *domain)
 		entry_reset(e);
 	else
 		entry_free(cache_take(t->cache, domain));
+}
+
+void
+tlsrpt_lookup_set_change(struct tlsrpt_lookup *t, const struct change_hook *h)
+{
+	t->change = *h;
 }
 
 struct tlsrpt_lookup *

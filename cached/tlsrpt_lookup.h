@@ -7,6 +7,8 @@
 #ifndef MXTLS_CACHED_TLSRPT_LOOKUP_H
 #define MXTLS_CACHED_TLSRPT_LOOKUP_H
 
+#include <stdint.h>
+
 #include "tlsrpt_record.h"
 
 struct event_base;
@@ -25,7 +27,8 @@ struct tlsrpt_answer {
 	enum tlsrpt_lookup_status   status;
 	const struct tlsrpt_record *rec; /* FOUND only; valid during the
 	                                    callback */
-	char why[256];
+	int64_t expires; /* until when this answer is memoised (0: not) */
+	char    why[256];
 };
 
 typedef void (*tlsrpt_lookup_cb)(void *arg, const struct tlsrpt_answer *a);
@@ -40,6 +43,13 @@ void tlsrpt_lookup_free(struct tlsrpt_lookup *t);
  * memo hit, else later from the loop. */
 void tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
         tlsrpt_lookup_cb cb, void *arg);
+
+struct change_hook;
+
+/* tlsrpt_lookup_set_change - call h (copied) whenever a domain's memo
+ * changed (cached/change.h). */
+void tlsrpt_lookup_set_change(
+        struct tlsrpt_lookup *t, const struct change_hook *h);
 
 /* tlsrpt_lookup_flush - forget domain (NULL: all). */
 void tlsrpt_lookup_flush(struct tlsrpt_lookup *t, const char *domain);

@@ -7,8 +7,8 @@
 #include "log.h"
 #include "xalloc.h"
 
-static void
-xalloc_die(void)
+void
+xdie(void)
 {
 	log_err("MXTLS-NOMEM", "out of memory");
 	abort();
@@ -20,7 +20,17 @@ xcalloc(size_t n, size_t size)
 	void *p = calloc(n, size);
 
 	if (p == NULL)
-		xalloc_die();
+		xdie();
+	return (p);
+}
+
+void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (p == NULL)
+		xdie();
 	return (p);
 }
 
@@ -30,6 +40,6 @@ xstrdup(const char *s)
 	char *p = strdup(s);
 
 	if (p == NULL)
-		xalloc_die();
+		xdie();
 	return (p);
 }

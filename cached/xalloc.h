@@ -11,6 +11,12 @@
 /* xcalloc - calloc(n, size) or abort. */
 void *xcalloc(size_t n, size_t size);
 
+/* xmalloc - malloc(size) or abort. */
+void *xmalloc(size_t size);
+
+/* xdie - log out of memory and abort (for allocators of libraries). */
+void xdie(void) __attribute__((noreturn));
+
 /* xstrdup - strdup(s) or abort. */
 char *xstrdup(const char *s);
 

@@ -56,6 +56,25 @@ expect_jq "enforce.test again" "$j" '.source' cache
 sts_answer "enforce.test again" "$j" enforce enforce1
 expect_jq "enforce.test again" "$j" '.mx | join(",")' "mx1.enforce.test,*.enforce.test"
 
+# ------------------------------------------------------------ answer cache --
+# The second answer was kept whole (answer_cache.h): the third comes from
+# nng's thread, byte for byte the same, and the loop's counters do not move.
+st0=$(ctl stats)
+j3=$(q enforce.test)
+st1=$(ctl stats)
+expect_eq "answer cache: same reply" "$j3" "$j"
+expect_eq "answer cache: one hit" \
+	"$(($(jqr "$st1" '.answer_cache_hits') - $(jqr "$st0" '.answer_cache_hits')))" 1
+expect_eq "answer cache: not through the loop (cache_hits unchanged)" \
+	"$(jqr "$st1" '.cache_hits')" "$(jqr "$st0" '.cache_hits')"
+# a flush drops it: the next answer is rebuilt (and fetched again)
+ctl flush enforce.test >/dev/null
+j=$(q enforce.test)
+expect_jq "answer cache: after flush, fetched again" "$j" '.source' fetched
+st2=$(ctl stats)
+expect_eq "answer cache: after flush, no hit" \
+	"$(jqr "$st2" '.answer_cache_hits')" "$(jqr "$st1" '.answer_cache_hits')"
+
 j=$(q testing.test)
 sts_answer testing.test "$j" testing testing1
 j=$(q none.test)
