@@ -672,6 +672,8 @@ sts_fetch_create(struct event_base *base, const struct sts_fetch_config *cfg,
 	                   f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb)
 	                != CURLM_OK
 	        || curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f)
+	                != CURLM_OK
+	        || curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, 8L)
 	                != CURLM_OK) {
 		snprintf(why, whylen, "curl_multi_setopt failed");
 		goto fail;
@@ -770,6 +772,14 @@ setup(struct sts_fetch *fetch, const struct sockaddr_storage *addrs,
 	}
 	SETOPT(CURLOPT_PROXY, "");
 	SETOPT(CURLOPT_CAINFO, f->ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075700
+	/* parse the CA file once a minute, not per fetch (libcurl >= 7.87) */
+	SETOPT(CURLOPT_CA_CACHE_TIMEOUT, 60L);
+#endif
+	/* a policy host is fetched once per max_age: an idle connection kept
+	 * for reuse would only cost memory and libcurl's per-transfer walk of
+	 * its connection cache (docs/BENCHMARKS.md) */
+	SETOPT(CURLOPT_FORBID_REUSE, 1L);
 	SETOPT(CURLOPT_CAPATH, (char *)NULL);
 	SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
 	SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);

@@ -68,38 +68,42 @@ enum sts_step {
 	STS_STEP_FETCH,
 };
 
-struct sts_entry {
-	struct sts_resolver *r;
-	char                 domain[DOMAIN_MAX + 1];
-
-	/* what we know */
-	int               have_policy;
-	struct sts_policy policy;
-	char              id[STS_RECORD_ID_MAX + 1];
-	int64_t           fetched;
-	int64_t           expires;
-	int64_t           checked; /* last TXT confirmation or attempt */
-	int               from_store;
-	int               expired_seen; /* a policy expired unrefreshed */
-	int               have_none;
-	int64_t           none_expires;
-	char              none_why[384];
-
-	/* work in flight */
-	enum sts_step           step;
+/* work in flight for one entry: allocated by sts_start, freed when the
+ * work ends (sts_finish), so an idle cached domain carries none of it */
+struct sts_work {
 	struct dns_query       *q_txt;
 	struct dns_query       *q_a;
 	struct dns_query       *q_aaaa;
+	struct sts_fetch       *fetch;
 	int                     addr_pending;
 	int                     addr_bogus;
 	int                     addr_tempfail;
-	char                    addr_why[256];
-	struct sockaddr_storage addrs[STS_MAX_ADDRS];
 	size_t                  naddr;
-	char                    refused[256];
 	char                    new_id[STS_RECORD_ID_MAX + 1];
-	struct sts_fetch       *fetch;
-	struct sts_waiters      waiters;
+	char                    addr_why[256];
+	char                    refused[256];
+	struct sockaddr_storage addrs[STS_MAX_ADDRS];
+};
+
+/* one domain: what we know, and the work in flight (fields ordered by
+ * size to keep an idle entry small: docs/BENCHMARKS.md) */
+struct sts_entry {
+	struct sts_resolver *r;
+	struct sts_work     *w; /* NULL when idle */
+	struct sts_waiters   waiters;
+	struct sts_policy    policy;
+	int64_t              fetched;
+	int64_t              expires;
+	int64_t              checked; /* last TXT confirmation or attempt */
+	int64_t              none_expires;
+	char                *none_why; /* have_none: why there is no policy */
+	enum sts_step        step;
+	unsigned             have_policy : 1;
+	unsigned             from_store : 1;
+	unsigned expired_seen : 1; /* a policy expired unrefreshed */
+	unsigned have_none : 1;
+	char     id[STS_RECORD_ID_MAX + 1];
+	char     domain[]; /* normalised, NUL-terminated */
 };
 
 struct sts_resolver {
@@ -153,6 +157,26 @@ fmt_time(int64_t t, char *buf, size_t len)
 
 /* ---- entry life cycle ------------------------------------------------ */
 
+/* sts_work_free - cancel what is in flight and drop e's work. */
+static void
+sts_work_free(struct sts_entry *e)
+{
+	struct sts_work *w = e->w;
+
+	if (w == NULL)
+		return;
+	if (w->q_txt != NULL)
+		dns_cancel(w->q_txt);
+	if (w->q_a != NULL)
+		dns_cancel(w->q_a);
+	if (w->q_aaaa != NULL)
+		dns_cancel(w->q_aaaa);
+	if (w->fetch != NULL)
+		sts_fetch_cancel(w->fetch);
+	free(w);
+	e->w = NULL;
+}
+
 static int
 sts_entry_busy(void *value)
 {
@@ -167,20 +191,14 @@ sts_entry_free(void *value)
 	struct sts_entry  *e = value;
 	struct sts_waiter *w;
 
-	if (e->q_txt != NULL)
-		dns_cancel(e->q_txt);
-	if (e->q_a != NULL)
-		dns_cancel(e->q_a);
-	if (e->q_aaaa != NULL)
-		dns_cancel(e->q_aaaa);
-	if (e->fetch != NULL)
-		sts_fetch_cancel(e->fetch);
+	sts_work_free(e);
 	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
 		TAILQ_REMOVE(&e->waiters, w, link);
 		event_free(w->deadline);
 		free(w);
 	}
 	sts_policy_clear(&e->policy);
+	free(e->none_why);
 	free(e);
 }
 
@@ -272,7 +290,8 @@ answer_none(const struct sts_entry *e, enum sts_source source,
 	a->expires = e->none_expires;
 	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED)
 		a->valid_until = e->none_expires;
-	snprintf(a->why, sizeof(a->why), "%s", e->none_why);
+	snprintf(a->why, sizeof(a->why), "%s",
+	        e->none_why != NULL ? e->none_why : "no policy");
 }
 
 static void
@@ -291,6 +310,7 @@ sts_finish(struct sts_entry *e, const struct sts_answer *ans)
 	struct sts_waiter *w;
 
 	e->step = STS_STEP_IDLE;
+	sts_work_free(e); /* before the callbacks: they may start new work */
 	change_notify(&e->r->change, e->domain);
 	TAILQ_INIT(&ws);
 	TAILQ_CONCAT(&ws, &e->waiters, link);
@@ -357,7 +377,8 @@ sts_conclude_fail(struct sts_entry *e, int temporary, const char *why, int ttl)
 	sts_forget_policy(e);
 	e->have_none    = 1;
 	e->none_expires = now + ttl;
-	snprintf(e->none_why, sizeof(e->none_why), "%s", why);
+	free(e->none_why);
+	e->none_why = xstrdup(why);
 	answer_none(e, STS_SOURCE_FETCHED, &a);
 	sts_finish(e, &a);
 }
@@ -371,10 +392,12 @@ sts_start(struct sts_entry *e)
 	char                 name[DOMAIN_MAX + 16];
 
 	snprintf(name, sizeof(name), "_mta-sts.%s", e->domain);
+	if (e->w == NULL)
+		e->w = xcalloc(1, sizeof(*e->w));
 	e->step = STS_STEP_TXT;
 	r->stats->txt_lookups++;
-	e->q_txt = dns_lookup(r->dns, name, DNS_T_TXT, sts_txt_done, e);
-	if (e->q_txt == NULL)
+	e->w->q_txt = dns_lookup(r->dns, name, DNS_T_TXT, sts_txt_done, e);
+	if (e->w->q_txt == NULL)
 		sts_conclude_fail(e, 1, "cannot start DNS lookup", 0);
 }
 
@@ -399,8 +422,8 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	int64_t                now = now_s();
 	int                    ttl;
 
-	e->q_txt   = NULL;
-	e->checked = now;
+	e->w->q_txt = NULL;
+	e->checked  = now;
 	switch (res->status) {
 	case DNS_BOGUS:
 		r->stats->dns_bogus++;
@@ -466,25 +489,25 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		log_info("MXTLS-STS-ID-CHANGED",
 		        "%s: TXT id changed from %s to %s, refetching",
 		        e->domain, e->id, rec.id);
-	snprintf(e->new_id, sizeof(e->new_id), "%s", rec.id);
+	snprintf(e->w->new_id, sizeof(e->w->new_id), "%s", rec.id);
 	/* ADDR: resolve the policy host with our own validating resolver. */
-	e->step          = STS_STEP_ADDR;
-	e->naddr         = 0;
-	e->addr_bogus    = 0;
-	e->addr_tempfail = 0;
-	e->addr_why[0]   = '\0';
-	e->refused[0]    = '\0';
-	e->addr_pending  = 2;
+	e->step             = STS_STEP_ADDR;
+	e->w->naddr         = 0;
+	e->w->addr_bogus    = 0;
+	e->w->addr_tempfail = 0;
+	e->w->addr_why[0]   = '\0';
+	e->w->refused[0]    = '\0';
+	e->w->addr_pending  = 2;
 	snprintf(name, sizeof(name), "mta-sts.%s", e->domain);
-	e->q_a = dns_lookup(r->dns, name, DNS_T_A, sts_addr_done_a, e);
-	e->q_aaaa
+	e->w->q_a = dns_lookup(r->dns, name, DNS_T_A, sts_addr_done_a, e);
+	e->w->q_aaaa
 	        = dns_lookup(r->dns, name, DNS_T_AAAA, sts_addr_done_aaaa, e);
-	if (e->q_a == NULL || e->q_aaaa == NULL) {
-		if (e->q_a != NULL)
-			dns_cancel(e->q_a);
-		if (e->q_aaaa != NULL)
-			dns_cancel(e->q_aaaa);
-		e->q_a = e->q_aaaa = NULL;
+	if (e->w->q_a == NULL || e->w->q_aaaa == NULL) {
+		if (e->w->q_a != NULL)
+			dns_cancel(e->w->q_a);
+		if (e->w->q_aaaa != NULL)
+			dns_cancel(e->w->q_aaaa);
+		e->w->q_a = e->w->q_aaaa = NULL;
 		sts_conclude_fail(e, 1, "cannot start DNS lookup", 0);
 	}
 }
@@ -496,7 +519,7 @@ sts_addr_add(struct sts_entry *e, const struct dns_result *res)
 	size_t               i;
 	char                 swhy[128], txt[64];
 
-	for (i = 0; i < res->nrr && e->naddr < STS_MAX_ADDRS; i++) {
+	for (i = 0; i < res->nrr && e->w->naddr < STS_MAX_ADDRS; i++) {
 		struct sockaddr_storage ss;
 		memset(&ss, 0, sizeof(ss));
 		if (res->rr[i].type == DNS_T_A) {
@@ -515,12 +538,12 @@ sts_addr_add(struct sts_entry *e, const struct dns_result *res)
 		                (struct sockaddr *)&ss, swhy, sizeof(swhy))) {
 			netaddr_format(
 			        (struct sockaddr *)&ss, txt, sizeof(txt));
-			if (e->refused[0] == '\0')
-				snprintf(e->refused, sizeof(e->refused),
+			if (e->w->refused[0] == '\0')
+				snprintf(e->w->refused, sizeof(e->w->refused),
 				        "%s is %s", txt, swhy);
 			continue;
 		}
-		e->addrs[e->naddr++] = ss;
+		e->w->addrs[e->w->naddr++] = ss;
 	}
 }
 
@@ -538,38 +561,40 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 		break;
 	case DNS_TEMPFAIL:
 		r->stats->dns_tempfail++;
-		e->addr_tempfail = 1;
-		snprintf(e->addr_why, sizeof(e->addr_why), "%s", res->why);
+		e->w->addr_tempfail = 1;
+		snprintf(e->w->addr_why, sizeof(e->w->addr_why), "%s",
+		        res->why);
 		break;
 	case DNS_BOGUS:
 		r->stats->dns_bogus++;
-		e->addr_bogus = 1;
-		snprintf(e->addr_why, sizeof(e->addr_why), "%s", res->why);
+		e->w->addr_bogus = 1;
+		snprintf(e->w->addr_why, sizeof(e->w->addr_why), "%s",
+		        res->why);
 		break;
 	}
-	if (--e->addr_pending > 0)
+	if (--e->w->addr_pending > 0)
 		return;
-	if (e->addr_bogus) {
+	if (e->w->addr_bogus) {
 		snprintf(why, sizeof(why),
 		        "DNSSEC validation failed for mta-sts.%s: %s",
-		        e->domain, e->addr_why);
+		        e->domain, e->w->addr_why);
 		sts_conclude_fail(e, 1, why, 0);
 		return;
 	}
-	if (e->naddr == 0) {
+	if (e->w->naddr == 0) {
 		r->stats->fetch_fail++;
-		if (e->refused[0] != '\0') {
+		if (e->w->refused[0] != '\0') {
 			r->stats->fetch_refused++;
 			snprintf(why, sizeof(why),
 			        "policy fetch refused: mta-sts.%s resolves "
 			        "only to special addresses (%s; "
 			        "fetch.allow_private is off)",
-			        e->domain, e->refused);
-		} else if (e->addr_tempfail) {
+			        e->domain, e->w->refused);
+		} else if (e->w->addr_tempfail) {
 			snprintf(why, sizeof(why),
 			        "policy fetch failed: cannot resolve "
 			        "mta-sts.%s: %s",
-			        e->domain, e->addr_why);
+			        e->domain, e->w->addr_why);
 		} else {
 			snprintf(why, sizeof(why),
 			        "policy fetch failed: mta-sts.%s has no "
@@ -579,10 +604,10 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
-	e->step  = STS_STEP_FETCH;
-	e->fetch = sts_fetch_start(
-	        r->fetcher, e->domain, e->addrs, e->naddr, sts_fetch_done, e);
-	if (e->fetch == NULL)
+	e->step     = STS_STEP_FETCH;
+	e->w->fetch = sts_fetch_start(r->fetcher, e->domain, e->w->addrs,
+	        e->w->naddr, sts_fetch_done, e);
+	if (e->w->fetch == NULL)
 		sts_conclude_fail(e, 1, "cannot start the policy fetch", 0);
 }
 
@@ -591,7 +616,7 @@ sts_addr_done_a(void *arg, const struct dns_result *res)
 {
 	struct sts_entry *e = arg;
 
-	e->q_a = NULL;
+	e->w->q_a = NULL;
 	sts_addr_done(e, res);
 }
 
@@ -600,7 +625,7 @@ sts_addr_done_aaaa(void *arg, const struct dns_result *res)
 {
 	struct sts_entry *e = arg;
 
-	e->q_aaaa = NULL;
+	e->w->q_aaaa = NULL;
 	sts_addr_done(e, res);
 }
 
@@ -614,7 +639,7 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	char                 why[384], pwhy[256], swhy[256];
 	int64_t              now = now_s();
 
-	e->fetch = NULL;
+	e->w->fetch = NULL;
 	if (res->status != STS_FETCH_OK) {
 		r->stats->fetch_fail++;
 		snprintf(why, sizeof(why),
@@ -641,7 +666,7 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	sts_forget_policy(e);
 	e->policy      = pol;
 	e->have_policy = 1;
-	snprintf(e->id, sizeof(e->id), "%s", e->new_id);
+	snprintf(e->id, sizeof(e->id), "%s", e->w->new_id);
 	e->fetched = now;
 	e->expires = now + (int64_t)pol.max_age;
 	e->checked = now;
@@ -696,9 +721,9 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	double             wait;
 
 	if ((e = cache_get(r->cache, domain)) == NULL) {
-		e    = xcalloc(1, sizeof(*e));
+		e    = xcalloc(1, sizeof(*e) + strlen(domain) + 1);
 		e->r = r;
-		snprintf(e->domain, sizeof(e->domain), "%s", domain);
+		memcpy(e->domain, domain, strlen(domain) + 1);
 		TAILQ_INIT(&e->waiters);
 		sts_entry_load(r, e);
 		if (cache_put(r->cache, domain, e) != 0) {
