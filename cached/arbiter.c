@@ -166,14 +166,16 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
         enum arbiter_sts_match *match, char *why, size_t whylen)
 {
 	enum sts_mode mode = sts_applies(sts);
+	char          hwhy[DANE_HOST_WHY_MAX], tn[DANE_TLSA_NAME_MAX];
 
+	dane_host_why(h, hwhy, sizeof(hwhy));
 	*match = ARBITER_STS_NONE;
 	if (mode != STS_MODE_NONE)
 		*match = sts_policy_mx_allowed(&sts->policy, h->name)
 		        ? ARBITER_STS_MATCH
 		        : ARBITER_STS_NOMATCH;
 	if (h->status == DANE_HOST_TEMPFAIL) {
-		snprintf(why, whylen, "DANE lookups failed: %s", h->why);
+		snprintf(why, whylen, "DANE lookups failed: %s", hwhy);
 		return (ARBITER_DEFER);
 	}
 	if (h->status == DANE_HOST_USABLE) {
@@ -181,7 +183,8 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		        "DANE: %zu usable TLSA records at %s (takes "
 		        "precedence "
 		        "over MTA-STS, RFC 8461 §2)",
-		        h->ntlsa, h->tlsa_name);
+		        (size_t)h->ntlsa,
+		        dane_host_tlsa_name(h, tn, sizeof(tn)));
 		return (ARBITER_DANE);
 	}
 	if (sts != NULL && sts->status == STS_ANSWER_TEMPFAIL) {
@@ -208,7 +211,7 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		snprintf(why, whylen,
 		        "secure TLSA RRset without usable records: TLS "
 		        "mandatory, no authentication (RFC 7672 §2.2): %s",
-		        h->why);
+		        hwhy);
 		return (ARBITER_ENCRYPT);
 	}
 	if (mode == STS_MODE_TESTING)
@@ -218,10 +221,10 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		        "failures; %s",
 		        *match == ARBITER_STS_MATCH ? "matches"
 		                                    : "does not match",
-		        h->why);
+		        hwhy);
 	else
 		snprintf(why, whylen, "no DANE, no MTA-STS enforcement: %s",
-		        h->why);
+		        hwhy);
 	return (ARBITER_MAY);
 }
 
@@ -250,6 +253,7 @@ host_json(const struct dane_host *h, enum arbiter_action act,
 {
 	json_t *o    = json_object();
 	json_t *tlsa = json_array();
+	char    tn[DANE_TLSA_NAME_MAX];
 	size_t  i;
 
 	json_object_set_new(o, "host", json_string(h->name));
@@ -269,8 +273,8 @@ host_json(const struct dane_host *h, enum arbiter_action act,
 		free(d);
 	}
 	json_object_set_new(o, "tlsa", tlsa);
-	if (h->tlsa_name[0] != '\0')
-		json_object_set_new(o, "tlsa_name", json_string(h->tlsa_name));
+	if (dane_host_tlsa_name(h, tn, sizeof(tn))[0] != '\0')
+		json_object_set_new(o, "tlsa_name", json_string(tn));
 	json_object_set_new(o, "why", json_string(why));
 	return (o);
 }
@@ -333,7 +337,7 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 	enum arbiter_action    act;
 	enum arbiter_sts_match match;
 	const char            *status = "ok", *policy;
-	char                   why[640], hwhy[512];
+	char                   why[640], hwhy[512], dwhy[DANE_RESULT_WHY_MAX];
 	size_t      i, ndane = 0, nusable = 0, nskip = 0, ndefer = 0;
 	const char *first_defer    = NULL;
 	char        defer_why[512] = "";
@@ -346,7 +350,7 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 		snprintf(why, sizeof(why), "DANE lookup unavailable");
 	} else if (dane->mx_status == DANE_MX_TEMPFAIL) {
 		status = "tempfail";
-		snprintf(why, sizeof(why), "%s", dane->why);
+		dane_result_why(dane, why, DANE_RESULT_WHY_MAX);
 	} else {
 		for (i = 0; i < dane->nhost; i++) {
 			const struct dane_host *h = &dane->hosts[i];
@@ -402,7 +406,9 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 	if (dane != NULL) {
 		json_object_set_new(o, "mx_status",
 		        json_string(dane_mx_status_name(dane->mx_status)));
-		json_object_set_new(o, "dane_why", json_string(dane->why));
+		json_object_set_new(o, "dane_why",
+		        json_string(
+		                dane_result_why(dane, dwhy, sizeof(dwhy))));
 	}
 	json_object_set_new(o, "hosts", hosts);
 	json_object_set_new(o, "tlsrpt", tlsrpt_json(tlsrpt));

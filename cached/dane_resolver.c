@@ -25,6 +25,10 @@
  * The resolver owns one reference to each memoised result; callbacks get a
  * result that stays valid during the call (take a reference to keep it).
  * Callbacks must not call dane_resolver_free.
+ *
+ * A cached domain costs its cache node, a two-pointer entry and its memo
+ * (dane.h); the state of a lookup in flight (struct dane_work) exists only
+ * while it runs.
  */
 #include <sys/queue.h>
 
@@ -56,38 +60,39 @@ struct dane_waiter {
 
 TAILQ_HEAD(dane_waiters, dane_waiter);
 
-struct dane_entry;
+struct dane_work;
 
 /* the work for one MX host */
 struct dane_hwork {
-	struct dane_entry *e;
-	size_t             idx;
-	struct dns_query  *q_a;
-	struct dns_query  *q_aaaa;
-	struct dns_query  *q_tlsa;
-	int                addr_pending;
-	struct dns_result  a;    /* summary: rr is always NULL */
-	struct dns_result  aaaa; /* summary: rr is always NULL */
+	struct dane_work *wk;
+	size_t            idx;
+	struct dns_query *q_a;
+	struct dns_query *q_aaaa;
+	struct dns_query *q_tlsa;
+	int               addr_pending;
+	struct dns_result a;    /* summary: rr is always NULL */
+	struct dns_result aaaa; /* summary: rr is always NULL */
 };
 
-struct dane_entry {
+/* a lookup in flight for one domain */
+struct dane_work {
 	struct dane_resolver *r;
-	char                  domain[DOMAIN_MAX + 1];
+	struct dane_entry    *e;
+	int                   flushed; /* forget the outcome of this work */
+	struct dane_result   *res;     /* being built; its domain is ours */
+	struct dns_query     *q_mx;
+	struct dane_hwork    *hw; /* nhw hosts being looked up */
+	size_t                nhw;
+	size_t                pending; /* hosts not yet decided */
+	uint32_t              ttl;     /* least TTL of the RRsets used */
+	struct dane_waiters   waiters;
+};
 
-	/* the memo */
-	struct dane_result *memo; /* one reference, or NULL */
-	int64_t             expires;
-
-	/* work in flight */
-	int                 busy;
-	int                 flushed; /* forget the outcome of this work */
-	struct dane_result *res;     /* being built */
-	struct dns_query   *q_mx;
-	struct dane_hwork  *hw; /* nhw hosts being looked up */
-	size_t              nhw;
-	size_t              pending; /* hosts not yet decided */
-	uint32_t            ttl;     /* least TTL of the RRsets used */
-	struct dane_waiters waiters;
+/* what the cache keeps per domain */
+struct dane_entry {
+	struct dane_result *memo; /* one reference, or NULL; its expires
+	                             says until when */
+	struct dane_work *work;   /* NULL when idle */
 };
 
 struct dane_resolver {
@@ -152,47 +157,59 @@ dane_entry_busy(void *value)
 {
 	struct dane_entry *e = value;
 
-	return (e->busy || !TAILQ_EMPTY(&e->waiters));
+	return (e->work != NULL);
 }
 
+/* work_cancel - stop every lookup in flight; frees the host work. */
 static void
-dane_entry_cancel(struct dane_entry *e)
+work_cancel(struct dane_work *wk)
 {
 	size_t i;
 
-	if (e->q_mx != NULL) {
-		dns_cancel(e->q_mx);
-		e->q_mx = NULL;
+	if (wk->q_mx != NULL) {
+		dns_cancel(wk->q_mx);
+		wk->q_mx = NULL;
 	}
-	for (i = 0; i < e->nhw; i++) {
-		if (e->hw[i].q_a != NULL) {
-			dns_cancel(e->hw[i].q_a);
+	for (i = 0; i < wk->nhw; i++) {
+		if (wk->hw[i].q_a != NULL) {
+			dns_cancel(wk->hw[i].q_a);
 		}
-		if (e->hw[i].q_aaaa != NULL) {
-			dns_cancel(e->hw[i].q_aaaa);
+		if (wk->hw[i].q_aaaa != NULL) {
+			dns_cancel(wk->hw[i].q_aaaa);
 		}
-		if (e->hw[i].q_tlsa != NULL) {
-			dns_cancel(e->hw[i].q_tlsa);
+		if (wk->hw[i].q_tlsa != NULL) {
+			dns_cancel(wk->hw[i].q_tlsa);
 		}
-		e->hw[i].q_a = e->hw[i].q_aaaa = e->hw[i].q_tlsa = NULL;
+		wk->hw[i].q_a = wk->hw[i].q_aaaa = wk->hw[i].q_tlsa = NULL;
 	}
-	free(e->hw);
-	e->hw  = NULL;
-	e->nhw = 0;
+	free(wk->hw);
+	wk->hw  = NULL;
+	wk->nhw = 0;
+}
+
+static void
+work_free(struct dane_work *wk)
+{
+	struct dane_waiter *w;
+
+	if (wk == NULL) {
+		return;
+	}
+	work_cancel(wk);
+	while ((w = TAILQ_FIRST(&wk->waiters)) != NULL) {
+		TAILQ_REMOVE(&wk->waiters, w, link);
+		free(w);
+	}
+	dane_result_unref(wk->res);
+	free(wk);
 }
 
 static void
 dane_entry_free(void *value)
 {
-	struct dane_entry  *e = value;
-	struct dane_waiter *w;
+	struct dane_entry *e = value;
 
-	dane_entry_cancel(e);
-	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
-		TAILQ_REMOVE(&e->waiters, w, link);
-		free(w);
-	}
-	dane_result_unref(e->res);
+	work_free(e->work);
 	dane_result_unref(e->memo);
 	free(e);
 }
@@ -201,9 +218,9 @@ dane_entry_free(void *value)
 
 /* ttl_use - an RRset was used: lower the work's TTL. */
 static void
-ttl_use(struct dane_entry *e, const struct dns_result *res)
+ttl_use(struct dane_work *wk, const struct dns_result *res)
 {
-	uint32_t t, neg = (uint32_t)e->r->conf->dane_negative_ttl;
+	uint32_t t, neg = (uint32_t)wk->r->conf->dane_negative_ttl;
 
 	if (res->status == DNS_FOUND) {
 		t = res->ttl;
@@ -213,8 +230,8 @@ ttl_use(struct dane_entry *e, const struct dns_result *res)
 	} else {
 		return;
 	}
-	if (t < e->ttl) {
-		e->ttl = t;
+	if (t < wk->ttl) {
+		wk->ttl = t;
 	}
 }
 
@@ -228,21 +245,26 @@ count_failure(struct dane_resolver *r, const struct dns_result *res)
 	}
 }
 
-/* dane_finish - the work is over: memoise and give the result to all. */
+/*
+ * dane_finish - the work is over: memoise and give the result to all. The
+ * entry is idle again before the callbacks run (they may flush it).
+ */
 static void
-dane_finish(struct dane_entry *e)
+dane_finish(struct dane_work *wk)
 {
-	struct dane_resolver *r   = e->r;
-	struct dane_result   *res = e->res;
+	struct dane_resolver *r   = wk->r;
+	struct dane_entry    *e   = wk->e;
+	struct dane_result   *res = wk->res;
 	struct dane_waiters   ws;
 	struct dane_waiter   *w;
+	char                  why[DANE_RESULT_WHY_MAX];
+	char                  hwhy[DANE_HOST_WHY_MAX];
 	size_t                i;
 	int                   keep;
 
-	e->res  = NULL;
-	e->busy = 0;
-	dane_entry_cancel(e); /* nothing left in flight: frees e->hw */
-	keep = dane_result_conclude(res, e->ttl,
+	wk->res = NULL;
+	work_cancel(wk); /* nothing left in flight: frees wk->hw */
+	keep = dane_result_conclude(res, wk->ttl,
 	        (uint32_t)r->conf->dane_max_ttl,
 	        (uint32_t)r->conf->dane_negative_ttl);
 	for (i = 0; i < res->nhost; i++) {
@@ -250,32 +272,34 @@ dane_finish(struct dane_entry *e)
 
 		if (h->status == DANE_HOST_TEMPFAIL) {
 			log_info("MXTLS-DANE-HOST-TEMPFAIL", "%s: MX %s: %s",
-			        res->domain, h->name, h->why);
+			        res->domain, h->name,
+			        dane_host_why(h, hwhy, sizeof(hwhy)));
 		} else {
 			log_debug("MXTLS-DANE-HOST", "%s: MX %u %s: %s: %s",
 			        res->domain, (unsigned)h->pref, h->name,
-			        dane_host_status_name(h->status), h->why);
+			        dane_host_status_name(h->status),
+			        dane_host_why(h, hwhy, sizeof(hwhy)));
 		}
 	}
+	dane_result_why(res, why, sizeof(why));
 	if (res->mx_status == DANE_MX_TEMPFAIL) {
-		log_info("MXTLS-DANE-TEMPFAIL", "%s: %s", res->domain,
-		        res->why);
+		log_info("MXTLS-DANE-TEMPFAIL", "%s: %s", res->domain, why);
 	} else {
 		log_debug("MXTLS-DANE-RESULT", "%s: MX %s, ttl %u%s: %s",
 		        res->domain, dane_mx_status_name(res->mx_status),
 		        (unsigned)res->ttl, keep ? "" : " (not memoised)",
-		        res->why);
+		        why);
 	}
-	if (keep && !e->flushed && res->ttl > 0) {
+	if (keep && !wk->flushed && res->ttl > 0) {
 		dane_result_unref(e->memo);
+		res->expires = now_s() + (int64_t)res->ttl;
 		e->memo      = dane_result_ref(res);
-		e->expires   = now_s() + (int64_t)res->ttl;
-		res->expires = e->expires;
 	}
-	e->flushed = 0;
+	e->work = NULL;
 	change_notify(&r->change, res->domain);
 	TAILQ_INIT(&ws);
-	TAILQ_CONCAT(&ws, &e->waiters, link);
+	TAILQ_CONCAT(&ws, &wk->waiters, link);
+	work_free(wk);
 	/* e may be freed by a callback (flush): not used below */
 	while ((w = TAILQ_FIRST(&ws)) != NULL) {
 		TAILQ_REMOVE(&ws, w, link);
@@ -293,38 +317,39 @@ dane_finish(struct dane_entry *e)
 static int
 host_done(struct dane_hwork *hw)
 {
-	struct dane_entry *e = hw->e;
+	struct dane_work *wk = hw->wk;
 
-	if (--e->pending > 0) {
+	if (--wk->pending > 0) {
 		return (0);
 	}
-	dane_finish(e);
+	dane_finish(wk);
 	return (1);
 }
 
 static int
 host_fail_start(struct dane_hwork *hw, const char *what)
 {
-	struct dane_host *h = &hw->e->res->hosts[hw->idx];
+	struct dane_host *h = &hw->wk->res->hosts[hw->idx];
 
 	h->status = DANE_HOST_TEMPFAIL;
-	snprintf(h->why, sizeof(h->why), "cannot start the %s lookup", what);
+	dane_host_set_why(h, "cannot start the %s lookup", what);
 	return (host_done(hw));
 }
 
 /*
- * host_tlsa - look up the TLSA RRset at h->tlsa_name. A name too long for
+ * host_tlsa - look up the TLSA RRset at h's tlsa name. A name too long for
  * the DNS cannot own records: taken as securely absent at once.
  */
 static int
 host_tlsa(struct dane_hwork *hw)
 {
-	struct dane_entry    *e = hw->e;
-	struct dane_resolver *r = e->r;
-	struct dane_host     *h = &e->res->hosts[hw->idx];
+	struct dane_work     *wk = hw->wk;
+	struct dane_resolver *r  = wk->r;
+	struct dane_host     *h  = &wk->res->hosts[hw->idx];
 	struct dns_result     none;
+	char                  tn[DANE_TLSA_NAME_MAX];
 
-	while (strlen(h->tlsa_name) > DOMAIN_MAX) {
+	while (strlen(dane_host_tlsa_name(h, tn, sizeof(tn))) > DOMAIN_MAX) {
 		memset(&none, 0, sizeof(none));
 		none.status = DNS_NOTFOUND;
 		none.secure = 1;
@@ -333,8 +358,7 @@ host_tlsa(struct dane_hwork *hw)
 			return (host_done(hw));
 		}
 	}
-	hw->q_tlsa = dns_lookup(
-	        r->dns, h->tlsa_name, DNS_T_TLSA, dane_tlsa_done, hw);
+	hw->q_tlsa = dns_lookup(r->dns, tn, DNS_T_TLSA, dane_tlsa_done, hw);
 	if (hw->q_tlsa == NULL) {
 		return (host_fail_start(hw, "TLSA"));
 	}
@@ -345,16 +369,19 @@ static void
 dane_tlsa_done(void *arg, const struct dns_result *res)
 {
 	struct dane_hwork    *hw = arg;
-	struct dane_entry    *e  = hw->e;
-	struct dane_resolver *r  = e->r;
-	struct dane_host     *h  = &e->res->hosts[hw->idx];
+	struct dane_work     *wk = hw->wk;
+	struct dane_resolver *r  = wk->r;
+	struct dane_host     *h  = &wk->res->hosts[hw->idx];
+	char                  why[DANE_HOST_WHY_MAX], tn[DANE_TLSA_NAME_MAX];
 
 	hw->q_tlsa = NULL;
 	count_failure(r, res);
-	ttl_use(e, res);
+	ttl_use(wk, res);
 	if (dane_tlsa_apply(h, res, r->conf->dane_port) == 1) {
 		log_debug("MXTLS-DANE-TLSA-RETRY", "%s: MX %s: %s, trying %s",
-		        e->domain, h->name, h->why, h->tlsa_name);
+		        wk->res->domain, h->name,
+		        dane_host_why(h, why, sizeof(why)),
+		        dane_host_tlsa_name(h, tn, sizeof(tn)));
 		(void)host_tlsa(hw);
 		return;
 	}
@@ -366,12 +393,12 @@ static void
 addr_done(struct dane_hwork *hw, struct dns_result *keep,
         const struct dns_result *res)
 {
-	struct dane_entry    *e = hw->e;
-	struct dane_resolver *r = e->r;
-	struct dane_host     *h = &e->res->hosts[hw->idx];
+	struct dane_work     *wk = hw->wk;
+	struct dane_resolver *r  = wk->r;
+	struct dane_host     *h  = &wk->res->hosts[hw->idx];
 
 	count_failure(r, res);
-	ttl_use(e, res);
+	ttl_use(wk, res);
 	*keep    = *res;
 	keep->rr = NULL; /* records not kept: nrr is the count */
 	if (--hw->addr_pending > 0) {
@@ -405,37 +432,39 @@ dane_aaaa_done(void *arg, const struct dns_result *res)
 static void
 dane_mx_done(void *arg, const struct dns_result *res)
 {
-	struct dane_entry    *e = arg;
-	struct dane_resolver *r = e->r;
+	struct dane_work     *wk = arg;
+	struct dane_resolver *r  = wk->r;
+	struct dane_result   *dr = wk->res;
 	struct dane_hwork    *hw;
+	char                  why[DANE_RESULT_WHY_MAX];
 	size_t                i, n;
 
-	e->q_mx = NULL;
+	wk->q_mx = NULL;
 	count_failure(r, res);
-	ttl_use(e, res);
-	n = dane_mx_apply(e->res, res);
-	log_debug("MXTLS-DANE-MX", "%s: %s: %s", e->domain,
-	        dane_mx_status_name(e->res->mx_status), e->res->why);
+	ttl_use(wk, res);
+	n = dane_mx_apply(dr, res);
+	dane_result_why(dr, why, sizeof(why));
+	log_debug("MXTLS-DANE-MX", "%s: %s: %s", dr->domain,
+	        dane_mx_status_name(dr->mx_status), why);
 	if (res->status == DNS_BOGUS) {
-		log_warn("MXTLS-DANE-MX-BOGUS", "%s: %s", e->domain,
-		        e->res->why);
+		log_warn("MXTLS-DANE-MX-BOGUS", "%s: %s", dr->domain, why);
 	}
 	if (n == 0) {
-		dane_finish(e);
+		dane_finish(wk);
 		return;
 	}
-	e->pending = n;
-	e->nhw     = n;
-	e->hw      = xcalloc(n, sizeof(*e->hw));
+	wk->pending = n;
+	wk->nhw     = n;
+	wk->hw      = xcalloc(n, sizeof(*wk->hw));
 	for (i = 0; i < n; i++) {
-		hw               = &e->hw[i];
-		hw->e            = e;
+		hw               = &wk->hw[i];
+		hw->wk           = wk;
 		hw->idx          = i;
 		hw->addr_pending = 2;
-		hw->q_a    = dns_lookup(r->dns, e->res->hosts[i].name, DNS_T_A,
-		           dane_a_done, hw);
-		hw->q_aaaa = dns_lookup(r->dns, e->res->hosts[i].name,
-		        DNS_T_AAAA, dane_aaaa_done, hw);
+		hw->q_a          = dns_lookup(
+		                 r->dns, dr->hosts[i].name, DNS_T_A, dane_a_done, hw);
+		hw->q_aaaa = dns_lookup(r->dns, dr->hosts[i].name, DNS_T_AAAA,
+		        dane_aaaa_done, hw);
 		if (hw->q_a == NULL || hw->q_aaaa == NULL) {
 			if (hw->q_a != NULL) {
 				dns_cancel(hw->q_a);
@@ -451,25 +480,28 @@ dane_mx_done(void *arg, const struct dns_result *res)
 	}
 }
 
+/* dane_start - start the work of e, which has none, for domain; w is its
+ * first waiter. */
 static void
-dane_start(struct dane_entry *e)
+dane_start(struct dane_resolver *r, struct dane_entry *e, const char *domain,
+        struct dane_waiter *w)
 {
-	struct dane_resolver *r = e->r;
+	struct dane_work *wk = xcalloc(1, sizeof(*wk));
 
 	r->stats->dane_lookups++;
-	log_debug(
-	        "MXTLS-DANE-LOOKUP", "%s: looking up the MX RRset", e->domain);
-	e->busy    = 1;
-	e->flushed = 0;
-	e->ttl     = UINT32_MAX;
-	e->pending = 0;
-	e->res     = dane_result_new(e->domain);
-	e->q_mx    = dns_lookup(r->dns, e->domain, DNS_T_MX, dane_mx_done, e);
-	if (e->q_mx == NULL) {
-		e->res->mx_status = DANE_MX_TEMPFAIL;
-		snprintf(e->res->why, sizeof(e->res->why),
-		        "cannot start the MX lookup");
-		dane_finish(e);
+	log_debug("MXTLS-DANE-LOOKUP", "%s: looking up the MX RRset", domain);
+	wk->r   = r;
+	wk->e   = e;
+	wk->ttl = UINT32_MAX;
+	wk->res = dane_result_new(domain);
+	TAILQ_INIT(&wk->waiters);
+	TAILQ_INSERT_TAIL(&wk->waiters, w, link);
+	e->work  = wk;
+	wk->q_mx = dns_lookup(r->dns, domain, DNS_T_MX, dane_mx_done, wk);
+	if (wk->q_mx == NULL) {
+		wk->res->mx_status = DANE_MX_TEMPFAIL;
+		dane_result_set_why(wk->res, "cannot start the MX lookup");
+		dane_finish(wk);
 	}
 }
 
@@ -488,10 +520,7 @@ dane_resolver_lookup(struct dane_resolver *r, const char *domain,
 	w->cb  = cb;
 	w->arg = arg;
 	if ((e = cache_get(r->cache, domain)) == NULL) {
-		e    = xcalloc(1, sizeof(*e));
-		e->r = r;
-		snprintf(e->domain, sizeof(e->domain), "%s", domain);
-		TAILQ_INIT(&e->waiters);
+		e = xcalloc(1, sizeof(*e));
 		if (cache_put(r->cache, domain, e) != 0) {
 			dane_entry_free(e);
 			log_warn("MXTLS-DANE-CACHE-FULL",
@@ -499,14 +528,14 @@ dane_resolver_lookup(struct dane_resolver *r, const char *domain,
 			        domain);
 			res            = dane_result_new(domain);
 			res->mx_status = DANE_MX_TEMPFAIL;
-			snprintf(res->why, sizeof(res->why),
-			        "cache full of lookups in progress");
+			dane_result_set_why(
+			        res, "cache full of lookups in progress");
 			deliver_later(r, w, res);
 			dane_result_unref(res);
 			return;
 		}
 	}
-	if (e->memo != NULL && now_s() < e->expires) {
+	if (e->memo != NULL && now_s() < e->memo->expires) {
 		r->stats->dane_hits++;
 		free(w);
 		res = dane_result_ref(e->memo); /* cb may flush e */
@@ -516,13 +545,14 @@ dane_resolver_lookup(struct dane_resolver *r, const char *domain,
 	}
 	dane_result_unref(e->memo);
 	e->memo = NULL;
-	TAILQ_INSERT_TAIL(&e->waiters, w, link);
-	if (!e->busy) {
-		was         = r->starting;
-		r->starting = 1;
-		dane_start(e);
-		r->starting = was;
+	if (e->work != NULL) {
+		TAILQ_INSERT_TAIL(&e->work->waiters, w, link);
+		return;
 	}
+	was         = r->starting;
+	r->starting = 1;
+	dane_start(r, e, domain, w);
+	r->starting = was;
 }
 
 static void
@@ -536,8 +566,8 @@ dane_flush_one(struct dane_resolver *r, const char *domain)
 	if (dane_entry_busy(e)) {
 		/* keep the work and its waiters; do not memoise its end */
 		dane_result_unref(e->memo);
-		e->memo    = NULL;
-		e->flushed = 1;
+		e->memo          = NULL;
+		e->work->flushed = 1;
 	} else {
 		dane_entry_free(cache_take(r->cache, domain));
 	}

@@ -1,9 +1,16 @@
 /*
  * tlsrpt_lookup.c - _smtp._tls TXT lookups with a per-domain memo
  * (RFC 8460 §3). Concurrent lookups of one domain share one DNS query.
+ *
+ * A cached domain costs its cache node and a small entry: the state of a
+ * lookup in flight (struct tlsrpt_work, with the domain) exists only while
+ * it runs, and the common reasons are kept as codes (enum tlsrpt_why) and
+ * written out when answering.
  */
 #include <sys/queue.h>
 
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +34,33 @@ struct tlsrpt_waiter {
 
 TAILQ_HEAD(tlsrpt_waiters, tlsrpt_waiter);
 
+/* how an entry's why reads (answer_of) */
+enum tlsrpt_why {
+	TLSRPT_WHY_TEXT = 0,      /* entry's text */
+	TLSRPT_WHY_FOUND,         /* a record with rec.nrua URIs */
+	TLSRPT_WHY_NONE_NXDOMAIN, /* no record: NXDOMAIN */
+	TLSRPT_WHY_NONE_NODATA,   /* no record: no TXT records */
+};
+
+struct tlsrpt_entry;
+
+/* a lookup in flight */
+struct tlsrpt_work {
+	struct tlsrpt_lookup *t;
+	struct tlsrpt_entry  *e;
+	struct dns_query     *q;
+	struct tlsrpt_waiters waiters;
+	char                  domain[];
+};
+
 struct tlsrpt_entry {
-	struct tlsrpt_lookup     *t;
-	char                      domain[DOMAIN_MAX + 1];
-	int                       known; /* answer below is valid */
-	enum tlsrpt_lookup_status status;
-	struct tlsrpt_record      rec;
-	char                      why[256];
-	int64_t                   expires;
-	struct dns_query         *q;
-	struct tlsrpt_waiters     waiters;
+	struct tlsrpt_record rec;
+	int64_t              expires;
+	struct tlsrpt_work  *work;   /* NULL when idle */
+	char                *text;   /* owned; the why when TLSRPT_WHY_TEXT */
+	uint8_t              known;  /* answer below is valid */
+	uint8_t              status; /* enum tlsrpt_lookup_status */
+	uint8_t              why;    /* enum tlsrpt_why */
 };
 
 struct tlsrpt_lookup {
@@ -67,22 +91,33 @@ entry_busy(void *v)
 {
 	struct tlsrpt_entry *e = v;
 
-	return (e->q != NULL || !TAILQ_EMPTY(&e->waiters));
+	return (e->work != NULL);
+}
+
+static void
+work_free(struct tlsrpt_work *wk)
+{
+	struct tlsrpt_waiter *w;
+
+	if (wk == NULL)
+		return;
+	if (wk->q != NULL)
+		dns_cancel(wk->q);
+	while ((w = TAILQ_FIRST(&wk->waiters)) != NULL) {
+		TAILQ_REMOVE(&wk->waiters, w, link);
+		free(w);
+	}
+	free(wk);
 }
 
 static void
 entry_free(void *v)
 {
-	struct tlsrpt_entry  *e = v;
-	struct tlsrpt_waiter *w;
+	struct tlsrpt_entry *e = v;
 
-	if (e->q != NULL)
-		dns_cancel(e->q);
-	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
-		TAILQ_REMOVE(&e->waiters, w, link);
-		free(w);
-	}
+	work_free(e->work);
 	tlsrpt_record_clear(&e->rec);
+	free(e->text);
 	free(e);
 }
 
@@ -92,21 +127,63 @@ entry_reset(void *v)
 	((struct tlsrpt_entry *)v)->known = 0;
 }
 
+/* set_why - the entry's why is a code (text NULL) or the given text. */
+static void set_why(struct tlsrpt_entry *e, enum tlsrpt_why why,
+        const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void
+set_why(struct tlsrpt_entry *e, enum tlsrpt_why why, const char *fmt, ...)
+{
+	char    buf[sizeof(((struct tlsrpt_answer *)0)->why)];
+	va_list ap;
+
+	free(e->text);
+	e->text = NULL;
+	e->why  = (uint8_t)why;
+	if (why != TLSRPT_WHY_TEXT)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	e->text = xstrdup(buf);
+}
+
 static void
 answer_of(const struct tlsrpt_entry *e, struct tlsrpt_answer *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->status  = e->status;
+	a->status  = (enum tlsrpt_lookup_status)e->status;
 	a->rec     = e->status == TLSRPT_LOOKUP_FOUND ? &e->rec : NULL;
 	a->expires = e->known ? e->expires : 0;
-	snprintf(a->why, sizeof(a->why), "%s", e->why);
+	switch (e->why) {
+	case TLSRPT_WHY_FOUND:
+		snprintf(a->why, sizeof(a->why),
+		        "_smtp._tls record with %zu usable rua URIs",
+		        e->rec.nrua);
+		break;
+	case TLSRPT_WHY_NONE_NXDOMAIN:
+		snprintf(a->why, sizeof(a->why),
+		        "no _smtp._tls TXT record (NXDOMAIN)");
+		break;
+	case TLSRPT_WHY_NONE_NODATA:
+		snprintf(a->why, sizeof(a->why),
+		        "no _smtp._tls TXT record (no TXT records)");
+		break;
+	default:
+		snprintf(a->why, sizeof(a->why), "%s",
+		        e->text != NULL ? e->text : "");
+		break;
+	}
 }
 
+/* tlsrpt_done - the answer for wk's domain: keep it in wk's entry and give
+ * it to every waiter. The entry is idle again before the callbacks run. */
 static void
 tlsrpt_done(void *arg, const struct dns_result *res)
 {
-	struct tlsrpt_entry  *e = arg;
-	struct tlsrpt_lookup *t = e->t;
+	struct tlsrpt_work   *wk = arg;
+	struct tlsrpt_entry  *e  = wk->e;
+	struct tlsrpt_lookup *t  = wk->t;
 	struct tlsrpt_waiters ws;
 	struct tlsrpt_waiter *w;
 	struct tlsrpt_answer  a;
@@ -115,22 +192,27 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 	char                  rwhy[200];
 	uint32_t              ttl = (uint32_t)t->conf->tlsrpt_max_ttl;
 
-	e->q = NULL;
+	wk->q = NULL;
 	tlsrpt_record_clear(&e->rec);
 	switch (res->status) {
 	case DNS_BOGUS:
 	case DNS_TEMPFAIL:
 		e->status = TLSRPT_LOOKUP_TEMPFAIL;
-		snprintf(e->why, sizeof(e->why), "_smtp._tls.%s TXT: %s%s",
-		        e->domain,
+		set_why(e, TLSRPT_WHY_TEXT, "_smtp._tls.%s TXT: %s%s",
+		        wk->domain,
 		        res->status == DNS_BOGUS ? "DNSSEC validation failed: "
 		                                 : "",
 		        res->why);
 		break;
 	case DNS_NOTFOUND:
 		e->status = TLSRPT_LOOKUP_NONE;
-		snprintf(e->why, sizeof(e->why),
-		        "no _smtp._tls TXT record (%s)", res->why);
+		if (strcmp(res->why, "NXDOMAIN") == 0)
+			set_why(e, TLSRPT_WHY_NONE_NXDOMAIN, "%s", "");
+		else if (strcmp(res->why, "no TXT records") == 0)
+			set_why(e, TLSRPT_WHY_NONE_NODATA, "%s", "");
+		else
+			set_why(e, TLSRPT_WHY_TEXT,
+			        "no _smtp._tls TXT record (%s)", res->why);
 		break;
 	case DNS_FOUND:
 		txts = xcalloc(res->nrr, sizeof(*txts));
@@ -143,19 +225,17 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 		        txts, lens, res->nrr, &e->rec, rwhy, sizeof(rwhy))) {
 		case TLSRPT_RECORD_OK:
 			e->status = TLSRPT_LOOKUP_FOUND;
-			snprintf(e->why, sizeof(e->why),
-			        "_smtp._tls record with %zu usable rua URIs",
-			        e->rec.nrua);
+			set_why(e, TLSRPT_WHY_FOUND, "%s", "");
 			break;
 		case TLSRPT_RECORD_NOT_TLSRPT:
 			e->status = TLSRPT_LOOKUP_NONE;
-			snprintf(e->why, sizeof(e->why),
+			set_why(e, TLSRPT_WHY_TEXT,
 			        "no v=TLSRPTv1 record at _smtp._tls: %s",
 			        rwhy);
 			break;
 		case TLSRPT_RECORD_INVALID:
 			e->status = TLSRPT_LOOKUP_NONE;
-			snprintf(e->why, sizeof(e->why),
+			set_why(e, TLSRPT_WHY_TEXT,
 			        "invalid _smtp._tls record (RFC 8460 §3): %s",
 			        rwhy);
 			break;
@@ -169,9 +249,12 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 	e->known   = e->status != TLSRPT_LOOKUP_TEMPFAIL;
 	e->expires = clock_now() + ttl;
 	answer_of(e, &a);
-	change_notify(&t->change, e->domain);
+	e->work = NULL;
+	change_notify(&t->change, wk->domain);
 	TAILQ_INIT(&ws);
-	TAILQ_CONCAT(&ws, &e->waiters, link);
+	TAILQ_CONCAT(&ws, &wk->waiters, link);
+	work_free(wk);
+	/* e may be freed by a callback (flush): not used below */
 	while ((w = TAILQ_FIRST(&ws)) != NULL) {
 		TAILQ_REMOVE(&ws, w, link);
 		w->cb(w->arg, &a);
@@ -184,15 +267,14 @@ tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
         tlsrpt_lookup_cb cb, void *arg)
 {
 	struct tlsrpt_entry  *e;
+	struct tlsrpt_work   *wk;
 	struct tlsrpt_waiter *w;
 	struct tlsrpt_answer  a;
 	char                  name[DOMAIN_MAX + 16];
+	size_t                n;
 
 	if ((e = cache_get(t->cache, domain)) == NULL) {
-		e    = xcalloc(1, sizeof(*e));
-		e->t = t;
-		snprintf(e->domain, sizeof(e->domain), "%s", domain);
-		TAILQ_INIT(&e->waiters);
+		e = xcalloc(1, sizeof(*e));
 		if (cache_put(t->cache, domain, e) != 0) {
 			entry_free(e);
 			memset(&a, 0, sizeof(a));
@@ -211,18 +293,27 @@ tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
 	w      = xcalloc(1, sizeof(*w));
 	w->cb  = cb;
 	w->arg = arg;
-	TAILQ_INSERT_TAIL(&e->waiters, w, link);
-	if (e->q != NULL)
+	if (e->work != NULL) {
+		TAILQ_INSERT_TAIL(&e->work->waiters, w, link);
 		return;
+	}
+	n     = strnlen(domain, DOMAIN_MAX);
+	wk    = xcalloc(1, sizeof(*wk) + n + 1);
+	wk->t = t;
+	wk->e = e;
+	memcpy(wk->domain, domain, n);
+	TAILQ_INIT(&wk->waiters);
+	TAILQ_INSERT_TAIL(&wk->waiters, w, link);
+	e->work = wk;
 	t->stats->tlsrpt_lookups++;
 	snprintf(name, sizeof(name), "_smtp._tls.%s", domain);
-	e->q = dns_lookup(t->dns, name, DNS_T_TXT, tlsrpt_done, e);
-	if (e->q == NULL) {
+	wk->q = dns_lookup(t->dns, name, DNS_T_TXT, tlsrpt_done, wk);
+	if (wk->q == NULL) {
 		struct dns_result r;
 		memset(&r, 0, sizeof(r));
 		r.status = DNS_TEMPFAIL;
 		snprintf(r.why, sizeof(r.why), "cannot start DNS lookup");
-		tlsrpt_done(e, &r);
+		tlsrpt_done(wk, &r);
 	}
 }
 

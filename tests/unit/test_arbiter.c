@@ -40,25 +40,28 @@ mk_dane(enum dane_mx_status mx, size_t n)
 	r->mx_secure = mx == DANE_MX_SECURE;
 	r->nhost     = n;
 	r->hosts     = calloc(n ? n : 1, sizeof(*r->hosts));
-	snprintf(r->why, sizeof(r->why), "dane why");
+	dane_result_set_why(r, "dane why");
 	return (r);
 }
 
 static void
 mk_host(struct dane_host *h, const char *name, enum dane_host_status st)
 {
-	snprintf(h->name, sizeof(h->name), "%s", name);
-	h->status = st;
-	snprintf(h->tlsa_name, sizeof(h->tlsa_name), "_25._tcp.%s", name);
+	h->name    = name; /* not owned */
+	h->status  = st;
+	h->port    = 25;
+	h->tlsa_at = DANE_TLSA_AT_NAME; /* _25._tcp.<name> */
 	if (st == DANE_HOST_USABLE) {
+		/* one allocation: the array, then the data */
 		h->ntlsa            = 1;
-		h->tlsa             = calloc(1, sizeof(*h->tlsa));
+		h->tlsa             = calloc(1, sizeof(*h->tlsa) + 32);
 		h->tlsa[0].usage    = 3;
 		h->tlsa[0].selector = 1;
 		h->tlsa[0].mtype    = 1;
 		h->tlsa[0].len      = 32;
-		h->tlsa[0].data     = calloc(1, 32);
+		h->tlsa[0].data     = (unsigned char *)(h->tlsa + 1);
 		h->tlsa[0].data[0]  = 0xab;
+		h->why              = DANE_WHY_USABLE;
 	}
 }
 
@@ -132,7 +135,7 @@ test_host_cases(void **state)
 
 		memset(&h, 0, sizeof(h));
 		mk_sts(&sts, c->sts_status, c->sts_body);
-		snprintf(h.name, sizeof(h.name), "%s", c->host);
+		h.name   = c->host;
 		h.status = c->dane;
 		a        = arbiter_host(&h, &sts, &m, why, sizeof(why));
 		if (a != c->action || m != c->match)
@@ -171,6 +174,10 @@ test_decide_mixed(void **state)
 	assert_string_equal(jstr(o, "mx_status"), "secure");
 	h = json_array_get(json_object_get(o, "hosts"), 0);
 	assert_string_equal(jstr(h, "action"), "dane");
+	assert_string_equal(jstr(h, "tlsa_name"), "_25._tcp.mx0.d.test");
+	assert_string_equal(jstr(h, "why"),
+	        "DANE: 1 usable TLSA records at _25._tcp.mx0.d.test (takes "
+	        "precedence over MTA-STS, RFC 8461 §2)");
 	assert_string_equal(
 	        jstr(json_array_get(json_object_get(h, "tlsa"), 0), "data"),
 	        "ab000000000000000000000000000000"
@@ -180,6 +187,41 @@ test_decide_mixed(void **state)
 	assert_string_equal(jstr(h, "sts"), "match");
 	assert_string_equal(
 	        jstr(json_object_get(o, "tlsrpt"), "status"), "tempfail");
+	json_decref(o);
+	dane_result_unref(d);
+	arbiter_sts_clear(&sts);
+}
+
+/* the reasons kept as codes read as text in the reply */
+static void
+test_decide_why_codes(void **state)
+{
+	struct arbiter_sts  sts;
+	struct dane_result *d = mk_dane(DANE_MX_INSECURE, 2);
+	json_t             *o, *h;
+
+	(void)state;
+	mk_sts(&sts, STS_ANSWER_OK, NULL);
+	mk_host(&d->hosts[0], "mx0.d.test", DANE_HOST_NONE);
+	d->hosts[0].tlsa_at = DANE_TLSA_AT_NONE;
+	d->hosts[0].why     = DANE_WHY_MX_INSECURE;
+	mk_host(&d->hosts[1], "mx1.d.test", DANE_HOST_NONE);
+	d->hosts[1].canon   = strdup("real.d.test");
+	d->hosts[1].tlsa_at = DANE_TLSA_AT_NAME;
+	d->hosts[1].why     = DANE_WHY_TLSA_NONE;
+	o                   = arbiter_decide("d.test", &sts, d, NULL);
+	assert_string_equal(jstr(o, "dane_why"), "dane why");
+	h = json_array_get(json_object_get(o, "hosts"), 0);
+	assert_null(json_object_get(h, "tlsa_name"));
+	assert_string_equal(jstr(h, "why"),
+	        "no DANE, no MTA-STS enforcement: MX RRset is not "
+	        "DNSSEC-signed");
+	h = json_array_get(json_object_get(o, "hosts"), 1);
+	assert_string_equal(jstr(h, "tlsa_name"), "_25._tcp.mx1.d.test");
+	assert_string_equal(jstr(h, "why"),
+	        "no DANE, no MTA-STS enforcement: no TLSA records at "
+	        "_25._tcp.real.d.test, no TLSA records at "
+	        "_25._tcp.mx1.d.test (securely denied)");
 	json_decref(o);
 	dane_result_unref(d);
 	arbiter_sts_clear(&sts);
@@ -324,6 +366,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_cases),
 		cmocka_unit_test(test_decide_mixed),
+		cmocka_unit_test(test_decide_why_codes),
 		cmocka_unit_test(test_decide_all_skipped),
 		cmocka_unit_test(test_decide_mx_tempfail_and_null),
 		cmocka_unit_test(test_decide_sts_tempfail_defers),

@@ -17,6 +17,32 @@
 
 #include "dane.h"
 
+/* hwhy, tname, rwhy - the texts produced from the fields (each its own
+ * buffer, valid until the next call of the same helper). */
+static const char *
+hwhy(const struct dane_host *h)
+{
+	static char buf[DANE_HOST_WHY_MAX];
+
+	return (dane_host_why(h, buf, sizeof(buf)));
+}
+
+static const char *
+tname(const struct dane_host *h)
+{
+	static char buf[DANE_TLSA_NAME_MAX];
+
+	return (dane_host_tlsa_name(h, buf, sizeof(buf)));
+}
+
+static const char *
+rwhy(const struct dane_result *r)
+{
+	static char buf[DANE_RESULT_WHY_MAX];
+
+	return (dane_result_why(r, buf, sizeof(buf)));
+}
+
 /* ---- dane_tlsa_check ------------------------------------------------- */
 
 struct check_case {
@@ -166,12 +192,15 @@ test_result_refs(void **state)
 	assert_int_equal(r->nhost, 0);
 	assert_null(r->hosts);
 	/* give it owned hosts and TLSA data: the last unref frees them */
-	r->hosts                 = calloc(2, sizeof(*r->hosts));
-	r->nhost                 = 2;
-	r->hosts[1].tlsa         = calloc(1, sizeof(*r->hosts[1].tlsa));
+	r->hosts = calloc(2, sizeof(*r->hosts));
+	r->nhost = 2;
+	/* one allocation: the records, then their data */
+	r->hosts[1].tlsa         = calloc(1, sizeof(*r->hosts[1].tlsa) + 32);
 	r->hosts[1].ntlsa        = 1;
-	r->hosts[1].tlsa[0].data = malloc(32);
+	r->hosts[1].tlsa[0].data = (unsigned char *)(r->hosts[1].tlsa + 1);
 	r->hosts[1].tlsa[0].len  = 32;
+	r->hosts[1].canon        = strdup("real.example.org");
+	dane_host_set_why(&r->hosts[1], "a %s", "text");
 	assert_ptr_equal(dane_result_ref(r), r);
 	assert_int_equal(r->refs, 2);
 	dane_result_unref(r);
@@ -356,11 +385,11 @@ test_mx_found(void **state)
 		hosts_string(r, hosts, sizeof(hosts));
 		if (r->mx_status != c->want || n != c->want_pending
 		        || strcmp(hosts, c->hosts) != 0
-		        || strstr(r->why, c->why) == NULL
+		        || strstr(rwhy(r), c->why) == NULL
 		        || r->mx_secure != c->secure) {
 			print_error("%s: got %s %zu [%s] (%s)\n", c->name,
 			        dane_mx_status_name(r->mx_status), n, hosts,
-			        r->why);
+			        rwhy(r));
 			fail();
 		}
 		assert_true(r->nhost <= DANE_MAX_HOSTS);
@@ -368,7 +397,7 @@ test_mx_found(void **state)
 			for (j = 0; j < r->nhost; j++) {
 				assert_int_equal(
 				        r->hosts[j].status, DANE_HOST_NONE);
-				assert_string_equal(r->hosts[j].why,
+				assert_string_equal(hwhy(&r->hosts[j]),
 				        "MX RRset is not DNSSEC-signed");
 				assert_int_equal(r->hosts[j].naddr, 0);
 			}
@@ -418,10 +447,10 @@ test_mx_notfound_fail(void **state)
 		n = dane_mx_apply(r, &res);
 		if (r->mx_status != c->want || n != c->want_pending
 		        || r->nhost != c->nhost || r->mx_secure != c->mx_secure
-		        || strstr(r->why, c->why) == NULL) {
+		        || strstr(rwhy(r), c->why) == NULL) {
 			print_error("case %zu: got %s %zu %zu (%s)\n", i,
-			        dane_mx_status_name(r->mx_status), n, r->nhost,
-			        r->why);
+			        dane_mx_status_name(r->mx_status), n,
+			        (size_t)r->nhost, rwhy(r));
 			fail();
 		}
 		if (r->mx_status == DANE_MX_IMPLICIT) {
@@ -498,7 +527,7 @@ test_addr(void **state)
 		int                     next;
 
 		memset(&h, 0, sizeof(h));
-		snprintf(h.name, sizeof(h.name), "mx.example");
+		h.name = "mx.example";
 		mk_status(&a, c->a_st, c->a_sec, 0, "oops");
 		mk_status(&aaaa, c->aaaa_st, c->aaaa_sec, 0, "oops");
 		a.nrr    = c->a_n; /* rr is never read */
@@ -509,14 +538,16 @@ test_addr(void **state)
 		if (next != c->want_next || h.status != c->want
 		        || h.naddr != c->naddr
 		        || h.addr_secure != c->addr_secure
-		        || strcmp(h.tlsa_name, c->tlsa_name) != 0
-		        || strstr(h.why, c->why) == NULL) {
+		        || strcmp(tname(&h), c->tlsa_name) != 0
+		        || strstr(hwhy(&h), c->why) == NULL) {
 			print_error("%s: got %d %s naddr %zu secure %d [%s] "
 			            "(%s)\n",
 			        c->name, next, dane_host_status_name(h.status),
-			        h.naddr, h.addr_secure, h.tlsa_name, h.why);
+			        (size_t)h.naddr, h.addr_secure, tname(&h),
+			        hwhy(&h));
 			fail();
 		}
+		dane_host_clear(&h);
 	}
 }
 
@@ -528,12 +559,13 @@ test_addr_port(void **state)
 
 	(void)state;
 	memset(&h, 0, sizeof(h));
-	snprintf(h.name, sizeof(h.name), "mx.example");
+	h.name = "mx.example";
 	mk_status(&a, DNS_FOUND, 1, 0, "");
 	a.nrr = 1;
 	mk_status(&aaaa, DNS_NOTFOUND, 1, 0, "no AAAA records");
 	assert_int_equal(dane_addr_apply(&h, &a, &aaaa, 2526), 1);
-	assert_string_equal(h.tlsa_name, "_2526._tcp.mx.example");
+	assert_string_equal(tname(&h), "_2526._tcp.mx.example");
+	dane_host_clear(&h);
 }
 
 /* ---- the TLSA step --------------------------------------------------- */
@@ -573,19 +605,25 @@ static void
 host_at(struct dane_host *h, const char *name, const char *tlsa_name)
 {
 	memset(h, 0, sizeof(*h));
-	snprintf(h->name, sizeof(h->name), "%s", name);
-	snprintf(h->tlsa_name, sizeof(h->tlsa_name), "%s", tlsa_name);
+	unsigned    port;
+	const char *base;
+
+	memset(h, 0, sizeof(*h));
+	h->name = name;
+	assert_int_equal(sscanf(tlsa_name, "_%u._tcp.", &port), 1);
+	base       = strstr(tlsa_name, "._tcp.") + 6;
+	h->port    = (uint16_t)port;
+	h->tlsa_at = DANE_TLSA_AT_NAME;
+	if (strcmp(base, name) != 0) {
+		h->canon   = strdup(base);
+		h->tlsa_at = DANE_TLSA_AT_CANON;
+	}
 }
 
 static void
 host_free(struct dane_host *h)
 {
-	size_t i;
-
-	for (i = 0; i < h->ntlsa; i++) {
-		free(h->tlsa[i].data);
-	}
-	free(h->tlsa);
+	dane_host_clear(h);
 }
 
 static void
@@ -615,7 +653,7 @@ test_tlsa_usable(void **state)
 	assert_int_equal(h.tlsa[1].usage, 2);
 	assert_int_equal(h.tlsa[1].len, 64);
 	assert_memory_equal(h.tlsa[1].data, t.rr[2].u.tlsa.data, 64);
-	assert_non_null(strstr(h.why, "2 usable TLSA records"));
+	assert_non_null(strstr(hwhy(&h), "2 usable TLSA records"));
 	dns_result_clear(&t); /* the host has its own copies */
 	assert_int_equal(h.tlsa[1].data[63], 'c');
 	host_free(&h);
@@ -639,8 +677,8 @@ test_tlsa_unusable(void **state)
 	assert_int_equal(h.ntlsa, 0);
 	assert_null(h.tlsa);
 	assert_int_equal(h.nunusable, 2);
-	assert_non_null(strstr(h.why, "PKIX-EE(1) is not usable"));
-	assert_non_null(strstr(h.why, "TLS mandatory"));
+	assert_non_null(strstr(hwhy(&h), "PKIX-EE(1) is not usable"));
+	assert_non_null(strstr(hwhy(&h), "TLS mandatory"));
 	dns_result_clear(&t);
 	host_free(&h);
 }
@@ -658,7 +696,7 @@ test_tlsa_insecure(void **state)
 	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 0);
 	assert_int_equal(h.status, DANE_HOST_NONE);
 	assert_int_equal(h.ntlsa, 0);
-	assert_non_null(strstr(h.why, "not DNSSEC-signed"));
+	assert_non_null(strstr(hwhy(&h), "not DNSSEC-signed"));
 	dns_result_clear(&t);
 }
 
@@ -713,14 +751,15 @@ test_tlsa_fail(void **state)
 		mk_status(&t, c->st, c->secure, 0, "oops");
 		next = dane_tlsa_apply(&h, &t, 25);
 		if (next != c->want_next || h.status != c->want
-		        || strcmp(h.tlsa_name, c->want_name) != 0
-		        || strstr(h.why, c->why) == NULL) {
+		        || strcmp(tname(&h), c->want_name) != 0
+		        || strstr(hwhy(&h), c->why) == NULL) {
 			print_error("%s: got %d %s [%s] (%s)\n", c->name, next,
-			        dane_host_status_name(h.status), h.tlsa_name,
-			        h.why);
+			        dane_host_status_name(h.status), tname(&h),
+			        hwhy(&h));
 			fail();
 		}
 		assert_int_equal(h.ntlsa, 0);
+		dane_host_clear(&h);
 	}
 }
 
@@ -734,24 +773,24 @@ test_tlsa_cname_chain(void **state)
 
 	(void)state;
 	memset(&h, 0, sizeof(h));
-	snprintf(h.name, sizeof(h.name), "alias.example");
+	h.name = "alias.example";
 	mk_status(&a, DNS_FOUND, 1, 0, "");
 	a.nrr = 1;
 	snprintf(a.canon, sizeof(a.canon), "real.example");
 	mk_status(&aaaa, DNS_NOTFOUND, 1, 0, "no AAAA records");
 	snprintf(aaaa.canon, sizeof(aaaa.canon), "real.example");
 	assert_int_equal(dane_addr_apply(&h, &a, &aaaa, 25), 1);
-	assert_string_equal(h.tlsa_name, "_25._tcp.real.example");
+	assert_string_equal(tname(&h), "_25._tcp.real.example");
 
 	/* none at the expanded name: the original name next */
 	mk_status(&t, DNS_NOTFOUND, 1, 0, "no TLSA records");
 	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 1);
-	assert_string_equal(h.tlsa_name, "_25._tcp.alias.example");
+	assert_string_equal(tname(&h), "_25._tcp.alias.example");
 	/* none there either: no DANE, and no third lookup */
 	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 0);
 	assert_int_equal(h.status, DANE_HOST_NONE);
-	assert_non_null(strstr(h.why, "_25._tcp.real.example"));
-	assert_non_null(strstr(h.why, "_25._tcp.alias.example"));
+	assert_non_null(strstr(hwhy(&h), "_25._tcp.real.example"));
+	assert_non_null(strstr(hwhy(&h), "_25._tcp.alias.example"));
 
 	/* found at the original name */
 	assert_int_equal(dane_addr_apply(&h, &a, &aaaa, 25), 1);
@@ -760,9 +799,153 @@ test_tlsa_cname_chain(void **state)
 	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 0);
 	assert_int_equal(h.status, DANE_HOST_USABLE);
 	assert_int_equal(h.ntlsa, 1);
-	assert_non_null(strstr(h.why, "_25._tcp.alias.example"));
+	assert_non_null(strstr(hwhy(&h), "_25._tcp.alias.example"));
 	dns_result_clear(&t);
 	host_free(&h);
+}
+
+/*
+ * The reasons kept as codes read exactly as the texts the replies and logs
+ * always had (tests/integration/test_dane.sh matches parts of them).
+ */
+static void
+test_why_texts(void **state)
+{
+	static const struct mxrec   mx[] = { { 10, "mx1.example.org" },
+		  { 0, "" }, { 20, "mx2.example.org" } };
+	static const struct tlsarec recs[]
+	        = { { 3, 1, 1, 32 }, { 1, 1, 1, 32 } };
+	struct dns_result   res, a, aaaa, t;
+	struct dane_result *r;
+	struct dane_host   *h;
+
+	(void)state;
+	/* a secure MX RRset with a null MX mixed in, then the summary */
+	r = dane_result_new("example.org");
+	mk_mx(&res, 1, mx, NREC(mx));
+	assert_int_equal(dane_mx_apply(r, &res), 2);
+	assert_string_equal(rwhy(r),
+	        "DNSSEC-signed MX RRset, 2 hosts; ignored a null MX mixed "
+	        "with other MX records (RFC 7505 §3: a null MX must be the "
+	        "only one)");
+	dns_result_clear(&res);
+	h = &r->hosts[0];
+	assert_string_equal(h->name, "mx1.example.org");
+	assert_string_equal(hwhy(h), "");
+	assert_string_equal(tname(h), "");
+	/* secure addresses, then a usable TLSA RRset */
+	mk_status(&a, DNS_FOUND, 1, 0, "");
+	a.nrr = 2;
+	mk_status(&aaaa, DNS_NOTFOUND, 1, 0, "no AAAA records");
+	assert_int_equal(dane_addr_apply(h, &a, &aaaa, 25), 1);
+	assert_null(h->canon); /* no CNAME: the name is not stored twice */
+	assert_string_equal(tname(h), "_25._tcp.mx1.example.org");
+	mk_tlsa(&t, 1, recs, NREC(recs));
+	assert_int_equal(dane_tlsa_apply(h, &t, 25), 0);
+	dns_result_clear(&t);
+	assert_string_equal(hwhy(h),
+	        "1 usable TLSA record at _25._tcp.mx1.example.org (1 "
+	        "unusable)");
+	assert_null(h->text);
+	/* the other host: insecure addresses */
+	h        = &r->hosts[1];
+	a.secure = 0;
+	assert_int_equal(dane_addr_apply(h, &a, &aaaa, 25), 0);
+	assert_string_equal(hwhy(h),
+	        "address records not DNSSEC-signed: no DANE (RFC 7672 §2.2)");
+	assert_string_equal(tname(h), "");
+	assert_int_equal(dane_result_conclude(r, 300, 3600, 300), 1);
+	assert_string_equal(rwhy(r),
+	        "DNSSEC-signed MX RRset, 2 hosts; ignored a null MX mixed "
+	        "with other MX records (RFC 7505 §3: a null MX must be the "
+	        "only one); hosts: 1 usable, 0 unusable, 1 none, 0 tempfail");
+	/* a short buffer is cut, not overrun */
+	{
+		char small[8];
+
+		assert_string_equal(
+		        dane_result_why(r, small, sizeof(small)), "DNSSEC-");
+		assert_string_equal(
+		        dane_host_why(&r->hosts[0], small, sizeof(small)),
+		        "1 usabl");
+	}
+	dane_result_unref(r);
+
+	/* insecure MX RRset; NXDOMAIN; null MX; implicit MX */
+	r = dane_result_new("example.org");
+	mk_mx(&res, 0, mx, 1);
+	assert_int_equal(dane_mx_apply(r, &res), 0);
+	dns_result_clear(&res);
+	assert_string_equal(rwhy(r),
+	        "MX RRset is not DNSSEC-signed: no DANE for any host (RFC "
+	        "7672 §2.2.1)");
+	assert_string_equal(
+	        hwhy(&r->hosts[0]), "MX RRset is not DNSSEC-signed");
+	dane_result_unref(r);
+	r = dane_result_new("example.org");
+	mk_status(&res, DNS_NOTFOUND, 1, 3, "NXDOMAIN");
+	assert_int_equal(dane_mx_apply(r, &res), 0);
+	assert_string_equal(rwhy(r),
+	        "example.org does not exist (NXDOMAIN, DNSSEC-signed)");
+	dane_result_unref(r);
+	r = dane_result_new("example.org");
+	mk_mx(&res, 1, mx + 1, 1);
+	assert_int_equal(dane_mx_apply(r, &res), 0);
+	dns_result_clear(&res);
+	assert_string_equal(
+	        rwhy(r), "null MX (RFC 7505): example.org accepts no mail");
+	dane_result_unref(r);
+	r = dane_result_new("example.org");
+	mk_status(&res, DNS_NOTFOUND, 0, 0, "no MX records");
+	assert_int_equal(dane_mx_apply(r, &res), 0);
+	assert_ptr_equal(r->hosts[0].name, r->domain); /* not copied */
+	assert_string_equal(rwhy(r),
+	        "no MX RRset: example.org is its own mail host (RFC 5321 "
+	        "§5.1); the denial is not DNSSEC-signed: no DANE (RFC 7672 "
+	        "§2.2.1)");
+	assert_string_equal(hwhy(&r->hosts[0]),
+	        "no MX RRset and its denial is not DNSSEC-signed");
+	dane_result_unref(r);
+	/* a fresh result has no reason yet */
+	r = dane_result_new("example.org");
+	assert_string_equal(rwhy(r), "");
+	dane_result_unref(r);
+}
+
+/* RFC 7672 §2.2.2 texts: the expanded name, then the original one. */
+static void
+test_why_texts_cname(void **state)
+{
+	struct dns_result a, aaaa, t;
+	struct dane_host  h;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	h.name = "alias.example";
+	mk_status(&a, DNS_FOUND, 1, 0, "");
+	a.nrr = 1;
+	snprintf(a.canon, sizeof(a.canon), "real.example");
+	mk_status(&aaaa, DNS_NOTFOUND, 1, 0, "no AAAA records");
+	assert_int_equal(dane_addr_apply(&h, &a, &aaaa, 25), 1);
+	assert_string_equal(h.canon, "real.example");
+	mk_status(&t, DNS_NOTFOUND, 1, 0, "no TLSA records");
+	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 1);
+	assert_string_equal(
+	        hwhy(&h), "no TLSA records at _25._tcp.real.example");
+	t.secure = 0;
+	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 0);
+	assert_string_equal(hwhy(&h),
+	        "no TLSA records at _25._tcp.real.example, no TLSA records at "
+	        "_25._tcp.alias.example (denial not DNSSEC-signed)");
+	/* found but not signed */
+	assert_int_equal(dane_addr_apply(&h, &a, &aaaa, 25), 1);
+	t.status = DNS_FOUND;
+	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 0);
+	assert_string_equal(hwhy(&h),
+	        "TLSA records at _25._tcp.real.example not DNSSEC-signed: no "
+	        "DANE (RFC 7672 §2.2)");
+	dane_host_clear(&h);
+	assert_null(h.canon);
 }
 
 /* ---- the conclusion -------------------------------------------------- */
@@ -820,15 +1003,15 @@ test_conclude(void **state)
 		for (j = 0; j < c->nhost; j++) {
 			r->hosts[j].status = c->h[j];
 		}
-		snprintf(r->why, sizeof(r->why), "MX");
+		dane_result_set_why(r, "MX");
 		keep = dane_result_conclude(r, c->ttl, 3600, 300);
 		if (keep != c->want_keep || r->ttl != c->want_ttl) {
 			print_error("%s: got %d ttl %u (%s)\n", c->name, keep,
-			        (unsigned)r->ttl, r->why);
+			        (unsigned)r->ttl, rwhy(r));
 			fail();
 		}
 		if (c->mx == DANE_MX_SECURE) {
-			assert_non_null(strstr(r->why, "; hosts: "));
+			assert_non_null(strstr(rwhy(r), "; hosts: "));
 		}
 		dane_result_unref(r);
 	}
@@ -850,6 +1033,8 @@ main(void)
 		cmocka_unit_test(test_tlsa_insecure),
 		cmocka_unit_test(test_tlsa_fail),
 		cmocka_unit_test(test_tlsa_cname_chain),
+		cmocka_unit_test(test_why_texts),
+		cmocka_unit_test(test_why_texts_cname),
 		cmocka_unit_test(test_conclude),
 	};
 
