@@ -6,6 +6,8 @@
 WORLD_ADDR=127.0.0.1
 WORLD_DNS_PORT=5353
 WORLD_HTTPS_PORT=443
+# a name server that never answers (dnssink.py), for the "timeout" zones
+WORLD_SINK_ADDR=127.0.0.60
 WORLD_TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 die() {
