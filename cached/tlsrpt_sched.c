@@ -312,7 +312,7 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 	struct tlsrpt_sched      *t;
 	struct tlsrpt_send_config sc;
 	struct timeval            now = { 0, 0 };
-	char                      path[4096], host[256];
+	char                      path[4096], host[256], *at;
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		snprintf(why, whylen, "out of memory");
@@ -350,6 +350,14 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 	} else {
 		snprintf(t->contact, sizeof(t->contact), "postmaster@%s",
 		        t->submitter);
+	}
+	if ((at = strrchr(t->from, '@')) == NULL
+	        || strcasecmp(at + 1, t->submitter) != 0) {
+		log_warn("MXTLS-TLSRPT-FROM",
+		        "tlsrpt.from %s is not in the submitter domain %s: "
+		        "RFC 8460 5.3 wants TLS-Report-Submitter to match the "
+		        "From domain",
+		        t->from, t->submitter);
 	}
 	t->meta.org     = t->org;
 	t->meta.contact = t->contact;

@@ -31,7 +31,7 @@
 #include "domain.h"
 #include "log.h"
 #include "netaddr.h"
-#include "tlsrpt_json.h"
+#include "tlsrpt_mail.h"
 #include "tlsrpt_send.h"
 
 #define MAX_ADDRS       16
@@ -65,6 +65,7 @@ struct job {
 	struct curl_slist      *headers;
 	char                    errbuf[CURL_ERROR_SIZE];
 	pid_t                   pid;
+	int                     errfd; /* sendmail's stderr (a memfd), or -1 */
 	int                     waited_ms;
 	struct event           *ev; /* mail poll timer, or deferred failure */
 	int                     permanent;
@@ -124,190 +125,6 @@ tlsrpt_send_gzip(
 	return (0);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
-int
-tlsrpt_send_mailto(const char *uri, char *addr, size_t len)
-{
-	static const char atext[] = "!#$%&'*+-/=?^_`{|}~.";
-	const char       *p;
-	char              dom[DOMAIN_MAX + 1], why[64];
-	size_t            n = 0;
-	char             *at;
-
-	if (strncasecmp(uri, "mailto:", 7) != 0) {
-		return (-1);
-	}
-	for (p = uri + 7; *p != '\0' && *p != '?'; p++) {
-		char c = *p;
-
-		if (c == '%') {
-			int h = hexval(p[1]), l = h < 0 ? -1 : hexval(p[2]);
-
-			if (h < 0 || l < 0) {
-				return (-1);
-			}
-			c = (char)(h * 16 + l);
-			p += 2;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-		            || (c >= '0' && c <= '9') || c == '@'
-		            || strchr(atext, c) != NULL)
-		        || c == '\0') {
-			return (-1);
-		}
-		if (n + 1 >= len) {
-			return (-1);
-		}
-		addr[n++] = c;
-	}
-	addr[n] = '\0';
-	if ((at = strrchr(addr, '@')) == NULL || at == addr
-	        || strchr(addr, '@') != at
-	        || domain_normalize(at + 1, strlen(at + 1), dom, sizeof(dom),
-	                   why, sizeof(why))
-	                != 0) {
-		return (-1);
-	}
-	return (0);
-}
-
-void
-tlsrpt_send_filename(const char *submitter, const char *domain, int64_t day,
-        int64_t unique, char *buf, size_t len)
-{
-	day = tlsrpt_json_day(day);
-	snprintf(buf, len, "%s!%s!%lld!%lld!%lld.json.gz", submitter, domain,
-	        (long long)day, (long long)(day + TLSRPT_DAY - 1),
-	        (long long)unique);
-}
-
-/* b64 - base64 of in, lines of 76 characters, LF line ends. */
-static char *
-b64(const unsigned char *in, size_t len)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq"
-	                          "rstuvwxyz0123456789+/";
-	size_t            olen = (len + 2) / 3 * 4, i, o = 0, col = 0;
-	char             *out = malloc(olen + olen / 76 + 3);
-
-	if (out == NULL) {
-		return (NULL);
-	}
-	for (i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)in[i] << 16;
-
-		if (i + 1 < len)
-			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[o++] = tab[(v >> 18) & 63];
-		out[o++] = tab[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? tab[v & 63] : '=';
-		if ((col += 4) == 76) {
-			out[o++] = '\n';
-			col      = 0;
-		}
-	}
-	if (col != 0) {
-		out[o++] = '\n';
-	}
-	out[o] = '\0';
-	return (out);
-}
-
-char *
-tlsrpt_send_compose(const struct tlsrpt_send_config *cfg,
-        const struct tlsrpt_send_job *job, const char *to,
-        const unsigned char *gz, size_t gzlen, int64_t now)
-{
-	char      fname[DOMAIN_MAX * 2 + 80], date[64], day[32], bnd[64];
-	char     *body, *msg = NULL;
-	time_t    t = (time_t)now;
-	struct tm tm;
-	size_t    cap;
-	int       n;
-
-	static const char *const wd[]
-	        = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const mo[] = { "Jan", "Feb", "Mar", "Apr", "May",
-		"Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-
-	if ((body = b64(gz, gzlen)) == NULL) {
-		return (NULL);
-	}
-	gmtime_r(&t, &tm);
-	snprintf(date, sizeof(date), "%s, %02d %s %04d %02d:%02d:%02d +0000",
-	        wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900,
-	        tm.tm_hour, tm.tm_min, tm.tm_sec);
-	tlsrpt_json_datetime(job->day, day, sizeof(day));
-	day[10] = '\0';
-	tlsrpt_send_filename(cfg->submitter, job->domain, job->day,
-	        job->unique, fname, sizeof(fname));
-	snprintf(bnd, sizeof(bnd), "=_mxtls_tlsrpt_%lld_%lld",
-	        (long long)job->unique, (long long)now);
-	cap = strlen(body) + 4096 + strlen(job->report_id) * 2
-	        + strlen(cfg->from) + strlen(to) + strlen(cfg->org)
-	        + strlen(job->domain) * 4 + strlen(cfg->submitter) * 4
-	        + strlen(fname) * 2;
-	if ((msg = malloc(cap)) == NULL) {
-		free(body);
-		return (NULL);
-	}
-	n = snprintf(msg, cap,
-	        "From: %s\n"
-	        "To: %s\n"
-	        "Subject: Report Domain: %s Submitter: %s Report-ID: <%s>\n"
-	        "Date: %s\n"
-	        "Message-ID: <tlsrpt.%lld.%lld@%s>\n"
-	        "MIME-Version: 1.0\n"
-	        "TLS-Report-Domain: %s\n"
-	        "TLS-Report-Submitter: %s\n"
-	        "TLS-Required: No\n"
-	        "Auto-Submitted: auto-generated\n"
-	        "Content-Type: multipart/report; report-type=\"tlsrpt\";\n"
-	        "\tboundary=\"%s\"\n"
-	        "\n"
-	        "This is a MIME-formatted message.\n"
-	        "\n"
-	        "--%s\n"
-	        "Content-Type: text/plain; charset=\"us-ascii\"\n"
-	        "Content-Transfer-Encoding: 7bit\n"
-	        "\n"
-	        "This is an aggregate TLS report (RFC 8460) from %s\n"
-	        "for the policy domain %s, %s (UTC).\n"
-	        "\n"
-	        "--%s\n"
-	        "Content-Type: application/tlsrpt+gzip; name=\"%s\"\n"
-	        "Content-Transfer-Encoding: base64\n"
-	        "Content-Disposition: attachment; filename=\"%s\"\n"
-	        "\n"
-	        "%s"
-	        "\n"
-	        "--%s--\n",
-	        cfg->from, to, job->domain, cfg->submitter, job->report_id,
-	        date, (long long)job->unique, (long long)now, cfg->submitter,
-	        job->domain, cfg->submitter, bnd, bnd, cfg->org, job->domain,
-	        day, bnd, fname, fname, body, bnd);
-	free(body);
-	if (n < 0 || (size_t)n >= cap) {
-		free(msg);
-		return (NULL);
-	}
-	return (msg);
-}
-
 /* ------------------------------------------------------ job plumbing --- */
 
 static void
@@ -332,6 +149,9 @@ job_free(struct job *j)
 	if (j->pid > 0) {
 		kill(j->pid, SIGKILL);
 		waitpid(j->pid, NULL, 0);
+	}
+	if (j->errfd >= 0) {
+		close(j->errfd);
 	}
 	curl_slist_free_all(j->resolve);
 	curl_slist_free_all(j->connect_to);
@@ -385,8 +205,9 @@ mail_poll_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct job    *j  = arg;
 	struct timeval tv = { 0, MAIL_POLL_MS * 1000 };
-	char           why[128];
+	char           why[256], err[512];
 	int            status;
+	ssize_t        n;
 	pid_t          r;
 
 	(void)fd;
@@ -409,13 +230,9 @@ mail_poll_cb(evutil_socket_t fd, short what, void *arg)
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		finish(j, 1, "accepted by sendmail");
 	} else {
-		if (WIFEXITED(status)) {
-			snprintf(why, sizeof(why), "sendmail exited with %d",
-			        WEXITSTATUS(status));
-		} else {
-			snprintf(
-			        why, sizeof(why), "sendmail killed by signal");
-		}
+		n = pread(j->errfd, err, sizeof(err), 0);
+		tlsrpt_mail_status(
+		        status, err, n > 0 ? (size_t)n : 0, why, sizeof(why));
 		finish(j, 0, why);
 	}
 }
@@ -431,11 +248,11 @@ mail_start(struct job *j, const struct tlsrpt_send_job *job)
 	int                   fd, devnull;
 	pid_t                 pid;
 
-	if (tlsrpt_send_mailto(job->uri, to, sizeof(to)) != 0) {
+	if (tlsrpt_mail_address(job->uri, to, sizeof(to)) != 0) {
 		fail_later(j, 1, "mailto: URI without a usable address");
 		return;
 	}
-	msg = tlsrpt_send_compose(
+	msg = tlsrpt_mail_compose(
 	        &s->cfg, job, to, j->gz, j->gzlen, (int64_t)time(NULL));
 	if (msg == NULL) {
 		fail_later(j, 0, "out of memory");
@@ -451,7 +268,9 @@ mail_start(struct job *j, const struct tlsrpt_send_job *job)
 		off += (size_t)n;
 	}
 	free(msg);
-	if (off != len || lseek(fd, 0, SEEK_SET) != 0) {
+	if (off != len || lseek(fd, 0, SEEK_SET) != 0
+	        || (j->errfd = memfd_create("tlsrpt-mail-err", MFD_CLOEXEC))
+	                < 0) {
 		close(fd);
 		fail_later(j, 0, "cannot buffer the message");
 		return;
@@ -467,6 +286,7 @@ mail_start(struct job *j, const struct tlsrpt_send_job *job)
 		if (devnull >= 0) {
 			dup2(devnull, 1);
 		}
+		dup2(j->errfd, 2);
 		execl("/bin/sh", "sh", "-c", s->cfg.sendmail, (char *)NULL);
 		_exit(127);
 	}
@@ -633,7 +453,8 @@ https_go(struct job *j)
 			        "%s: refused: only special addresses (%s); "
 			        "see fetch.allow_private",
 			        j->host, j->refused);
-			fail_later(j, 0, why);
+			/* permanent: only the configuration can change it */
+			fail_later(j, 1, why);
 		} else {
 			fail_later(
 			        j, 0, j->dnswhy[0] ? j->dnswhy : "no address");
@@ -805,9 +626,10 @@ tlsrpt_send_start(struct tlsrpt_sender *s, const struct tlsrpt_send_job *job,
 		log_err("MXTLS-NOMEM", "out of memory");
 		abort();
 	}
-	j->s   = s;
-	j->cb  = cb;
-	j->arg = arg;
+	j->s     = s;
+	j->cb    = cb;
+	j->arg   = arg;
+	j->errfd = -1;
 	TAILQ_INSERT_TAIL(&s->jobs, j, entry);
 	if (tlsrpt_send_gzip(job->json, job->len, &j->gz, &j->gzlen) != 0) {
 		fail_later(j, 0, "gzip failed");

@@ -11,13 +11,11 @@
  * fetch.ca_file (RFC 8460 §5.4 leaves that to us; we do not relax it).
  * Redirects are not followed. Any 2xx is success (§5.4).
  *
- * Mail: multipart/report; report-type="tlsrpt" with a short text/plain
- * part and the gzip report as a base64 attachment named per §5.3; headers
- * Subject, TLS-Report-Domain, TLS-Report-Submitter (§5.3) and
- * TLS-Required: No (RFC 8689: the report must be delivered even when TLS
- * fails, RFC 8460 §3). The message goes to sendmail's standard input;
- * exit status 0 is success. DKIM signing (§5.3 MUST) is left to the MTA
- * that relays the message.
+ * Mail: the message of tlsrpt_mail.h goes to the sendmail command's
+ * standard input; exit status 0 is success (the MTA took responsibility).
+ * Anything else is a failure whose reason carries the start of what the
+ * command wrote to standard error (e.g. the MTA refusing the recipient).
+ * DKIM signing (§3 MUST) is left to the MTA that relays the message.
  */
 #ifndef MXTLS_CACHED_TLSRPT_SEND_H
 #define MXTLS_CACHED_TLSRPT_SEND_H
@@ -76,26 +74,5 @@ void tlsrpt_send_start(struct tlsrpt_sender *s,
 /* tlsrpt_send_gzip - gzip in into *out (malloc'd). 0 or -1. */
 int tlsrpt_send_gzip(
         const void *in, size_t len, unsigned char **out, size_t *outlen);
-
-/*
- * tlsrpt_send_mailto - the address of a mailto: URI (RFC 6068: the part
- * before any "?", %-decoded) into addr, checked to be a plain
- * local@domain without characters that could break a header. 0 or -1.
- */
-int tlsrpt_send_mailto(const char *uri, char *addr, size_t len);
-
-/* tlsrpt_send_filename - "<submitter>!<domain>!<begin>!<end>!<unique>
- * .json.gz" (RFC 8460 §5.3) into buf. */
-void tlsrpt_send_filename(const char *submitter, const char *domain,
-        int64_t day, int64_t unique, char *buf, size_t len);
-
-/*
- * tlsrpt_send_compose - the whole mail message (LF line ends, for
- * sendmail) for job to address to, with the gzip report gz; now is the
- * Date. malloc'd NUL-terminated text, NULL on ENOMEM.
- */
-char *tlsrpt_send_compose(const struct tlsrpt_send_config *cfg,
-        const struct tlsrpt_send_job *job, const char *to,
-        const unsigned char *gz, size_t gzlen, int64_t now);
 
 #endif

@@ -3,28 +3,17 @@
 # and the Postfix/libtlsrpt datagram socket, durable counting (kill -9),
 # the day's report preview, and after the day closes (the daemon's TLSRPT
 # clock moved with MXTLSD_TLSRPT_TIME_OFFSET) delivery by HTTPS to nginx
-# (report.enforce.test) and by mail through a fake sendmail, retries of a
-# failing endpoint (rptfail.test) and giving up after the deadline.
+# (report.enforce.test) and by mail through a real Exim into a maildir
+# (tlsrpt_lib.sh), retries of a failing endpoint (rptfail.test) and giving
+# up after the deadline. Root is needed (Exim, see tlsrpt_lib.sh).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/tlsrpt_lib.sh
+. "$LIB_DIR/tlsrpt_lib.sh"
 
-MAILDIR=$TEST_DIR/mail
-mkdir -p "$MAILDIR"
-SENDMAIL=$TEST_DIR/sendmail.sh
-cat >"$SENDMAIL" <<EOF
-#!/bin/sh
-# fake sendmail: keep the message, record the arguments
-echo "\$*" >>"$MAILDIR/args"
-cat >"$MAILDIR/\$(date +%s%N).eml"
-EOF
-chmod +x "$SENDMAIL"
+mta_setup
 DGRAM=$SOCK_BASE/main/tlsrpt.sock
-TLSRPT_CONF="tlsrpt: { datagram_socket = \"$DGRAM\"; organization = \"mxtls test\";
- contact = \"mailto:tlsrpt@sender.test\"; submitter = \"sender.test\";
- from = \"tlsrpt-noreply@sender.test\"; sendmail = \"$SENDMAIL -oi -t\";
- send_delay = 0; send_window = 0; retry_deadline = 3600; max_failure_details = 100; };"
-ACCESS_LOG=$WORLD/log/tlsrpt-access.log
-: >"$MAILDIR/args"
+TLSRPT_CONF=$(tlsrpt_conf "datagram_socket = \"$DGRAM\";")
 START_POSTS=$( (grep -c '^POST /tlsrpt ' "$ACCESS_LOG" 2>/dev/null || true) | tail -1)
 
 # res ARGS... - one "result" op; prints the reply, returns mxtlsctl's code.
@@ -36,8 +25,6 @@ dgram() {
 s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.sendto(sys.argv[2].encode(), sys.argv[1])' "$DGRAM" "$1"
 }
-
-stat_of() { jqr "$(ctl stats)" ".$1"; }
 
 daemon_start main "$TLSRPT_CONF" || summary
 
@@ -64,7 +51,7 @@ expect_jq "rptfail.test result" "$j" '[.recorded, .policy_type] | map(tostring) 
 dgram '{"dpv": "1","d": "Enforce.Test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt","policies":[{"policy-type":9,"t":0,"f":0}]}'
 dgram '{"dpv": "1","d": "enforce.test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt","policies":[{"policy-type":2,"policy-domain": "enforce.test","policy-string":["version: STSv1","mode: enforce","mx: mx1.enforce.test","mx: *.enforce.test","max_age: 86400"],"mx-host":["mx1.enforce.test","*.enforce.test"],"failure-details":[{"c":205,"s": "192.0.2.1","n": "mx1.enforce.test","r": "127.0.0.2","f": "self-signed_certificate"}],"t":1,"f":1}]}'
 dgram '{"dpv": "2","d": "enforce.test"}'
-poll_until 5 test "$(stat_of tlsrpt_datagrams)" = 3
+poll_ge 5 3 stat_of tlsrpt_datagrams
 expect_eq "datagrams received" "$(stat_of tlsrpt_datagrams)" 3
 expect_eq "datagrams invalid" "$(stat_of tlsrpt_datagrams_invalid)" 1
 expect_eq "results counted" "$(stat_of tlsrpt_results)" 6
@@ -103,53 +90,36 @@ expect_match "report --send-now" "$out" '^0 reports made'
 daemon_stop
 
 # ------------------------------------------- the day closes: reports out --
-mail_count() { find "$MAILDIR" -name '*.eml' | wc -l; }
+mail_count() { mails_to tlsrpt@enforce.test; }
 post_count() { (grep -c '^POST /tlsrpt 200 ' "$ACCESS_LOG" 2>/dev/null || true) | tail -1; }
 # the TLSRPT clock moves to 5 s after the day's end (retry_deadline 1 h)
 NOW=$(date +%s)
 OFFSET=$(((NOW / 86400 + 1) * 86400 + 5 - NOW))
 MXTLSD_TLSRPT_TIME_OFFSET=$OFFSET daemon_start main "$TLSRPT_CONF" || summary
-poll_until 20 test "$(mail_count)" -ge 1
+poll_ge 20 1 mail_count
 expect_eq "one report mail" "$(mail_count)" 1
-poll_until 20 test "$(post_count)" -ge $((START_POSTS + 1))
+poll_ge 20 $((START_POSTS + 1)) post_count
 expect_eq "one HTTPS POST" "$(post_count)" $((START_POSTS + 1))
 poll_until 10 grep -q MXTLS-TLSRPT-RETRY "$DAEMON_LOG"
 expect_match "rptfail.test retried" "$(grep MXTLS-TLSRPT-RETRY "$DAEMON_LOG" | tail -1)" 'rptfail.test.*503'
-expect_eq "sendmail arguments" "$(cat "$MAILDIR/args")" "-oi -t"
-poll_until 5 test "$(stat_of tlsrpt_sent)" = 2
+expect_true "Exim took it from our envelope sender" grep -q '<= tlsrpt-noreply@sender.test U=root P=local' "$MTA/log/mainlog"
+expect_true "Exim delivered it" grep -q '=> tlsrpt <tlsrpt@enforce.test> R=mailbox T=maildir' "$MTA/log/mainlog"
+poll_ge 5 2 stat_of tlsrpt_sent
 expect_eq "deliveries done" "$(stat_of tlsrpt_sent)" 2
 expect_eq "reports made" "$(stat_of tlsrpt_reports)" 2
 
-# The mail: MIME structure, headers, attachment name, the report inside.
-MAILFILE=$(find "$MAILDIR" -name '*.eml' | head -1)
-mail=$(python3 - "$MAILFILE" <<'EOF'
-import email, gzip, json, re, sys
-from email import policy
-m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=policy.default)
-parts = list(m.iter_parts())
-att = parts[1]
-rep = json.loads(gzip.decompress(att.get_payload(decode=True)))
-print(json.dumps({
-    "ctype": m.get_content_type(),
-    "rtype": m.get_param("report-type"),
-    "parts": [p.get_content_type() for p in parts],
-    "disposition": att.get_content_disposition(),
-    "filename": att.get_filename(),
-    "subject": str(m["Subject"]),
-    "domain": str(m["TLS-Report-Domain"]),
-    "submitter": str(m["TLS-Report-Submitter"]),
-    "tlsrequired": str(m["TLS-Required"]),
-    "to": str(m["To"]), "from": str(m["From"]),
-    "report": rep}))
-EOF
-)
+# The mail: MIME structure, headers, attachment name, the report inside
+# (tlsrpt_check.py lists every deviation from RFC 8460 4.4 and 5.3).
+MAILFILE=$(mail_files tlsrpt@enforce.test | head -1)
+mail=$(mail_json "$MAILFILE")
+expect_jq mail "$mail" '.problems | join("; ")' ""
 expect_jq mail "$mail" '.ctype + " " + .rtype' "multipart/report tlsrpt"
 expect_jq mail "$mail" '.parts | join(",")' "text/plain,application/tlsrpt+gzip"
 expect_jq mail "$mail" '.disposition' attachment
 expect_jq_match mail "$mail" '.filename' '^sender\.test!enforce\.test![0-9]+![0-9]+![0-9]+\.json\.gz$'
 expect_jq mail "$mail" '(.filename | split("!") | (.[3] | tonumber) - (.[2] | tonumber))' 86399
 expect_jq mail "$mail" '.subject == ("Report Domain: enforce.test Submitter: sender.test Report-ID: <" + .report."report-id" + ">")' true
-expect_jq mail "$mail" '[.domain, .submitter, .tlsrequired, .to, .from] | join(" ")' "enforce.test sender.test No tlsrpt@enforce.test tlsrpt-noreply@sender.test"
+expect_jq mail "$mail" '[.domain, .submitter, .tlsrequired, .to, .from, .return_path] | join(" ")' "enforce.test sender.test No tlsrpt@enforce.test tlsrpt-noreply@sender.test <tlsrpt-noreply@sender.test>"
 check_report "mailed report" "$(jqr "$mail" '.report')"
 
 # The HTTPS upload: application/tlsrpt+gzip, the same report.
@@ -157,6 +127,7 @@ line=$(grep '^POST /tlsrpt 200 ' "$ACCESS_LOG" | tail -1)
 expect_match "POST media type" "$line" '"application/tlsrpt\+gzip"'
 body=$(awk '{print $NF}' <<<"$line")
 posted=$(gzip -dc <"$body" 2>/dev/null)
+expect_jq "posted report: RFC 8460" "$(report_json "$body")" '[.gzip, (.problems | join("; "))] | map(tostring) | join(" ")' "true "
 expect_jq "posted report" "$posted" '."report-id"' "$(jqr "$mail" '.report."report-id"')"
 check_report "posted report" "$posted"
 p=$(preview)

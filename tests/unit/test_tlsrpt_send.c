@@ -1,7 +1,8 @@
 /*
- * test_tlsrpt_send.c - the pure parts of report delivery (RFC 8460 §5):
- * gzip, mailto: addresses, the §5.3 file name, and the MIME structure of
- * the report mail.
+ * test_tlsrpt_send.c - the pure part of report delivery (RFC 8460 §5.2):
+ * the gzip form every report is sent in. The mail form is in
+ * test_tlsrpt_mail.c; the deliveries themselves in
+ * tests/integration/test_tlsrpt*.sh.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,143 +50,11 @@ test_gzip(void **state)
 	free(gz);
 }
 
-static const struct {
-	const char *uri;
-	const char *addr; /* NULL: refused */
-} mcases[] = {
-	{ "mailto:tlsrpt@example.com", "tlsrpt@example.com" },
-	{ "MAILTO:a.b+c@Example.COM?subject=x", "a.b+c@Example.COM" },
-	{ "mailto:t%40x@example.com", NULL },
-	{ "mailto:tls%2Brpt@example.com", "tls+rpt@example.com" },
-	{ "mailto:a@b@c.com", NULL },
-	{ "mailto:@example.com", NULL },
-	{ "mailto:a@", NULL },
-	{ "mailto:a@exa mple.com", NULL },
-	{ "mailto:a%0d%0aBcc:x@example.com", NULL },
-	{ "mailto:a@example.com%0a", NULL },
-	{ "mailto:a%zz@example.com", NULL },
-	{ "https://example.com/", NULL },
-};
-
-static void
-test_mailto(void **state)
-{
-	size_t i;
-	char   addr[320];
-
-	(void)state;
-	for (i = 0; i < sizeof(mcases) / sizeof(mcases[0]); i++) {
-		int rv = tlsrpt_send_mailto(mcases[i].uri, addr, sizeof(addr));
-
-		if (mcases[i].addr == NULL) {
-			if (rv == 0)
-				fail_msg("case %zu accepted: %s", i, addr);
-		} else {
-			if (rv != 0)
-				fail_msg("case %zu refused", i);
-			assert_string_equal(addr, mcases[i].addr);
-		}
-	}
-}
-
-static void
-test_filename(void **state)
-{
-	char buf[256];
-
-	(void)state;
-	tlsrpt_send_filename("sender.example", "example.com", 1704067200 + 5,
-	        7, buf, sizeof(buf));
-	assert_string_equal(buf,
-	        "sender.example!example.com!1704067200!"
-	        "1704153599!7.json.gz");
-}
-
-/* b64dec - decode the base64 lines from p up to the next empty line. */
-static size_t
-b64dec(const char *p, unsigned char *out)
-{
-	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-	                          "qrstuvwxyz0123456789+/";
-	unsigned          v     = 0;
-	int               bits  = 0;
-	size_t            n     = 0;
-
-	for (; *p != '\0' && !(p[0] == '\n' && p[1] == '\n'); p++) {
-		const char *c = strchr(tab, *p);
-
-		if (*p == '\n' || *p == '=' || c == NULL)
-			continue;
-		v = (v << 6) | (unsigned)(c - tab);
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			out[n++] = (unsigned char)(v >> bits);
-		}
-	}
-	return (n);
-}
-
-static void
-test_compose(void **state)
-{
-	struct tlsrpt_send_config cfg;
-	struct tlsrpt_send_job    job;
-	const char                json[] = "{\"report-id\":\"r1\"}";
-	unsigned char            *gz, dec[4096];
-	size_t                    n, m;
-	char                     *msg, *p, *back;
-
-	(void)state;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.from      = "tlsrpt-noreply@sender.example";
-	cfg.submitter = "sender.example";
-	cfg.org       = "Sender Org";
-	memset(&job, 0, sizeof(job));
-	job.uri       = "mailto:t@example.com";
-	job.domain    = "example.com";
-	job.report_id = "2024-01-01.7.example.com@sender.example";
-	job.day       = 1704067200;
-	job.unique    = 7;
-	assert_int_equal(tlsrpt_send_gzip(json, strlen(json), &gz, &n), 0);
-	msg = tlsrpt_send_compose(
-	        &cfg, &job, "t@example.com", gz, n, 1704160000);
-	assert_non_null(msg);
-	assert_non_null(strstr(msg,
-	        "\nSubject: Report Domain: example.com Submitter: "
-	        "sender.example Report-ID: "
-	        "<2024-01-01.7.example.com@sender.example>\n"));
-	assert_non_null(strstr(msg, "\nTLS-Report-Domain: example.com\n"));
-	assert_non_null(
-	        strstr(msg, "\nTLS-Report-Submitter: sender.example\n"));
-	assert_non_null(strstr(msg, "\nTLS-Required: No\n"));
-	assert_non_null(strstr(msg, "\nTo: t@example.com\n"));
-	assert_non_null(
-	        strstr(msg, "\nDate: Tue, 02 Jan 2024 01:46:40 +0000\n"));
-	assert_non_null(strstr(msg,
-	        "Content-Type: multipart/report; report-type=\"tlsrpt\";"));
-	assert_non_null(strstr(msg, "Content-Type: text/plain"));
-	p = strstr(msg,
-	        "Content-Disposition: attachment; filename=\""
-	        "sender.example!example.com!1704067200!1704153599!7."
-	        "json.gz\"\n\n");
-	assert_non_null(p);
-	assert_non_null(strstr(msg, "Content-Type: application/tlsrpt+gzip"));
-	m    = b64dec(strstr(p, "\n\n") + 2, dec);
-	back = gunzip(dec, m);
-	assert_string_equal(back, json);
-	free(back);
-	free(msg);
-	free(gz);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gzip),
-		cmocka_unit_test(test_mailto),
-		cmocka_unit_test(test_filename),
-		cmocka_unit_test(test_compose),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
