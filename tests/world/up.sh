@@ -8,6 +8,8 @@
 #     "insecure.test." (unsigned, no DS), "bogus.test." and "badtlsa.test."
 #     (signed, tampered),
 #   - nginx on 127.0.0.1:443 serving the policies in WORLD_DIR/www.
+#   - dnssink.py on 127.0.0.60:5353, a name server that never answers, for
+#     the "timeout" zones (NSD answers SERVFAIL for the "servfail" zones).
 # PIDs are recorded in WORLD_DIR/run/*.pid (down.sh stops them). Writes
 # WORLD_DIR/env for the tests. Exits 0 only when every server answers.
 # Any world already running at WORLD_DIR is stopped and removed first.
@@ -81,6 +83,8 @@ NOW=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
 LATER=$(date -u -d '+2 years' +%Y%m%d%H%M%SZ)
 # Every mta-sts.<domain> that should validate (not wrongcert, not expired).
 STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests badcert"
+# the policy hosts of test_exim.sh's receivers
+STS_CERT_DOMAINS="$STS_CERT_DOMAINS expiredmx nostarttls testingbad"
 sans=()
 for d in $STS_CERT_DOMAINS; do sans+=("mta-sts.$d.test"); done
 sans+=(report.enforce.test) # TLSRPT report endpoint (RFC 8460 §5.4)
@@ -96,9 +100,20 @@ for d in enforce testing none notxt badtxt multitxt 404 redirect ctype big \
 	slow idchange cname wrongcert expired; do
 	sans+=("mx1.$d.test")
 done
+# test_dnsfail.sh's MX hosts (no SMTP server runs; mx2 of tlsa*.test has
+# DANE-EE data of mx.crt)
+sans+=(mx1.stsservfail.test mx1.ststimeout.test mx1.tlsaservfail.test
+	mx2.tlsaservfail.test mx1.tlsatimeout.test mx2.tlsatimeout.test)
 leaf mx "$NOW" "$LATER" "${sans[@]}"
 leaf expired 20210101000000Z 20210201000000Z mta-sts.expired.test
 leaf wrong "$NOW" "$LATER" wrong.test
+# test_exim.sh's receivers: an expired certificate for the MX name of
+# expiredmx.test (world CA), and a self-signed one for mx1.daneself.test
+# (no CA; its key is in a DANE-EE TLSA record, @TLSA_SELF@).
+leaf mxexpired 20210101000000Z 20210201000000Z mx1.expiredmx.test
+ossl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$P/selfsigned.key" -subj "/CN=mx1.daneself.test" \
+	-addext "subjectAltName=DNS:mx1.daneself.test" -days 730 -out "$P/selfsigned.crt"
 chmod 0600 "$P"/*.key
 openssl verify -CAfile "$P/ca.crt" "$P/mta-sts.crt" "$P/wrong.crt" "$P/mx.crt" >/dev/null ||
 	die "test certificates do not verify"
@@ -116,6 +131,10 @@ for h in "$TLSA_SPKI" "$TLSA_CA"; do
 done
 echo "$TLSA_SPKI" >"$P/mx.spki.sha256"
 echo "$TLSA_CA" >"$P/ca.sha256"
+TLSA_SELF=$(openssl x509 -in "$P/selfsigned.crt" -noout -pubkey |
+	openssl pkey -pubin -outform DER | sha256_hex)
+[[ $TLSA_SELF =~ ^[0-9a-f]{64}$ ]] || die "bad TLSA digest '$TLSA_SELF'"
+echo "$TLSA_SELF" >"$P/selfsigned.spki.sha256"
 
 # --- policies --------------------------------------------------------------------
 # std_policy DOMAIN MODE - the usual policy: mx1.<d> and *.<d>, one day.
@@ -129,6 +148,9 @@ done
 std_policy testing.test testing
 std_policy none.test none
 std_policy cname.test testing
+std_policy expiredmx.test enforce
+std_policy nostarttls.test enforce
+std_policy testingbad.test testing
 std_policy ctype.test enforce
 # DANE and MTA-STS together: enforce policies listing one MX host only.
 policy_text enforce 86400 mx2.danemixed.test | put_file "$(policy_path "$W" danemixed.test)"
@@ -161,6 +183,7 @@ for z in test insecure.test bogus.test badtlsa.test; do
 		-e "s/@TLSA_CA@/$TLSA_CA/g" \
 		"$WORLD_TOOLS/zones/$z.zone.in" >"$D/zones/$z.zone"
 done
+sed -i "s/@TLSA_SELF@/$TLSA_SELF/g" "$D/zones/test.zone"
 for z in test bogus.test badtlsa.test; do
 	(cd "$D/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$z") >"$D/keys/$z.name"
 	[ -s "$D/keys/$z.name" ] || die "ldns-keygen failed for $z"
@@ -169,6 +192,17 @@ for z in bogus.test badtlsa.test; do
 	sign_zone "$W" "$z"
 	ldns-verify-zone "$D/zones/$z.zone.signed" >"$W/log/verify-$z-untampered.log" 2>&1 ||
 		{ cat "$W/log/verify-$z-untampered.log" >&2; die "$z. does not verify before tampering"; }
+	ldns-key2ds -n -2 "$D/keys/$(cat "$D/keys/$z.name").key" >>"$D/zones/test.zone"
+done
+# Dead delegations (test.zone.in, test_dnsfail.sh): a DS each, so the
+# validator expects signed data, but nothing is ever signed or served. NSD
+# has the SERVFAIL zones without a zone file (it answers SERVFAIL); the
+# unbound stubs send the TIMEOUT zones to dnssink.py, which never answers.
+SERVFAIL_ZONES="servfail.test _mta-sts.stsservfail.test _25._tcp.mx1.tlsaservfail.test"
+TIMEOUT_ZONES="timeout.test _mta-sts.ststimeout.test _25._tcp.mx1.tlsatimeout.test"
+for z in $SERVFAIL_ZONES $TIMEOUT_ZONES; do
+	(cd "$D/keys" && ldns-keygen -a ECDSAP256SHA256 -k "$z") >"$D/keys/$z.name"
+	[ -s "$D/keys/$z.name" ] || die "ldns-keygen failed for $z"
 	ldns-key2ds -n -2 "$D/keys/$(cat "$D/keys/$z.name").key" >>"$D/zones/test.zone"
 done
 sign_zone "$W" test
@@ -244,6 +278,9 @@ zone:
 	name: "badtlsa.test"
 	zonefile: "badtlsa.test.zone.signed"
 EOF
+for z in $SERVFAIL_ZONES; do # no zone file: NSD answers SERVFAIL
+	printf 'zone:\n\tname: "%s"\n\tzonefile: "%s.zone.absent"\n' "$z" "$z"
+done >>"$D/nsd.conf"
 nsd-checkconf "$D/nsd.conf" || die "bad nsd.conf"
 
 # libunbound configuration for the daemon (ub_ctx_config). The trust anchor
@@ -278,6 +315,15 @@ stub-zone:
 	stub-addr: $WORLD_ADDR@$WORLD_DNS_PORT
 EOF
 
+# Stubs for the dead delegations (after the others: resolver.sh copies every
+# stub-zone from here on).
+for z in $SERVFAIL_ZONES; do
+	printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: %s@%s\n' "$z" "$WORLD_ADDR" "$WORLD_DNS_PORT"
+done >>"$D/unbound.conf"
+for z in $TIMEOUT_ZONES; do
+	printf 'stub-zone:\n\tname: "%s."\n\tstub-addr: %s@%s\n' "$z" "$WORLD_SINK_ADDR" "$WORLD_DNS_PORT"
+done >>"$D/unbound.conf"
+start_recorded "$W" dnssink python3 "$WORLD_TOOLS/dnssink.py" "$WORLD_SINK_ADDR" "$WORLD_DNS_PORT" "$W"
 start_recorded "$W" nsd nsd -d -c "$D/nsd.conf"
 
 # --- HTTPS -----------------------------------------------------------------------
@@ -407,11 +453,37 @@ check mx-badcert "$(dig_world +short MX badcert.test) $(dig_world +short A mx1.b
 	"10 mx1.badcert.test. 127.0.0.7 signed"
 check tlsrpt-badcert "$(dig_world +short TXT _smtp._tls.badcert.test)" '"v=TLSRPTv1; rua=mailto:tlsrpt@badcert.test"'
 check tlsa-badcert "$(tlsa _25._tcp.mx1.badcert.test)" ""
+# test_exim.sh's receivers
+check tlsa-daneself "$(tlsa _25._tcp.mx1.daneself.test) $(signed _25._tcp.mx1.daneself.test TLSA)" "311$TLSA_SELF signed"
+check mx-exim-receivers "$(for d in expiredmx nostarttls daneself testingbad; do dig_world +short A mx1.$d.test; done | tr '\n' ' ')" \
+	"127.0.0.8 127.0.0.9 127.0.0.10 127.0.0.11 "
+check sts-exim-receivers "$(for d in expiredmx nostarttls testingbad; do code $d.test | cut -d' ' -f1; done | tr '\n' ' ')" "200 200 200 "
+check tlsrpt-danewrong "$(dig_world +short TXT _smtp._tls.danewrong.test)" '"v=TLSRPTv1; rua=mailto:tlsrpt@danewrong.test"'
+# test_dnsfail.sh's dead delegations: SERVFAIL from NSD, silence from the sink
+for _ in $(seq 50); do
+	ss -H -lun "src $WORLD_SINK_ADDR:$WORLD_DNS_PORT" 2>/dev/null | grep -q . && break
+	sleep 0.1
+done
+pid_matches "$(cat "$W/run/dnssink.pid")" "$W" || check dnssink "not running" running
+check servfail-zones "$(for n in servfail.test _mta-sts.stsservfail.test _25._tcp.mx1.tlsaservfail.test; do
+	dig_world MX "$n" | grep -o 'status: [A-Z]*'
+done | tr '\n' ' ')" "status: SERVFAIL status: SERVFAIL status: SERVFAIL "
+check dnssink-silent "$(dig @"$WORLD_SINK_ADDR" -p "$WORLD_DNS_PORT" +norec +time=1 +tries=1 MX timeout.test 2>&1 |
+	grep -c 'status:')" 0
+# (NSD answers even DS queries for the SERVFAIL zones with SERVFAIL: look
+# at the signed file for those)
+check dnsfail-ds "$(for z in $SERVFAIL_ZONES $TIMEOUT_ZONES; do
+	grep -Ec "^${z//./\\.}\\.[[:space:]]+[0-9]+[[:space:]]+IN[[:space:]]+DS[[:space:]]" "$D/zones/test.zone.signed"
+done | tr '\n' ' ')$(for z in $TIMEOUT_ZONES; do signed "$z" DS; done | tr '\n' ' ')" \
+	"1 1 1 1 1 1 signed signed signed "
+check mx-dnsfail "$(dig_world +short MX stsservfail.test) $(signed ststimeout.test MX) $(tlsa _25._tcp.mx2.tlsatimeout.test)" \
+	"10 mx1.stsservfail.test. signed 311$TLSA_SPKI"
 [ "$fail" = 0 ] || die "world self-check failed (logs in $W/log)"
 
 echo "world at $W is up in $(awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 echo "  nsd   pid $(cat "$W/run/nsd.pid") on $WORLD_ADDR@$WORLD_DNS_PORT (zones test. signed, insecure.test. unsigned, bogus.test. and badtlsa.test. tampered)"
 echo "  nginx pid $(cat "$W/run/nginx.pid") on $WORLD_ADDR:$WORLD_HTTPS_PORT (CA $P/ca.crt)"
+echo "  dnssink pid $(cat "$W/run/dnssink.pid") on $WORLD_SINK_ADDR@$WORLD_DNS_PORT (never answers)"
 echo "  trust anchor: $(cat "$D/test.ds")"
 echo "  TLSA 3 1 1 $TLSA_SPKI (SPKI of $P/mx.crt)"
 echo "  TLSA 2 0 1 $TLSA_CA (test CA)"
