@@ -71,6 +71,7 @@ struct conf {
 	/* tlsrpt */
 	int   tlsrpt_max_ttl;
 	char *tlsrpt_datagram_socket;
+	int   tlsrpt_enable;
 	char *tlsrpt_organization;
 	char *tlsrpt_contact;
 	char *tlsrpt_submitter;
@@ -79,6 +80,8 @@ struct conf {
 	int   tlsrpt_send_delay;
 	int   tlsrpt_send_window;
 	int   tlsrpt_retry_deadline;
+	int   tlsrpt_retry_max;
+	char *tlsrpt_ca_file;
 	int   tlsrpt_max_failure_details;
 	/* cache */
 	int cache_max_entries;

@@ -292,8 +292,11 @@ main(int argc, char **argv)
 	}
 	server_attach(srv, &svc);
 	/* ---- TLS reporting (RFC 8460): results in, reports out ---- */
-	if ((trpt = tlsrpt_sched_create(
-	             base, &conf, dns, &stats, why, sizeof(why)))
+	if (!conf.tlsrpt_enable) {
+		log_notice("MXTLSD-TLSRPT-OFF",
+		        "TLS reporting is off (tlsrpt.enable = false)");
+	} else if ((trpt = tlsrpt_sched_create(
+	                    base, &conf, dns, &stats, why, sizeof(why)))
 	        == NULL) {
 		log_err("MXTLSD-TLSRPT", "%s", why);
 		goto out;

@@ -53,6 +53,7 @@ struct tlsrpt_sched {
 	int64_t                   send_delay;
 	int64_t                   send_window;
 	int64_t                   retry_deadline;
+	int                       retry_max;
 	struct inflight           fl[MAX_IN_FLIGHT];
 };
 
@@ -103,7 +104,8 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 	int                  i;
 
 	f->used = 0;
-	if (ok || permanent || now >= f->deadline) {
+	if (ok || permanent || now >= f->deadline
+	        || f->attempts + 1 >= t->retry_max) {
 		if (ok) {
 			t->stats->tlsrpt_sent++;
 			log_notice("MXTLS-TLSRPT-SENT",
@@ -324,6 +326,7 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 	t->send_delay     = conf->tlsrpt_send_delay;
 	t->send_window    = conf->tlsrpt_send_window;
 	t->retry_deadline = conf->tlsrpt_retry_deadline;
+	t->retry_max      = conf->tlsrpt_retry_max;
 	if (conf->tlsrpt_submitter[0] != '\0') {
 		snprintf(t->submitter, sizeof(t->submitter), "%s",
 		        conf->tlsrpt_submitter);
@@ -371,7 +374,8 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 		goto fail;
 	}
 	memset(&sc, 0, sizeof(sc));
-	sc.ca_file       = conf->fetch_ca_file;
+	sc.ca_file = conf->tlsrpt_ca_file[0] != '\0' ? conf->tlsrpt_ca_file
+	                                             : conf->fetch_ca_file;
 	sc.allow_private = conf->fetch_allow_private;
 	sc.connect_timeout_ms
 	        = (unsigned)(conf->fetch_connect_timeout * 1000.0 + 0.5);

@@ -142,4 +142,29 @@ expect_eq "given up counted" "$(stat_of tlsrpt_given_up)" 1
 expect_eq "no second mail" "$(mail_count)" 1
 daemon_stop
 
+# ------------------------------- tlsrpt.retry_max: given up after N tries --
+# A day's results for rptfail.test (its only rua always fails), then the day
+# closes: with retry_max = 1 the first failure is the last try, long before
+# retry_deadline.
+MAXED_CONF=$(tlsrpt_conf "retry_max = 1;")
+daemon_start maxed "$MAXED_CONF" || summary
+j=$(res domain=rptfail.test mx_host=mx1.rptfail.test result=success sending_ip=192.0.2.1)
+expect_jq "retry_max: result recorded" "$j" '.recorded' true
+daemon_stop
+MXTLSD_TLSRPT_TIME_OFFSET=$OFFSET daemon_start maxed "$MAXED_CONF" || summary
+poll_until 20 grep -q 'MXTLS-TLSRPT-GIVEUP.*rptfail' "$DAEMON_LOG"
+expect_match "retry_max = 1: given up after the first attempt" \
+	"$(grep 'MXTLS-TLSRPT-GIVEUP.*rptfail' "$DAEMON_LOG" | tail -1)" 'given up after 1 attempts'
+expect_eq "retry_max = 1: no retry scheduled" "$(grep -c 'MXTLS-TLSRPT-RETRY.*rptfail' "$DAEMON_LOG")" 0
+daemon_stop
+
+# ---------------------------------------- tlsrpt.enable = false: refused --
+daemon_start off "$(tlsrpt_conf "enable = false;")" || summary
+j=$(res domain=enforce.test mx_host=mx1.enforce.test result=success sending_ip=192.0.2.1)
+expect_eq "tlsrpt off: result refused (exit code)" "$?" 1
+expect_jq "tlsrpt off: result refused" "$j" '[.status, .why] | join(" ")' "error TLS reporting is not running"
+expect_true "tlsrpt off: logged at start" grep -q MXTLSD-TLSRPT-OFF "$DAEMON_LOG"
+expect_jq "tlsrpt off: policy lookups still work" "$(q enforce.test)" '.policy' sts
+daemon_stop
+
 summary

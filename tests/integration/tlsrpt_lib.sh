@@ -102,7 +102,7 @@ EOS
 # tlsrpt_conf [EXTRA] - the tlsrpt group: real Exim, no send delay or window,
 # retry deadline 1 h; EXTRA is added inside the group.
 tlsrpt_conf() {
-	printf 'tlsrpt: { organization = "mxtls test"; contact = "mailto:tlsrpt@sender.test";
+	printf 'tlsrpt: { organization_name = "mxtls test"; contact_info = "mailto:tlsrpt@sender.test";
  submitter = "sender.test"; from = "%s"; sendmail = "%s -oi -t -f %s";
  send_delay = 0; send_window = 0; retry_deadline = 3600; max_failure_details = 100; %s };' \
 		"$TLSRPT_FROM" "$MTA/sendmail.sh" "$TLSRPT_FROM" "${1-}"
