@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "why.h"
 #include "tlsrpt_datagram.h"
 #include "tlsrpt_record.h"
 
@@ -34,22 +34,6 @@ struct tlsrpt_datagram {
 	unsigned char                  *buf;
 	struct tlsrpt_datagram_counters counters;
 };
-
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
 
 /* code_rtype - libtlsrpt failure code to result type, or -1. */
 static int
@@ -96,11 +80,11 @@ text(json_t *o, const char *name, const char *what, char *out, size_t outlen,
 		return (0);
 	}
 	if (!json_is_string(v)) {
-		return (fail(why, whylen, "%s is not a string", what));
+		return (why_fail(why, whylen, "%s is not a string", what));
 	}
 	n = json_string_length(v);
 	if (n >= outlen || !tlsrpt_text_ok(json_string_value(v), n)) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "%s too long or holding control characters", what));
 	}
 	memcpy(out, json_string_value(v), n);
@@ -118,14 +102,14 @@ strings(json_t *o, const char *name, char **out, char *why, size_t whylen)
 
 	*out = NULL;
 	if (v != NULL && !json_is_null(v) && !json_is_array(v)) {
-		return (fail(why, whylen, "\"%s\" is not an array", name));
+		return (why_fail(why, whylen, "\"%s\" is not an array", name));
 	}
 	if (json_array_size(v) > MAX_STRINGS) {
-		return (fail(why, whylen, "\"%s\" has more than %d entries",
-		        name, MAX_STRINGS));
+		return (why_fail(why, whylen,
+		        "\"%s\" has more than %d entries", name, MAX_STRINGS));
 	}
 	if ((a = json_array()) == NULL) {
-		return (fail(why, whylen, "out of memory"));
+		return (why_fail(why, whylen, "out of memory"));
 	}
 	json_array_foreach(v, i, e)
 	{
@@ -134,7 +118,7 @@ strings(json_t *o, const char *name, char **out, char *why, size_t whylen)
 		        || !tlsrpt_text_ok(
 		                json_string_value(e), json_string_length(e))) {
 			json_decref(a);
-			return (fail(why, whylen,
+			return (why_fail(why, whylen,
 			        "\"%s\"[%zu] is not a short printable string",
 			        name, i));
 		}
@@ -142,7 +126,7 @@ strings(json_t *o, const char *name, char **out, char *why, size_t whylen)
 	}
 	*out = json_dumps(a, JSON_COMPACT);
 	json_decref(a);
-	return (*out == NULL ? fail(why, whylen, "out of memory") : 0);
+	return (*out == NULL ? why_fail(why, whylen, "out of memory") : 0);
 }
 
 static int
@@ -152,11 +136,12 @@ parse_detail(json_t *fd, struct tlsrpt_detail *d, char *why, size_t whylen)
 	int     t;
 
 	if (!json_is_object(fd)) {
-		return (fail(why, whylen, "failure detail is not an object"));
+		return (why_fail(
+		        why, whylen, "failure detail is not an object"));
 	}
 	if (!json_is_integer(c)
 	        || (t = code_rtype(json_integer_value(c))) < 0) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "failure detail without a known code \"c\" (201-205, "
 		        "301-306)"));
 	}
@@ -184,7 +169,7 @@ parse_detail(json_t *fd, struct tlsrpt_detail *d, char *why, size_t whylen)
 	if ((d->sending_ip[0] != '\0' && !tlsrpt_ip_ok(d->sending_ip))
 	        || (d->receiving_ip[0] != '\0'
 	                && !tlsrpt_ip_ok(d->receiving_ip))) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "failure detail with an invalid IP address"));
 	}
 	return (0);
@@ -202,10 +187,11 @@ parse_policy(json_t *p, const char *domain, const char *rua,
 	size_t  i;
 
 	if (!json_is_object(p)) {
-		return (fail(why, whylen, "policy is not an object"));
+		return (why_fail(why, whylen, "policy is not an object"));
 	}
 	if (!json_is_integer(pt)) {
-		return (fail(why, whylen, "policy without \"policy-type\""));
+		return (why_fail(
+		        why, whylen, "policy without \"policy-type\""));
 	}
 	switch (json_integer_value(pt)) {
 	case 1:
@@ -218,7 +204,7 @@ parse_policy(json_t *p, const char *domain, const char *rua,
 		obs->ptype = TLSRPT_PTYPE_NOPOLICY;
 		break;
 	default:
-		return (fail(why, whylen, "unknown policy-type %lld",
+		return (why_fail(why, whylen, "unknown policy-type %lld",
 		        (long long)json_integer_value(pt)));
 	}
 	snprintf(obs->domain, sizeof(obs->domain), "%s", domain);
@@ -229,12 +215,12 @@ parse_policy(json_t *p, const char *domain, const char *rua,
 	                   json_string_length(pd), obs->pdomain,
 	                   sizeof(obs->pdomain), dwhy, sizeof(dwhy))
 	                != 0) {
-		return (fail(why, whylen, "invalid policy-domain"));
+		return (why_fail(why, whylen, "invalid policy-domain"));
 	}
 	if (!json_is_integer(f)
 	        || (json_integer_value(f) != 0
 	                && json_integer_value(f) != 1)) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "policy without a final result "
 		        "\"f\" of 0 or 1"));
 	}
@@ -244,16 +230,16 @@ parse_policy(json_t *p, const char *domain, const char *rua,
 		return (-1);
 	}
 	if ((obs->rua = strdup(rua)) == NULL) {
-		return (fail(why, whylen, "out of memory"));
+		return (why_fail(why, whylen, "out of memory"));
 	}
 	fds = json_object_get(p, "failure-details");
 	if (fds != NULL && !json_is_array(fds)) {
-		return (fail(why, whylen,
+		return (why_fail(why, whylen,
 		        "\"failure-details\" is not an "
 		        "array"));
 	}
 	if (json_array_size(fds) > TLSRPT_OBS_MAX_DETAILS) {
-		return (fail(why, whylen, "more than %d failure details",
+		return (why_fail(why, whylen, "more than %d failure details",
 		        TLSRPT_OBS_MAX_DETAILS));
 	}
 	json_array_foreach(fds, i, fd)
@@ -301,20 +287,20 @@ tlsrpt_datagram_parse(const void *buf, size_t len, struct tlsrpt_obs **out,
 	memset(&rec, 0, sizeof(rec));
 	memset(&ruaobs, 0, sizeof(ruaobs));
 	if (len > TLSRPT_DATAGRAM_MAX) {
-		return (fail(why, whylen, "datagram larger than %d bytes",
+		return (why_fail(why, whylen, "datagram larger than %d bytes",
 		        TLSRPT_DATAGRAM_MAX));
 	}
 	if ((root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err))
 	        == NULL) {
-		return (fail(why, whylen, "malformed JSON: %s", err.text));
+		return (why_fail(why, whylen, "malformed JSON: %s", err.text));
 	}
 	if (!json_is_object(root)) {
-		fail(why, whylen, "datagram is not a JSON object");
+		why_fail(why, whylen, "datagram is not a JSON object");
 		goto out;
 	}
 	v = json_object_get(root, "dpv");
 	if (!json_is_string(v) || strcmp(json_string_value(v), "1") != 0) {
-		fail(why, whylen,
+		why_fail(why, whylen,
 		        "datagram protocol version \"dpv\" is not "
 		        "\"1\"");
 		goto out;
@@ -325,39 +311,40 @@ tlsrpt_datagram_parse(const void *buf, size_t len, struct tlsrpt_obs **out,
 	                   json_string_length(v), domain, sizeof(domain), dwhy,
 	                   sizeof(dwhy))
 	                != 0) {
-		fail(why, whylen, "missing or invalid domain \"d\"");
+		why_fail(why, whylen, "missing or invalid domain \"d\"");
 		goto out;
 	}
 	pr = json_object_get(root, "pr");
 	if (!json_is_string(pr)) {
-		fail(why, whylen, "%s: missing TLSRPT record \"pr\"", domain);
+		why_fail(why, whylen, "%s: missing TLSRPT record \"pr\"",
+		        domain);
 		goto out;
 	}
 	if (tlsrpt_record_parse(json_string_value(pr), json_string_length(pr),
 	            &rec, dwhy, sizeof(dwhy))
 	        != TLSRPT_RECORD_OK) {
-		fail(why, whylen, "%s: TLSRPT record \"pr\": %s", domain,
+		why_fail(why, whylen, "%s: TLSRPT record \"pr\": %s", domain,
 		        dwhy);
 		goto out;
 	}
 	if (tlsrpt_obs_set_rua(&ruaobs, (const char *const *)rec.rua, rec.nrua)
 	        != 0) {
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		goto out;
 	}
 	pols = json_object_get(root, "policies");
 	n    = json_array_size(pols);
 	if (!json_is_array(pols) || n == 0) {
-		fail(why, whylen, "%s: no \"policies\"", domain);
+		why_fail(why, whylen, "%s: no \"policies\"", domain);
 		goto out;
 	}
 	if (n > TLSRPT_DATAGRAM_MAX_POLICIES) {
-		fail(why, whylen, "%s: more than %d policies", domain,
+		why_fail(why, whylen, "%s: more than %d policies", domain,
 		        TLSRPT_DATAGRAM_MAX_POLICIES);
 		goto out;
 	}
 	if ((obs = calloc(n, sizeof(*obs))) == NULL) {
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		goto out;
 	}
 	json_array_foreach(pols, i, p)
@@ -365,7 +352,7 @@ tlsrpt_datagram_parse(const void *buf, size_t len, struct tlsrpt_obs **out,
 		if (parse_policy(
 		            p, domain, ruaobs.rua, &obs[i], dwhy, sizeof(dwhy))
 		        != 0) {
-			fail(why, whylen, "%s: policy %zu: %s", domain, i,
+			why_fail(why, whylen, "%s: policy %zu: %s", domain, i,
 			        dwhy);
 			goto out;
 		}
@@ -450,14 +437,14 @@ tlsrpt_datagram_open(struct event_base *base, const char *path, int mode,
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		fail(why, whylen, "%s: path too long for a socket", path);
+		why_fail(why, whylen, "%s: path too long for a socket", path);
 		return (NULL);
 	}
 	memcpy(sun.sun_path, path, strlen(path));
 	if ((d = calloc(1, sizeof(*d))) == NULL
 	        || (d->path = strdup(path)) == NULL
 	        || (d->buf = malloc(TLSRPT_DATAGRAM_MAX + 1)) == NULL) {
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		goto fail;
 	}
 	d->fd   = -1;
@@ -465,7 +452,7 @@ tlsrpt_datagram_open(struct event_base *base, const char *path, int mode,
 	d->arg  = arg;
 	if (lstat(path, &sb) == 0) {
 		if (!S_ISSOCK(sb.st_mode)) {
-			fail(why, whylen, "%s: exists and is not a socket",
+			why_fail(why, whylen, "%s: exists and is not a socket",
 			        path);
 			goto fail;
 		}
@@ -474,17 +461,17 @@ tlsrpt_datagram_open(struct event_base *base, const char *path, int mode,
 	d->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->fd < 0
 	        || bind(d->fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		fail(why, whylen, "%s: %s", path, strerror(errno));
+		why_fail(why, whylen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if (chmod(path, (mode_t)mode) != 0) {
-		fail(why, whylen, "chmod %s: %s", path, strerror(errno));
+		why_fail(why, whylen, "chmod %s: %s", path, strerror(errno));
 		goto fail;
 	}
 	if ((d->ev = event_new(base, d->fd, EV_READ | EV_PERSIST, read_cb, d))
 	                == NULL
 	        || event_add(d->ev, NULL) != 0) {
-		fail(why, whylen, "event_new failed");
+		why_fail(why, whylen, "event_new failed");
 		goto fail;
 	}
 	log_info("MXTLS-TLSRPT-DATAGRAM-LISTEN",

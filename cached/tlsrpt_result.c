@@ -13,12 +13,12 @@
  */
 #include <arpa/inet.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tlsrpt_result.h"
+#include "why.h"
 
 static const char *const ptype_names[] = {
 	[TLSRPT_PTYPE_UNSET]    = "",
@@ -110,22 +110,6 @@ tlsrpt_ip_ok(const char *s)
 	        || inet_pton(AF_INET6, s, buf) == 1);
 }
 
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
 /*
  * get_str - optional string member name of root into out (outlen bytes
  * including the NUL). 0 absent or copied, -1 with why when not a string,
@@ -143,15 +127,15 @@ get_str(json_t *root, const char *name, char *out, size_t outlen, char *why,
 		return (0);
 	}
 	if (!json_is_string(v)) {
-		return (fail(why, whylen, "\"%s\" is not a string", name));
+		return (why_fail(why, whylen, "\"%s\" is not a string", name));
 	}
 	n = json_string_length(v);
 	if (n >= outlen) {
-		return (fail(why, whylen, "\"%s\" longer than %zu bytes", name,
-		        outlen - 1));
+		return (why_fail(why, whylen, "\"%s\" longer than %zu bytes",
+		        name, outlen - 1));
 	}
 	if (!tlsrpt_text_ok(json_string_value(v), n)) {
-		return (fail(
+		return (why_fail(
 		        why, whylen, "\"%s\" holds control characters", name));
 	}
 	memcpy(out, json_string_value(v), n);
@@ -171,40 +155,40 @@ tlsrpt_result_parse(const void *buf, size_t len, struct tlsrpt_result *r,
 
 	memset(r, 0, sizeof(*r));
 	if (len > 65536) {
-		return (fail(why, whylen, "request too large"));
+		return (why_fail(why, whylen, "request too large"));
 	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL) {
-		return (fail(why, whylen, "malformed JSON: %s", err.text));
+		return (why_fail(why, whylen, "malformed JSON: %s", err.text));
 	}
 	if (!json_is_object(root)) {
-		fail(why, whylen, "request is not a JSON object");
+		why_fail(why, whylen, "request is not a JSON object");
 		goto out;
 	}
 	if (get_str(root, "domain", tmp, sizeof(tmp), why, whylen) != 0) {
 		goto out;
 	}
 	if (tmp[0] == '\0') {
-		fail(why, whylen, "\"domain\" is required");
+		why_fail(why, whylen, "\"domain\" is required");
 		goto out;
 	}
 	if (domain_normalize(tmp, strlen(tmp), r->domain, sizeof(r->domain),
 	            dwhy, sizeof(dwhy))
 	        != 0) {
-		fail(why, whylen, "invalid domain: %s", dwhy);
+		why_fail(why, whylen, "invalid domain: %s", dwhy);
 		goto out;
 	}
 	if (get_str(root, "mx_host", tmp, sizeof(tmp), why, whylen) != 0) {
 		goto out;
 	}
 	if (tmp[0] == '\0') {
-		fail(why, whylen, "\"mx_host\" is required");
+		why_fail(why, whylen, "\"mx_host\" is required");
 		goto out;
 	}
 	if (domain_normalize(tmp, strlen(tmp), r->mx_host, sizeof(r->mx_host),
 	            dwhy, sizeof(dwhy))
 	        != 0) {
-		fail(why, whylen, "invalid mx_host: %s", dwhy);
+		why_fail(why, whylen, "invalid mx_host: %s", dwhy);
 		goto out;
 	}
 	if (get_str(root, "policy_type", tmp, sizeof(tmp), why, whylen) != 0) {
@@ -212,7 +196,7 @@ tlsrpt_result_parse(const void *buf, size_t len, struct tlsrpt_result *r,
 	}
 	if (tmp[0] != '\0') {
 		if ((t = tlsrpt_ptype_parse(tmp)) < 0) {
-			fail(why, whylen,
+			why_fail(why, whylen,
 			        "unknown policy_type \"%.40s\" (sts, tlsa or "
 			        "no-policy-found)",
 			        tmp);
@@ -224,11 +208,11 @@ tlsrpt_result_parse(const void *buf, size_t len, struct tlsrpt_result *r,
 		goto out;
 	}
 	if (tmp[0] == '\0') {
-		fail(why, whylen, "\"result\" is required");
+		why_fail(why, whylen, "\"result\" is required");
 		goto out;
 	}
 	if ((t = tlsrpt_rtype_parse(tmp)) < 0) {
-		fail(why, whylen,
+		why_fail(why, whylen,
 		        "unknown result \"%.40s\" (success or an RFC 8460 "
 		        "§4.3 result type)",
 		        tmp);
@@ -244,11 +228,11 @@ tlsrpt_result_parse(const void *buf, size_t len, struct tlsrpt_result *r,
 		goto out;
 	}
 	if (r->sending_ip[0] != '\0' && !tlsrpt_ip_ok(r->sending_ip)) {
-		fail(why, whylen, "\"sending_ip\" is not an IP address");
+		why_fail(why, whylen, "\"sending_ip\" is not an IP address");
 		goto out;
 	}
 	if (r->receiving_ip[0] != '\0' && !tlsrpt_ip_ok(r->receiving_ip)) {
-		fail(why, whylen, "\"receiving_ip\" is not an IP address");
+		why_fail(why, whylen, "\"receiving_ip\" is not an IP address");
 		goto out;
 	}
 	if (get_str(root, "failure_reason", r->reason, sizeof(r->reason), why,
@@ -264,7 +248,7 @@ tlsrpt_result_parse(const void *buf, size_t len, struct tlsrpt_result *r,
 	for (p = r->mta; *p != '\0'; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
 		            || *p == '-' || *p == '.')) {
-			fail(why, whylen,
+			why_fail(why, whylen,
 			        "\"mta\" must be lower-case letters, digits, "
 			        "'-' or '.'");
 			goto out;
@@ -449,7 +433,7 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 	memset(obs, 0, sizeof(*obs));
 	st = json_string_value(json_object_get(t, "status"));
 	if (st == NULL) {
-		return (fail(why, whylen, "policy reply without tlsrpt"));
+		return (why_fail(why, whylen, "policy reply without tlsrpt"));
 	}
 	if (strcmp(st, "found") != 0) {
 		snprintf(why, whylen, "%s: no usable TLSRPT record (%s: %s)",
@@ -462,7 +446,7 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 	rua = json_object_get(t, "rua");
 	n   = json_array_size(rua);
 	if (n == 0 || (uris = calloc(n, sizeof(*uris))) == NULL) {
-		return (fail(why, whylen, "policy reply with empty rua"));
+		return (why_fail(why, whylen, "policy reply with empty rua"));
 	}
 	json_array_foreach(rua, i, e)
 	{
@@ -472,7 +456,7 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 	snprintf(obs->pdomain, sizeof(obs->pdomain), "%s", r->domain);
 	if (tlsrpt_obs_set_rua(obs, uris, n) != 0) {
 		free(uris);
-		return (fail(why, whylen, "out of memory"));
+		return (why_fail(why, whylen, "out of memory"));
 	}
 	free(uris);
 
@@ -507,13 +491,13 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 		json_decref(lines);
 		json_decref(mx);
 		tlsrpt_obs_clear(obs);
-		return (fail(why, whylen, "out of memory"));
+		return (why_fail(why, whylen, "out of memory"));
 	}
 	obs->pstr = dump_array(lines);
 	obs->mx   = dump_array(mx);
 	if (obs->pstr == NULL || obs->mx == NULL) {
 		tlsrpt_obs_clear(obs);
-		return (fail(why, whylen, "out of memory"));
+		return (why_fail(why, whylen, "out of memory"));
 	}
 	if (r->rtype != TLSRPT_SUCCESS) {
 		struct tlsrpt_detail *d = &obs->detail[0];

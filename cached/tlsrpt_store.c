@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
+#include "why.h"
 #include "tlsrpt_json.h"
 #include "tlsrpt_store.h"
 
@@ -63,26 +63,10 @@ struct tlsrpt_store {
 	char    *path;
 };
 
-static int fail(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-	return (-1);
-}
-
 static int
 db_fail(struct tlsrpt_store *st, const char *what, char *why, size_t whylen)
 {
-	return (fail(why, whylen, "%s: %s: %s", st->path, what,
+	return (why_fail(why, whylen, "%s: %s: %s", st->path, what,
 	        sqlite3_errmsg(st->db)));
 }
 
@@ -92,7 +76,7 @@ db_exec(struct tlsrpt_store *st, const char *sql, char *why, size_t whylen)
 	char *err = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fail(why, whylen, "%s: %.60s: %s", st->path, sql,
+		why_fail(why, whylen, "%s: %.60s: %s", st->path, sql,
 		        err != NULL ? err : "?");
 		sqlite3_free(err);
 		return (-1);
@@ -135,7 +119,7 @@ migrate(struct tlsrpt_store *st, char *why, size_t whylen)
 	}
 	sqlite3_finalize(s);
 	if (version < 0 || version > SCHEMA_VERSION) {
-		fail(why, whylen,
+		why_fail(why, whylen,
 		        "%s: schema version %d unknown to this build",
 		        st->path, version);
 		goto fail;
@@ -165,7 +149,7 @@ tlsrpt_store_open(const char *path, char *why, size_t whylen)
 	if (strcmp(path, ":memory:") != 0) {
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd == -1) {
-			fail(why, whylen, "%s: %s", path, strerror(errno));
+			why_fail(why, whylen, "%s: %s", path, strerror(errno));
 			return (NULL);
 		}
 		close(fd);
@@ -173,7 +157,7 @@ tlsrpt_store_open(const char *path, char *why, size_t whylen)
 	if ((st = calloc(1, sizeof(*st))) == NULL
 	        || (st->path = strdup(path)) == NULL) {
 		free(st);
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		return (NULL);
 	}
 	if (sqlite3_open_v2(path, &st->db,
@@ -357,7 +341,7 @@ render_group(struct tlsrpt_store *st, int64_t day, const char *domain,
 	report = tlsrpt_json_report_new(
 	        meta->org, meta->contact, report_id, day);
 	if (report == NULL) {
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		return (NULL);
 	}
 	if (prep(st,
@@ -389,7 +373,7 @@ render_group(struct tlsrpt_store *st, int64_t day, const char *domain,
 		p.success = sqlite3_column_int64(s, 5);
 		p.failure = sqlite3_column_int64(s, 6);
 		if ((pol = tlsrpt_json_add_policy(report, &p)) == NULL) {
-			fail(why, whylen, "%s: malformed policy row",
+			why_fail(why, whylen, "%s: malformed policy row",
 			        st->path);
 			goto fail;
 		}
@@ -409,8 +393,8 @@ render_group(struct tlsrpt_store *st, int64_t day, const char *domain,
 			if (fd.rtype <= TLSRPT_SUCCESS
 			        || fd.rtype >= TLSRPT_RTYPE_COUNT
 			        || tlsrpt_json_add_detail(pol, &fd) != 0) {
-				fail(why, whylen, "%s: malformed detail row",
-				        st->path);
+				why_fail(why, whylen,
+				        "%s: malformed detail row", st->path);
 				goto fail;
 			}
 		}
@@ -495,7 +479,7 @@ groups(struct tlsrpt_store *st, const char *sql, int64_t day,
 nomem:
 	sqlite3_finalize(s);
 	groups_free(g, n);
-	return (fail(why, whylen, "out of memory"));
+	return (why_fail(why, whylen, "out of memory"));
 }
 
 json_t *
@@ -520,7 +504,7 @@ tlsrpt_store_render(struct tlsrpt_store *st, int64_t day, const char *domain,
 	}
 	if ((out = json_array()) == NULL) {
 		groups_free(g, n);
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		return (NULL);
 	}
 	for (i = 0; i < n; i++) {
@@ -584,7 +568,7 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 		goto fail;
 	}
 	if ((text = json_dumps(rep, JSON_COMPACT)) == NULL) {
-		fail(why, whylen, "out of memory");
+		why_fail(why, whylen, "out of memory");
 		goto fail;
 	}
 	if (prep(st,
@@ -605,7 +589,8 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 	}
 	if ((rua = json_loads(g->rua, 0, NULL)) == NULL
 	        || json_array_size(rua) == 0) {
-		fail(why, whylen, "%s: malformed rua %s", st->path, g->rua);
+		why_fail(
+		        why, whylen, "%s: malformed rua %s", st->path, g->rua);
 		goto fail;
 	}
 	json_array_foreach(rua, i, u)
