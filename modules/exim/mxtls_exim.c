@@ -6,27 +6,39 @@
  *
  * Entry points (exim_dlfunc_t, local_scan.h ABI 6.0), the last argument
  * always optional OPTIONS ("socket=URL timeout=S unreachable=defer|may"):
- *   mxtls_decide{DOMAIN}{OPTS}  -> "dane" | "verify" | "encrypt" | "may";
+ *   mxtls_decide{DOMAIN}{OPTS}  -> "dane" | "verify" | "encrypt" | "may" |
+ *       "testing" (MTA-STS testing: deliver, verify for the report);
  *       FAIL (a non-forced expansion failure: the router defers) when the
  *       daemon answers tempfail or error, or cannot be reached and
  *       unreachable=defer (the default).
  *   mxtls_mx_check{DOMAIN}{HOST}{OPTS} -> "" (connect) or a reason (do not
  *       connect: tcp:connect event) when HOST's action is skip or defer.
- *   mxtls_report{EVENT}{DOMAIN}{HOST}{HOST_ADDRESS}{EVENT_DATA}
+ *   mxtls_report{EVENT}{DOMAIN}{HOST}{HOST_ADDRESS}{DATA}
  *       {TLS_OUT_CIPHER}{SENDING_IP}{OPTS} -> "" always; sends "result"
- *       messages (docs/IPC.md), at most one per TLS handshake.
+ *       messages (docs/IPC.md), at most one per TLS handshake. DATA is
+ *       $event_data, except for tls:cert ("DEPTH NOTAFTER SAN;SAN...") and
+ *       smtp:ehlo ("$tls_out_certificate_verified RESPONSE"): see
+ *       MXTLS_EVENT_DATA in configs/exim/mxtls.macros.
  *   mxtls_prefetch{DOMAIN}{OPTS} -> "" always; a policy request whose
  *       reply is not waited for.
  *
  * Results are allocated in Exim's store: our fixed words untainted, text
  * that echoes the daemon's or the peer's words tainted. Everything else in
- * this file is static and lives per process (one connection per pid).
+ * this file is static and lives per process (one connection per pid). The
+ * daemon's replies are read by exim_reply.c, TLS outcomes classified by
+ * exim_outcome.c (both pure, fuzzed and unit-tested without Exim).
  * RFC 8461 §5 (policy application), RFC 7672 §2 (DANE), RFC 8460 §4.3
  * (result types).
  */
-#define _GNU_SOURCE /* strcasestr */
+
 #define DLFUNC_IMPL
 #include <local_scan.h>
+
+/* local_scan.h ABI 6.0 (Exim 4.96 to 4.99: store_get with a taint
+ * prototype, GET_TAINTED/GET_UNTAINTED); CMake builds nothing for others */
+#if LOCAL_SCAN_ABI_VERSION_MAJOR != 6
+#error "mxtls_exim.c needs the Exim local_scan ABI 6 (Exim 4.96 and later)"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +49,8 @@
 #include <jansson.h>
 
 #include "domain.h"
+#include "exim_outcome.h"
+#include "exim_reply.h"
 #include "spclient.h"
 
 #define MXTLS_API __attribute__((visibility("default")))
@@ -153,20 +167,19 @@ get_client(const char *url, int timeout_ms, char *why, size_t whylen)
 }
 
 /*
- * ask - one request; on SPCLIENT_OK *out is the parsed reply object (caller
- * json_decref's it).
+ * ask - one request; on SPCLIENT_OK *reply is the reply text (malloc'd,
+ * NUL-terminated, *rlen bytes; the caller frees it).
  */
 static enum spclient_status
-ask(const struct opts *o, json_t *req, int timeout_ms, json_t **out, char *why,
-        size_t whylen)
+ask(const struct opts *o, json_t *req, int timeout_ms, char **reply,
+        size_t *rlen, char *why, size_t whylen)
 {
 	struct spclient     *c;
-	char                *text, *reply = NULL;
-	size_t               rlen = 0;
+	char                *text;
 	enum spclient_status st;
-	json_error_t         jerr;
 
-	*out = NULL;
+	*reply = NULL;
+	*rlen  = 0;
 	if ((c = get_client(o->url, timeout_ms, why, whylen)) == NULL) {
 		return (SPCLIENT_ERROR);
 	}
@@ -174,84 +187,46 @@ ask(const struct opts *o, json_t *req, int timeout_ms, json_t **out, char *why,
 		snprintf(why, whylen, "out of memory");
 		return (SPCLIENT_ERROR);
 	}
-	st = spclient_call(c, text, strlen(text), &reply, &rlen, why, whylen);
+	st = spclient_call(c, text, strlen(text), reply, rlen, why, whylen);
 	free(text);
-	if (st != SPCLIENT_OK) {
-		return (st);
-	}
-	*out = json_loadb(reply, rlen, 0, &jerr);
-	free(reply);
-	if (*out == NULL || !json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		snprintf(why, whylen, "daemon reply is not a JSON object");
-		return (SPCLIENT_ERROR);
-	}
-	return (SPCLIENT_OK);
-}
-
-static const char *
-jstr(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return (s != NULL ? s : "");
+	return (st);
 }
 
 /* ---------------------------------------------------------------- policy --
  */
 
-/* The action vocabulary, weakest first; rank() orders the usable ones. */
-static int
-rank(const char *action)
-{
-	if (strcmp(action, "may") == 0) {
-		return (1);
-	}
-	if (strcmp(action, "encrypt") == 0) {
-		return (2);
-	}
-	if (strcmp(action, "verify") == 0) {
-		return (3);
-	}
-	if (strcmp(action, "dane") == 0) {
-		return (4);
-	}
-	return (0); /* skip, defer, unknown: not usable */
-}
-
-static const char *const rank_word[]
-        = { "may", "may", "encrypt", "verify", "dane" };
-
 enum decision {
-	DECIDE_OK = 0,     /* word set */
+	DECIDE_OK = 0,     /* reply set */
 	DECIDE_TEMPFAIL,   /* daemon: tempfail */
 	DECIDE_ERROR,      /* daemon: error, or a reply we cannot read */
 	DECIDE_UNREACHABLE /* no answer at all */
 };
 
-/* The last policy reply of this process (inherited by forked children:
+/* The last policy answer of this process (inherited by forked children:
  * the router's answer serves the transport's tcp:connect checks). */
-static char    memo_domain[DOMAIN_MAX + 1];
-static json_t *memo_reply;
-static time_t  memo_time;
+static char                     memo_domain[DOMAIN_MAX + 1];
+static struct exim_reply_policy memo;
+static int                      memo_set;
+static time_t                   memo_time;
 
 /*
- * policy - the daemon's policy reply for domain (normal form); borrowed
- * reference valid until the next call.
+ * policy - the daemon's answer for domain (normal form); *reply points to
+ * this process's memo, valid until the next call.
  */
 static enum decision
-policy(const struct opts *o, const char *domain, json_t **reply, char *why,
-        size_t whylen)
+policy(const struct opts *o, const char *domain,
+        const struct exim_reply_policy **reply, char *why, size_t whylen)
 {
-	json_t              *req, *r = NULL;
-	enum spclient_status st;
-	const char          *status;
+	static struct exim_reply_policy p;
+	json_t                         *req;
+	enum spclient_status            st;
+	char                           *text = NULL;
+	size_t                          len  = 0;
 
 	*reply = NULL;
-	if (memo_reply != NULL && strcmp(memo_domain, domain) == 0
+	if (memo_set && strcmp(memo_domain, domain) == 0
 	        && time(NULL) - memo_time < MEMO_SECONDS) {
-		*reply = memo_reply;
+		*reply = &memo;
 		return (DECIDE_OK);
 	}
 	req = json_pack(
@@ -260,47 +235,32 @@ policy(const struct opts *o, const char *domain, json_t **reply, char *why,
 		snprintf(why, whylen, "out of memory");
 		return (DECIDE_ERROR);
 	}
-	st = ask(o, req, o->timeout_ms, &r, why, whylen);
+	st = ask(o, req, o->timeout_ms, &text, &len, why, whylen);
 	json_decref(req);
 	if (st != SPCLIENT_OK) {
 		return (st == SPCLIENT_UNREACHABLE || st == SPCLIENT_TIMEOUT
 		                ? DECIDE_UNREACHABLE
 		                : DECIDE_ERROR);
 	}
-	status = jstr(r, "status");
-	if (strcmp(status, "ok") != 0) {
-		snprintf(why, whylen, "%s", jstr(r, "why"));
-		json_decref(r);
-		return (strcmp(status, "tempfail") == 0 ? DECIDE_TEMPFAIL
+	exim_reply_policy_parse(text, len, &p);
+	free(text);
+	if (p.status != EXIM_REPLY_OK) {
+		snprintf(why, whylen, "%s", p.why);
+		return (p.status == EXIM_REPLY_TEMPFAIL ? DECIDE_TEMPFAIL
 		                                        : DECIDE_ERROR);
 	}
-	json_decref(memo_reply);
-	memo_reply = r;
-	memo_time  = time(NULL);
-	snprintf(memo_domain, sizeof(memo_domain), "%s", domain);
-	*reply = r;
-	return (DECIDE_OK);
-}
-
-/*
- * strictest - the word for a domain: the strictest action among its usable
- * hosts (dane > verify > encrypt > may); "may" when no host is usable or
- * there are none (null MX, NXDOMAIN: Exim's own routing handles those).
- */
-static const char *
-strictest(json_t *reply)
-{
-	json_t *hosts = json_object_get(reply, "hosts"), *h;
-	size_t  i;
-	int     best = 1, r;
-
-	json_array_foreach(hosts, i, h)
-	{
-		if ((r = rank(jstr(h, "action"))) > best) {
-			best = r;
-		}
+	if (p.dropped > 0) {
+		log_write(0, LOG_MAIN,
+		        "mxtls: %s: %zu MX host entries of the daemon's "
+		        "answer not kept (malformed or more than %d)",
+		        domain, p.dropped, EXIM_REPLY_MAX_HOSTS);
 	}
-	return (rank_word[best]);
+	memo      = p;
+	memo_set  = 1;
+	memo_time = time(NULL);
+	snprintf(memo_domain, sizeof(memo_domain), "%s", domain);
+	*reply = &memo;
+	return (DECIDE_OK);
 }
 
 static int
@@ -318,11 +278,10 @@ MXTLS_API int mxtls_prefetch(uschar **yield, int argc, uschar *argv[]);
 int
 mxtls_decide(uschar **yield, int argc, uschar *argv[])
 {
-	struct opts   o;
-	char          domain[DOMAIN_MAX + 1], why[512];
-	json_t       *reply;
-	enum decision d;
-	const char   *w;
+	struct opts                     o;
+	char                            domain[DOMAIN_MAX + 1], why[512];
+	const struct exim_reply_policy *reply;
+	enum decision                   d;
 
 	opts_parse(arg(argc, argv, 1), &o);
 	if (normal_domain(arg(argc, argv, 0), domain, why, sizeof(why)) != 0) {
@@ -333,11 +292,10 @@ mxtls_decide(uschar **yield, int argc, uschar *argv[])
 	d = policy(&o, domain, &reply, why, sizeof(why));
 	switch (d) {
 	case DECIDE_OK:
-		w = strictest(reply);
 		if (debug_selector & D_v)
-			debug_printf("mxtls: %s: policy %s -> %s\n", domain,
-			        jstr(reply, "policy"), w);
-		*yield = word(w);
+			debug_printf("mxtls: %s: -> %s (%s)\n", domain,
+			        reply->word, reply->why);
+		*yield = word(reply->word);
 		return (OK);
 	case DECIDE_UNREACHABLE:
 		if (o.fail_open) {
@@ -373,21 +331,22 @@ mxtls_decide(uschar **yield, int argc, uschar *argv[])
 static struct {
 	char domain[DOMAIN_MAX + 1];
 	char host[DOMAIN_MAX + 1];
-	char action[16];
-	int  tls;      /* a TLS handshake happened (tls:cert seen) */
-	int  reported; /* a result was sent for this connection */
-	int  live;     /* between tcp:connect and the next one */
+	int  testing;                  /* MTA-STS testing: report failures */
+	int  reported;                 /* a result was sent for it */
+	int  live;                     /* between tcp:connect and the next */
+	struct exim_outcome_cert cert; /* the leaf (tls:cert, depth 0) */
 } conn;
 
 int
 mxtls_mx_check(uschar **yield, int argc, uschar *argv[])
 {
-	struct opts   o;
-	char          domain[DOMAIN_MAX + 1], host[DOMAIN_MAX + 1], why[512];
-	json_t       *reply, *hosts, *h;
-	enum decision d;
-	const char   *action = NULL, *hwhy = "";
-	size_t        i;
+	struct opts                     o;
+	char                            domain[DOMAIN_MAX + 1];
+	char                            host[DOMAIN_MAX + 1], why[512];
+	const struct exim_reply_policy *reply;
+	const struct exim_reply_host   *h;
+	enum decision                   d;
+	const char                     *action;
 
 	opts_parse(arg(argc, argv, 2), &o);
 	memset(&conn, 0, sizeof(conn));
@@ -411,19 +370,11 @@ mxtls_mx_check(uschar **yield, int argc, uschar *argv[])
 		*yield = tainted(string_sprintf("mxtls: %s: %s", domain, why));
 		return (OK);
 	}
-	hosts = json_object_get(reply, "hosts");
-	json_array_foreach(hosts, i, h)
-	{
-		if (strcmp(jstr(h, "host"), host) == 0) {
-			action = jstr(h, "action");
-			hwhy   = jstr(h, "why");
-			break;
-		}
-	}
-	if (action == NULL) {
+	conn.testing = reply->testing;
+	if ((h = exim_reply_host(reply, host)) == NULL) {
 		/* not in the daemon's MX list (DNS changed in between):
 		 * refuse when the domain demands authentication */
-		if (rank(strictest(reply)) >= 3) {
+		if (exim_reply_word_rank(reply->word) >= 3) {
 			*yield = tainted(
 			        string_sprintf("mxtls: %s is not an MX host "
 			                       "of %s known to the "
@@ -434,13 +385,15 @@ mxtls_mx_check(uschar **yield, int argc, uschar *argv[])
 		*yield = word("");
 		return (OK);
 	}
-	snprintf(conn.action, sizeof(conn.action), "%s", action);
-	if (strcmp(action, "skip") == 0 || strcmp(action, "defer") == 0) {
+	if (h->action == EXIM_REPLY_ACT_SKIP
+	        || h->action == EXIM_REPLY_ACT_DEFER
+	        || h->action == EXIM_REPLY_ACT_UNKNOWN) {
+		action = exim_reply_action_name(h->action);
 		log_write(0, LOG_MAIN,
 		        "mxtls: %s: not connecting to %s: %s (%s)", domain,
-		        host, action, hwhy);
+		        host, action, h->why);
 		*yield = tainted(string_sprintf(
-		        "mxtls: %s %s: %s", action, host, hwhy));
+		        "mxtls: %s %s: %s", action, host, h->why));
 		return (OK);
 	}
 	*yield = word("");
@@ -458,9 +411,11 @@ send_result(const struct opts *o, const char *domain, const char *host,
         const char *raddr, const char *saddr, const char *result,
         const char *reason)
 {
-	json_t              *req, *r = NULL;
-	enum spclient_status st;
-	char                 why[512];
+	json_t                *req;
+	enum spclient_status   st;
+	enum exim_reply_result rr;
+	char                   why[512], *text = NULL;
+	size_t                 len = 0;
 
 	if (result_unsupported) {
 		return;
@@ -478,10 +433,14 @@ send_result(const struct opts *o, const char *domain, const char *host,
 		json_object_set_new(req, "sending_ip", json_string(saddr));
 	}
 	if (reason != NULL && reason[0] != '\0') {
-		json_object_set_new(
-		        req, "failure_reason", json_string(reason));
+		/* json_string refuses invalid UTF-8: keep the result */
+		json_t *r = json_string(reason);
+
+		if (r != NULL) {
+			json_object_set_new(req, "failure_reason", r);
+		}
 	}
-	st = ask(o, req, REPORT_TIMEOUT_MS, &r, why, sizeof(why));
+	st = ask(o, req, REPORT_TIMEOUT_MS, &text, &len, why, sizeof(why));
 	json_decref(req);
 	if (st != SPCLIENT_OK) {
 		log_write(0, LOG_MAIN,
@@ -489,60 +448,45 @@ send_result(const struct opts *o, const char *domain, const char *host,
 		        result, host, why);
 		return;
 	}
-	if (strcmp(jstr(r, "status"), "ok") != 0) {
-		if (strstr(jstr(r, "why"), "unknown op") != NULL) {
-			result_unsupported = 1;
-			log_write(0, LOG_MAIN,
-			        "mxtls: the daemon does not accept TLSRPT "
-			        "results "
-			        "(%s); results are not recorded",
-			        jstr(r, "why"));
-		} else {
-			log_write(0, LOG_MAIN,
-			        "mxtls: %s: result %s for %s refused: %s",
-			        domain, result, host, jstr(r, "why"));
-		}
-	} else {
+	rr = exim_reply_result_parse(text, len, why, sizeof(why));
+	free(text);
+	switch (rr) {
+	case EXIM_REPLY_RECORDED:
+	case EXIM_REPLY_NOT_RECORDED:
 		if (debug_selector & D_v)
-			debug_printf("mxtls: %s: result %s for %s recorded\n",
-			        domain, result, host);
+			debug_printf("mxtls: %s: result %s for %s %s%s\n",
+			        domain, result, host,
+			        rr == EXIM_REPLY_RECORDED ? "recorded"
+			                                  : "not counted: ",
+			        rr == EXIM_REPLY_RECORDED ? "" : why);
+		break;
+	case EXIM_REPLY_UNSUPPORTED:
+		result_unsupported = 1;
+		log_write(0, LOG_MAIN,
+		        "mxtls: the daemon does not accept TLSRPT results "
+		        "(%s); results are not recorded",
+		        why);
+		break;
+	case EXIM_REPLY_RESULT_TEMPFAIL:
+	case EXIM_REPLY_REFUSED:
+	case EXIM_REPLY_UNREADABLE:
+		log_write(0, LOG_MAIN,
+		        "mxtls: %s: result %s for %s not recorded: %s", domain,
+		        result, host, why);
+		break;
 	}
-	json_decref(r);
 }
 
-/*
- * classify - the RFC 8460 §4.3 result type for Exim's TLS error text.
- */
-static const char *
-classify(const char *text)
+/* report_once - send result for the current connection, once. */
+static void
+report_once(const struct opts *o, const char *raddr, const char *saddr,
+        const char *result, const char *reason)
 {
-	if (strstr(text, "did not offer TLS") != NULL
-	        || strstr(text, "STARTTLS") != NULL) {
-		return ("starttls-not-supported");
+	if (conn.reported) {
+		return;
 	}
-	if (strcasestr(text, "expired") != NULL) {
-		return ("certificate-expired");
-	}
-	if (strcasestr(text, "hostname") != NULL
-	        || strcasestr(text, "does not match") != NULL
-	        || strcasestr(text, "name mismatch") != NULL) {
-		return ("certificate-host-mismatch");
-	}
-	if (strcasestr(text, "not trusted") != NULL
-	        || strcasestr(text, "signer not found") != NULL
-	        || strcasestr(text, "issuer") != NULL
-	        || strcasestr(text, "self-signed") != NULL) {
-		return ("certificate-not-trusted");
-	}
-	return ("validation-failure");
-}
-
-/* tls_related - a msg:host:defer error string about TLS. */
-static int
-tls_related(const char *text)
-{
-	return (strstr(text, "TLS") != NULL || strstr(text, "tls") != NULL
-	        || strcasestr(text, "certificate") != NULL);
+	conn.reported = 1;
+	send_result(o, conn.domain, conn.host, raddr, saddr, result, reason);
 }
 
 int
@@ -554,18 +498,19 @@ mxtls_report(uschar **yield, int argc, uschar *argv[])
 	const char *cipher = arg(argc, argv, 5);
 	const char *raddr  = arg(argc, argv, 3);
 	const char *saddr  = arg(argc, argv, 6);
+	const char *r;
 	char        domain[DOMAIN_MAX + 1], host[DOMAIN_MAX + 1], why[256];
+	struct exim_outcome_cert cert;
 
 	*yield = word("");
 	opts_parse(arg(argc, argv, 7), &o);
-	if (normal_domain(arg(argc, argv, 0 + 1), domain, why, sizeof(why))
-	                != 0
+	if (normal_domain(arg(argc, argv, 1), domain, why, sizeof(why)) != 0
 	        || normal_domain(arg(argc, argv, 2), host, why, sizeof(why))
 	                != 0) {
 		return (OK);
 	}
-	/* a connection we did not see start (dane:fail before connect):
-	 * adopt it */
+	/* a connection we did not see start (dane:fail before connect,
+	 * TLS-Required: No): adopt it */
 	if (!conn.live || strcmp(conn.domain, domain) != 0
 	        || strcmp(conn.host, host) != 0) {
 		memset(&conn, 0, sizeof(conn));
@@ -574,42 +519,56 @@ mxtls_report(uschar **yield, int argc, uschar *argv[])
 		snprintf(conn.host, sizeof(conn.host), "%s", host);
 	}
 	if (strcmp(event, "tls:cert") == 0) {
-		conn.tls = 1; /* once per certificate: only note it */
+		/* once per certificate of the chain: keep the leaf's facts */
+		if (exim_outcome_cert_parse(data, &cert) == 0) {
+			conn.cert = cert;
+		}
 		return (OK);
 	}
 	if (strcmp(event, "smtp:ehlo") == 0) {
-		/* the EHLO after STARTTLS: the handshake (and, under
-		 * DANE or tls_verify_hosts, the authentication) succeeded */
-		if (cipher[0] != '\0' && !conn.reported) {
-			conn.reported = 1;
-			send_result(&o, domain, host, raddr, saddr, "success",
-			        NULL);
+		/* data: "VERIFIED RESPONSE" */
+		if (cipher[0] != '\0') {
+			/* the EHLO after STARTTLS: the handshake (and, under
+			 * DANE or tls_verify_hosts, the authentication)
+			 * succeeded; under MTA-STS testing the certificate
+			 * was only tried (tls_try_verify_hosts) */
+			if (conn.testing && data[0] != '1') {
+				report_once(&o, raddr, saddr,
+				        exim_outcome_cert_failure(
+				                &conn.cert, host, time(NULL)),
+				        "certificate not verified; delivered "
+				        "anyway (MTA-STS testing)");
+			} else {
+				report_once(&o, raddr, saddr, "success", NULL);
+			}
+		} else if (conn.testing && strstr(data, "STARTTLS") == NULL
+		        && strstr(data, "starttls") == NULL) {
+			report_once(&o, raddr, saddr, "starttls-not-supported",
+			        "no STARTTLS offered; delivered in clear "
+			        "(MTA-STS testing)");
 		}
 		return (OK);
 	}
 	if (strcmp(event, "dane:fail") == 0) {
-		if (!conn.reported) {
-			conn.reported = 1;
-			send_result(&o, domain, host, raddr, saddr,
-			        data[0] != '\0' ? data : "validation-failure",
-			        "Exim dane:fail");
-		}
+		report_once(&o, raddr, saddr,
+		        data[0] != '\0' ? data : "validation-failure",
+		        "Exim dane:fail");
 		return (OK);
 	}
 	if (strcmp(event, "msg:host:defer") == 0) {
 		/* after tcp:close: a TLS failure not reported yet */
-		if (!conn.reported && tls_related(data)
+		if (exim_outcome_tls_related(data)
 		        && strncmp(data, "mxtls:", 6) != 0) {
-			conn.reported = 1;
-			send_result(&o, domain, host, raddr, saddr,
-			        classify(data), data);
+			r = conn.cert.seen && !exim_outcome_is_starttls(data)
+			        ? exim_outcome_cert_failure(
+			                &conn.cert, host, time(NULL))
+			        : exim_outcome_classify(data);
+			report_once(&o, raddr, saddr, r, data);
 		}
 		return (OK);
 	}
-	if (strcmp(event, "tcp:close") == 0) {
-		/* keep the state for a msg:host:defer that follows */
-		return (OK);
-	}
+	/* tcp:close and the rest: keep the state for a msg:host:defer
+	 * that follows */
 	return (OK);
 }
 

@@ -3,10 +3,17 @@
 # (exim4-daemon-heavy) with the snippets of configs/exim used verbatim,
 # mxtls_exim.so, the real mxtlsd, a validating unbound (tests/world/
 # resolver.sh) and a fake MX (another Exim, STARTTLS with the world's
-# mx.crt) on 127.0.0.2:25 and 127.0.0.3:25. Root is needed (port 25, mount
-# namespaces: /etc/resolv.conf and /etc/exim4 - with a trusted_configs
-# naming our configs - are bind-mounted privately, the host's stay as
-# they are). Outcomes are read from both Exims' mainlogs.
+# mx.crt) on 127.0.0.2:25 and 127.0.0.3:25. More receivers (fakemx.py, one
+# per address) present what the issue asks for: 127.0.0.7 badcert.test
+# (pki/wrong.crt, wrong name), 127.0.0.8 expiredmx.test (pki/mxexpired.crt),
+# 127.0.0.9 nostarttls.test (no STARTTLS), 127.0.0.10 daneself.test
+# (self-signed pki/selfsigned.crt, DANE-EE TLSA), 127.0.0.11
+# testingbad.test (MTA-STS testing, pki/wrong.crt). Root is needed (port
+# 25, mount namespaces: /etc/resolv.conf and /etc/exim4 - with a
+# trusted_configs naming our configs - are bind-mounted privately, the
+# host's stay as they are). Outcomes: Exim's mainlogs (=> delivered, ==
+# deferred), the receivers' mailboxes, and what mxtlsd recorded for TLS
+# reporting (mxtlsctl report --preview DOMAIN).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -17,6 +24,7 @@ E=$TEST_DIR/exim
 F=$TEST_DIR/fakemx
 PORT=2525
 EXIM_PIDS=()
+RCV_PIDS=()
 
 exim_cleanup() {
 	local p
@@ -25,6 +33,11 @@ exim_cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	EXIM_PIDS=()
+	for p in "${RCV_PIDS[@]}"; do
+		kill -TERM -- "-$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	RCV_PIDS=()
 	daemon_cleanup
 }
 trap exim_cleanup EXIT
@@ -35,7 +48,7 @@ if [ -z "$EXIM" ] || ! "$EXIM" -bV 2>/dev/null | grep -q Expand_dlfunc; then
 fi
 [ -r "$SO" ] || { fail "module" "no $SO"; summary; }
 [ "$(id -u)" = 0 ] || { fail "root" "needs root (port 25, unshare -m)"; summary; }
-for a in 127.0.0.2:25 127.0.0.3:25 127.0.0.1:$PORT; do
+for a in 127.0.0.2:25 127.0.0.3:25 127.0.0.1:$PORT 127.0.0.{7,8,9,10,11}:25; do
 	if ss -H -lnt "sport = :${a##*:}" | grep -qE "(${a%%:*}|0\.0\.0\.0|\*|\[::\]):${a##*:}"; then
 		fail "port $a is free" "$(ss -lntp "sport = :${a##*:}")"
 		summary
@@ -171,6 +184,27 @@ poll_until 10 listening 127.0.0.2 25 && poll_until 10 listening 127.0.0.1 "$PORT
 	{ fail "Exims listen" "$(cat "$F/log/stdout" "$E/log/stdout" "$E/log/paniclog" 2>/dev/null)"; summary; }
 pass "fake MX on 127.0.0.2:25 and 127.0.0.3:25, Exim on 127.0.0.1:$PORT"
 
+# rcv_start NAME ADDR CERT|- [FAKEMX ARGS...] - a fakemx.py receiver on
+# ADDR:25 presenting pki/CERT.chain.crt (or CERT.crt when there is no
+# chain), its mailbox $TEST_DIR/rcv-NAME (one file per message).
+rcv_start() {
+	local name=$1 addr=$2 cert=$3 crt key
+	shift 3
+	crt=$WORLD/pki/$cert.chain.crt
+	[ -r "$crt" ] || crt=$WORLD/pki/$cert.crt
+	key=$WORLD/pki/$cert.key
+	setsid python3 "$LIB_DIR/fakemx.py" --cert "$crt" --key "$key" \
+		--name "mx1.$name.test" --dir "$TEST_DIR/rcv-$name" \
+		--listen "$addr:25" "$@" </dev/null >"$TEST_DIR/rcv-$name.log" 2>&1 &
+	RCV_PIDS+=($!)
+	poll_until 10 grep -q listening "$TEST_DIR/rcv-$name.log"
+}
+expect_true "receiver badcert.test (wrong name) on 127.0.0.7" rcv_start badcert 127.0.0.7 wrong
+expect_true "receiver expiredmx.test (expired) on 127.0.0.8" rcv_start expiredmx 127.0.0.8 mxexpired
+expect_true "receiver nostarttls.test (no STARTTLS) on 127.0.0.9" rcv_start nostarttls 127.0.0.9 mx --no-starttls
+expect_true "receiver daneself.test (self-signed) on 127.0.0.10" rcv_start daneself 127.0.0.10 selfsigned
+expect_true "receiver testingbad.test (wrong name) on 127.0.0.11" rcv_start testingbad 127.0.0.11 wrong
+
 ML=$E/log/mainlog
 FL=$F/log/mainlog
 # send RCPT [SWAKS ARGS...]
@@ -193,6 +227,40 @@ deferred() {
 	line "$ML" "== $1 "
 }
 received_by_fake() { has "$FL" "for $1\$"; }
+# rcv_has NAME RCPT - receiver NAME's mailbox has a message for RCPT;
+# rcv_line NAME RCPT - its first line (addr=... tls=... sni=...).
+rcv_has() { grep -qs "rcpt=.*<$2>" "$TEST_DIR/rcv-$1"/*.msg; }
+rcv_line() { grep -hs "rcpt=.*<$2>" "$TEST_DIR/rcv-$1"/*.msg | head -1; }
+rcv_count() { find "$TEST_DIR/rcv-$1" -name '*.msg' 2>/dev/null | wc -l; }
+# preview DOMAIN - the report preview (an array) wrapped as {"a": [...]}.
+preview() { printf '{"a":%s}' "$(ctl report --preview "$1" 2>/dev/null)"; }
+# rtypes DOMAIN PTYPE - the failure result types recorded under PTYPE.
+rtypes() {
+	jqr "$(preview "$1")" "[.a[].report.policies[] | select(.policy.\"policy-type\" == \"$2\") | (.[\"failure-details\"] // [])[] | .\"result-type\"] | unique | join(\",\")"
+}
+# counts DOMAIN - "SUCCESSES FAILURES" over the domain's policies today.
+counts() {
+	jqr "$(preview "$1")" '[([.a[].report.policies[].summary."total-successful-session-count"] | add // 0), ([.a[].report.policies[].summary."total-failure-session-count"] | add // 0)] | map(tostring) | join(" ")'
+}
+# recorded DOMAIN PTYPE TYPES - wait (30 s) until exactly TYPES are recorded.
+recorded() { [ "$(rtypes "$1" "$2")" = "$3" ]; }
+# expect_recorded LABEL DOMAIN PTYPE TYPES
+expect_recorded() {
+	poll_until 30 recorded "$2" "$3" "$4"
+	expect_eq "$1: recorded under $3" "$(rtypes "$2" "$3")" "$4"
+}
+# expect_deferred_only LABEL RCPT NAME - deferred by Exim, nothing in
+# receiver NAME's mailbox.
+expect_deferred_only() {
+	local l
+	l=$(deferred "$2")
+	expect_match "$1: deferred" "$l" "== $2 "
+	if rcv_has "$3" "$2" || has "$ML" "=> $2 "; then
+		fail "$1: not delivered" "$(rcv_line "$3" "$2")" "$(line "$ML" "=> $2 ")"
+	else
+		pass "$1: not delivered"
+	fi
+}
 
 # --- MTA-STS enforce: verified TLS to an allowed MX ------------------------
 send u-enforce@enforce.test
@@ -208,11 +276,11 @@ expect_match "dane.test: transport remote_smtp_dane" "$l" 'R=mxtls T=remote_smtp
 expect_match "dane.test: DANE-authenticated" "$l" 'CV=dane'
 expect_true "dane.test: the fake MX received it" received_by_fake u-dane@dane.test
 
-# --- MTA-STS testing: delivered opportunistically, reported -----------------
+# --- MTA-STS testing: delivered, the certificate tried for the report -------
 send u-testing@testing.test
 l=$(delivered u-testing@testing.test)
-expect_match "testing.test: normal transport" "$l" 'R=mxtls T=remote_smtp H=mx1\.testing\.test'
-expect_match "testing.test: TLS used" "$l" 'X=TLS'
+expect_match "testing.test: testing transport" "$l" 'R=mxtls T=remote_smtp_sts_testing H=mx1\.testing\.test'
+expect_match "testing.test: TLS used, certificate verified (not required)" "$l" 'X=TLS[^ ]* CV=yes'
 expect_true "testing.test: the fake MX received it" received_by_fake u-testing@testing.test
 
 # --- TLS-Required: No ------------------------------------------------------
@@ -242,6 +310,61 @@ else
 	pass "danests.test: no connection to 127.0.0.3 for it"
 fi
 
+# 127.0.0.2 is back; forget the host retry times its refusals left in
+# Exim's hints (a hints database may be removed at any time).
+rm -f "$F/down-127.0.0.2" "$E/spool/db/retry" "$E/spool/db/retry.lockfile"
+
+# --- STS enforce, wrong-name certificate: deferred, mismatch recorded -------
+send u-badcert@badcert.test
+expect_deferred_only "badcert.test (wrong name)" u-badcert@badcert.test badcert
+expect_match "badcert.test: a TLS failure" "$(line "$ML" '== u-badcert@badcert\.test ')" 'TLS'
+expect_recorded "badcert.test" badcert.test sts certificate-host-mismatch
+expect_eq "badcert.test: sessions (success failure)" "$(counts badcert.test)" "0 1"
+
+# --- STS enforce, expired certificate: deferred, expiry recorded ------------
+send u-expired@expiredmx.test
+expect_deferred_only "expiredmx.test (expired)" u-expired@expiredmx.test expiredmx
+expect_recorded "expiredmx.test" expiredmx.test sts certificate-expired
+expect_eq "expiredmx.test: sessions (success failure)" "$(counts expiredmx.test)" "0 1"
+
+# --- STS enforce, no STARTTLS: deferred, never sent in clear ----------------
+send u-nostarttls@nostarttls.test
+expect_deferred_only "nostarttls.test (no STARTTLS)" u-nostarttls@nostarttls.test nostarttls
+expect_match "nostarttls.test: Exim's reason" "$(line "$ML" '== u-nostarttls@nostarttls\.test ')" 'did not offer TLS'
+expect_recorded "nostarttls.test" nostarttls.test sts starttls-not-supported
+expect_eq "nostarttls.test: nothing reached the receiver at all" "$(rcv_count nostarttls)" 0
+
+# --- DANE mismatch: deferred, DANE failure recorded -------------------------
+send u-danewrong@danewrong.test
+l=$(deferred u-danewrong@danewrong.test)
+expect_match "danewrong.test: deferred by the DANE transport" "$l" 'R=mxtls T=remote_smtp_dane'
+if received_by_fake u-danewrong@danewrong.test || has "$ML" '=> u-danewrong@danewrong\.test '; then
+	fail "danewrong.test: not delivered" "$(line "$FL" 'u-danewrong')"
+else
+	pass "danewrong.test: not delivered"
+fi
+expect_true "danewrong.test: Exim's DANE attempt failed" has "$ML" 'DANE attempt failed; TLS connection to mx1\.danewrong\.test'
+expect_recorded "danewrong.test" danewrong.test tlsa validation-failure
+
+# --- DANE-EE with a self-signed certificate: delivered, CV=dane -------------
+send u-self@daneself.test
+l=$(delivered u-self@daneself.test)
+expect_match "daneself.test: DANE transport" "$l" 'R=mxtls T=remote_smtp_dane H=mx1\.daneself\.test \[127\.0\.0\.10\]'
+expect_match "daneself.test: DANE-authenticated" "$l" 'CV=dane'
+expect_match "daneself.test: in the receiver's mailbox, over TLS" "$(rcv_line daneself u-self@daneself.test)" 'addr=127\.0\.0\.10:25 tls=yes'
+poll_until 30 test "$(counts daneself.test)" = "1 0"
+expect_eq "daneself.test: one successful tlsa session recorded" \
+	"$(counts daneself.test) $(jqr "$(preview daneself.test)" '[.a[].report.policies[].policy."policy-type"] | join(",")')" "1 0 tlsa"
+
+# --- STS testing, wrong-name certificate: delivered and reported ------------
+send u-testingbad@testingbad.test
+l=$(delivered u-testingbad@testingbad.test)
+expect_match "testingbad.test: testing transport" "$l" 'R=mxtls T=remote_smtp_sts_testing H=mx1\.testingbad\.test'
+expect_match "testingbad.test: TLS, certificate not verified" "$l" 'X=TLS[^ ]* CV=no'
+expect_match "testingbad.test: in the receiver's mailbox" "$(rcv_line testingbad u-testingbad@testingbad.test)" 'addr=127\.0\.0\.11:25 tls=yes sni=mx1\.testingbad\.test'
+expect_recorded "testingbad.test" testingbad.test sts certificate-host-mismatch
+expect_eq "testingbad.test: sessions (success failure)" "$(counts testingbad.test)" "0 1"
+
 # --- results reached the daemon (or its "unknown op" was tolerated) --------
 if has "$ML" 'mxtls: the daemon does not accept TLSRPT results'; then
 	pass "results: daemon without the result op: logged, delivery unaffected"
@@ -253,16 +376,35 @@ fi
 expect_eq "results: none lost" "$(grep -c 'mxtls: .*: result .* not recorded' "$ML")" 0
 
 # --- daemon down: fail closed ----------------------------------------------
+before=$(counts enforce.test)
 daemon_stop
 send u-down@enforce.test
-l=$(deferred u-down@enforce.test)
-expect_match "daemon down: deferred by the router" "$l" 'R=mxtls defer.*mxtls: policy daemon unreachable'
-if received_by_fake u-down@enforce.test; then
-	fail "daemon down: not delivered"
-else
-	pass "daemon down: not delivered"
-fi
+send u-down2@dane.test
+for r in u-down@enforce.test u-down2@dane.test; do
+	l=$(deferred $r)
+	expect_match "daemon down: $r deferred by the router" "$l" 'R=mxtls defer.*mxtls: policy daemon unreachable'
+	if received_by_fake $r; then
+		fail "daemon down: $r not delivered"
+	else
+		pass "daemon down: $r not delivered"
+	fi
+done
+
+# --- daemon restarted: the queue run delivers with verified TLS -----------
+daemon_start exim 'dane: { port = 25; };' || summary
+ids=$(grep -E '<= .* for u-down2?@' "$ML" | awk '{print $3}' | tr '\n' ' ')
+expect_match "restart: two messages queued" "$ids" '^[^ ]+ [^ ]+ $'
+# shellcheck disable=SC2086 # two message ids
+expect_true "restart: queue run of them (exim -M)" ns "$EXIM" -C "$E/exim.conf" -M $ids
+l=$(delivered u-down@enforce.test)
+expect_match "restart: u-down@enforce.test over verified TLS" "$l" 'R=mxtls T=remote_smtp_sts H=mx1\.enforce\.test .*CV=yes'
+l=$(delivered u-down2@dane.test)
+expect_match "restart: u-down2@dane.test DANE-authenticated" "$l" 'R=mxtls T=remote_smtp_dane .*CV=dane'
+expect_true "restart: the fake MX received both" eval 'received_by_fake u-down@enforce.test && received_by_fake u-down2@dane.test'
+after_ok() { [ "$(counts enforce.test | cut -d' ' -f1)" -gt "${before%% *}" ]; }
+expect_true "restart: the new session's success recorded (was: $before)" poll_until 30 after_ok
+expect_eq "restart: no result lost" "$(grep -c 'mxtls: .*: result .* not recorded' "$ML")" 0
+
 expect_eq "no panic log" "$(cat "$E/log/paniclog" 2>/dev/null | grep -v 'lost privilege' | head -3)" ""
 
-rm -f "$F/down-127.0.0.2"
 summary

@@ -1,0 +1,94 @@
+/*
+ * exim_reply.h - the Exim module's reading of mxtlsd's replies (docs/IPC.md):
+ * a "policy" reply becomes the routing word and the per-MX-host actions, a
+ * "result" reply becomes recorded / not recorded / refused. Pure functions
+ * (no I/O, no globals, no Exim headers), so the unit test and the fuzz
+ * target link the same code as mxtls_exim.so. Everything returned lives in
+ * the caller's structures; nothing is allocated that outlives a call.
+ * RFC 8461 §5 (policy application), RFC 7672 §2 (DANE), RFC 8460 §4.3.
+ */
+#ifndef MXTLS_EXIM_REPLY_H
+#define MXTLS_EXIM_REPLY_H
+
+#include <stddef.h>
+
+#include "domain.h"
+
+#define EXIM_REPLY_MAX_HOSTS 32  /* hosts beyond this are not kept */
+#define EXIM_REPLY_WHY       256 /* why texts are cut to this (with NUL) */
+
+/* What the module does with an MX host (the daemon's "action"). */
+enum exim_reply_action {
+	EXIM_REPLY_ACT_UNKNOWN = 0, /* a word we do not know: never used */
+	EXIM_REPLY_ACT_SKIP,        /* MTA-STS enforce, not in the policy */
+	EXIM_REPLY_ACT_DEFER,       /* cannot be used now */
+	EXIM_REPLY_ACT_MAY,
+	EXIM_REPLY_ACT_ENCRYPT,
+	EXIM_REPLY_ACT_VERIFY,
+	EXIM_REPLY_ACT_DANE
+};
+
+/* The daemon's answer as a whole. */
+enum exim_reply_status {
+	EXIM_REPLY_OK = 0,   /* a usable policy answer */
+	EXIM_REPLY_TEMPFAIL, /* "tempfail": defer the domain */
+	EXIM_REPLY_ERROR     /* "error", an unknown status, or unreadable */
+};
+
+struct exim_reply_host {
+	char                   host[DOMAIN_MAX + 1]; /* lower case */
+	enum exim_reply_action action;
+	char                   why[EXIM_REPLY_WHY];
+};
+
+struct exim_reply_policy {
+	enum exim_reply_status status;
+	/* the routing word: "dane", "verify", "encrypt", "may" or
+	 * "testing" (MTA-STS testing and no host stricter than may) */
+	const char *word;
+	int         testing; /* policy "sts", mode "testing" */
+	char        why[EXIM_REPLY_WHY];
+	size_t      nhosts;
+	size_t      dropped; /* hosts not kept (malformed, over cap) */
+	struct exim_reply_host hosts[EXIM_REPLY_MAX_HOSTS];
+};
+
+/* The answer to a "result" message. */
+enum exim_reply_result {
+	EXIM_REPLY_RECORDED = 0,    /* ok, recorded:true */
+	EXIM_REPLY_NOT_RECORDED,    /* ok, recorded:false (why says why) */
+	EXIM_REPLY_RESULT_TEMPFAIL, /* tempfail: the daemon may count a retry
+	                             */
+	EXIM_REPLY_UNSUPPORTED,     /* error "unknown op": no TLSRPT support */
+	EXIM_REPLY_REFUSED,         /* error: the result was invalid */
+	EXIM_REPLY_UNREADABLE       /* not a JSON object with a status */
+};
+
+/*
+ * exim_reply_policy_parse - read a "policy" reply (len bytes, any content).
+ * Never fails: an unreadable reply, a missing or mistyped "status" or
+ * "hosts" give EXIM_REPLY_ERROR with a why. Host entries without a string
+ * "host" are dropped; an action that is missing, mistyped or unknown is
+ * EXIM_REPLY_ACT_UNKNOWN (the host is not used).
+ */
+void exim_reply_policy_parse(
+        const char *text, size_t len, struct exim_reply_policy *out);
+
+/* exim_reply_host - the entry for host (normal form) or NULL. */
+const struct exim_reply_host *exim_reply_host(
+        const struct exim_reply_policy *p, const char *host);
+
+/* exim_reply_action_name - "dane", ..., "unknown" (static). */
+const char *exim_reply_action_name(enum exim_reply_action a);
+
+/* exim_reply_word_rank - 4 dane, 3 verify, 2 encrypt, 1 may/testing. */
+int exim_reply_word_rank(const char *word);
+
+/*
+ * exim_reply_result_parse - read a "result" reply; why gets the daemon's
+ * why (or ours for an unreadable reply), cut to whylen.
+ */
+enum exim_reply_result exim_reply_result_parse(
+        const char *text, size_t len, char *why, size_t whylen);
+
+#endif
