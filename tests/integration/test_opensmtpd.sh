@@ -53,6 +53,15 @@ trap cleanup EXIT
 [ -x "$FILTER" ] || { fail "no filter-mxtls at $FILTER"; summary; }
 smtpd_users
 expect_true "opensmtpd unpacked (apt-get download + dpkg -x)" smtpd_unpack || summary
+# smtpd resolves MX host names with getaddrinfo(AI_ADDRCONFIG), which
+# answers "no such name" without asking DNS on a machine whose only IPv4
+# addresses are loopback ones (a private network namespace): smtpd then
+# logs "No MX found for domain" for every domain.
+if ! ip -4 -o addr show | awk '{print $4}' | grep -qv '^127\.'; then
+	fail "a non-loopback IPv4 address exists (smtpd's getaddrinfo uses AI_ADDRCONFIG)" \
+		"in a private network namespace add one, e.g.: ip addr add 192.0.2.1/32 dev lo"
+	summary
+fi
 expect_true "validating resolver on $RES_ADDR" resolver_ensure || summary
 for a in 127.0.0.2 127.0.0.3 127.0.0.7; do
 	port25_free $a || { fail "port 25 on $a is busy"; summary; }
