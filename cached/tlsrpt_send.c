@@ -287,6 +287,10 @@ mail_start(struct job *j, const struct tlsrpt_send_job *job)
 			dup2(devnull, 1);
 		}
 		dup2(j->errfd, 2);
+		/* the envelope sender for the command line ("-f
+		 * \"$MXTLS_TLSRPT_FROM\""): the MTA plugins recognise the
+		 * report's own sessions by it (no report loops) */
+		setenv("MXTLS_TLSRPT_FROM", s->cfg.from, 1);
 		execl("/bin/sh", "sh", "-c", s->cfg.sendmail, (char *)NULL);
 		_exit(127);
 	}

@@ -65,6 +65,9 @@ struct opts {
 	char url[200];
 	int  timeout_ms;
 	int  fail_open; /* unreachable=may */
+	int  have_sender;
+	char sender[200]; /* sender=<ADDR>: the envelope sender (report loops)
+	                   */
 };
 
 /* ------------------------------------------------------------------ util --
@@ -107,8 +110,9 @@ opts_parse(const char *s, struct opts *o)
 	int         n;
 
 	snprintf(o->url, sizeof(o->url), "%s", DEFAULT_SOCKET);
-	o->timeout_ms = DEFAULT_TIMEOUT * 1000;
-	o->fail_open  = 0;
+	o->timeout_ms  = DEFAULT_TIMEOUT * 1000;
+	o->fail_open   = 0;
+	o->have_sender = 0;
 	while (*p != '\0') {
 		while (*p == ' ' || *p == '\t') {
 			p++;
@@ -128,6 +132,12 @@ opts_parse(const char *s, struct opts *o)
 			snprintf(o->url, sizeof(o->url), "%s", val);
 		} else if (strcmp(key, "timeout") == 0 && atoi(val) > 0) {
 			o->timeout_ms = atoi(val) * 1000;
+		} else if (strcmp(key, "sender") == 0 && val[0] == '<'
+		        && val[strlen(val) - 1] == '>') {
+			/* <> is the null sender of bounces */
+			o->have_sender = 1;
+			snprintf(o->sender, sizeof(o->sender), "%.*s",
+			        (int)strlen(val) - 2, val + 1);
 		} else if (strcmp(key, "unreachable") == 0
 		        && (strcmp(val, "defer") == 0
 		                || strcmp(val, "may") == 0)) {
@@ -431,6 +441,15 @@ send_result(const struct opts *o, const char *domain, const char *host,
 	}
 	if (saddr[0] != '\0') {
 		json_object_set_new(req, "sending_ip", json_string(saddr));
+	}
+	if (o->have_sender && o->sender[0] != '\0') {
+		/* the daemon does not count sessions carrying its own
+		 * reports (RFC 8460 §3: no report loops) */
+		json_t *snd = json_string(o->sender);
+
+		if (snd != NULL) {
+			json_object_set_new(req, "sender", snd);
+		}
 	}
 	if (reason != NULL && reason[0] != '\0') {
 		/* json_string refuses invalid UTF-8: keep the result */

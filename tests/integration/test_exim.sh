@@ -375,6 +375,18 @@ else
 fi
 expect_eq "results: none lost" "$(grep -c 'mxtls: .*: result .* not recorded' "$ML")" 0
 
+# --- our own report mail: delivered, not counted (RFC 8460 §3) ------------
+# The daemon mails its reports with the envelope sender tlsrpt.from
+# (default tlsrpt-noreply@<host name>); the module passes $sender_address
+# with every result, so that session is not counted in a report.
+OWN_FROM="tlsrpt-noreply@$(hostname)"
+own0=$(jqr "$(ctl stats)" '.tlsrpt_results_own')
+send u-own@enforce.test --from "$OWN_FROM"
+l=$(delivered u-own@enforce.test)
+expect_match "own report mail: delivered with verified TLS" "$l" 'T=remote_smtp_sts .*CV=yes'
+own_counted() { [ "$(jqr "$(ctl stats)" '.tlsrpt_results_own')" -gt "$own0" ]; }
+expect_true "own report mail: its session is not counted (tlsrpt_results_own)" poll_until 10 own_counted
+
 # --- daemon down: fail closed ----------------------------------------------
 before=$(counts enforce.test)
 daemon_stop
