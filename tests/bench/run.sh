@@ -11,6 +11,9 @@
 #   peer    world up; postfix-mta-sts-resolver (tests/world/peer-up.sh): the
 #           same measurements over its socketmap (inet, map "postfix"), its
 #           CPU and RSS, the floors again; world down.
+#   exim    world up; Exim 4.96 deliveries/s to MTA-STS enforce domains
+#           without mxtls (opportunistic TLS; verified TLS) and with
+#           configs/exim + mxtls_exim.so + mxtlsd; world down.
 # Each section holds /tmp/mxtls-world.lock only while its world runs.
 #
 # BENCH_NETNS=1 runs the whole suite in a private network namespace
@@ -19,7 +22,8 @@
 #
 # Environment: BENCH_DIR (/tmp/mxtls-bench: build, world, results),
 # WARM_N (10000), COLD_N (1000, a multiple of 100), COLD_CLIENTS (100),
-# MEM_N (100000; 0 skips), REQS (requests per cached run, 20000), PERF (1:
+# MEM_N (100000; 0 skips), REQS (requests per cached run, 20000), EXIM_N
+# (messages per Exim run, 1000), EXIM_RUNNERS (4 queue runners), PERF (1:
 # perf record socketmap at 64 and 1 clients and nng at 8), KEEP_RESULTS (1:
 # append to the previous results instead of moving them to results.prev).
 # Results: $BENCH_DIR/results/results.txt (key=value lines), summary.txt
@@ -28,7 +32,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/mxtls-bench}
 : "${WARM_N:=10000}" "${COLD_N:=1000}" "${COLD_CLIENTS:=100}" "${MEM_N:=100000}"
-: "${REQS:=20000}" "${PERF:=1}"
+: "${REQS:=20000}" "${PERF:=1}" "${EXIM_N:=1000}" "${EXIM_RUNNERS:=4}"
 PER_GROUP=100
 W=$BENCH_DIR/world
 RUN=$BENCH_DIR/run            # short paths for sockets (sun_path)
@@ -41,7 +45,7 @@ LOCK=/tmp/mxtls-world.lock
 CLK_TCK=$(getconf CLK_TCK)
 # shellcheck source=tests/world/common.sh
 . "$SRC/tests/world/common.sh"
-SECTIONS=${*:-mxtlsd peer}
+SECTIONS=${*:-mxtlsd peer exim}
 
 [ "$(id -u)" = 0 ] || die "run as root (nginx on 443, unbound on 127.0.0.153:53, unshare -m)"
 if [ "${BENCH_NETNS:-0}" = 1 ] && [ -z "${MXTLS_BENCH_IN_NETNS:-}" ]; then
@@ -71,7 +75,10 @@ result() { echo "$1=$2" >>"$RES/results.txt"; log "$1=$2"; }
 log "building mxtlsd (RelWithDebInfo) in $BUILD and loadgen"
 cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMXTLS_TESTS=OFF >"$BENCH_DIR/cmake.log" 2>&1 ||
 	{ tail -20 "$BENCH_DIR/cmake.log" >&2; die "cmake failed"; }
-make -C "$BUILD" -j"$(nproc)" mxtlsd mxtlsctl >"$BENCH_DIR/make.log" 2>&1 ||
+EXTRA_TARGETS=
+case " $SECTIONS " in *" exim "*) EXTRA_TARGETS=mxtls_exim ;; esac
+# shellcheck disable=SC2086 # empty or one target
+make -C "$BUILD" -j"$(nproc)" mxtlsd mxtlsctl $EXTRA_TARGETS >"$BENCH_DIR/make.log" 2>&1 ||
 	{ tail -20 "$BENCH_DIR/make.log" >&2; die "build failed"; }
 gcc -O2 -g -std=c11 -D_GNU_SOURCE -DHAVE_SPCLIENT -I"$SRC/common" -o "$LG" \
 	"$SRC/tests/bench/loadgen.c" "$SRC/common/spclient.c" -lnng -lpthread
@@ -158,6 +165,10 @@ bench_world_up() {
 		echo 'mx.bench.test. 300 IN A 127.0.0.2'
 		echo '*.bench.test. 300 IN MX 10 mx.bench.test.'
 		echo '*.bench.test. 300 IN TXT "v=STSv1; id=bench1;"'
+		# the same wildcard answers _smtp._tls.<domain>: a TLSRPT record
+		# for every bench domain (so that the Exim run's results are
+		# counted and stored, as they would be for a real domain)
+		echo '*.bench.test. 300 IN TXT "v=TLSRPTv1; rua=mailto:tlsrpt@bench.test"'
 		echo '*.bench.test. 300 IN A 127.0.0.1'
 	} >>"$z"
 	# The world's SOA minimum (negative TTL) is 5 s, for its tests. Real
@@ -247,7 +258,7 @@ run_lg() {
 	local label=$1 pid=$2 c0=0 c1 out
 	shift 2
 	[ "$pid" = - ] || c0=$(cpu_s "$pid")
-	out=$("$LG" "$@" 2>>"$RES/loadgen.err") || log "loadgen $label: exit $? ($out)"
+	out=$("${LG_PIN[@]}" "$LG" "$@" 2>>"$RES/loadgen.err") || log "loadgen $label: exit $? ($out)"
 	echo "$label $out" >>"$RES/loadgen.log"
 	for k in qps p50_us p99_us p999_us wall_s not_ok client_cpu_s; do
 		result "$label.$k" "$(field "$k" " $out")"
@@ -257,13 +268,36 @@ run_lg() {
 		result "$label.server_cpu_s" "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
 	fi
 }
+# pin c PID... - for one client (c = 1), the servers' process trees on
+# CPU 1 and (through LG_PIN) the load generator on CPU 0: every 1-client
+# run, floors included, then pays the same cross-core wake-ups (unpinned,
+# the scheduler sometimes puts both on one core and a floor measures 6 µs
+# one run and 50 µs the next). More clients: both cores for everyone.
+LG_PIN=()
+pin() {
+	local c=$1 p t cpus=0-$(($(nproc) - 1))
+	shift
+	if [ "$c" = 1 ] && [ "$(nproc)" -ge 2 ]; then
+		LG_PIN=(taskset -c 0)
+		cpus=1
+	else
+		LG_PIN=()
+	fi
+	for p in "$@"; do
+		for t in $(tree_pids "$p"); do
+			taskset -a -p -c "$cpus" "$t" >/dev/null 2>&1 || true
+		done
+	done
+}
 # floors TAG - ping-pong and nng echo at 1, 8, 64 clients, same payloads.
 floors() {
 	local c
 	for c in 1 8 64; do
+		pin "$c" "${FLOOR_PIDS[@]}"
 		run_lg "$1.floor_sock.c$c" - echo "unix:$RUN/echo.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt" -p socketmap -m mxtls
 		run_lg "$1.floor_nng.c$c" - nng "ipc://$RUN/nngecho.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
 	done
+	pin 64 "${FLOOR_PIDS[@]}"
 }
 
 # ------------------------------------------------------------ mxtlsd section --
@@ -320,13 +354,22 @@ section_mxtlsd() {
 	sleep 1
 	result mxtlsd.rss_kb.warm "$(rss_kb "$MX_PID")"
 	settle "$MX_PID" mxtlsd.warm
+	# A second pass: the first answers after a fetch are not kept by the
+	# answer cache (docs/IPC.md), the second ones are - the steady state
+	# of a warm cache, which the cached runs measure.
+	run_lg mxtlsd.rewarm "$MX_PID" socketmap "unix:$d/sm.sock" -c 8 -n "$WARM_N" -k "$RUN/warm.txt"
 	mxstat >"$RES/mxtlsd-stats-before.txt"
 	floors mxtlsd
 	for c in 1 8 64; do
+		pin "$c" "$MX_PID"
 		run_lg "mxtlsd.sm.c$c" "$MX_PID" socketmap "unix:$d/sm.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
 		run_lg "mxtlsd.sminet.c$c" "$MX_PID" socketmap "inet:127.0.0.1:$SM_PORT" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
 		run_lg "mxtlsd.nng.c$c" "$MX_PID" nng "ipc://$d/ipc.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
 		run_lg "mxtlsd.sp.c$c" "$MX_PID" sp "ipc://$d/ipc.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
+	done
+	pin 64 "$MX_PID"
+	for k in answer_cache_hits answer_cache_misses; do
+		result "mxtlsd.cached.$k" "$(($(jq -r ".$k" "$RES/mxtlsd-stats-after.txt") - $(jq -r ".$k" "$RES/mxtlsd-stats-before.txt")))"
 	done
 	mxstat >"$RES/mxtlsd-stats-after.txt"
 	# DNS work during the cached runs (should be none: every memo is warm)
@@ -384,12 +427,216 @@ section_peer() {
 	settle "$pid" peer.warm
 	floors peer
 	for c in 1 8 64; do
+		pin "$c" "$pid"
 		run_lg "peer.sm.c$c" "$pid" socketmap "inet:127.0.0.1:$PEER_PORT" -m postfix -c "$c" -n "$((REQS / 4))" -k "$RUN/warm.txt"
 	done
+	pin 64 "$pid"
 	floors_stop
 }
 
+# -------------------------------------------------------------- exim section --
+# Exim 4.96 (exim4-daemon-heavy) delivering EXIM_N messages, one per MTA-STS
+# enforce bench domain, to a fake MX on 127.0.0.2 (another Exim that
+# presents a certificate for mx.bench.test from the world's CA and throws
+# the mail away), three ways, each from its own spool:
+#   plain   Debian's way: dnslookup + smtp, opportunistic TLS
+#   verify  the same, the certificate verified against the world's CA (what
+#           MTA-STS enforce asks for, without asking anybody)
+#   mxtls   configs/exim/*.conf verbatim: mxtls_exim.so asks mxtlsd in the
+#           router and at tcp:connect and reports every TLS event
+# Messages are queued first (-odq); then EXIM_RUNNERS queue runners deliver
+# them; deliveries/s = delivered / wall time of the queue runs. A first,
+# untimed plain run warms the resolver's cache; mxtlsd's cache is warm (the
+# domains are looked up twice first).
+EX=$BENCH_DIR/exim
+EXIM_PIDS=()
+exim_ns() { # CMD... with the world's resolver and our trusted_configs
+	unshare -m --propagation private /bin/sh -c '
+		mount --bind "$1" /etc/resolv.conf || exit 111
+		mount --bind "$2" /etc/exim4 || exit 111
+		shift 2; exec "$@"' ns "$W/resolver/resolv.conf" "$EX/etc-exim4" "$@"
+}
+exim_conf() { # VARIANT - the configuration of the Exim under test
+	local v=$1 d=$EX/$1
+	mkdir -p "$d/spool" "$d/log"
+	{
+		if [ "$v" = mxtls ]; then
+			echo "MXTLS_SO = $BUILD/modules/exim/mxtls_exim.so"
+			echo "MXTLS_OPTS = socket=ipc://$RUN/mxtlsd/ipc.sock timeout=15"
+			echo "MXTLS_CA = $W/pki/ca.crt"
+			echo ".include $SRC/configs/exim/mxtls.macros"
+		fi
+		cat <<EOC
+primary_hostname = exim.mxtls.test
+qualify_domain = mxtls.test
+domainlist local_domains = localhost
+local_interfaces = 127.0.0.1
+daemon_smtp_ports = 2525
+spool_directory = $d/spool
+log_file_path = $d/log/%slog
+pid_file_path = $d/exim.pid
+exim_user = Debian-exim
+exim_group = Debian-exim
+never_users = root
+host_lookup =
+rfc1413_hosts =
+keep_environment =
+tls_advertise_hosts =
+dns_dnssec_ok = 1
+begin routers
+EOC
+		if [ "$v" = mxtls ]; then
+			echo ".include $SRC/configs/exim/routers.conf"
+			echo "begin transports"
+			echo ".include $SRC/configs/exim/transports.conf"
+		else
+			cat <<EOC
+dnslookup:
+  driver = dnslookup
+  domains = ! +local_domains
+  dnssec_request_domains = *
+  transport = remote_smtp
+  no_more
+begin transports
+remote_smtp:
+  driver = smtp
+  multi_domain = false
+EOC
+			if [ "$v" = verify ]; then
+				cat <<EOC
+  hosts_require_tls = *
+  tls_verify_hosts = *
+  tls_verify_certificates = $W/pki/ca.crt
+  tls_verify_cert_hostnames = *
+  tls_sni = \$host
+EOC
+			fi
+		fi
+		printf 'begin retry\n*  *  F,1h,1h\n'
+	} >"$d/exim.conf"
+	chmod 644 "$d/exim.conf"
+	chown -R Debian-exim:Debian-exim "$d/spool" "$d/log"
+}
+# exim_run VARIANT LABEL - queue EXIM_N messages, deliver them, record.
+exim_run() {
+	local v=$1 label=$2 d=$EX/$1 i t0 t1 pids=() n c0 c1 dom
+	rm -rf "${d:?}/spool/input" "${d:?}/spool/msglog" "${d:?}/spool/db" "$d/log/mainlog"
+	while read -r dom; do
+		printf 'From: s@mxtls.test\nTo: u@%s\nSubject: bench\n\nmxtls bench\n' "$dom" |
+			exim_ns "$EXIM" -C "$d/exim.conf" -odq -f s@mxtls.test "u@$dom"
+	done <"$RUN/exim.txt"
+	n=$(find "$d/spool/input" -name '*-H' | wc -l)
+	[ "$n" = "$EXIM_N" ] || { log "exim $label: $n of $EXIM_N queued"; return 1; }
+	c0=$(awk '{ print $16 + $17 }' "/proc/$BASHPID/stat")
+	t0=$(date +%s.%N)
+	for i in $(seq "$EXIM_RUNNERS"); do
+		exim_ns "$EXIM" -C "$d/exim.conf" -qf &
+		pids+=($!)
+	done
+	wait "${pids[@]}" || true
+	t1=$(date +%s.%N)
+	c1=$(awk '{ print $16 + $17 }' "/proc/$BASHPID/stat")
+	n=$(grep -c ' => ' "$d/log/mainlog" || true)
+	result "exim.$label.delivered" "$n"
+	result "exim.$label.left" "$(find "$d/spool/input" -name '*-H' | wc -l)"
+	result "exim.$label.wall_s" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')"
+	result "exim.$label.dps" "$(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.1f", n / (b - a) }')"
+	# CPU of the queue runners and their delivery processes (children of
+	# this shell, reaped): Exim's side of the cost
+	result "exim.$label.exim_cpu_s" "$(awk -v a="$c0" -v b="$c1" -v h="$CLK_TCK" 'BEGIN { printf "%.2f", (b - a) / h }')"
+	if [ "$v" = mxtls ]; then
+		result "exim.$label.verified" "$(grep -c ' => .*T=remote_smtp_sts .*CV=yes' "$d/log/mainlog" || true)"
+	fi
+}
+section_exim() {
+	local f=$EX/fakemx v c0 c1
+	EXIM=$(command -v exim4 || true)
+	if [ -z "$EXIM" ] || [ ! -r "$BUILD/modules/exim/mxtls_exim.so" ]; then
+		log "exim: needs exim4-daemon-heavy and exim4-dev (mxtls_exim.so)"
+		return 1
+	fi
+	bench_world_up || return 1
+	"$SRC/tests/world/resolver.sh" "$W" >"$RES/resolver.log" 2>&1 || { log "resolver failed"; return 1; }
+	rm -rf "$EX" && mkdir -p "$f/spool" "$f/log" "$EX/etc-exim4"
+	cp -a /etc/exim4/. "$EX/etc-exim4/"
+	printf '%s\n' "$f/exim.conf" "$EX/plain/exim.conf" "$EX/verify/exim.conf" \
+		"$EX/mxtls/exim.conf" >"$EX/etc-exim4/trusted_configs"
+	chmod 644 "$EX/etc-exim4/trusted_configs"
+	# the fake MX's certificate: mx.bench.test, from the world's CA
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$f/mx.key" -subj /CN=mx.bench.test -out "$f/mx.csr" 2>/dev/null
+	printf 'subjectAltName=DNS:mx.bench.test\nextendedKeyUsage=serverAuth\n' >"$f/ext"
+	openssl x509 -req -in "$f/mx.csr" -CA "$W/pki/ca.crt" -CAkey "$W/pki/ca.key" \
+		-CAcreateserial -CAserial "$f/ca.srl" -days 2 -extfile "$f/ext" -out "$f/mx.crt" 2>/dev/null
+	cat "$f/mx.crt" "$W/pki/ca.crt" >"$f/mx.chain.crt"
+	chown Debian-exim "$f/mx.key" && chmod 600 "$f/mx.key"
+	cat >"$f/exim.conf" <<EOC
+primary_hostname = mx.bench.test
+local_interfaces = 127.0.0.2
+daemon_smtp_ports = 25
+spool_directory = $f/spool
+log_file_path = $f/log/%slog
+pid_file_path = $f/exim.pid
+exim_user = Debian-exim
+exim_group = Debian-exim
+host_lookup =
+rfc1413_hosts =
+keep_environment =
+tls_advertise_hosts = *
+tls_certificate = $f/mx.chain.crt
+tls_privatekey = $f/mx.key
+acl_smtp_rcpt = acl_rcpt
+smtp_accept_max = 200
+begin acl
+acl_rcpt:
+  accept
+begin routers
+sink:
+  driver = redirect
+  data = :blackhole:
+EOC
+	chmod 644 "$f/exim.conf"
+	chown -R Debian-exim:Debian-exim "$f/spool" "$f/log"
+	for v in plain verify mxtls; do exim_conf "$v"; done
+	(exec unshare -m --propagation private /bin/sh -c '
+		mount --bind "$1" /etc/resolv.conf || exit 111
+		mount --bind "$2" /etc/exim4 || exit 111
+		shift 2; exec "$@"' ns "$W/resolver/resolv.conf" "$EX/etc-exim4" \
+		"$EXIM" -C "$f/exim.conf" -bdf) </dev/null >"$f/log/stdout" 2>&1 &
+	EXIM_PIDS+=($!)
+	for _ in $(seq 50); do
+		ss -H -lnt 'sport = :25' | grep -q '127.0.0.2:25' && break
+		sleep 0.1
+	done
+	mxtlsd_start || { log "mxtlsd did not start"; return 1; }
+	chmod 755 "$RUN" "$RUN/mxtlsd"
+	chmod 666 "$RUN/mxtlsd/ipc.sock"
+	head -n "$EXIM_N" "$RUN/warm.txt" >"$RUN/exim.txt"
+	run_lg exim.mxtlsd_warm "$MX_PID" socketmap "unix:$RUN/mxtlsd/sm.sock" -c 16 -n "$EXIM_N" -s -k "$RUN/exim.txt"
+	run_lg exim.mxtlsd_rewarm "$MX_PID" socketmap "unix:$RUN/mxtlsd/sm.sock" -c 16 -n "$EXIM_N" -k "$RUN/exim.txt"
+	log "exim: warm-up run (plain, untimed)"
+	exim_run plain warmup || return 1
+	for v in plain verify mxtls; do
+		log "exim: $EXIM_N deliveries, $v, $EXIM_RUNNERS queue runners"
+		[ "$v" = mxtls ] && c0=$(cpu_s "$MX_PID")
+		exim_run "$v" "$v" || return 1
+	done
+	c1=$(cpu_s "$MX_PID")
+	result exim.mxtls.mxtlsd_cpu_s "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
+	result exim.mxtls.tlsrpt_results "$(mxstat | jq -r '.tlsrpt_results')"
+	result exim.mxtls.tlsrpt_results_unreported "$(mxstat | jq -r '.tlsrpt_results_unreported')"
+}
+exim_stop() {
+	local p
+	for p in "${EXIM_PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	EXIM_PIDS=()
+}
+
 cleanup() {
+	exim_stop 2>/dev/null || true
 	floors_stop 2>/dev/null || true
 	mxtlsd_stop 2>/dev/null || true
 	bench_world_down
@@ -412,6 +659,7 @@ for s in $SECTIONS; do
 		trap cleanup EXIT
 		rc=0
 		"section_$s" || rc=$?
+		exim_stop
 		mxtlsd_stop
 		floors_stop
 		bench_world_down

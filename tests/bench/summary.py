@@ -96,6 +96,8 @@ target("SP client c=1 p50 / bare ping-pong c=1 p50", ratio(f("mxtlsd.sp.c1.p50_u
 target("cold: peer time / mxtlsd time", ratio(f("peer.cold.wall_s"), f("mxtlsd.cold.wall_s")), 5)
 target("bytes per cached domain (mxtlsd)", bpd.get("mxtlsd"), 512, False, " B")
 target("idle RSS mxtlsd / peer", ratio(f("mxtlsd.rss_kb.0"), f("peer.rss_kb.0")), 0.2, False)
+target("Exim deliveries/s with mxtls / without (plain)", ratio(f("exim.mxtls.dps"), f("exim.plain.dps")), 0.95)
+target("Exim deliveries/s with mxtls / without (verified TLS)", ratio(f("exim.mxtls.dps"), f("exim.verify.dps")), 0.95)
 print("other ratios:")
 for c in (1, 8, 64):
     q = ratio(f("mxtlsd.sm.c%d.qps" % c), f("peer.sm.c%d.qps" % c))
@@ -106,4 +108,15 @@ for c in (1, 8, 64):
         print("    %-4s c=%-2d qps / floor qps %s, p50 / floor p50 %s" % (
             what, c, fmt(ratio(f("mxtlsd.%s.c%d.qps" % (what, c)), f("mxtlsd.%s.c%d.qps" % (fl, c))), 2),
             fmt(ratio(f("mxtlsd.%s.c%d.p50_us" % (what, c)), f("mxtlsd.%s.c%d.p50_us" % (fl, c))), 2)))
-print("  exim end to end: not measured by run.sh (docs/BENCHMARKS.md)")
+print()
+print("%-22s %10s %10s %10s %12s" % ("exim end to end", "delivered", "wall s", "per s", "exim CPU s"))
+for v in ("plain", "verify", "mxtls"):
+    p = "exim." + v
+    if f(p + ".dps") is None:
+        continue
+    print("%-22s %10s %10s %10s %12s" % (v, r.get(p + ".delivered", "-"), fmt(f(p + ".wall_s"), 2),
+                                         fmt(f(p + ".dps"), 1), fmt(f(p + ".exim_cpu_s"), 2)))
+if f("exim.mxtls.mxtlsd_cpu_s") is not None:
+    print("  mxtlsd CPU during the mxtls run: %s s (%s results counted, %s without a TLSRPT record)" % (
+        fmt(f("exim.mxtls.mxtlsd_cpu_s"), 2), r.get("exim.mxtls.tlsrpt_results", "-"),
+        r.get("exim.mxtls.tlsrpt_results_unreported", "-")))
