@@ -8,7 +8,9 @@
  *   table` and only then answers proceed; tempfails when the policy is
  *   tempfail or (by default) when mxtlsd cannot answer in time.
  * - smtp-out reports (filter on the relay action): one TLS result per
- *   session, sent to mxtlsd with the "result" op (docs/IPC.md).
+ *   session, sent to mxtlsd with the "result" op (docs/IPC.md), with the
+ *   session's envelope sender from tx-mail (RFC 8460 §3: mxtlsd does not
+ *   count the sessions of its own report mail).
  *
  * Threads: the main thread owns stdin/stdout and the smtp-out sessions;
  * workers own one job each and hand it back through a pipe. The table and
@@ -476,6 +478,12 @@ result_job(struct job *j)
 		log_warn("MXTLS-SMTPD-RESULT-REFUSED",
 		        "%s: mxtlsd refused the result: %.300s", j->domain,
 		        reply);
+	} else if (json_is_false(json_object_get(r, "recorded"))) {
+		log_info("MXTLS-SMTPD-RESULT-SENT",
+		        "%s: result accepted, not counted: %.300s", j->domain,
+		        json_is_string(json_object_get(r, "why"))
+		                ? json_string_value(json_object_get(r, "why"))
+		                : "?");
 	} else {
 		log_info("MXTLS-SMTPD-RESULT-SENT", "%s: result accepted",
 		        j->domain);
@@ -618,19 +626,13 @@ out_finish(struct filter_outcome *s)
 		        s->greeting[0] ? s->greeting : s->rdns);
 	}
 	log_notice("MXTLS-SMTPD-TLS-RESULT",
-	        "domain=%s mx=%s ip=%s result=%s%s%s", dom[0] ? dom : "?",
-	        host[0] ? host : "?", s->dst, res, reason[0] ? " reason=" : "",
-	        reason);
+	        "domain=%s mx=%s ip=%s result=%s sender=<%s>%s%s",
+	        dom[0] ? dom : "?", host[0] ? host : "?", s->dst, res,
+	        s->sender, reason[0] ? " reason=" : "", reason);
 	if (!o.results || dom[0] == '\0' || host[0] == '\0') {
 		return;
 	}
-	req = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "v", 1, "op",
-	        "result", "domain", dom, "mta", "opensmtpd", "mx_host", host,
-	        "sending_ip", s->src, "receiving_ip", s->dst, "result", res);
-	if (req != NULL && reason[0] != '\0') {
-		json_object_set_new(
-		        req, "failure_reason", json_string(reason));
-	}
+	req = filter_outcome_request(s, dom, host, res, reason);
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		json_decref(req);
 		return;
@@ -682,6 +684,7 @@ static const char *const registrations[] = {
 	"register|report|smtp-out|protocol-client\n",
 	"register|report|smtp-out|protocol-server\n",
 	"register|report|smtp-out|tx-begin\n",
+	"register|report|smtp-out|tx-mail\n",
 	"register|report|smtp-out|tx-rcpt\n",
 	"register|ready\n",
 };

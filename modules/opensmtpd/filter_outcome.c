@@ -1,6 +1,7 @@
 /*
  * filter_outcome.c - classify an smtp-out session into an RFC 8460 §4.3
- * result (see filter_outcome.h).
+ * result and keep its envelope sender for the §3 report-loop rule (see
+ * filter_outcome.h).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -28,6 +29,30 @@ filter_outcome_addr(const char *in, char *out, size_t outlen)
 	}
 	memcpy(out, in, n);
 	out[n] = '\0';
+}
+
+int
+filter_outcome_sender(const char *addr, char *out, size_t outlen)
+{
+	size_t n = strlen(addr), i;
+
+	out[0] = '\0';
+	if (n >= 2 && addr[0] == '<' && addr[n - 1] == '>') {
+		addr++;
+		n -= 2;
+	}
+	if (n == 0 || n >= outlen) {
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)addr[i];
+		if (c < 0x20 || c == 0x7f) {
+			return (-1);
+		}
+	}
+	memcpy(out, addr, n);
+	out[n] = '\0';
+	return (0);
 }
 
 static void
@@ -72,9 +97,21 @@ filter_outcome_event(struct filter_outcome *o, const char *event, char *params,
 				o->starttls_offered = 1;
 			}
 		}
-	} else if (strcmp(event, "tx-begin") == 0
-	        || strcmp(event, "tx-mail") == 0) {
+	} else if (strcmp(event, "tx-begin") == 0) {
 		o->tx = 1;
+	} else if (strcmp(event, "tx-mail") == 0) {
+		/* MSGID|RESULT|ADDRESS (0.6+) or MSGID|ADDRESS|RESULT; smtpd
+		 * reports it once MAIL FROM got a 2xx. The session's first
+		 * accepted non-null sender is the one reported. */
+		o->tx = 1;
+		if (o->sender[0] == '\0'
+		        && filter_line_tx_address(
+		                   params, vmajor, vminor, &addr, &res)
+		                == 0
+		        && strcmp(res, "ok") == 0) {
+			filter_outcome_sender(
+			        addr, o->sender, sizeof(o->sender));
+		}
 	} else if (strcmp(event, "tx-rcpt") == 0) {
 		o->tx = 1;
 		if (o->rcpt_domain[0] == '\0'
@@ -88,6 +125,36 @@ filter_outcome_event(struct filter_outcome *o, const char *event, char *params,
 			}
 		}
 	}
+}
+
+json_t *
+filter_outcome_request(const struct filter_outcome *o, const char *domain,
+        const char *mx_host, const char *result, const char *reason)
+{
+	json_t *req, *snd;
+
+	req = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "v", 1, "op",
+	        "result", "domain", domain, "mta", "opensmtpd", "mx_host",
+	        mx_host, "sending_ip", o->src, "receiving_ip", o->dst,
+	        "result", result);
+	if (req == NULL) {
+		return (NULL);
+	}
+	if (reason != NULL && reason[0] != '\0'
+	        && json_object_set_new(
+	                   req, "failure_reason", json_string(reason))
+	                != 0) {
+		goto fail;
+	}
+	/* json_string: NULL when not UTF-8, then sent without a sender */
+	if (o->sender[0] != '\0' && (snd = json_string(o->sender)) != NULL
+	        && json_object_set_new(req, "sender", snd) != 0) {
+		goto fail;
+	}
+	return (req);
+fail:
+	json_decref(req);
+	return (NULL);
 }
 
 const char *

@@ -2,7 +2,9 @@
  * fuzz_filter_line.c - libFuzzer target for the smtpd-filters(7) line
  * parser and the smtp-out session classifier fed from it
  * (modules/opensmtpd/filter_line.c, filter_outcome.c): input is split into
- * lines as filter-mxtls's stdin loop does.
+ * lines as filter-mxtls's stdin loop does. Checks that the kept envelope
+ * sender is never one mxtlsd would refuse (control characters, too long)
+ * and builds the result request from the session.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,6 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct filter_outcome o;
 	char                 *buf, *p, *nl, why[128], reason[256], out[256];
+	const char           *res;
+	size_t                n, i;
 
 	if (size > FILTER_LINE_MAX) {
 		return (0);
@@ -49,7 +53,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			        &o, l.event, params, l.vmajor, l.vminor);
 		}
 	}
-	filter_outcome_classify(&o, reason, sizeof(reason));
+	res = filter_outcome_classify(&o, reason, sizeof(reason));
+	n   = strnlen(o.sender, sizeof(o.sender));
+	if (n == sizeof(o.sender)) {
+		abort(); /* not terminated */
+	}
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)o.sender[i] < 0x20
+		        || (unsigned char)o.sender[i] == 0x7f) {
+			abort();
+		}
+	}
+	if (res != NULL) {
+		json_t *req = filter_outcome_request(
+		        &o, "example.test", "mx.example.test", res, reason);
+		json_decref(req);
+	}
 	free(buf);
 	return (0);
 }

@@ -93,9 +93,10 @@ poll_until 10 grep -q MXTLS-SMTPD-START "$SMTPD_LOG"
 expect_match "filter started (protocol handshake)" \
 	"$(grep MXTLS-SMTPD-START "$SMTPD_LOG")" 'OpenSMTPD 6\.8'
 
-# send TO - swaks through smtpd; prints swaks' transcript.
+# send TO [FROM] - swaks through smtpd (envelope sender FROM, default
+# sender@smtpd.test); prints swaks' transcript.
 send() {
-	timeout 60 swaks --server 127.0.0.1 --port "$SMTPD_PORT" --from sender@smtpd.test \
+	timeout 60 swaks --server 127.0.0.1 --port "$SMTPD_PORT" --from "${2:-sender@smtpd.test}" \
 		--to "$1" --helo client.test --header "Subject: mxtls test to $1" 2>&1
 }
 delivered() { # RCPT: a message for RCPT reached a fake MX
@@ -225,6 +226,49 @@ if grep -q 'MXTLS-SMTPD-RESULT-SENT.*enforce.test' "$SMTPD_LOG"; then
 else
 	echo "# note: mxtlsd does not accept the result op yet: $(grep -m1 'RESULT-REFUSED' "$SMTPD_LOG")"
 fi
+expect_match "smtp-out: the session's envelope sender (tx-mail) logged" \
+	"$(grep -E 'MXTLS-SMTPD-TLS-RESULT.*domain=enforce\.test .*result=success' "$SMTPD_LOG" | head -1)" \
+	'sender=<sender@smtpd\.test>'
+
+# -------------------- our own report mail: delivered, not counted (§3) -----
+# mxtlsd mails its reports with the envelope sender tlsrpt.from (not set by
+# this test: tlsrpt-noreply@<host name>); the filter passes the sender of
+# each smtp-out session (tx-mail), so that session is not counted
+# (RFC 8460 §3). The enforce.test session above has ended (its result is
+# in), so this message gets a session of its own.
+OWN_FROM="tlsrpt-noreply@$(hostname)"
+OWN_RE=${OWN_FROM//./\\.}
+stat_of() { jqr "$(ctl stats)" ".$1"; }
+own0=$(stat_of tlsrpt_results_own)
+res0=$(stat_of tlsrpt_results)
+expect_match "own report mail: stats readable" "$own0 $res0" '^[0-9]+ [0-9]+$'
+out=$(send u-own@enforce.test "$OWN_FROM")
+expect_match "own report mail: accepted" "$out" '<- *250 .*(queued|accepted|Ok)'
+expect_true "own report mail: delivered to the MX" poll_until 30 delivered u-own@enforce.test
+expect_match "own report mail: over TLS" "$(msg_head u-own@enforce.test)" 'addr=127\.0\.0\.2:25 tls=yes'
+expect_true "own report mail: TLS result with sender $OWN_FROM logged" poll_until 45 \
+	grep -qE "MXTLS-SMTPD-TLS-RESULT.*domain=enforce\\.test .*result=success sender=<$OWN_RE>" "$SMTPD_LOG"
+expect_true "own report mail: mxtlsd answered: not counted" poll_until 20 \
+	grep -qE 'MXTLS-SMTPD-RESULT-SENT.*enforce\.test: result accepted, not counted: .*own TLS report' "$SMTPD_LOG"
+own_counted() { [ "$(stat_of tlsrpt_results_own)" -gt "$own0" ]; }
+expect_true "own report mail: tlsrpt_results_own increased" poll_until 10 own_counted
+own1=$(stat_of tlsrpt_results_own)
+res1=$(stat_of tlsrpt_results)
+
+# ... while a normal sender's session is still counted
+out=$(send u-normal@enforce.test)
+expect_match "normal sender after it: accepted" "$out" '<- *250 .*(queued|accepted|Ok)'
+expect_true "normal sender after it: delivered" poll_until 30 delivered u-normal@enforce.test
+ndone() { # the second success line for enforce.test with sender@smtpd.test
+	[ "$(grep -cE 'MXTLS-SMTPD-TLS-RESULT.*domain=enforce\.test .*result=success sender=<sender@smtpd\.test>' "$SMTPD_LOG")" -ge 2 ]
+}
+expect_true "normal sender after it: TLS result logged with its sender" poll_until 45 ndone
+counted_lines() { grep -cE 'MXTLS-SMTPD-RESULT-SENT.*enforce\.test: result accepted$' "$SMTPD_LOG"; }
+expect_true "normal sender after it: mxtlsd answered: counted (2nd such answer)" poll_until 20 \
+	test "$(counted_lines)" -ge 2
+res_counted() { [ "$(stat_of tlsrpt_results)" -gt "$res1" ]; }
+expect_true "normal sender after it: tlsrpt_results increased" poll_until 10 res_counted
+expect_eq "normal sender after it: tlsrpt_results_own unchanged" "$(stat_of tlsrpt_results_own)" "$own1"
 
 # -------------------------------------------------- daemon down: tempfail --
 daemon_stop
