@@ -80,22 +80,6 @@ set_why(char *why, size_t whylen, const char *fmt, ...)
 	}
 }
 
-const char *
-dns_status_name(enum dns_status status)
-{
-	switch (status) {
-	case DNS_FOUND:
-		return ("found");
-	case DNS_NOTFOUND:
-		return ("notfound");
-	case DNS_TEMPFAIL:
-		return ("tempfail");
-	case DNS_BOGUS:
-		return ("bogus");
-	}
-	return ("?");
-}
-
 /* ---- the answer classifier (pure) ---- */
 
 static const char *

@@ -266,22 +266,6 @@ dns_cancel(struct dns_query *q)
 		fake_dns_query_free(q);
 }
 
-const char *
-dns_status_name(enum dns_status status)
-{
-	switch (status) {
-	case DNS_FOUND:
-		return ("found");
-	case DNS_NOTFOUND:
-		return ("notfound");
-	case DNS_TEMPFAIL:
-		return ("tempfail");
-	case DNS_BOGUS:
-		return ("bogus");
-	}
-	return ("?");
-}
-
 void
 dns_result_clear(struct dns_result *res)
 {
