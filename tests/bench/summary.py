@@ -110,7 +110,7 @@ for c in (1, 8, 64):
             fmt(ratio(f("mxtlsd.%s.c%d.p50_us" % (what, c)), f("mxtlsd.%s.c%d.p50_us" % (fl, c))), 2)))
 print()
 print("%-22s %10s %10s %10s %12s" % ("exim end to end", "delivered", "wall s", "per s", "exim CPU s"))
-for v in ("plain", "verify", "mxtls"):
+for v in ("plain", "verify", "mxtls", "mxtls_noevents"):
     p = "exim." + v
     if f(p + ".dps") is None:
         continue
