@@ -4,7 +4,8 @@
  *   mxtlsctl [-s URL] [-t SECONDS] query DOMAIN [--json]
  *   mxtlsctl [-s URL] ping | stats | flush [DOMAIN]
  *   mxtlsctl parse sts-record 'TXT' | sts-policy FILE|- | tlsrpt-record 'TXT'
- *   mxtlsctl [-s URL] report --preview [DOMAIN] | report --send-now
+ *   mxtlsctl [-s URL] report --preview [--day YYYY-MM-DD] [DOMAIN]
+ *   mxtlsctl [-s URL] report --send [--day YYYY-MM-DD]   (--send-now: same)
  *   mxtlsctl [-s URL] result KEY=VALUE...   (the IPC "result" op)
  *
  * The daemon is reached at -s URL, else $MXTLS_SOCKET, else the default
@@ -47,8 +48,9 @@ usage(void)
 	        "       mxtlsctl parse sts-record 'TXT'\n"
 	        "       mxtlsctl parse sts-policy FILE|-\n"
 	        "       mxtlsctl parse tlsrpt-record 'TXT'\n"
-	        "       mxtlsctl [-s URL] report --preview [DOMAIN]\n"
-	        "       mxtlsctl [-s URL] report --send-now\n"
+	        "       mxtlsctl [-s URL] report --preview [--day YYYY-MM-DD] "
+	        "[DOMAIN]\n"
+	        "       mxtlsctl [-s URL] report --send [--day YYYY-MM-DD]\n"
 	        "       mxtlsctl [-s URL] result domain=D mx_host=H "
 	        "result=R [KEY=VALUE...]\n");
 	exit(EXIT_USAGE);
@@ -364,33 +366,75 @@ cmd_parse(int argc, char **argv)
 	return (0);
 }
 
-/* cmd_report - report --preview [DOMAIN] | report --send-now */
+/* report_day - "--day YYYY-MM-DD" at argv[*i] into req (checked by the
+ * daemon's own parser); moves *i past it. 0, or 1 after an error. */
+static int
+report_day(int argc, char **argv, int *i, struct proto_request *req)
+{
+	struct proto_request chk;
+	char                 buf[128], why[256];
+	int                  n;
+
+	if (*i + 1 >= argc)
+		usage();
+	n = snprintf(buf, sizeof(buf),
+	        "{\"v\":1,\"op\":\"report-preview\",\"day\":\"%s\"}",
+	        argv[*i + 1]);
+	if (n < 0 || (size_t)n >= sizeof(buf) || strchr(argv[*i + 1], '"')
+	        || proto_request_parse(buf, (size_t)n, &chk, why, sizeof(why))
+	                != 0) {
+		fprintf(stderr, "mxtlsctl: --day %s: not a date YYYY-MM-DD\n",
+		        argv[*i + 1]);
+		return (1);
+	}
+	req->has_day = 1;
+	req->day     = chk.day;
+	*i += 2;
+	return (0);
+}
+
+/* cmd_report - report --preview [--day D] [DOMAIN] | report --send [--day
+ * D] (--send-now is the older name of --send) */
 static int
 cmd_report(int argc, char **argv)
 {
 	struct proto_request req;
 	json_t              *o;
 	char                 why[256];
-	int                  rv;
+	int                  rv, i = 1;
 
 	memset(&req, 0, sizeof(req));
-	if (argc >= 1 && strcmp(argv[0], "--preview") == 0 && argc <= 2) {
+	if (argc < 1)
+		usage();
+	if (strcmp(argv[0], "--preview") == 0) {
 		req.op = PROTO_OP_REPORT_PREVIEW;
-		if (argc == 2) {
-			if (domain_normalize(argv[1], strlen(argv[1]),
+	} else if (strcmp(argv[0], "--send") == 0
+	        || strcmp(argv[0], "--send-now") == 0) {
+		req.op = PROTO_OP_REPORT_SEND_NOW;
+	} else {
+		usage();
+	}
+	while (i < argc) {
+		if (strcmp(argv[i], "--day") == 0) {
+			if (req.has_day)
+				usage();
+			if (report_day(argc, argv, &i, &req) != 0)
+				return (1);
+		} else if (req.op == PROTO_OP_REPORT_PREVIEW && !req.has_domain
+		        && argv[i][0] != '-') {
+			if (domain_normalize(argv[i], strlen(argv[i]),
 			            req.domain, sizeof(req.domain), why,
 			            sizeof(why))
 			        != 0) {
-				fprintf(stderr, "mxtlsctl: %s: %s\n", argv[1],
+				fprintf(stderr, "mxtlsctl: %s: %s\n", argv[i],
 				        why);
 				return (1);
 			}
 			req.has_domain = 1;
+			i++;
+		} else {
+			usage();
 		}
-	} else if (argc == 1 && strcmp(argv[0], "--send-now") == 0) {
-		req.op = PROTO_OP_REPORT_SEND_NOW;
-	} else {
-		usage();
 	}
 	o  = call(&req);
 	rv = status_exit(o);

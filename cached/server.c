@@ -168,8 +168,8 @@ server_tlsrpt(struct server *srv, const struct proto_request *req,
 		return;
 	case PROTO_OP_REPORT_PREVIEW:
 		a = tlsrpt_sched_preview(srv->tlsrpt,
-		        req->has_domain ? req->domain : NULL, why,
-		        sizeof(why));
+		        req->has_domain ? req->domain : NULL,
+		        req->has_day ? req->day : -1, why, sizeof(why));
 		if (a == NULL) {
 			fn(arg, dump(reply_why("tempfail", why)));
 			return;
@@ -179,8 +179,9 @@ server_tlsrpt(struct server *srv, const struct proto_request *req,
 		fn(arg, dump(o));
 		return;
 	case PROTO_OP_REPORT_SEND_NOW:
-		if (tlsrpt_sched_send_now(
-		            srv->tlsrpt, &reports, &pending, why, sizeof(why))
+		if (tlsrpt_sched_send_now(srv->tlsrpt,
+		            req->has_day ? req->day : -1, &reports, &pending,
+		            why, sizeof(why))
 		        != 0) {
 			fn(arg, dump(reply_why("tempfail", why)));
 			return;

@@ -20,6 +20,7 @@
 #include "tlsrpt_sched.h"
 #include "tlsrpt_send.h"
 #include "tlsrpt_store.h"
+#include "why.h"
 
 #define TICK_SECONDS  30
 #define MAX_IN_FLIGHT 8
@@ -260,30 +261,60 @@ dgram_sink(void *arg, const struct tlsrpt_obs *obs, char *why, size_t whylen)
 }
 
 json_t *
-tlsrpt_sched_preview(
-        struct tlsrpt_sched *t, const char *domain, char *why, size_t whylen)
+tlsrpt_sched_preview(struct tlsrpt_sched *t, const char *domain, int64_t day,
+        char *why, size_t whylen)
 {
-	return (tlsrpt_store_render(t->store,
-	        tlsrpt_json_day(tlsrpt_sched_now()), domain, &t->meta,
-	        "preview", why, whylen));
+	int64_t today = tlsrpt_json_day(tlsrpt_sched_now());
+	json_t *a, *q;
+	size_t  i;
+
+	if (day < 0) {
+		day = today;
+	}
+	/* counted so far (a day not closed yet: today, or a finished day
+	 * before the scheduler closed it) */
+	a = tlsrpt_store_render(
+	        t->store, day, domain, &t->meta, "preview", why, whylen);
+	if (a == NULL || day >= today) {
+		return (a);
+	}
+	/* closed: the reports still waiting for a delivery */
+	if ((q = tlsrpt_store_queued(t->store, day, domain, why, whylen))
+	        == NULL) {
+		json_decref(a);
+		return (NULL);
+	}
+	for (i = 0; i < json_array_size(q); i++) {
+		json_array_append(a, json_array_get(q, i));
+	}
+	json_decref(q);
+	return (a);
 }
 
 int
-tlsrpt_sched_send_now(struct tlsrpt_sched *t, int *reports, int *pending,
-        char *why, size_t whylen)
+tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
+        int *pending, char *why, size_t whylen)
 {
-	int64_t now = tlsrpt_sched_now();
-	int     n;
+	int64_t now = tlsrpt_sched_now(), today = tlsrpt_json_day(now);
+	int     n, h;
 
-	n = tlsrpt_store_close_days(t->store, tlsrpt_json_day(now), &t->meta,
-	        t->submitter, t->retry_deadline, send_at, t, why, whylen);
+	if (day >= today) {
+		return (why_fail(why, whylen,
+		        "that UTC day is not over yet: its reports cannot be "
+		        "made before it ends"));
+	}
+	n = tlsrpt_store_close_days(t->store,
+	        day < 0 ? today : day + TLSRPT_DAY, &t->meta, t->submitter,
+	        t->retry_deadline, send_at, t, why, whylen);
 	if (n < 0) {
 		t->stats->tlsrpt_store_errors++;
 		return (-1);
 	}
 	t->stats->tlsrpt_reports += (unsigned long)n;
 	*reports = n;
-	if (tlsrpt_store_hurry(t->store, now, why, whylen) < 0) {
+	h        = day < 0 ? tlsrpt_store_hurry(t->store, now, why, whylen)
+	                   : tlsrpt_store_hurry_day(t->store, now, day, why, whylen);
+	if (h < 0) {
 		t->stats->tlsrpt_store_errors++;
 		return (-1);
 	}

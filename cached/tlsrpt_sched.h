@@ -51,16 +51,25 @@ int tlsrpt_sched_is_own(const struct tlsrpt_sched *t, const char *sender);
 int tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
         char *why, size_t whylen);
 
-/* tlsrpt_sched_preview - today's reports (optionally of domain only) as a
- * new JSON array of {"domain","rua","report"}; NULL and why. */
-json_t *tlsrpt_sched_preview(
-        struct tlsrpt_sched *t, const char *domain, char *why, size_t whylen);
+/*
+ * tlsrpt_sched_preview - the reports of day (the start of a UTC day; -1:
+ * today), optionally of domain only, as a new JSON array of {"domain",
+ * "rua", "report"}: what is counted so far for a day not yet closed, and
+ * for a closed day the reports still waiting for a delivery ("rua": the
+ * targets not yet done; they carry their real report-id). NULL and why.
+ */
+json_t *tlsrpt_sched_preview(struct tlsrpt_sched *t, const char *domain,
+        int64_t day, char *why, size_t whylen);
 
-/* tlsrpt_sched_send_now - close every finished day and make every pending
- * delivery due now (ignoring send_delay and send_window). *reports gets
- * the reports made, *pending the deliveries started or queued. 0 or -1. */
-int tlsrpt_sched_send_now(struct tlsrpt_sched *t, int *reports, int *pending,
-        char *why, size_t whylen);
+/*
+ * tlsrpt_sched_send_now - close every finished day (day -1) or the days up
+ * to and including day (which must be over), and make their pending
+ * deliveries due now (ignoring send_delay and send_window). *reports gets
+ * the reports made, *pending the deliveries waiting in all. 0 or -1 with
+ * why.
+ */
+int tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
+        int *pending, char *why, size_t whylen);
 
 /* tlsrpt_sched_sync_stats - copy the collector's counters into stats. */
 void tlsrpt_sched_sync_stats(struct tlsrpt_sched *t);

@@ -819,6 +819,86 @@ tlsrpt_store_hurry(
 }
 
 int
+tlsrpt_store_hurry_day(struct tlsrpt_store *st, int64_t now, int64_t day,
+        char *why, size_t whylen)
+{
+	sqlite3_stmt *s = NULL;
+	int           rc;
+
+	if (prep(st,
+	            "UPDATE delivery SET next_try = ?1 WHERE next_try > ?1 "
+	            "AND report IN (SELECT id FROM report WHERE day = ?2)",
+	            &s, why, whylen)
+	        != 0) {
+		return (-1);
+	}
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int64(s, 2, day);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		return (db_fail(st, "updating deliveries", why, whylen));
+	}
+	return (sqlite3_changes(st->db));
+}
+
+json_t *
+tlsrpt_store_queued(struct tlsrpt_store *st, int64_t day, const char *domain,
+        char *why, size_t whylen)
+{
+	sqlite3_stmt *s = NULL;
+	json_t       *out, *rep, *rua, *item = NULL;
+	int64_t       last = -1, id;
+	int           rc;
+
+	if (prep(st,
+	            "SELECT r.id, r.domain, r.json, d.uri FROM report r JOIN "
+	            "delivery d ON d.report = r.id WHERE r.day = ?1 AND "
+	            "(?2 IS NULL OR r.domain = ?2) ORDER BY r.domain, r.id, "
+	            "d.uri",
+	            &s, why, whylen)
+	        != 0) {
+		return (NULL);
+	}
+	sqlite3_bind_int64(s, 1, day);
+	if (domain != NULL) {
+		sqlite3_bind_text(s, 2, domain, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(s, 2);
+	}
+	if ((out = json_array()) == NULL) {
+		sqlite3_finalize(s);
+		why_fail(why, whylen, "out of memory");
+		return (NULL);
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		if (id != last) {
+			rep  = json_loadb(sqlite3_column_blob(s, 2),
+			         (size_t)sqlite3_column_bytes(s, 2), 0, NULL);
+			item = json_pack("{s:s, s:[], s:o}", "domain",
+			        (const char *)sqlite3_column_text(s, 1), "rua",
+			        "report", rep != NULL ? rep : json_null());
+			if (item == NULL) {
+				break;
+			}
+			json_array_append_new(out, item);
+			last = id;
+		}
+		rua = json_object_get(item, "rua");
+		json_array_append_new(rua,
+		        json_string((const char *)sqlite3_column_text(s, 3)));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		json_decref(out);
+		db_fail(st, "reading queued reports", why, whylen);
+		return (NULL);
+	}
+	return (out);
+}
+
+int
 tlsrpt_store_pending(struct tlsrpt_store *st)
 {
 	sqlite3_stmt *s = NULL;

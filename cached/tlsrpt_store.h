@@ -108,6 +108,19 @@ int tlsrpt_store_delivery_finish(
 int tlsrpt_store_delivery_retry(struct tlsrpt_store *st, int64_t id,
         int64_t next_try, const char *last_why, char *why, size_t whylen);
 
+/*
+ * tlsrpt_store_queued - the reports of a closed day (optionally of domain
+ * only) still waiting for a delivery, as a new JSON array of {"domain",
+ * "rua" (the targets not yet done), "report"}, or NULL with why.
+ */
+json_t *tlsrpt_store_queued(struct tlsrpt_store *st, int64_t day,
+        const char *domain, char *why, size_t whylen);
+
+/* tlsrpt_store_hurry_day - tlsrpt_store_hurry for the reports of one day
+ * only. */
+int tlsrpt_store_hurry_day(struct tlsrpt_store *st, int64_t now, int64_t day,
+        char *why, size_t whylen);
+
 /* tlsrpt_store_hurry - make every pending delivery due at now. Returns the
  * number of deliveries, -1 and why. */
 int tlsrpt_store_hurry(

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -31,6 +32,37 @@ proto_op_name(enum proto_op op)
 	if ((unsigned)op >= PROTO_NOPS)
 		return ("?");
 	return (proto_ops[op]);
+}
+
+/* proto_day_parse - "YYYY-MM-DD" (exactly, a real date from 1970 on) to
+ * the start of that UTC day; -1 when malformed. */
+static int
+proto_day_parse(const char *s, size_t len, int64_t *day)
+{
+	struct tm tm, back;
+	time_t    t;
+	size_t    i;
+
+	if (len != 10 || s[4] != '-' || s[7] != '-')
+		return (-1);
+	for (i = 0; i < len; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return (-1);
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100
+	        + (s[2] - '0') * 10 + (s[3] - '0') - 1900;
+	tm.tm_mon  = (s[5] - '0') * 10 + (s[6] - '0') - 1;
+	tm.tm_mday = (s[8] - '0') * 10 + (s[9] - '0');
+	if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11
+	        || tm.tm_mday < 1)
+		return (-1);
+	back = tm;
+	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &tm) == NULL
+	        || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon
+	        || tm.tm_year != back.tm_year)
+		return (-1); /* 2026-02-30 and the like */
+	*day = (int64_t)t;
+	return (0);
 }
 
 int
@@ -99,6 +131,24 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 		}
 		req->has_domain = 1;
 	}
+	dom = json_object_get(root, "day");
+	if (dom != NULL && !json_is_null(dom)) {
+		if (req->op != PROTO_OP_REPORT_PREVIEW
+		        && req->op != PROTO_OP_REPORT_SEND_NOW) {
+			why_fail(why, whylen, "op \"%s\" takes no \"day\"",
+			        proto_ops[req->op]);
+			goto out;
+		}
+		if (!json_is_string(dom)
+		        || proto_day_parse(json_string_value(dom),
+		                   json_string_length(dom), &req->day)
+		                != 0) {
+			why_fail(why, whylen, "%s",
+			        "\"day\" is not a date YYYY-MM-DD");
+			goto out;
+		}
+		req->has_day = 1;
+	}
 	if ((req->op == PROTO_OP_POLICY || req->op == PROTO_OP_RESULT)
 	        && !req->has_domain) {
 		why_fail(why, whylen, "op \"%s\" needs a \"domain\"",
@@ -123,6 +173,18 @@ proto_request_encode(const struct proto_request *req)
 		return (NULL);
 	if (req->has_domain)
 		json_object_set_new(root, "domain", json_string(req->domain));
+	if (req->has_day) {
+		struct tm tm;
+		time_t    t = (time_t)req->day;
+		char      d[16];
+
+		if (gmtime_r(&t, &tm) == NULL
+		        || strftime(d, sizeof(d), "%Y-%m-%d", &tm) == 0) {
+			json_decref(root);
+			return (NULL);
+		}
+		json_object_set_new(root, "day", json_string(d));
+	}
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return (s);

@@ -12,6 +12,7 @@
 #define MXTLS_COMMON_PROTO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "domain.h"
 
@@ -33,13 +34,17 @@ struct proto_request {
 	enum proto_op op;
 	int           has_domain;
 	char          domain[DOMAIN_MAX + 1]; /* normalised */
+	int           has_day;
+	int64_t       day; /* "day": "YYYY-MM-DD", as the UTC day's start */
 };
 
 /*
  * proto_request_parse - parse and validate one request (len bytes, not
  * NUL-terminated). Returns 0 and fills req, or -1 with a one-line reason in
  * why. "policy" and "result" need a valid "domain"; "flush" and
- * "report-preview" take an optional one. The other members of "result" are
+ * "report-preview" take an optional one. "report-preview" and
+ * "report-send-now" take an optional "day" ("YYYY-MM-DD", a real date,
+ * UTC); other ops refuse one. The other members of "result" are
  * checked by tlsrpt_result_parse (cached/tlsrpt_result.c).
  */
 int proto_request_parse(const void *buf, size_t len, struct proto_request *req,

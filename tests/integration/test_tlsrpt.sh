@@ -78,6 +78,18 @@ expect_jq "preview" "$p" '.a | length' 1
 check_report "preview" "$(jqr "$p" '.a[0].report')"
 p=$(preview)
 expect_jq "preview all" "$p" '[.a[].domain] | join(",")' "enforce.test,rptfail.test"
+# --day: today's date is the same preview; a date that does not exist is
+# refused by mxtlsctl; today cannot be sent before it is over.
+TODAY=$(date -u +%F)
+expect_eq "preview --day today = preview" "$(preview --day "$TODAY")" "$p"
+expect_eq "preview --day today DOMAIN = preview DOMAIN" \
+	"$(preview --day "$TODAY" enforce.test)" "$(preview enforce.test)"
+out=$(ctl report --preview --day 2026-02-30 2>&1)
+expect_eq "preview --day 2026-02-30: exit code" "$?" 1
+expect_match "preview --day 2026-02-30: refused" "$out" 'not a date YYYY-MM-DD'
+out=$(ctl report --send --day "$TODAY" 2>&1)
+expect_eq "send --day today: exit code (tempfail)" "$?" 75
+expect_match "send --day today: refused" "$out" 'not over yet'
 
 # ---------------------------------------------------- durable: kill -9 --
 daemon_kill9
@@ -132,6 +144,15 @@ expect_jq "posted report" "$posted" '."report-id"' "$(jqr "$mail" '.report."repo
 check_report "posted report" "$posted"
 p=$(preview)
 expect_jq "preview after the day closed" "$p" '.a | length' 0
+# the closed day: what is still waiting (rptfail.test's report, retried),
+# with its real report-id and only the targets not yet done
+p=$(preview --day "$TODAY")
+expect_jq "preview --day (closed day): reports still queued" "$p" '[.a[].domain] | join(",")' "rptfail.test"
+expect_jq "preview --day (closed day): its target" "$p" '.a[0].rua | join(",")' "https://report.enforce.test/tlsrpt-fail"
+expect_jq_match "preview --day (closed day): the real report-id" "$p" '.a[0].report."report-id"' "^$TODAY\\.[0-9]+\\.rptfail\\.test@sender\\.test\$"
+out=$(ctl report --send --day "$TODAY")
+expect_eq "send --day (closed day): exit code" "$?" 0
+expect_match "send --day (closed day): nothing new to make, its delivery due now" "$out" '^0 reports made, 1 deliveries due now$'
 daemon_stop
 
 # ------------------------------------ past the retry deadline: given up --

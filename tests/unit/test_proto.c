@@ -65,6 +65,33 @@ static const struct req_case req_cases[] = {
 	{ "{\"v\":1,\"op\":\"report-send-now\"}", 1, PROTO_OP_REPORT_SEND_NOW,
 	        NULL },
 	{ "{\"v\":1,\"op\":\"report-sendnow\"}", 0, 0, NULL, "unknown op" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-11-30\"}", 1,
+	        PROTO_OP_REPORT_PREVIEW, NULL },
+	{ "{\"v\":1,\"op\":\"report-send-now\",\"day\":null}", 1,
+	        PROTO_OP_REPORT_SEND_NOW, NULL },
+	{ "{\"v\":1,\"op\":\"policy\",\"domain\":\"a.b\",\"day\":"
+	  "\"2026-11-30\"}",
+	        0, 0, NULL, "takes no \"day\"" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":20261130}", 0, 0, NULL,
+	        "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-02-30\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-13-01\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-00-10\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-11-00\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-1-30\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-11-30Z\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"1969-12-31\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"２026-11-30\"}", 0, 0,
+	        NULL, "not a date" },
+	{ "{\"v\":1,\"op\":\"report-preview\",\"day\":\"2026-11-3\\u0000\"}",
+	        0, 0, NULL, "malformed JSON" },
 };
 
 static void
@@ -117,6 +144,7 @@ test_round_trip(void **state)
 {
 	struct proto_request a, b;
 	char                 why[128], *s;
+	const char          *in;
 
 	(void)state;
 	memset(&a, 0, sizeof(a));
@@ -130,6 +158,20 @@ test_round_trip(void **state)
 	assert_int_equal(b.op, PROTO_OP_POLICY);
 	assert_string_equal(b.domain, "mail.example.org");
 	free(s);
+	/* a day: parsed to the start of the UTC day, encoded back */
+	in = "{\"v\":1,\"op\":\"report-send-now\",\"day\":\"2024-02-29\"}";
+	assert_int_equal(
+	        proto_request_parse(in, strlen(in), &b, why, sizeof(why)), 0);
+	assert_int_equal(b.has_day, 1);
+	assert_int_equal(b.day, 1709164800); /* 2024-02-29T00:00:00Z */
+	s = proto_request_encode(&b);
+	assert_non_null(s);
+	assert_string_equal(s,
+	        "{\"v\":1,\"op\":\"report-send-now\",\"day\":\"2024-02-29\"}");
+	free(s);
+	in = "{\"v\":1,\"op\":\"report-send-now\",\"day\":\"2023-02-29\"}";
+	assert_int_equal(
+	        proto_request_parse(in, strlen(in), &b, why, sizeof(why)), -1);
 	s = proto_reply_error("bad \"thing\"");
 	assert_string_equal(s,
 	        "{\"v\":1,\"status\":\"error\",\"why\":\"bad "
