@@ -45,6 +45,7 @@
 
 #include "log.h"
 #include "sts_fetch.h"
+#include "sts_fetch_result.h"
 
 #define STS_FETCH_BODY_MAX  65536
 #define STS_FETCH_ADDR_MAX  16
@@ -290,125 +291,23 @@ write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	return (n);
 }
 
-static int
-is_tls_error(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ENGINE_NOTFOUND:
-	case CURLE_SSL_ENGINE_SETFAILED:
-	case CURLE_SSL_ENGINE_INITFAILED:
-	case CURLE_SSL_SHUTDOWN_FAILED:
-	case CURLE_SSL_CRL_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
-	case CURLE_SSL_CLIENTCERT:
-	case CURLE_USE_SSL_FAILED:
-		return (1);
-	default:
-		return (0);
-	}
-}
-
-/* curl_why - curl's error buffer, or its generic text when empty. */
-static void
-curl_why(struct sts_fetch_result *res, const struct sts_fetch *fetch,
-        CURLcode rc)
-{
-	size_t len;
-
-	snprintf(res->why, sizeof(res->why), "%s",
-	        fetch->errbuf[0] != '\0' ? fetch->errbuf
-	                                 : curl_easy_strerror(rc));
-	len = strlen(res->why);
-	while (len > 0
-	        && (res->why[len - 1] == '\n' || res->why[len - 1] == ' ')) {
-		res->why[--len] = '\0';
-	}
-}
-
 /* map_result - the sts_fetch_result of a finished transfer. */
 static void
 map_result(struct sts_fetch *fetch, CURLcode rc, struct sts_fetch_result *res)
 {
-	long        code = 0;
-	const char *ct   = NULL;
+	struct sts_fetch_transfer t;
 
-	curl_easy_getinfo(fetch->easy, CURLINFO_RESPONSE_CODE, &code);
-	res->http_code = code;
-	if (code != 0 && code != 200) {
-		res->status = STS_FETCH_HTTP_STATUS;
-		snprintf(res->why, sizeof(res->why), "HTTP status %ld%s", code,
-		        code >= 300 && code < 400
-		                ? " (redirects are not followed)"
-		                : "");
-		return;
-	}
-	/* the header is judged only once all headers are in: at the first
-	   body byte (write_cb) or at the end of a complete transfer */
-	if (code == 200 && (fetch->checked || rc == CURLE_OK)) {
-		curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &ct);
-		if (ct == NULL) {
-			res->status = STS_FETCH_CONTENT_TYPE;
-			snprintf(res->why, sizeof(res->why),
-			        "no Content-Type (text/plain required)");
-			return;
-		}
-		if (!sts_fetch_content_type_ok(ct)) {
-			res->status = STS_FETCH_CONTENT_TYPE;
-			snprintf(res->why, sizeof(res->why),
-			        "Content-Type \"%.100s\" is not text/plain",
-			        ct);
-			return;
-		}
-	}
-	if (fetch->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		res->status = STS_FETCH_TOO_BIG;
-		snprintf(res->why, sizeof(res->why),
-		        "body larger than %zu bytes", fetch->f->max_body);
-		return;
-	}
-	if (fetch->nomem) {
-		res->status = STS_FETCH_ERROR;
-		snprintf(res->why, sizeof(res->why), "out of memory");
-		return;
-	}
-	switch (rc) {
-	case CURLE_OK:
-		res->status = STS_FETCH_OK;
-		res->body   = fetch->buf != NULL ? fetch->buf : "";
-		res->len    = fetch->len;
-		return;
-	case CURLE_COULDNT_CONNECT:
-		res->status = STS_FETCH_CONNECT;
-		curl_why(res, fetch, rc);
-		return;
-	case CURLE_OPERATION_TIMEDOUT:
-		res->status = STS_FETCH_TIMEOUT;
-		curl_why(res, fetch, rc);
-		return;
-	default:
-		break;
-	}
-	if (is_tls_error(rc)) {
-		res->status = STS_FETCH_TLS;
-		curl_why(res, fetch, rc);
-		return;
-	}
-	res->status = STS_FETCH_ERROR;
-	curl_why(res, fetch, rc);
-	{
-		char tmp[sizeof(res->why)];
-
-		memcpy(tmp, res->why, sizeof(tmp));
-		snprintf(res->why, sizeof(res->why), "curl error %d: %.200s",
-		        (int)rc, tmp);
-	}
+	memset(&t, 0, sizeof(t));
+	curl_easy_getinfo(fetch->easy, CURLINFO_RESPONSE_CODE, &t.http_code);
+	curl_easy_getinfo(fetch->easy, CURLINFO_CONTENT_TYPE, &t.content_type);
+	t.header_seen = fetch->checked;
+	t.too_big     = fetch->too_big;
+	t.nomem       = fetch->nomem;
+	t.max_body    = fetch->f->max_body;
+	t.errbuf      = fetch->errbuf;
+	t.body        = fetch->buf != NULL ? fetch->buf : "";
+	t.len         = fetch->len;
+	sts_fetch_result_map(&t, rc, res);
 }
 
 /* fetch_destroy - detach fetch from libcurl and libevent, and free it. */
