@@ -40,11 +40,13 @@ enum ipc_state {
 };
 
 struct ipc_ctx {
-	struct ipc    *ipc;
-	nng_ctx        ctx;
-	nng_aio       *aio;
-	enum ipc_state state;
-	nng_msg       *msg;
+	struct ipc          *ipc;
+	nng_ctx              ctx;
+	nng_aio             *aio;
+	enum ipc_state       state;
+	nng_msg             *msg;
+	int                  parsed; /* req holds msg's request */
+	struct proto_request req;
 	TAILQ_ENTRY(ipc_ctx) link;
 };
 
@@ -93,20 +95,22 @@ ipc_copy_reply(void *arg, const char *json, size_t len)
 static int
 ipc_fast(struct ipc_ctx *c)
 {
-	struct ipc          *ipc = c->ipc;
-	struct proto_request req;
-	struct ipc_copy      cp;
-	char                 why[128];
+	struct ipc     *ipc = c->ipc;
+	struct ipc_copy cp;
+	char            why[128];
 
+	c->parsed = 0;
 	if (ipc->answers == NULL || nng_msg_len(c->msg) > PROTO_MAX_MSG
 	        || proto_request_parse(nng_msg_body(c->msg),
-	                   nng_msg_len(c->msg), &req, why, sizeof(why))
-	                != 0
-	        || req.op != PROTO_OP_POLICY)
+	                   nng_msg_len(c->msg), &c->req, why, sizeof(why))
+	                != 0)
+		return (0);
+	c->parsed = 1;
+	if (c->req.op != PROTO_OP_POLICY)
 		return (0);
 	cp.m  = c->msg;
 	cp.rv = 0;
-	if (!answer_cache_copy(ipc->answers, req.domain, clock_now(),
+	if (!answer_cache_copy(ipc->answers, c->req.domain, clock_now(),
 	            ipc_copy_reply, &cp))
 		return (0);
 	if (cp.rv != 0) {
@@ -217,8 +221,12 @@ ipc_wake(evutil_socket_t fd, short what, void *arg)
 			ipc_reply(c, proto_reply_error(why));
 			continue;
 		}
-		server_handle(ipc->srv, nng_msg_body(m), nng_msg_len(m),
-		        ipc_reply, c);
+		if (c->parsed)
+			server_handle_parsed(ipc->srv, &c->req,
+			        nng_msg_body(m), nng_msg_len(m), ipc_reply, c);
+		else
+			server_handle(ipc->srv, nng_msg_body(m),
+			        nng_msg_len(m), ipc_reply, c);
 		nng_msg_free(m);
 	}
 }

@@ -47,8 +47,9 @@ query_valid_until(struct query *q, int64_t t)
 		q->valid_until = t;
 }
 
-/* query_keep - put reply into the answer cache when it may be reused. */
-static void
+/* query_keep - put reply into the answer cache when it may be reused;
+ * returns the text kept (malloc'd), or NULL when it was not. */
+static char *
 query_keep(struct query *q, json_t *reply)
 {
 	struct answer_cache *ac = q->svc->answers;
@@ -57,21 +58,22 @@ query_keep(struct query *q, json_t *reply)
 	char                *s;
 
 	if (ac == NULL || answer_cache_ttl(ac) == 0)
-		return;
+		return (NULL);
 	now = clock_now();
 	st  = json_string_value(json_object_get(reply, "status"));
 	if (q->valid_until <= now || st == NULL || strcmp(st, "ok") != 0)
-		return;
+		return (NULL);
 	if ((s = json_dumps(reply, JSON_COMPACT)) == NULL)
 		oom();
 	answer_cache_put(ac, q->domain, s, strlen(s), now, q->valid_until);
-	free(s);
+	return (s);
 }
 
 static void
 query_step(struct query *q)
 {
 	json_t *reply;
+	char   *text;
 
 	const struct preload *list;
 	struct preload_entry  pe;
@@ -90,11 +92,11 @@ query_step(struct query *q)
 		query_valid_until(q, preload_expires(list));
 	}
 	reply = arbiter_decide(q->domain, &q->sts, q->dane, &q->tlsrpt);
-	query_keep(q, reply);
+	text  = query_keep(q, reply);
 	arbiter_sts_clear(&q->sts);
 	arbiter_tlsrpt_clear(&q->tlsrpt);
 	dane_result_unref(q->dane);
-	q->cb(q->arg, reply);
+	q->cb(q->arg, reply, text);
 	free(q);
 }
 

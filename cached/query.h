@@ -24,8 +24,10 @@ struct query_services {
 	struct answer_cache  *answers; /* finished replies; may be NULL */
 };
 
-/* query_cb - the reply object (the callee takes the reference). */
-typedef void (*query_cb)(void *arg, json_t *reply);
+/* query_cb - the reply object, and its compact JSON text when that was
+ * already made (for the answer cache) or NULL; the callee takes the
+ * reference and owns text (malloc'd). */
+typedef void (*query_cb)(void *arg, json_t *reply, char *text);
 
 /* query_policy - decide for domain (normalised); cb runs exactly once,
  * possibly before query_policy returns (everything cached). */

@@ -55,11 +55,16 @@ reply_new(const char *status)
 }
 
 static void
-server_policy_done(void *arg, json_t *reply)
+server_policy_done(void *arg, json_t *reply, char *text)
 {
 	struct server_req *rq = arg;
 
-	rq->fn(rq->arg, dump(reply));
+	if (text != NULL) {
+		json_decref(reply);
+		rq->fn(rq->arg, text);
+	} else {
+		rq->fn(rq->arg, dump(reply));
+	}
 	free(rq);
 }
 
@@ -75,7 +80,7 @@ reply_why(const char *status, const char *why)
 /* server_result_done - the policy decision for a "result" is in: count the
  * session under it, and reply only once that is durable. */
 static void
-server_result_done(void *arg, json_t *reply)
+server_result_done(void *arg, json_t *reply, char *text)
 {
 	struct server_req    *rq  = arg;
 	struct server        *srv = rq->srv;
@@ -85,6 +90,7 @@ server_result_done(void *arg, json_t *reply)
 	json_t               *o;
 	int                   rv;
 
+	free(text);
 	if ((obs = calloc(1, sizeof(*obs))) == NULL) {
 		log_err("MXTLS-NOMEM", "out of memory");
 		abort();
@@ -202,19 +208,28 @@ server_handle(struct server *srv, const void *buf, size_t len,
         server_reply_fn fn, void *arg)
 {
 	struct proto_request req;
-	struct server_req   *rq;
 	char                 why[256];
-	json_t              *o, *st;
-	unsigned long        n;
 
-	srv->stats->requests++;
 	if (proto_request_parse(buf, len, &req, why, sizeof(why)) != 0) {
+		srv->stats->requests++;
 		srv->stats->request_errors++;
 		log_debug("MXTLS-IPC-BAD-REQUEST", "%s", why);
 		fn(arg, proto_reply_error(why));
 		return;
 	}
-	switch (req.op) {
+	server_handle_parsed(srv, &req, buf, len, fn, arg);
+}
+
+void
+server_handle_parsed(struct server *srv, const struct proto_request *req,
+        const void *buf, size_t len, server_reply_fn fn, void *arg)
+{
+	struct server_req *rq;
+	json_t            *o, *st;
+	unsigned long      n;
+
+	srv->stats->requests++;
+	switch (req->op) {
 	case PROTO_OP_PING:
 		o = reply_new("ok");
 		json_object_set_new(o, "version", json_string(MXTLS_VERSION));
@@ -244,13 +259,13 @@ server_handle(struct server *srv, const void *buf, size_t len,
 		return;
 	case PROTO_OP_FLUSH:
 		n = sts_resolver_flush(
-		        srv->svc.sts, req.has_domain ? req.domain : NULL);
+		        srv->svc.sts, req->has_domain ? req->domain : NULL);
 		dane_resolver_flush(
-		        srv->svc.dane, req.has_domain ? req.domain : NULL);
+		        srv->svc.dane, req->has_domain ? req->domain : NULL);
 		tlsrpt_lookup_flush(
-		        srv->svc.tlsrpt, req.has_domain ? req.domain : NULL);
+		        srv->svc.tlsrpt, req->has_domain ? req->domain : NULL);
 		log_info("MXTLS-FLUSH", "flushed %s (%lu entries)",
-		        req.has_domain ? req.domain : "all domains", n);
+		        req->has_domain ? req->domain : "all domains", n);
 		o = reply_new("ok");
 		json_object_set_new(o, "flushed", json_integer((json_int_t)n));
 		fn(arg, dump(o));
@@ -264,12 +279,12 @@ server_handle(struct server *srv, const void *buf, size_t len,
 		}
 		rq->fn  = fn;
 		rq->arg = arg;
-		query_policy(&srv->svc, req.domain, server_policy_done, rq);
+		query_policy(&srv->svc, req->domain, server_policy_done, rq);
 		return;
 	case PROTO_OP_RESULT:
 	case PROTO_OP_REPORT_PREVIEW:
 	case PROTO_OP_REPORT_SEND_NOW:
-		server_tlsrpt(srv, &req, buf, len, fn, arg);
+		server_tlsrpt(srv, req, buf, len, fn, arg);
 		return;
 	}
 	fn(arg, proto_reply_error("unknown op"));

@@ -43,4 +43,12 @@ void server_free(struct server *srv);
 void server_handle(struct server *srv, const void *buf, size_t len,
         server_reply_fn fn, void *arg);
 
+struct proto_request;
+
+/* server_handle_parsed - server_handle for buf already parsed into req by
+ * proto_request_parse (the nng thread parses it to look in the answer
+ * cache; a miss is not parsed twice). */
+void server_handle_parsed(struct server *srv, const struct proto_request *req,
+        const void *buf, size_t len, server_reply_fn fn, void *arg);
+
 #endif

@@ -104,11 +104,12 @@ reply(struct smconn *c, const char *s)
 }
 
 static void
-on_answer(void *arg, json_t *r)
+on_answer(void *arg, json_t *r, char *text)
 {
 	struct smconn *c = arg;
 	char          *s;
 
+	free(text);
 	c->pending = 0;
 	if (c->dead) {
 		json_decref(r);
