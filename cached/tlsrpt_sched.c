@@ -19,6 +19,7 @@
 #include "tlsrpt_json.h"
 #include "tlsrpt_sched.h"
 #include "tlsrpt_send.h"
+#include "tlsrpt_queue.h"
 #include "tlsrpt_store.h"
 #include "why.h"
 
@@ -121,7 +122,7 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 			        f->domain, f->report_id, f->uri,
 			        f->attempts + 1, why);
 		}
-		if (tlsrpt_store_delivery_finish(
+		if (tlsrpt_queue_delivery_finish(
 		            t->store, f->id, swhy, sizeof(swhy))
 		        != 0) {
 			t->stats->tlsrpt_store_errors++;
@@ -145,7 +146,7 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 		        "%lld s: %s",
 		        f->domain, f->report_id, f->uri, f->attempts + 1,
 		        (long long)(next - now), why);
-		if (tlsrpt_store_delivery_retry(
+		if (tlsrpt_queue_delivery_retry(
 		            t->store, f->id, next, why, swhy, sizeof(swhy))
 		        != 0) {
 			t->stats->tlsrpt_store_errors++;
@@ -154,7 +155,7 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 	}
 }
 
-/* start_one - tlsrpt_store_due callback: start d unless in flight. */
+/* start_one - tlsrpt_queue_due callback: start d unless in flight. */
 static int
 start_one(void *arg, const struct tlsrpt_delivery *d)
 {
@@ -213,7 +214,7 @@ tick(struct tlsrpt_sched *t)
 	} else {
 		t->stats->tlsrpt_reports += (unsigned long)n;
 	}
-	if (tlsrpt_store_due(t->store, now, MAX_IN_FLIGHT, start_one, t, why,
+	if (tlsrpt_queue_due(t->store, now, MAX_IN_FLIGHT, start_one, t, why,
 	            sizeof(why))
 	        < 0) {
 		t->stats->tlsrpt_store_errors++;
@@ -279,7 +280,7 @@ tlsrpt_sched_preview(struct tlsrpt_sched *t, const char *domain, int64_t day,
 		return (a);
 	}
 	/* closed: the reports still waiting for a delivery */
-	if ((q = tlsrpt_store_queued(t->store, day, domain, why, whylen))
+	if ((q = tlsrpt_queue_queued(t->store, day, domain, why, whylen))
 	        == NULL) {
 		json_decref(a);
 		return (NULL);
@@ -312,13 +313,13 @@ tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
 	}
 	t->stats->tlsrpt_reports += (unsigned long)n;
 	*reports = n;
-	h        = day < 0 ? tlsrpt_store_hurry(t->store, now, why, whylen)
-	                   : tlsrpt_store_hurry_day(t->store, now, day, why, whylen);
+	h        = day < 0 ? tlsrpt_queue_hurry(t->store, now, why, whylen)
+	                   : tlsrpt_queue_hurry_day(t->store, now, day, why, whylen);
 	if (h < 0) {
 		t->stats->tlsrpt_store_errors++;
 		return (-1);
 	}
-	*pending = tlsrpt_store_pending(t->store);
+	*pending = tlsrpt_queue_pending(t->store);
 	log_notice("MXTLS-TLSRPT-SEND-NOW",
 	        "%d reports made, %d deliveries due now", n, *pending);
 	tick(t);

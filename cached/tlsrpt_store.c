@@ -27,6 +27,7 @@
 #include "why.h"
 #include "tlsrpt_json.h"
 #include "tlsrpt_store.h"
+#include "tlsrpt_store_db.h"
 
 static const char *const migrations[] = {
 	NULL,
@@ -58,20 +59,17 @@ static const char *const migrations[] = {
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 
-struct tlsrpt_store {
-	sqlite3 *db;
-	char    *path;
-};
-
-static int
-db_fail(struct tlsrpt_store *st, const char *what, char *why, size_t whylen)
+int
+tlsrpt_store_fail(
+        struct tlsrpt_store *st, const char *what, char *why, size_t whylen)
 {
 	return (why_fail(why, whylen, "%s: %s: %s", st->path, what,
 	        sqlite3_errmsg(st->db)));
 }
 
-static int
-db_exec(struct tlsrpt_store *st, const char *sql, char *why, size_t whylen)
+int
+tlsrpt_store_exec(
+        struct tlsrpt_store *st, const char *sql, char *why, size_t whylen)
 {
 	char *err = NULL;
 
@@ -84,19 +82,19 @@ db_exec(struct tlsrpt_store *st, const char *sql, char *why, size_t whylen)
 	return (0);
 }
 
-static void
-rollback(struct tlsrpt_store *st)
+void
+tlsrpt_store_rollback(struct tlsrpt_store *st)
 {
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-static int
-prep(struct tlsrpt_store *st, const char *sql, sqlite3_stmt **s, char *why,
-        size_t whylen)
+int
+tlsrpt_store_prep(struct tlsrpt_store *st, const char *sql, sqlite3_stmt **s,
+        char *why, size_t whylen)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK) {
 		*s = NULL;
-		return (db_fail(st, sql, why, whylen));
+		return (tlsrpt_store_fail(st, sql, why, whylen));
 	}
 	return (0);
 }
@@ -108,10 +106,11 @@ migrate(struct tlsrpt_store *st, char *why, size_t whylen)
 	char          sql[64];
 	int           version = -1, i;
 
-	if (db_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
+	if (tlsrpt_store_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
 		return (-1);
 	}
-	if (prep(st, "PRAGMA user_version", &s, why, whylen) != 0) {
+	if (tlsrpt_store_prep(st, "PRAGMA user_version", &s, why, whylen)
+	        != 0) {
 		goto fail;
 	}
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -125,18 +124,18 @@ migrate(struct tlsrpt_store *st, char *why, size_t whylen)
 		goto fail;
 	}
 	for (i = version + 1; i <= SCHEMA_VERSION; i++) {
-		if (db_exec(st, migrations[i], why, whylen) != 0) {
+		if (tlsrpt_store_exec(st, migrations[i], why, whylen) != 0) {
 			goto fail;
 		}
 	}
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (db_exec(st, sql, why, whylen) != 0
-	        || db_exec(st, "COMMIT", why, whylen) != 0) {
+	if (tlsrpt_store_exec(st, sql, why, whylen) != 0
+	        || tlsrpt_store_exec(st, "COMMIT", why, whylen) != 0) {
 		goto fail;
 	}
 	return (0);
 fail:
-	rollback(st);
+	tlsrpt_store_rollback(st);
 	return (-1);
 }
 
@@ -163,13 +162,15 @@ tlsrpt_store_open(const char *path, char *why, size_t whylen)
 	if (sqlite3_open_v2(path, &st->db,
 	            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
 	        != SQLITE_OK) {
-		db_fail(st, "open", why, whylen);
+		tlsrpt_store_fail(st, "open", why, whylen);
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if (db_exec(st, "PRAGMA journal_mode=WAL", why, whylen) != 0
-	        || db_exec(st, "PRAGMA synchronous=NORMAL", why, whylen) != 0
+	if (tlsrpt_store_exec(st, "PRAGMA journal_mode=WAL", why, whylen) != 0
+	        || tlsrpt_store_exec(
+	                   st, "PRAGMA synchronous=NORMAL", why, whylen)
+	                != 0
 	        || migrate(st, why, whylen) != 0) {
 		goto fail;
 	}
@@ -214,7 +215,9 @@ add_detail(struct tlsrpt_store *st, int64_t counter, int64_t *ndetail, int max,
 		if (pass == 1 && *ndetail >= max) {
 			return (0);
 		}
-		if (prep(st, pass == 0 ? upd : ins, &s, why, whylen) != 0) {
+		if (tlsrpt_store_prep(
+		            st, pass == 0 ? upd : ins, &s, why, whylen)
+		        != 0) {
 			return (-1);
 		}
 		sqlite3_bind_int64(s, 1, counter);
@@ -228,7 +231,7 @@ add_detail(struct tlsrpt_store *st, int64_t counter, int64_t *ndetail, int max,
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);
 		if (rc != SQLITE_DONE) {
-			return (db_fail(
+			return (tlsrpt_store_fail(
 			        st, "counting a failure detail", why, whylen));
 		}
 		if (sqlite3_changes(st->db) > 0) {
@@ -262,10 +265,10 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 
 	*dropped = 0;
 	day      = tlsrpt_json_day(day);
-	if (db_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
+	if (tlsrpt_store_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
 		return (-1);
 	}
-	if (prep(st, up, &s, why, whylen) != 0) {
+	if (tlsrpt_store_prep(st, up, &s, why, whylen) != 0) {
 		goto fail;
 	}
 	sqlite3_bind_int64(s, 1, day);
@@ -278,7 +281,7 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 	sqlite3_bind_int(s, 8, obs->failed ? 0 : 1);
 	sqlite3_bind_int(s, 9, obs->failed ? 1 : 0);
 	if (sqlite3_step(s) != SQLITE_ROW) {
-		db_fail(st, "counting a result", why, whylen);
+		tlsrpt_store_fail(st, "counting a result", why, whylen);
 		sqlite3_finalize(s);
 		goto fail;
 	}
@@ -297,7 +300,8 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 		}
 	}
 	if (ndetail != before) {
-		if (prep(st, "UPDATE counter SET ndetail = ?2 WHERE id = ?1",
+		if (tlsrpt_store_prep(st,
+		            "UPDATE counter SET ndetail = ?2 WHERE id = ?1",
 		            &s, why, whylen)
 		        != 0) {
 			goto fail;
@@ -307,21 +311,21 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 		kept = sqlite3_step(s);
 		sqlite3_finalize(s);
 		if (kept != SQLITE_DONE) {
-			db_fail(st, "counting details", why, whylen);
+			tlsrpt_store_fail(st, "counting details", why, whylen);
 			goto fail;
 		}
 	}
-	if (db_exec(st, "COMMIT", why, whylen) != 0) {
+	if (tlsrpt_store_exec(st, "COMMIT", why, whylen) != 0) {
 		goto fail;
 	}
 	return (0);
 fail:
-	rollback(st);
+	tlsrpt_store_rollback(st);
 	return (-1);
 }
 
-static const char *
-col(sqlite3_stmt *s, int i)
+const char *
+tlsrpt_store_col(sqlite3_stmt *s, int i)
 {
 	const char *v = (const char *)sqlite3_column_text(s, i);
 
@@ -344,13 +348,13 @@ render_group(struct tlsrpt_store *st, int64_t day, const char *domain,
 		why_fail(why, whylen, "out of memory");
 		return (NULL);
 	}
-	if (prep(st,
+	if (tlsrpt_store_prep(st,
 	            "SELECT id, pdomain, ptype, pstr, mx, success, failure "
 	            "FROM counter WHERE day = ?1 AND domain = ?2 AND rua = ?3 "
 	            "ORDER BY pdomain, ptype, pstr, mx",
 	            &s, why, whylen)
 	                != 0
-	        || prep(st,
+	        || tlsrpt_store_prep(st,
 	                   "SELECT rtype, sip, rip, mx, helo, addinfo, "
 	                   "reason, "
 	                   "count FROM detail WHERE counter = ?1 ORDER BY "
@@ -366,10 +370,10 @@ render_group(struct tlsrpt_store *st, int64_t day, const char *domain,
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct tlsrpt_json_policy p;
 
-		p.pdomain = col(s, 1);
+		p.pdomain = tlsrpt_store_col(s, 1);
 		p.ptype   = (enum tlsrpt_ptype)sqlite3_column_int(s, 2);
-		p.pstr    = col(s, 3);
-		p.mx      = col(s, 4);
+		p.pstr    = tlsrpt_store_col(s, 3);
+		p.mx      = tlsrpt_store_col(s, 4);
 		p.success = sqlite3_column_int64(s, 5);
 		p.failure = sqlite3_column_int64(s, 6);
 		if ((pol = tlsrpt_json_add_policy(report, &p)) == NULL) {
@@ -383,12 +387,12 @@ render_group(struct tlsrpt_store *st, int64_t day, const char *domain,
 			struct tlsrpt_json_detail fd;
 
 			fd.rtype = (enum tlsrpt_rtype)sqlite3_column_int(d, 0);
-			fd.sending_ip   = col(d, 1);
-			fd.receiving_ip = col(d, 2);
-			fd.mx_host      = col(d, 3);
-			fd.helo         = col(d, 4);
-			fd.addinfo      = col(d, 5);
-			fd.reason       = col(d, 6);
+			fd.sending_ip   = tlsrpt_store_col(d, 1);
+			fd.receiving_ip = tlsrpt_store_col(d, 2);
+			fd.mx_host      = tlsrpt_store_col(d, 3);
+			fd.helo         = tlsrpt_store_col(d, 4);
+			fd.addinfo      = tlsrpt_store_col(d, 5);
+			fd.reason       = tlsrpt_store_col(d, 6);
 			fd.count        = sqlite3_column_int64(d, 7);
 			if (fd.rtype <= TLSRPT_SUCCESS
 			        || fd.rtype >= TLSRPT_RTYPE_COUNT
@@ -399,12 +403,12 @@ render_group(struct tlsrpt_store *st, int64_t day, const char *domain,
 			}
 		}
 		if (rc != SQLITE_DONE) {
-			db_fail(st, "reading details", why, whylen);
+			tlsrpt_store_fail(st, "reading details", why, whylen);
 			goto fail;
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		db_fail(st, "reading counters", why, whylen);
+		tlsrpt_store_fail(st, "reading counters", why, whylen);
 		goto fail;
 	}
 	sqlite3_finalize(s);
@@ -448,7 +452,7 @@ groups(struct tlsrpt_store *st, const char *sql, int64_t day,
 
 	*out  = NULL;
 	*nout = 0;
-	if (prep(st, sql, &s, why, whylen) != 0) {
+	if (tlsrpt_store_prep(st, sql, &s, why, whylen) != 0) {
 		return (-1);
 	}
 	sqlite3_bind_int64(s, 1, day);
@@ -461,8 +465,8 @@ groups(struct tlsrpt_store *st, const char *sql, int64_t day,
 		}
 		g           = ng;
 		g[n].day    = sqlite3_column_int64(s, 0);
-		g[n].domain = strdup(col(s, 1));
-		g[n].rua    = strdup(col(s, 2));
+		g[n].domain = strdup(tlsrpt_store_col(s, 1));
+		g[n].rua    = strdup(tlsrpt_store_col(s, 2));
 		n++;
 		if (g[n - 1].domain == NULL || g[n - 1].rua == NULL) {
 			goto nomem;
@@ -471,7 +475,7 @@ groups(struct tlsrpt_store *st, const char *sql, int64_t day,
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
 		groups_free(g, n);
-		return (db_fail(st, "listing reports", why, whylen));
+		return (tlsrpt_store_fail(st, "listing reports", why, whylen));
 	}
 	*out  = g;
 	*nout = n;
@@ -538,10 +542,10 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 	size_t        i;
 	int           rc;
 
-	if (db_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
+	if (tlsrpt_store_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
 		return (-1);
 	}
-	if (prep(st,
+	if (tlsrpt_store_prep(st,
 	            "INSERT INTO report(day, domain, report_id, json, "
 	            "created) "
 	            "VALUES (?1, ?2, '', '', strftime('%s','now'))",
@@ -554,7 +558,7 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		db_fail(st, "storing a report", why, whylen);
+		tlsrpt_store_fail(st, "storing a report", why, whylen);
 		goto fail;
 	}
 	id = sqlite3_last_insert_rowid(st->db);
@@ -571,7 +575,7 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 		why_fail(why, whylen, "out of memory");
 		goto fail;
 	}
-	if (prep(st,
+	if (tlsrpt_store_prep(st,
 	            "UPDATE report SET report_id = ?2, json = ?3 WHERE id = "
 	            "?1",
 	            &s, why, whylen)
@@ -584,7 +588,7 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 	rc = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE) {
-		db_fail(st, "storing a report", why, whylen);
+		tlsrpt_store_fail(st, "storing a report", why, whylen);
 		goto fail;
 	}
 	if ((rua = json_loads(g->rua, 0, NULL)) == NULL
@@ -595,7 +599,7 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 	}
 	json_array_foreach(rua, i, u)
 	{
-		if (prep(st,
+		if (tlsrpt_store_prep(st,
 		            "INSERT INTO delivery(report, uri, next_try, "
 		            "deadline) VALUES (?1, ?2, ?3, ?4)",
 		            &s, why, whylen)
@@ -610,11 +614,12 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 		rc = sqlite3_step(s);
 		sqlite3_finalize(s);
 		if (rc != SQLITE_DONE) {
-			db_fail(st, "queueing a delivery", why, whylen);
+			tlsrpt_store_fail(
+			        st, "queueing a delivery", why, whylen);
 			goto fail;
 		}
 	}
-	if (prep(st,
+	if (tlsrpt_store_prep(st,
 	            "DELETE FROM detail WHERE counter IN (SELECT id FROM "
 	            "counter WHERE day = ?1 AND domain = ?2 AND rua = ?3)",
 	            &s, why, whylen)
@@ -629,11 +634,12 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 		sqlite3_finalize(s);
 		s = NULL;
 		if (rc != SQLITE_DONE) {
-			db_fail(st, "deleting counters", why, whylen);
+			tlsrpt_store_fail(
+			        st, "deleting counters", why, whylen);
 			goto fail;
 		}
 		if (i == 0
-		        && prep(st,
+		        && tlsrpt_store_prep(st,
 		                   "DELETE FROM counter WHERE day = ?1 AND "
 		                   "domain = ?2 AND rua = ?3",
 		                   &s, why, whylen)
@@ -641,7 +647,7 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 			goto fail;
 		}
 	}
-	if (db_exec(st, "COMMIT", why, whylen) != 0) {
+	if (tlsrpt_store_exec(st, "COMMIT", why, whylen) != 0) {
 		goto fail;
 	}
 	log_info("MXTLS-TLSRPT-REPORT", "%s: report %s for %s to %s",
@@ -651,7 +657,7 @@ close_group(struct tlsrpt_store *st, const struct group *g,
 	json_decref(rua);
 	return (0);
 fail:
-	rollback(st);
+	tlsrpt_store_rollback(st);
 	free(text);
 	json_decref(rep);
 	json_decref(rua);
@@ -688,228 +694,4 @@ tlsrpt_store_close_days(struct tlsrpt_store *st, int64_t before,
 	}
 	groups_free(g, n);
 	return (made);
-}
-
-int
-tlsrpt_store_due(struct tlsrpt_store *st, int64_t now, int max,
-        int (*cb)(void *arg, const struct tlsrpt_delivery *d), void *arg,
-        char *why, size_t whylen)
-{
-	sqlite3_stmt *s = NULL;
-	int           rc, n = 0;
-
-	if (prep(st,
-	            "SELECT d.id, d.report, r.day, r.domain, r.report_id, "
-	            "d.uri, r.json, d.attempts, d.deadline FROM delivery d "
-	            "JOIN report r ON r.id = d.report WHERE d.next_try <= ?1 "
-	            "ORDER BY d.next_try, d.id",
-	            &s, why, whylen)
-	        != 0) {
-		return (-1);
-	}
-	sqlite3_bind_int64(s, 1, now);
-	while (n < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct tlsrpt_delivery d;
-
-		d.id        = sqlite3_column_int64(s, 0);
-		d.report    = sqlite3_column_int64(s, 1);
-		d.day       = sqlite3_column_int64(s, 2);
-		d.domain    = col(s, 3);
-		d.report_id = col(s, 4);
-		d.uri       = col(s, 5);
-		d.json      = sqlite3_column_blob(s, 6);
-		d.json_len  = (size_t)sqlite3_column_bytes(s, 6);
-		d.attempts  = sqlite3_column_int(s, 7);
-		d.deadline  = sqlite3_column_int64(s, 8);
-		if (d.json == NULL) {
-			d.json = "";
-		}
-		if (cb(arg, &d) == 0) {
-			n++;
-		}
-	}
-	sqlite3_finalize(s);
-	return (n);
-}
-
-/* exec_id - run sql binding ?1 = id (and ?2 = v2, ?3 = t3 when given). */
-static int
-exec_id(struct tlsrpt_store *st, const char *sql, int64_t id, int64_t v2,
-        const char *t3, char *why, size_t whylen)
-{
-	sqlite3_stmt *s = NULL;
-	int           rc;
-
-	if (prep(st, sql, &s, why, whylen) != 0) {
-		return (-1);
-	}
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_bind_parameter_count(s) >= 2) {
-		sqlite3_bind_int64(s, 2, v2);
-	}
-	if (t3 != NULL && sqlite3_bind_parameter_count(s) >= 3) {
-		sqlite3_bind_text(s, 3, t3, -1, SQLITE_STATIC);
-	}
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		return (db_fail(st, "updating deliveries", why, whylen));
-	}
-	return (sqlite3_changes(st->db));
-}
-
-int
-tlsrpt_store_delivery_finish(
-        struct tlsrpt_store *st, int64_t id, char *why, size_t whylen)
-{
-	sqlite3_stmt *s      = NULL;
-	int64_t       report = -1;
-
-	if (db_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
-		return (-1);
-	}
-	if (prep(st, "SELECT report FROM delivery WHERE id = ?1", &s, why,
-	            whylen)
-	        != 0) {
-		goto fail;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		report = sqlite3_column_int64(s, 0);
-	}
-	sqlite3_finalize(s);
-	if (exec_id(st, "DELETE FROM delivery WHERE id = ?1", id, 0, NULL, why,
-	            whylen)
-	                < 0
-	        || exec_id(st,
-	                   "DELETE FROM report WHERE id = ?1 AND NOT EXISTS "
-	                   "(SELECT 1 FROM delivery WHERE report = ?1)",
-	                   report, 0, NULL, why, whylen)
-	                < 0
-	        || db_exec(st, "COMMIT", why, whylen) != 0) {
-		goto fail;
-	}
-	return (0);
-fail:
-	rollback(st);
-	return (-1);
-}
-
-int
-tlsrpt_store_delivery_retry(struct tlsrpt_store *st, int64_t id,
-        int64_t next_try, const char *last_why, char *why, size_t whylen)
-{
-	return (exec_id(st,
-	                "UPDATE delivery SET attempts = attempts + 1, "
-	                "next_try = ?2, last_why = ?3 WHERE id = ?1",
-	                id, next_try, last_why, why,
-	                whylen) < 0
-	                ? -1
-	                : 0);
-}
-
-int
-tlsrpt_store_hurry(
-        struct tlsrpt_store *st, int64_t now, char *why, size_t whylen)
-{
-	return (exec_id(st,
-	        "UPDATE delivery SET next_try = ?2 WHERE ?1 = ?1 AND next_try "
-	        "> ?2",
-	        0, now, NULL, why, whylen));
-}
-
-int
-tlsrpt_store_hurry_day(struct tlsrpt_store *st, int64_t now, int64_t day,
-        char *why, size_t whylen)
-{
-	sqlite3_stmt *s = NULL;
-	int           rc;
-
-	if (prep(st,
-	            "UPDATE delivery SET next_try = ?1 WHERE next_try > ?1 "
-	            "AND report IN (SELECT id FROM report WHERE day = ?2)",
-	            &s, why, whylen)
-	        != 0) {
-		return (-1);
-	}
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_bind_int64(s, 2, day);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		return (db_fail(st, "updating deliveries", why, whylen));
-	}
-	return (sqlite3_changes(st->db));
-}
-
-json_t *
-tlsrpt_store_queued(struct tlsrpt_store *st, int64_t day, const char *domain,
-        char *why, size_t whylen)
-{
-	sqlite3_stmt *s = NULL;
-	json_t       *out, *rep, *rua, *item = NULL;
-	int64_t       last = -1, id;
-	int           rc;
-
-	if (prep(st,
-	            "SELECT r.id, r.domain, r.json, d.uri FROM report r JOIN "
-	            "delivery d ON d.report = r.id WHERE r.day = ?1 AND "
-	            "(?2 IS NULL OR r.domain = ?2) ORDER BY r.domain, r.id, "
-	            "d.uri",
-	            &s, why, whylen)
-	        != 0) {
-		return (NULL);
-	}
-	sqlite3_bind_int64(s, 1, day);
-	if (domain != NULL) {
-		sqlite3_bind_text(s, 2, domain, -1, SQLITE_STATIC);
-	} else {
-		sqlite3_bind_null(s, 2);
-	}
-	if ((out = json_array()) == NULL) {
-		sqlite3_finalize(s);
-		why_fail(why, whylen, "out of memory");
-		return (NULL);
-	}
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		if (id != last) {
-			rep  = json_loadb(sqlite3_column_blob(s, 2),
-			         (size_t)sqlite3_column_bytes(s, 2), 0, NULL);
-			item = json_pack("{s:s, s:[], s:o}", "domain",
-			        (const char *)sqlite3_column_text(s, 1), "rua",
-			        "report", rep != NULL ? rep : json_null());
-			if (item == NULL) {
-				break;
-			}
-			json_array_append_new(out, item);
-			last = id;
-		}
-		rua = json_object_get(item, "rua");
-		json_array_append_new(rua,
-		        json_string((const char *)sqlite3_column_text(s, 3)));
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		json_decref(out);
-		db_fail(st, "reading queued reports", why, whylen);
-		return (NULL);
-	}
-	return (out);
-}
-
-int
-tlsrpt_store_pending(struct tlsrpt_store *st)
-{
-	sqlite3_stmt *s = NULL;
-	int           n = -1;
-
-	if (prep(st, "SELECT count(*) FROM delivery", &s, NULL, 0) != 0) {
-		return (-1);
-	}
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		n = sqlite3_column_int(s, 0);
-	}
-	sqlite3_finalize(s);
-	return (n);
 }

@@ -34,21 +34,6 @@ struct tlsrpt_report_meta {
 	const char *contact;
 };
 
-/* One pending delivery, as handed to tlsrpt_store_due's callback (valid
- * during the call). */
-struct tlsrpt_delivery {
-	int64_t     id;
-	int64_t     report;
-	int64_t     day;
-	const char *domain;
-	const char *report_id;
-	const char *uri;
-	const char *json; /* the report */
-	size_t      json_len;
-	int         attempts;
-	int64_t     deadline;
-};
-
 /* tlsrpt_store_open - open or create path (":memory:" for tests). NULL and
  * why on failure. */
 struct tlsrpt_store *tlsrpt_store_open(
@@ -88,45 +73,5 @@ int tlsrpt_store_close_days(struct tlsrpt_store *st, int64_t before,
         int64_t retry_deadline,
         int64_t (*send_at)(void *arg, int64_t day, const char *domain),
         void *arg, char *why, size_t whylen);
-
-/*
- * tlsrpt_store_due - call cb for up to max deliveries with next_try <= now,
- * earliest first; cb returns non-zero to skip a row without counting it
- * (already in flight). Returns the number handed over, -1 and why.
- */
-int tlsrpt_store_due(struct tlsrpt_store *st, int64_t now, int max,
-        int (*cb)(void *arg, const struct tlsrpt_delivery *d), void *arg,
-        char *why, size_t whylen);
-
-/* tlsrpt_store_delivery_finish - the delivery is done (delivered or given
- * up): delete it, and its report when no delivery is left. 0 or -1. */
-int tlsrpt_store_delivery_finish(
-        struct tlsrpt_store *st, int64_t id, char *why, size_t whylen);
-
-/* tlsrpt_store_delivery_retry - count a failed attempt and try again at
- * next_try. 0 or -1. */
-int tlsrpt_store_delivery_retry(struct tlsrpt_store *st, int64_t id,
-        int64_t next_try, const char *last_why, char *why, size_t whylen);
-
-/*
- * tlsrpt_store_queued - the reports of a closed day (optionally of domain
- * only) still waiting for a delivery, as a new JSON array of {"domain",
- * "rua" (the targets not yet done), "report"}, or NULL with why.
- */
-json_t *tlsrpt_store_queued(struct tlsrpt_store *st, int64_t day,
-        const char *domain, char *why, size_t whylen);
-
-/* tlsrpt_store_hurry_day - tlsrpt_store_hurry for the reports of one day
- * only. */
-int tlsrpt_store_hurry_day(struct tlsrpt_store *st, int64_t now, int64_t day,
-        char *why, size_t whylen);
-
-/* tlsrpt_store_hurry - make every pending delivery due at now. Returns the
- * number of deliveries, -1 and why. */
-int tlsrpt_store_hurry(
-        struct tlsrpt_store *st, int64_t now, char *why, size_t whylen);
-
-/* tlsrpt_store_pending - number of pending deliveries, -1 on error. */
-int tlsrpt_store_pending(struct tlsrpt_store *st);
 
 #endif

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "tlsrpt_json.h"
+#include "tlsrpt_queue.h"
 #include "tlsrpt_store.h"
 
 #define DAY 1704067200 /* 2024-01-01T00:00:00Z */
@@ -256,42 +257,42 @@ test_close_and_deliver(void **state)
 	a = tlsrpt_store_render(st, DAY, NULL, &meta, "r", why, sizeof(why));
 	assert_int_equal(json_array_size(a), 0);
 	json_decref(a);
-	assert_int_equal(tlsrpt_store_pending(st), 3);
+	assert_int_equal(tlsrpt_queue_pending(st), 3);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(tlsrpt_store_due(st, DAY + TLSRPT_DAY + 599, 8,
+	assert_int_equal(tlsrpt_queue_due(st, DAY + TLSRPT_DAY + 599, 8,
 	                         collect, &s, why, sizeof(why)),
 	        0);
-	assert_int_equal(tlsrpt_store_due(st, DAY + TLSRPT_DAY + 600, 8,
+	assert_int_equal(tlsrpt_queue_due(st, DAY + TLSRPT_DAY + 600, 8,
 	                         collect, &s, why, sizeof(why)),
 	        3);
 	assert_string_equal(s.uris[0], "https://r.example.com/tlsrpt");
 	assert_non_null(strstr(s.rid, "@sender.example"));
 	/* a retry moves it out of the due window; finishing deletes */
 	assert_int_equal(
-	        tlsrpt_store_delivery_retry(st, s.ids[0], DAY + 3 * TLSRPT_DAY,
+	        tlsrpt_queue_delivery_retry(st, s.ids[0], DAY + 3 * TLSRPT_DAY,
 	                "HTTP 503", why, sizeof(why)),
 	        0);
 	assert_int_equal(
-	        tlsrpt_store_delivery_finish(st, s.ids[1], why, sizeof(why)),
+	        tlsrpt_queue_delivery_finish(st, s.ids[1], why, sizeof(why)),
 	        0);
 	assert_int_equal(
-	        tlsrpt_store_delivery_finish(st, s.ids[2], why, sizeof(why)),
+	        tlsrpt_queue_delivery_finish(st, s.ids[2], why, sizeof(why)),
 	        0);
-	assert_int_equal(tlsrpt_store_pending(st), 1);
+	assert_int_equal(tlsrpt_queue_pending(st), 1);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(tlsrpt_store_due(st, DAY + 2 * TLSRPT_DAY, 8, collect,
+	assert_int_equal(tlsrpt_queue_due(st, DAY + 2 * TLSRPT_DAY, 8, collect,
 	                         &s, why, sizeof(why)),
 	        0);
 	assert_int_equal(
-	        tlsrpt_store_hurry(st, DAY + 2 * TLSRPT_DAY, why, sizeof(why)),
+	        tlsrpt_queue_hurry(st, DAY + 2 * TLSRPT_DAY, why, sizeof(why)),
 	        1);
-	assert_int_equal(tlsrpt_store_due(st, DAY + 2 * TLSRPT_DAY, 8, collect,
+	assert_int_equal(tlsrpt_queue_due(st, DAY + 2 * TLSRPT_DAY, 8, collect,
 	                         &s, why, sizeof(why)),
 	        1);
 	assert_int_equal(
-	        tlsrpt_store_delivery_finish(st, s.ids[0], why, sizeof(why)),
+	        tlsrpt_queue_delivery_finish(st, s.ids[0], why, sizeof(why)),
 	        0);
-	assert_int_equal(tlsrpt_store_pending(st), 0);
+	assert_int_equal(tlsrpt_queue_pending(st), 0);
 	tlsrpt_store_close(st);
 	unlink(path);
 	snprintf(why, sizeof(why), "%s-wal", path);
