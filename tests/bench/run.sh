@@ -24,7 +24,9 @@
 # WARM_N (10000), COLD_N (1000, a multiple of 100), COLD_CLIENTS (100),
 # MEM_N (100000; 0 skips), REQS (requests per cached run, 20000), EXIM_N
 # (messages per Exim run, 1000), EXIM_RUNNERS (4 queue runners), PERF (1:
-# perf record socketmap at 64 and 1 clients and nng at 8), KEEP_RESULTS (1:
+# perf record socketmap at 64 and 1 clients and nng at 8), PERF_COLD (1:
+# perf record the cold run: the machine by process, mxtlsd with DWARF call
+# chains; off by default, it slows what it measures), KEEP_RESULTS (1:
 # append to the previous results instead of moving them to results.prev).
 # Results: $BENCH_DIR/results/results.txt (key=value lines), summary.txt
 # (also printed), loadgen.log, perf-*.{data,txt}.
@@ -32,7 +34,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/mxtls-bench}
 : "${WARM_N:=10000}" "${COLD_N:=1000}" "${COLD_CLIENTS:=100}" "${MEM_N:=100000}"
-: "${REQS:=20000}" "${PERF:=1}" "${EXIM_N:=1000}" "${EXIM_RUNNERS:=4}"
+: "${REQS:=20000}" "${PERF:=1}" "${PERF_COLD:=0}" "${EXIM_N:=1000}" "${EXIM_RUNNERS:=4}"
 PER_GROUP=100
 W=$BENCH_DIR/world
 RUN=$BENCH_DIR/run            # short paths for sockets (sun_path)
@@ -300,6 +302,25 @@ floors() {
 	pin 64 "${FLOOR_PIDS[@]}"
 }
 
+# cold_floor - the same COLD_N policy fetches with nothing else: curl's own
+# parallel mode (libcurl multi + OpenSSL, like mxtlsd; CA file parsed once),
+# COLD_CLIENTS at a time, every name sent to the bench nginx, no DNS, no
+# parsing, no cache. The floor a cold lookup cannot beat on this machine:
+# the TLS handshakes (both ends on the same two cores) are most of it.
+cold_floor() {
+	local cfg=$RUN/cold-urls.cfg out=$RUN/cold-floor.out tm
+	awk -v port="$HTTPS_PORT" '{ printf "url = \"https://mta-sts.%s:%s/.well-known/mta-sts.txt\"\noutput = \"/dev/null\"\n", $1, port }' \
+		"$RUN/cold.txt" >"$cfg"
+	tm=$({
+		TIMEFORMAT='%R %U %S'
+		time curl -sS --parallel --parallel-immediate --parallel-max "$COLD_CLIENTS" --http1.1 \
+			--cacert "$CA_FILE" --connect-to "::127.0.0.1:" -w '%{http_code}\n' -K "$cfg" >"$out" 2>/dev/null
+	} 2>&1) || true
+	result cold_floor.wall_s "$(awk '{ printf "%.2f", $1 }' <<<"$tm")"
+	result cold_floor.client_cpu_s "$(awk '{ printf "%.2f", $2 + $3 }' <<<"$tm")"
+	result cold_floor.not_ok "$(grep -vc '^200$' "$out" || true)"
+}
+
 # ------------------------------------------------------------ mxtlsd section --
 MX_PID=
 mxtlsd_start() {
@@ -347,8 +368,24 @@ section_mxtlsd() {
 	result mxtlsd.rss_kb.0 "$(rss_kb "$MX_PID")"
 	log "mxtlsd: $COLD_N cold domains, $COLD_CLIENTS clients"
 	peak443 start
+	if [ "$PERF_COLD" = 1 ]; then # the whole machine by process; mxtlsd with DWARF call chains
+		perf record -a -F 999 -o "$RES/perf-cold-all.data" >/dev/null 2>&1 &
+		p=$!
+		perf record -F 499 --call-graph dwarf,16384 -p "$MX_PID" -o "$RES/perf-cold.data" >/dev/null 2>&1 &
+		p="$p $!"
+	fi
 	run_lg mxtlsd.cold "$MX_PID" socketmap "unix:$d/sm.sock" -c "$COLD_CLIENTS" -n "$COLD_N" -s -k "$RUN/cold.txt"
 	result mxtlsd.cold.peak_https "$(peak443 stop)"
+	if [ "$PERF_COLD" = 1 ]; then
+		# the whole machine during the cold run: who spends the two cores
+		# shellcheck disable=SC2086 # two pids
+		kill -INT $p && wait $p || true
+		perf report -i "$RES/perf-cold-all.data" --stdio --no-children --sort comm,dso 2>/dev/null |
+			grep -E '^ +[0-9]' | head -30 >"$RES/perf-cold-comm.txt" || true
+		perf report -i "$RES/perf-cold.data" --stdio --children -g none --sort symbol 2>/dev/null |
+			grep -E '^ +[0-9]' | head -80 >"$RES/perf-cold.txt" || true
+	fi
+	cold_floor
 	log "mxtlsd: warming $WARM_N domains"
 	run_lg mxtlsd.warm "$MX_PID" socketmap "unix:$d/sm.sock" -c 64 -n "$WARM_N" -s -k "$RUN/warm.txt"
 	sleep 1

@@ -61,6 +61,10 @@ for who in ("mxtlsd", "peer"):
     print("%-22s %10s %9s %9s %10s %10s %8s" % (
         who, fmt(f(p + ".wall_s"), 2), fmt(f(p + ".qps")), fmt((f(p + ".p50_us") or 0) / 1000, 1),
         r.get(p + ".peak_https", "-"), fmt(f(p + ".server_cpu_s"), 2), r.get(p + ".not_ok", "-")))
+if f("cold_floor.wall_s") is not None:
+    print("%-22s %10s %9s %9s %10s %10s %8s" % (
+        "bare fetches (curl)", fmt(f("cold_floor.wall_s"), 2), "-", "-", "-",
+        fmt(f("cold_floor.client_cpu_s"), 2), r.get("cold_floor.not_ok", "-")))
 print()
 print("%-22s %10s %10s %10s %12s" % ("memory (RSS KiB)", "idle", "warm", "mem", "B/domain"))
 params = dict(kv.split("=") for kv in r.get("params", "").split() if "=" in kv)
@@ -94,6 +98,9 @@ for c in (1, 8, 64):
     target("nng c=%d p50 / bare nng echo p50" % c, ratio(f("mxtlsd.nng.c%d.p50_us" % c), f("mxtlsd.floor_nng.c%d.p50_us" % c)), 1.3, False)
 target("SP client c=1 p50 / bare ping-pong c=1 p50", ratio(f("mxtlsd.sp.c1.p50_us"), f("mxtlsd.floor_sock.c1.p50_us")), 1.3, False)
 target("cold: peer time / mxtlsd time", ratio(f("peer.cold.wall_s"), f("mxtlsd.cold.wall_s")), 5)
+c = ratio(f("mxtlsd.cold.wall_s"), f("cold_floor.wall_s"))
+if c is not None:
+    print("  %-52s %8.2fx (no target: the floor cold lookups stand on)" % ("cold: mxtlsd time / bare fetches (curl) time", c))
 target("bytes per cached domain (mxtlsd)", bpd.get("mxtlsd"), 512, False, " B")
 target("idle RSS mxtlsd / peer", ratio(f("mxtlsd.rss_kb.0"), f("peer.rss_kb.0")), 0.2, False)
 target("Exim deliveries/s with mxtls / without (plain)", ratio(f("exim.mxtls.dps"), f("exim.plain.dps")), 0.95)
