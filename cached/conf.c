@@ -98,6 +98,8 @@ static const struct conf_key conf_keys[] = {
 	        "3.7", 0, 0, 0 },
 	{ "socketmap.testing", CT_STR, O(socketmap_testing), "opportunistic",
 	        0, 0, 0 },
+	{ "socketmap.threads", CT_INT, O(socketmap_threads), NULL, -1, -1,
+	        256 },
 	{ "tlsrpt.max_ttl", CT_INT, O(tlsrpt_max_ttl), NULL, 3600, 0, 86400 },
 	{ "tlsrpt.datagram_socket", CT_STR, O(tlsrpt_datagram_socket), "", 0,
 	        0, 0 },

@@ -68,6 +68,7 @@ struct conf {
 	int   socketmap_mode;
 	char *socketmap_postfix_version;
 	char *socketmap_testing;
+	int   socketmap_threads; /* -1: one per online CPU */
 	/* tlsrpt */
 	int   tlsrpt_max_ttl;
 	char *tlsrpt_datagram_socket;

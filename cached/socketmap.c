@@ -1,10 +1,10 @@
 /*
  * socketmap.c - Postfix socketmap listeners on the daemon's libevent loop
- * (see socketmap.h; socketmap_table(5), docs/postfix.md). Framing is in
- * netstring.c, the answers in socketmap_answer.c, the decisions in
- * query.c; this file only moves bytes.
+ * (see socketmap.h; socketmap_table(5), docs/postfix.md): accepts on the
+ * loop thread and hands each connection to a worker (socketmap_worker.c,
+ * which serves it and answers cache hits); looks the workers' cache misses
+ * up on the loop (query.c) and renders them (socketmap_answer.c).
  */
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
@@ -27,25 +25,11 @@
 #include "answer_cache.h"
 #include "clock.h"
 #include "conf.h"
-#include "domain.h"
 #include "log.h"
-#include "netstring.h"
 #include "query.h"
 #include "socketmap.h"
 #include "socketmap_answer.h"
-
-struct smconn {
-	struct socketmap   *sm;
-	struct bufferevent *bev;
-	TAILQ_ENTRY(smconn) link;
-	int  pending; /* a query is in flight */
-	int  closing; /* close once the output is written */
-	int  dead;    /* gone while a query was in flight: free on answer */
-	int  inloop;  /* process() runs: answers do not re-enter it */
-	int  eof;     /* the client shut down its side: answer, then close */
-	char key[DOMAIN_MAX + 1];
-	char via[48];
-};
+#include "socketmap_worker.h"
 
 struct smlistener {
 	struct socketmap      *sm;
@@ -60,12 +44,9 @@ struct socketmap {
 	struct query_services        svc;
 	struct smlistener            l[CONF_MAX_LISTEN];
 	size_t                       nl;
-	TAILQ_HEAD(, smconn) conns;
-	size_t nconns;
+	int                       nthreads; /* socketmap.threads, resolved */
+	struct socketmap_workers *ws;       /* NULL until attached */
 };
-
-static void process(struct smconn *c);
-static void maybe_close(struct smconn *c);
 
 static void
 oom(void)
@@ -74,207 +55,36 @@ oom(void)
 	abort();
 }
 
-static void
-conn_free(struct smconn *c)
-{
-	if (c->bev != NULL) {
-		bufferevent_free(c->bev);
-		c->bev = NULL;
-		TAILQ_REMOVE(&c->sm->conns, c, link);
-		c->sm->nconns--;
-	}
-	if (c->pending) {
-		/* query_policy still holds c: freed by on_answer */
-		c->dead = 1;
-		return;
-	}
-	free(c);
-}
-
-/* reply - queue one netstring reply. */
-static void
-reply(struct smconn *c, const char *s)
-{
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	size_t           n   = strlen(s);
-
-	evbuffer_add_printf(out, "%zu:", n);
-	evbuffer_add(out, s, n);
-	evbuffer_add(out, ",", 1);
-}
-
+/* on_answer - the decision for a miss (loop thread): render it, keep the
+ * rendering beside the cached reply, send it to the connection's worker. */
 static void
 on_answer(void *arg, json_t *r, char *text)
 {
-	struct smconn *c = arg;
-	char          *s;
+	struct socketmap_miss *m   = arg;
+	struct socketmap      *sm  = socketmap_worker_arg(m);
+	const char            *key = socketmap_worker_key(m);
+	char                  *s;
 
 	free(text);
-	c->pending = 0;
-	if (c->dead) {
-		json_decref(r);
-		free(c);
-		return;
-	}
-	s = socketmap_answer(r, &c->sm->ac);
+	s = socketmap_answer(r, &sm->ac);
 	json_decref(r);
-	if (c->sm->svc.answers != NULL)
-		answer_cache_set_text(
-		        c->sm->svc.answers, c->key, clock_now(), s);
-	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s", c->via, c->key, s);
+	if (sm->svc.answers != NULL)
+		answer_cache_set_text(sm->svc.answers, key, clock_now(), s);
+	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s",
+	        socketmap_worker_via(m), key, s);
 	if (strncmp(s, "TEMP ", 5) == 0) {
-		log_info("MXTLS-SOCKETMAP-TEMP", "%s: %s", c->key, s + 5);
+		log_info("MXTLS-SOCKETMAP-TEMP", "%s: %s", key, s + 5);
 	}
-	reply(c, s);
-	free(s);
-	if (!c->inloop) {
-		process(c);
-		maybe_close(c);
-	}
+	socketmap_worker_answer(m, s);
 }
 
-/* request - one request payload (len bytes, any content). */
+/* on_miss - a worker's cache miss, on the loop thread. */
 static void
-request(struct smconn *c, const char *payload, size_t len)
+on_miss(void *arg, struct socketmap_miss *m)
 {
-	const char *cached;
-	char        why[256];
+	struct socketmap *sm = arg;
 
-	switch (socketmap_answer_key(
-	        payload, len, c->key, sizeof(c->key), why, sizeof(why))) {
-	case SOCKETMAP_KEY_LOOKUP:
-		if (c->sm->svc.answers != NULL
-		        && (cached = answer_cache_text(
-		                    c->sm->svc.answers, c->key, clock_now()))
-		                != NULL) {
-			reply(c, cached);
-			return;
-		}
-		c->pending = 1;
-		query_policy(&c->sm->svc, c->key, on_answer, c);
-		return;
-	case SOCKETMAP_KEY_NOTFOUND:
-		log_debug("MXTLS-SOCKETMAP-NOTFOUND", "%s: %.*s: %s", c->via,
-		        (int)(len < 300 ? len : 300), payload, why);
-		reply(c, "NOTFOUND ");
-		return;
-	case SOCKETMAP_KEY_PERM: {
-		char *s = socketmap_answer_error("PERM", why);
-		log_info("MXTLS-SOCKETMAP-BAD-REQUEST", "%s: %s", c->via, why);
-		reply(c, s);
-		free(s);
-		return;
-	}
-	}
-}
-
-/* process - answer the complete requests in the input, one at a time: a
- * request waiting for its answer stops the loop (answers keep the order
- * of the requests); on_answer resumes it. */
-static void
-process(struct smconn *c)
-{
-	struct evbuffer      *in;
-	size_t                n, take, plen, used;
-	const char           *payload;
-	char                  why[160], *copy, *s;
-	enum netstring_status st;
-
-	c->inloop = 1;
-	while (!c->pending && !c->closing) {
-		in = bufferevent_get_input(c->bev);
-		if ((n = evbuffer_get_length(in)) == 0) {
-			break;
-		}
-		take = n < SOCKETMAP_MAX_REQUEST + 16
-		        ? n
-		        : SOCKETMAP_MAX_REQUEST + 16;
-		st   = netstring_parse(
-		          (const char *)evbuffer_pullup(in, (ev_ssize_t)take),
-		          take, SOCKETMAP_MAX_REQUEST, &payload, &plen, &used,
-		          why, sizeof(why));
-		if (st == NETSTRING_MORE) {
-			break;
-		}
-		if (st == NETSTRING_BAD) {
-			log_info("MXTLS-SOCKETMAP-BAD-NETSTRING",
-			        "%s: %s; closing the connection", c->via, why);
-			s = socketmap_answer_error("PERM", why);
-			reply(c, s);
-			free(s);
-			c->closing = 1;
-			bufferevent_disable(c->bev, EV_READ);
-			break;
-		}
-		if ((copy = malloc(plen + 1)) == NULL) {
-			oom();
-		}
-		memcpy(copy, payload, plen);
-		copy[plen] = '\0';
-		evbuffer_drain(in, used);
-		request(c, copy, plen);
-		free(copy);
-	}
-	c->inloop = 0;
-}
-
-/* maybe_close - after the client's EOF, close once every request has
- * been answered and the output written; c may be freed. */
-static void
-maybe_close(struct smconn *c)
-{
-	if (c->eof && !c->pending) {
-		c->closing = 1;
-	}
-	if (c->closing && !c->pending
-	        && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
-		conn_free(c);
-	}
-}
-
-static void
-on_read(struct bufferevent *bev, void *arg)
-{
-	struct smconn *c = arg;
-
-	(void)bev;
-	if (!c->pending) {
-		process(c);
-	}
-}
-
-static void
-on_write(struct bufferevent *bev, void *arg)
-{
-	struct smconn *c = arg;
-
-	(void)bev;
-	maybe_close(c);
-}
-
-static void
-on_event(struct bufferevent *bev, short what, void *arg)
-{
-	struct smconn *c = arg;
-
-	(void)bev;
-	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
-		/* answer what was sent before the EOF, then close */
-		c->eof = 1;
-		bufferevent_disable(c->bev, EV_READ);
-		if (!c->pending) {
-			process(c);
-		}
-		maybe_close(c);
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		log_debug("MXTLS-SOCKETMAP-IDLE", "%s: idle, closing", c->via);
-	} else if (what & BEV_EVENT_ERROR) {
-		log_debug("MXTLS-SOCKETMAP-CONN", "%s: %s", c->via,
-		        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	}
-	conn_free(c);
+	query_policy(&sm->svc, socketmap_worker_key(m), on_answer, m);
 }
 
 static void
@@ -283,39 +93,20 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct smlistener *l  = arg;
 	struct socketmap  *sm = l->sm;
-	struct smconn     *c;
-	struct timeval     rt = { SOCKETMAP_IDLE_TIMEOUT, 0 }, wt = { 60, 0 };
+	size_t             n;
 
 	(void)lev;
 	(void)sa;
 	(void)salen;
-	if (sm->nconns >= SOCKETMAP_MAX_CONNECTIONS) {
+	if ((n = socketmap_worker_conns(sm->ws))
+	        >= SOCKETMAP_MAX_CONNECTIONS) {
 		log_warn("MXTLS-SOCKETMAP-BUSY",
 		        "%s: %zu connections open; refusing another", l->name,
-		        sm->nconns);
+		        n);
 		evutil_closesocket(fd);
 		return;
 	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		oom();
-	}
-	c->sm  = sm;
-	c->bev = bufferevent_socket_new(sm->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		log_warn("MXTLS-SOCKETMAP-CONN",
-		        "%s: cannot set up a connection", l->name);
-		evutil_closesocket(fd);
-		free(c);
-		return;
-	}
-	snprintf(c->via, sizeof(c->via), "%.40s", l->name);
-	TAILQ_INSERT_TAIL(&sm->conns, c, link);
-	sm->nconns++;
-	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	bufferevent_setwatermark(
-	        c->bev, EV_READ, 0, SOCKETMAP_MAX_REQUEST + 32);
-	bufferevent_set_timeouts(c->bev, &rt, &wt);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	socketmap_worker_add(sm->ws, fd, l->name);
 }
 
 static void
@@ -446,8 +237,12 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 	if (sm == NULL) {
 		oom();
 	}
-	sm->base = base;
-	TAILQ_INIT(&sm->conns);
+	sm->base     = base;
+	sm->nthreads = conf->socketmap_threads;
+	if (sm->nthreads < 0) {
+		long n       = sysconf(_SC_NPROCESSORS_ONLN);
+		sm->nthreads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
+	}
 	if (socketmap_answer_conf_init(&sm->ac,
 	            conf->socketmap_postfix_version, conf->socketmap_testing,
 	            why, whylen)
@@ -508,24 +303,40 @@ socketmap_chown(
 void
 socketmap_attach(struct socketmap *sm, const struct query_services *svc)
 {
+	char   why[256];
 	size_t i;
 
 	sm->svc = *svc;
+	if (sm->nl == 0) {
+		return;
+	}
+	sm->ws = socketmap_worker_start(sm->base, sm->nthreads, &sm->ac,
+	        svc->answers, on_miss, sm, why, sizeof(why));
+	if (sm->ws == NULL) {
+		log_warn("MXTLS-SOCKETMAP-THREADS",
+		        "%s; serving socketmap on the main loop", why);
+		sm->ws = socketmap_worker_start(sm->base, 0, &sm->ac,
+		        svc->answers, on_miss, sm, why, sizeof(why));
+		if (sm->ws == NULL) {
+			log_err("MXTLS-NOMEM", "%s", why);
+			abort();
+		}
+	}
 	for (i = 0; i < sm->nl; i++) {
 		evconnlistener_enable(sm->l[i].lev);
 		log_notice("MXTLS-SOCKETMAP-LISTEN",
 		        "socketmap listening on %s (postfix %s attributes, "
-		        "testing %s)",
+		        "testing %s, %d threads)",
 		        sm->l[i].name, sm->ac.tlsrpt_attrs ? "3.10" : "3.7",
-		        sm->ac.testing_strict ? "strict" : "opportunistic");
+		        sm->ac.testing_strict ? "strict" : "opportunistic",
+		        socketmap_worker_threads(sm->ws));
 	}
 }
 
 void
 socketmap_free(struct socketmap *sm)
 {
-	struct smconn *c;
-	size_t         i;
+	size_t i;
 
 	if (sm == NULL) {
 		return;
@@ -537,9 +348,7 @@ socketmap_free(struct socketmap *sm)
 			free(sm->l[i].path);
 		}
 	}
-	while ((c = TAILQ_FIRST(&sm->conns)) != NULL) {
-		c->pending = 0; /* the loop has stopped: no answer comes */
-		conn_free(c);
-	}
+	/* the loop has stopped: no answer to a miss in flight comes */
+	socketmap_worker_stop(sm->ws);
 	free(sm);
 }

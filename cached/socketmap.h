@@ -3,6 +3,9 @@
  * daemon's event loop: smtp_tls_policy_maps = socketmap:unix:PATH:NAME or
  * socketmap:inet:127.0.0.1:PORT:NAME asks here, each request is decided by
  * query_policy() and answered by socketmap_answer() (docs/postfix.md).
+ * The loop accepts; socketmap.threads worker threads serve the connections
+ * and answer cache hits themselves; misses are decided on the loop
+ * (socketmap_worker.h, docs/IPC.md "Socketmap threads").
  *
  * Protocol: one netstring request "<name> <key>", one netstring reply,
  * persistent connections, requests on one connection answered in order.
@@ -45,11 +48,14 @@ struct socketmap *socketmap_open(struct event_base *base,
 int socketmap_chown(
         struct socketmap *sm, uid_t uid, gid_t gid, char *why, size_t whylen);
 
-/* socketmap_attach - start serving with these services (copied). */
+/* socketmap_attach - start the worker threads and serve with these
+ * services (copied). Without threads (socketmap.threads = 0, or they
+ * cannot be started: logged) connections are served on the loop. */
 void socketmap_attach(struct socketmap *sm, const struct query_services *svc);
 
-/* socketmap_free - close listeners (unlinking unix: sockets) and every
- * connection. NULL is fine. */
+/* socketmap_free - close listeners (unlinking unix: sockets), stop and
+ * join the workers, close every connection. After the loop has stopped
+ * (no answer to a lookup in flight may come later). NULL is fine. */
 void socketmap_free(struct socketmap *sm);
 
 #endif

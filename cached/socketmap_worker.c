@@ -1,0 +1,779 @@
+/*
+ * socketmap_worker.c - socketmap connections served by worker threads, one
+ * event_base each (see socketmap_worker.h; socketmap_table(5), docs/IPC.md
+ * "Socketmap threads"). Framing is netstring.c's, keys and answers
+ * socketmap_answer.c's; this file moves bytes between threads and sockets.
+ *
+ * A connection is a non-blocking socket with one persistent read event
+ * (the idle timeout) and a write event armed only while output waits. A
+ * read answers every complete request in the input into the output
+ * buffer, then writes it with one send(): a hit costs one read and one
+ * write, no hand-off. A miss stops the connection (its read event is
+ * removed) until the loop's reply is back; later requests stay in the
+ * input, so replies keep the order of the requests.
+ *
+ * Hand-offs, each a mutex-guarded list plus event_active() on the
+ * receiver's base: the loop gives new connections to a worker (incoming);
+ * a worker gives misses to the loop (queued); the loop gives replies back
+ * (answered). The loop keeps the misses it works on in inflight.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "answer_cache.h"
+#include "clock.h"
+#include "domain.h"
+#include "log.h"
+#include "netstring.h"
+#include "socketmap.h"
+#include "socketmap_answer.h"
+#include "socketmap_worker.h"
+#include "xalloc.h"
+
+/* Input holds at most one request of SOCKETMAP_MAX_REQUEST bytes and its
+ * framing: with this much and no complete netstring, the parser has
+ * refused it. */
+#define IN_START 1024
+#define IN_MAX   (SOCKETMAP_MAX_REQUEST + 32)
+/* Output buffers above this are given back once written. */
+#define OUT_KEEP      16384
+#define WRITE_TIMEOUT 60
+
+struct smworker;
+
+struct smconn {
+	struct smworker *w;
+	evutil_socket_t  fd;
+	struct event    *rev; /* read, persistent, idle timeout */
+	struct event    *wev; /* write, armed while output waits */
+	int              reading, writing;
+	int              eof;        /* the client shut down its side */
+	int              closing;    /* no more requests: close once written */
+	int              dead;       /* closed with a miss out: it frees c */
+	struct socketmap_miss *miss; /* the lookup in flight, or NULL */
+	char                  *in;
+	size_t                 inlen, incap;
+	char                  *out;
+	size_t                 outoff, outlen, outcap;
+	TAILQ_ENTRY(smconn) link;
+	char via[48];
+};
+
+struct socketmap_miss {
+	struct socketmap_workers *ws;
+	struct smworker          *w; /* the connection's worker */
+	struct smconn            *c;
+	char                     *text; /* the reply, once answered */
+	TAILQ_ENTRY(socketmap_miss) link;
+	char key[DOMAIN_MAX + 1];
+	char via[48];
+};
+
+TAILQ_HEAD(smconn_list, smconn);
+TAILQ_HEAD(smmiss_list, socketmap_miss);
+
+struct smworker {
+	struct socketmap_workers *ws;
+	struct event_base        *base;
+	struct event             *wake;
+	pthread_t                 thread;
+	int                       started;
+	pthread_mutex_t           lock;
+	struct smconn_list        incoming; /* from the loop (lock) */
+	struct smmiss_list        answered; /* from the loop (lock) */
+	struct smconn_list        conns;    /* this worker's thread only */
+	size_t                    nconns;   /* atomic */
+};
+
+struct socketmap_workers {
+	struct event_base           *loop;
+	struct socketmap_answer_conf ac;
+	struct answer_cache         *answers;
+	socketmap_miss_fn            fn;
+	void                        *arg;
+	struct smworker             *w;
+	int                          nw;
+	int                          threaded;
+	int                          stopping; /* atomic */
+	struct event                *mwake;    /* loop: misses queued */
+	pthread_mutex_t              mlock;
+	struct smmiss_list           queued;   /* from workers (mlock) */
+	struct smmiss_list           inflight; /* loop thread only */
+	size_t                       nconns;   /* atomic */
+	unsigned                     next;
+};
+
+static void conn_settle(struct smconn *c);
+
+/* ------------------------------------------------------- connections -- */
+
+/* conn_free - the memory of a closed connection. */
+static void
+conn_free(struct smconn *c)
+{
+	free(c->in);
+	free(c->out);
+	free(c);
+}
+
+/* conn_close - close c's socket and leave its worker; c is freed, or,
+ * with a miss out, left to the miss (dead). */
+static void
+conn_close(struct smconn *c)
+{
+	struct smworker *w = c->w;
+
+	if (c->rev != NULL) {
+		event_free(c->rev);
+	}
+	if (c->wev != NULL) {
+		event_free(c->wev);
+	}
+	c->rev = c->wev = NULL;
+	evutil_closesocket(c->fd);
+	c->fd = -1;
+	TAILQ_REMOVE(&w->conns, c, link);
+	__atomic_sub_fetch(&w->nconns, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&w->ws->nconns, 1, __ATOMIC_RELAXED);
+	if (c->miss != NULL) {
+		c->dead = 1;
+		return;
+	}
+	conn_free(c);
+}
+
+/* conn_out - room for n more output bytes. */
+static void
+conn_out(struct smconn *c, size_t n)
+{
+	if (c->outcap - c->outlen >= n) {
+		return;
+	}
+	if (c->outoff > 0) {
+		memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+		c->outlen -= c->outoff;
+		c->outoff = 0;
+		if (c->outcap - c->outlen >= n) {
+			return;
+		}
+	}
+	c->outcap = c->outlen + n < 1024 ? 1024 : (c->outlen + n) * 2;
+	if ((c->out = realloc(c->out, c->outcap)) == NULL) {
+		xdie();
+	}
+}
+
+/* conn_reply - queue one netstring reply (payload s, n bytes). */
+static void
+conn_reply(struct smconn *c, const char *s, size_t n)
+{
+	int k;
+
+	conn_out(c, n + 24);
+	k = snprintf(c->out + c->outlen, c->outcap - c->outlen, "%zu:", n);
+	c->outlen += (size_t)k;
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+	c->out[c->outlen++] = ',';
+}
+
+struct smhit {
+	struct smconn       *c;
+	struct answer_cache *answers;
+	const char          *domain;
+	int64_t              now;
+	int                  done;
+};
+
+/*
+ * hit_copy - answer_copy_fn: runs under the answer cache's read lock, so
+ * the socketmap rendering kept beside the reply (answer_cache_text) cannot
+ * change or go away while it is copied into the output: the loop, the
+ * only writer, takes the write lock for every change.
+ */
+static void
+hit_copy(void *arg, const char *json, size_t len)
+{
+	struct smhit *h = arg;
+	const char   *text;
+
+	(void)json;
+	(void)len;
+	if ((text = answer_cache_text(h->answers, h->domain, h->now))
+	        != NULL) {
+		conn_reply(h->c, text, strlen(text));
+		h->done = 1;
+	}
+}
+
+/* conn_hit - answer domain from the answer cache; 1 when answered. */
+static int
+conn_hit(struct smconn *c, const char *domain)
+{
+	struct smhit h;
+
+	h.c       = c;
+	h.answers = c->w->ws->answers;
+	h.domain  = domain;
+	h.now     = clock_now();
+	h.done    = 0;
+	if (h.answers == NULL) {
+		return (0);
+	}
+	(void)answer_cache_copy(h.answers, domain, h.now, hit_copy, &h);
+	return (h.done);
+}
+
+/* conn_miss - hand domain to the loop; c waits for the reply. */
+static void
+conn_miss(struct smconn *c, const char *domain)
+{
+	struct socketmap_workers *ws = c->w->ws;
+	struct socketmap_miss    *m  = xcalloc(1, sizeof(*m));
+
+	m->ws = ws;
+	m->w  = c->w;
+	m->c  = c;
+	memcpy(m->key, domain, strlen(domain) + 1);
+	memcpy(m->via, c->via, sizeof(m->via));
+	c->miss = m;
+	pthread_mutex_lock(&ws->mlock);
+	TAILQ_INSERT_TAIL(&ws->queued, m, link);
+	pthread_mutex_unlock(&ws->mlock);
+	event_active(ws->mwake, EV_READ, 0);
+}
+
+/* conn_request - one request payload (len bytes, any content). */
+static void
+conn_request(struct smconn *c, const char *payload, size_t len)
+{
+	char key[DOMAIN_MAX + 1], why[256], *s;
+
+	switch (socketmap_answer_key(
+	        payload, len, key, sizeof(key), why, sizeof(why))) {
+	case SOCKETMAP_KEY_LOOKUP:
+		if (!conn_hit(c, key)) {
+			conn_miss(c, key);
+		}
+		return;
+	case SOCKETMAP_KEY_NOTFOUND:
+		log_debug("MXTLS-SOCKETMAP-NOTFOUND", "%s: %.*s: %s", c->via,
+		        (int)(len < 300 ? len : 300), payload, why);
+		conn_reply(c, "NOTFOUND ", 9);
+		return;
+	case SOCKETMAP_KEY_PERM:
+		s = socketmap_answer_error("PERM", why);
+		log_info("MXTLS-SOCKETMAP-BAD-REQUEST", "%s: %s", c->via, why);
+		conn_reply(c, s, strlen(s));
+		free(s);
+		return;
+	}
+}
+
+/* conn_process - answer the complete requests in the input, in order,
+ * until one is a miss; a malformed netstring gets PERM and ends the
+ * connection. */
+static void
+conn_process(struct smconn *c)
+{
+	size_t                off = 0, plen, used;
+	const char           *payload;
+	char                  why[160], *s;
+	enum netstring_status st;
+
+	while (c->miss == NULL && !c->closing && off < c->inlen) {
+		st = netstring_parse(c->in + off, c->inlen - off,
+		        SOCKETMAP_MAX_REQUEST, &payload, &plen, &used, why,
+		        sizeof(why));
+		if (st == NETSTRING_MORE) {
+			break;
+		}
+		if (st == NETSTRING_BAD) {
+			log_info("MXTLS-SOCKETMAP-BAD-NETSTRING",
+			        "%s: %s; closing the connection", c->via, why);
+			s = socketmap_answer_error("PERM", why);
+			conn_reply(c, s, strlen(s));
+			free(s);
+			c->closing = 1;
+			off        = c->inlen;
+			break;
+		}
+		off += used;
+		conn_request(c, payload, plen);
+	}
+	if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+}
+
+/* conn_flush - send the output; -1 when the connection failed. */
+static int
+conn_flush(struct smconn *c)
+{
+	ssize_t n;
+
+	n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+	        MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK
+		        || errno == EINTR) {
+			return (0);
+		}
+		log_debug("MXTLS-SOCKETMAP-CONN", "%s: %s", c->via,
+		        strerror(errno));
+		return (-1);
+	}
+	c->outoff += (size_t)n;
+	if (c->outoff == c->outlen) {
+		c->outoff = c->outlen = 0;
+		if (c->outcap > OUT_KEEP) {
+			free(c->out);
+			c->out    = NULL;
+			c->outcap = 0;
+		}
+	}
+	return (0);
+}
+
+/* conn_settle - write what is queued, then wait for the right thing:
+ * output room, the next request, a miss's reply; or close. c may be
+ * freed. */
+static void
+conn_settle(struct smconn *c)
+{
+	struct timeval wt = { WRITE_TIMEOUT, 0 };
+	int            wr, rd;
+
+	if (c->outlen > c->outoff && conn_flush(c) != 0) {
+		conn_close(c);
+		return;
+	}
+	if (c->eof && c->miss == NULL) {
+		/* answer what came before the EOF, then close; half a
+		 * request is dropped */
+		c->closing = 1;
+	}
+	wr = c->outlen > c->outoff;
+	if (c->closing && c->miss == NULL && !wr) {
+		conn_close(c);
+		return;
+	}
+	rd = !wr && c->miss == NULL && !c->closing;
+	if (wr != c->writing) {
+		if (wr) {
+			event_add(c->wev, &wt);
+		} else {
+			event_del(c->wev);
+		}
+		c->writing = wr;
+	}
+	if (rd != c->reading) {
+		if (rd) {
+			struct timeval it = { SOCKETMAP_IDLE_TIMEOUT, 0 };
+			event_add(c->rev, &it);
+		} else {
+			event_del(c->rev);
+		}
+		c->reading = rd;
+	}
+}
+
+static void
+conn_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct smconn *c = arg;
+	ssize_t        n;
+
+	if (what & EV_TIMEOUT) {
+		log_debug("MXTLS-SOCKETMAP-IDLE", "%s: idle, closing", c->via);
+		conn_close(c);
+		return;
+	}
+	if (c->inlen == c->incap) {
+		if (c->incap >= IN_MAX) {
+			/* cannot happen: the parser refused it before */
+			conn_close(c);
+			return;
+		}
+		c->incap = c->incap * 2 < IN_MAX ? c->incap * 2 : IN_MAX;
+		if ((c->in = realloc(c->in, c->incap)) == NULL) {
+			xdie();
+		}
+	}
+	n = read(fd, c->in + c->inlen, c->incap - c->inlen);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK
+		        || errno == EINTR) {
+			return;
+		}
+		log_debug("MXTLS-SOCKETMAP-CONN", "%s: %s", c->via,
+		        strerror(errno));
+		conn_close(c);
+		return;
+	}
+	if (n == 0) {
+		c->eof = 1;
+	}
+	c->inlen += (size_t)n;
+	conn_process(c);
+	conn_settle(c);
+}
+
+static void
+conn_on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct smconn *c = arg;
+
+	(void)fd;
+	if (what & EV_TIMEOUT) {
+		log_debug("MXTLS-SOCKETMAP-IDLE",
+		        "%s: reply not taken in %d s, "
+		        "closing",
+		        c->via, WRITE_TIMEOUT);
+		conn_close(c);
+		return;
+	}
+	conn_settle(c);
+}
+
+/* conn_begin - on c's worker: start serving a connection handed over. */
+static void
+conn_begin(struct smconn *c)
+{
+	struct smworker *w  = c->w;
+	struct timeval   it = { SOCKETMAP_IDLE_TIMEOUT, 0 };
+
+	c->rev = event_new(
+	        w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
+	c->wev = event_new(
+	        w->base, c->fd, EV_WRITE | EV_PERSIST, conn_on_write, c);
+	if (c->rev == NULL || c->wev == NULL) {
+		xdie();
+	}
+	TAILQ_INSERT_TAIL(&w->conns, c, link);
+	event_add(c->rev, &it);
+	c->reading = 1;
+}
+
+/* ------------------------------------------------------------ misses -- */
+
+/* miss_free - free m (and its connection when that is gone). */
+static void
+miss_free(struct socketmap_miss *m)
+{
+	if (m->c != NULL) {
+		if (m->c->dead) {
+			conn_free(m->c);
+		} else {
+			m->c->miss = NULL;
+		}
+	}
+	free(m->text);
+	free(m);
+}
+
+/* miss_done - on the connection's worker: the reply to m is back. */
+static void
+miss_done(struct socketmap_miss *m)
+{
+	struct smconn *c = m->c;
+
+	if (c->dead) {
+		miss_free(m);
+		return;
+	}
+	c->miss = NULL;
+	conn_reply(c, m->text, strlen(m->text));
+	m->c = NULL;
+	miss_free(m);
+	conn_process(c);
+	conn_settle(c);
+}
+
+/* workers_on_miss - on the loop: look the queued misses up. */
+static void
+workers_on_miss(evutil_socket_t fd, short what, void *arg)
+{
+	struct socketmap_workers *ws = arg;
+	struct smmiss_list        q;
+	struct socketmap_miss    *m;
+
+	(void)fd;
+	(void)what;
+	TAILQ_INIT(&q);
+	pthread_mutex_lock(&ws->mlock);
+	TAILQ_CONCAT(&q, &ws->queued, link);
+	pthread_mutex_unlock(&ws->mlock);
+	while ((m = TAILQ_FIRST(&q)) != NULL) {
+		TAILQ_REMOVE(&q, m, link);
+		TAILQ_INSERT_TAIL(&ws->inflight, m, link);
+		ws->fn(ws->arg, m);
+	}
+}
+
+/* ----------------------------------------------------------- workers -- */
+
+/* worker_on_wake - on the worker: take new connections and replies. */
+static void
+worker_on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct smworker       *w = arg;
+	struct smconn_list     in;
+	struct smmiss_list     ans;
+	struct smconn         *c;
+	struct socketmap_miss *m;
+
+	(void)fd;
+	(void)what;
+	if (w->ws->threaded
+	        && __atomic_load_n(&w->ws->stopping, __ATOMIC_ACQUIRE)) {
+		event_base_loopbreak(w->base);
+		return;
+	}
+	TAILQ_INIT(&in);
+	TAILQ_INIT(&ans);
+	pthread_mutex_lock(&w->lock);
+	TAILQ_CONCAT(&in, &w->incoming, link);
+	TAILQ_CONCAT(&ans, &w->answered, link);
+	pthread_mutex_unlock(&w->lock);
+	while ((c = TAILQ_FIRST(&in)) != NULL) {
+		TAILQ_REMOVE(&in, c, link);
+		conn_begin(c);
+	}
+	while ((m = TAILQ_FIRST(&ans)) != NULL) {
+		TAILQ_REMOVE(&ans, m, link);
+		miss_done(m);
+	}
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct smworker *w = arg;
+
+	event_base_loop(w->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return (NULL);
+}
+
+struct socketmap_workers *
+socketmap_worker_start(struct event_base *loop, int nthreads,
+        const struct socketmap_answer_conf *ac, struct answer_cache *answers,
+        socketmap_miss_fn fn, void *arg, char *why, size_t whylen)
+{
+	struct socketmap_workers *ws = xcalloc(1, sizeof(*ws));
+	struct smworker          *w;
+	sigset_t                  all, old;
+	int                       i, rv;
+
+	ws->loop     = loop;
+	ws->ac       = *ac;
+	ws->answers  = answers;
+	ws->fn       = fn;
+	ws->arg      = arg;
+	ws->threaded = nthreads > 0;
+	ws->nw       = nthreads > 0 ? nthreads : 1;
+	pthread_mutex_init(&ws->mlock, NULL);
+	TAILQ_INIT(&ws->queued);
+	TAILQ_INIT(&ws->inflight);
+	if ((ws->mwake = event_new(loop, -1, 0, workers_on_miss, ws))
+	        == NULL) {
+		xdie();
+	}
+	ws->w = xcalloc((size_t)ws->nw, sizeof(*ws->w));
+	for (i = 0; i < ws->nw; i++) {
+		w     = &ws->w[i];
+		w->ws = ws;
+		pthread_mutex_init(&w->lock, NULL);
+		TAILQ_INIT(&w->incoming);
+		TAILQ_INIT(&w->answered);
+		TAILQ_INIT(&w->conns);
+	}
+	for (i = 0; i < ws->nw; i++) {
+		w       = &ws->w[i];
+		w->base = ws->threaded ? event_base_new() : loop;
+		if (w->base == NULL
+		        || (w->wake = event_new(
+		                    w->base, -1, 0, worker_on_wake, w))
+		                == NULL) {
+			snprintf(why, whylen,
+			        "socketmap: cannot make an event base for "
+			        "worker %d",
+			        i);
+			goto fail;
+		}
+	}
+	if (!ws->threaded) {
+		return (ws);
+	}
+	/* signals go to the loop thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (i = 0; i < ws->nw; i++) {
+		w = &ws->w[i];
+		if ((rv = pthread_create(&w->thread, NULL, worker_main, w))
+		        != 0) {
+			pthread_sigmask(SIG_SETMASK, &old, NULL);
+			snprintf(why, whylen,
+			        "socketmap: cannot start worker %d: %s", i,
+			        strerror(rv));
+			goto fail;
+		}
+		w->started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return (ws);
+fail:
+	socketmap_worker_stop(ws);
+	return (NULL);
+}
+
+void
+socketmap_worker_add(
+        struct socketmap_workers *ws, evutil_socket_t fd, const char *via)
+{
+	struct smworker *w = &ws->w[0];
+	struct smconn   *c;
+	size_t           n, best = SIZE_MAX;
+	int              i, k;
+
+	/* the fewest connections, ties taken in turn */
+	for (k = 0; k < ws->nw; k++) {
+		i = (int)((ws->next + (unsigned)k) % (unsigned)ws->nw);
+		n = __atomic_load_n(&ws->w[i].nconns, __ATOMIC_RELAXED);
+		if (n < best) {
+			best = n;
+			w    = &ws->w[i];
+		}
+	}
+	ws->next++;
+	(void)evutil_make_socket_nonblocking(fd);
+	c        = xcalloc(1, sizeof(*c));
+	c->w     = w;
+	c->fd    = fd;
+	c->in    = xmalloc(IN_START);
+	c->incap = IN_START;
+	snprintf(c->via, sizeof(c->via), "%.40s", via);
+	__atomic_add_fetch(&w->nconns, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&ws->nconns, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&w->lock);
+	TAILQ_INSERT_TAIL(&w->incoming, c, link);
+	pthread_mutex_unlock(&w->lock);
+	event_active(w->wake, EV_READ, 0);
+}
+
+size_t
+socketmap_worker_conns(struct socketmap_workers *ws)
+{
+	return (__atomic_load_n(&ws->nconns, __ATOMIC_RELAXED));
+}
+
+int
+socketmap_worker_threads(const struct socketmap_workers *ws)
+{
+	return (ws->threaded ? ws->nw : 0);
+}
+
+const char *
+socketmap_worker_key(const struct socketmap_miss *m)
+{
+	return (m->key);
+}
+
+const char *
+socketmap_worker_via(const struct socketmap_miss *m)
+{
+	return (m->via);
+}
+
+void *
+socketmap_worker_arg(const struct socketmap_miss *m)
+{
+	return (m->ws->arg);
+}
+
+void
+socketmap_worker_answer(struct socketmap_miss *m, char *text)
+{
+	struct socketmap_workers *ws = m->ws;
+	struct smworker          *w  = m->w;
+
+	TAILQ_REMOVE(&ws->inflight, m, link);
+	m->text = text;
+	pthread_mutex_lock(&w->lock);
+	TAILQ_INSERT_TAIL(&w->answered, m, link);
+	pthread_mutex_unlock(&w->lock);
+	event_active(w->wake, EV_READ, 0);
+}
+
+/* misses_free - free every miss on list q. */
+static void
+misses_free(struct smmiss_list *q)
+{
+	struct socketmap_miss *m;
+
+	while ((m = TAILQ_FIRST(q)) != NULL) {
+		TAILQ_REMOVE(q, m, link);
+		miss_free(m);
+	}
+}
+
+void
+socketmap_worker_stop(struct socketmap_workers *ws)
+{
+	struct smworker *w;
+	struct smconn   *c;
+	int              i;
+
+	if (ws == NULL) {
+		return;
+	}
+	__atomic_store_n(&ws->stopping, 1, __ATOMIC_RELEASE);
+	for (i = 0; i < ws->nw; i++) {
+		w = &ws->w[i];
+		if (w->started) {
+			event_active(w->wake, EV_READ, 0);
+			pthread_join(w->thread, NULL);
+		}
+	}
+	/* the threads are gone: everything is this thread's now; misses
+	 * first (they free the connections that are gone) */
+	misses_free(&ws->queued);
+	misses_free(&ws->inflight);
+	for (i = 0; i < ws->nw; i++) {
+		misses_free(&ws->w[i].answered);
+	}
+	for (i = 0; i < ws->nw; i++) {
+		w = &ws->w[i];
+		while ((c = TAILQ_FIRST(&w->incoming)) != NULL) {
+			TAILQ_REMOVE(&w->incoming, c, link);
+			evutil_closesocket(c->fd);
+			conn_free(c);
+		}
+		while ((c = TAILQ_FIRST(&w->conns)) != NULL) {
+			conn_close(c);
+		}
+		if (w->wake != NULL) {
+			event_free(w->wake);
+		}
+		if (ws->threaded && w->base != NULL) {
+			event_base_free(w->base);
+		}
+		pthread_mutex_destroy(&w->lock);
+	}
+	free(ws->w);
+	event_free(ws->mwake);
+	pthread_mutex_destroy(&ws->mlock);
+	free(ws);
+}

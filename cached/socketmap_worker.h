@@ -1,0 +1,75 @@
+/*
+ * socketmap_worker.h - the threads that serve Postfix socketmap connections
+ * (socketmap_table(5); docs/IPC.md "Socketmap threads"). Each worker owns
+ * an event_base, its thread and the connections handed to it: it reads the
+ * netstring requests, answers answer-cache hits and the keys that need no
+ * lookup (NOTFOUND, PERM) itself, and hands each cache miss to the
+ * daemon's loop thread, which owns every resolver; the reply comes back to
+ * the worker that owns the connection. Requests on one connection are
+ * answered in order: while a miss is out, the connection's later requests
+ * wait (they are not read).
+ *
+ * With 0 threads the connections are served on the loop's own event base
+ * (the daemon before issue 8): same code, no threads.
+ *
+ * Threads: every function here runs on the loop thread (the thread that
+ * dispatches the loop base given to socketmap_worker_start); the miss
+ * function runs there too. Ownership: a miss belongs to this module; the
+ * miss function's callee must answer it exactly once with
+ * socketmap_worker_answer while the workers run, and must not after
+ * socketmap_worker_stop (which frees it).
+ */
+#ifndef MXTLS_CACHED_SOCKETMAP_WORKER_H
+#define MXTLS_CACHED_SOCKETMAP_WORKER_H
+
+#include <stddef.h>
+
+#include <event2/util.h>
+
+struct event_base;
+struct answer_cache;
+struct socketmap_answer_conf;
+struct socketmap_workers;
+struct socketmap_miss;
+
+/* socketmap_miss_fn - look domain up and answer m (loop thread). */
+typedef void (*socketmap_miss_fn)(void *arg, struct socketmap_miss *m);
+
+/*
+ * socketmap_worker_start - nthreads workers (0: serve on loop itself)
+ * answering hits from answers (may be NULL: every lookup is a miss) with
+ * the rendering of ac (copied), misses through fn(arg, m). NULL with why
+ * when a thread or event base cannot be made.
+ */
+struct socketmap_workers *socketmap_worker_start(struct event_base *loop,
+        int nthreads, const struct socketmap_answer_conf *ac,
+        struct answer_cache *answers, socketmap_miss_fn fn, void *arg,
+        char *why, size_t whylen);
+
+/* socketmap_worker_add - serve the connected socket fd (taken: closed by
+ * the workers) on the worker with the fewest connections; via names the
+ * listener in logs. */
+void socketmap_worker_add(
+        struct socketmap_workers *ws, evutil_socket_t fd, const char *via);
+
+/* socketmap_worker_conns - connections open on all workers. */
+size_t socketmap_worker_conns(struct socketmap_workers *ws);
+
+/* socketmap_worker_threads - the number of worker threads (0: inline). */
+int socketmap_worker_threads(const struct socketmap_workers *ws);
+
+/* socketmap_worker_key / _via / _arg - a miss's normalised domain, its
+ * listener's name, and the arg given to socketmap_worker_start. */
+const char *socketmap_worker_key(const struct socketmap_miss *m);
+const char *socketmap_worker_via(const struct socketmap_miss *m);
+void       *socketmap_worker_arg(const struct socketmap_miss *m);
+
+/* socketmap_worker_answer - the socketmap reply payload for m (text is
+ * taken, malloc'd); m is gone after this. */
+void socketmap_worker_answer(struct socketmap_miss *m, char *text);
+
+/* socketmap_worker_stop - join the threads, close every connection, free
+ * every miss (answered or not). NULL is fine. */
+void socketmap_worker_stop(struct socketmap_workers *ws);
+
+#endif
