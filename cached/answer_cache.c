@@ -225,20 +225,25 @@ answer_cache_set_text(struct answer_cache *ac, const char *domain, int64_t now,
 	pthread_rwlock_unlock(&ac->lock);
 }
 
-const char *
-answer_cache_text(struct answer_cache *ac, const char *domain, int64_t now)
+int
+answer_cache_copy_text(struct answer_cache *ac, const char *domain,
+        int64_t now, answer_copy_fn fn, void *arg)
 {
 	struct answer *a;
+	uint64_t       h   = answer_hash(ac, domain);
+	int            hit = 0;
 
 	if (ac->ttl == 0)
-		return (NULL);
-	a = *answer_slot(ac, domain, answer_hash(ac, domain));
+		return (0);
+	pthread_rwlock_rdlock(&ac->lock);
+	a = *answer_slot(ac, domain, h);
 	if (a != NULL && a->text != NULL && now < a->valid_until) {
-		__atomic_add_fetch(&ac->hits, 1, __ATOMIC_RELAXED);
-		return (a->text);
+		fn(arg, a->text, strlen(a->text));
+		hit = 1;
 	}
-	__atomic_add_fetch(&ac->misses, 1, __ATOMIC_RELAXED);
-	return (NULL);
+	pthread_rwlock_unlock(&ac->lock);
+	__atomic_add_fetch(hit ? &ac->hits : &ac->misses, 1, __ATOMIC_RELAXED);
+	return (hit);
 }
 
 void

@@ -51,15 +51,21 @@ int answer_cache_copy(struct answer_cache *ac, const char *domain, int64_t now,
         answer_copy_fn fn, void *arg);
 
 /*
- * answer_cache_set_text / answer_cache_text - a second rendering of
- * domain's current reply (the socketmap answer) kept beside it; set_text
- * does nothing when domain has no reply valid at now. text returns NULL when
- * there is none or the reply is no longer valid at now. Loop thread.
+ * answer_cache_set_text - keep a second rendering of domain's current reply
+ * (the socketmap answer) beside it; does nothing when domain has no reply
+ * valid at now. Loop thread.
  */
-void        answer_cache_set_text(struct answer_cache *ac, const char *domain,
-               int64_t now, const char *text);
-const char *answer_cache_text(
-        struct answer_cache *ac, const char *domain, int64_t now);
+void answer_cache_set_text(struct answer_cache *ac, const char *domain,
+        int64_t now, const char *text);
+
+/*
+ * answer_cache_copy_text - answer_cache_copy for that second rendering:
+ * when domain has a reply valid at now with a text, call fn with the text
+ * (under the read lock: fn must only copy) and return 1; else return 0.
+ * Counted once as a hit or a miss. Any thread.
+ */
+int answer_cache_copy_text(struct answer_cache *ac, const char *domain,
+        int64_t now, answer_copy_fn fn, void *arg);
 
 /* answer_cache_drop - forget domain's reply; domain NULL: every reply (a
  * change_fn, cached/change.h). Loop thread. */

@@ -188,51 +188,23 @@ conn_reply(struct smconn *c, const char *s, size_t n)
 	c->out[c->outlen++] = ',';
 }
 
-struct smhit {
-	struct smconn       *c;
-	struct answer_cache *answers;
-	const char          *domain;
-	int64_t              now;
-	int                  done;
-};
-
-/*
- * hit_copy - answer_copy_fn: runs under the answer cache's read lock, so
- * the socketmap rendering kept beside the reply (answer_cache_text) cannot
- * change or go away while it is copied into the output: the loop, the
- * only writer, takes the write lock for every change.
- */
+/* hit_copy - answer_copy_fn: the socketmap rendering of a cached reply,
+ * copied into c's output under the answer cache's read lock. */
 static void
-hit_copy(void *arg, const char *json, size_t len)
+hit_copy(void *arg, const char *text, size_t len)
 {
-	struct smhit *h = arg;
-	const char   *text;
-
-	(void)json;
-	(void)len;
-	if ((text = answer_cache_text(h->answers, h->domain, h->now))
-	        != NULL) {
-		conn_reply(h->c, text, strlen(text));
-		h->done = 1;
-	}
+	conn_reply(arg, text, len);
 }
 
 /* conn_hit - answer domain from the answer cache; 1 when answered. */
 static int
 conn_hit(struct smconn *c, const char *domain)
 {
-	struct smhit h;
+	struct answer_cache *answers = c->w->ws->answers;
 
-	h.c       = c;
-	h.answers = c->w->ws->answers;
-	h.domain  = domain;
-	h.now     = clock_now();
-	h.done    = 0;
-	if (h.answers == NULL) {
-		return (0);
-	}
-	(void)answer_cache_copy(h.answers, domain, h.now, hit_copy, &h);
-	return (h.done);
+	return (answers != NULL
+	        && answer_cache_copy_text(
+	                answers, domain, clock_now(), hit_copy, c));
 }
 
 /* conn_miss - hand domain to the loop; c waits for the reply. */

@@ -23,6 +23,26 @@ struct got {
 	int    calls;
 };
 
+static char text_buf[256];
+
+static void
+text_copy(void *arg, const char *text, size_t len)
+{
+	(void)arg;
+	assert_true(len < sizeof(text_buf));
+	memcpy(text_buf, text, len);
+	text_buf[len] = '\0';
+}
+
+/* text_of - the socketmap text kept for domain at now, or NULL. */
+static const char *
+text_of(struct answer_cache *ac, const char *domain, int64_t now)
+{
+	return (answer_cache_copy_text(ac, domain, now, text_copy, NULL)
+	                ? text_buf
+	                : NULL);
+}
+
 static void
 copy(void *arg, const char *json, size_t len)
 {
@@ -87,7 +107,7 @@ test_off(void **state)
 	answer_cache_put(ac, "a.test", "{}", 2, 1000, 1010);
 	assert_int_equal(get(ac, "a.test", 1000, &g), 0);
 	answer_cache_set_text(ac, "a.test", 1000, "OK");
-	assert_null(answer_cache_text(ac, "a.test", 1000));
+	assert_null(text_of(ac, "a.test", 1000));
 	assert_int_equal(answer_cache_count(ac), 0);
 	answer_cache_free(ac);
 }
@@ -107,7 +127,7 @@ test_replace_and_drop(void **state)
 	assert_int_equal(get(ac, "a.test", 1001, &g), 1);
 	assert_string_equal(g.buf, "two");
 	/* the text belonged to the replaced reply */
-	assert_null(answer_cache_text(ac, "a.test", 1001));
+	assert_null(text_of(ac, "a.test", 1001));
 	answer_cache_put(ac, "b.test", "b", 1, 1000, 1100);
 	answer_cache_put(ac, "c.test", "c", 1, 1000, 1100);
 	answer_cache_drop(ac, "a.test");
@@ -134,21 +154,28 @@ test_text(void **state)
 	(void)state;
 	/* no reply: nothing to attach to */
 	answer_cache_set_text(ac, "a.test", 1000, "OK dane");
-	assert_null(answer_cache_text(ac, "a.test", 1000));
+	assert_null(text_of(ac, "a.test", 1000));
 	answer_cache_put(ac, "a.test", "{}", 2, 1000, 1100);
-	assert_null(answer_cache_text(ac, "a.test", 1000));
+	assert_null(text_of(ac, "a.test", 1000));
 	answer_cache_set_text(ac, "a.test", 1000, "OK dane");
-	assert_string_equal(answer_cache_text(ac, "a.test", 1000), "OK dane");
+	{
+		unsigned long h = answer_cache_hits(ac);
+		unsigned long m = answer_cache_misses(ac);
+
+		/* one lookup, one hit: counted once */
+		assert_string_equal(text_of(ac, "a.test", 1000), "OK dane");
+		assert_int_equal(answer_cache_hits(ac), h + 1);
+		assert_int_equal(answer_cache_misses(ac), m);
+	}
 	answer_cache_set_text(ac, "a.test", 1000, "OK dane-only");
-	assert_string_equal(
-	        answer_cache_text(ac, "a.test", 1099), "OK dane-only");
-	assert_null(answer_cache_text(ac, "a.test", 1100));
+	assert_string_equal(text_of(ac, "a.test", 1099), "OK dane-only");
+	assert_null(text_of(ac, "a.test", 1100));
 	/* past its validity, a reply takes no text */
 	answer_cache_put(ac, "b.test", "{}", 2, 1000, 1010);
 	answer_cache_set_text(ac, "b.test", 1010, "NOTFOUND ");
-	assert_null(answer_cache_text(ac, "b.test", 1005));
+	assert_null(text_of(ac, "b.test", 1005));
 	answer_cache_drop(ac, "a.test");
-	assert_null(answer_cache_text(ac, "a.test", 1000));
+	assert_null(text_of(ac, "a.test", 1000));
 	answer_cache_free(ac);
 }
 
