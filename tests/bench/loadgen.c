@@ -138,33 +138,44 @@ read_full(int fd, char *buf, size_t n)
 	return (0);
 }
 
-/* one socketmap exchange: "<len>:mxtls <key>," -> "<len>:...," */
+/* one socketmap exchange: "<len>:mxtls <key>," -> "<len>:...,". The reply
+ * is read as the echo client reads: into a buffer, as much as has arrived
+ * (one read() per reply when it arrives whole), not byte by byte. */
 static int
 socketmap_call(int fd, const char *key)
 {
-	char   req[512], body[400], reply[70000];
-	size_t len = 0;
-	int    n, c;
+	char    req[512], body[400], reply[70000];
+	size_t  got = 0, len = 0, i;
+	int     n;
+	ssize_t r;
+	char   *colon = NULL;
 
 	n = snprintf(body, sizeof(body), "%s %s", mapname, key);
 	n = snprintf(req, sizeof(req), "%d:%s,", n, body);
 	if (write(fd, req, (size_t)n) != n)
 		return (-1);
-	for (;;) {
-		if (read_full(fd, reply, 1) != 0)
+	while (colon == NULL) {
+		if (got >= 8
+		        || (r = read(fd, reply + got, sizeof(reply) - got))
+		                <= 0)
 			return (-1);
-		c = reply[0];
-		if (c == ':')
-			break;
-		if (c < '0' || c > '9' || len > 65536)
-			return (-1);
-		len = len * 10 + (size_t)(c - '0');
+		got += (size_t)r;
+		colon = memchr(reply, ':', got);
 	}
-	if (len + 1 > sizeof(reply) || read_full(fd, reply, len + 1) != 0)
+	for (i = 0; reply + i < colon; i++) {
+		if (reply[i] < '0' || reply[i] > '9' || len > 65536)
+			return (-1);
+		len = len * 10 + (size_t)(reply[i] - '0');
+	}
+	i = (size_t)(colon - reply) + 1; /* the payload's first byte */
+	if (i + len + 1 > sizeof(reply))
 		return (-1);
-	if (reply[len] != ',')
+	if (got < i + len + 1
+	        && read_full(fd, reply + got, i + len + 1 - got) != 0)
 		return (-1);
-	return (len >= 3 && memcmp(reply, "OK ", 3) == 0 ? 0 : 1);
+	if (got > i + len + 1 || reply[i + len] != ',')
+		return (-1);
+	return (len >= 3 && memcmp(reply + i, "OK ", 3) == 0 ? 0 : 1);
 }
 
 /* one echo exchange of a fixed-size line */
