@@ -60,6 +60,8 @@ static const struct conf_key conf_keys[] = {
 	        0, 0 },
 	{ "resolver.timeout", CT_SECONDS, O(resolver_timeout), NULL, 10, 0.1,
 	        300 },
+	{ "resolver.cache_size", CT_INT, O(resolver_cache_size), NULL, 1024,
+	        64, 1048576 },
 	{ "fetch.ca_file", CT_STR, O(fetch_ca_file),
 	        "/etc/ssl/certs/ca-certificates.crt", 0, 0, 0 },
 	{ "fetch.allow_private", CT_BOOL, O(fetch_allow_private), NULL, 0, 0,

@@ -39,6 +39,8 @@ struct conf {
 	char  *resolver_trust_anchors[CONF_MAX_TRUST_ANCHORS + 1];
 	char  *resolver_unbound_config;
 	double resolver_timeout;
+	int    resolver_cache_size; /* KiB: libunbound's message cache; its
+	                               RRset cache twice that */
 	/* fetch */
 	char  *fetch_ca_file;
 	int    fetch_allow_private;

@@ -19,6 +19,7 @@
 
 #include "xalloc.h"
 #include "dane.h"
+#include "dane_share.h"
 #include "log.h"
 
 /* ---- TLSA records ---------------------------------------------------- */
@@ -221,10 +222,14 @@ dane_result_unref(struct dane_result *r)
 	if (r == NULL || --r->refs > 0) {
 		return;
 	}
-	for (i = 0; i < r->nhost; i++) {
-		dane_host_clear(&r->hosts[i]);
+	if (r->notes & DANE_NOTE_SHARED) {
+		dane_share_release(r->hosts);
+	} else {
+		for (i = 0; i < r->nhost; i++) {
+			dane_host_clear(&r->hosts[i]);
+		}
+		free(r->hosts);
 	}
-	free(r->hosts);
 	free(r->text);
 	free(r);
 }

@@ -125,12 +125,14 @@ struct dane_host {
 #define DANE_NOTE_NULL_MIX  0x02 /* a null MX mixed with others, ignored */
 #define DANE_NOTE_MORE      0x04 /* more than DANE_MAX_HOSTS hosts */
 #define DANE_NOTE_CONCLUDED 0x08 /* dane_result_conclude ran */
+#define DANE_NOTE_SHARED    0x10 /* hosts is a shared list (dane_share.h) */
 
 /* Immutable once concluded and memoised; shared by reference. */
 struct dane_result {
 	int64_t           expires; /* when memoised: until when (else 0) */
 	struct dane_host *hosts;   /* preference order; one allocation
-	                              with the host names; owned */
+	                              with the host names; owned, or
+	                              shared (DANE_NOTE_SHARED) */
 	char *text;                /* the why when not produced from the
 	                              fields (failures), else NULL; owned */
 	uint32_t ttl;              /* how long this may be reused: min of

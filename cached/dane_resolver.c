@@ -26,7 +26,9 @@
  * result that stays valid during the call (take a reference to keep it).
  * Callbacks must not call dane_resolver_free.
  *
- * A cached domain costs its cache node, a two-pointer entry and its memo
+ * A cached domain costs a slot in its memo record (memo.h), a two-pointer
+ * entry and its memo, whose MX host list is shared with every memoised
+ * domain that has the same hosts and answers (dane_share.h)
  * (dane.h); the state of a lookup in flight (struct dane_work) exists only
  * while it runs.
  */
@@ -41,14 +43,15 @@
 #include <event2/event.h>
 
 #include "xalloc.h"
-#include "cache.h"
 #include "clock.h"
 #include "change.h"
 #include "conf.h"
 #include "dane.h"
 #include "dane_resolver.h"
+#include "dane_share.h"
 #include "dns.h"
 #include "log.h"
+#include "memo.h"
 #include "stats.h"
 
 struct dane_waiter {
@@ -100,7 +103,9 @@ struct dane_resolver {
 	const struct conf  *conf;
 	struct dns         *dns;
 	struct stats       *stats;
-	struct cache       *cache;
+	struct memo        *memo;
+	int                 own_memo; /* no dane_resolver_use_memo */
+	struct dane_share  *share;    /* the memos' MX host lists */
 	int                 starting; /* inside dane_resolver_lookup */
 	struct event       *late_ev;
 	struct dane_waiters late; /* callbacks due on the next loop turn */
@@ -291,6 +296,7 @@ dane_finish(struct dane_work *wk)
 		        why);
 	}
 	if (keep && !wk->flushed && res->ttl > 0) {
+		dane_share_result(r->share, res); /* before anybody sees it */
 		dane_result_unref(e->memo);
 		res->expires = now_s() + (int64_t)res->ttl;
 		e->memo      = dane_result_ref(res);
@@ -519,9 +525,9 @@ dane_resolver_lookup(struct dane_resolver *r, const char *domain,
 	w      = xcalloc(1, sizeof(*w));
 	w->cb  = cb;
 	w->arg = arg;
-	if ((e = cache_get(r->cache, domain)) == NULL) {
+	if ((e = memo_get(r->memo, MEMO_DANE, domain)) == NULL) {
 		e = xcalloc(1, sizeof(*e));
-		if (cache_put(r->cache, domain, e) != 0) {
+		if (memo_put(r->memo, MEMO_DANE, domain, e) == NULL) {
 			dane_entry_free(e);
 			log_warn("MXTLS-DANE-CACHE-FULL",
 			        "%s: every cache entry has work in flight",
@@ -560,7 +566,7 @@ dane_flush_one(struct dane_resolver *r, const char *domain)
 {
 	struct dane_entry *e;
 
-	if ((e = cache_get(r->cache, domain)) == NULL) {
+	if ((e = memo_get(r->memo, MEMO_DANE, domain)) == NULL) {
 		return;
 	}
 	if (dane_entry_busy(e)) {
@@ -569,21 +575,8 @@ dane_flush_one(struct dane_resolver *r, const char *domain)
 		e->memo          = NULL;
 		e->work->flushed = 1;
 	} else {
-		dane_entry_free(cache_take(r->cache, domain));
+		dane_entry_free(memo_take(r->memo, MEMO_DANE, domain));
 	}
-}
-
-static void
-collect_key(void *arg, const char *key, void *value)
-{
-	char ***pp = arg;
-
-	(void)value;
-	if ((**pp = strdup(key)) == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
-	(*pp)++;
 }
 
 void
@@ -596,14 +589,23 @@ dane_resolver_flush(struct dane_resolver *r, const char *domain)
 		dane_flush_one(r, domain);
 		return;
 	}
-	keys = xcalloc(cache_count(r->cache) + 1, sizeof(*keys));
-	p    = keys;
-	cache_foreach(r->cache, collect_key, &p);
+	keys = memo_keys(r->memo, MEMO_DANE);
 	for (p = keys; *p != NULL; p++) {
 		dane_flush_one(r, *p);
 		free(*p);
 	}
 	free(keys);
+}
+
+void
+dane_resolver_use_memo(struct dane_resolver *r, struct memo *m)
+{
+	memo_detach(r->memo, MEMO_DANE);
+	if (r->own_memo)
+		memo_free(r->memo);
+	r->memo     = m;
+	r->own_memo = 0;
+	memo_attach(m, MEMO_DANE, dane_entry_free, dane_entry_busy);
 }
 
 void
@@ -623,10 +625,12 @@ dane_resolver_create(struct event_base *base, const struct conf *conf,
 	r->dns   = dns;
 	r->stats = stats;
 	TAILQ_INIT(&r->late);
-	r->cache   = cache_create((size_t)conf->cache_max_entries,
-	          dane_entry_free, dane_entry_busy);
+	r->memo     = memo_create((size_t)conf->cache_max_entries);
+	r->own_memo = 1;
+	r->share    = dane_share_create();
+	memo_attach(r->memo, MEMO_DANE, dane_entry_free, dane_entry_busy);
 	r->late_ev = event_new(base, -1, 0, late_run, r);
-	if (r->cache == NULL || r->late_ev == NULL) {
+	if (r->late_ev == NULL) {
 		log_err("MXTLS-NOMEM", "out of memory");
 		abort();
 	}
@@ -641,7 +645,10 @@ dane_resolver_free(struct dane_resolver *r)
 	if (r == NULL) {
 		return;
 	}
-	cache_free(r->cache);
+	memo_detach(r->memo, MEMO_DANE);
+	if (r->own_memo)
+		memo_free(r->memo);
+	dane_share_free(r->share);
 	while ((w = TAILQ_FIRST(&r->late)) != NULL) {
 		TAILQ_REMOVE(&r->late, w, link);
 		dane_result_unref(w->res);

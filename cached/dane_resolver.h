@@ -37,6 +37,13 @@ void dane_resolver_free(struct dane_resolver *r);
 void dane_resolver_lookup(struct dane_resolver *r, const char *domain,
         dane_resolver_cb cb, void *arg);
 
+struct memo;
+
+/* dane_resolver_use_memo - keep the entries in m's MEMO_DANE slot (shared
+ * with the other per-domain memos, memo.h) instead of a table of the
+ * resolver's own; before the first lookup. m must outlive r. */
+void dane_resolver_use_memo(struct dane_resolver *r, struct memo *m);
+
 struct change_hook;
 
 /* dane_resolver_set_change - call h (copied) whenever a domain's memo

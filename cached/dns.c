@@ -473,6 +473,25 @@ dns_parse_answer(const unsigned char *pkt, size_t len, int qtype, int rcode,
 
 /* ---- the resolver ---- */
 
+/*
+ * set_cache_size - libunbound's message cache to kib KiB and its RRset
+ * cache to twice that (the ratio unbound.conf(5) recommends); the key and
+ * negative caches keep their defaults. resolver.cache_size in
+ * configs/mxtlsd.conf says what this costs.
+ */
+static int
+set_cache_size(struct ub_ctx *ub, unsigned kib)
+{
+	char msg[32], rrset[32];
+	int  rv;
+
+	snprintf(msg, sizeof(msg), "%uk", kib);
+	snprintf(rrset, sizeof(rrset), "%uk", 2 * kib);
+	if ((rv = ub_ctx_set_option(ub, "msg-cache-size:", msg)) != 0)
+		return (rv);
+	return (ub_ctx_set_option(ub, "rrset-cache-size:", rrset));
+}
+
 static int
 check_file(const char *what, const char *path, char *why, size_t whylen)
 {
@@ -524,6 +543,13 @@ dns_create(struct event_base *base, const struct dns_config *cfg, char *why,
 	TAILQ_INIT(&dns->queries);
 	if ((dns->ub = ub_ctx_create_event(base)) == NULL) {
 		set_why(why, whylen, "cannot create the libunbound context");
+		goto fail;
+	}
+	/* cache sizes before the unbound config, which may override them */
+	if (cfg->cache_kib > 0
+	        && (rv = set_cache_size(dns->ub, cfg->cache_kib)) != 0) {
+		set_why(why, whylen, "resolver cache size: %s",
+		        ub_strerror(rv));
 		goto fail;
 	}
 	if (cfg->unbound_config != NULL && *cfg->unbound_config != '\0'

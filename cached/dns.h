@@ -86,6 +86,9 @@ struct dns_config {
 	const char *unbound_config;       /* unbound.conf for ub_ctx_config,
 	                                     NULL or "" for none */
 	unsigned timeout_ms;              /* per-lookup deadline */
+	unsigned cache_kib;               /* msg-cache-size in KiB, RRset
+	                                     cache twice that; 0: libunbound's
+	                                     defaults */
 };
 
 /*

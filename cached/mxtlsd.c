@@ -34,6 +34,8 @@
 #include "dns.h"
 #include "ipc.h"
 #include "log.h"
+#include "memo.h"
+#include "memtrim.h"
 #include "preload_watch.h"
 #include "server.h"
 #include "socketmap.h"
@@ -98,6 +100,8 @@ main(int argc, char **argv)
 	struct sts_resolver    *res   = NULL;
 	struct dane_resolver   *dres  = NULL;
 	struct tlsrpt_lookup   *tlook = NULL;
+	struct memo            *memo  = NULL; /* the three memos' records */
+	struct memtrim         *trim  = NULL; /* free heap pages back */
 	struct tlsrpt_sched    *trpt  = NULL;
 	struct query_services   svc;
 	struct answer_cache    *answers = NULL;
@@ -248,6 +252,7 @@ main(int argc, char **argv)
 	dcfg.extra_trust_anchors = (const char **)conf.resolver_trust_anchors;
 	dcfg.unbound_config      = conf.resolver_unbound_config;
 	dcfg.timeout_ms          = ms(conf.resolver_timeout);
+	dcfg.cache_kib           = (unsigned)conf.resolver_cache_size;
 	if ((dns = dns_create(base, &dcfg, why, sizeof(why))) == NULL) {
 		log_err("MXTLSD-RESOLVER", "%s", why);
 		goto out;
@@ -275,6 +280,10 @@ main(int argc, char **argv)
 	res   = sts_resolver_create(base, &conf, dns, fetch, store, &stats);
 	dres  = dane_resolver_create(base, &conf, dns, &stats);
 	tlook = tlsrpt_lookup_create(base, &conf, dns, &stats);
+	memo  = memo_create((size_t)conf.cache_max_entries);
+	sts_resolver_use_memo(res, memo);
+	dane_resolver_use_memo(dres, memo);
+	tlsrpt_lookup_use_memo(tlook, memo);
 	memset(&svc, 0, sizeof(svc));
 	svc.conf    = &conf;
 	svc.sts     = res;
@@ -295,6 +304,7 @@ main(int argc, char **argv)
 		log_err("MXTLS-NOMEM", "cannot start the answer cache sweep");
 		goto out;
 	}
+	trim = memtrim_start(base, 10, 1UL << 20); /* memtrim.h */
 	server_attach(srv, &svc);
 	/* ---- TLS reporting (RFC 8460): results in, reports out ---- */
 	if (!conf.tlsrpt_enable) {
@@ -327,12 +337,14 @@ out:
 	ipc_close(ipc);
 	if (sweep != NULL)
 		event_free(sweep);
+	memtrim_stop(trim);
 	tlsrpt_sched_free(trpt); /* TLS reporting */
 	socketmap_free(smap);    /* socketmap (issue 5) */
 	sts_resolver_free(res);
 	if (dres != NULL)
 		dane_resolver_free(dres);
 	tlsrpt_lookup_free(tlook);
+	memo_free(memo); /* after the three that keep their entries in it */
 	preload_watch_free(pwatch);
 	server_free(srv);
 	if (fetch != NULL)

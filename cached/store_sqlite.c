@@ -57,7 +57,8 @@
 #include "log.h"
 #include "store.h"
 
-#define SQLITE_BUSY_MS 5000
+#define SQLITE_BUSY_MS  5000
+#define STORE_CACHE_KIB "256" /* PRAGMA cache_size, KiB (see store_open) */
 
 /* migrations[i] takes the schema from version i - 1 to version i. */
 static const char *const migrations[] = {
@@ -385,6 +386,16 @@ sqlite_open(const char *location, char *why, size_t whylen)
 	}
 	sqlite3_finalize(s);
 	if (db_exec(h, "PRAGMA synchronous=NORMAL", why, whylen) != 0) {
+		goto fail;
+	}
+	/* a page cache of STORE_CACHE_KIB instead of SQLite's 2 MiB: the
+	 * store is written once per fetch and read once per domain after a
+	 * restart (the memos hold what is in use), so pages are rarely read
+	 * twice; the B-tree's interior pages of 100,000 rows fit (bench:
+	 * docs/BENCHMARKS.md, memory) and the rest comes from the kernel's
+	 * page cache */
+	if (db_exec(h, "PRAGMA cache_size=-" STORE_CACHE_KIB, why, whylen)
+	        != 0) {
 		goto fail;
 	}
 

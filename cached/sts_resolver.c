@@ -35,12 +35,13 @@
 #include <event2/event.h>
 
 #include "xalloc.h"
-#include "cache.h"
 #include "clock.h"
 #include "change.h"
 #include "conf.h"
 #include "dns.h"
+#include "intern.h"
 #include "log.h"
+#include "memo.h"
 #include "netaddr.h"
 #include "stats.h"
 #include "store.h"
@@ -75,6 +76,7 @@ struct sts_work {
 	struct dns_query       *q_a;
 	struct dns_query       *q_aaaa;
 	struct sts_fetch       *fetch;
+	struct sts_waiters      waiters;
 	int                     addr_pending;
 	int                     addr_bogus;
 	int                     addr_tempfail;
@@ -85,25 +87,29 @@ struct sts_work {
 	struct sockaddr_storage addrs[STS_MAX_ADDRS];
 };
 
-/* one domain: what we know, and the work in flight (fields ordered by
- * size to keep an idle entry small: docs/BENCHMARKS.md) */
+/* one domain: what we know, and the work in flight with its waiters
+ * (fields ordered by size to keep an idle entry small: docs/BENCHMARKS.md).
+ * The policy's mx list is shared (intern.h); the domain is the memo
+ * record's copy (memo.h), or the caller's while the entry is not in it. */
 struct sts_entry {
 	struct sts_resolver *r;
-	struct sts_work     *w; /* NULL when idle */
-	struct sts_waiters   waiters;
-	struct sts_policy    policy;
+	struct sts_work     *w;      /* NULL when idle and nobody waits */
+	const char          *domain; /* normalised */
+	char               **mx;     /* the policy's nmx mx patterns */
 	int64_t              fetched;
 	int64_t              expires;
 	int64_t              checked; /* last TXT confirmation or attempt */
 	int64_t              none_expires;
 	char                *none_why; /* have_none: why there is no policy */
-	enum sts_step        step;
+	uint32_t             max_age;  /* the policy's */
+	uint32_t             nmx;
+	unsigned             step : 2; /* enum sts_step */
+	unsigned             mode : 2; /* the policy's enum sts_mode */
 	unsigned             have_policy : 1;
 	unsigned             from_store : 1;
 	unsigned expired_seen : 1; /* a policy expired unrefreshed */
 	unsigned have_none : 1;
 	char     id[STS_RECORD_ID_MAX + 1];
-	char     domain[]; /* normalised, NUL-terminated */
 };
 
 struct sts_resolver {
@@ -113,8 +119,10 @@ struct sts_resolver {
 	struct sts_fetcher *fetcher;
 	struct store       *store;
 	struct stats       *stats;
-	struct cache       *cache;
-	struct change_hook  change;
+	struct memo        *memo;
+	int            own_memo; /* memo is ours (no sts_resolver_use_memo) */
+	struct intern *mx;       /* the policies' mx lists */
+	struct change_hook change;
 };
 
 static void sts_txt_done(void *arg, const struct dns_result *res);
@@ -157,7 +165,42 @@ fmt_time(int64_t t, char *buf, size_t len)
 
 /* ---- entry life cycle ------------------------------------------------ */
 
-/* sts_work_free - cancel what is in flight and drop e's work. */
+/* sts_work_of - e's work, allocated when there is none. */
+static struct sts_work *
+sts_work_of(struct sts_entry *e)
+{
+	if (e->w == NULL) {
+		e->w = xcalloc(1, sizeof(*e->w));
+		TAILQ_INIT(&e->w->waiters);
+	}
+	return (e->w);
+}
+
+/* policy_drop - free what e's policy holds: its shared mx list. */
+static void
+policy_drop(struct sts_entry *e)
+{
+	intern_release(e->r->mx, e->mx);
+	e->mx      = NULL;
+	e->nmx     = 0;
+	e->max_age = 0;
+	e->mode    = STS_MODE_NONE;
+}
+
+/* policy_keep - make pol (parsed, owned by the caller, cleared here) e's
+ * policy, its mx list shared. */
+static void
+policy_keep(struct sts_entry *e, struct sts_policy *pol)
+{
+	e->mode    = pol->mode;
+	e->max_age = pol->max_age;
+	e->nmx     = (uint32_t)pol->nmx;
+	e->mx      = intern_strv(e->r->mx, pol->mx, pol->nmx);
+	sts_policy_clear(pol);
+}
+
+/* sts_work_free - cancel what is in flight and drop e's work (its waiters
+ * must have been answered or dropped). */
 static void
 sts_work_free(struct sts_entry *e)
 {
@@ -182,7 +225,8 @@ sts_entry_busy(void *value)
 {
 	struct sts_entry *e = value;
 
-	return (e->step != STS_STEP_IDLE || !TAILQ_EMPTY(&e->waiters));
+	return (e->step != STS_STEP_IDLE
+	        || (e->w != NULL && !TAILQ_EMPTY(&e->w->waiters)));
 }
 
 static void
@@ -191,13 +235,13 @@ sts_entry_free(void *value)
 	struct sts_entry  *e = value;
 	struct sts_waiter *w;
 
-	sts_work_free(e);
-	while ((w = TAILQ_FIRST(&e->waiters)) != NULL) {
-		TAILQ_REMOVE(&e->waiters, w, link);
+	while (e->w != NULL && (w = TAILQ_FIRST(&e->w->waiters)) != NULL) {
+		TAILQ_REMOVE(&e->w->waiters, w, link);
 		event_free(w->deadline);
 		free(w);
 	}
-	sts_policy_clear(&e->policy);
+	sts_work_free(e);
+	policy_drop(e);
 	free(e->none_why);
 	free(e);
 }
@@ -206,7 +250,7 @@ static void
 sts_forget_policy(struct sts_entry *e)
 {
 	if (e->have_policy)
-		sts_policy_clear(&e->policy);
+		policy_drop(e);
 	e->have_policy = 0;
 	e->from_store  = 0;
 	e->id[0]       = '\0';
@@ -217,6 +261,7 @@ static void
 sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 {
 	struct store_policy row;
+	struct sts_policy   pol;
 	char                why[256];
 	enum store_status   st;
 
@@ -231,13 +276,13 @@ sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 		return;
 	if (row.expires <= now_s()) {
 		e->expired_seen = 1;
-	} else if (sts_policy_parse(
-	                   row.body, row.len, &e->policy, why, sizeof(why))
+	} else if (sts_policy_parse(row.body, row.len, &pol, why, sizeof(why))
 	        != 0) {
 		log_warn("MXTLS-STORE-BAD-POLICY",
 		        "%s: stored policy no longer parses, ignored: %s",
 		        e->domain, why);
 	} else {
+		policy_keep(e, &pol);
 		e->have_policy = 1;
 		e->from_store  = 1;
 		snprintf(e->id, sizeof(e->id), "%s", row.id);
@@ -258,13 +303,17 @@ answer_policy(const struct sts_entry *e, enum sts_source source,
 	char f[32], x[32];
 
 	memset(a, 0, sizeof(*a));
-	a->status     = STS_ANSWER_OK;
-	a->has_policy = 1;
-	a->policy     = &e->policy;
-	a->id         = e->id;
-	a->source     = source;
-	a->fetched    = e->fetched;
-	a->expires    = e->expires;
+	a->status      = STS_ANSWER_OK;
+	a->has_policy  = 1;
+	a->pol.mode    = (enum sts_mode)e->mode;
+	a->pol.max_age = e->max_age;
+	a->pol.nmx     = e->nmx;
+	a->pol.mx      = e->mx;
+	a->policy      = &a->pol;
+	a->id          = e->id;
+	a->source      = source;
+	a->fetched     = e->fetched;
+	a->expires     = e->expires;
 	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED) {
 		/* the next lookup that would start work: recheck or refresh */
 		a->valid_until = e->checked + e->r->conf->sts_recheck_interval;
@@ -277,7 +326,7 @@ answer_policy(const struct sts_entry *e, enum sts_source source,
 	fmt_time(e->expires, x, sizeof(x));
 	snprintf(a->why, sizeof(a->why),
 	        "MTA-STS policy id %s, mode %s, fetched %s, valid until %s",
-	        e->id, sts_mode_name(e->policy.mode), f, x);
+	        e->id, sts_mode_name((enum sts_mode)e->mode), f, x);
 }
 
 static void
@@ -310,10 +359,11 @@ sts_finish(struct sts_entry *e, const struct sts_answer *ans)
 	struct sts_waiter *w;
 
 	e->step = STS_STEP_IDLE;
+	TAILQ_INIT(&ws);
+	if (e->w != NULL)
+		TAILQ_CONCAT(&ws, &e->w->waiters, link);
 	sts_work_free(e); /* before the callbacks: they may start new work */
 	change_notify(&e->r->change, e->domain);
-	TAILQ_INIT(&ws);
-	TAILQ_CONCAT(&ws, &e->waiters, link);
 	while ((w = TAILQ_FIRST(&ws)) != NULL) {
 		TAILQ_REMOVE(&ws, w, link);
 		event_free(w->deadline);
@@ -392,8 +442,7 @@ sts_start(struct sts_entry *e)
 	char                 name[DOMAIN_MAX + 16];
 
 	snprintf(name, sizeof(name), "_mta-sts.%s", e->domain);
-	if (e->w == NULL)
-		e->w = xcalloc(1, sizeof(*e->w));
+	sts_work_of(e);
 	e->step = STS_STEP_TXT;
 	r->stats->txt_lookups++;
 	e->w->q_txt = dns_lookup(r->dns, name, DNS_T_TXT, sts_txt_done, e);
@@ -404,7 +453,7 @@ sts_start(struct sts_entry *e)
 static int
 refresh_margin(const struct sts_entry *e, const struct conf *c)
 {
-	int half = (int)(e->policy.max_age / 2);
+	int half = (int)(e->max_age / 2);
 
 	return (c->sts_refresh_before < half ? c->sts_refresh_before : half);
 }
@@ -664,14 +713,15 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	}
 	r->stats->fetch_ok++;
 	sts_forget_policy(e);
-	e->policy      = pol;
+	policy_keep(e, &pol);
 	e->have_policy = 1;
 	snprintf(e->id, sizeof(e->id), "%s", e->w->new_id);
 	e->fetched = now;
-	e->expires = now + (int64_t)pol.max_age;
+	e->expires = now + (int64_t)e->max_age;
 	e->checked = now;
 	log_info("MXTLS-STS-FETCHED", "%s: policy id %s, mode %s, max_age %u",
-	        e->domain, e->id, sts_mode_name(pol.mode), pol.max_age);
+	        e->domain, e->id, sts_mode_name((enum sts_mode)e->mode),
+	        e->max_age);
 
 	memset(&row, 0, sizeof(row));
 	snprintf(row.domain, sizeof(row.domain), "%s", e->domain);
@@ -697,7 +747,7 @@ sts_wait_expired(evutil_socket_t fd, short what, void *arg)
 	struct sts_answer  a;
 	char               why[256];
 
-	TAILQ_REMOVE(&e->waiters, w, link);
+	TAILQ_REMOVE(&e->w->waiters, w, link);
 	event_free(w->deadline);
 	e->r->stats->wait_timeouts++;
 	snprintf(why, sizeof(why),
@@ -720,13 +770,13 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	int64_t            now = now_s();
 	double             wait;
 
-	if ((e = cache_get(r->cache, domain)) == NULL) {
-		e    = xcalloc(1, sizeof(*e) + strlen(domain) + 1);
-		e->r = r;
-		memcpy(e->domain, domain, strlen(domain) + 1);
-		TAILQ_INIT(&e->waiters);
+	if ((e = memo_get(r->memo, MEMO_STS, domain)) == NULL) {
+		e         = xcalloc(1, sizeof(*e));
+		e->r      = r;
+		e->domain = domain; /* until the memo holds it */
 		sts_entry_load(r, e);
-		if (cache_put(r->cache, domain, e) != 0) {
+		if ((e->domain = memo_put(r->memo, MEMO_STS, domain, e))
+		        == NULL) {
 			sts_entry_free(e);
 			answer_tempfail(
 			        "cache full of lookups in progress", &a);
@@ -776,7 +826,7 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	tv.tv_sec  = (time_t)wait;
 	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
 	evtimer_add(w->deadline, &tv);
-	TAILQ_INSERT_TAIL(&e->waiters, w, link);
+	TAILQ_INSERT_TAIL(&sts_work_of(e)->waiters, w, link);
 	if (e->step == STS_STEP_IDLE)
 		sts_start(e);
 }
@@ -804,13 +854,14 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 	}
 	change_notify(&r->change, domain);
 	if (domain == NULL)
-		return ((unsigned long)cache_flush(r->cache, sts_reset));
-	if ((e = cache_get(r->cache, domain)) == NULL)
+		return ((unsigned long)memo_flush(
+		        r->memo, MEMO_STS, sts_reset));
+	if ((e = memo_get(r->memo, MEMO_STS, domain)) == NULL)
 		return (0);
 	if (sts_entry_busy(e))
 		sts_reset(e);
 	else
-		sts_entry_free(cache_take(r->cache, domain));
+		sts_entry_free(memo_take(r->memo, MEMO_STS, domain));
 	return (1);
 }
 
@@ -821,15 +872,28 @@ sts_resolver_create(struct event_base *base, const struct conf *conf,
 {
 	struct sts_resolver *r = xcalloc(1, sizeof(*r));
 
-	r->base    = base;
-	r->conf    = conf;
-	r->dns     = dns;
-	r->fetcher = fetcher;
-	r->store   = store;
-	r->stats   = stats;
-	r->cache   = cache_create((size_t)conf->cache_max_entries,
-	          sts_entry_free, sts_entry_busy);
+	r->base     = base;
+	r->conf     = conf;
+	r->dns      = dns;
+	r->fetcher  = fetcher;
+	r->store    = store;
+	r->stats    = stats;
+	r->memo     = memo_create((size_t)conf->cache_max_entries);
+	r->own_memo = 1;
+	r->mx       = intern_create();
+	memo_attach(r->memo, MEMO_STS, sts_entry_free, sts_entry_busy);
 	return (r);
+}
+
+void
+sts_resolver_use_memo(struct sts_resolver *r, struct memo *m)
+{
+	memo_detach(r->memo, MEMO_STS);
+	if (r->own_memo)
+		memo_free(r->memo);
+	r->memo     = m;
+	r->own_memo = 0;
+	memo_attach(m, MEMO_STS, sts_entry_free, sts_entry_busy);
 }
 
 void
@@ -843,18 +907,21 @@ sts_resolver_free(struct sts_resolver *r)
 {
 	if (r == NULL)
 		return;
-	cache_free(r->cache);
+	memo_detach(r->memo, MEMO_STS);
+	if (r->own_memo)
+		memo_free(r->memo);
+	intern_free(r->mx);
 	free(r);
 }
 
 unsigned long
 sts_resolver_entries(const struct sts_resolver *r)
 {
-	return ((unsigned long)cache_count(r->cache));
+	return ((unsigned long)memo_count(r->memo, MEMO_STS));
 }
 
 unsigned long
 sts_resolver_evictions(const struct sts_resolver *r)
 {
-	return (cache_evictions(r->cache));
+	return (memo_evictions(r->memo, MEMO_STS));
 }

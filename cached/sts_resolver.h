@@ -44,7 +44,7 @@ struct sts_answer {
 	enum sts_answer_status   status;
 	int                      has_policy;
 	const struct sts_policy *policy; /* has_policy only; valid during the
-	                                    callback */
+	                                    callback (may point to pol) */
 	const char     *id;              /* the policy's TXT id */
 	enum sts_source source;
 	int64_t         fetched; /* has_policy only */
@@ -53,7 +53,8 @@ struct sts_answer {
 	int64_t valid_until;     /* until when this same answer would be
 	                            given without new work (0: work is in
 	                            flight or just ended; answer_cache.h) */
-	char why[512];
+	char              why[512];
+	struct sts_policy pol; /* where policy may point; not owned */
 };
 
 /* sts_resolver_cb - receives the answer, on the loop thread. */
@@ -75,6 +76,13 @@ void sts_resolver_free(struct sts_resolver *r);
  */
 void sts_resolver_lookup(struct sts_resolver *r, const char *domain,
         sts_resolver_cb cb, void *arg);
+
+struct memo;
+
+/* sts_resolver_use_memo - keep the entries in m's MEMO_STS slot (shared
+ * with the other per-domain memos, memo.h) instead of a table of the
+ * resolver's own; before the first lookup. m must outlive r. */
+void sts_resolver_use_memo(struct sts_resolver *r, struct memo *m);
 
 struct change_hook;
 

@@ -2,10 +2,11 @@
  * tlsrpt_lookup.c - _smtp._tls TXT lookups with a per-domain memo
  * (RFC 8460 §3). Concurrent lookups of one domain share one DNS query.
  *
- * A cached domain costs its cache node and a small entry: the state of a
- * lookup in flight (struct tlsrpt_work, with the domain) exists only while
- * it runs, and the common reasons are kept as codes (enum tlsrpt_why) and
- * written out when answering.
+ * A cached domain costs a slot in its memo record (memo.h) and a small
+ * entry: the state of a lookup in flight (struct tlsrpt_work, with the
+ * domain) exists only while it runs, the rua list is shared with every
+ * domain that publishes the same (intern.h), and the common reasons are
+ * kept as codes (enum tlsrpt_why) and written out when answering.
  */
 #include <sys/queue.h>
 
@@ -17,12 +18,13 @@
 #include <time.h>
 
 #include "xalloc.h"
-#include "cache.h"
 #include "clock.h"
 #include "change.h"
 #include "conf.h"
 #include "dns.h"
+#include "intern.h"
 #include "log.h"
+#include "memo.h"
 #include "stats.h"
 #include "tlsrpt_lookup.h"
 
@@ -54,13 +56,14 @@ struct tlsrpt_work {
 };
 
 struct tlsrpt_entry {
-	struct tlsrpt_record rec;
-	int64_t              expires;
-	struct tlsrpt_work  *work;   /* NULL when idle */
-	char                *text;   /* owned; the why when TLSRPT_WHY_TEXT */
-	uint8_t              known;  /* answer below is valid */
-	uint8_t              status; /* enum tlsrpt_lookup_status */
-	uint8_t              why;    /* enum tlsrpt_why */
+	struct tlsrpt_lookup *t;
+	struct tlsrpt_record  rec; /* rua: shared (intern.h) */
+	int64_t               expires;
+	struct tlsrpt_work   *work;   /* NULL when idle */
+	char                 *text;   /* owned; the why when TLSRPT_WHY_TEXT */
+	uint8_t               known;  /* answer below is valid */
+	uint8_t               status; /* enum tlsrpt_lookup_status */
+	uint8_t               why;    /* enum tlsrpt_why */
 };
 
 struct tlsrpt_lookup {
@@ -68,7 +71,9 @@ struct tlsrpt_lookup {
 	const struct conf *conf;
 	struct dns        *dns;
 	struct stats      *stats;
-	struct cache      *cache;
+	struct memo       *memo;
+	int                own_memo; /* no tlsrpt_lookup_use_memo */
+	struct intern     *rua;      /* the records' rua lists */
 	struct change_hook change;
 };
 
@@ -116,7 +121,7 @@ entry_free(void *v)
 	struct tlsrpt_entry *e = v;
 
 	work_free(e->work);
-	tlsrpt_record_clear(&e->rec);
+	intern_release(e->t->rua, e->rec.rua);
 	free(e->text);
 	free(e);
 }
@@ -187,13 +192,15 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 	struct tlsrpt_waiters ws;
 	struct tlsrpt_waiter *w;
 	struct tlsrpt_answer  a;
+	struct tlsrpt_record  rec;
 	const char          **txts;
 	size_t               *lens, i;
 	char                  rwhy[200];
 	uint32_t              ttl = (uint32_t)t->conf->tlsrpt_max_ttl;
 
 	wk->q = NULL;
-	tlsrpt_record_clear(&e->rec);
+	intern_release(t->rua, e->rec.rua);
+	memset(&e->rec, 0, sizeof(e->rec));
 	switch (res->status) {
 	case DNS_BOGUS:
 	case DNS_TEMPFAIL:
@@ -222,8 +229,11 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 			lens[i] = res->rr[i].u.txt.len;
 		}
 		switch (tlsrpt_record_select(
-		        txts, lens, res->nrr, &e->rec, rwhy, sizeof(rwhy))) {
+		        txts, lens, res->nrr, &rec, rwhy, sizeof(rwhy))) {
 		case TLSRPT_RECORD_OK:
+			e->rec.nrua = rec.nrua;
+			e->rec.rua  = intern_strv(t->rua, rec.rua, rec.nrua);
+			tlsrpt_record_clear(&rec);
 			e->status = TLSRPT_LOOKUP_FOUND;
 			set_why(e, TLSRPT_WHY_FOUND, "%s", "");
 			break;
@@ -273,9 +283,10 @@ tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
 	char                  name[DOMAIN_MAX + 16];
 	size_t                n;
 
-	if ((e = cache_get(t->cache, domain)) == NULL) {
-		e = xcalloc(1, sizeof(*e));
-		if (cache_put(t->cache, domain, e) != 0) {
+	if ((e = memo_get(t->memo, MEMO_TLSRPT, domain)) == NULL) {
+		e    = xcalloc(1, sizeof(*e));
+		e->t = t;
+		if (memo_put(t->memo, MEMO_TLSRPT, domain, e) == NULL) {
 			entry_free(e);
 			memset(&a, 0, sizeof(a));
 			a.status = TLSRPT_LOOKUP_TEMPFAIL;
@@ -324,15 +335,15 @@ tlsrpt_lookup_flush(struct tlsrpt_lookup *t, const char *domain)
 
 	change_notify(&t->change, domain);
 	if (domain == NULL) {
-		cache_flush(t->cache, entry_reset);
+		memo_flush(t->memo, MEMO_TLSRPT, entry_reset);
 		return;
 	}
-	if ((e = cache_get(t->cache, domain)) == NULL)
+	if ((e = memo_get(t->memo, MEMO_TLSRPT, domain)) == NULL)
 		return;
 	if (entry_busy(e))
 		entry_reset(e);
 	else
-		entry_free(cache_take(t->cache, domain));
+		entry_free(memo_take(t->memo, MEMO_TLSRPT, domain));
 }
 
 void
@@ -347,13 +358,26 @@ tlsrpt_lookup_create(struct event_base *base, const struct conf *conf,
 {
 	struct tlsrpt_lookup *t = xcalloc(1, sizeof(*t));
 
-	t->base  = base;
-	t->conf  = conf;
-	t->dns   = dns;
-	t->stats = stats;
-	t->cache = cache_create(
-	        (size_t)conf->cache_max_entries, entry_free, entry_busy);
+	t->base     = base;
+	t->conf     = conf;
+	t->dns      = dns;
+	t->stats    = stats;
+	t->memo     = memo_create((size_t)conf->cache_max_entries);
+	t->own_memo = 1;
+	t->rua      = intern_create();
+	memo_attach(t->memo, MEMO_TLSRPT, entry_free, entry_busy);
 	return (t);
+}
+
+void
+tlsrpt_lookup_use_memo(struct tlsrpt_lookup *t, struct memo *m)
+{
+	memo_detach(t->memo, MEMO_TLSRPT);
+	if (t->own_memo)
+		memo_free(t->memo);
+	t->memo     = m;
+	t->own_memo = 0;
+	memo_attach(m, MEMO_TLSRPT, entry_free, entry_busy);
 }
 
 void
@@ -361,6 +385,9 @@ tlsrpt_lookup_free(struct tlsrpt_lookup *t)
 {
 	if (t == NULL)
 		return;
-	cache_free(t->cache);
+	memo_detach(t->memo, MEMO_TLSRPT);
+	if (t->own_memo)
+		memo_free(t->memo);
+	intern_free(t->rua);
 	free(t);
 }

@@ -44,6 +44,13 @@ void tlsrpt_lookup_free(struct tlsrpt_lookup *t);
 void tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
         tlsrpt_lookup_cb cb, void *arg);
 
+struct memo;
+
+/* tlsrpt_lookup_use_memo - keep the entries in m's MEMO_TLSRPT slot
+ * (shared with the other per-domain memos, memo.h) instead of a table of
+ * the lookup's own; before the first lookup. m must outlive t. */
+void tlsrpt_lookup_use_memo(struct tlsrpt_lookup *t, struct memo *m);
+
 struct change_hook;
 
 /* tlsrpt_lookup_set_change - call h (copied) whenever a domain's memo
