@@ -165,8 +165,11 @@ sess_log() {
 	done
 	return 1
 }
+# has_sess_to ADDR - smtpd opened a session to ADDR (a function, so that
+# poll_until runs the grep on every try, not once before polling)
+has_sess_to() { test -n "$(sess_to "$1")"; }
 expect_true "badcert.test: smtpd connected to 127.0.0.7 with relay tls" poll_until 30 \
-	test -n "$(sess_to 127.0.0.7)"
+	has_sess_to 127.0.0.7
 # 6.8: the chain verifies (world CA), the name does not
 expect_true "badcert.test: name check failed (smtpd)" poll_until 30 \
 	sess_log "ssl_check_name: no match for 'mx1\\.badcert\\.test'"
