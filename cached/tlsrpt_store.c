@@ -186,6 +186,7 @@ tlsrpt_store_close(struct tlsrpt_store *st)
 	if (st == NULL) {
 		return;
 	}
+	sqlite3_finalize(st->count);
 	if (st->db != NULL) {
 		sqlite3_close_v2(st->db);
 	}
@@ -268,9 +269,16 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 	if (tlsrpt_store_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
 		return (-1);
 	}
-	if (tlsrpt_store_prep(st, up, &s, why, whylen) != 0) {
+	/* one result per delivery: the statement is parsed once */
+	if (st->count == NULL
+	        && sqlite3_prepare_v3(st->db, up, -1,
+	                   SQLITE_PREPARE_PERSISTENT, &st->count, NULL)
+	                != SQLITE_OK) {
+		st->count = NULL;
+		tlsrpt_store_fail(st, up, why, whylen);
 		goto fail;
 	}
+	s = st->count;
 	sqlite3_bind_int64(s, 1, day);
 	sqlite3_bind_text(s, 2, obs->domain, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 3, obs->rua, -1, SQLITE_STATIC);
@@ -282,12 +290,14 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 	sqlite3_bind_int(s, 9, obs->failed ? 1 : 0);
 	if (sqlite3_step(s) != SQLITE_ROW) {
 		tlsrpt_store_fail(st, "counting a result", why, whylen);
-		sqlite3_finalize(s);
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
 		goto fail;
 	}
 	counter = sqlite3_column_int64(s, 0);
 	ndetail = sqlite3_column_int64(s, 1);
-	sqlite3_finalize(s);
+	sqlite3_reset(s); /* the change is made by the first step */
+	sqlite3_clear_bindings(s);
 	before = ndetail;
 	for (i = 0; obs->failed && i < obs->ndetail; i++) {
 		if (add_detail(st, counter, &ndetail, max_details,

@@ -11,8 +11,9 @@
 #include <sqlite3.h>
 
 struct tlsrpt_store {
-	sqlite3 *db;
-	char    *path;
+	sqlite3      *db;
+	char         *path;
+	sqlite3_stmt *count; /* tlsrpt_store_add's UPSERT, prepared once */
 };
 
 /* tlsrpt_store_fail - why = "PATH: what: SQLite's message"; returns -1. */

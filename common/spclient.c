@@ -1,11 +1,16 @@
 /*
  * spclient.c - thread-free SP REQ client over a plain stream socket (see
- * spclient.h for the wire format and the fork and restart rules).
+ * spclient.h for the wire format and the fork, sharing and restart rules).
  *
  * Ownership: the descriptor belongs to the process that opened it (c->pid);
- * replies are malloc'd for the caller.
+ * a shared one (spclient_share) is used by that process's children too,
+ * one exchange at a time under the lock. Replies are malloc'd for the
+ * caller.
  */
+#define _GNU_SOURCE /* memfd_create */
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
@@ -32,8 +37,20 @@ struct spclient {
 	pid_t              pid; /* owner of fd */
 	uint32_t           next_id;
 	int                adopted; /* fd given by the caller: no reconnect */
-	int                greeted; /* SP headers exchanged on fd */
+	int                greeted; /* our SP header sent on fd */
+	int                peer_ok; /* the peer's SP header read, REP */
+	int                share;   /* spclient_share: connections made here
+	                               are usable by forked children */
+	int lockfd;                 /* fd shared: its lock and state (a
+	                               memfd), else -1 */
+	dev_t fd_dev, lock_dev;     /* what fd and lockfd were */
+	ino_t fd_ino, lock_ino;     /* when they were opened */
+	pid_t user;                 /* last process to use fd */
 };
+
+/* The state byte of a shared connection (offset 0 of its memfd). */
+#define SHARE_CLEAN 0 /* between exchanges: usable */
+#define SHARE_DIRTY 1 /* an exchange did not finish: abandoned by all */
 
 /* What one I/O step ended with; CLOSED means the peer went away. */
 enum io {
@@ -155,6 +172,7 @@ spclient_new(const char *url, int timeout_ms, char *why, size_t whylen)
 		return (NULL);
 	}
 	c->fd         = -1;
+	c->lockfd     = -1;
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	snprintf(c->url, sizeof(c->url), "%s", url);
 	if (strncmp(url, "ipc://", 6) == 0) {
@@ -202,13 +220,78 @@ fail:
 	return (NULL);
 }
 
+/* same_file - fd is still the file (dev, ino) it was: a forked child may
+ * have closed an inherited descriptor and reused its number. */
+static int
+same_file(int fd, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	return (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev
+	        && st.st_ino == ino);
+}
+
+static void
+remember(int fd, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0) {
+		*dev = st.st_dev;
+		*ino = st.st_ino;
+	}
+}
+
+/*
+ * disconnect - forget this process's connection: closed when this process
+ * opened it, or when it was inherited and is still what it was (our copy
+ * only; the parent's stays open).
+ */
 static void
 disconnect(struct spclient *c)
 {
-	if (c->fd >= 0 && c->pid == getpid()) {
+	if (c->fd >= 0
+	        && (c->pid == getpid()
+	                || same_file(c->fd, c->fd_dev, c->fd_ino))) {
 		close(c->fd);
 	}
-	c->fd = -1;
+	if (c->lockfd >= 0
+	        && (c->pid == getpid()
+	                || same_file(c->lockfd, c->lock_dev, c->lock_ino))) {
+		close(c->lockfd);
+	}
+	c->fd     = -1;
+	c->lockfd = -1;
+}
+
+/* share_lock - make fd's memfd (lock and state byte) for children. */
+static void
+share_lock(struct spclient *c)
+{
+	unsigned char b = SHARE_CLEAN;
+
+	if (!c->share || c->fd < 0 || c->lockfd >= 0 || c->adopted) {
+		return;
+	}
+	if ((c->lockfd = memfd_create("mxtls-spclient", MFD_CLOEXEC)) < 0) {
+		return; /* not shared: children connect themselves */
+	}
+	if (pwrite(c->lockfd, &b, 1, 0) != 1) {
+		close(c->lockfd);
+		c->lockfd = -1;
+		return;
+	}
+	remember(c->lockfd, &c->lock_dev, &c->lock_ino);
+}
+
+int
+spclient_share(struct spclient *c)
+{
+	c->share = 1;
+	if (c->fd >= 0 && c->pid == getpid()) {
+		share_lock(c);
+	}
+	return (c->fd < 0 || c->lockfd >= 0 ? 0 : -1);
 }
 
 struct spclient *
@@ -223,6 +306,7 @@ spclient_new_fd(int fd, int ipc, int timeout_ms, char *why, size_t whylen)
 	c->ipc        = ipc;
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	c->fd         = fd;
+	c->lockfd     = -1;
 	c->pid        = getpid();
 	c->adopted    = 1;
 	snprintf(c->url, sizeof(c->url), "fd:%d", fd);
@@ -254,7 +338,12 @@ spclient_set_timeout(struct spclient *c, int timeout_ms)
 int
 spclient_fd(const struct spclient *c)
 {
-	return (c->pid == getpid() ? c->fd : -1);
+	if (c->pid == getpid()
+	        || (c->lockfd >= 0 && same_file(c->fd, c->fd_dev, c->fd_ino)
+	                && same_file(c->lockfd, c->lock_dev, c->lock_ino))) {
+		return (c->fd);
+	}
+	return (-1);
 }
 
 /* wait_fd - poll fd for events until deadline. */
@@ -389,6 +478,7 @@ stale(int fd)
 {
 	struct pollfd pfd;
 	unsigned char b;
+	ssize_t       n;
 
 	pfd.fd      = fd;
 	pfd.events  = POLLIN;
@@ -400,17 +490,22 @@ stale(int fd)
 		return (1);
 	}
 	if (pfd.revents & (POLLIN | POLLHUP)) {
-		return (recv(fd, &b, 1, MSG_PEEK) <= 0);
+		/* EAGAIN: the bytes were there and are gone - read by the
+		 * process that shares the connection with us */
+		if ((n = recv(fd, &b, 1, MSG_PEEK)) < 0
+		        && (errno == EAGAIN || errno == EWOULDBLOCK
+		                || errno == EINTR)) {
+			return (0);
+		}
+		return (n <= 0);
 	}
 	return (0);
 }
 
 /*
- * do_connect - open this process's connection and exchange the SP headers.
+ * do_connect - open this process's connection (the SP headers go with the
+ * first request and its reply: send_req, peer_header).
  */
-static enum spclient_status greet(
-        struct spclient *c, long long deadline, char *why, size_t whylen);
-
 static enum spclient_status
 do_connect(struct spclient *c, long long deadline, char *why, size_t whylen)
 {
@@ -458,47 +553,48 @@ do_connect(struct spclient *c, long long deadline, char *why, size_t whylen)
 	}
 	c->fd      = fd;
 	c->pid     = getpid();
+	c->user    = c->pid;
 	c->greeted = 0;
-	return (greet(c, deadline, why, whylen));
+	c->peer_ok = 0;
+	remember(fd, &c->fd_dev, &c->fd_ino);
+	if (c->next_id == 0) {
+		c->next_id
+		        = (uint32_t)c->pid * 2654435761u ^ (uint32_t)now_ms();
+	}
+	share_lock(c);
+	return (SPCLIENT_OK);
 }
 
-/* greet - exchange the SP connection headers; closes fd on failure. */
-static enum spclient_status
-greet(struct spclient *c, long long deadline, char *why, size_t whylen)
+/*
+ * peer_header - read and check the peer's SP connection header. The
+ * headers are not exchanged before the first request: ours goes out with
+ * it (one write), the peer's is read before the first reply, which saves
+ * a round trip per connection.
+ */
+static enum io
+peer_header(struct spclient *c, long long deadline, char *why, size_t whylen)
 {
-	unsigned char hdr[8], peer[8];
-	int           fd = c->fd;
+	unsigned char peer[8];
 	enum io       r;
 
-	spclient_conn_header(SPCLIENT_PROTO_REQ, hdr);
-	if ((r = write_full(fd, hdr, sizeof(hdr), deadline)) != IO_OK
-	        || (r = read_full(fd, peer, sizeof(peer), deadline))
-	                != IO_OK) {
+	if ((r = read_full(c->fd, peer, sizeof(peer), deadline)) != IO_OK) {
 		snprintf(why, whylen, "%s: SP handshake: %s", c->url,
 		        io_why(r));
-		disconnect(c);
-		return (r == IO_TIMEOUT ? SPCLIENT_TIMEOUT
-		                        : SPCLIENT_UNREACHABLE);
+		return (r);
 	}
 	if (peer[0] != 0 || peer[1] != 'S' || peer[2] != 'P' || peer[3] != 0
 	        || peer[6] != 0 || peer[7] != 0) {
 		snprintf(why, whylen, "%s: not an SP peer", c->url);
-		disconnect(c);
-		return (SPCLIENT_ERROR);
+		return (IO_ERROR);
 	}
 	if (peer[4] != 0 || peer[5] != SPCLIENT_PROTO_REP) {
 		snprintf(why, whylen,
 		        "%s: peer speaks protocol 0x%02x%02x, not REP", c->url,
 		        peer[4], peer[5]);
-		disconnect(c);
-		return (SPCLIENT_ERROR);
+		return (IO_ERROR);
 	}
-	c->greeted = 1;
-	if (c->next_id == 0) {
-		c->next_id = (uint32_t)getpid() * 2654435761u
-		        ^ (uint32_t)now_ms();
-	}
-	return (SPCLIENT_OK);
+	c->peer_ok = 1;
+	return (IO_OK);
 }
 
 /*
@@ -509,11 +605,27 @@ static enum spclient_status
 ensure(struct spclient *c, long long deadline, int *fresh, char *why,
         size_t whylen)
 {
-	if (c->fd >= 0 && c->pid != getpid()) {
-		/* inherited across fork: the parent's; drop our copy */
-		close(c->fd);
-		c->fd      = -1;
-		c->next_id = 0;
+	pid_t me = getpid();
+
+	if (c->fd >= 0 && c->pid != me) {
+		/* shared only once the parent has read the peer's header
+		 * (each process keeps its own copy of that state) */
+		if (c->lockfd >= 0 && c->greeted && c->peer_ok
+		        && same_file(c->fd, c->fd_dev, c->fd_ino)
+		        && same_file(c->lockfd, c->lock_dev, c->lock_ino)) {
+			/* the parent shares it: ours too, under the lock;
+			 * request ids of our own */
+			if (c->user != me) {
+				c->user    = me;
+				c->next_id = (uint32_t)me * 2654435761u
+				        ^ (uint32_t)now_ms();
+			}
+		} else {
+			/* inherited across fork: the parent's; drop our copy
+			 * (when it is still what it was) */
+			disconnect(c);
+			c->next_id = 0;
+		}
 	}
 	if (c->fd >= 0 && stale(c->fd)) {
 		disconnect(c);
@@ -524,7 +636,13 @@ ensure(struct spclient *c, long long deadline, int *fresh, char *why,
 	}
 	*fresh = 1;
 	if (c->fd >= 0) {
-		return (greet(c, deadline, why, whylen));
+		/* adopted, or connected by an earlier attempt: the header
+		 * goes out with the request */
+		if (c->next_id == 0) {
+			c->next_id = (uint32_t)me * 2654435761u
+			        ^ (uint32_t)now_ms();
+		}
+		return (SPCLIENT_OK);
 	}
 	if (c->adopted) {
 		snprintf(why, whylen, "%s: connection closed", c->url);
@@ -533,20 +651,42 @@ ensure(struct spclient *c, long long deadline, int *fresh, char *why,
 	return (do_connect(c, deadline, why, whylen));
 }
 
+/*
+ * send_req - the request in one write (the daemon wakes once): our SP
+ * connection header first when not sent yet, the frame header, the id,
+ * the body.
+ */
 static enum io
 send_req(struct spclient *c, uint32_t id, const void *req, size_t len,
         long long deadline)
 {
-	unsigned char hdr[9 + 4];
-	size_t        h;
+	unsigned char small[2048], *buf = small;
+	size_t        h = 0, total;
 	enum io       r;
 
-	h = spclient_frame_header(c->ipc, (uint64_t)len + 4, hdr);
-	put32(hdr + h, id);
-	if ((r = write_full(c->fd, hdr, h + 4, deadline)) != IO_OK) {
-		return (r);
+	total = 8 + 9 + 4 + len;
+	if (total > sizeof(small) && (buf = malloc(total)) == NULL) {
+		errno = ENOMEM;
+		return (IO_ERROR);
 	}
-	return (write_full(c->fd, req, len, deadline));
+	if (!c->greeted) {
+		spclient_conn_header(SPCLIENT_PROTO_REQ, buf);
+		h = 8;
+	}
+	h += spclient_frame_header(c->ipc, (uint64_t)len + 4, buf + h);
+	put32(buf + h, id);
+	h += 4;
+	if (len > 0) {
+		memcpy(buf + h, req, len);
+	}
+	r = write_full(c->fd, buf, h + len, deadline);
+	if (buf != small) {
+		free(buf);
+	}
+	if (r == IO_OK) {
+		c->greeted = 1;
+	}
+	return (r);
 }
 
 /*
@@ -564,6 +704,10 @@ recv_reply(struct spclient *c, uint32_t id, char **reply, size_t *replylen,
 	char         *buf;
 	enum io       r;
 
+	if (!c->peer_ok
+	        && (r = peer_header(c, deadline, why, whylen)) != IO_OK) {
+		return (r);
+	}
 	for (;;) {
 		if ((r = read_full(c->fd, hdr, h, deadline)) != IO_OK) {
 			snprintf(why, whylen, "%s: receive: %s", c->url,
@@ -611,6 +755,102 @@ recv_reply(struct spclient *c, uint32_t id, char **reply, size_t *replylen,
 	}
 }
 
+/* share_set - write the state byte of a shared connection. */
+static void
+share_set(struct spclient *c, unsigned char b)
+{
+	if (pwrite(c->lockfd, &b, 1, 0) != 1) {
+		/* cannot record: nobody else may trust the stream */
+		disconnect(c);
+	}
+}
+
+/* share_unlock - release a shared connection's lock (when still ours). */
+static void
+share_unlock(struct spclient *c)
+{
+	struct flock fl;
+
+	if (c->lockfd < 0) {
+		return;
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type   = F_UNLCK;
+	fl.l_whence = SEEK_SET;
+	(void)fcntl(c->lockfd, F_SETLK, &fl);
+}
+
+/*
+ * acquire - ensure a connection; when it is shared, wait for its lock
+ * (POSIX record locks: one holder per process, released when a holder
+ * dies) and mark it dirty until the exchange ends. A connection left dirty
+ * by another process is dropped and this process opens its own.
+ */
+static enum spclient_status
+acquire(struct spclient *c, long long deadline, int *fresh, char *why,
+        size_t whylen)
+{
+	struct flock         fl;
+	unsigned char        b;
+	enum spclient_status st;
+	int                  tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((st = ensure(c, deadline, fresh, why, whylen))
+		        != SPCLIENT_OK) {
+			return (st);
+		}
+		if (c->lockfd < 0) {
+			return (SPCLIENT_OK);
+		}
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type   = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		while (fcntl(c->lockfd, F_SETLK, &fl) != 0) {
+			if ((errno != EACCES && errno != EAGAIN
+			            && errno != EINTR)
+			        || left_ms(deadline) == 0) {
+				snprintf(why, whylen,
+				        "%s: shared connection busy: %s",
+				        c->url,
+				        errno == EACCES || errno == EAGAIN
+				                ? "timed out"
+				                : strerror(errno));
+				return (errno == EACCES || errno == EAGAIN
+				                ? SPCLIENT_TIMEOUT
+				                : SPCLIENT_ERROR);
+			}
+			(void)poll(NULL, 0, 1);
+		}
+		if (pread(c->lockfd, &b, 1, 0) == 1 && b == SHARE_CLEAN) {
+			share_set(c, SHARE_DIRTY);
+			if (c->fd >= 0) {
+				return (SPCLIENT_OK);
+			}
+			continue;
+		}
+		/* another process's exchange did not finish: the stream
+		 * may hold half a frame; everybody leaves it */
+		share_unlock(c);
+		disconnect(c);
+	}
+	snprintf(why, whylen, "%s: no usable connection", c->url);
+	return (SPCLIENT_ERROR);
+}
+
+/* release - the exchange on a shared connection is over (ok: cleanly). */
+static void
+release(struct spclient *c, int ok)
+{
+	if (c->lockfd < 0) {
+		return;
+	}
+	if (ok) {
+		share_set(c, SHARE_CLEAN);
+	}
+	share_unlock(c);
+}
+
 /* exchange - one request (and its reply when reply != NULL), one retry. */
 static enum spclient_status
 exchange(struct spclient *c, const void *req, size_t len, char **reply,
@@ -630,7 +870,7 @@ exchange(struct spclient *c, const void *req, size_t len, char **reply,
 		return (SPCLIENT_ERROR);
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
-		if ((st = ensure(c, deadline, &fresh, why, whylen))
+		if ((st = acquire(c, deadline, &fresh, why, whylen))
 		        != SPCLIENT_OK) {
 			return (st);
 		}
@@ -639,12 +879,15 @@ exchange(struct spclient *c, const void *req, size_t len, char **reply,
 			snprintf(why, whylen, "%s: send: %s", c->url,
 			        io_why(r));
 		} else if (reply == NULL) {
+			release(c, 1);
 			return (SPCLIENT_OK);
 		} else if ((r = recv_reply(c, id, reply, replylen, deadline,
 		                    why, whylen))
 		        == IO_OK) {
+			release(c, 1);
 			return (SPCLIENT_OK);
 		}
+		release(c, 0); /* left dirty: nobody uses this stream again */
 		disconnect(c);
 		if (r != IO_CLOSED || fresh) {
 			return (io_status(r));

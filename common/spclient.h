@@ -12,13 +12,26 @@
  *     length; over tcp:// the 64-bit length alone; then the payload;
  *   - a REQ payload starts with a 32-bit big-endian request id whose high
  *     bit is set; the REP reply starts with the same id.
+ * The client does not wait for the peer's connection header: its own goes
+ * out in the same write as the first request (header, frame and body are
+ * always one write), and the peer's is read and checked before the first
+ * reply. This saves a round trip per connection and a daemon wake-up per
+ * request.
  *
  * One connection per process: a client used in a forked child notices the
  * new getpid() and connects again (the inherited descriptor is closed, the
- * parent's connection is untouched). Descriptors are FD_CLOEXEC. Every
- * send and receive is bounded by the timeout (poll). A connection the
- * daemon closed (restart: EPIPE, ECONNRESET, EOF) is reopened once and the
- * request sent again; policy requests are idempotent.
+ * parent's connection is untouched) - unless the parent shared its
+ * connection (spclient_share): then the children use it too, one exchange
+ * at a time under a POSIX record lock on a memfd that holds the
+ * connection's state; an exchange that does not finish (timeout, a process
+ * killed between request and reply) leaves the stream marked dirty and
+ * every process then opens its own. An inherited descriptor is used or
+ * closed only while it is still the file it was (fstat: a child may have
+ * reused the number). Descriptors are FD_CLOEXEC. Every send and receive
+ * is bounded by the timeout (poll; waiting for the lock included). A
+ * connection the daemon closed (restart: EPIPE, ECONNRESET, EOF) is
+ * reopened once and the request sent again; policy requests are
+ * idempotent.
  *
  * Not thread-safe (one client per thread if ever needed).
  */
@@ -57,6 +70,18 @@ struct spclient *spclient_new(
  */
 struct spclient *spclient_new_fd(
         int fd, int ipc, int timeout_ms, char *why, size_t whylen);
+
+/*
+ * spclient_share - let processes forked from this one use this process's
+ * connection (the one open now, and the ones it opens later) instead of
+ * opening their own: each saves a connect and the daemon a pipe. Call in
+ * the parent, before forking. A connection is used by children only once
+ * this process has read a reply on it (the peer's SP header is read with
+ * the first reply; each process keeps its own copy of that state).
+ * Returns 0, or -1 when the open connection cannot be shared (no memfd):
+ * the client then works unshared.
+ */
+int spclient_share(struct spclient *c);
 
 /* spclient_free - close the connection (if this process owns it), free. */
 void spclient_free(struct spclient *c);
@@ -99,8 +124,8 @@ size_t spclient_frame_header(int ipc, uint64_t len, unsigned char out[9]);
 void spclient_conn_header(uint16_t proto, unsigned char out[8]);
 
 /*
- * spclient_fd - the descriptor of this process's connection, -1 when not
- * connected (for tests).
+ * spclient_fd - the descriptor this process would use (its own connection,
+ * or the one its parent shares), -1 when none (for tests).
  */
 int spclient_fd(const struct spclient *c);
 

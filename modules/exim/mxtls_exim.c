@@ -2,7 +2,8 @@
  * mxtls_exim.c - the Exim 4.96 ${dlfunc} module (mxtls_exim.so): routing
  * decisions, per-MX checks, TLSRPT results and prefetching, asked of mxtlsd
  * over the fork-safe SP client (common/spclient.c; Exim forks without exec,
- * so libnng is never linked here). docs/exim.md explains the configuration.
+ * so libnng is never linked here; the connection is shared with forked
+ * children). docs/exim.md explains the configuration.
  *
  * Entry points (exim_dlfunc_t, local_scan.h ABI 6.0), the last argument
  * always optional OPTIONS ("socket=URL timeout=S unreachable=defer|may"):
@@ -24,7 +25,8 @@
  *
  * Results are allocated in Exim's store: our fixed words untainted, text
  * that echoes the daemon's or the peer's words tainted. Everything else in
- * this file is static and lives per process (one connection per pid). The
+ * this file is static and lives per process (the connection is the first
+ * process's, shared with its forked children). The
  * daemon's replies are read by exim_reply.c, TLS outcomes classified by
  * exim_outcome.c (both pure, fuzzed and unit-tested without Exim).
  * RFC 8461 §5 (policy application), RFC 7672 §2 (DANE), RFC 8460 §4.3
@@ -156,8 +158,13 @@ opts_parse(const char *s, struct opts *o)
 static struct spclient *client;
 static char             client_url[200];
 
-/* get_client - this process's client for url (the client itself notices a
- * fork and reconnects). */
+/*
+ * get_client - this process's client for url. Its connection is shared
+ * with the processes Exim forks from this one (spclient_share): the
+ * transport processes forked by a delivery process report over the
+ * connection the router opened. (A prefetch-only connection is not shared:
+ * no reply was read on it; spclient.h.)
+ */
 static struct spclient *
 get_client(const char *url, int timeout_ms, char *why, size_t whylen)
 {
@@ -170,6 +177,7 @@ get_client(const char *url, int timeout_ms, char *why, size_t whylen)
 		        == NULL) {
 			return (NULL);
 		}
+		(void)spclient_share(client);
 		snprintf(client_url, sizeof(client_url), "%s", url);
 	}
 	spclient_set_timeout(client, timeout_ms);

@@ -3,14 +3,19 @@
  * the connection and message framing checked byte for byte by a fake REP
  * peer on the other end of a socketpair (table-driven, one forked peer per
  * case), then reconnection and fork behaviour against a fake REP server on
- * a Unix socket path. The real daemon is exercised by
+ * a Unix socket path, and a connection shared with forked children
+ * (spclient_share: used by them under the lock, left by all once an
+ * exchange did not finish, never used through a reused descriptor
+ * number). The real daemon is exercised by
  * tests/integration/test_spclient.sh.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -290,7 +295,8 @@ test_frames(void **state)
 
 /*
  * server_run - a REP server on path answering "c<N>:<body>" where N counts
- * connections; the body "close" closes the connection after the reply.
+ * connections; the body "close" closes the connection after the reply,
+ * the body "silent" gets no reply.
  */
 static void
 server_run(int lfd)
@@ -337,6 +343,9 @@ server_run(int lfd)
 				_exit(1);
 			}
 			body[len - 4] = '\0';
+			if (strcmp(body, "silent") == 0) {
+				continue;
+			}
 			snprintf(reply, sizeof(reply), "c%d:%s", greeted[i],
 			        body);
 			send_frame(conn[i], 1, id, reply, strlen(reply), 0);
@@ -447,6 +456,148 @@ test_reconnect_and_fork(void **state)
 	rmdir(dir);
 }
 
+/* server_start - a fake REP server in a child; *url names it. */
+static pid_t
+server_start(char *dir, char *url, size_t urllen, char *path, size_t plen)
+{
+	struct sockaddr_un sun;
+	int                lfd;
+	pid_t              srv;
+
+	assert_non_null(mkdtemp(dir));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(lfd, 8), 0);
+	if ((srv = fork()) == 0) {
+		server_run(lfd);
+	}
+	close(lfd);
+	snprintf(url, urllen, "ipc://%s", sun.sun_path);
+	snprintf(path, plen, "%s", sun.sun_path);
+	return (srv);
+}
+
+/* child_calls - in a child: n calls, each answered on connection want. */
+static int
+child_calls(struct spclient *c, int n, const char *want)
+{
+	char *r, req[32], exp[64], why[256];
+	int   i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(req, sizeof(req), "k%d.%d", (int)getpid(), i);
+		snprintf(exp, sizeof(exp), "%s:%s", want, req);
+		r = NULL;
+		if (spclient_call(
+		            c, req, strlen(req), &r, NULL, why, sizeof(why))
+		                != SPCLIENT_OK
+		        || strcmp(r, exp) != 0) {
+			fprintf(stderr, "child_calls %s: got %s (%s)\n", req,
+			        r != NULL ? r : "nothing", why);
+			bad++;
+		}
+		free(r);
+	}
+	return (bad);
+}
+
+static void
+wait_ok(pid_t pid)
+{
+	int wst;
+
+	assert_int_equal(waitpid(pid, &wst, 0), pid);
+	assert_true(WIFEXITED(wst));
+	assert_int_equal(WEXITSTATUS(wst), 0);
+}
+
+static void
+test_share(void **state)
+{
+	char             dir[] = "/tmp/spclient.XXXXXX", url[200], path[200];
+	char             why[256], tmpl[] = "/tmp/spclient-reuse.XXXXXX";
+	struct spclient *c;
+	char            *r;
+	pid_t            srv, kids[3];
+	int              i, wst, tfd;
+	struct stat      st;
+
+	(void)state;
+	srv = server_start(dir, url, sizeof(url), path, sizeof(path));
+	c   = spclient_new(url, 2000, why, sizeof(why));
+	assert_non_null(c);
+	assert_int_equal(spclient_share(c), 0);
+	r = call(c, "a");
+	assert_string_equal(r, "c1:a");
+	free(r);
+
+	/* children and parent at once, all on connection 1 */
+	for (i = 0; i < 3; i++) {
+		if ((kids[i] = fork()) == 0) {
+			_exit(child_calls(c, 50, "c1") == 0 ? 0 : 1);
+		}
+	}
+	assert_int_equal(child_calls(c, 50, "c1"), 0);
+	for (i = 0; i < 3; i++) {
+		wait_ok(kids[i]);
+	}
+
+	/* a child that reused the descriptor's number for a file of its own
+	 * neither writes to it nor closes it: it connects itself (2) */
+	tfd = mkstemp(tmpl);
+	assert_true(tfd >= 0);
+	if ((kids[0] = fork()) == 0) {
+		int fd = spclient_fd(c);
+
+		if (fd < 0 || dup2(tfd, fd) != fd) {
+			_exit(2);
+		}
+		if (child_calls(c, 2, "c2") != 0) {
+			_exit(3);
+		}
+		_exit(fcntl(fd, F_GETFD) == -1 ? 4 : 0);
+	}
+	wait_ok(kids[0]);
+	assert_int_equal(fstat(tfd, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	close(tfd);
+	unlink(tmpl);
+	r = call(c, "b"); /* the parent's is untouched */
+	assert_string_equal(r, "c1:b");
+	free(r);
+
+	/* a child whose exchange does not finish (no reply: timeout) leaves
+	 * the stream dirty: the parent then connects anew (3) */
+	if ((kids[0] = fork()) == 0) {
+		char *cr = NULL;
+
+		spclient_set_timeout(c, 200);
+		_exit(spclient_call(
+		              c, "silent", 6, &cr, NULL, why, sizeof(why))
+		                        == SPCLIENT_TIMEOUT
+		                ? 0
+		                : 1);
+	}
+	wait_ok(kids[0]);
+	r = call(c, "d");
+	assert_string_equal(r, "c3:d");
+	free(r);
+	/* and shares the new one */
+	if ((kids[0] = fork()) == 0) {
+		_exit(child_calls(c, 3, "c3") == 0 ? 0 : 1);
+	}
+	wait_ok(kids[0]);
+
+	spclient_free(c);
+	kill(srv, SIGTERM);
+	waitpid(srv, &wst, 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -454,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_reconnect_and_fork),
+		cmocka_unit_test(test_share),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
