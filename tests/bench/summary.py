@@ -66,7 +66,7 @@ if f("cold_floor.wall_s") is not None:
         "bare fetches (curl)", fmt(f("cold_floor.wall_s"), 2), "-", "-", "-",
         fmt(f("cold_floor.client_cpu_s"), 2), r.get("cold_floor.not_ok", "-")))
 print()
-print("%-22s %10s %10s %10s %12s" % ("memory (RSS KiB)", "idle", "warm", "mem", "B/domain"))
+print("%-22s %10s %10s %10s %12s %10s" % ("memory (RSS KiB)", "idle", "warm", "mem", "B/domain", "idle PSS"))
 params = dict(kv.split("=") for kv in r.get("params", "").split() if "=" in kv)
 warm_n, cold_n, mem_n = (int(params.get(k, 0)) for k in ("WARM_N", "COLD_N", "MEM_N"))
 bpd = {}
@@ -78,7 +78,12 @@ for who in ("mxtlsd", "peer"):
         bpd[who] = (m - i) * 1024 / (mem_n + cold_n)
     elif w is not None:
         bpd[who] = (w - i) * 1024 / (warm_n + cold_n)
-    print("%-22s %10s %10s %10s %12s" % (who, fmt(i), fmt(w), fmt(m), fmt(bpd.get(who))))
+    print("%-22s %10s %10s %10s %12s %10s" % (who, fmt(i), fmt(w), fmt(m), fmt(bpd.get(who)),
+                                              fmt(f(who + ".pss_kb.0"))))
+    h = f(who + ".rss_kb.mem_hot")
+    if h is not None:
+        print("%-22s %10s %10s %10s %12s %10s" % (who + " (asked twice)", "", "", fmt(h),
+                                                  fmt((h - i) * 1024 / (mem_n + cold_n)), ""))
 print()
 
 
