@@ -427,7 +427,11 @@ section_mxtlsd() {
 			set -- $p
 			perf record -F 2000 -g -o "$RES/perf-$1.data" -p "$MX_PID" -- sleep 4 >/dev/null 2>&1 &
 			t0=$!
-			"$LG" "$2" "$3" -c "$4" -n $((REQS * $4 / ($4 + 2) + REQS / 2)) -k "$RUN/warm.txt" >>"$RES/loadgen.log" 2>&1 || true
+			# load for the whole recording (perf takes a moment to attach,
+			# and one run of REQS lookups can be over in a tenth of a second)
+			while kill -0 "$t0" 2>/dev/null; do
+				"$LG" "$2" "$3" -c "$4" -n "$REQS" -k "$RUN/warm.txt" >/dev/null 2>&1 || break
+			done
 			wait "$t0" || true
 			perf report -i "$RES/perf-$1.data" --stdio --no-children -g none --sort dso,symbol 2>/dev/null |
 				grep -v '^$' | grep -E '^ +[0-9]' | head -40 >"$RES/perf-$1.txt" || true
