@@ -21,10 +21,10 @@ struct answer {
 	TAILQ_ENTRY(answer) age;
 	uint64_t hash;
 	int64_t  valid_until;
-	char    *json;
-	size_t   jsonlen;
-	char    *text; /* socketmap rendering, or NULL */
-	char     key[];
+	char  *json; /* NULL: only the text is kept (answer_cache_text_only) */
+	size_t jsonlen;
+	char  *text; /* socketmap rendering, or NULL */
+	char   key[];
 };
 
 TAILQ_HEAD(answer_age, answer);
@@ -170,8 +170,15 @@ answer_cache_put(struct answer_cache *ac, const char *domain, const char *json,
 
 	pthread_rwlock_wrlock(&ac->lock);
 	p = answer_slot(ac, domain, h);
-	if (*p != NULL)
+	if (*p != NULL) {
+		/* a reply still here is still valid (every change drops it at
+		 * once), so its text renders the same inputs: keep it */
+		if (now < (*p)->valid_until) {
+			a->text    = (*p)->text;
+			(*p)->text = NULL;
+		}
 		answer_unlink(ac, p);
+	}
 	while (ac->count >= ac->max) {
 		struct answer *old = TAILQ_FIRST(&ac->age);
 		answer_unlink(ac, answer_slot(ac, old->key, old->hash));
@@ -196,7 +203,7 @@ answer_cache_copy(struct answer_cache *ac, const char *domain, int64_t now,
 
 	pthread_rwlock_rdlock(&ac->lock);
 	a = *answer_slot(ac, domain, h);
-	if (a != NULL && now < a->valid_until) {
+	if (a != NULL && a->json != NULL && now < a->valid_until) {
 		fn(arg, a->json, a->jsonlen);
 		hit = 1;
 	}
@@ -223,6 +230,30 @@ answer_cache_set_text(struct answer_cache *ac, const char *domain, int64_t now,
 	free(a->text);
 	a->text = t;
 	pthread_rwlock_unlock(&ac->lock);
+}
+
+void
+answer_cache_text_only(struct answer_cache *ac, const char *domain,
+        int64_t now, const char *text)
+{
+	struct answer *a;
+	char          *t, *json;
+
+	if (ac->ttl == 0)
+		return;
+	/* the loop is the only writer: finding without the lock is safe */
+	a = *answer_slot(ac, domain, answer_hash(ac, domain));
+	if (a == NULL || now >= a->valid_until)
+		return;
+	t = xstrdup(text);
+	pthread_rwlock_wrlock(&ac->lock);
+	free(a->text);
+	a->text    = t;
+	json       = a->json;
+	a->json    = NULL;
+	a->jsonlen = 0;
+	pthread_rwlock_unlock(&ac->lock);
+	free(json);
 }
 
 int

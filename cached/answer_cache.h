@@ -34,7 +34,10 @@ int answer_cache_ttl(const struct answer_cache *ac);
 
 /*
  * answer_cache_put - keep json (len bytes) as domain's reply until
- * valid_until (capped by now + ttl), replacing an older one. Loop thread.
+ * valid_until (capped by now + ttl), replacing an older one. The older
+ * one's text is kept when it was still valid at now: a reply in the cache
+ * is dropped at once when any of its inputs changes, so a valid one was
+ * made from the same inputs. Loop thread.
  */
 void answer_cache_put(struct answer_cache *ac, const char *domain,
         const char *json, size_t len, int64_t now, int64_t valid_until);
@@ -56,6 +59,16 @@ int answer_cache_copy(struct answer_cache *ac, const char *domain, int64_t now,
  * valid at now. Loop thread.
  */
 void answer_cache_set_text(struct answer_cache *ac, const char *domain,
+        int64_t now, const char *text);
+
+/*
+ * answer_cache_text_only - answer_cache_set_text, and forget the JSON: for
+ * a reply that only socketmap asked for (a Postfix host needs ~60 bytes of
+ * text, not ~650 of JSON). answer_cache_copy then misses; the IPC request
+ * that misses puts the JSON back, and the text stays with it while the
+ * reply is valid (answer_cache_put). Loop thread.
+ */
+void answer_cache_text_only(struct answer_cache *ac, const char *domain,
         int64_t now, const char *text);
 
 /*

@@ -65,11 +65,15 @@ on_answer(void *arg, json_t *r, char *text)
 	const char            *key = socketmap_worker_key(m);
 	char                  *s;
 
-	free(text);
 	s = socketmap_answer(r, &sm->ac);
 	json_decref(r);
-	if (sm->svc.answers != NULL)
+	/* text != NULL: this lookup has just kept its reply, so no IPC
+	 * client asked for it: keep the rendering alone */
+	if (sm->svc.answers != NULL && text != NULL)
+		answer_cache_text_only(sm->svc.answers, key, clock_now(), s);
+	else if (sm->svc.answers != NULL)
 		answer_cache_set_text(sm->svc.answers, key, clock_now(), s);
+	free(text);
 	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s",
 	        socketmap_worker_via(m), key, s);
 	if (strncmp(s, "TEMP ", 5) == 0) {

@@ -62,6 +62,35 @@ get(struct answer_cache *ac, const char *d, int64_t now, struct got *g)
 	return (answer_cache_copy(ac, d, now, copy, g));
 }
 
+/* a reply only socketmap asked for keeps its text, not its JSON; an IPC
+ * request's reply brings the JSON back and the text stays */
+static void
+test_text_only(void **state)
+{
+	struct answer_cache *ac = answer_cache_create(100, 300);
+	struct got           g;
+
+	(void)state;
+	answer_cache_put(ac, "a.test", "{\"v\":1}", 7, 1000, 1100);
+	answer_cache_text_only(ac, "a.test", 1000, "OK secure");
+	assert_int_equal(answer_cache_count(ac), 1);
+	assert_int_equal(get(ac, "a.test", 1001, &g), 0); /* no JSON: a miss */
+	assert_string_equal(text_of(ac, "a.test", 1001), "OK secure");
+	answer_cache_put(ac, "a.test", "{\"v\":1}", 7, 1002, 1100);
+	assert_int_equal(get(ac, "a.test", 1003, &g), 1);
+	assert_string_equal(g.buf, "{\"v\":1}");
+	assert_string_equal(text_of(ac, "a.test", 1003), "OK secure");
+	/* nothing to attach to: no reply, or one past its validity */
+	answer_cache_text_only(ac, "b.test", 1000, "OK");
+	assert_null(text_of(ac, "b.test", 1000));
+	answer_cache_text_only(ac, "a.test", 1100, "OK other");
+	assert_string_equal(text_of(ac, "a.test", 1099), "OK secure");
+	assert_null(text_of(ac, "a.test", 1100));
+	answer_cache_drop(ac, "a.test");
+	assert_null(text_of(ac, "a.test", 1003));
+	answer_cache_free(ac);
+}
+
 static void
 test_validity(void **state)
 {
@@ -126,8 +155,11 @@ test_replace_and_drop(void **state)
 	assert_int_equal(get(ac, "a.test", 1060, &g), 0);
 	assert_int_equal(get(ac, "a.test", 1001, &g), 1);
 	assert_string_equal(g.buf, "two");
-	/* the text belonged to the replaced reply */
-	assert_null(text_of(ac, "a.test", 1001));
+	/* the replaced reply was still valid: same inputs, its text stays */
+	assert_string_equal(text_of(ac, "a.test", 1001), "OK secure");
+	/* a replaced reply past its validity gives its text to nobody */
+	answer_cache_put(ac, "a.test", "three", 5, 1200, 1300);
+	assert_null(text_of(ac, "a.test", 1201));
 	answer_cache_put(ac, "b.test", "b", 1, 1000, 1100);
 	answer_cache_put(ac, "c.test", "c", 1, 1000, 1100);
 	answer_cache_drop(ac, "a.test");
@@ -278,6 +310,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_text_only),
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_off),
 		cmocka_unit_test(test_replace_and_drop),
