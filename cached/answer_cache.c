@@ -212,12 +212,14 @@ answer_cache_copy(struct answer_cache *ac, const char *domain, int64_t now,
 	return (hit);
 }
 
-void
-answer_cache_set_text(struct answer_cache *ac, const char *domain, int64_t now,
-        const char *text)
+/* answer_attach_text - give domain's reply still valid at now the text
+ * (copied); with drop_json, forget its JSON. Loop thread. */
+static void
+answer_attach_text(struct answer_cache *ac, const char *domain, int64_t now,
+        const char *text, int drop_json)
 {
 	struct answer *a;
-	char          *t;
+	char          *t, *old, *json = NULL;
 
 	if (ac->ttl == 0)
 		return;
@@ -227,33 +229,30 @@ answer_cache_set_text(struct answer_cache *ac, const char *domain, int64_t now,
 		return;
 	t = xstrdup(text);
 	pthread_rwlock_wrlock(&ac->lock);
-	free(a->text);
+	old     = a->text;
 	a->text = t;
+	if (drop_json) {
+		json       = a->json;
+		a->json    = NULL;
+		a->jsonlen = 0;
+	}
 	pthread_rwlock_unlock(&ac->lock);
+	free(old);
+	free(json);
+}
+
+void
+answer_cache_set_text(struct answer_cache *ac, const char *domain, int64_t now,
+        const char *text)
+{
+	answer_attach_text(ac, domain, now, text, 0);
 }
 
 void
 answer_cache_text_only(struct answer_cache *ac, const char *domain,
         int64_t now, const char *text)
 {
-	struct answer *a;
-	char          *t, *json;
-
-	if (ac->ttl == 0)
-		return;
-	/* the loop is the only writer: finding without the lock is safe */
-	a = *answer_slot(ac, domain, answer_hash(ac, domain));
-	if (a == NULL || now >= a->valid_until)
-		return;
-	t = xstrdup(text);
-	pthread_rwlock_wrlock(&ac->lock);
-	free(a->text);
-	a->text    = t;
-	json       = a->json;
-	a->json    = NULL;
-	a->jsonlen = 0;
-	pthread_rwlock_unlock(&ac->lock);
-	free(json);
+	answer_attach_text(ac, domain, now, text, 1);
 }
 
 int
