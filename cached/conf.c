@@ -47,6 +47,10 @@ static const struct conf_key conf_keys[] = {
 	        0, 0, 0 },
 	{ "ipc.mode", CT_STR, O(ipc_mode_str), "0660", 0, 0, 0 },
 	{ "ipc.contexts", CT_INT, O(ipc_contexts), NULL, 16, 1, 1024 },
+	{ "ipc.direct", CT_STR, O(ipc_direct),
+	        "ipc:///run/mxtls/mxtlsd-direct.sock", 0, 0, 0 },
+	{ "ipc.direct_threads", CT_INT, O(ipc_direct_threads), NULL, -1, -1,
+	        256 },
 	{ "store.backend", CT_STR, O(store_backend), "sqlite", 0, 0, 0 },
 	{ "store.path", CT_STR, O(store_path), "/var/lib/mxtls/mxtls.db", 0, 0,
 	        0 },
@@ -359,6 +363,12 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 	        && strncmp(c->ipc_listen, "tcp://[::1]", 11) != 0)
 		return (conf_error(why, whylen, file, 0, "ipc.listen",
 		        "must be ipc://PATH or a loopback tcp:// URL"));
+	if (c->ipc_direct[0] != '\0'
+	        && (strncmp(c->ipc_direct, "ipc:///", 7) != 0
+	                || strcmp(c->ipc_direct, c->ipc_listen) == 0))
+		return (conf_error(why, whylen, file, 0, "ipc.direct",
+		        "must be \"\" (off) or ipc:///PATH, another path "
+		        "than ipc.listen's"));
 	return (0);
 }
 

@@ -26,6 +26,8 @@ struct conf {
 	char *ipc_mode_str;
 	int   ipc_mode;
 	int   ipc_contexts;
+	char *ipc_direct;         /* "" or ipc:///PATH (docs/IPC.md) */
+	int   ipc_direct_threads; /* -1: one per online CPU */
 	/* store */
 	char *store_backend;
 	char *store_path;

@@ -27,6 +27,7 @@
 #include <curl/curl.h>
 
 #include "answer_cache.h"
+#include "direct.h"
 #include "clock.h"
 #include "change.h"
 #include "conf.h"
@@ -112,6 +113,7 @@ main(int argc, char **argv)
 	struct server          *srv    = NULL;
 	struct ipc             *ipc    = NULL;
 	struct socketmap       *smap   = NULL; /* socketmap (issue 5) */
+	struct direct          *direct = NULL; /* the direct IPC socket */
 	struct dns_config       dcfg;
 	struct sts_fetch_config fcfg;
 	const char             *conf_path = NULL;
@@ -236,6 +238,22 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* --- end socketmap */
+	if (conf.ipc_direct[0] != '\0'
+	        && daemon_dir_for(conf.ipc_direct + 6, &user, why, sizeof(why))
+	                != 0) {
+		log_err("MXTLSD-IPC", "%s", why);
+		goto out;
+	}
+	if ((direct = direct_open(base, conf.ipc_direct, conf.ipc_mode,
+	             conf.ipc_direct_threads, why, sizeof(why)))
+	                == NULL
+	        || (user.set
+	                && direct_chown(direct, user.uid, user.gid, why,
+	                           sizeof(why))
+	                        != 0)) {
+		log_err("MXTLSD-IPC", "%s", why);
+		goto out;
+	}
 	if (daemon_drop(&user, why, sizeof(why)) != 0) {
 		log_err("MXTLSD-PRIVDROP", "%s", why);
 		goto out;
@@ -319,6 +337,7 @@ main(int argc, char **argv)
 	server_attach_tlsrpt(srv, trpt);
 	/* ---- end of TLS reporting ---- */
 	socketmap_attach(smap, &svc); /* socketmap (issue 5) */
+	direct_attach(direct, srv, answers);
 
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		sigs[i] = evsignal_new(base, signals[i], on_signal, base);
@@ -340,6 +359,7 @@ out:
 	memtrim_stop(trim);
 	tlsrpt_sched_free(trpt); /* TLS reporting */
 	socketmap_free(smap);    /* socketmap (issue 5) */
+	direct_free(direct);
 	sts_resolver_free(res);
 	if (dres != NULL)
 		dane_resolver_free(dres);

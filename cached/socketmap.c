@@ -6,8 +6,6 @@
  * up on the loop (query.c) and renders them (socketmap_answer.c).
  */
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include <netinet/in.h>
 
@@ -30,6 +28,7 @@
 #include "socketmap.h"
 #include "socketmap_answer.h"
 #include "socketmap_worker.h"
+#include "unixsock.h"
 
 struct smlistener {
 	struct socketmap      *sm;
@@ -128,42 +127,11 @@ static int
 open_unix(struct socketmap *sm, struct smlistener *l, const char *path,
         int mode, char *why, size_t whylen)
 {
-	struct sockaddr_un sun;
-	struct stat        st;
-	evutil_socket_t    fd;
+	char            what[160];
+	evutil_socket_t fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (*path != '/' || strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(why, whylen,
-		        "socketmap.listen: unix:%s: need an absolute path "
-		        "shorter than %zu bytes",
-		        path, sizeof(sun.sun_path));
-		return (-1);
-	}
-	memcpy(sun.sun_path, path, strlen(path) + 1);
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(why, whylen,
-			        "socketmap.listen: %s exists and is not a "
-			        "socket",
-			        path);
-			return (-1);
-		}
-		unlink(path); /* stale: the pid file lock excludes a twin */
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) {
-		snprintf(
-		        why, whylen, "socketmap: socket: %s", strerror(errno));
-		return (-1);
-	}
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0
-	        || chmod(path, (mode_t)mode) != 0 || listen(fd, 128) != 0
-	        || evutil_make_socket_nonblocking(fd) != 0
-	        || evutil_make_socket_closeonexec(fd) != 0) {
-		snprintf(why, whylen, "socketmap.listen: unix:%s: %s", path,
-		        strerror(errno));
-		evutil_closesocket(fd);
+	snprintf(what, sizeof(what), "socketmap.listen: unix:%s", path);
+	if ((fd = unixsock_listen(path, mode, what, why, whylen)) < 0) {
 		return (-1);
 	}
 	if ((l->path = strdup(path)) == NULL) {
@@ -172,10 +140,7 @@ open_unix(struct socketmap *sm, struct smlistener *l, const char *path,
 	l->lev = evconnlistener_new(sm->base, on_accept, l,
 	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, fd);
 	if (l->lev == NULL) {
-		snprintf(why, whylen,
-		        "socketmap.listen: unix:%s: cannot "
-		        "listen",
-		        path);
+		snprintf(why, whylen, "%s: cannot listen", what);
 		evutil_closesocket(fd);
 		return (-1);
 	}

@@ -16,6 +16,13 @@
  * receiver's base: the loop gives new connections to a worker (incoming);
  * a worker gives misses to the loop (queued); the loop gives replies back
  * (answered). The loop keeps the misses it works on in inflight.
+ *
+ * Two wire formats, one per set of workers: socketmap netstrings, and the
+ * SP wire format of the direct IPC socket (spframe.c; docs/IPC.md "Direct
+ * socket"), whose requests are proto.h's JSON and whose hits are "policy"
+ * requests with a finished reply in the answer cache. An SP connection
+ * starts with our REP header in its output; its first input must be a REQ
+ * peer's header.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -34,18 +41,22 @@
 #include "answer_cache.h"
 #include "clock.h"
 #include "domain.h"
+#include "ipc.h"
 #include "log.h"
 #include "netstring.h"
+#include "proto.h"
 #include "socketmap.h"
 #include "socketmap_answer.h"
 #include "socketmap_worker.h"
+#include "spframe.h"
 #include "xalloc.h"
 
-/* Input holds at most one request of SOCKETMAP_MAX_REQUEST bytes and its
- * framing: with this much and no complete netstring, the parser has
- * refused it. */
-#define IN_START 1024
-#define IN_MAX   (SOCKETMAP_MAX_REQUEST + 32)
+/* Input holds at most one request and its framing (SOCKETMAP_MAX_REQUEST
+ * bytes or, over SP, IPC_RECV_MAX as on the nng socket): with this much
+ * and no complete request, the parser has refused it. */
+#define IN_START  1024
+#define IN_MAX    (SOCKETMAP_MAX_REQUEST + 32)
+#define IN_MAX_SP (SPFRAME_MSGHDR + IPC_RECV_MAX)
 /* Output buffers above this are given back once written. */
 #define OUT_KEEP      16384
 #define WRITE_TIMEOUT 60
@@ -61,6 +72,7 @@ struct smconn {
 	int              eof;        /* the client shut down its side */
 	int              closing;    /* no more requests: close once written */
 	int              dead;       /* closed with a miss out: it frees c */
+	int              hello;      /* SP: the peer's header was read */
 	struct socketmap_miss *miss; /* the lookup in flight, or NULL */
 	char                  *in;
 	size_t                 inlen, incap;
@@ -78,6 +90,13 @@ struct socketmap_miss {
 	TAILQ_ENTRY(socketmap_miss) link;
 	char key[DOMAIN_MAX + 1];
 	char via[48];
+	/* SP: the request, its backtrace and (parsed) its meaning */
+	char                *body;
+	size_t               blen;
+	unsigned char        bt[SPFRAME_MAX_BT];
+	size_t               btlen;
+	int                  parsed;
+	struct proto_request req;
 };
 
 TAILQ_HEAD(smconn_list, smconn);
@@ -105,6 +124,8 @@ struct socketmap_workers {
 	struct smworker             *w;
 	int                          nw;
 	int                          threaded;
+	int                          sp; /* SP wire format, not netstrings */
+	size_t                       inmax;
 	int                          stopping; /* atomic */
 	struct event                *mwake;    /* loop: misses queued */
 	pthread_mutex_t              mlock;
@@ -188,6 +209,21 @@ conn_reply(struct smconn *c, const char *s, size_t n)
 	c->out[c->outlen++] = ',';
 }
 
+/* conn_sp_reply - queue one SP reply: backtrace bt, payload s (n bytes). */
+static void
+conn_sp_reply(struct smconn *c, const unsigned char *bt, size_t btlen,
+        const char *s, size_t n)
+{
+	conn_out(c, SPFRAME_MSGHDR + btlen + n);
+	spframe_msg_header(
+	        (unsigned char *)c->out + c->outlen, (uint64_t)(btlen + n));
+	c->outlen += SPFRAME_MSGHDR;
+	memcpy(c->out + c->outlen, bt, btlen);
+	c->outlen += btlen;
+	memcpy(c->out + c->outlen, s, n);
+	c->outlen += n;
+}
+
 /* hit_copy - answer_copy_fn: the socketmap rendering of a cached reply,
  * copied into c's output under the answer cache's read lock. */
 static void
@@ -207,23 +243,40 @@ conn_hit(struct smconn *c, const char *domain)
 	                answers, domain, clock_now(), hit_copy, c));
 }
 
-/* conn_miss - hand domain to the loop; c waits for the reply. */
-static void
-conn_miss(struct smconn *c, const char *domain)
+/* miss_new - a miss for c, which waits for its reply. */
+static struct socketmap_miss *
+miss_new(struct smconn *c)
 {
-	struct socketmap_workers *ws = c->w->ws;
-	struct socketmap_miss    *m  = xcalloc(1, sizeof(*m));
+	struct socketmap_miss *m = xcalloc(1, sizeof(*m));
 
-	m->ws = ws;
+	m->ws = c->w->ws;
 	m->w  = c->w;
 	m->c  = c;
-	memcpy(m->key, domain, strlen(domain) + 1);
 	memcpy(m->via, c->via, sizeof(m->via));
 	c->miss = m;
+	return (m);
+}
+
+/* miss_queue - hand m to the loop. */
+static void
+miss_queue(struct socketmap_miss *m)
+{
+	struct socketmap_workers *ws = m->ws;
+
 	pthread_mutex_lock(&ws->mlock);
 	TAILQ_INSERT_TAIL(&ws->queued, m, link);
 	pthread_mutex_unlock(&ws->mlock);
 	event_active(ws->mwake, EV_READ, 0);
+}
+
+/* conn_miss - hand domain to the loop; c waits for the reply. */
+static void
+conn_miss(struct smconn *c, const char *domain)
+{
+	struct socketmap_miss *m = miss_new(c);
+
+	memcpy(m->key, domain, strlen(domain) + 1);
+	miss_queue(m);
 }
 
 /* conn_request - one request payload (len bytes, any content). */
@@ -253,11 +306,11 @@ conn_request(struct smconn *c, const char *payload, size_t len)
 	}
 }
 
-/* conn_process - answer the complete requests in the input, in order,
- * until one is a miss; a malformed netstring gets PERM and ends the
- * connection. */
-static void
-conn_process(struct smconn *c)
+/* nets_process - answer the complete socketmap requests in the input, in
+ * order, until one is a miss; a malformed netstring gets PERM and ends the
+ * connection. Returns the bytes taken. */
+static size_t
+nets_process(struct smconn *c)
 {
 	size_t                off = 0, plen, used;
 	const char           *payload;
@@ -284,6 +337,113 @@ conn_process(struct smconn *c)
 		off += used;
 		conn_request(c, payload, plen);
 	}
+	return (off);
+}
+
+struct sp_hit {
+	struct smconn        *c;
+	const struct spframe *f;
+};
+
+/* sp_hit_copy - answer_copy_fn: a cached JSON reply, copied into the
+ * connection's output under the answer cache's read lock. */
+static void
+sp_hit_copy(void *arg, const char *json, size_t len)
+{
+	struct sp_hit *h = arg;
+
+	conn_sp_reply(h->c, h->f->bt, h->f->btlen, json, len);
+}
+
+/* sp_request - one SP request: a "policy" request with a finished reply
+ * in the answer cache is answered here, anything else goes to the loop
+ * (with its parse, so the loop does not parse it again). */
+static void
+sp_request(struct smconn *c, const struct spframe *f)
+{
+	struct answer_cache   *answers = c->w->ws->answers;
+	struct socketmap_miss *m;
+	struct sp_hit          h = { c, f };
+	struct proto_request   req;
+	char                   why[128];
+	int                    parsed = 0;
+
+	if (f->plen <= PROTO_MAX_MSG
+	        && proto_request_parse(
+	                   f->payload, f->plen, &req, why, sizeof(why))
+	                == 0) {
+		parsed = 1;
+		if (req.op == PROTO_OP_POLICY && answers != NULL
+		        && answer_cache_copy(answers, req.domain, clock_now(),
+		                sp_hit_copy, &h)) {
+			return;
+		}
+	}
+	m       = miss_new(c);
+	m->body = xmalloc(f->plen + 1);
+	m->blen = f->plen;
+	memcpy(m->body, f->payload, f->plen);
+	m->body[f->plen] = '\0';
+	memcpy(m->bt, f->bt, f->btlen);
+	m->btlen  = f->btlen;
+	m->parsed = parsed;
+	if (parsed) {
+		m->req = req;
+		memcpy(m->key, req.domain, sizeof(m->key));
+	}
+	miss_queue(m);
+}
+
+/* sp_process - the SP counterpart of nets_process: the peer's header
+ * first, then messages; anything malformed ends the connection (there is
+ * no request id to reply to). Returns the bytes taken. */
+static size_t
+sp_process(struct smconn *c)
+{
+	const unsigned char *in  = (const unsigned char *)c->in;
+	size_t               off = 0, used;
+	struct spframe       f;
+	enum spframe_status  st;
+	char                 why[160];
+
+	if (!c->hello) {
+		st = spframe_peer_header(in, c->inlen, why, sizeof(why));
+		if (st == SPFRAME_MORE) {
+			return (0);
+		}
+		if (st == SPFRAME_BAD) {
+			goto bad;
+		}
+		c->hello = 1;
+		off      = SPFRAME_HEADER;
+	}
+	while (c->miss == NULL && !c->closing && off < c->inlen) {
+		st = spframe_parse(in + off, c->inlen - off, IPC_RECV_MAX, &f,
+		        &used, why, sizeof(why));
+		if (st == SPFRAME_MORE) {
+			break;
+		}
+		if (st == SPFRAME_BAD) {
+			goto bad;
+		}
+		off += used;
+		sp_request(c, &f);
+	}
+	return (off);
+bad:
+	log_info("MXTLS-IPC-DIRECT-BAD-FRAME",
+	        "%s: %s; closing the connection", c->via, why);
+	c->closing = 1;
+	return (c->inlen);
+}
+
+/* conn_process - answer the complete requests in the input, in order,
+ * until one is a miss. */
+static void
+conn_process(struct smconn *c)
+{
+	size_t off = c->w->ws->sp ? sp_process(c) : nets_process(c);
+
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->inlen - off);
 		c->inlen -= off;
@@ -374,12 +534,14 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (c->inlen == c->incap) {
-		if (c->incap >= IN_MAX) {
+		size_t max = c->w->ws->inmax;
+
+		if (c->incap >= max) {
 			/* cannot happen: the parser refused it before */
 			conn_close(c);
 			return;
 		}
-		c->incap = c->incap * 2 < IN_MAX ? c->incap * 2 : IN_MAX;
+		c->incap = c->incap * 2 < max ? c->incap * 2 : max;
 		if ((c->in = realloc(c->in, c->incap)) == NULL) {
 			xdie();
 		}
@@ -437,6 +599,7 @@ conn_begin(struct smconn *c)
 	TAILQ_INSERT_TAIL(&w->conns, c, link);
 	event_add(c->rev, &it);
 	c->reading = 1;
+	conn_settle(c); /* SP: our header goes out at once */
 }
 
 /* ------------------------------------------------------------ misses -- */
@@ -453,6 +616,7 @@ miss_free(struct socketmap_miss *m)
 		}
 	}
 	free(m->text);
+	free(m->body);
 	free(m);
 }
 
@@ -467,7 +631,11 @@ miss_done(struct socketmap_miss *m)
 		return;
 	}
 	c->miss = NULL;
-	conn_reply(c, m->text, strlen(m->text));
+	if (m->ws->sp) {
+		conn_sp_reply(c, m->bt, m->btlen, m->text, strlen(m->text));
+	} else {
+		conn_reply(c, m->text, strlen(m->text));
+	}
 	m->c = NULL;
 	miss_free(m);
 	conn_process(c);
@@ -539,8 +707,9 @@ worker_main(void *arg)
 	return (NULL);
 }
 
-struct socketmap_workers *
-socketmap_worker_start(struct event_base *loop, int nthreads,
+/* workers_start - socketmap_worker_start and _start_sp (ac NULL). */
+static struct socketmap_workers *
+workers_start(struct event_base *loop, int nthreads,
         const struct socketmap_answer_conf *ac, struct answer_cache *answers,
         socketmap_miss_fn fn, void *arg, char *why, size_t whylen)
 {
@@ -549,8 +718,12 @@ socketmap_worker_start(struct event_base *loop, int nthreads,
 	sigset_t                  all, old;
 	int                       i, rv;
 
-	ws->loop     = loop;
-	ws->ac       = *ac;
+	ws->loop = loop;
+	ws->sp   = ac == NULL;
+	if (ac != NULL) {
+		ws->ac = *ac;
+	}
+	ws->inmax    = ws->sp ? IN_MAX_SP : IN_MAX;
 	ws->answers  = answers;
 	ws->fn       = fn;
 	ws->arg      = arg;
@@ -611,6 +784,24 @@ fail:
 	return (NULL);
 }
 
+struct socketmap_workers *
+socketmap_worker_start(struct event_base *loop, int nthreads,
+        const struct socketmap_answer_conf *ac, struct answer_cache *answers,
+        socketmap_miss_fn fn, void *arg, char *why, size_t whylen)
+{
+	return (workers_start(
+	        loop, nthreads, ac, answers, fn, arg, why, whylen));
+}
+
+struct socketmap_workers *
+socketmap_worker_start_sp(struct event_base *loop, int nthreads,
+        struct answer_cache *answers, socketmap_miss_fn fn, void *arg,
+        char *why, size_t whylen)
+{
+	return (workers_start(
+	        loop, nthreads, NULL, answers, fn, arg, why, whylen));
+}
+
 void
 socketmap_worker_add(
         struct socketmap_workers *ws, evutil_socket_t fd, const char *via)
@@ -636,6 +827,11 @@ socketmap_worker_add(
 	c->fd    = fd;
 	c->in    = xmalloc(IN_START);
 	c->incap = IN_START;
+	if (ws->sp) {
+		conn_out(c, SPFRAME_HEADER);
+		spframe_rep_header((unsigned char *)c->out);
+		c->outlen = SPFRAME_HEADER;
+	}
 	snprintf(c->via, sizeof(c->via), "%.40s", via);
 	__atomic_add_fetch(&w->nconns, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&ws->nconns, 1, __ATOMIC_RELAXED);
@@ -667,6 +863,15 @@ const char *
 socketmap_worker_via(const struct socketmap_miss *m)
 {
 	return (m->via);
+}
+
+const struct proto_request *
+socketmap_worker_request(
+        const struct socketmap_miss *m, const char **body, size_t *len)
+{
+	*body = m->body;
+	*len  = m->blen;
+	return (m->parsed ? &m->req : NULL);
 }
 
 void *

@@ -1,8 +1,9 @@
 /*
  * socketmap_worker.h - the threads that serve Postfix socketmap connections
- * (socketmap_table(5); docs/IPC.md "Socketmap threads"). Each worker owns
- * an event_base, its thread and the connections handed to it: it reads the
- * netstring requests, answers answer-cache hits and the keys that need no
+ * (socketmap_table(5); docs/IPC.md "Socketmap threads") and, with a set of
+ * their own, the direct IPC socket (docs/IPC.md "Direct socket"). Each worker
+ * owns an event_base, its thread and the connections handed to it: it reads
+ * the netstring requests, answers answer-cache hits and the keys that need no
  * lookup (NOTFOUND, PERM) itself, and hands each cache miss to the
  * daemon's loop thread, which owns every resolver; the reply comes back to
  * the worker that owns the connection. Requests on one connection are
@@ -46,6 +47,18 @@ struct socketmap_workers *socketmap_worker_start(struct event_base *loop,
         struct answer_cache *answers, socketmap_miss_fn fn, void *arg,
         char *why, size_t whylen);
 
+/*
+ * socketmap_worker_start_sp - the same for the direct IPC socket (docs/
+ * IPC.md "Direct socket"): connections speak the SP wire format of nng's
+ * REQ/REP over ipc:// (spframe.h) carrying proto.h's JSON requests; hits
+ * are "policy" requests whose finished reply is in answers; every other
+ * request is a miss, answered with a JSON reply (socketmap_worker_request
+ * gives it to the loop).
+ */
+struct socketmap_workers *socketmap_worker_start_sp(struct event_base *loop,
+        int nthreads, struct answer_cache *answers, socketmap_miss_fn fn,
+        void *arg, char *why, size_t whylen);
+
 /* socketmap_worker_add - serve the connected socket fd (taken: closed by
  * the workers) on the worker with the fewest connections; via names the
  * listener in logs. */
@@ -64,8 +77,17 @@ const char *socketmap_worker_key(const struct socketmap_miss *m);
 const char *socketmap_worker_via(const struct socketmap_miss *m);
 void       *socketmap_worker_arg(const struct socketmap_miss *m);
 
-/* socketmap_worker_answer - the socketmap reply payload for m (text is
- * taken, malloc'd); m is gone after this. */
+struct proto_request;
+
+/* socketmap_worker_request - an SP miss's request bytes (*body, *len; NUL
+ * after them; owned by m) and its parse, or NULL when it did not parse.
+ * socketmap_worker_key is its domain then, or "". */
+const struct proto_request *socketmap_worker_request(
+        const struct socketmap_miss *m, const char **body, size_t *len);
+
+/* socketmap_worker_answer - the reply payload for m (text is taken,
+ * malloc'd: the socketmap reply, or the JSON reply over SP); m is gone
+ * after this. */
 void socketmap_worker_answer(struct socketmap_miss *m, char *text);
 
 /* socketmap_worker_stop - join the threads, close every connection, free

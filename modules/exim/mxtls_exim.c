@@ -57,7 +57,7 @@
 
 #define MXTLS_API __attribute__((visibility("default")))
 
-#define DEFAULT_SOCKET      "ipc:///run/mxtls/mxtlsd.sock"
+#define DEFAULT_SOCKET      "ipc:///run/mxtls/mxtlsd-direct.sock"
 #define DEFAULT_TIMEOUT     15 /* s; above the daemon's first_contact_wait */
 #define REPORT_TIMEOUT_MS   2000
 #define PREFETCH_TIMEOUT_MS 500

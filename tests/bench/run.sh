@@ -5,7 +5,8 @@
 # Sections (default: all, in this order):
 #   mxtlsd  world up; mxtlsd: idle RSS, 1,000 cold domains, 10k warm domains
 #           (RSS), cached lookups over socketmap / nng / the fork-safe SP
-#           client with 1, 8, 64 clients, the bare floors (Unix-socket
+#           client (on the direct socket; "spnng": on the nng socket) with
+#           1, 8, 64 clients, the bare floors (Unix-socket
 #           ping-pong, nng echo) in the same run, a perf profile of the hot
 #           path, then MEM_N (100k) cached domains (RSS); world down.
 #   peer    world up; postfix-mta-sts-resolver (tests/world/peer-up.sh): the
@@ -339,7 +340,7 @@ mxtlsd_start() {
 	. "$W/env"
 	cat >"$d/mxtlsd.conf" <<EOF
 daemon: { user = ""; pid_file = "$d/mxtlsd.pid"; };
-ipc: { listen = "ipc://$d/ipc.sock"; mode = "0660"; contexts = 64; };
+ipc: { listen = "ipc://$d/ipc.sock"; direct = "ipc://$d/direct.sock"; mode = "0660"; contexts = 64; };
 store: { path = "$d/mxtls.db"; };
 log: { level = "warn"; };
 resolver: { trust_anchor_file = "$TA_FILE"; unbound_config = "$UNBOUND_CONF"; timeout = 10; };
@@ -412,7 +413,8 @@ section_mxtlsd() {
 		run_lg "mxtlsd.sm.c$c" "$MX_PID" socketmap "unix:$d/sm.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
 		run_lg "mxtlsd.sminet.c$c" "$MX_PID" socketmap "inet:127.0.0.1:$SM_PORT" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
 		run_lg "mxtlsd.nng.c$c" "$MX_PID" nng "ipc://$d/ipc.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
-		run_lg "mxtlsd.sp.c$c" "$MX_PID" sp "ipc://$d/ipc.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
+		run_lg "mxtlsd.sp.c$c" "$MX_PID" sp "ipc://$d/direct.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
+		run_lg "mxtlsd.spnng.c$c" "$MX_PID" sp "ipc://$d/ipc.sock" -c "$c" -n "$REQS" -k "$RUN/warm.txt"
 	done
 	pin 64 "$MX_PID"
 	mxstat >"$RES/mxtlsd-stats-after.txt"
@@ -518,7 +520,7 @@ exim_conf() { # VARIANT - the configuration of the Exim under test
 	{
 		if [ "$v" = mxtls ] || [ "$v" = mxtls_noevents ]; then
 			echo "MXTLS_SO = $BUILD/modules/exim/mxtls_exim.so"
-			echo "MXTLS_OPTS = socket=ipc://$RUN/mxtlsd/ipc.sock timeout=15"
+			echo "MXTLS_OPTS = socket=ipc://$RUN/mxtlsd/direct.sock timeout=15"
 			echo "MXTLS_CA = $W/pki/ca.crt"
 			echo ".include $SRC/configs/exim/mxtls.macros"
 		fi

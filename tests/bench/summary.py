@@ -36,7 +36,8 @@ rows = []
 for who in ("mxtlsd", "peer"):
     for what, label in (("floor_sock", "bare ping-pong"), ("floor_nng", "bare nng echo"),
                         ("sm", "socketmap unix"), ("sminet", "socketmap inet"),
-                        ("nng", "nng ipc"), ("sp", "SP client (Exim)")):
+                        ("nng", "nng ipc"), ("sp", "SP client (Exim)"),
+                        ("spnng", "SP client, nng sock")):
         for c in (1, 8, 64):
             p = "%s.%s.c%d" % (who, what, c)
             if f(p + ".qps") is None:

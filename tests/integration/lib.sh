@@ -55,6 +55,7 @@ DAEMON_NAME=
 DAEMON_DIR=
 DAEMON_LOG=
 DAEMON_URL=
+DIRECT_URL= # the direct socket (ipc.direct, docs/IPC.md)
 DAEMON_CONFIG_FILE=
 
 # ---------------------------------------------------------------- reporting --
@@ -182,7 +183,7 @@ default_group() { # NAME
 	local w=$DAEMON_DIR
 	case "$1" in
 	daemon) printf 'daemon: { user = ""; pid_file = "%s/mxtlsd.pid"; };\n' "$w" ;;
-	ipc) printf 'ipc: { listen = "%s"; mode = "0660"; };\n' "$DAEMON_URL" ;;
+	ipc) printf 'ipc: { listen = "%s"; direct = "%s"; mode = "0660"; };\n' "$DAEMON_URL" "$DIRECT_URL" ;;
 	store) printf 'store: { path = "%s/mxtls.db"; };\n' "$w" ;;
 	log) printf 'log: { level = "debug"; };\n' ;;
 	resolver)
@@ -252,6 +253,7 @@ daemon_start() {
 	mkdir -p "$DAEMON_DIR" "$SOCK_BASE/$name"
 	DAEMON_LOG=$DAEMON_DIR/mxtlsd.log
 	DAEMON_URL="ipc://$SOCK_BASE/$name/mxtlsd.sock"
+	DIRECT_URL="ipc://$SOCK_BASE/$name/direct.sock"
 	DAEMON_CONFIG_FILE=$DAEMON_DIR/mxtlsd.conf
 	write_config "$extra"
 	echo "=== $(date '+%F %T') daemon_start $name" >>"$DAEMON_LOG"

@@ -107,10 +107,11 @@ store:
 EOC
 
 MXTLS_SOCKET=$SOCK_BASE/exim/mxtlsd.sock
+MXTLS_SOCKET_DIRECT=$SOCK_BASE/exim/direct.sock # the module's (ipc.direct)
 cat >"$E/exim.conf" <<EOC
 # the Exim under test: configs/exim/*.conf included verbatim
 MXTLS_SO = $SO
-MXTLS_OPTS = socket=ipc://$MXTLS_SOCKET timeout=15
+MXTLS_OPTS = socket=ipc://$MXTLS_SOCKET_DIRECT timeout=15
 MXTLS_CA = $CA_FILE
 .include $CFG/mxtls.macros
 primary_hostname = exim.mxtls.test
@@ -169,7 +170,7 @@ done
 pass "both Exim configurations load"
 
 # shellcheck disable=SC2034 # read by write_config in lib.sh
-IPC_CONF="ipc: { listen = \"ipc://$MXTLS_SOCKET\"; mode = \"0666\"; };"
+IPC_CONF="ipc: { listen = \"ipc://$MXTLS_SOCKET\"; direct = \"ipc://$MXTLS_SOCKET_DIRECT\"; mode = \"0666\"; };"
 mkdir -p "$SOCK_BASE/exim"
 chmod 755 "$SOCK_BASE" "$SOCK_BASE/exim"
 daemon_start exim 'dane: { port = 25; };' || summary

@@ -63,7 +63,7 @@ fi
 # An invalid list: the daemon refuses to start and says why.
 printf '{"version":"0.1","expires":"2099-01-01T00:00:00Z","timestamp":1,"policies":{"x.test":{"mode":"sometimes","mxs":["x.test"]}}}' >"$TEST_DIR/bad.json"
 cfg="$TEST_DIR/bad.conf"
-printf 'daemon: { user = ""; pid_file = "%s/bad.pid"; };\nipc: { listen = "ipc://%s/bad.sock"; };\nstore: { path = "%s/bad.db"; };\npreload: { path = "%s/bad.json"; };\nresolver: { trust_anchor_file = "%s"; unbound_config = "%s"; };\n' \
+printf 'daemon: { user = ""; pid_file = "%s/bad.pid"; };\nipc: { listen = "ipc://%s/bad.sock"; direct = ""; };\nstore: { path = "%s/bad.db"; };\npreload: { path = "%s/bad.json"; };\nresolver: { trust_anchor_file = "%s"; unbound_config = "%s"; };\n' \
 	"$TEST_DIR" "$TEST_DIR" "$TEST_DIR" "$TEST_DIR" "$TA_FILE" "$UNBOUND_CONF" >"$cfg"
 out=$(timeout 10 "$MXTLS_BIN/mxtlsd" -d -c "$cfg" 2>&1)
 rc=$?
