@@ -1,8 +1,8 @@
 /*
  * socketmap_worker.c - socketmap connections served by worker threads, one
  * event_base each (see socketmap_worker.h; socketmap_table(5), docs/IPC.md
- * "Socketmap threads"). Framing is netstring.c's, keys and answers
- * socketmap_answer.c's; this file moves bytes between threads and sockets.
+ * "Socketmap threads"). What a request is and how a reply is framed is
+ * socketmap_wire.c's; this file moves bytes between threads and sockets.
  *
  * A connection is a non-blocking socket with one persistent read event
  * (the idle timeout) and a write event armed only while output waits. A
@@ -24,7 +24,6 @@
  * starts with our REP header in its output; its first input must be a REQ
  * peer's header.
  */
-#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -39,16 +38,10 @@
 #include <event2/event.h>
 
 #include "answer_cache.h"
-#include "clock.h"
-#include "domain.h"
 #include "ipc.h"
 #include "log.h"
-#include "netstring.h"
-#include "proto.h"
 #include "socketmap.h"
-#include "socketmap_answer.h"
-#include "socketmap_worker.h"
-#include "spframe.h"
+#include "socketmap_conn.h"
 #include "xalloc.h"
 
 /* Input holds at most one request and its framing (SOCKETMAP_MAX_REQUEST
@@ -60,80 +53,6 @@
 /* Output buffers above this are given back once written. */
 #define OUT_KEEP      16384
 #define WRITE_TIMEOUT 60
-
-struct smworker;
-
-struct smconn {
-	struct smworker *w;
-	evutil_socket_t  fd;
-	struct event    *rev; /* read, persistent, idle timeout */
-	struct event    *wev; /* write, armed while output waits */
-	int              reading, writing;
-	int              eof;        /* the client shut down its side */
-	int              closing;    /* no more requests: close once written */
-	int              dead;       /* closed with a miss out: it frees c */
-	int              hello;      /* SP: the peer's header was read */
-	struct socketmap_miss *miss; /* the lookup in flight, or NULL */
-	char                  *in;
-	size_t                 inlen, incap;
-	char                  *out;
-	size_t                 outoff, outlen, outcap;
-	TAILQ_ENTRY(smconn) link;
-	char via[48];
-};
-
-struct socketmap_miss {
-	struct socketmap_workers *ws;
-	struct smworker          *w; /* the connection's worker */
-	struct smconn            *c;
-	char                     *text; /* the reply, once answered */
-	TAILQ_ENTRY(socketmap_miss) link;
-	char key[DOMAIN_MAX + 1];
-	char via[48];
-	/* SP: the request, its backtrace and (parsed) its meaning */
-	char                *body;
-	size_t               blen;
-	unsigned char        bt[SPFRAME_MAX_BT];
-	size_t               btlen;
-	int                  parsed;
-	struct proto_request req;
-};
-
-TAILQ_HEAD(smconn_list, smconn);
-TAILQ_HEAD(smmiss_list, socketmap_miss);
-
-struct smworker {
-	struct socketmap_workers *ws;
-	struct event_base        *base;
-	struct event             *wake;
-	pthread_t                 thread;
-	int                       started;
-	pthread_mutex_t           lock;
-	struct smconn_list        incoming; /* from the loop (lock) */
-	struct smmiss_list        answered; /* from the loop (lock) */
-	struct smconn_list        conns;    /* this worker's thread only */
-	size_t                    nconns;   /* atomic */
-};
-
-struct socketmap_workers {
-	struct event_base           *loop;
-	struct socketmap_answer_conf ac;
-	struct answer_cache         *answers;
-	socketmap_miss_fn            fn;
-	void                        *arg;
-	struct smworker             *w;
-	int                          nw;
-	int                          threaded;
-	int                          sp; /* SP wire format, not netstrings */
-	size_t                       inmax;
-	int                          stopping; /* atomic */
-	struct event                *mwake;    /* loop: misses queued */
-	pthread_mutex_t              mlock;
-	struct smmiss_list           queued;   /* from workers (mlock) */
-	struct smmiss_list           inflight; /* loop thread only */
-	size_t                       nconns;   /* atomic */
-	unsigned                     next;
-};
 
 static void conn_settle(struct smconn *c);
 
@@ -174,9 +93,8 @@ conn_close(struct smconn *c)
 	conn_free(c);
 }
 
-/* conn_out - room for n more output bytes. */
-static void
-conn_out(struct smconn *c, size_t n)
+void
+socketmap_worker_out(struct smconn *c, size_t n)
 {
 	if (c->outcap - c->outlen >= n) {
 		return;
@@ -195,57 +113,8 @@ conn_out(struct smconn *c, size_t n)
 	}
 }
 
-/* conn_reply - queue one netstring reply (payload s, n bytes). */
-static void
-conn_reply(struct smconn *c, const char *s, size_t n)
-{
-	int k;
-
-	conn_out(c, n + 24);
-	k = snprintf(c->out + c->outlen, c->outcap - c->outlen, "%zu:", n);
-	c->outlen += (size_t)k;
-	memcpy(c->out + c->outlen, s, n);
-	c->outlen += n;
-	c->out[c->outlen++] = ',';
-}
-
-/* conn_sp_reply - queue one SP reply: backtrace bt, payload s (n bytes). */
-static void
-conn_sp_reply(struct smconn *c, const unsigned char *bt, size_t btlen,
-        const char *s, size_t n)
-{
-	conn_out(c, SPFRAME_MSGHDR + btlen + n);
-	spframe_msg_header(
-	        (unsigned char *)c->out + c->outlen, (uint64_t)(btlen + n));
-	c->outlen += SPFRAME_MSGHDR;
-	memcpy(c->out + c->outlen, bt, btlen);
-	c->outlen += btlen;
-	memcpy(c->out + c->outlen, s, n);
-	c->outlen += n;
-}
-
-/* hit_copy - answer_copy_fn: the socketmap rendering of a cached reply,
- * copied into c's output under the answer cache's read lock. */
-static void
-hit_copy(void *arg, const char *text, size_t len)
-{
-	conn_reply(arg, text, len);
-}
-
-/* conn_hit - answer domain from the answer cache; 1 when answered. */
-static int
-conn_hit(struct smconn *c, const char *domain)
-{
-	struct answer_cache *answers = c->w->ws->answers;
-
-	return (answers != NULL
-	        && answer_cache_copy_text(
-	                answers, domain, clock_now(), hit_copy, c));
-}
-
-/* miss_new - a miss for c, which waits for its reply. */
-static struct socketmap_miss *
-miss_new(struct smconn *c)
+struct socketmap_miss *
+socketmap_worker_miss_new(struct smconn *c)
 {
 	struct socketmap_miss *m = xcalloc(1, sizeof(*m));
 
@@ -257,9 +126,8 @@ miss_new(struct smconn *c)
 	return (m);
 }
 
-/* miss_queue - hand m to the loop. */
-static void
-miss_queue(struct socketmap_miss *m)
+void
+socketmap_worker_miss_queue(struct socketmap_miss *m)
 {
 	struct socketmap_workers *ws = m->ws;
 
@@ -269,180 +137,13 @@ miss_queue(struct socketmap_miss *m)
 	event_active(ws->mwake, EV_READ, 0);
 }
 
-/* conn_miss - hand domain to the loop; c waits for the reply. */
-static void
-conn_miss(struct smconn *c, const char *domain)
-{
-	struct socketmap_miss *m = miss_new(c);
-
-	memcpy(m->key, domain, strlen(domain) + 1);
-	miss_queue(m);
-}
-
-/* conn_request - one request payload (len bytes, any content). */
-static void
-conn_request(struct smconn *c, const char *payload, size_t len)
-{
-	char key[DOMAIN_MAX + 1], why[256], *s;
-
-	switch (socketmap_answer_key(
-	        payload, len, key, sizeof(key), why, sizeof(why))) {
-	case SOCKETMAP_KEY_LOOKUP:
-		if (!conn_hit(c, key)) {
-			conn_miss(c, key);
-		}
-		return;
-	case SOCKETMAP_KEY_NOTFOUND:
-		log_debug("MXTLS-SOCKETMAP-NOTFOUND", "%s: %.*s: %s", c->via,
-		        (int)(len < 300 ? len : 300), payload, why);
-		conn_reply(c, "NOTFOUND ", 9);
-		return;
-	case SOCKETMAP_KEY_PERM:
-		s = socketmap_answer_error("PERM", why);
-		log_info("MXTLS-SOCKETMAP-BAD-REQUEST", "%s: %s", c->via, why);
-		conn_reply(c, s, strlen(s));
-		free(s);
-		return;
-	}
-}
-
-/* nets_process - answer the complete socketmap requests in the input, in
- * order, until one is a miss; a malformed netstring gets PERM and ends the
- * connection. Returns the bytes taken. */
-static size_t
-nets_process(struct smconn *c)
-{
-	size_t                off = 0, plen, used;
-	const char           *payload;
-	char                  why[160], *s;
-	enum netstring_status st;
-
-	while (c->miss == NULL && !c->closing && off < c->inlen) {
-		st = netstring_parse(c->in + off, c->inlen - off,
-		        SOCKETMAP_MAX_REQUEST, &payload, &plen, &used, why,
-		        sizeof(why));
-		if (st == NETSTRING_MORE) {
-			break;
-		}
-		if (st == NETSTRING_BAD) {
-			log_info("MXTLS-SOCKETMAP-BAD-NETSTRING",
-			        "%s: %s; closing the connection", c->via, why);
-			s = socketmap_answer_error("PERM", why);
-			conn_reply(c, s, strlen(s));
-			free(s);
-			c->closing = 1;
-			off        = c->inlen;
-			break;
-		}
-		off += used;
-		conn_request(c, payload, plen);
-	}
-	return (off);
-}
-
-struct sp_hit {
-	struct smconn        *c;
-	const struct spframe *f;
-};
-
-/* sp_hit_copy - answer_copy_fn: a cached JSON reply, copied into the
- * connection's output under the answer cache's read lock. */
-static void
-sp_hit_copy(void *arg, const char *json, size_t len)
-{
-	struct sp_hit *h = arg;
-
-	conn_sp_reply(h->c, h->f->bt, h->f->btlen, json, len);
-}
-
-/* sp_request - one SP request: a "policy" request with a finished reply
- * in the answer cache is answered here, anything else goes to the loop
- * (with its parse, so the loop does not parse it again). */
-static void
-sp_request(struct smconn *c, const struct spframe *f)
-{
-	struct answer_cache   *answers = c->w->ws->answers;
-	struct socketmap_miss *m;
-	struct sp_hit          h = { c, f };
-	struct proto_request   req;
-	char                   why[128];
-	int                    parsed = 0;
-
-	if (f->plen <= PROTO_MAX_MSG
-	        && proto_request_parse(
-	                   f->payload, f->plen, &req, why, sizeof(why))
-	                == 0) {
-		parsed = 1;
-		if (req.op == PROTO_OP_POLICY && answers != NULL
-		        && answer_cache_copy(answers, req.domain, clock_now(),
-		                sp_hit_copy, &h)) {
-			return;
-		}
-	}
-	m       = miss_new(c);
-	m->body = xmalloc(f->plen + 1);
-	m->blen = f->plen;
-	memcpy(m->body, f->payload, f->plen);
-	m->body[f->plen] = '\0';
-	memcpy(m->bt, f->bt, f->btlen);
-	m->btlen  = f->btlen;
-	m->parsed = parsed;
-	if (parsed) {
-		m->req = req;
-		memcpy(m->key, req.domain, sizeof(m->key));
-	}
-	miss_queue(m);
-}
-
-/* sp_process - the SP counterpart of nets_process: the peer's header
- * first, then messages; anything malformed ends the connection (there is
- * no request id to reply to). Returns the bytes taken. */
-static size_t
-sp_process(struct smconn *c)
-{
-	const unsigned char *in  = (const unsigned char *)c->in;
-	size_t               off = 0, used;
-	struct spframe       f;
-	enum spframe_status  st;
-	char                 why[160];
-
-	if (!c->hello) {
-		st = spframe_peer_header(in, c->inlen, why, sizeof(why));
-		if (st == SPFRAME_MORE) {
-			return (0);
-		}
-		if (st == SPFRAME_BAD) {
-			goto bad;
-		}
-		c->hello = 1;
-		off      = SPFRAME_HEADER;
-	}
-	while (c->miss == NULL && !c->closing && off < c->inlen) {
-		st = spframe_parse(in + off, c->inlen - off, IPC_RECV_MAX, &f,
-		        &used, why, sizeof(why));
-		if (st == SPFRAME_MORE) {
-			break;
-		}
-		if (st == SPFRAME_BAD) {
-			goto bad;
-		}
-		off += used;
-		sp_request(c, &f);
-	}
-	return (off);
-bad:
-	log_info("MXTLS-IPC-DIRECT-BAD-FRAME",
-	        "%s: %s; closing the connection", c->via, why);
-	c->closing = 1;
-	return (c->inlen);
-}
-
 /* conn_process - answer the complete requests in the input, in order,
  * until one is a miss. */
 static void
 conn_process(struct smconn *c)
 {
-	size_t off = c->w->ws->sp ? sp_process(c) : nets_process(c);
+	size_t off
+	        = c->w->ws->sp ? socketmap_wire_sp(c) : socketmap_wire_nets(c);
 
 	if (off > 0) {
 		memmove(c->in, c->in + off, c->inlen - off);
@@ -632,9 +333,10 @@ miss_done(struct socketmap_miss *m)
 	}
 	c->miss = NULL;
 	if (m->ws->sp) {
-		conn_sp_reply(c, m->bt, m->btlen, m->text, strlen(m->text));
+		socketmap_wire_sp_reply(
+		        c, m->bt, m->btlen, m->text, strlen(m->text));
 	} else {
-		conn_reply(c, m->text, strlen(m->text));
+		socketmap_wire_nets_reply(c, m->text, strlen(m->text));
 	}
 	m->c = NULL;
 	miss_free(m);
@@ -828,7 +530,7 @@ socketmap_worker_add(
 	c->in    = xmalloc(IN_START);
 	c->incap = IN_START;
 	if (ws->sp) {
-		conn_out(c, SPFRAME_HEADER);
+		socketmap_worker_out(c, SPFRAME_HEADER);
 		spframe_rep_header((unsigned char *)c->out);
 		c->outlen = SPFRAME_HEADER;
 	}
