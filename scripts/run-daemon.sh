@@ -2,7 +2,8 @@
 # run-daemon.sh - set up a Debian 12 machine and run mxtlsd in the
 # foreground on its embedded defaults: full DNSSEC-validating recursion from
 # the root trust anchor (dns-root-data), SQLite store in /var/lib/mxtls, IPC
-# socket ipc:///run/mxtls/mxtlsd.sock, running as the system user "mxtls".
+# socket ipc:///run/mxtls/mxtlsd.sock (and the direct socket
+# ipc:///run/mxtls/mxtlsd-direct.sock), running as the system user "mxtls".
 # Then, from another shell: build/cached/mxtlsctl query example.com
 set -eu
 cd "$(dirname "$0")/.."
