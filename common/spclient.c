@@ -4,11 +4,9 @@
  *
  * Ownership: the descriptor belongs to the process that opened it (c->pid);
  * a shared one (spclient_share) is used by that process's children too,
- * one exchange at a time under the lock. Replies are malloc'd for the
- * caller.
+ * one exchange at a time under the lock (spclient_share.c). Replies are
+ * malloc'd for the caller.
  */
-#define _GNU_SOURCE /* memfd_create */
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -25,32 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spclient.h"
-
-struct spclient {
-	int                ipc; /* 1: ipc:// (typed frames), 0: tcp:// */
-	struct sockaddr_un sun;
-	struct sockaddr_in sin;
-	char               url[160];
-	int                timeout_ms;
-	int                fd;
-	pid_t              pid; /* owner of fd */
-	uint32_t           next_id;
-	int                adopted; /* fd given by the caller: no reconnect */
-	int                greeted; /* our SP header sent on fd */
-	int                peer_ok; /* the peer's SP header read, REP */
-	int                share;   /* spclient_share: connections made here
-	                               are usable by forked children */
-	int lockfd;                 /* fd shared: its lock and state (a
-	                               memfd), else -1 */
-	dev_t fd_dev, lock_dev;     /* what fd and lockfd were */
-	ino_t fd_ino, lock_ino;     /* when they were opened */
-	pid_t user;                 /* last process to use fd */
-};
-
-/* The state byte of a shared connection (offset 0 of its memfd). */
-#define SHARE_CLEAN 0 /* between exchanges: usable */
-#define SHARE_DIRTY 1 /* an exchange did not finish: abandoned by all */
+#include "spclient_int.h"
 
 /* What one I/O step ended with; CLOSED means the peer went away. */
 enum io {
@@ -60,8 +33,8 @@ enum io {
 	IO_ERROR,
 };
 
-static long long
-now_ms(void)
+long long
+spclient_now_ms(void)
 {
 	struct timespec ts;
 
@@ -69,10 +42,10 @@ now_ms(void)
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-static int
-left_ms(long long deadline)
+int
+spclient_left_ms(long long deadline)
 {
-	long long l = deadline - now_ms();
+	long long l = deadline - spclient_now_ms();
 
 	if (l < 0) {
 		return (0);
@@ -220,78 +193,28 @@ fail:
 	return (NULL);
 }
 
-/* same_file - fd is still the file (dev, ino) it was: a forked child may
- * have closed an inherited descriptor and reused its number. */
-static int
-same_file(int fd, dev_t dev, ino_t ino)
-{
-	struct stat st;
-
-	return (fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == dev
-	        && st.st_ino == ino);
-}
-
-static void
-remember(int fd, dev_t *dev, ino_t *ino)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) == 0) {
-		*dev = st.st_dev;
-		*ino = st.st_ino;
-	}
-}
-
 /*
  * disconnect - forget this process's connection: closed when this process
  * opened it, or when it was inherited and is still what it was (our copy
  * only; the parent's stays open).
  */
-static void
-disconnect(struct spclient *c)
+void
+spclient_disconnect(struct spclient *c)
 {
 	if (c->fd >= 0
 	        && (c->pid == getpid()
-	                || same_file(c->fd, c->fd_dev, c->fd_ino))) {
+	                || spclient_share_same_file(
+	                        c->fd, c->fd_dev, c->fd_ino))) {
 		close(c->fd);
 	}
 	if (c->lockfd >= 0
 	        && (c->pid == getpid()
-	                || same_file(c->lockfd, c->lock_dev, c->lock_ino))) {
+	                || spclient_share_same_file(
+	                        c->lockfd, c->lock_dev, c->lock_ino))) {
 		close(c->lockfd);
 	}
 	c->fd     = -1;
 	c->lockfd = -1;
-}
-
-/* share_lock - make fd's memfd (lock and state byte) for children. */
-static void
-share_lock(struct spclient *c)
-{
-	unsigned char b = SHARE_CLEAN;
-
-	if (!c->share || c->fd < 0 || c->lockfd >= 0 || c->adopted) {
-		return;
-	}
-	if ((c->lockfd = memfd_create("mxtls-spclient", MFD_CLOEXEC)) < 0) {
-		return; /* not shared: children connect themselves */
-	}
-	if (pwrite(c->lockfd, &b, 1, 0) != 1) {
-		close(c->lockfd);
-		c->lockfd = -1;
-		return;
-	}
-	remember(c->lockfd, &c->lock_dev, &c->lock_ino);
-}
-
-int
-spclient_share(struct spclient *c)
-{
-	c->share = 1;
-	if (c->fd >= 0 && c->pid == getpid()) {
-		share_lock(c);
-	}
-	return (c->fd < 0 || c->lockfd >= 0 ? 0 : -1);
 }
 
 struct spclient *
@@ -325,7 +248,7 @@ spclient_free(struct spclient *c)
 	if (c == NULL) {
 		return;
 	}
-	disconnect(c);
+	spclient_disconnect(c);
 	free(c);
 }
 
@@ -339,8 +262,11 @@ int
 spclient_fd(const struct spclient *c)
 {
 	if (c->pid == getpid()
-	        || (c->lockfd >= 0 && same_file(c->fd, c->fd_dev, c->fd_ino)
-	                && same_file(c->lockfd, c->lock_dev, c->lock_ino))) {
+	        || (c->lockfd >= 0
+	                && spclient_share_same_file(
+	                        c->fd, c->fd_dev, c->fd_ino)
+	                && spclient_share_same_file(
+	                        c->lockfd, c->lock_dev, c->lock_ino))) {
 		return (c->fd);
 	}
 	return (-1);
@@ -357,7 +283,7 @@ wait_fd(int fd, short events, long long deadline)
 		pfd.fd      = fd;
 		pfd.events  = events;
 		pfd.revents = 0;
-		n           = poll(&pfd, 1, left_ms(deadline));
+		n           = poll(&pfd, 1, spclient_left_ms(deadline));
 		if (n > 0) {
 			return (IO_OK);
 		}
@@ -556,12 +482,12 @@ do_connect(struct spclient *c, long long deadline, char *why, size_t whylen)
 	c->user    = c->pid;
 	c->greeted = 0;
 	c->peer_ok = 0;
-	remember(fd, &c->fd_dev, &c->fd_ino);
+	spclient_share_remember(fd, &c->fd_dev, &c->fd_ino);
 	if (c->next_id == 0) {
-		c->next_id
-		        = (uint32_t)c->pid * 2654435761u ^ (uint32_t)now_ms();
+		c->next_id = (uint32_t)c->pid * 2654435761u
+		        ^ (uint32_t)spclient_now_ms();
 	}
-	share_lock(c);
+	spclient_share_lock(c);
 	return (SPCLIENT_OK);
 }
 
@@ -601,8 +527,8 @@ peer_header(struct spclient *c, long long deadline, char *why, size_t whylen)
  * ensure - a usable connection for this process; *fresh says whether it
  * was opened just now (a fresh connection is not retried).
  */
-static enum spclient_status
-ensure(struct spclient *c, long long deadline, int *fresh, char *why,
+enum spclient_status
+spclient_ensure(struct spclient *c, long long deadline, int *fresh, char *why,
         size_t whylen)
 {
 	pid_t me = getpid();
@@ -611,24 +537,26 @@ ensure(struct spclient *c, long long deadline, int *fresh, char *why,
 		/* shared only once the parent has read the peer's header
 		 * (each process keeps its own copy of that state) */
 		if (c->lockfd >= 0 && c->greeted && c->peer_ok
-		        && same_file(c->fd, c->fd_dev, c->fd_ino)
-		        && same_file(c->lockfd, c->lock_dev, c->lock_ino)) {
+		        && spclient_share_same_file(
+		                c->fd, c->fd_dev, c->fd_ino)
+		        && spclient_share_same_file(
+		                c->lockfd, c->lock_dev, c->lock_ino)) {
 			/* the parent shares it: ours too, under the lock;
 			 * request ids of our own */
 			if (c->user != me) {
 				c->user    = me;
 				c->next_id = (uint32_t)me * 2654435761u
-				        ^ (uint32_t)now_ms();
+				        ^ (uint32_t)spclient_now_ms();
 			}
 		} else {
 			/* inherited across fork: the parent's; drop our copy
 			 * (when it is still what it was) */
-			disconnect(c);
+			spclient_disconnect(c);
 			c->next_id = 0;
 		}
 	}
 	if (c->fd >= 0 && stale(c->fd)) {
-		disconnect(c);
+		spclient_disconnect(c);
 	}
 	*fresh = 0;
 	if (c->fd >= 0 && c->greeted) {
@@ -640,7 +568,7 @@ ensure(struct spclient *c, long long deadline, int *fresh, char *why,
 		 * goes out with the request */
 		if (c->next_id == 0) {
 			c->next_id = (uint32_t)me * 2654435761u
-			        ^ (uint32_t)now_ms();
+			        ^ (uint32_t)spclient_now_ms();
 		}
 		return (SPCLIENT_OK);
 	}
@@ -755,108 +683,12 @@ recv_reply(struct spclient *c, uint32_t id, char **reply, size_t *replylen,
 	}
 }
 
-/* share_set - write the state byte of a shared connection. */
-static void
-share_set(struct spclient *c, unsigned char b)
-{
-	if (pwrite(c->lockfd, &b, 1, 0) != 1) {
-		/* cannot record: nobody else may trust the stream */
-		disconnect(c);
-	}
-}
-
-/* share_unlock - release a shared connection's lock (when still ours). */
-static void
-share_unlock(struct spclient *c)
-{
-	struct flock fl;
-
-	if (c->lockfd < 0) {
-		return;
-	}
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type   = F_UNLCK;
-	fl.l_whence = SEEK_SET;
-	(void)fcntl(c->lockfd, F_SETLK, &fl);
-}
-
-/*
- * acquire - ensure a connection; when it is shared, wait for its lock
- * (POSIX record locks: one holder per process, released when a holder
- * dies) and mark it dirty until the exchange ends. A connection left dirty
- * by another process is dropped and this process opens its own.
- */
-static enum spclient_status
-acquire(struct spclient *c, long long deadline, int *fresh, char *why,
-        size_t whylen)
-{
-	struct flock         fl;
-	unsigned char        b;
-	enum spclient_status st;
-	int                  tries;
-
-	for (tries = 0; tries < 2; tries++) {
-		if ((st = ensure(c, deadline, fresh, why, whylen))
-		        != SPCLIENT_OK) {
-			return (st);
-		}
-		if (c->lockfd < 0) {
-			return (SPCLIENT_OK);
-		}
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type   = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		while (fcntl(c->lockfd, F_SETLK, &fl) != 0) {
-			if ((errno != EACCES && errno != EAGAIN
-			            && errno != EINTR)
-			        || left_ms(deadline) == 0) {
-				snprintf(why, whylen,
-				        "%s: shared connection busy: %s",
-				        c->url,
-				        errno == EACCES || errno == EAGAIN
-				                ? "timed out"
-				                : strerror(errno));
-				return (errno == EACCES || errno == EAGAIN
-				                ? SPCLIENT_TIMEOUT
-				                : SPCLIENT_ERROR);
-			}
-			(void)poll(NULL, 0, 1);
-		}
-		if (pread(c->lockfd, &b, 1, 0) == 1 && b == SHARE_CLEAN) {
-			share_set(c, SHARE_DIRTY);
-			if (c->fd >= 0) {
-				return (SPCLIENT_OK);
-			}
-			continue;
-		}
-		/* another process's exchange did not finish: the stream
-		 * may hold half a frame; everybody leaves it */
-		share_unlock(c);
-		disconnect(c);
-	}
-	snprintf(why, whylen, "%s: no usable connection", c->url);
-	return (SPCLIENT_ERROR);
-}
-
-/* release - the exchange on a shared connection is over (ok: cleanly). */
-static void
-release(struct spclient *c, int ok)
-{
-	if (c->lockfd < 0) {
-		return;
-	}
-	if (ok) {
-		share_set(c, SHARE_CLEAN);
-	}
-	share_unlock(c);
-}
-
 /* exchange - one request (and its reply when reply != NULL), one retry. */
 static enum spclient_status
 exchange(struct spclient *c, const void *req, size_t len, char **reply,
         size_t *replylen, char *why, size_t whylen)
 {
-	long long            deadline = now_ms() + c->timeout_ms;
+	long long            deadline = spclient_now_ms() + c->timeout_ms;
 	enum spclient_status st;
 	enum io              r;
 	uint32_t             id;
@@ -870,7 +702,8 @@ exchange(struct spclient *c, const void *req, size_t len, char **reply,
 		return (SPCLIENT_ERROR);
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
-		if ((st = acquire(c, deadline, &fresh, why, whylen))
+		if ((st = spclient_share_acquire(
+		             c, deadline, &fresh, why, whylen))
 		        != SPCLIENT_OK) {
 			return (st);
 		}
@@ -879,16 +712,17 @@ exchange(struct spclient *c, const void *req, size_t len, char **reply,
 			snprintf(why, whylen, "%s: send: %s", c->url,
 			        io_why(r));
 		} else if (reply == NULL) {
-			release(c, 1);
+			spclient_share_release(c, 1);
 			return (SPCLIENT_OK);
 		} else if ((r = recv_reply(c, id, reply, replylen, deadline,
 		                    why, whylen))
 		        == IO_OK) {
-			release(c, 1);
+			spclient_share_release(c, 1);
 			return (SPCLIENT_OK);
 		}
-		release(c, 0); /* left dirty: nobody uses this stream again */
-		disconnect(c);
+		spclient_share_release(
+		        c, 0); /* left dirty: nobody uses this stream again */
+		spclient_disconnect(c);
 		if (r != IO_CLOSED || fresh) {
 			return (io_status(r));
 		}
