@@ -674,7 +674,7 @@ EOC
 	done
 	mxtlsd_start || { log "mxtlsd did not start"; return 1; }
 	chmod 755 "$RUN" "$RUN/mxtlsd"
-	chmod 666 "$RUN/mxtlsd/ipc.sock"
+	chmod 666 "$RUN/mxtlsd/ipc.sock" "$RUN/mxtlsd/direct.sock"
 	head -n "$EXIM_N" "$RUN/warm.txt" >"$RUN/exim.txt"
 	run_lg exim.mxtlsd_warm "$MX_PID" socketmap "unix:$RUN/mxtlsd/sm.sock" -c 16 -n "$EXIM_N" -s -k "$RUN/exim.txt"
 	run_lg exim.mxtlsd_rewarm "$MX_PID" socketmap "unix:$RUN/mxtlsd/sm.sock" -c 16 -n "$EXIM_N" -k "$RUN/exim.txt"
