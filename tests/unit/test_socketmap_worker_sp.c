@@ -230,7 +230,22 @@ run_client(struct fix *f, struct client *c)
 	free(c->out);
 }
 
-#define ID(n) "\x80\0\0" n, 4
+#define ID(n)   "\x80\0\0" n, 4
+#define HIT_REQ "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}"
+
+/* client_init - an empty client whose output starts with the peer header
+ * hdr (8 bytes) and, when first, a "policy" request for hit.test (id 1). */
+static void
+client_init(struct client *c, const char *hdr, int first)
+{
+	memset(c, 0, sizeof(*c));
+	c->out    = malloc(SPFRAME_HEADER);
+	c->outlen = SPFRAME_HEADER;
+	memcpy(c->out, hdr, SPFRAME_HEADER);
+	if (first) {
+		add_msg(c, ID("\x01"), HIT_REQ);
+	}
+}
 
 static void
 pipelined(int nthreads)
@@ -239,20 +254,13 @@ pipelined(int nthreads)
 	struct client c;
 
 	fix_init(&f, nthreads);
-	memset(&c, 0, sizeof(c));
-	c.out    = malloc(SPFRAME_HEADER);
-	c.outlen = SPFRAME_HEADER;
-	memcpy(c.out, "\0SP\0\0\x30\0\0", SPFRAME_HEADER);
-	add_msg(&c, ID("\x01"),
-	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}");
+	client_init(&c, "\0SP\0\0\x30\0\0", 1);
 	add_msg(&c, ID("\x02"),
 	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"Miss.TEST.\"}");
-	add_msg(&c, ID("\x03"),
-	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}");
+	add_msg(&c, ID("\x03"), HIT_REQ);
 	add_msg(&c, ID("\x04"), "{\"v\":1,\"op\":\"ping\"}");
 	add_msg(&c, ID("\x05"), "not json");
-	add_msg(&c, "\0\0\0\x07\x80\0\0\x06", 8,
-	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}");
+	add_msg(&c, "\0\0\0\x07\x80\0\0\x06", 8, HIT_REQ);
 	c.nreplies = 6;
 	c.shut     = 1; /* answered first, then closed */
 	run_client(&f, &c);
@@ -293,12 +301,7 @@ malformed(int nthreads, const char *bad, size_t badlen)
 	struct client c;
 
 	fix_init(&f, nthreads);
-	memset(&c, 0, sizeof(c));
-	c.out    = malloc(SPFRAME_HEADER);
-	c.outlen = SPFRAME_HEADER;
-	memcpy(c.out, "\0SP\0\0\x30\0\0", SPFRAME_HEADER);
-	add_msg(&c, ID("\x01"),
-	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}");
+	client_init(&c, "\0SP\0\0\x30\0\0", 1);
 	c.out = realloc(c.out, c.outlen + badlen);
 	memcpy(c.out + c.outlen, bad, badlen);
 	c.outlen += badlen;
@@ -334,12 +337,7 @@ test_bad_peer(void **state)
 	(void)state;
 	for (n = 0; n <= 2; n += 2) {
 		fix_init(&f, n);
-		memset(&c, 0, sizeof(c));
-		c.out    = malloc(SPFRAME_HEADER);
-		c.outlen = SPFRAME_HEADER;
-		memcpy(c.out, "\0SP\0\0\x31\0\0", SPFRAME_HEADER);
-		add_msg(&c, ID("\x01"),
-		        "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}");
+		client_init(&c, "\0SP\0\0\x31\0\0", 1);
 		c.nreplies = 0;
 		run_client(&f, &c);
 		assert_int_equal(c.ngot, 0);
