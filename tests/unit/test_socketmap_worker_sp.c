@@ -233,18 +233,16 @@ run_client(struct fix *f, struct client *c)
 #define ID(n)   "\x80\0\0" n, 4
 #define HIT_REQ "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}"
 
-/* client_init - an empty client whose output starts with the peer header
- * hdr (8 bytes) and, when first, a "policy" request for hit.test (id 1). */
+/* client_init - a client whose output starts with the peer header hdr (8
+ * bytes) and a "policy" request for hit.test (id 1). */
 static void
-client_init(struct client *c, const char *hdr, int first)
+client_init(struct client *c, const char *hdr)
 {
 	memset(c, 0, sizeof(*c));
 	c->out    = malloc(SPFRAME_HEADER);
 	c->outlen = SPFRAME_HEADER;
 	memcpy(c->out, hdr, SPFRAME_HEADER);
-	if (first) {
-		add_msg(c, ID("\x01"), HIT_REQ);
-	}
+	add_msg(c, ID("\x01"), HIT_REQ);
 }
 
 static void
@@ -254,7 +252,7 @@ pipelined(int nthreads)
 	struct client c;
 
 	fix_init(&f, nthreads);
-	client_init(&c, "\0SP\0\0\x30\0\0", 1);
+	client_init(&c, "\0SP\0\0\x30\0\0");
 	add_msg(&c, ID("\x02"),
 	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"Miss.TEST.\"}");
 	add_msg(&c, ID("\x03"), HIT_REQ);
@@ -301,7 +299,7 @@ malformed(int nthreads, const char *bad, size_t badlen)
 	struct client c;
 
 	fix_init(&f, nthreads);
-	client_init(&c, "\0SP\0\0\x30\0\0", 1);
+	client_init(&c, "\0SP\0\0\x30\0\0");
 	c.out = realloc(c.out, c.outlen + badlen);
 	memcpy(c.out + c.outlen, bad, badlen);
 	c.outlen += badlen;
@@ -337,7 +335,7 @@ test_bad_peer(void **state)
 	(void)state;
 	for (n = 0; n <= 2; n += 2) {
 		fix_init(&f, n);
-		client_init(&c, "\0SP\0\0\x31\0\0", 1);
+		client_init(&c, "\0SP\0\0\x31\0\0");
 		c.nreplies = 0;
 		run_client(&f, &c);
 		assert_int_equal(c.ngot, 0);
