@@ -38,6 +38,7 @@
 #include "memo.h"
 #include "memtrim.h"
 #include "preload_watch.h"
+#include "query.h"
 #include "server.h"
 #include "socketmap.h"
 #include "stats.h"
@@ -353,6 +354,9 @@ main(int argc, char **argv)
 		event_free(sigs[i]);
 	rv = 0;
 out:
+	/* lookups still out never finish now: their clients get tempfail
+	 * while the front doors still take replies */
+	query_shutdown();
 	ipc_close(ipc);
 	if (sweep != NULL)
 		event_free(sweep);

@@ -5,6 +5,8 @@
  * whose inputs all stand for a while is kept in the answer cache until the
  * earliest of their lifetimes (answer_cache.h).
  */
+#include <sys/queue.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include "tlsrpt_lookup.h"
 
 struct query {
+	TAILQ_ENTRY(query) link; /* in live */
 	const struct query_services *svc;
 	char                         domain[DOMAIN_MAX + 1];
 	int                          pending;
@@ -32,6 +35,9 @@ struct query {
 	query_cb                     cb;
 	void                        *arg;
 };
+
+/* the queries waiting for their lookups (loop thread only) */
+static TAILQ_HEAD(, query) live = TAILQ_HEAD_INITIALIZER(live);
 
 static void
 oom(void)
@@ -96,6 +102,7 @@ query_step(struct query *q)
 	arbiter_sts_clear(&q->sts);
 	arbiter_tlsrpt_clear(&q->tlsrpt);
 	dane_result_unref(q->dane);
+	TAILQ_REMOVE(&live, q, link);
 	q->cb(q->arg, reply, text);
 	free(q);
 }
@@ -147,8 +154,30 @@ query_policy(const struct query_services *svc, const char *domain, query_cb cb,
 	/* one extra count so that synchronous answers cannot finish the
 	 * query before every lookup has been started */
 	q->pending = 4;
+	TAILQ_INSERT_TAIL(&live, q, link);
 	sts_resolver_lookup(svc->sts, domain, query_sts_done, q);
 	dane_resolver_lookup(svc->dane, domain, query_dane_done, q);
 	tlsrpt_lookup_start(svc->tlsrpt, domain, query_tlsrpt_done, q);
 	query_step(q);
+}
+
+void
+query_shutdown(void)
+{
+	struct query *q;
+	json_t       *r;
+
+	while ((q = TAILQ_FIRST(&live)) != NULL) {
+		TAILQ_REMOVE(&live, q, link);
+		r = json_pack("{s:i,s:s,s:s,s:s}", "v", 1, "domain", q->domain,
+		        "status", "tempfail", "why",
+		        "mxtlsd is stopping; try again");
+		if (r == NULL)
+			oom();
+		arbiter_sts_clear(&q->sts);
+		arbiter_tlsrpt_clear(&q->tlsrpt);
+		dane_result_unref(q->dane);
+		q->cb(q->arg, r, NULL);
+		free(q);
+	}
 }

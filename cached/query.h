@@ -34,4 +34,13 @@ typedef void (*query_cb)(void *arg, json_t *reply, char *text);
 void query_policy(const struct query_services *svc, const char *domain,
         query_cb cb, void *arg);
 
+/*
+ * query_shutdown - the daemon is stopping and the lookups still out will
+ * never finish: answer each waiting query with a tempfail reply ("mxtlsd
+ * is stopping") through its callback, and free it. Loop thread, after the
+ * loop has stopped and before the front doors close (their callbacks still
+ * reply) and the resolvers are freed (they drop their waiters uncalled).
+ */
+void query_shutdown(void);
+
 #endif

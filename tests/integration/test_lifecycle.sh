@@ -142,6 +142,34 @@ if daemon_start refresh; then
 	daemon_stop
 fi
 
+# ------------------------------------------------ stopping mid-lookup --
+# timeout.test's name servers never answer (resolver timeout 5 s): the
+# lookups are still out at SIGTERM. Their clients, on the nng and the
+# direct socket, get tempfail at once; the daemon exits 0 (under ASan:
+# nothing leaked).
+if daemon_start stopping; then
+	timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$DAEMON_URL" query timeout.test --json \
+		>"$TEST_DIR/stop-nng.out" 2>&1 &
+	p1=$!
+	timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$DIRECT_URL" query tlsatimeout.test --json \
+		>"$TEST_DIR/stop-direct.out" 2>&1 &
+	p2=$!
+	# shellcheck disable=SC2317
+	both_out() { [ "$(jqr "$(ctl stats)" '.requests')" -ge 3 ]; }
+	poll_until 5 both_out
+	t0=$(now_ms)
+	daemon_stop
+	rc1=0 rc2=0
+	wait "$p1" || rc1=$?
+	wait "$p2" || rc2=$?
+	t1=$(now_ms)
+	expect_eq "stopping: nng client exit code (tempfail)" "$rc1" 75
+	expect_jq_match "stopping: nng client told why" "$(cat "$TEST_DIR/stop-nng.out")" '.why' 'stopping'
+	expect_eq "stopping: direct client exit code (tempfail)" "$rc2" 75
+	expect_jq_match "stopping: direct client told why" "$(cat "$TEST_DIR/stop-direct.out")" '.why' 'stopping'
+	expect_match "stopping: answered before the 5 s DNS timeout" "$((t1 - t0))" '^[0-9]{1,4}$'
+fi
+
 # leave idchange.test as the world made it (tests/world/up.sh std_policy)
 "$W/set-policy.sh" "$WORLD" idchange.test enforce 86400 mx1.idchange.test \
 	"*.idchange.test"
