@@ -27,7 +27,10 @@
 # (messages per Exim run, 1000), EXIM_RUNNERS (4 queue runners), PERF (1:
 # perf record socketmap at 64 and 1 clients and nng at 8), PERF_COLD (1:
 # perf record the cold run: the machine by process, mxtlsd with DWARF call
-# chains; off by default, it slows what it measures), KEEP_RESULTS (1:
+# chains; off by default, it slows what it measures), PERF_EXIM (1: perf
+# record each Exim variant's sending queue runners and their delivery
+# processes, samples by DSO in perf-exim-VARIANT.txt; off by default: it
+# slows what it measures), KEEP_RESULTS (1:
 # append to the previous results instead of moving them to results.prev).
 # Results: $BENCH_DIR/results/results.txt (key=value lines), summary.txt
 # (also printed), loadgen.log, perf-*.{data,txt}.
@@ -36,6 +39,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 BENCH_DIR=${BENCH_DIR:-/tmp/mxtls-bench}
 : "${WARM_N:=10000}" "${COLD_N:=1000}" "${COLD_CLIENTS:=100}" "${MEM_N:=100000}"
 : "${REQS:=20000}" "${PERF:=1}" "${PERF_COLD:=0}" "${EXIM_N:=1000}" "${EXIM_RUNNERS:=4}"
+: "${PERF_EXIM:=0}"
 PER_GROUP=100
 W=$BENCH_DIR/world
 RUN=$BENCH_DIR/run            # short paths for sockets (sun_path)
@@ -508,11 +512,12 @@ section_peer() {
 # domains are looked up twice first).
 EX=$BENCH_DIR/exim
 EXIM_PIDS=()
+EXIM_NS_SH='mount --bind "$1" /etc/resolv.conf || exit 111
+	mount --bind "$2" /etc/exim4 || exit 111
+	shift 2; exec "$@"'
 exim_ns() { # CMD... with the world's resolver and our trusted_configs
-	unshare -m --propagation private /bin/sh -c '
-		mount --bind "$1" /etc/resolv.conf || exit 111
-		mount --bind "$2" /etc/exim4 || exit 111
-		shift 2; exec "$@"' ns "$W/resolver/resolv.conf" "$EX/etc-exim4" "$@"
+	unshare -m --propagation private /bin/sh -c "$EXIM_NS_SH" ns \
+		"$W/resolver/resolv.conf" "$EX/etc-exim4" "$@"
 }
 exim_conf() { # VARIANT - the configuration of the Exim under test
 	local v=$1 d=$EX/$1
@@ -594,12 +599,23 @@ exim_run() {
 	c0=$(awk '{ print $16 + $17 }' "/proc/$self/stat")
 	t0=$(date +%s.%N)
 	for i in $(seq "$EXIM_RUNNERS"); do
-		exim_ns "$EXIM" -C "$d/exim.conf" -qf &
+		if [ "$PERF_EXIM" = 1 ] && [ "$label" != warmup ]; then
+			# this runner and every delivery process it forks
+			perf record -F 1999 -o "$RES/perf-exim-$label-$i.data" -- \
+				unshare -m --propagation private /bin/sh -c "$EXIM_NS_SH" ns \
+				"$W/resolver/resolv.conf" "$EX/etc-exim4" \
+				"$EXIM" -C "$d/exim.conf" -qf >/dev/null 2>&1 &
+		else
+			exim_ns "$EXIM" -C "$d/exim.conf" -qf &
+		fi
 		pids+=($!)
 	done
 	wait "${pids[@]}" || true
 	t1=$(date +%s.%N)
 	c1=$(awk '{ print $16 + $17 }' "/proc/$self/stat")
+	if [ "$PERF_EXIM" = 1 ] && [ "$label" != warmup ]; then
+		perf_exim_dso "$label"
+	fi
 	n=$(grep -c ' => ' "$d/log/mainlog" || true)
 	result "exim.$label.delivered" "$n"
 	result "exim.$label.left" "$(find "$d/spool/input" -name '*-H' | wc -l)"
@@ -611,6 +627,15 @@ exim_run() {
 	if [ "$v" = mxtls ]; then
 		result "exim.$label.verified" "$(grep -c ' => .*T=remote_smtp_sts .*CV=yes' "$d/log/mainlog" || true)"
 	fi
+}
+# perf_exim_dso LABEL - samples of the sending Exim processes by DSO, summed
+# over the runners' recordings (perf-exim-LABEL.txt)
+perf_exim_dso() {
+	local f
+	for f in "$RES/perf-exim-$1-"*.data; do
+		perf report -i "$f" -n --sort dso --stdio 2>/dev/null | grep -E '^ +[0-9]'
+	done | awk '{ n[$3] += $2; t += $2 } END { for (d in n) printf "%8d %5.1f%% %s\n", n[d], 100 * n[d] / t, d }' |
+		sort -rn >"$RES/perf-exim-$1.txt"
 }
 section_exim() {
 	local f=$EX/fakemx v c0 c1
@@ -662,10 +687,8 @@ EOC
 	chmod 644 "$f/exim.conf"
 	chown -R Debian-exim:Debian-exim "$f/spool" "$f/log"
 	for v in plain verify mxtls mxtls_noevents; do exim_conf "$v"; done
-	(exec unshare -m --propagation private /bin/sh -c '
-		mount --bind "$1" /etc/resolv.conf || exit 111
-		mount --bind "$2" /etc/exim4 || exit 111
-		shift 2; exec "$@"' ns "$W/resolver/resolv.conf" "$EX/etc-exim4" \
+	(exec unshare -m --propagation private /bin/sh -c "$EXIM_NS_SH" ns \
+		"$W/resolver/resolv.conf" "$EX/etc-exim4" \
 		"$EXIM" -C "$f/exim.conf" -bdf) </dev/null >"$f/log/stdout" 2>&1 &
 	EXIM_PIDS+=($!)
 	for _ in $(seq 50); do
