@@ -408,7 +408,7 @@ dane_result_why(const struct dane_result *r, char *buf, size_t len)
 	if (r->text != NULL) {
 		snprintf(buf, len, "%s", r->text);
 	} else if (r->notes & DANE_NOTE_WHY) {
-		switch (r->mx_status) {
+		switch ((enum dane_mx_status)r->mx_status) {
 		case DANE_MX_NODOMAIN:
 			snprintf(buf, len, "%s does not exist (NXDOMAIN%s)",
 			        r->domain,

@@ -129,20 +129,21 @@ struct dane_host {
 
 /* Immutable once concluded and memoised; shared by reference. */
 struct dane_result {
-	int64_t           expires; /* when memoised: until when (else 0) */
-	struct dane_host *hosts;   /* preference order; one allocation
-	                              with the host names; owned, or
-	                              shared (DANE_NOTE_SHARED) */
-	char *text;                /* the why when not produced from the
-	                              fields (failures), else NULL; owned */
-	uint32_t ttl;              /* how long this may be reused: min of
-	                              the TTLs involved, bounded by config */
-	int                 refs;
-	enum dane_mx_status mx_status;
-	uint8_t             mx_secure;
-	uint8_t             nhost; /* at most DANE_MAX_HOSTS */
-	uint8_t             notes; /* DANE_NOTE_* */
-	char                domain[];
+	struct dane_host *hosts; /* preference order; one allocation
+	                            with the host names; owned, or
+	                            shared (DANE_NOTE_SHARED) */
+	char *text;              /* the why when not produced from the
+	                            fields (failures), else NULL; owned */
+	uint32_t expires;        /* when memoised: until when (else 0);
+	                            unix seconds in 32 bits (time32.h) */
+	uint32_t ttl;            /* how long this may be reused: min of
+	                            the TTLs involved, bounded by config */
+	int     refs;
+	uint8_t mx_status; /* enum dane_mx_status */
+	uint8_t mx_secure;
+	uint8_t nhost; /* at most DANE_MAX_HOSTS */
+	uint8_t notes; /* DANE_NOTE_* */
+	char    domain[];
 };
 
 /*

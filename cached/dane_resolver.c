@@ -53,6 +53,7 @@
 #include "log.h"
 #include "memo.h"
 #include "stats.h"
+#include "time32.h"
 
 struct dane_waiter {
 	TAILQ_ENTRY(dane_waiter) link;
@@ -91,7 +92,7 @@ struct dane_work {
 	struct dane_waiters   waiters;
 };
 
-/* what the cache keeps per domain */
+/* what the cache keeps per domain, in its memo record (memo.h) */
 struct dane_entry {
 	struct dane_result *memo; /* one reference, or NULL; its expires
 	                             says until when */
@@ -209,14 +210,17 @@ work_free(struct dane_work *wk)
 	free(wk);
 }
 
+/* dane_entry_free - release what e holds (its storage is its record's). */
 static void
-dane_entry_free(void *value)
+dane_entry_free(void *arg, void *value)
 {
 	struct dane_entry *e = value;
 
+	(void)arg;
 	work_free(e->work);
 	dane_result_unref(e->memo);
-	free(e);
+	e->work = NULL;
+	e->memo = NULL;
 }
 
 /* ---- the work -------------------------------------------------------- */
@@ -298,7 +302,7 @@ dane_finish(struct dane_work *wk)
 	if (keep && !wk->flushed && res->ttl > 0) {
 		dane_share_result(r->share, res); /* before anybody sees it */
 		dane_result_unref(e->memo);
-		res->expires = now_s() + (int64_t)res->ttl;
+		res->expires = time32_pack(now_s() + (int64_t)res->ttl);
 		e->memo      = dane_result_ref(res);
 	}
 	e->work = NULL;
@@ -526,9 +530,7 @@ dane_resolver_lookup(struct dane_resolver *r, const char *domain,
 	w->cb  = cb;
 	w->arg = arg;
 	if ((e = memo_get(r->memo, MEMO_DANE, domain)) == NULL) {
-		e = xcalloc(1, sizeof(*e));
-		if (memo_put(r->memo, MEMO_DANE, domain, e) == NULL) {
-			dane_entry_free(e);
+		if ((e = memo_put(r->memo, MEMO_DANE, domain)) == NULL) {
 			log_warn("MXTLS-DANE-CACHE-FULL",
 			        "%s: every cache entry has work in flight",
 			        domain);
@@ -541,7 +543,7 @@ dane_resolver_lookup(struct dane_resolver *r, const char *domain,
 			return;
 		}
 	}
-	if (e->memo != NULL && now_s() < e->memo->expires) {
+	if (e->memo != NULL && now_s() < time32_unpack(e->memo->expires)) {
 		r->stats->dane_hits++;
 		free(w);
 		res = dane_result_ref(e->memo); /* cb may flush e */
@@ -575,7 +577,7 @@ dane_flush_one(struct dane_resolver *r, const char *domain)
 		e->memo          = NULL;
 		e->work->flushed = 1;
 	} else {
-		dane_entry_free(memo_take(r->memo, MEMO_DANE, domain));
+		(void)memo_del(r->memo, MEMO_DANE, domain);
 	}
 }
 
@@ -605,7 +607,8 @@ dane_resolver_use_memo(struct dane_resolver *r, struct memo *m)
 		memo_free(r->memo);
 	r->memo     = m;
 	r->own_memo = 0;
-	memo_attach(m, MEMO_DANE, dane_entry_free, dane_entry_busy);
+	memo_attach(m, MEMO_DANE, sizeof(struct dane_entry), dane_entry_free,
+	        dane_entry_busy, r);
 }
 
 void
@@ -628,7 +631,8 @@ dane_resolver_create(struct event_base *base, const struct conf *conf,
 	r->memo     = memo_create((size_t)conf->cache_max_entries);
 	r->own_memo = 1;
 	r->share    = dane_share_create();
-	memo_attach(r->memo, MEMO_DANE, dane_entry_free, dane_entry_busy);
+	memo_attach(r->memo, MEMO_DANE, sizeof(struct dane_entry),
+	        dane_entry_free, dane_entry_busy, r);
 	r->late_ev = event_new(base, -1, 0, late_run, r);
 	if (r->late_ev == NULL) {
 		log_err("MXTLS-NOMEM", "out of memory");

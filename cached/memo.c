@@ -3,6 +3,10 @@
  * memo.h). Chained hashing (FNV-1a, seeded per process: remote senders
  * choose the domains) over a power-of-two bucket array that doubles when
  * the load passes 1; a doubly-linked list keeps recency.
+ *
+ * A record is one allocation: the header below, then each attached slot's
+ * value at its offset (m->off), then the key. Which slots hold a value is
+ * a bit each in the header.
  */
 #include <sys/queue.h>
 #include <sys/random.h>
@@ -11,22 +15,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "memo.h"
 #include "xalloc.h"
 
 struct memo_rec {
 	struct memo_rec *next; /* bucket chain */
 	TAILQ_ENTRY(memo_rec) lru;
-	void    *v[MEMO_NSLOTS];
 	uint32_t hash;
-	char     key[];
+	uint8_t  has; /* bit s: slot s holds a value */
 };
 
 TAILQ_HEAD(memo_lru, memo_rec);
 
+/* values are aligned for pointers and 64-bit integers */
+#define MEMO_ALIGN    8
+#define MEMO_ROUND(n) (((n) + MEMO_ALIGN - 1) & ~(size_t)(MEMO_ALIGN - 1))
+
 struct memo_owner {
-	memo_free_fn  free_value;
+	memo_free_fn  release;
 	memo_busy_fn  busy;
+	void         *arg;  /* release's */
+	size_t        size; /* of a value; 0: not attached */
+	size_t        off;  /* of the value in a record */
 	size_t        count;
 	unsigned long evictions;
 };
@@ -36,6 +47,7 @@ struct memo {
 	size_t            nbuckets;
 	size_t            count; /* records */
 	size_t            max;
+	size_t            key_off; /* of the key in a record */
 	uint32_t          seed;
 	struct memo_lru   lru;
 	struct memo_owner own[MEMO_NSLOTS];
@@ -53,6 +65,20 @@ memo_hash(const struct memo *m, const char *s)
 	return (h ^ (h >> 15));
 }
 
+/* memo_layout - place the attached slots' values and the key. */
+static void
+memo_layout(struct memo *m)
+{
+	size_t off = MEMO_ROUND(sizeof(struct memo_rec));
+	int    s;
+
+	for (s = 0; s < MEMO_NSLOTS; s++) {
+		m->own[s].off = off;
+		off += MEMO_ROUND(m->own[s].size);
+	}
+	m->key_off = off;
+}
+
 struct memo *
 memo_create(size_t max)
 {
@@ -65,7 +91,26 @@ memo_create(size_t max)
 	m->buckets  = xcalloc(m->nbuckets, sizeof(*m->buckets));
 	m->max      = max > 0 ? max : 1;
 	TAILQ_INIT(&m->lru);
+	memo_layout(m);
 	return (m);
+}
+
+static char *
+rec_key(const struct memo *m, const struct memo_rec *r)
+{
+	return ((char *)r + m->key_off);
+}
+
+static void *
+rec_value(const struct memo *m, const struct memo_rec *r, enum memo_slot s)
+{
+	return ((char *)r + m->own[s].off);
+}
+
+static int
+rec_has(const struct memo_rec *r, int s)
+{
+	return ((r->has & (1u << s)) != 0);
 }
 
 static struct memo_rec **
@@ -74,52 +119,41 @@ memo_slot_of(struct memo *m, const char *key, uint32_t h)
 	struct memo_rec **pp = &m->buckets[h & (m->nbuckets - 1)];
 
 	for (; *pp != NULL; pp = &(*pp)->next)
-		if ((*pp)->hash == h && strcmp((*pp)->key, key) == 0)
+		if ((*pp)->hash == h && strcmp(rec_key(m, *pp), key) == 0)
 			break;
 	return (pp);
 }
 
-static int
-rec_empty(const struct memo_rec *r)
+static struct memo_rec *
+memo_find(struct memo *m, const char *key)
 {
-	int s;
-
-	for (s = 0; s < MEMO_NSLOTS; s++)
-		if (r->v[s] != NULL)
-			return (0);
-	return (1);
+	return (*memo_slot_of(m, key, memo_hash(m, key)));
 }
 
-/* rec_drop - unlink r and free it (not its values). */
+/* rec_unlink - take r out of the table and the list (not freed). */
 static void
-rec_drop(struct memo *m, struct memo_rec *r)
+rec_unlink(struct memo *m, struct memo_rec *r)
 {
-	struct memo_rec **pp = memo_slot_of(m, r->key, r->hash);
+	struct memo_rec **pp = memo_slot_of(m, rec_key(m, r), r->hash);
 
 	*pp = r->next;
 	TAILQ_REMOVE(&m->lru, r, lru);
 	m->count--;
-	free(r);
 }
 
-/* rec_clear - take value s out of r; r goes when it was its last. */
-static void *
+/* rec_clear - release value s of r and drop it; r goes when it was its
+ * last. */
+static void
 rec_clear(struct memo *m, struct memo_rec *r, enum memo_slot s)
 {
-	void *v = r->v[s];
-
-	r->v[s] = NULL;
+	if (m->own[s].release != NULL)
+		m->own[s].release(m->own[s].arg, rec_value(m, r, s));
+	r->has &= (uint8_t) ~(1u << s);
 	m->own[s].count--;
-	if (rec_empty(r))
-		rec_drop(m, r);
-	return (v);
-}
-
-static void
-value_free(struct memo *m, enum memo_slot s, void *v)
-{
-	if (m->own[s].free_value != NULL)
-		m->own[s].free_value(v);
+	if (r->has == 0) {
+		rec_unlink(m, r);
+		free(r);
+	}
 }
 
 void
@@ -136,11 +170,19 @@ memo_free(struct memo *m)
 }
 
 void
-memo_attach(struct memo *m, enum memo_slot s, memo_free_fn free_value,
-        memo_busy_fn busy)
+memo_attach(struct memo *m, enum memo_slot s, size_t size,
+        memo_free_fn release, memo_busy_fn busy, void *arg)
 {
-	m->own[s].free_value = free_value;
-	m->own[s].busy       = busy;
+	if (m->count > 0 && m->own[s].size != size) {
+		log_err("MXTLS-MEMO-ATTACH",
+		        "memo slot %d attached with records held", (int)s);
+		abort();
+	}
+	m->own[s].release = release;
+	m->own[s].busy    = busy;
+	m->own[s].arg     = arg;
+	m->own[s].size    = size;
+	memo_layout(m);
 }
 
 void
@@ -151,23 +193,24 @@ memo_detach(struct memo *m, enum memo_slot s)
 	for (r    = TAILQ_FIRST(&m->lru); r != NULL && m->own[s].count > 0;
 	        r = next) {
 		next = TAILQ_NEXT(r, lru);
-		if (r->v[s] != NULL)
-			value_free(m, s, rec_clear(m, r, s));
+		if (rec_has(r, s))
+			rec_clear(m, r, s);
 	}
-	m->own[s].free_value = NULL;
-	m->own[s].busy       = NULL;
+	m->own[s].release = NULL;
+	m->own[s].busy    = NULL;
+	m->own[s].arg     = NULL;
 }
 
 void *
 memo_get(struct memo *m, enum memo_slot s, const char *key)
 {
-	struct memo_rec *r = *memo_slot_of(m, key, memo_hash(m, key));
+	struct memo_rec *r = memo_find(m, key);
 
-	if (r == NULL || r->v[s] == NULL)
+	if (r == NULL || !rec_has(r, s))
 		return (NULL);
 	TAILQ_REMOVE(&m->lru, r, lru);
 	TAILQ_INSERT_HEAD(&m->lru, r, lru);
-	return (r->v[s]);
+	return (rec_value(m, r, s));
 }
 
 static int
@@ -176,8 +219,8 @@ rec_busy(const struct memo *m, const struct memo_rec *r)
 	int s;
 
 	for (s = 0; s < MEMO_NSLOTS; s++)
-		if (r->v[s] != NULL && m->own[s].busy != NULL
-		        && m->own[s].busy(r->v[s]))
+		if (rec_has(r, s) && m->own[s].busy != NULL
+		        && m->own[s].busy(rec_value(m, r, (enum memo_slot)s)))
 			return (1);
 	return (0);
 }
@@ -186,24 +229,23 @@ static int
 memo_evict_one(struct memo *m)
 {
 	struct memo_rec *r;
-	void            *v[MEMO_NSLOTS];
 	int              s;
 
 	TAILQ_FOREACH_REVERSE(r, &m->lru, memo_lru, lru)
 	{
 		if (rec_busy(m, r))
 			continue;
+		rec_unlink(m, r);
 		for (s = 0; s < MEMO_NSLOTS; s++) {
-			v[s] = r->v[s];
-			if (v[s] != NULL) {
-				m->own[s].count--;
-				m->own[s].evictions++;
-			}
+			if (!rec_has(r, s))
+				continue;
+			m->own[s].count--;
+			m->own[s].evictions++;
+			if (m->own[s].release != NULL)
+				m->own[s].release(m->own[s].arg,
+				        rec_value(m, r, (enum memo_slot)s));
 		}
-		rec_drop(m, r);
-		for (s = 0; s < MEMO_NSLOTS; s++)
-			if (v[s] != NULL)
-				value_free(m, (enum memo_slot)s, v[s]);
+		free(r);
 		return (0);
 	}
 	return (-1);
@@ -229,22 +271,27 @@ memo_grow(struct memo *m)
 	m->nbuckets = nn;
 }
 
-const char *
-memo_put(struct memo *m, enum memo_slot s, const char *key, void *value)
+void *
+memo_put(struct memo *m, enum memo_slot s, const char *key)
 {
 	uint32_t         h = memo_hash(m, key);
 	struct memo_rec *r = *memo_slot_of(m, key, h);
 	size_t           klen;
+	void            *v;
 
+	if (m->own[s].size == 0) {
+		log_err("MXTLS-MEMO-PUT", "memo slot %d not attached", (int)s);
+		abort();
+	}
 	if (r == NULL) {
 		if (m->count >= m->max && memo_evict_one(m) != 0)
 			return (NULL);
 		if (m->count >= m->nbuckets)
 			memo_grow(m);
 		klen    = strlen(key);
-		r       = xcalloc(1, sizeof(*r) + klen + 1);
+		r       = xcalloc(1, m->key_off + klen + 1);
 		r->hash = h;
-		memcpy(r->key, key, klen + 1);
+		memcpy(rec_key(m, r), key, klen + 1);
 		r->next = m->buckets[h & (m->nbuckets - 1)];
 		m->buckets[h & (m->nbuckets - 1)] = r;
 		m->count++;
@@ -252,19 +299,37 @@ memo_put(struct memo *m, enum memo_slot s, const char *key, void *value)
 		TAILQ_REMOVE(&m->lru, r, lru);
 	}
 	TAILQ_INSERT_HEAD(&m->lru, r, lru);
-	r->v[s] = value;
+	v = rec_value(m, r, s);
+	if (rec_has(r, s)) { /* misuse: the old value is lost */
+		log_err("MXTLS-MEMO-PUT", "%s: memo slot %d already held", key,
+		        (int)s);
+		abort();
+	}
+	memset(v, 0, m->own[s].size);
+	r->has |= (uint8_t)(1u << s);
 	m->own[s].count++;
-	return (r->key);
+	return (v);
 }
 
-void *
-memo_take(struct memo *m, enum memo_slot s, const char *key)
+const char *
+memo_key(const struct memo *m, enum memo_slot s, const void *value)
 {
-	struct memo_rec *r = *memo_slot_of(m, key, memo_hash(m, key));
+	const struct memo_rec *r
+	        = (const struct memo_rec *)((const char *)value
+	                - m->own[s].off);
 
-	if (r == NULL || r->v[s] == NULL)
-		return (NULL);
-	return (rec_clear(m, r, s));
+	return (rec_key(m, r));
+}
+
+int
+memo_del(struct memo *m, enum memo_slot s, const char *key)
+{
+	struct memo_rec *r = memo_find(m, key);
+
+	if (r == NULL || !rec_has(r, s))
+		return (0);
+	rec_clear(m, r, s);
+	return (1);
 }
 
 size_t
@@ -275,14 +340,15 @@ memo_flush(struct memo *m, enum memo_slot s, void (*reset)(void *))
 
 	for (r = TAILQ_LAST(&m->lru, memo_lru); r != NULL; r = prev) {
 		prev = TAILQ_PREV(r, memo_lru, lru);
-		if (r->v[s] == NULL)
+		if (!rec_has(r, s))
 			continue;
-		if (m->own[s].busy != NULL && m->own[s].busy(r->v[s])) {
+		if (m->own[s].busy != NULL
+		        && m->own[s].busy(rec_value(m, r, s))) {
 			if (reset != NULL)
-				reset(r->v[s]);
+				reset(rec_value(m, r, s));
 			continue;
 		}
-		value_free(m, s, rec_clear(m, r, s));
+		rec_clear(m, r, s);
 	}
 	return (total);
 }
@@ -296,8 +362,8 @@ memo_keys(struct memo *m, enum memo_slot s)
 
 	TAILQ_FOREACH(r, &m->lru, lru)
 	{
-		if (r->v[s] != NULL)
-			keys[n++] = xstrdup(r->key);
+		if (rec_has(r, s))
+			keys[n++] = xstrdup(rec_key(m, r));
 	}
 	return (keys);
 }

@@ -1,15 +1,21 @@
 /*
  * memo.h - one record per domain for the daemon's per-domain memos: the
  * MTA-STS entry (sts_resolver.c), the DANE entry (dane_resolver.c) and the
- * TLSRPT entry (tlsrpt_lookup.c) hang off one hash node, one copy of the
- * name and one place in one least-recently-used list, instead of three
- * (docs/BENCHMARKS.md, memory). Each owner has a slot: its values, its free
- * and busy callbacks, its counts.
+ * TLSRPT entry (tlsrpt_lookup.c) live inside one allocation with one hash
+ * node, one copy of the name and one place in one least-recently-used
+ * list, instead of four allocations (docs/BENCHMARKS.md, memory). Each
+ * owner has a slot: the size of its values, its release and busy
+ * callbacks, its counts.
+ *
+ * A value is kept in its record: memo_put hands out zeroed storage of the
+ * slot's size that stays at one address until the value is deleted,
+ * flushed or evicted (work in flight may point at it). The memo owns that
+ * storage; the owner's release callback frees only what a value holds.
  *
  * Bounded by a number of records (cache.max_entries). When full, the least
  * recently used record whose values are all idle (busy says no for each) is
- * dropped with all its values, through their owners' free callbacks. A
- * record goes when its last value is taken or flushed.
+ * dropped with all its values, after their owners' release callbacks. A
+ * record goes when its last value is deleted or flushed.
  *
  * Not thread-safe: the daemon's loop thread is its only user.
  */
@@ -27,24 +33,32 @@ enum memo_slot {
 
 struct memo;
 
-/* memo_free_fn - free a value the memo drops (eviction, memo_detach). */
-typedef void (*memo_free_fn)(void *value);
+/* memo_free_fn - release what a value holds before the memo drops it
+ * (eviction, memo_del, memo_flush, memo_detach); not the value's storage,
+ * which is the memo's. arg is the slot's (memo_attach). */
+typedef void (*memo_free_fn)(void *arg, void *value);
 /* memo_busy_fn - 1 when a value must not be evicted now (work in flight). */
 typedef int (*memo_busy_fn)(void *value);
 
 /* memo_create - an empty memo holding at most max records. */
 struct memo *memo_create(size_t max);
 
-/* memo_free - free the memo; every slot must have been detached (values
- * still held are freed through their callbacks). NULL is allowed. */
+/* memo_free - free the memo; values still held are released through
+ * their callbacks first. NULL is allowed. */
 void memo_free(struct memo *m);
 
-/* memo_attach - slot s's values are freed with free_value and are busy
- * when busy says so (NULL: never). */
-void memo_attach(struct memo *m, enum memo_slot s, memo_free_fn free_value,
-        memo_busy_fn busy);
+/*
+ * memo_attach - slot s's values are size bytes (kept in each record made
+ * from now on, aligned for any scalar or pointer), released with
+ * release(arg, value) (NULL: nothing to release) and busy when busy says
+ * so (NULL: never). A new size only while the memo holds no record
+ * (start-up): aborts otherwise.
+ */
+void memo_attach(struct memo *m, enum memo_slot s, size_t size,
+        memo_free_fn release, memo_busy_fn busy, void *arg);
 
-/* memo_detach - free every value of slot s (busy or not: shutdown). */
+/* memo_detach - release and drop every value of slot s (busy or not:
+ * shutdown); the slot keeps its place in the records. */
 void memo_detach(struct memo *m, enum memo_slot s);
 
 /* memo_get - slot s's value under key (and mark the record recently used),
@@ -52,23 +66,27 @@ void memo_detach(struct memo *m, enum memo_slot s);
 void *memo_get(struct memo *m, enum memo_slot s, const char *key);
 
 /*
- * memo_put - store value in slot s under key (empty there). A new record,
- * when the memo is full, first drops the least recently used record none
- * of whose values is busy. Returns the record's copy of key (valid until
- * the value is taken, flushed or evicted), or NULL when every record is
- * busy (nothing stored).
+ * memo_put - a new value in slot s under key (empty there; the slot must be
+ * attached with a size): zeroed storage of the slot's size, valid until the
+ * value is deleted, flushed or evicted. A new record, when the memo is
+ * full, first drops the least recently used record none of whose values is
+ * busy. NULL when every record is busy (nothing stored).
  */
-const char *memo_put(
-        struct memo *m, enum memo_slot s, const char *key, void *value);
+void *memo_put(struct memo *m, enum memo_slot s, const char *key);
 
-/* memo_take - remove slot s's value under key and return it without
- * freeing it (NULL when absent). */
-void *memo_take(struct memo *m, enum memo_slot s, const char *key);
+/* memo_key - the record's copy of the key of value (a value of slot s
+ * that memo_put or memo_get returned), valid as long as the value. */
+const char *memo_key(
+        const struct memo *m, enum memo_slot s, const void *value);
+
+/* memo_del - release slot s's value under key and drop it; returns 1, or
+ * 0 when there was none. */
+int memo_del(struct memo *m, enum memo_slot s, const char *key);
 
 /*
- * memo_flush - drop every value of slot s: idle ones are freed, busy ones
- * stay after reset(value) made them forget what they knew (reset may be
- * NULL). Returns how many values there were.
+ * memo_flush - drop every value of slot s: idle ones are released and
+ * dropped, busy ones stay after reset(value) made them forget what they
+ * knew (reset may be NULL). Returns how many values there were.
  */
 size_t memo_flush(struct memo *m, enum memo_slot s, void (*reset)(void *));
 

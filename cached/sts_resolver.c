@@ -49,6 +49,7 @@
 #include "sts_policy.h"
 #include "sts_record.h"
 #include "sts_resolver.h"
+#include "time32.h"
 
 #define STS_MAX_ADDRS 16
 
@@ -87,29 +88,40 @@ struct sts_work {
 	struct sockaddr_storage addrs[STS_MAX_ADDRS];
 };
 
-/* one domain: what we know, and the work in flight with its waiters
+/*
+ * one domain: what we know, and the work in flight with its waiters
  * (fields ordered by size to keep an idle entry small: docs/BENCHMARKS.md).
- * The policy's mx list is shared (intern.h); the domain is the memo
- * record's copy (memo.h), or the caller's while the entry is not in it. */
+ * The entry lives in its memo record (memo.h), whose copy of the domain is
+ * the entry's (sts_domain). The policy's mx list is shared (intern.h).
+ *
+ * A policy (have_policy) and a remembered "no policy" (have_none) never
+ * coexist, so their fields share room: mx and expires are the policy's
+ * while have_policy, none_why and none_expires otherwise (policy_keep
+ * frees none_why before mx takes its place).
+ */
 struct sts_entry {
 	struct sts_resolver *r;
-	struct sts_work     *w;      /* NULL when idle and nobody waits */
-	const char          *domain; /* normalised */
-	char               **mx;     /* the policy's nmx mx patterns */
-	int64_t              fetched;
-	int64_t              expires;
-	int64_t              checked; /* last TXT confirmation or attempt */
-	int64_t              none_expires;
-	char                *none_why; /* have_none: why there is no policy */
-	uint32_t             max_age;  /* the policy's */
-	uint32_t             nmx;
-	unsigned             step : 2; /* enum sts_step */
-	unsigned             mode : 2; /* the policy's enum sts_mode */
-	unsigned             have_policy : 1;
-	unsigned             from_store : 1;
-	unsigned expired_seen : 1; /* a policy expired unrefreshed */
-	unsigned have_none : 1;
-	char     id[STS_RECORD_ID_MAX + 1];
+	struct sts_work     *w; /* NULL when idle and nobody waits */
+	union {
+		char **mx;       /* have_policy: its nmx mx patterns */
+		char  *none_why; /* else: why there is no policy, or NULL */
+	};
+	uint32_t fetched; /* times: time32.h */
+	union {
+		uint32_t expires;      /* have_policy */
+		uint32_t none_expires; /* have_none */
+	};
+	uint32_t checked; /* last TXT confirmation or attempt */
+	uint32_t max_age; /* the policy's */
+	uint16_t nmx;     /* a policy of at most STS_POLICY_MAX_BODY
+	                     bytes has fewer mx lines */
+	uint8_t step : 2; /* enum sts_step */
+	uint8_t mode : 2; /* the policy's enum sts_mode */
+	uint8_t have_policy : 1;
+	uint8_t from_store : 1;
+	uint8_t expired_seen : 1; /* a policy expired unrefreshed */
+	uint8_t have_none : 1;
+	char    id[STS_RECORD_ID_MAX + 1];
 };
 
 struct sts_resolver {
@@ -135,6 +147,13 @@ static int64_t
 now_s(void)
 {
 	return (clock_now());
+}
+
+/* sts_domain - e's domain (normalised): its memo record's key. */
+static const char *
+sts_domain(const struct sts_entry *e)
+{
+	return (memo_key(e->r->memo, MEMO_STS, e));
 }
 
 const char *
@@ -188,14 +207,18 @@ policy_drop(struct sts_entry *e)
 }
 
 /* policy_keep - make pol (parsed, owned by the caller, cleared here) e's
- * policy, its mx list shared. */
+ * policy, its mx list shared; e has none (sts_forget_policy), and forgets
+ * why it had none: the policy's fields take that room. */
 static void
 policy_keep(struct sts_entry *e, struct sts_policy *pol)
 {
-	e->mode    = pol->mode;
-	e->max_age = pol->max_age;
-	e->nmx     = (uint32_t)pol->nmx;
-	e->mx      = intern_strv(e->r->mx, pol->mx, pol->nmx);
+	free(e->none_why);
+	e->none_why  = NULL;
+	e->have_none = 0;
+	e->mode      = pol->mode;
+	e->max_age   = pol->max_age;
+	e->nmx       = (uint16_t)pol->nmx;
+	e->mx        = intern_strv(e->r->mx, pol->mx, pol->nmx);
 	sts_policy_clear(pol);
 }
 
@@ -229,21 +252,26 @@ sts_entry_busy(void *value)
 	        || (e->w != NULL && !TAILQ_EMPTY(&e->w->waiters)));
 }
 
+/* sts_entry_free - release what e holds (its storage is its record's). */
 static void
-sts_entry_free(void *value)
+sts_entry_free(void *arg, void *value)
 {
 	struct sts_entry  *e = value;
 	struct sts_waiter *w;
 
+	(void)arg; /* e->r */
 	while (e->w != NULL && (w = TAILQ_FIRST(&e->w->waiters)) != NULL) {
 		TAILQ_REMOVE(&e->w->waiters, w, link);
 		event_free(w->deadline);
 		free(w);
 	}
 	sts_work_free(e);
-	policy_drop(e);
-	free(e->none_why);
-	free(e);
+	if (e->have_policy) {
+		policy_drop(e);
+	} else {
+		free(e->none_why);
+		e->none_why = NULL;
+	}
 }
 
 static void
@@ -266,10 +294,11 @@ sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 	enum store_status   st;
 
 	memset(&row, 0, sizeof(row));
-	st = store_policy_get(r->store, e->domain, &row, why, sizeof(why));
+	st = store_policy_get(r->store, sts_domain(e), &row, why, sizeof(why));
 	if (st == STORE_ERROR) {
 		r->stats->store_errors++;
-		log_warn("MXTLS-STORE-READ-FAIL", "%s: %s", e->domain, why);
+		log_warn(
+		        "MXTLS-STORE-READ-FAIL", "%s: %s", sts_domain(e), why);
 		return;
 	}
 	if (st == STORE_NOTFOUND)
@@ -280,14 +309,14 @@ sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 	        != 0) {
 		log_warn("MXTLS-STORE-BAD-POLICY",
 		        "%s: stored policy no longer parses, ignored: %s",
-		        e->domain, why);
+		        sts_domain(e), why);
 	} else {
 		policy_keep(e, &pol);
 		e->have_policy = 1;
 		e->from_store  = 1;
 		snprintf(e->id, sizeof(e->id), "%s", row.id);
-		e->fetched = row.fetched;
-		e->expires = row.expires;
+		e->fetched = time32_pack(row.fetched);
+		e->expires = time32_pack(row.expires);
 		e->checked = 0; /* recheck the TXT id soon */
 		r->stats->store_hits++;
 	}
@@ -312,18 +341,19 @@ answer_policy(const struct sts_entry *e, enum sts_source source,
 	a->policy      = &a->pol;
 	a->id          = e->id;
 	a->source      = source;
-	a->fetched     = e->fetched;
-	a->expires     = e->expires;
+	a->fetched     = time32_unpack(e->fetched);
+	a->expires     = time32_unpack(e->expires);
 	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED) {
 		/* the next lookup that would start work: recheck or refresh */
-		a->valid_until = e->checked + e->r->conf->sts_recheck_interval;
-		if (e->expires - refresh_margin(e, e->r->conf)
+		a->valid_until = time32_unpack(e->checked)
+		        + e->r->conf->sts_recheck_interval;
+		if (time32_unpack(e->expires) - refresh_margin(e, e->r->conf)
 		        < a->valid_until)
-			a->valid_until
-			        = e->expires - refresh_margin(e, e->r->conf);
+			a->valid_until = time32_unpack(e->expires)
+			        - refresh_margin(e, e->r->conf);
 	}
-	fmt_time(e->fetched, f, sizeof(f));
-	fmt_time(e->expires, x, sizeof(x));
+	fmt_time(time32_unpack(e->fetched), f, sizeof(f));
+	fmt_time(time32_unpack(e->expires), x, sizeof(x));
 	snprintf(a->why, sizeof(a->why),
 	        "MTA-STS policy id %s, mode %s, fetched %s, valid until %s",
 	        e->id, sts_mode_name((enum sts_mode)e->mode), f, x);
@@ -336,9 +366,9 @@ answer_none(const struct sts_entry *e, enum sts_source source,
 	memset(a, 0, sizeof(*a));
 	a->status  = STS_ANSWER_OK;
 	a->source  = source;
-	a->expires = e->none_expires;
+	a->expires = time32_unpack(e->none_expires);
 	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED)
-		a->valid_until = e->none_expires;
+		a->valid_until = time32_unpack(e->none_expires);
 	snprintf(a->why, sizeof(a->why), "%s",
 	        e->none_why != NULL ? e->none_why : "no policy");
 }
@@ -363,7 +393,7 @@ sts_finish(struct sts_entry *e, const struct sts_answer *ans)
 	if (e->w != NULL)
 		TAILQ_CONCAT(&ws, &e->w->waiters, link);
 	sts_work_free(e); /* before the callbacks: they may start new work */
-	change_notify(&e->r->change, e->domain);
+	change_notify(&e->r->change, sts_domain(e));
 	while ((w = TAILQ_FIRST(&ws)) != NULL) {
 		TAILQ_REMOVE(&ws, w, link);
 		event_free(w->deadline);
@@ -397,11 +427,11 @@ sts_conclude_fail(struct sts_entry *e, int temporary, const char *why, int ttl)
 	struct sts_answer    a;
 	char                 buf[512];
 
-	if (e->have_policy && now < e->expires) {
+	if (e->have_policy && now < time32_unpack(e->expires)) {
 		log_warn("MXTLS-STS-REFRESH-FAIL",
 		        "%s: refresh failed, keeping the cached policy id %s: "
 		        "%s",
-		        e->domain, e->id, why);
+		        sts_domain(e), e->id, why);
 		answer_policy(e,
 		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE,
 		        &a);
@@ -418,15 +448,15 @@ sts_conclude_fail(struct sts_entry *e, int temporary, const char *why, int ttl)
 		why       = buf;
 	}
 	if (temporary) {
-		log_info("MXTLS-STS-TEMPFAIL", "%s: %s", e->domain, why);
+		log_info("MXTLS-STS-TEMPFAIL", "%s: %s", sts_domain(e), why);
 		answer_tempfail(why, &a);
 		sts_finish(e, &a);
 		return;
 	}
-	log_info("MXTLS-STS-NONE", "%s: no policy: %s", e->domain, why);
+	log_info("MXTLS-STS-NONE", "%s: no policy: %s", sts_domain(e), why);
 	sts_forget_policy(e);
 	e->have_none    = 1;
-	e->none_expires = now + ttl;
+	e->none_expires = time32_pack(now + ttl);
 	free(e->none_why);
 	e->none_why = xstrdup(why);
 	answer_none(e, STS_SOURCE_FETCHED, &a);
@@ -441,7 +471,7 @@ sts_start(struct sts_entry *e)
 	struct sts_resolver *r = e->r;
 	char                 name[DOMAIN_MAX + 16];
 
-	snprintf(name, sizeof(name), "_mta-sts.%s", e->domain);
+	snprintf(name, sizeof(name), "_mta-sts.%s", sts_domain(e));
 	sts_work_of(e);
 	e->step = STS_STEP_TXT;
 	r->stats->txt_lookups++;
@@ -472,20 +502,20 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	int                    ttl;
 
 	e->w->q_txt = NULL;
-	e->checked  = now;
+	e->checked  = time32_pack(now);
 	switch (res->status) {
 	case DNS_BOGUS:
 		r->stats->dns_bogus++;
 		snprintf(why, sizeof(why),
 		        "DNSSEC validation failed for _mta-sts.%s TXT: %s",
-		        e->domain, res->why);
+		        sts_domain(e), res->why);
 		sts_conclude_fail(e, 1, why, 0);
 		return;
 	case DNS_TEMPFAIL:
 		r->stats->dns_tempfail++;
 		snprintf(why, sizeof(why),
-		        "DNS lookup of _mta-sts.%s TXT failed: %s", e->domain,
-		        res->why);
+		        "DNS lookup of _mta-sts.%s TXT failed: %s",
+		        sts_domain(e), res->why);
 		sts_conclude_fail(e, 1, why, 0);
 		return;
 	case DNS_NOTFOUND:
@@ -513,7 +543,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		ttl = (int)res->ttl;
 	if (st == STS_RECORD_NOT_STS) {
 		snprintf(why, sizeof(why),
-		        "no v=STSv1 record at _mta-sts.%s: %s", e->domain,
+		        "no v=STSv1 record at _mta-sts.%s: %s", sts_domain(e),
 		        rwhy);
 		sts_conclude_fail(e, 0, why, ttl);
 		return;
@@ -522,14 +552,16 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		snprintf(why, sizeof(why),
 		        "invalid _mta-sts.%s TXT record (RFC 8461 §3.1: no "
 		        "policy): %s",
-		        e->domain, rwhy);
+		        sts_domain(e), rwhy);
 		sts_conclude_fail(e, 0, why, ttl);
 		return;
 	}
-	if (e->have_policy && now < e->expires && strcmp(rec.id, e->id) == 0
-	        && e->expires - now >= refresh_margin(e, r->conf)) {
+	if (e->have_policy && now < time32_unpack(e->expires)
+	        && strcmp(rec.id, e->id) == 0
+	        && time32_unpack(e->expires) - now
+	                >= refresh_margin(e, r->conf)) {
 		log_debug("MXTLS-STS-ID-SAME", "%s: TXT id %s unchanged",
-		        e->domain, rec.id);
+		        sts_domain(e), rec.id);
 		sts_conclude_policy(e,
 		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE);
 		return;
@@ -537,7 +569,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	if (e->have_policy && strcmp(rec.id, e->id) != 0)
 		log_info("MXTLS-STS-ID-CHANGED",
 		        "%s: TXT id changed from %s to %s, refetching",
-		        e->domain, e->id, rec.id);
+		        sts_domain(e), e->id, rec.id);
 	snprintf(e->w->new_id, sizeof(e->w->new_id), "%s", rec.id);
 	/* ADDR: resolve the policy host with our own validating resolver. */
 	e->step             = STS_STEP_ADDR;
@@ -547,7 +579,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	e->w->addr_why[0]   = '\0';
 	e->w->refused[0]    = '\0';
 	e->w->addr_pending  = 2;
-	snprintf(name, sizeof(name), "mta-sts.%s", e->domain);
+	snprintf(name, sizeof(name), "mta-sts.%s", sts_domain(e));
 	e->w->q_a = dns_lookup(r->dns, name, DNS_T_A, sts_addr_done_a, e);
 	e->w->q_aaaa
 	        = dns_lookup(r->dns, name, DNS_T_AAAA, sts_addr_done_aaaa, e);
@@ -626,7 +658,7 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 	if (e->w->addr_bogus) {
 		snprintf(why, sizeof(why),
 		        "DNSSEC validation failed for mta-sts.%s: %s",
-		        e->domain, e->w->addr_why);
+		        sts_domain(e), e->w->addr_why);
 		sts_conclude_fail(e, 1, why, 0);
 		return;
 	}
@@ -638,23 +670,23 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 			        "policy fetch refused: mta-sts.%s resolves "
 			        "only to special addresses (%s; "
 			        "fetch.allow_private is off)",
-			        e->domain, e->w->refused);
+			        sts_domain(e), e->w->refused);
 		} else if (e->w->addr_tempfail) {
 			snprintf(why, sizeof(why),
 			        "policy fetch failed: cannot resolve "
 			        "mta-sts.%s: %s",
-			        e->domain, e->w->addr_why);
+			        sts_domain(e), e->w->addr_why);
 		} else {
 			snprintf(why, sizeof(why),
 			        "policy fetch failed: mta-sts.%s has no "
 			        "address",
-			        e->domain);
+			        sts_domain(e));
 		}
 		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
 	e->step     = STS_STEP_FETCH;
-	e->w->fetch = sts_fetch_start(r->fetcher, e->domain, e->w->addrs,
+	e->w->fetch = sts_fetch_start(r->fetcher, sts_domain(e), e->w->addrs,
 	        e->w->naddr, sts_fetch_done, e);
 	if (e->w->fetch == NULL)
 		sts_conclude_fail(e, 1, "cannot start the policy fetch", 0);
@@ -694,8 +726,8 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 		snprintf(why, sizeof(why),
 		        "TXT record found but policy fetch failed: %s",
 		        res->why);
-		log_warn(
-		        "MXTLS-STS-FETCH-FAIL", "%s: %s", e->domain, res->why);
+		log_warn("MXTLS-STS-FETCH-FAIL", "%s: %s", sts_domain(e),
+		        res->why);
 		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
@@ -706,8 +738,8 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 		        "TXT record found but the policy is invalid (RFC 8461 "
 		        "§3.2): %s",
 		        pwhy);
-		log_warn(
-		        "MXTLS-STS-POLICY-INVALID", "%s: %s", e->domain, pwhy);
+		log_warn("MXTLS-STS-POLICY-INVALID", "%s: %s", sts_domain(e),
+		        pwhy);
 		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
@@ -716,23 +748,24 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	policy_keep(e, &pol);
 	e->have_policy = 1;
 	snprintf(e->id, sizeof(e->id), "%s", e->w->new_id);
-	e->fetched = now;
-	e->expires = now + (int64_t)e->max_age;
-	e->checked = now;
+	e->fetched = time32_pack(now);
+	e->expires = time32_pack(now + (int64_t)e->max_age);
+	e->checked = time32_pack(now);
 	log_info("MXTLS-STS-FETCHED", "%s: policy id %s, mode %s, max_age %u",
-	        e->domain, e->id, sts_mode_name((enum sts_mode)e->mode),
+	        sts_domain(e), e->id, sts_mode_name((enum sts_mode)e->mode),
 	        e->max_age);
 
 	memset(&row, 0, sizeof(row));
-	snprintf(row.domain, sizeof(row.domain), "%s", e->domain);
+	snprintf(row.domain, sizeof(row.domain), "%s", sts_domain(e));
 	snprintf(row.id, sizeof(row.id), "%s", e->id);
 	row.body    = (char *)res->body;
 	row.len     = res->len;
-	row.fetched = e->fetched;
-	row.expires = e->expires;
+	row.fetched = time32_unpack(e->fetched);
+	row.expires = time32_unpack(e->expires);
 	if (store_policy_put(r->store, &row, swhy, sizeof(swhy)) != 0) {
 		r->stats->store_errors++;
-		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s", e->domain, swhy);
+		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s", sts_domain(e),
+		        swhy);
 	}
 	sts_conclude_policy(e, STS_SOURCE_FETCHED);
 }
@@ -753,7 +786,7 @@ sts_wait_expired(evutil_socket_t fd, short what, void *arg)
 	snprintf(why, sizeof(why),
 	        "MTA-STS lookup for %s still in progress after %g s "
 	        "(sts.first_contact_wait); try again later",
-	        e->domain, e->r->conf->sts_first_contact_wait);
+	        sts_domain(e), e->r->conf->sts_first_contact_wait);
 	answer_tempfail(why, &a);
 	w->cb(w->arg, &a);
 	free(w);
@@ -771,22 +804,18 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	double             wait;
 
 	if ((e = memo_get(r->memo, MEMO_STS, domain)) == NULL) {
-		e         = xcalloc(1, sizeof(*e));
-		e->r      = r;
-		e->domain = domain; /* until the memo holds it */
-		sts_entry_load(r, e);
-		if ((e->domain = memo_put(r->memo, MEMO_STS, domain, e))
-		        == NULL) {
-			sts_entry_free(e);
+		if ((e = memo_put(r->memo, MEMO_STS, domain)) == NULL) {
 			answer_tempfail(
 			        "cache full of lookups in progress", &a);
 			cb(arg, &a);
 			return;
 		}
+		e->r = r;
+		sts_entry_load(r, e);
 	}
-	if (e->have_policy && now >= e->expires) {
+	if (e->have_policy && now >= time32_unpack(e->expires)) {
 		log_info("MXTLS-STS-EXPIRED", "%s: policy id %s expired",
-		        e->domain, e->id);
+		        sts_domain(e), e->id);
 		sts_forget_policy(e);
 		e->expired_seen = 1;
 	}
@@ -797,15 +826,16 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 		        &a);
 		cb(arg, &a);
 		if (e->step == STS_STEP_IDLE
-		        && (now - e->checked >= r->conf->sts_recheck_interval
-		                || e->expires - now
+		        && (now - time32_unpack(e->checked)
+		                        >= r->conf->sts_recheck_interval
+		                || time32_unpack(e->expires) - now
 		                        < refresh_margin(e, r->conf))) {
 			r->stats->refreshes++;
 			sts_start(e);
 		}
 		return;
 	}
-	if (e->have_none && now < e->none_expires) {
+	if (e->have_none && now < time32_unpack(e->none_expires)) {
 		r->stats->cache_hits++;
 		answer_none(e, STS_SOURCE_CACHE, &a);
 		cb(arg, &a);
@@ -861,7 +891,7 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 	if (sts_entry_busy(e))
 		sts_reset(e);
 	else
-		sts_entry_free(memo_take(r->memo, MEMO_STS, domain));
+		(void)memo_del(r->memo, MEMO_STS, domain);
 	return (1);
 }
 
@@ -881,7 +911,8 @@ sts_resolver_create(struct event_base *base, const struct conf *conf,
 	r->memo     = memo_create((size_t)conf->cache_max_entries);
 	r->own_memo = 1;
 	r->mx       = intern_create();
-	memo_attach(r->memo, MEMO_STS, sts_entry_free, sts_entry_busy);
+	memo_attach(r->memo, MEMO_STS, sizeof(struct sts_entry),
+	        sts_entry_free, sts_entry_busy, r);
 	return (r);
 }
 
@@ -893,7 +924,8 @@ sts_resolver_use_memo(struct sts_resolver *r, struct memo *m)
 		memo_free(r->memo);
 	r->memo     = m;
 	r->own_memo = 0;
-	memo_attach(m, MEMO_STS, sts_entry_free, sts_entry_busy);
+	memo_attach(m, MEMO_STS, sizeof(struct sts_entry), sts_entry_free,
+	        sts_entry_busy, r);
 }
 
 void

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "memo.h"
 #include "stats.h"
+#include "time32.h"
 #include "tlsrpt_lookup.h"
 
 struct tlsrpt_waiter {
@@ -55,15 +56,20 @@ struct tlsrpt_work {
 	char                  domain[];
 };
 
+/* what the memo keeps per domain, in its record (memo.h). A record's rua
+ * list (why TLSRPT_WHY_FOUND) and a reason kept as text (why
+ * TLSRPT_WHY_TEXT) never coexist, so they share room (why_drop). */
 struct tlsrpt_entry {
-	struct tlsrpt_lookup *t;
-	struct tlsrpt_record  rec; /* rua: shared (intern.h) */
-	int64_t               expires;
-	struct tlsrpt_work   *work;   /* NULL when idle */
-	char                 *text;   /* owned; the why when TLSRPT_WHY_TEXT */
-	uint8_t               known;  /* answer below is valid */
-	uint8_t               status; /* enum tlsrpt_lookup_status */
-	uint8_t               why;    /* enum tlsrpt_why */
+	struct tlsrpt_work *work; /* NULL when idle */
+	union {
+		char **rua;  /* why FOUND: nrua URIs, shared (intern.h) */
+		char  *text; /* why TEXT: owned, or NULL */
+	};
+	uint32_t expires; /* time32.h */
+	uint32_t nrua;
+	uint8_t  known;  /* answer below is valid */
+	uint8_t  status; /* enum tlsrpt_lookup_status */
+	uint8_t  why;    /* enum tlsrpt_why */
 };
 
 struct tlsrpt_lookup {
@@ -115,15 +121,28 @@ work_free(struct tlsrpt_work *wk)
 	free(wk);
 }
 
+/* why_drop - free e's rua list or text; e's why is empty text again. */
 static void
-entry_free(void *v)
+why_drop(struct tlsrpt_lookup *t, struct tlsrpt_entry *e)
+{
+	if (e->why == TLSRPT_WHY_FOUND)
+		intern_release(t->rua, e->rua);
+	else if (e->why == TLSRPT_WHY_TEXT)
+		free(e->text);
+	e->rua  = NULL;
+	e->nrua = 0;
+	e->why  = TLSRPT_WHY_TEXT;
+}
+
+/* entry_free - release what e holds (its storage is its record's). */
+static void
+entry_free(void *arg, void *v)
 {
 	struct tlsrpt_entry *e = v;
 
 	work_free(e->work);
-	intern_release(e->t->rua, e->rec.rua);
-	free(e->text);
-	free(e);
+	e->work = NULL;
+	why_drop(arg, e);
 }
 
 static void
@@ -142,9 +161,8 @@ set_why(struct tlsrpt_entry *e, enum tlsrpt_why why, const char *fmt, ...)
 	char    buf[sizeof(((struct tlsrpt_answer *)0)->why)];
 	va_list ap;
 
-	free(e->text);
-	e->text = NULL;
-	e->why  = (uint8_t)why;
+	/* e holds no text nor rua list (why_drop) */
+	e->why = (uint8_t)why;
 	if (why != TLSRPT_WHY_TEXT)
 		return;
 	va_start(ap, fmt);
@@ -154,17 +172,20 @@ set_why(struct tlsrpt_entry *e, enum tlsrpt_why why, const char *fmt, ...)
 }
 
 static void
-answer_of(const struct tlsrpt_entry *e, struct tlsrpt_answer *a)
+answer_of(const struct tlsrpt_entry *e, struct tlsrpt_answer *a,
+        struct tlsrpt_record *rec)
 {
 	memset(a, 0, sizeof(*a));
 	a->status  = (enum tlsrpt_lookup_status)e->status;
-	a->rec     = e->status == TLSRPT_LOOKUP_FOUND ? &e->rec : NULL;
-	a->expires = e->known ? e->expires : 0;
+	rec->nrua  = e->nrua;
+	rec->rua   = e->why == TLSRPT_WHY_FOUND ? e->rua : NULL;
+	a->rec     = e->status == TLSRPT_LOOKUP_FOUND ? rec : NULL;
+	a->expires = e->known ? time32_unpack(e->expires) : 0;
 	switch (e->why) {
 	case TLSRPT_WHY_FOUND:
 		snprintf(a->why, sizeof(a->why),
 		        "_smtp._tls record with %zu usable rua URIs",
-		        e->rec.nrua);
+		        (size_t)e->nrua);
 		break;
 	case TLSRPT_WHY_NONE_NXDOMAIN:
 		snprintf(a->why, sizeof(a->why),
@@ -192,15 +213,14 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 	struct tlsrpt_waiters ws;
 	struct tlsrpt_waiter *w;
 	struct tlsrpt_answer  a;
-	struct tlsrpt_record  rec;
+	struct tlsrpt_record  rec, arec;
 	const char          **txts;
 	size_t               *lens, i;
 	char                  rwhy[200];
 	uint32_t              ttl = (uint32_t)t->conf->tlsrpt_max_ttl;
 
 	wk->q = NULL;
-	intern_release(t->rua, e->rec.rua);
-	memset(&e->rec, 0, sizeof(e->rec));
+	why_drop(t, e);
 	switch (res->status) {
 	case DNS_BOGUS:
 	case DNS_TEMPFAIL:
@@ -231,11 +251,12 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 		switch (tlsrpt_record_select(
 		        txts, lens, res->nrr, &rec, rwhy, sizeof(rwhy))) {
 		case TLSRPT_RECORD_OK:
-			e->rec.nrua = rec.nrua;
-			e->rec.rua  = intern_strv(t->rua, rec.rua, rec.nrua);
-			tlsrpt_record_clear(&rec);
 			e->status = TLSRPT_LOOKUP_FOUND;
 			set_why(e, TLSRPT_WHY_FOUND, "%s", "");
+			/* a TXT record is < 64 KiB: fewer rua URIs */
+			e->nrua = (uint32_t)rec.nrua;
+			e->rua  = intern_strv(t->rua, rec.rua, rec.nrua);
+			tlsrpt_record_clear(&rec);
 			break;
 		case TLSRPT_RECORD_NOT_TLSRPT:
 			e->status = TLSRPT_LOOKUP_NONE;
@@ -257,8 +278,8 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 	if (res->ttl > 0 && res->ttl < ttl)
 		ttl = res->ttl;
 	e->known   = e->status != TLSRPT_LOOKUP_TEMPFAIL;
-	e->expires = clock_now() + ttl;
-	answer_of(e, &a);
+	e->expires = time32_pack(clock_now() + ttl);
+	answer_of(e, &a, &arec);
 	e->work = NULL;
 	change_notify(&t->change, wk->domain);
 	TAILQ_INIT(&ws);
@@ -280,14 +301,12 @@ tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
 	struct tlsrpt_work   *wk;
 	struct tlsrpt_waiter *w;
 	struct tlsrpt_answer  a;
+	struct tlsrpt_record  arec;
 	char                  name[DOMAIN_MAX + 16];
 	size_t                n;
 
 	if ((e = memo_get(t->memo, MEMO_TLSRPT, domain)) == NULL) {
-		e    = xcalloc(1, sizeof(*e));
-		e->t = t;
-		if (memo_put(t->memo, MEMO_TLSRPT, domain, e) == NULL) {
-			entry_free(e);
+		if ((e = memo_put(t->memo, MEMO_TLSRPT, domain)) == NULL) {
 			memset(&a, 0, sizeof(a));
 			a.status = TLSRPT_LOOKUP_TEMPFAIL;
 			snprintf(a.why, sizeof(a.why), "cache full");
@@ -295,9 +314,9 @@ tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
 			return;
 		}
 	}
-	if (e->known && clock_now() < e->expires) {
+	if (e->known && clock_now() < time32_unpack(e->expires)) {
 		t->stats->tlsrpt_hits++;
-		answer_of(e, &a);
+		answer_of(e, &a, &arec);
 		cb(arg, &a);
 		return;
 	}
@@ -343,7 +362,7 @@ tlsrpt_lookup_flush(struct tlsrpt_lookup *t, const char *domain)
 	if (entry_busy(e))
 		entry_reset(e);
 	else
-		entry_free(memo_take(t->memo, MEMO_TLSRPT, domain));
+		(void)memo_del(t->memo, MEMO_TLSRPT, domain);
 }
 
 void
@@ -365,7 +384,8 @@ tlsrpt_lookup_create(struct event_base *base, const struct conf *conf,
 	t->memo     = memo_create((size_t)conf->cache_max_entries);
 	t->own_memo = 1;
 	t->rua      = intern_create();
-	memo_attach(t->memo, MEMO_TLSRPT, entry_free, entry_busy);
+	memo_attach(t->memo, MEMO_TLSRPT, sizeof(struct tlsrpt_entry),
+	        entry_free, entry_busy, t);
 	return (t);
 }
 
@@ -377,7 +397,8 @@ tlsrpt_lookup_use_memo(struct tlsrpt_lookup *t, struct memo *m)
 		memo_free(t->memo);
 	t->memo     = m;
 	t->own_memo = 0;
-	memo_attach(m, MEMO_TLSRPT, entry_free, entry_busy);
+	memo_attach(m, MEMO_TLSRPT, sizeof(struct tlsrpt_entry), entry_free,
+	        entry_busy, t);
 }
 
 void

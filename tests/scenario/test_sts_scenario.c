@@ -690,6 +690,51 @@ failed_refresh_keeps_policy(void **state)
 	assert_int_equal(fake_fetch_count("keep.test"), 2);
 }
 
+/*
+ * A remembered "no policy" and a policy share room in an entry
+ * (sts_resolver.c: reason and mx list, "none" expiry and policy expiry):
+ * none -> policy -> none, each answer with its own reason and expiry.
+ */
+static void
+none_policy_none(void **state)
+{
+	struct got g;
+
+	(void)state;
+	fake_dns_set(txt_name("flip.test"), DNS_T_TXT, DNS_NOTFOUND, 60, NULL);
+	assert_false(lookup("flip.test", &g));
+	run();
+	expect_none(&g, STS_SOURCE_FETCHED, "no _mta-sts TXT record");
+	assert_int_equal(g.expires, T0 + 60);
+
+	/* the domain publishes a policy once the "none" has expired */
+	site("flip.test", "f1", "enforce", 86400);
+	clock_advance(60);
+	assert_false(lookup("flip.test", &g));
+	run();
+	expect_policy(&g, STS_SOURCE_FETCHED, STS_MODE_ENFORCE, "f1");
+	assert_int_equal(g.fetched, T0 + 60);
+	assert_int_equal(g.expires, T0 + 60 + 86400);
+	assert_true(lookup("flip.test", &g));
+	expect_policy(&g, STS_SOURCE_CACHE, STS_MODE_ENFORCE, "f1");
+	assert_int_equal(g.expires, T0 + 60 + 86400);
+	if (strstr(g.why, "MTA-STS policy id f1, mode enforce") == NULL)
+		fail_msg("why '%s'", g.why);
+
+	/* it expires with its TXT gone: no policy again, for 60 s */
+	fake_dns_set(txt_name("flip.test"), DNS_T_TXT, DNS_NOTFOUND, 60, NULL);
+	clock_advance(86400);
+	assert_false(lookup("flip.test", &g));
+	run();
+	expect_none(&g, STS_SOURCE_FETCHED, "no _mta-sts TXT record");
+	assert_int_equal(g.expires, T0 + 60 + 86400 + 60);
+	clock_advance(59);
+	assert_true(lookup("flip.test", &g));
+	expect_none(&g, STS_SOURCE_CACHE, "no _mta-sts TXT record");
+	assert_int_equal(g.expires, T0 + 60 + 86400 + 60);
+	assert_int_equal(fake_fetch_count("flip.test"), 1);
+}
+
 int
 main(void)
 {
@@ -710,6 +755,8 @@ main(void)
 		        mode_none_replaces, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        failed_refresh_keeps_policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		        none_policy_none, setup, teardown),
 	};
 
 	log_init("test_sts_scenario", 1, 0);

@@ -1,8 +1,10 @@
 /*
  * test_memo.c - the shared per-domain record table: slots kept apart under
- * one key, one record per domain, LRU eviction of whole records (all
- * slots freed through their owners), records with a busy slot never
- * evicted, take/flush/detach per slot, counts and keys per slot, growth.
+ * one key, one record per domain, values kept in the record (zeroed,
+ * aligned, at a stable address, the key found from any value), LRU
+ * eviction of whole records (all slots released through their owners),
+ * records with a busy slot never evicted, del/flush/detach per slot,
+ * counts and keys per slot, growth.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,21 +18,33 @@
 
 #include "memo.h"
 
+/* a value; each slot's values have a different size (sizes[]), odd ones
+ * included, so that the layout's alignment is exercised */
 struct val {
-	int slot;
-	int id;
-	int busy;
+	int64_t t; /* needs 8-byte alignment */
+	int     slot;
+	int     id;
+	int     busy;
+	char   *owned; /* released by val_free */
 };
+
+static const size_t sizes[MEMO_NSLOTS] = { sizeof(struct val) + 13,
+	sizeof(struct val), sizeof(struct val) + 1 };
 
 static int freed[MEMO_NSLOTS][60000];
 
+static int free_arg_bad; /* val_free called with another arg */
+
 static void
-val_free(void *v)
+val_free(void *arg, void *v)
 {
 	struct val *x = v;
 
+	if (arg != &freed[x->slot])
+		free_arg_bad++;
 	freed[x->slot][x->id]++;
-	free(x);
+	free(x->owned);
+	x->owned = NULL;
 }
 
 static int
@@ -39,13 +53,26 @@ val_busy(void *v)
 	return (((struct val *)v)->busy);
 }
 
+/* put - a new value in slot under key, filled; NULL when refused */
 static struct val *
-mk(int slot, int id)
+put(struct memo *m, int slot, const char *key, int id)
 {
-	struct val *v = calloc(1, sizeof(*v));
+	struct val   *v = memo_put(m, (enum memo_slot)slot, key);
+	unsigned char zero[sizeof(struct val) + 13];
+	size_t        n = sizes[slot];
 
-	v->slot = slot;
-	v->id   = id;
+	if (v == NULL)
+		return (NULL);
+	/* zeroed storage of the slot's size, aligned */
+	memset(zero, 0, sizeof(zero));
+	assert_memory_equal(v, zero, n);
+	assert_int_equal((uintptr_t)v % 8, 0);
+	memset(v, 0xa5, n); /* the whole size is ours */
+	v->t     = -1;
+	v->slot  = slot;
+	v->id    = id;
+	v->busy  = 0;
+	v->owned = strdup(key);
 	return (v);
 }
 
@@ -56,8 +83,10 @@ mk_memo(size_t max)
 	int          s;
 
 	for (s = 0; s < MEMO_NSLOTS; s++)
-		memo_attach(m, (enum memo_slot)s, val_free, val_busy);
+		memo_attach(m, (enum memo_slot)s, sizes[s], val_free, val_busy,
+		        &freed[s]);
 	memset(freed, 0, sizeof(freed));
+	free_arg_bad = 0;
 	return (m);
 }
 
@@ -65,43 +94,96 @@ static void
 test_slots(void **state)
 {
 	struct memo *m = mk_memo(10);
-	struct val  *v;
+	struct val  *v, *s, *d, *t;
 	const char  *k;
 
 	(void)state;
 	assert_null(memo_get(m, MEMO_STS, "a.example"));
-	k = memo_put(m, MEMO_STS, "a.example", mk(MEMO_STS, 1));
-	assert_non_null(k);
+	s = put(m, MEMO_STS, "a.example", 1);
+	assert_non_null(s);
+	k = memo_key(m, MEMO_STS, s);
 	assert_string_equal(k, "a.example");
 	/* the other slots of the same domain are empty, and share the
 	 * record (and its copy of the name) */
 	assert_null(memo_get(m, MEMO_DANE, "a.example"));
-	assert_ptr_equal(
-	        memo_put(m, MEMO_DANE, "a.example", mk(MEMO_DANE, 1)), k);
-	assert_ptr_equal(
-	        memo_put(m, MEMO_TLSRPT, "a.example", mk(MEMO_TLSRPT, 1)), k);
+	d = put(m, MEMO_DANE, "a.example", 1);
+	t = put(m, MEMO_TLSRPT, "a.example", 1);
+	assert_ptr_equal(memo_key(m, MEMO_DANE, d), k);
+	assert_ptr_equal(memo_key(m, MEMO_TLSRPT, t), k);
+	/* three values, none overlapping another or the key */
+	assert_true((char *)s + sizes[MEMO_STS] <= (char *)d
+	        || (char *)d + sizes[MEMO_DANE] <= (char *)s);
+	assert_true((char *)d + sizes[MEMO_DANE] <= (char *)t
+	        || (char *)t + sizes[MEMO_TLSRPT] <= (char *)d);
+	assert_true(k >= (char *)t + sizes[MEMO_TLSRPT] || k < (char *)s);
+	assert_int_equal(s->id + d->id + t->id, 3);
+	assert_int_equal(s->slot, MEMO_STS);
 	assert_int_equal(memo_records(m), 1);
 	assert_int_equal(memo_count(m, MEMO_STS), 1);
 	assert_int_equal(memo_count(m, MEMO_DANE), 1);
 	v = memo_get(m, MEMO_DANE, "a.example");
+	assert_ptr_equal(v, d);
 	assert_int_equal(v->slot, MEMO_DANE);
-	/* taking one slot's value keeps the record for the others */
-	v = memo_take(m, MEMO_STS, "a.example");
-	assert_int_equal(v->slot, MEMO_STS);
-	free(v);
+	/* deleting one slot's value releases it and keeps the record for
+	 * the others */
+	assert_int_equal(memo_del(m, MEMO_STS, "a.example"), 1);
+	assert_int_equal(freed[MEMO_STS][1], 1);
 	assert_null(memo_get(m, MEMO_STS, "a.example"));
-	assert_null(memo_take(m, MEMO_STS, "a.example"));
+	assert_int_equal(memo_del(m, MEMO_STS, "a.example"), 0);
+	assert_int_equal(freed[MEMO_STS][1], 1);
 	assert_int_equal(memo_records(m), 1);
 	assert_int_equal(memo_count(m, MEMO_STS), 0);
+	assert_ptr_equal(memo_get(m, MEMO_TLSRPT, "a.example"), t);
+	/* a value put again in a slot of a live record is zeroed again */
+	s = put(m, MEMO_STS, "a.example", 4);
+	assert_non_null(s);
+	assert_int_equal(memo_del(m, MEMO_STS, "a.example"), 1);
 	/* the last one takes the record with it */
-	free(memo_take(m, MEMO_DANE, "a.example"));
-	free(memo_take(m, MEMO_TLSRPT, "a.example"));
+	assert_int_equal(memo_del(m, MEMO_DANE, "a.example"), 1);
+	assert_int_equal(memo_del(m, MEMO_TLSRPT, "a.example"), 1);
 	assert_int_equal(memo_records(m), 0);
 	assert_null(memo_get(m, MEMO_TLSRPT, "a.example"));
-	memo_put(m, MEMO_TLSRPT, "b.example", mk(MEMO_TLSRPT, 2));
+	assert_int_equal(freed[MEMO_DANE][1], 1);
+	assert_int_equal(freed[MEMO_TLSRPT][1], 1);
+	assert_int_equal(freed[MEMO_STS][4], 1);
+	put(m, MEMO_TLSRPT, "b.example", 2);
 	memo_free(m);
+	assert_int_equal(free_arg_bad, 0);
 	assert_int_equal(freed[MEMO_TLSRPT][2], 1);
-	assert_int_equal(freed[MEMO_STS][1], 0); /* taken, not freed */
+}
+
+/* a memo whose only attached slot is one of three: records hold it only,
+ * and a value's key is still found */
+static void
+test_one_slot(void **state)
+{
+	struct memo *m = memo_create(4);
+	struct val  *v;
+
+	(void)state;
+	memset(freed, 0, sizeof(freed));
+	free_arg_bad = 0;
+	memo_attach(m, MEMO_TLSRPT, sizes[MEMO_TLSRPT], val_free, NULL,
+	        &freed[MEMO_TLSRPT]);
+	v = put(m, MEMO_TLSRPT, "only.example", 7);
+	assert_non_null(v);
+	assert_string_equal(memo_key(m, MEMO_TLSRPT, v), "only.example");
+	assert_null(memo_get(m, MEMO_STS, "only.example"));
+	/* detach releases; attaching the same size again is allowed while
+	 * records are held */
+	memo_detach(m, MEMO_TLSRPT);
+	assert_int_equal(freed[MEMO_TLSRPT][7], 1);
+	assert_int_equal(memo_records(m), 0);
+	memo_attach(m, MEMO_STS, sizes[MEMO_STS], val_free, NULL,
+	        &freed[MEMO_STS]);
+	v = put(m, MEMO_STS, "two.example", 8);
+	assert_string_equal(memo_key(m, MEMO_STS, v), "two.example");
+	memo_attach(m, MEMO_STS, sizes[MEMO_STS], val_free, val_busy,
+	        &freed[MEMO_STS]);
+	assert_ptr_equal(memo_get(m, MEMO_STS, "two.example"), v);
+	memo_free(m);
+	assert_int_equal(free_arg_bad, 0);
+	assert_int_equal(freed[MEMO_STS][8], 1);
 }
 
 static void
@@ -114,16 +196,15 @@ test_lru_eviction(void **state)
 	(void)state;
 	for (i = 0; i < 3; i++) {
 		snprintf(key, sizeof(key), "d%d.test", i);
-		assert_non_null(memo_put(m, MEMO_STS, key, mk(MEMO_STS, i)));
-		assert_non_null(memo_put(m, MEMO_DANE, key, mk(MEMO_DANE, i)));
+		assert_non_null(put(m, MEMO_STS, key, i));
+		assert_non_null(put(m, MEMO_DANE, key, i));
 	}
 	/* a second slot under an existing record is no new record */
 	assert_int_equal(memo_records(m), 3);
 	/* touch d0 through one slot: d1 becomes the least recently used,
 	 * and goes with both its values */
 	assert_non_null(memo_get(m, MEMO_DANE, "d0.test"));
-	assert_non_null(
-	        memo_put(m, MEMO_TLSRPT, "d3.test", mk(MEMO_TLSRPT, 3)));
+	assert_non_null(put(m, MEMO_TLSRPT, "d3.test", 3));
 	assert_int_equal(freed[MEMO_STS][1], 1);
 	assert_int_equal(freed[MEMO_DANE][1], 1);
 	assert_int_equal(freed[MEMO_STS][0] + freed[MEMO_STS][2], 0);
@@ -135,6 +216,7 @@ test_lru_eviction(void **state)
 	assert_int_equal(memo_records(m), 3);
 	assert_int_equal(memo_count(m, MEMO_STS), 2);
 	memo_free(m);
+	assert_int_equal(free_arg_bad, 0);
 	assert_int_equal(freed[MEMO_TLSRPT][3], 1);
 	assert_int_equal(freed[MEMO_STS][0], 1);
 }
@@ -143,28 +225,31 @@ static void
 test_busy_not_evicted(void **state)
 {
 	struct memo *m = mk_memo(2);
-	struct val  *a = mk(MEMO_DANE, 10), *x;
+	struct val  *a;
 
 	(void)state;
 	/* a's record is busy through its DANE slot only */
+	put(m, MEMO_STS, "a.test", 10);
+	a       = put(m, MEMO_DANE, "a.test", 10);
 	a->busy = 1;
-	memo_put(m, MEMO_STS, "a.test", mk(MEMO_STS, 10));
-	memo_put(m, MEMO_DANE, "a.test", a);
-	memo_put(m, MEMO_STS, "b.test", mk(MEMO_STS, 11));
+	put(m, MEMO_STS, "b.test", 11);
 	/* b is more recent but a is busy: b goes */
-	assert_non_null(memo_put(m, MEMO_STS, "c.test", mk(MEMO_STS, 12)));
+	assert_non_null(put(m, MEMO_STS, "c.test", 12));
 	assert_int_equal(freed[MEMO_STS][11], 1);
 	assert_int_equal(freed[MEMO_STS][10], 0);
 	assert_int_equal(freed[MEMO_DANE][10], 0);
+	/* a busy value stays where it was */
+	assert_ptr_equal(memo_get(m, MEMO_DANE, "a.test"), a);
+	assert_int_equal(a->id, 10);
 	/* everything busy: refused, nothing freed */
 	((struct val *)memo_get(m, MEMO_STS, "c.test"))->busy = 1;
-	x = mk(MEMO_STS, 13);
-	assert_null(memo_put(m, MEMO_STS, "d.test", x));
-	free(x);
+	assert_null(put(m, MEMO_STS, "d.test", 13));
+	assert_null(memo_get(m, MEMO_STS, "d.test"));
 	assert_int_equal(memo_records(m), 2);
 	a->busy                                               = 0;
 	((struct val *)memo_get(m, MEMO_STS, "c.test"))->busy = 0;
 	memo_free(m);
+	assert_int_equal(free_arg_bad, 0);
 	assert_int_equal(freed[MEMO_DANE][10], 1);
 	assert_int_equal(freed[MEMO_STS][12], 1);
 }
@@ -181,18 +266,18 @@ val_reset(void *v)
 static void
 test_flush_detach(void **state)
 {
-	struct memo *m    = mk_memo(10);
-	struct val  *busy = mk(MEMO_STS, 21);
+	struct memo *m = mk_memo(10);
+	struct val  *busy;
 	char       **keys;
 	int          i;
 
 	(void)state;
 	reset_calls = 0;
-	busy->busy  = 1;
-	memo_put(m, MEMO_STS, "idle1.test", mk(MEMO_STS, 20));
-	memo_put(m, MEMO_STS, "busy.test", busy);
-	memo_put(m, MEMO_STS, "idle2.test", mk(MEMO_STS, 22));
-	memo_put(m, MEMO_DANE, "idle2.test", mk(MEMO_DANE, 22));
+	put(m, MEMO_STS, "idle1.test", 20);
+	busy       = put(m, MEMO_STS, "busy.test", 21);
+	busy->busy = 1;
+	put(m, MEMO_STS, "idle2.test", 22);
+	put(m, MEMO_DANE, "idle2.test", 22);
 	keys = memo_keys(m, MEMO_STS);
 	for (i = 0; keys[i] != NULL; i++)
 		free(keys[i]);
@@ -219,6 +304,7 @@ test_flush_detach(void **state)
 	assert_int_equal(memo_count(m, MEMO_STS), 0);
 	assert_int_equal(memo_records(m), 1);
 	memo_free(m);
+	assert_int_equal(free_arg_bad, 0);
 	assert_int_equal(freed[MEMO_DANE][22], 1);
 }
 
@@ -228,12 +314,15 @@ test_growth(void **state)
 	struct memo *m = mk_memo(50000);
 	char         key[32];
 	int          i;
+	struct val  *first = NULL;
 
 	(void)state;
 	for (i = 0; i < 50000; i++) {
+		struct val *v;
 		snprintf(key, sizeof(key), "host%d.example", i);
-		assert_non_null(
-		        memo_put(m, MEMO_TLSRPT, key, mk(MEMO_TLSRPT, i)));
+		assert_non_null(v = put(m, MEMO_TLSRPT, key, i));
+		if (i == 0)
+			first = v;
 	}
 	for (i = 0; i < 50000; i += 997) {
 		struct val *v;
@@ -241,10 +330,15 @@ test_growth(void **state)
 		v = memo_get(m, MEMO_TLSRPT, key);
 		assert_non_null(v);
 		assert_int_equal(v->id, i);
+		assert_string_equal(v->owned, key);
+		assert_string_equal(memo_key(m, MEMO_TLSRPT, v), key);
 	}
+	/* the table grew; the values did not move */
+	assert_ptr_equal(memo_get(m, MEMO_TLSRPT, "host0.example"), first);
 	assert_int_equal(memo_records(m), 50000);
 	assert_int_equal(memo_evictions(m, MEMO_TLSRPT), 0);
 	memo_free(m);
+	assert_int_equal(free_arg_bad, 0);
 	for (i = 0; i < 50000; i++)
 		assert_int_equal(freed[MEMO_TLSRPT][i], 1);
 }
@@ -254,6 +348,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slots),
+		cmocka_unit_test(test_one_slot),
 		cmocka_unit_test(test_lru_eviction),
 		cmocka_unit_test(test_busy_not_evicted),
 		cmocka_unit_test(test_flush_detach),
