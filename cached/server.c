@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "answer_cache.h"
+#include "clock.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
@@ -66,6 +67,35 @@ server_policy_done(void *arg, json_t *reply, char *text)
 		rq->fn(rq->arg, dump(reply));
 	}
 	free(rq);
+}
+
+/* server_copy_json - answer_copy_fn: parse the cached reply (under the
+ * answer cache's read lock; the parse copies). */
+static void
+server_copy_json(void *arg, const char *json, size_t len)
+{
+	*(json_t **)arg = json_loadb(json, len, 0, NULL);
+}
+
+static void server_result_done(void *arg, json_t *reply, char *text);
+
+/* server_result_cached - count rq's session under the finished reply the
+ * answer cache holds for its domain (the decision the MTA has just
+ * applied, as a new query would make it again), without a new query;
+ * 0 when there is none. */
+static int
+server_result_cached(struct server *srv, struct server_req *rq)
+{
+	json_t *reply = NULL;
+
+	if (srv->svc.answers == NULL
+	        || !answer_cache_copy(srv->svc.answers, rq->result.domain,
+	                clock_now(), server_copy_json, &reply)
+	        || reply == NULL) {
+		return (0);
+	}
+	server_result_done(rq, reply, NULL);
+	return (1);
 }
 
 static json_t *
@@ -169,8 +199,10 @@ server_tlsrpt(struct server *srv, const struct proto_request *req,
 		rq->fn  = fn;
 		rq->arg = arg;
 		rq->srv = srv;
-		query_policy(
-		        &srv->svc, rq->result.domain, server_result_done, rq);
+		if (!server_result_cached(srv, rq)) {
+			query_policy(&srv->svc, rq->result.domain,
+			        server_result_done, rq);
+		}
 		return;
 	case PROTO_OP_REPORT_PREVIEW:
 		a = tlsrpt_sched_preview(srv->tlsrpt,

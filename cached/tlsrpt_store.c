@@ -263,10 +263,15 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 	int64_t       counter, ndetail, before;
 	size_t        i;
 	int           kept;
+	/* a result without details is one statement, atomic by itself: no
+	 * explicit transaction (two more statements parsed and run) */
+	int txn = obs->failed && obs->ndetail > 0;
 
 	*dropped = 0;
 	day      = tlsrpt_json_day(day);
-	if (tlsrpt_store_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
+	if (txn
+	        && tlsrpt_store_exec(st, "BEGIN IMMEDIATE", why, whylen)
+	                != 0) {
 		return (-1);
 	}
 	/* one result per delivery: the statement is parsed once */
@@ -325,12 +330,14 @@ tlsrpt_store_add(struct tlsrpt_store *st, int64_t day,
 			goto fail;
 		}
 	}
-	if (tlsrpt_store_exec(st, "COMMIT", why, whylen) != 0) {
+	if (txn && tlsrpt_store_exec(st, "COMMIT", why, whylen) != 0) {
 		goto fail;
 	}
 	return (0);
 fail:
-	tlsrpt_store_rollback(st);
+	if (txn) {
+		tlsrpt_store_rollback(st);
+	}
 	return (-1);
 }
 
