@@ -29,8 +29,9 @@
 # perf record the cold run: the machine by process, mxtlsd with DWARF call
 # chains; off by default, it slows what it measures), PERF_EXIM (1: perf
 # record each Exim variant's sending queue runners and their delivery
-# processes, samples by DSO in perf-exim-VARIANT.txt; off by default: it
-# slows what it measures), KEEP_RESULTS (1:
+# processes, samples by DSO in perf-exim-VARIANT.txt, and mxtlsd during
+# the mxtls run in perf-exim-mxtlsd.txt; off by default: it slows what it
+# measures), KEEP_RESULTS (1:
 # append to the previous results instead of moving them to results.prev).
 # Results: $BENCH_DIR/results/results.txt (key=value lines), summary.txt
 # (also printed), loadgen.log, perf-*.{data,txt}.
@@ -449,6 +450,10 @@ section_mxtlsd() {
 		settle "$MX_PID" mxtlsd.fill
 		result mxtlsd.rss_kb.mem "$(rss_kb "$MX_PID")"
 		mxstat >"$RES/mxtlsd-stats.txt"
+		# the same once memtrim.c has run (every 10 s): the free heap the
+		# lookups in flight left goes back (the target uses the first)
+		sleep 11
+		result mxtlsd.rss_kb.mem_trimmed "$(rss_kb "$MX_PID")"
 		# every domain asked once more: now the answer cache holds a
 		# finished reply for each (a host whose domains all recur)
 		log "mxtlsd: asking the $MEM_N domains again (answer cache filled)"
@@ -638,7 +643,7 @@ perf_exim_dso() {
 		sort -rn >"$RES/perf-exim-$1.txt"
 }
 section_exim() {
-	local f=$EX/fakemx v c0 c1
+	local f=$EX/fakemx v c0 c1 pp
 	EXIM=$(command -v exim4 || true)
 	if [ -z "$EXIM" ] || [ ! -r "$BUILD/modules/exim/mxtls_exim.so" ]; then
 		log "exim: needs exim4-daemon-heavy and exim4-dev (mxtls_exim.so)"
@@ -706,8 +711,18 @@ EOC
 	for v in plain verify mxtls mxtls_noevents; do
 		log "exim: $EXIM_N deliveries, $v, $EXIM_RUNNERS queue runners"
 		[ "$v" = mxtls ] && c0=$(cpu_s "$MX_PID")
+		if [ "$v" = mxtls ] && [ "$PERF_EXIM" = 1 ]; then
+			perf record -g -F 1999 -p "$MX_PID" -o "$RES/perf-exim-mxtlsd.data" >/dev/null 2>&1 &
+			pp=$!
+		fi
 		exim_run "$v" "$v" || return 1
 		[ "$v" = mxtls ] && c1=$(cpu_s "$MX_PID")
+		if [ "$v" = mxtls ] && [ "$PERF_EXIM" = 1 ]; then
+			kill -INT "$pp" && wait "$pp" || true
+			perf report -i "$RES/perf-exim-mxtlsd.data" --stdio --no-children -g none \
+				--sort dso,symbol 2>/dev/null | grep -E '^ +[0-9]' | head -60 \
+				>"$RES/perf-exim-mxtlsd.txt" || true
+		fi
 	done
 	result exim.mxtls.mxtlsd_cpu_s "$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')"
 	result exim.mxtls.tlsrpt_results "$(mxstat | jq -r '.tlsrpt_results')"

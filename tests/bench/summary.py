@@ -81,6 +81,10 @@ for who in ("mxtlsd", "peer"):
         bpd[who] = (w - i) * 1024 / (warm_n + cold_n)
     print("%-22s %10s %10s %10s %12s %10s" % (who, fmt(i), fmt(w), fmt(m), fmt(bpd.get(who)),
                                               fmt(f(who + ".pss_kb.0"))))
+    t = f(who + ".rss_kb.mem_trimmed")
+    if t is not None:
+        print("%-22s %10s %10s %10s %12s %10s" % (who + " (11 s later)", "", "", fmt(t),
+                                                  fmt((t - i) * 1024 / (mem_n + cold_n)), ""))
     h = f(who + ".rss_kb.mem_hot")
     if h is not None:
         print("%-22s %10s %10s %10s %12s %10s" % (who + " (asked twice)", "", "", fmt(h),
