@@ -22,6 +22,12 @@
  *       MXTLS_EVENT_DATA in configs/exim/mxtls.macros.
  *   mxtls_prefetch{DOMAIN}{OPTS} -> "" always; a policy request whose
  *       reply is not waited for.
+ *   mxtls_event{OPTS} -> a transport's event_action (MXTLS_EVENT in
+ *       configs/exim/mxtls.macros): mxtls_mx_check on tcp:connect (not for
+ *       "tls-required-no" addresses), mxtls_report on tls:cert (depth 0),
+ *       smtp:ehlo, dane:fail and msg:host:defer, "" otherwise; it reads
+ *       what these need with Exim's expand_string, so the event_action
+ *       Exim parses for every event stays one short line.
  *
  * Results are allocated in Exim's store: our fixed words untainted, text
  * that echoes the daemon's or the peer's words tainted. Everything else in
@@ -292,6 +298,7 @@ MXTLS_API int mxtls_decide(uschar **yield, int argc, uschar *argv[]);
 MXTLS_API int mxtls_mx_check(uschar **yield, int argc, uschar *argv[]);
 MXTLS_API int mxtls_report(uschar **yield, int argc, uschar *argv[]);
 MXTLS_API int mxtls_prefetch(uschar **yield, int argc, uschar *argv[]);
+MXTLS_API int mxtls_event(uschar **yield, int argc, uschar *argv[]);
 
 int
 mxtls_decide(uschar **yield, int argc, uschar *argv[])
@@ -597,6 +604,66 @@ mxtls_report(uschar **yield, int argc, uschar *argv[])
 	/* tcp:close and the rest: keep the state for a msg:host:defer
 	 * that follows */
 	return (OK);
+}
+
+/* ----------------------------------------------------------------- event --
+ */
+
+/* xp - the expansion of a fixed string of ours (variables of the event),
+ * "" when it fails (a certificate that is not there, ...). */
+static uschar *
+xp(const char *s)
+{
+	uschar *r = expand_string(US s);
+
+	return (r != NULL ? r : US "");
+}
+
+int
+mxtls_event(uschar **yield, int argc, uschar *argv[])
+{
+	const char *opts  = arg(argc, argv, 0);
+	const char *event = (const char *)xp("$event_name");
+	uschar     *a[8];
+
+	*yield = word("");
+	if (strcmp(event, "tcp:connect") == 0) {
+		if (strcmp((const char *)xp("$address_data"),
+		            "tls-required-no")
+		        == 0) {
+			return (OK);
+		}
+		a[0] = xp("$domain");
+		a[1] = xp("$host");
+		a[2] = US opts;
+		return (mxtls_mx_check(yield, 3, a));
+	}
+	if (strcmp(event, "tls:cert") == 0) {
+		/* the server's own certificate only: its facts are all
+		 * mxtls_report keeps, and each certextract parses it */
+		if (strcmp((const char *)xp("$event_data"), "0") != 0) {
+			return (OK);
+		}
+		a[4] = xp("0 ${certextract{notafter,int}{$tls_out_peercert}} "
+		          "${certextract{subj_altname,dns,>;}"
+		          "{$tls_out_peercert}}");
+	} else if (strcmp(event, "smtp:ehlo") == 0) {
+		a[4] = xp("$tls_out_certificate_verified $event_data");
+	} else if (strcmp(event, "dane:fail") == 0
+	        || strcmp(event, "msg:host:defer") == 0) {
+		a[4] = xp("$event_data");
+	} else {
+		return (OK);
+	}
+	a[0] = US event;
+	a[1] = xp("$domain");
+	a[2] = xp("$host");
+	a[3] = xp("$host_address");
+	a[5] = xp("$tls_out_cipher");
+	a[6] = xp("$sending_ip_address");
+	a[7] = string_sprintf(
+	        "%s sender=<%s>", opts, (const char *)xp("$sender_address"));
+	return (mxtls_report(yield, 8, a));
 }
 
 /* -------------------------------------------------------------- prefetch --
