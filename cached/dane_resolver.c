@@ -105,7 +105,6 @@ struct dane_resolver {
 	struct dns         *dns;
 	struct stats       *stats;
 	struct memo        *memo;
-	int                 own_memo; /* no dane_resolver_use_memo */
 	struct dane_share  *share;    /* the memos' MX host lists */
 	int                 starting; /* inside dane_resolver_lookup */
 	struct event       *late_ev;
@@ -600,18 +599,6 @@ dane_resolver_flush(struct dane_resolver *r, const char *domain)
 }
 
 void
-dane_resolver_use_memo(struct dane_resolver *r, struct memo *m)
-{
-	memo_detach(r->memo, MEMO_DANE);
-	if (r->own_memo)
-		memo_free(r->memo);
-	r->memo     = m;
-	r->own_memo = 0;
-	memo_attach(m, MEMO_DANE, sizeof(struct dane_entry), dane_entry_free,
-	        dane_entry_busy, r);
-}
-
-void
 dane_resolver_set_change(struct dane_resolver *r, const struct change_hook *h)
 {
 	r->change = *h;
@@ -619,7 +606,7 @@ dane_resolver_set_change(struct dane_resolver *r, const struct change_hook *h)
 
 struct dane_resolver *
 dane_resolver_create(struct event_base *base, const struct conf *conf,
-        struct dns *dns, struct stats *stats)
+        struct dns *dns, struct stats *stats, struct memo *memo)
 {
 	struct dane_resolver *r = xcalloc(1, sizeof(*r));
 
@@ -628,9 +615,8 @@ dane_resolver_create(struct event_base *base, const struct conf *conf,
 	r->dns   = dns;
 	r->stats = stats;
 	TAILQ_INIT(&r->late);
-	r->memo     = memo_create((size_t)conf->cache_max_entries);
-	r->own_memo = 1;
-	r->share    = dane_share_create();
+	r->memo  = memo;
+	r->share = dane_share_create();
 	memo_attach(r->memo, MEMO_DANE, sizeof(struct dane_entry),
 	        dane_entry_free, dane_entry_busy, r);
 	r->late_ev = event_new(base, -1, 0, late_run, r);
@@ -650,8 +636,6 @@ dane_resolver_free(struct dane_resolver *r)
 		return;
 	}
 	memo_detach(r->memo, MEMO_DANE);
-	if (r->own_memo)
-		memo_free(r->memo);
 	dane_share_free(r->share);
 	while ((w = TAILQ_FIRST(&r->late)) != NULL) {
 		TAILQ_REMOVE(&r->late, w, link);

@@ -26,8 +26,14 @@ struct dane_resolver;
 /* dane_resolver_cb - the result; take a reference to keep it. */
 typedef void (*dane_resolver_cb)(void *arg, struct dane_result *res);
 
+struct memo;
+
+/* dane_resolver_create - a resolver using dns (not owned), its entries kept
+ * in memo's MEMO_DANE slot (shared with the other per-domain memos,
+ * memo.h; memo must outlive the resolver). */
 struct dane_resolver *dane_resolver_create(struct event_base *base,
-        const struct conf *conf, struct dns *dns, struct stats *stats);
+        const struct conf *conf, struct dns *dns, struct stats *stats,
+        struct memo *memo);
 
 /* dane_resolver_free - drop memo and pending work, without callbacks. */
 void dane_resolver_free(struct dane_resolver *r);
@@ -36,13 +42,6 @@ void dane_resolver_free(struct dane_resolver *r);
  * memo hit, else later from the loop. */
 void dane_resolver_lookup(struct dane_resolver *r, const char *domain,
         dane_resolver_cb cb, void *arg);
-
-struct memo;
-
-/* dane_resolver_use_memo - keep the entries in m's MEMO_DANE slot (shared
- * with the other per-domain memos, memo.h) instead of a table of the
- * resolver's own; before the first lookup. m must outlive r. */
-void dane_resolver_use_memo(struct dane_resolver *r, struct memo *m);
 
 struct change_hook;
 

@@ -296,13 +296,11 @@ main(int argc, char **argv)
 		log_err("MXTLSD-PRELOAD", "%s", why);
 		goto out;
 	}
-	res   = sts_resolver_create(base, &conf, dns, fetch, store, &stats);
-	dres  = dane_resolver_create(base, &conf, dns, &stats);
-	tlook = tlsrpt_lookup_create(base, &conf, dns, &stats);
-	memo  = memo_create((size_t)conf.cache_max_entries);
-	sts_resolver_use_memo(res, memo);
-	dane_resolver_use_memo(dres, memo);
-	tlsrpt_lookup_use_memo(tlook, memo);
+	memo = memo_create((size_t)conf.cache_max_entries);
+	res  = sts_resolver_create(
+	         base, &conf, dns, fetch, store, &stats, memo);
+	dres  = dane_resolver_create(base, &conf, dns, &stats, memo);
+	tlook = tlsrpt_lookup_create(base, &conf, dns, &stats, memo);
 	memset(&svc, 0, sizeof(svc));
 	svc.conf    = &conf;
 	svc.sts     = res;

@@ -132,9 +132,8 @@ struct sts_resolver {
 	struct store       *store;
 	struct stats       *stats;
 	struct memo        *memo;
-	int            own_memo; /* memo is ours (no sts_resolver_use_memo) */
-	struct intern *mx;       /* the policies' mx lists */
-	struct change_hook change;
+	struct intern      *mx; /* the policies' mx lists */
+	struct change_hook  change;
 };
 
 static void sts_txt_done(void *arg, const struct dns_result *res);
@@ -898,34 +897,21 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 struct sts_resolver *
 sts_resolver_create(struct event_base *base, const struct conf *conf,
         struct dns *dns, struct sts_fetcher *fetcher, struct store *store,
-        struct stats *stats)
+        struct stats *stats, struct memo *memo)
 {
 	struct sts_resolver *r = xcalloc(1, sizeof(*r));
 
-	r->base     = base;
-	r->conf     = conf;
-	r->dns      = dns;
-	r->fetcher  = fetcher;
-	r->store    = store;
-	r->stats    = stats;
-	r->memo     = memo_create((size_t)conf->cache_max_entries);
-	r->own_memo = 1;
-	r->mx       = intern_create();
+	r->base    = base;
+	r->conf    = conf;
+	r->dns     = dns;
+	r->fetcher = fetcher;
+	r->store   = store;
+	r->stats   = stats;
+	r->memo    = memo;
+	r->mx      = intern_create();
 	memo_attach(r->memo, MEMO_STS, sizeof(struct sts_entry),
 	        sts_entry_free, sts_entry_busy, r);
 	return (r);
-}
-
-void
-sts_resolver_use_memo(struct sts_resolver *r, struct memo *m)
-{
-	memo_detach(r->memo, MEMO_STS);
-	if (r->own_memo)
-		memo_free(r->memo);
-	r->memo     = m;
-	r->own_memo = 0;
-	memo_attach(m, MEMO_STS, sizeof(struct sts_entry), sts_entry_free,
-	        sts_entry_busy, r);
 }
 
 void
@@ -940,8 +926,6 @@ sts_resolver_free(struct sts_resolver *r)
 	if (r == NULL)
 		return;
 	memo_detach(r->memo, MEMO_STS);
-	if (r->own_memo)
-		memo_free(r->memo);
 	intern_free(r->mx);
 	free(r);
 }

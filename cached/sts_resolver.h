@@ -60,10 +60,14 @@ struct sts_answer {
 /* sts_resolver_cb - receives the answer, on the loop thread. */
 typedef void (*sts_resolver_cb)(void *arg, const struct sts_answer *ans);
 
-/* sts_resolver_create - a resolver using the given services (not owned). */
+struct memo;
+
+/* sts_resolver_create - a resolver using the given services (not owned),
+ * its entries kept in memo's MEMO_STS slot (shared with the other
+ * per-domain memos, memo.h; memo must outlive the resolver). */
 struct sts_resolver *sts_resolver_create(struct event_base *base,
         const struct conf *conf, struct dns *dns, struct sts_fetcher *fetcher,
-        struct store *store, struct stats *stats);
+        struct store *store, struct stats *stats, struct memo *memo);
 
 /* sts_resolver_free - drop every entry and pending lookup, without
  * callbacks. */
@@ -76,13 +80,6 @@ void sts_resolver_free(struct sts_resolver *r);
  */
 void sts_resolver_lookup(struct sts_resolver *r, const char *domain,
         sts_resolver_cb cb, void *arg);
-
-struct memo;
-
-/* sts_resolver_use_memo - keep the entries in m's MEMO_STS slot (shared
- * with the other per-domain memos, memo.h) instead of a table of the
- * resolver's own; before the first lookup. m must outlive r. */
-void sts_resolver_use_memo(struct sts_resolver *r, struct memo *m);
 
 struct change_hook;
 

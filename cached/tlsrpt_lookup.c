@@ -78,8 +78,7 @@ struct tlsrpt_lookup {
 	struct dns        *dns;
 	struct stats      *stats;
 	struct memo       *memo;
-	int                own_memo; /* no tlsrpt_lookup_use_memo */
-	struct intern     *rua;      /* the records' rua lists */
+	struct intern     *rua; /* the records' rua lists */
 	struct change_hook change;
 };
 
@@ -373,32 +372,19 @@ tlsrpt_lookup_set_change(struct tlsrpt_lookup *t, const struct change_hook *h)
 
 struct tlsrpt_lookup *
 tlsrpt_lookup_create(struct event_base *base, const struct conf *conf,
-        struct dns *dns, struct stats *stats)
+        struct dns *dns, struct stats *stats, struct memo *memo)
 {
 	struct tlsrpt_lookup *t = xcalloc(1, sizeof(*t));
 
-	t->base     = base;
-	t->conf     = conf;
-	t->dns      = dns;
-	t->stats    = stats;
-	t->memo     = memo_create((size_t)conf->cache_max_entries);
-	t->own_memo = 1;
-	t->rua      = intern_create();
+	t->base  = base;
+	t->conf  = conf;
+	t->dns   = dns;
+	t->stats = stats;
+	t->memo  = memo;
+	t->rua   = intern_create();
 	memo_attach(t->memo, MEMO_TLSRPT, sizeof(struct tlsrpt_entry),
 	        entry_free, entry_busy, t);
 	return (t);
-}
-
-void
-tlsrpt_lookup_use_memo(struct tlsrpt_lookup *t, struct memo *m)
-{
-	memo_detach(t->memo, MEMO_TLSRPT);
-	if (t->own_memo)
-		memo_free(t->memo);
-	t->memo     = m;
-	t->own_memo = 0;
-	memo_attach(m, MEMO_TLSRPT, sizeof(struct tlsrpt_entry), entry_free,
-	        entry_busy, t);
 }
 
 void
@@ -407,8 +393,6 @@ tlsrpt_lookup_free(struct tlsrpt_lookup *t)
 	if (t == NULL)
 		return;
 	memo_detach(t->memo, MEMO_TLSRPT);
-	if (t->own_memo)
-		memo_free(t->memo);
 	intern_free(t->rua);
 	free(t);
 }

@@ -33,8 +33,14 @@ struct tlsrpt_answer {
 
 typedef void (*tlsrpt_lookup_cb)(void *arg, const struct tlsrpt_answer *a);
 
+struct memo;
+
+/* tlsrpt_lookup_create - lookups using dns (not owned), the entries kept
+ * in memo's MEMO_TLSRPT slot (shared with the other per-domain memos,
+ * memo.h; memo must outlive t). */
 struct tlsrpt_lookup *tlsrpt_lookup_create(struct event_base *base,
-        const struct conf *conf, struct dns *dns, struct stats *stats);
+        const struct conf *conf, struct dns *dns, struct stats *stats,
+        struct memo *memo);
 
 /* tlsrpt_lookup_free - drop memo and pending work, without callbacks. */
 void tlsrpt_lookup_free(struct tlsrpt_lookup *t);
@@ -43,13 +49,6 @@ void tlsrpt_lookup_free(struct tlsrpt_lookup *t);
  * memo hit, else later from the loop. */
 void tlsrpt_lookup_start(struct tlsrpt_lookup *t, const char *domain,
         tlsrpt_lookup_cb cb, void *arg);
-
-struct memo;
-
-/* tlsrpt_lookup_use_memo - keep the entries in m's MEMO_TLSRPT slot
- * (shared with the other per-domain memos, memo.h) instead of a table of
- * the lookup's own; before the first lookup. m must outlive t. */
-void tlsrpt_lookup_use_memo(struct tlsrpt_lookup *t, struct memo *m);
 
 struct change_hook;
 

@@ -37,6 +37,7 @@
 #include "log.h"
 #include "stats.h"
 #include "store.h"
+#include "memo.h"
 #include "sts_resolver.h"
 
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
@@ -61,6 +62,7 @@ static struct {
 	struct sts_fetcher  *fetcher;
 	struct store        *store;
 	struct stats         stats;
+	struct memo         *memo;
 	struct sts_resolver *r;
 	char                 dir[64];
 	char                 db[128];
@@ -239,8 +241,9 @@ setup(void **state)
 	W.store = store_open("sqlite", W.db, why, sizeof(why));
 	if (W.store == NULL)
 		fail_msg("store_open: %s", why);
-	W.r = sts_resolver_create(
-	        W.base, &W.conf, W.dns, W.fetcher, W.store, &W.stats);
+	W.memo = memo_create((size_t)W.conf.cache_max_entries);
+	W.r    = sts_resolver_create(
+	           W.base, &W.conf, W.dns, W.fetcher, W.store, &W.stats, W.memo);
 	assert_non_null(W.r);
 	return (0);
 }
@@ -252,6 +255,7 @@ teardown(void **state)
 
 	(void)state;
 	sts_resolver_free(W.r);
+	memo_free(W.memo);
 	/* the resolver cancelled whatever it still had in flight */
 	assert_int_equal(fake_dns_live(), 0);
 	assert_int_equal(fake_fetch_live(), 0);
