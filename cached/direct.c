@@ -118,10 +118,6 @@ direct_open(struct event_base *base, const char *url, int mode, int nthreads,
 	}
 	d->base     = base;
 	d->nthreads = nthreads;
-	if (d->nthreads < 0) {
-		long n      = sysconf(_SC_NPROCESSORS_ONLN);
-		d->nthreads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
-	}
 	if (url[0] == '\0') {
 		return (d);
 	}

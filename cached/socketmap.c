@@ -43,8 +43,8 @@ struct socketmap {
 	struct query_services        svc;
 	struct smlistener            l[CONF_MAX_LISTEN];
 	size_t                       nl;
-	int                       nthreads; /* socketmap.threads, resolved */
-	struct socketmap_workers *ws;       /* NULL until attached */
+	int                          nthreads; /* socketmap.threads */
+	struct socketmap_workers    *ws;       /* NULL until attached */
 };
 
 static void
@@ -208,10 +208,6 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 	}
 	sm->base     = base;
 	sm->nthreads = conf->socketmap_threads;
-	if (sm->nthreads < 0) {
-		long n       = sysconf(_SC_NPROCESSORS_ONLN);
-		sm->nthreads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
-	}
 	if (socketmap_answer_conf_init(&sm->ac,
 	            conf->socketmap_postfix_version, conf->socketmap_testing,
 	            why, whylen)

@@ -425,10 +425,14 @@ workers_start(struct event_base *loop, int nthreads,
 	if (ac != NULL) {
 		ws->ac = *ac;
 	}
-	ws->inmax    = ws->sp ? IN_MAX_SP : IN_MAX;
-	ws->answers  = answers;
-	ws->fn       = fn;
-	ws->arg      = arg;
+	ws->inmax   = ws->sp ? IN_MAX_SP : IN_MAX;
+	ws->answers = answers;
+	ws->fn      = fn;
+	ws->arg     = arg;
+	if (nthreads < 0) {
+		long n   = sysconf(_SC_NPROCESSORS_ONLN);
+		nthreads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
+	}
 	ws->threaded = nthreads > 0;
 	ws->nw       = nthreads > 0 ? nthreads : 1;
 	pthread_mutex_init(&ws->mlock, NULL);

@@ -37,7 +37,8 @@ struct socketmap_miss;
 typedef void (*socketmap_miss_fn)(void *arg, struct socketmap_miss *m);
 
 /*
- * socketmap_worker_start - nthreads workers (0: serve on loop itself)
+ * socketmap_worker_start - nthreads workers (-1: one per online CPU, at
+ * most 256; 0: serve on loop itself)
  * answering hits from answers (may be NULL: every lookup is a miss) with
  * the rendering of ac (copied), misses through fn(arg, m). NULL with why
  * when a thread or event base cannot be made.
