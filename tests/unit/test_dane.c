@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "dane.h"
+#include "dns_answers.h"
 
 /* hwhy, tname, rwhy - the texts produced from the fields (each its own
  * buffer, valid until the next call of the same helper). */
@@ -211,32 +212,6 @@ test_result_refs(void **state)
 }
 
 /* ---- hand-built DNS answers ------------------------------------------ */
-
-struct mxrec {
-	uint16_t    pref;
-	const char *host;
-};
-
-static void
-mk_mx(struct dns_result *res, int secure, const struct mxrec *recs, size_t n)
-{
-	size_t i;
-
-	memset(res, 0, sizeof(*res));
-	res->status = DNS_FOUND;
-	res->secure = secure;
-	res->ttl    = 3600;
-	res->nrr    = n;
-	res->rr     = calloc(n, sizeof(*res->rr));
-	assert_non_null(res->rr);
-	for (i = 0; i < n; i++) {
-		res->rr[i].type      = DNS_T_MX;
-		res->rr[i].ttl       = 3600;
-		res->rr[i].u.mx.pref = recs[i].pref;
-		snprintf(res->rr[i].u.mx.host, sizeof(res->rr[i].u.mx.host),
-		        "%s", recs[i].host);
-	}
-}
 
 static void
 mk_status(struct dns_result *res, enum dns_status st, int secure, int rcode,

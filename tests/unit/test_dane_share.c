@@ -18,32 +18,7 @@
 
 #include "dane.h"
 #include "dane_share.h"
-
-struct mxrec {
-	uint16_t    pref;
-	const char *host;
-};
-
-static void
-mk_mx(struct dns_result *res, const struct mxrec *recs, size_t n)
-{
-	size_t i;
-
-	memset(res, 0, sizeof(*res));
-	res->status = DNS_FOUND;
-	res->secure = 1;
-	res->ttl    = 3600;
-	res->nrr    = n;
-	res->rr     = calloc(n, sizeof(*res->rr));
-	assert_non_null(res->rr);
-	for (i = 0; i < n; i++) {
-		res->rr[i].type      = DNS_T_MX;
-		res->rr[i].ttl       = 3600;
-		res->rr[i].u.mx.pref = recs[i].pref;
-		snprintf(res->rr[i].u.mx.host, sizeof(res->rr[i].u.mx.host),
-		        "%s", recs[i].host);
-	}
-}
+#include "dns_answers.h"
 
 /* mk_tlsa - one DANE-EE SPKI SHA2-256 record whose digest is all fill */
 static void
@@ -74,7 +49,7 @@ result(const char *domain, const struct mxrec *recs, size_t n, int fill)
 	struct dane_result *r = dane_result_new(domain);
 	struct dns_result   mx, t;
 
-	mk_mx(&mx, recs, n);
+	mk_mx(&mx, 1, recs, n);
 	assert_int_equal(dane_mx_apply(r, &mx), n);
 	dns_result_clear(&mx);
 	r->hosts[0].port    = 25;
