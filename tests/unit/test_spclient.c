@@ -373,17 +373,14 @@ call(struct spclient *c, const char *req)
 	return (reply);
 }
 
-static void
-test_reconnect_and_fork(void **state)
+/* server_start - a fake REP server in a child; *url names it. */
+static pid_t
+server_start(char *dir, char *url, size_t urllen, char *path, size_t plen)
 {
-	char               dir[] = "/tmp/spclient.XXXXXX", url[200], why[256];
 	struct sockaddr_un sun;
-	struct spclient   *c;
-	char              *r;
-	int                lfd, wst, fd_before;
-	pid_t              srv, child;
+	int                lfd;
+	pid_t              srv;
 
-	(void)state;
 	assert_non_null(mkdtemp(dir));
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -395,7 +392,22 @@ test_reconnect_and_fork(void **state)
 		server_run(lfd);
 	}
 	close(lfd);
-	snprintf(url, sizeof(url), "ipc://%s", sun.sun_path);
+	snprintf(url, urllen, "ipc://%s", sun.sun_path);
+	snprintf(path, plen, "%s", sun.sun_path);
+	return (srv);
+}
+
+static void
+test_reconnect_and_fork(void **state)
+{
+	char dir[] = "/tmp/spclient.XXXXXX", url[200], path[200], why[256];
+	struct spclient *c;
+	char            *r;
+	int              wst, fd_before;
+	pid_t            srv, child;
+
+	(void)state;
+	srv = server_start(dir, url, sizeof(url), path, sizeof(path));
 
 	/* unreachable: no such socket */
 	c = spclient_new("ipc:///nonexistent/x.sock", 300, why, sizeof(why));
@@ -452,32 +464,8 @@ test_reconnect_and_fork(void **state)
 	spclient_free(c);
 	kill(srv, SIGTERM);
 	waitpid(srv, &wst, 0);
-	unlink(sun.sun_path);
+	unlink(path);
 	rmdir(dir);
-}
-
-/* server_start - a fake REP server in a child; *url names it. */
-static pid_t
-server_start(char *dir, char *url, size_t urllen, char *path, size_t plen)
-{
-	struct sockaddr_un sun;
-	int                lfd;
-	pid_t              srv;
-
-	assert_non_null(mkdtemp(dir));
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/s.sock", dir);
-	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
-	assert_int_equal(listen(lfd, 8), 0);
-	if ((srv = fork()) == 0) {
-		server_run(lfd);
-	}
-	close(lfd);
-	snprintf(url, urllen, "ipc://%s", sun.sun_path);
-	snprintf(path, plen, "%s", sun.sun_path);
-	return (srv);
 }
 
 /* child_calls - in a child: n calls, each answered on connection want. */
