@@ -351,6 +351,12 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 	} else if (dane->mx_status == DANE_MX_TEMPFAIL) {
 		status = "tempfail";
 		dane_result_why(dane, why, DANE_RESULT_WHY_MAX);
+	} else if (dane->mx_status == DANE_MX_NULL) {
+		/* RFC 7505 §3: no MTA-STS or DANE question is left to ask */
+		snprintf(why, sizeof(why),
+		        "%s publishes a null MX (RFC 7505): it accepts no "
+		        "mail",
+		        domain);
 	} else {
 		for (i = 0; i < dane->nhost; i++) {
 			const struct dane_host *h = &dane->hosts[i];

@@ -171,41 +171,86 @@ str(const json_t *o, const char *key)
 	return (json_string_value(json_object_get(o, key)));
 }
 
-/* secure - "OK secure match=... servername=hostname" and, with attrs, the
- * Postfix 3.10 TLSRPT attributes (TLSRPT_README). */
+/* name_ok - safe as a Postfix attribute value or match= element: non-empty,
+ * no whitespace, ',', '{', '}', ':' or '='. */
+static int
+name_ok(const char *p)
+{
+	return (p != NULL && *p != '\0'
+	        && p[strcspn(p, " \t\r\n,{}:=")] == '\0');
+}
+
+/* mx_ok - the mx member is a non-empty array of pattern strings that are
+ * safe in a Postfix attribute value. */
+static int
+mx_ok(const json_t *mx)
+{
+	const json_t *v;
+	size_t        i;
+
+	if (!json_is_array(mx) || json_array_size(mx) == 0) {
+		return (0);
+	}
+	json_array_foreach(mx, i, v)
+	{
+		if (!name_ok(json_string_value(v))) {
+			return (0);
+		}
+	}
+	return (1);
+}
+
+/* admitted - the match= list: the MX host names (DNS, preference order) that
+ * the policy's patterns admit (hosts[].sts "match"), duplicates removed,
+ * ':'-separated. NULL when there is none. RFC 8461 §4.1: the certificate
+ * must be valid for an MX host that matches a pattern; Postfix's match=
+ * has no single-label wildcard, so the names themselves are listed. */
 static char *
-secure(const json_t *reply, const json_t *mx, int attrs)
+admitted(const json_t *hosts)
 {
 	struct sbuf   b = { NULL, 0, 0 };
-	const json_t *v;
-	const char   *p, *q, *mode = str(reply, "mode");
-	const char   *domain = str(reply, "domain");
-	json_t       *maxage = json_object_get(reply, "max_age");
+	const json_t *h;
+	const char   *name, *sts, *prev;
 	size_t        i, j;
 	int           dup;
 
-	sb_add(&b, "OK secure match=");
-	json_array_foreach(mx, i, v)
+	json_array_foreach(hosts, i, h)
 	{
-		p = json_string_value(v);
-		/* Postfix matches ".example.com" against any non-empty
-		 * label sequence before example.com. */
-		if (p[0] == '*' && p[1] == '.') {
-			p++;
+		name = str(h, "host");
+		sts  = str(h, "sts");
+		if (sts == NULL || strcmp(sts, "match") != 0
+		        || !name_ok(name)) {
+			continue;
 		}
 		dup = 0;
 		for (j = 0; j < i && !dup; j++) {
-			q = json_string_value(json_array_get(mx, j));
-			if (q[0] == '*' && q[1] == '.') {
-				q++;
-			}
-			dup = strcmp(p, q) == 0;
+			prev = str(json_array_get(hosts, j), "host");
+			sts  = str(json_array_get(hosts, j), "sts");
+			dup  = prev != NULL && sts != NULL
+			        && strcmp(sts, "match") == 0 && name_ok(prev)
+			        && strcmp(prev, name) == 0;
 		}
 		if (!dup) {
-			sb_add(&b, "%s%s", i > 0 ? ":" : "", p);
+			sb_add(&b, "%s%s", b.s != NULL ? ":" : "", name);
 		}
 	}
-	sb_add(&b, " servername=hostname");
+	return (b.s);
+}
+
+/* secure - "OK secure match=NAMES servername=hostname" and, with attrs, the
+ * Postfix 3.10 TLSRPT attributes (TLSRPT_README), whose mx_host_pattern
+ * values are the policy's own patterns. */
+static char *
+secure(const json_t *reply, const char *names, const json_t *mx, int attrs)
+{
+	struct sbuf   b = { NULL, 0, 0 };
+	const json_t *v;
+	const char   *mode   = str(reply, "mode");
+	const char   *domain = str(reply, "domain");
+	json_t       *maxage = json_object_get(reply, "max_age");
+	size_t        i;
+
+	sb_add(&b, "OK secure match=%s servername=hostname", names);
 	if (!attrs) {
 		return (b.s);
 	}
@@ -235,28 +280,35 @@ secure(const json_t *reply, const json_t *mx, int attrs)
 	return (b.s);
 }
 
-/* mx_ok - the mx member is a non-empty array of pattern strings that are
- * safe in a Postfix attribute value (no whitespace, ',', '{', '}'). */
-static int
-mx_ok(const json_t *mx)
+/* enforced - the secure answer for an MTA-STS policy that is enforced. */
+static char *
+enforced(const json_t *reply, const json_t *hosts,
+        const struct socketmap_answer_conf *c)
 {
-	const json_t *v;
-	const char   *p;
-	size_t        i;
+	const json_t *mx = json_object_get(reply, "mx");
+	char         *names, *s;
 
-	if (!json_is_array(mx) || json_array_size(mx) == 0) {
-		return (0);
+	if (!mx_ok(mx)) {
+		return (socketmap_answer_error(
+		        "TEMP", "MTA-STS policy without usable mx patterns"));
 	}
-	json_array_foreach(mx, i, v)
-	{
-		if ((p = json_string_value(v)) == NULL || *p == '\0') {
-			return (0);
-		}
-		if (p[strcspn(p, " \t\r\n,{}:=")] != '\0') {
-			return (0);
-		}
+	if ((names = admitted(hosts)) == NULL) {
+		return (socketmap_answer_error("TEMP",
+		        "no MX host matches the MTA-STS policy's mx patterns "
+		        "(RFC 8461 section 4.1)"));
 	}
-	return (1);
+	s = secure(reply, names, mx, c->tlsrpt_attrs);
+	if (strlen(s) > SOCKETMAP_MAX_REPLY && c->tlsrpt_attrs) {
+		free(s);
+		s = secure(reply, names, mx, 0);
+	}
+	free(names);
+	if (strlen(s) > SOCKETMAP_MAX_REPLY) {
+		free(s);
+		return (socketmap_answer_error("TEMP",
+		        "MTA-STS policy too large for a socketmap reply"));
+	}
+	return (s);
 }
 
 char *
@@ -264,10 +316,10 @@ socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 {
 	const char   *status = str(reply, "status"), *why = str(reply, "why");
 	const char   *mode  = str(reply, "mode"), *act;
-	const json_t *hosts = json_object_get(reply, "hosts"), *h, *mx;
-	size_t        i, ndane = 0, nencrypt = 0, nother = 0;
+	const json_t *hosts = json_object_get(reply, "hosts"), *h;
+	size_t        i, ndane = 0, nencrypt = 0, nmay = 0, nstrict = 0;
+	size_t        ndefer = 0;
 	int           enforce;
-	char         *s;
 
 	if (status == NULL) {
 		return (socketmap_answer_error("PERM", "malformed reply"));
@@ -288,42 +340,45 @@ socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 			ndane++;
 		} else if (strcmp(act, "encrypt") == 0) {
 			nencrypt++;
-			nother++;
-		} else if (strcmp(act, "verify") == 0
-		        || strcmp(act, "may") == 0) {
-			nother++;
+		} else if (strcmp(act, "may") == 0) {
+			nmay++;
+		} else if (strcmp(act, "defer") == 0) {
+			ndefer++;
+		} else {
+			/* "verify", "skip" and anything unknown: a host that
+			 * Postfix's per-host DANE would use with less than
+			 * its requirement (or use at all). */
+			nstrict++;
 		}
-		/* "skip" and "defer": Postfix's dane-only refuses such a
-		 * host too (no usable TLSA records / lookup failure). */
 	}
 	if (ndane > 0) {
-		return (xstrdup(nother == 0 ? "OK dane-only" : "OK dane"));
+		/* "dane" only when Postfix's own per-host DANE gives every
+		 * other host exactly its requirement: unusable TLSA ->
+		 * encrypt, no TLSA -> may. When every host is DANE, or some
+		 * host is verify (MTA-STS), skip or defer: dane-only, so
+		 * that only the DANE hosts are used. */
+		return (xstrdup(
+		        nencrypt + nmay > 0 && nstrict == 0 && ndefer == 0
+		                ? "OK dane"
+		                : "OK dane-only"));
 	}
 	enforce = mode != NULL
 	        && (strcmp(mode, "enforce") == 0
 	                || (c->testing_strict
 	                        && strcmp(mode, "testing") == 0));
 	if (enforce) {
-		mx = json_object_get(reply, "mx");
-		if (!mx_ok(mx)) {
-			return (socketmap_answer_error("TEMP",
-			        "MTA-STS policy without usable mx patterns"));
-		}
-		s = secure(reply, mx, c->tlsrpt_attrs);
-		if (strlen(s) > SOCKETMAP_MAX_REPLY && c->tlsrpt_attrs) {
-			free(s);
-			s = secure(reply, mx, 0);
-		}
-		if (strlen(s) > SOCKETMAP_MAX_REPLY) {
-			free(s);
-			return (socketmap_answer_error("TEMP",
-			        "MTA-STS policy too large for a socketmap "
-			        "reply"));
-		}
-		return (s);
+		return (enforced(reply, hosts, c));
+	}
+	if (ndefer > 0) {
+		/* A host whose TLSA lookup failed must not be used in
+		 * cleartext (RFC 7672 §2.2): Postfix's dane level defers
+		 * it after its own TLSA lookup fails. */
+		return (xstrdup("OK dane"));
 	}
 	if (nencrypt > 0) {
-		return (xstrdup("OK dane"));
+		/* RFC 7672 §2.2: TLS mandatory, whatever Postfix's DNS
+		 * settings; the strictest host's requirement for all. */
+		return (xstrdup("OK encrypt"));
 	}
 	return (xstrdup("NOTFOUND "));
 }

@@ -8,20 +8,22 @@
  * Pure functions: no I/O, no globals. Results are malloc'd strings the
  * caller frees.
  *
- * Mapping (first rule that applies):
+ * Mapping (first rule that applies; never weaker than the requirement of
+ * any MX host the answer covers, docs/postfix.md):
  *   status "tempfail"                         -> TEMP <why>
  *   status other than "ok"                    -> PERM <why>
- *   >= 1 host "dane", the others only "dane",
- *     "skip" or "defer"                       -> OK dane-only
- *   >= 1 host "dane", others "verify",
- *     "encrypt" or "may"                      -> OK dane
+ *   >= 1 host "dane", >= 1 host "encrypt" or
+ *     "may", none "verify", "skip", "defer"   -> OK dane
+ *   >= 1 host "dane", otherwise               -> OK dane-only
  *   MTA-STS mode enforce (or testing when
- *     testing = strict), mx patterns known    -> OK secure match=P1:P2...
+ *     testing = strict), mx patterns known    -> OK secure match=H1:H2...
  *                                                servername=hostname
  *                                                [3.10 attributes]
- *   >= 1 host "encrypt"                       -> OK dane
+ *     with H1, H2... the MX host names the patterns admit (hosts[].sts
+ *     "match"); none -> TEMP
+ *   >= 1 host "defer"                         -> OK dane
+ *   >= 1 host "encrypt"                       -> OK encrypt
  *   otherwise (no policy, mode none, testing) -> NOTFOUND
- * A "*.example.com" policy pattern becomes Postfix's ".example.com".
  */
 #ifndef MXTLS_CACHED_SOCKETMAP_ANSWER_H
 #define MXTLS_CACHED_SOCKETMAP_ANSWER_H

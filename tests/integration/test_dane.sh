@@ -163,6 +163,8 @@ j=$(q nullmx.test)
 rc=$?
 domain_is nullmx.test "$j" "$rc" ok none null
 expect_jq nullmx.test "$j" '.hosts | length' 0
+expect_jq nullmx.test "$j" '.why' \
+	"nullmx.test publishes a null MX (RFC 7505): it accepts no mail"
 
 j=$(q nope.test)
 rc=$?

@@ -266,6 +266,8 @@ test_decide_mx_tempfail_and_null(void **state)
 	assert_string_equal(jstr(o, "status"), "ok");
 	assert_string_equal(jstr(o, "policy"), "none");
 	assert_string_equal(jstr(o, "mx_status"), "null");
+	assert_string_equal(jstr(o, "why"),
+	        "d.test publishes a null MX (RFC 7505): it accepts no mail");
 	assert_int_equal(json_array_size(json_object_get(o, "hosts")), 0);
 	json_decref(o);
 	dane_result_unref(d);
