@@ -39,6 +39,19 @@ badmx_start() {
 	echo "$BADMX_PID" >"$WORLD/run/postfix-fakemx-badcert.pid"
 	poll_until 10 grep -q listening "$TEST_DIR/fakemx-badcert.log"
 }
+# extra_mx NAME DIR LISTEN CERT [--no-starttls]: one more fake MX, its PID in
+# EXTRA_PIDS (stopped at exit) and in $WORLD/run/postfix-fakemx-NAME.pid
+EXTRA_PIDS=()
+extra_mx() {
+	local name=$1 dir=$2 listen=$3 cert=$4
+	shift 4
+	setsid python3 "$LIB_DIR/fakemx.py" --cert "$WORLD/pki/$cert.chain.crt" \
+		--key "$WORLD/pki/$cert.key" --name "$name" --dir "$dir" \
+		--listen "$listen" "$@" </dev/null >"$TEST_DIR/fakemx-$name.log" 2>&1 &
+	EXTRA_PIDS+=("$!")
+	echo "$!" >"$WORLD/run/postfix-fakemx-$name.pid"
+	poll_until 10 grep -q listening "$TEST_DIR/fakemx-$name.log"
+}
 stop_group() { # PID: TERM then KILL its process group
 	[ -n "$1" ] || return 0
 	kill -TERM -- "-$1" 2>/dev/null
@@ -50,9 +63,11 @@ stop_group() { # PID: TERM then KILL its process group
 cleanup() {
 	stop_group "$PF_PID"
 	stop_group "$BADMX_PID"
+	for p in "${EXTRA_PIDS[@]}"; do stop_group "$p"; done
 	PF_PID=''
 	BADMX_PID=''
-	rm -f "$WORLD/run/postfix-fakemx-badcert.pid" "$WORLD/run/postfix-master.pid"
+	EXTRA_PIDS=()
+	rm -f "$WORLD/run/postfix-fakemx-"*.pid "$WORLD/run/postfix-master.pid"
 	smtpd_down
 	daemon_cleanup
 	cp "$PF_LOG" "$TEST_DIR/postfix.log" 2>/dev/null
@@ -69,12 +84,21 @@ else
 fi
 P=$PF_UNPACK/root
 expect_true "validating resolver on $RES_ADDR" resolver_ensure || summary
-for a in 127.0.0.2 127.0.0.3 127.0.0.7; do
+# wildbad.test's MX as the world made it (a previous run moves it to mx2)
+expect_true "wildbad.test: MX at mx1" "$WORLD_TOOLS/set-rr.sh" "$WORLD" wildbad.test MX 5 \
+	"10 mx1.wildbad.test." || summary
+for a in 127.0.0.2 127.0.0.3 127.0.0.7 127.0.0.12 127.0.0.13 127.0.0.14; do
 	port25_free $a || { fail "port 25 on $a is busy"; summary; }
 done
 expect_true "fake MX on 127.0.0.2:25 and 127.0.0.3:25" \
 	fakemx_start "$MAILDIR" 127.0.0.2:25 127.0.0.3:25 || summary
 expect_true "fake MX with the wrong.test certificate on 127.0.0.7:25" badmx_start || summary
+# stsmix.test's mx2: no STARTTLS; its mx1 (127.0.0.12) starts later
+expect_true "fake MX without STARTTLS on 127.0.0.13:25 (mx2.stsmix.test)" \
+	extra_mx mx2.stsmix.test "$TEST_DIR/mx-stsmix2" 127.0.0.13:25 mx --no-starttls || summary
+# wildbad.test's mx1: a certificate for a.b.wildbad.test
+expect_true "fake MX with the a.b.wildbad.test certificate on 127.0.0.14:25" \
+	extra_mx mx1.wildbad.test "$TEST_DIR/mx-wildbad" 127.0.0.14:25 deep || summary
 
 mkdir -p "$VARSPOOL/postfix/mxtls"
 chmod -R 755 "$VARSPOOL"
@@ -171,18 +195,20 @@ tls_line() { grep -E "TLS connection established to $1" "$PF_LOG" | tail -1; }
 # as seen outside Postfix's namespace)
 pf_q() { timeout 30 env LD_LIBRARY_PATH="$P/usr/lib/postfix" "$P/usr/sbin/postmap" -c "$PFT/etc" -q "$1" "socketmap:unix:$SM_SOCK:mxtls" 2>&1; }
 # Warm the daemon (first contact waits for the fetches).
-for d in enforce.test badcert.test dane.test danewrong.test testing.test notxt.test; do
+for d in enforce.test badcert.test dane.test danewrong.test testing.test notxt.test \
+	stsmix.test wildbad.test wild.test daneunusable.test; do
 	timeout 60 /usr/bin/python3 "$LIB_DIR/smclient.py" "unix:$SM_SOCK" mxtls "$d" >/dev/null 2>&1 || true
 done
 
-for r in u@enforce.test u@dane.test u@testing.test u@notxt.test u@badcert.test u@danewrong.test; do
+for r in u@enforce.test u@dane.test u@testing.test u@notxt.test u@badcert.test u@danewrong.test \
+	u@stsmix.test u@wildbad.test u@wild.test u@daneunusable.test; do
 	expect_match "$r: accepted by Postfix" "$(send "$r")" '<- *250 .*queued as'
 done
 
 # ------------------------------------------------ enforce: verified TLS --
 expect_true "enforce.test: delivered" poll_until 60 sent_to u@enforce.test
 expect_match "enforce.test: over TLS to 127.0.0.2" "$(msg_head u@enforce.test)" 'addr=127\.0\.0\.2:25 tls=yes sni=mx1\.enforce\.test'
-expect_match "enforce.test: policy secure (postmap)" "$(pf_q enforce.test)" '^secure match=mx1\.enforce\.test:\.enforce\.test servername=hostname$'
+expect_match "enforce.test: policy secure (postmap)" "$(pf_q enforce.test)" '^secure match=mx1\.enforce\.test servername=hostname$'
 expect_match "enforce.test: Verified TLS connection" "$(tls_line 'mx1\.enforce\.test')" '^.*Verified TLS connection established'
 
 # ----------------------------------------------------------------- DANE --
@@ -224,8 +250,66 @@ else
 	pass "danewrong.test: not delivered anywhere"
 fi
 
+# ---------- mixed DANE + MTA-STS: mx1 DANE (down), mx2 only MTA-STS --
+# (RFC 8461 section 5: an enforce policy forbids cleartext to mx2; "dane"
+# would let Postfix use mx2 with opportunistic TLS)
+STSMIX2=$TEST_DIR/mx-stsmix2
+STSMIX1=$TEST_DIR/mx-stsmix1
+expect_eq "stsmix.test: policy dane-only (postmap)" "$(pf_q stsmix.test)" "dane-only"
+expect_true "stsmix.test: deferred while mx1 is down" \
+	poll_until 60 pflog 'to=<u@stsmix\.test>.*status=deferred'
+expect_eq "stsmix.test: mx2 (no STARTTLS) received nothing" \
+	"$(find "$STSMIX2" -name '*.msg' 2>/dev/null | wc -l)" 0
+if pflog 'to=<u@stsmix\.test>.*status=sent'; then
+	fail "stsmix.test: not delivered while mx1 is down" "$(grep stsmix "$PF_LOG")"
+else
+	pass "stsmix.test: not delivered while mx1 is down"
+fi
+expect_true "fake MX with mx.crt on 127.0.0.12:25 (mx1.stsmix.test)" \
+	extra_mx mx1.stsmix.test "$STSMIX1" 127.0.0.12:25 mx
+# requeue (postqueue -f is setgid: the unpacked libraries are not found)
+pf postsuper -r ALL >"$TEST_DIR/postsuper-r.log" 2>&1 || true
+expect_true "stsmix.test: delivered once mx1 is up" poll_until 90 sent_to u@stsmix.test
+expect_match "stsmix.test: to mx1 over TLS" \
+	"$(grep -hs 'rcpt=<u@stsmix.test>' "$STSMIX1"/*.msg | head -1)" 'addr=127\.0\.0\.12:25 tls=yes'
+expect_match "stsmix.test: Verified TLS connection (DANE) to mx1" \
+	"$(tls_line 'mx1\.stsmix\.test')" 'Verified TLS connection established'
+expect_eq "stsmix.test: mx2 still received nothing" \
+	"$(find "$STSMIX2" -name '*.msg' 2>/dev/null | wc -l)" 0
+
+# ------------- MTA-STS wildcard: the exact admitted MX names in match= --
+# (RFC 8461 section 4.1: *.wildbad.test admits one label; the MX presents a
+# certificate for a.b.wildbad.test, which ".wildbad.test" would accept)
+expect_eq "wild.test: policy secure, exact MX name (postmap)" "$(pf_q wild.test)" \
+	"secure match=mx1.wild.test servername=hostname"
+expect_true "wild.test: delivered" poll_until 60 sent_to u@wild.test
+expect_match "wild.test: Verified TLS connection to mx1" \
+	"$(tls_line 'mx1\.wild\.test')" 'Verified TLS connection established'
+expect_eq "wildbad.test: policy secure, exact MX name (postmap)" "$(pf_q wildbad.test)" \
+	"secure match=mx1.wildbad.test servername=hostname"
+expect_true "wildbad.test: deferred (certificate for a.b.wildbad.test)" \
+	poll_until 60 pflog 'to=<u@wildbad\.test>.*status=deferred'
+sleep 2
+expect_eq "wildbad.test: the MX with the a.b.wildbad.test certificate received nothing" \
+	"$(find "$TEST_DIR/mx-wildbad" -name '*.msg' 2>/dev/null | wc -l)" 0
+# The answer lives no longer than the MX RRset (TTL 5 s): move the MX.
+if "$WORLD_TOOLS/set-rr.sh" "$WORLD" wildbad.test MX 5 "10 mx2.wildbad.test." \
+	>"$TEST_DIR/set-rr.log" 2>&1; then
+	pass "wildbad.test: MX moved to mx2"
+	pf_q_is() { [ "$(pf_q "$1")" = "$2" ]; }
+	expect_true "wildbad.test: the answer follows the MX RRset" \
+		poll_until 60 pf_q_is wildbad.test "secure match=mx2.wildbad.test servername=hostname"
+else
+	fail "wildbad.test: MX moved to mx2" "$(cat "$TEST_DIR/set-rr.log")"
+fi
+
+# ----------- unusable-only TLSA: encrypt whatever Postfix's DNS settings --
+expect_eq "daneunusable.test: policy encrypt (postmap)" "$(pf_q daneunusable.test)" "encrypt"
+expect_true "daneunusable.test: delivered" poll_until 60 sent_to u@daneunusable.test
+expect_match "daneunusable.test: over TLS" "$(msg_head u@daneunusable.test)" 'tls=yes'
+
 # Never cleartext where a policy requires TLS.
-for r in u@enforce.test u@dane.test u@danewrong.test; do
+for r in u@enforce.test u@dane.test u@danewrong.test u@stsmix.test u@wild.test u@daneunusable.test; do
 	if grep -hs "rcpt=<$r>" "$MAILDIR"/*.msg | grep -q 'tls=no'; then
 		fail "$r: never in cleartext" "$(grep -hs "rcpt=<$r>" "$MAILDIR"/*.msg)"
 	else

@@ -112,9 +112,9 @@ smi() { timeout 60 $SMC "inet:127.0.0.1:$SM_PORT" mxtls "$@"; }
 # The world's domains and our answer with postfix_version 3.7, testing
 # opportunistic (tests/world/README.md; docs/postfix.md for the mapping).
 declare -A WANT=(
-	[enforce.test]="OK secure match=mx1.enforce.test:.enforce.test servername=hostname"
-	[idchange.test]="OK secure match=mx1.idchange.test:.idchange.test servername=hostname"
-	[insecure.test]="OK secure match=mx1.insecure.test:.insecure.test servername=hostname"
+	[enforce.test]="OK secure match=mx1.enforce.test servername=hostname"
+	[idchange.test]="OK secure match=mx1.idchange.test servername=hostname"
+	[insecure.test]="OK secure match=mx1.insecure.test servername=hostname"
 	[danests.test]="OK secure match=mx1.danests.test servername=hostname"
 	[testing.test]="NOTFOUND "
 	[cname.test]="NOTFOUND "
@@ -124,8 +124,8 @@ declare -A WANT=(
 	[badtlsa.test]="OK dane-only"
 	[implicit.test]="OK dane-only"
 	[cnamemx.test]="OK dane-only"
-	[danemixed.test]="OK dane"
-	[daneunusable.test]="OK dane"
+	[danemixed.test]="OK dane-only"
+	[daneunusable.test]="OK encrypt"
 	[outsec.test]="NOTFOUND "
 	[nullmx.test]="NOTFOUND "
 	[notxt.test]="NOTFOUND "
@@ -280,7 +280,7 @@ warm sm
 ATTR_ENF="policy_type=sts policy_domain=enforce.test policy_ttl=86400 mx_host_pattern=mx1.enforce.test mx_host_pattern=*.enforce.test { policy_string = version: STSv1 } { policy_string = mode: enforce } { policy_string = mx: mx1.enforce.test } { policy_string = mx: *.enforce.test } { policy_string = max_age: 86400 }"
 expect_eq "3.10: enforce.test" "$(sm enforce.test)" "${WANT[enforce.test]} $ATTR_ENF"
 expect_eq "3.10 strict: testing.test" "$(sm testing.test)" \
-	"OK secure match=mx1.testing.test:.testing.test servername=hostname policy_type=sts policy_domain=testing.test policy_ttl=86400 mx_host_pattern=mx1.testing.test mx_host_pattern=*.testing.test { policy_string = version: STSv1 } { policy_string = mode: testing } { policy_string = mx: mx1.testing.test } { policy_string = mx: *.testing.test } { policy_string = max_age: 86400 }"
+	"OK secure match=mx1.testing.test servername=hostname policy_type=sts policy_domain=testing.test policy_ttl=86400 mx_host_pattern=mx1.testing.test mx_host_pattern=*.testing.test { policy_string = version: STSv1 } { policy_string = mode: testing } { policy_string = mx: mx1.testing.test } { policy_string = mx: *.testing.test } { policy_string = max_age: 86400 }"
 expect_eq "3.10: dane.test (no attributes with DANE)" "$(sm dane.test)" "OK dane-only"
 expect_eq "3.10: notxt.test" "$(sm notxt.test)" "NOTFOUND "
 # socketmap.threads = 0: served on the loop thread, same order
@@ -349,9 +349,13 @@ fi
 # ------------------------------------------------------------- 4. peer --
 # Expected relation per domain, ours (3.7) vs the peer ("postfix" zone):
 #   same           - identical answer (match patterns compared as a set)
-#   dane           - ours is DANE (dane-only / dane); the peer has no DANE
+#   dane           - ours is DANE (dane-only / dane, or encrypt for
+#                    unusable TLSA records); the peer has no DANE
 #                    (NOTFOUND, or secure where an MTA-STS policy exists)
 #   temp           - DNSSEC bogus: ours TEMP (defer), the peer NOTFOUND
+#   exactnames     - both secure; ours lists the MX host names the policy
+#                    admits, the peer its patterns ("*.d" as ".d", any
+#                    depth): ours is never wider
 #   strictrecord   - our TXT parser follows RFC 8461's ABNF (S1); the
 #                    peer's loose parser accepts the record and its policy
 declare -A REL=(
@@ -359,6 +363,22 @@ declare -A REL=(
 	[cnamemx.test]=dane [danemixed.test]=dane [daneunusable.test]=dane
 	[bogus.test]=temp
 )
+# narrower OURS PEER - both "secure match=LIST servername=hostname"; every
+# name of ours is one of the peer's, or under one of its ".parent" patterns
+narrower() {
+	local o=${1#secure match=} p=${2#secure match=} n q ok
+	[ "${o#* }" = "${p#* }" ] || return 1
+	for n in $(tr ':' ' ' <<<"${o%% *}"); do
+		ok=
+		for q in $(tr ':' ' ' <<<"${p%% *}"); do
+			case "$q" in
+			.*) [[ $n == *"$q" ]] && ok=1 ;;
+			*) [ "$n" = "$q" ] && ok=1 ;;
+			esac
+		done
+		[ -n "$ok" ] || return 1
+	done
+}
 peer_norm() { # sort the match list so that set order does not matter
 	local a=$1 m rest
 	case "$a" in
@@ -389,15 +409,22 @@ if [ -n "$PF" ] && "$WORLD_TOOLS/peer-up.sh" "$WORLD" "$PEER_PORT" >"$TEST_DIR/p
 			peer=$(peer_norm "$(pmq "$PEERMAP:$zone" "$d")")
 			rel=${REL[$d]:-same}
 			[ "$d" = badtxt.test ] && [ "$peer" != "$ours" ] && rel=strictrecord
+			case "$rel $ours $peer" in
+			"same secure match="*" secure match="*) [ "$ours" != "$peer" ] && rel=exactnames ;;
+			esac
 			case $rel in
 			same) expect_eq "peer/$zone: $d: same answer" "$ours" "$peer" ;;
 			dane)
-				expect_match "peer/$zone: $d: ours DANE" "$ours" '^dane(-only)?$'
+				expect_match "peer/$zone: $d: ours DANE" "$ours" '^(dane(-only)?|encrypt)$'
 				expect_match "peer/$zone: $d: peer without DANE" "$peer" '^(<notfound>|secure match=.*)$'
 				;;
 			temp)
 				expect_match "peer/$zone: $d: ours TEMP (defer)" "$ours" '^<error '
 				expect_eq "peer/$zone: $d: peer NOTFOUND (fails open)" "$peer" "<notfound>"
+				;;
+			exactnames)
+				expect_true "peer/$zone: $d: ours lists MX names the peer's patterns admit ($ours / $peer)" \
+					narrower "$ours" "$peer"
 				;;
 			strictrecord)
 				expect_eq "peer/$zone: $d: ours NOTFOUND (invalid TXT id)" "$ours" "<notfound>"

@@ -82,7 +82,7 @@ leaf() {
 NOW=$(date -u -d '-1 day' +%Y%m%d%H%M%SZ)
 LATER=$(date -u -d '+2 years' +%Y%m%d%H%M%SZ)
 # Every mta-sts.<domain> that should validate (not wrongcert, not expired).
-STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests badcert"
+STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests badcert stsmix wildbad wild"
 # the policy hosts of test_exim.sh's receivers
 STS_CERT_DOMAINS="$STS_CERT_DOMAINS expiredmx nostarttls testingbad"
 sans=()
@@ -95,7 +95,8 @@ leaf mta-sts "$NOW" "$LATER" "${sans[@]}"
 sans=(mx1.dane.test mx2.dane.test mx1.danewrong.test mx1.daneunusable.test mx1.danemixed.test
 	mx2.danemixed.test mx1.danests.test mx2.danests.test mx1.badtlsa.test
 	mx2.badtlsa.test implicit.test alias.cnamemx.test real.cnamemx.test
-	mx.insecure.test mx1.insecure.test mx1.bogus.test)
+	mx.insecure.test mx1.insecure.test mx1.bogus.test mx1.stsmix.test
+	mx2.stsmix.test mx1.wild.test)
 for d in enforce testing none notxt badtxt multitxt 404 redirect ctype big \
 	slow idchange cname wrongcert expired; do
 	sans+=("mx1.$d.test")
@@ -107,6 +108,9 @@ sans+=(mx1.stsservfail.test mx1.ststimeout.test mx1.tlsaservfail.test
 leaf mx "$NOW" "$LATER" "${sans[@]}"
 leaf expired 20210101000000Z 20210201000000Z mta-sts.expired.test
 leaf wrong "$NOW" "$LATER" wrong.test
+# deep.crt: names a.b.wildbad.test, two labels under wildbad.test's policy
+# pattern *.wildbad.test (test_postfix.sh's MX of wildbad.test presents it)
+leaf deep "$NOW" "$LATER" a.b.wildbad.test
 # test_exim.sh's receivers: an expired certificate for the MX name of
 # expiredmx.test (world CA), and a self-signed one for mx1.daneself.test
 # (no CA; its key is in a DANE-EE TLSA record, @TLSA_SELF@).
@@ -115,7 +119,7 @@ ossl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$P/selfsigned.key" -subj "/CN=mx1.daneself.test" \
 	-addext "subjectAltName=DNS:mx1.daneself.test" -days 730 -out "$P/selfsigned.crt"
 chmod 0600 "$P"/*.key
-openssl verify -CAfile "$P/ca.crt" "$P/mta-sts.crt" "$P/wrong.crt" "$P/mx.crt" >/dev/null ||
+openssl verify -CAfile "$P/ca.crt" "$P/mta-sts.crt" "$P/wrong.crt" "$P/mx.crt" "$P/deep.crt" >/dev/null ||
 	die "test certificates do not verify"
 if openssl verify -CAfile "$P/ca.crt" "$P/expired.crt" >/dev/null 2>&1; then
 	die "expired.crt verifies but should be expired"
@@ -155,6 +159,10 @@ std_policy ctype.test enforce
 # DANE and MTA-STS together: enforce policies listing one MX host only.
 policy_text enforce 86400 mx2.danemixed.test | put_file "$(policy_path "$W" danemixed.test)"
 policy_text enforce 86400 mx1.danests.test | put_file "$(policy_path "$W" danests.test)"
+# test_postfix.sh: a mixed DANE + MTA-STS domain, and single-label wildcards
+std_policy stsmix.test enforce
+policy_text enforce 86400 "*.wildbad.test" | put_file "$(policy_path "$W" wildbad.test)"
+policy_text enforce 86400 "*.wild.test" | put_file "$(policy_path "$W" wild.test)"
 # big.test: a valid policy padded with 70 KiB of extension lines (> 64 KiB).
 {
 	policy_text enforce 86400 mx1.big.test "*.big.test"
@@ -453,6 +461,12 @@ check mx-badcert "$(dig_world +short MX badcert.test) $(dig_world +short A mx1.b
 	"10 mx1.badcert.test. 127.0.0.7 signed"
 check tlsrpt-badcert "$(dig_world +short TXT _smtp._tls.badcert.test)" '"v=TLSRPTv1; rua=mailto:tlsrpt@badcert.test"'
 check tlsa-badcert "$(tlsa _25._tcp.mx1.badcert.test)" ""
+# test_postfix.sh's mixed and wildcard domains
+check stsmix.test "$(code stsmix.test | cut -d' ' -f1) $(tlsa _25._tcp.mx1.stsmix.test) $(tlsa _25._tcp.mx2.stsmix.test)/" \
+	"200 311$TLSA_SPKI /"
+check wildbad.test "$(code wildbad.test | cut -d' ' -f1) $(dig_world +short MX wildbad.test) $(signed wildbad.test MX)" \
+	"200 10 mx1.wildbad.test. signed"
+check wild.test "$(code wild.test | cut -d' ' -f1) $(dig_world +short A mx1.wild.test)" "200 127.0.0.2"
 # test_exim.sh's receivers
 check tlsa-daneself "$(tlsa _25._tcp.mx1.daneself.test) $(signed _25._tcp.mx1.daneself.test TLSA)" "311$TLSA_SELF signed"
 check mx-exim-receivers "$(for d in expiredmx nostarttls daneself testingbad; do dig_world +short A mx1.$d.test; done | tr '\n' ' ')" \
