@@ -8,9 +8,10 @@
 # the world's mx.crt) on 127.0.0.2:25 and 127.0.0.3:25, and one presenting
 # pki/wrong.crt (name wrong.test) on 127.0.0.7:25, the only MX of
 # badcert.test (MTA-STS enforce). configs/postfix/main.cf.snippet is
-# appended verbatim to main.cf; inside Postfix's mount namespace the
-# snippet's paths exist: /var/spool/postfix/mxtls (our socket) and
-# /etc/ssl/certs/ca-certificates.crt (system bundle + the world CA).
+# appended verbatim to main.cf; smtp(8) runs chrooted as on Debian, and the
+# snippet's socket path (relative to the queue directory) reaches mxtlsd;
+# inside Postfix's mount namespace /etc/ssl/certs/ca-certificates.crt is the
+# system bundle + the world CA.
 # Needs root (port 25, unshare -m, the postfix user).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -28,8 +29,11 @@ PF_PID=
 PFT=$(mktemp -d /tmp/mxtls-pf.XXXXXX)
 chmod 755 "$PFT"
 PF_LOG=$PFT/postfix.log
-VARSPOOL=$PFT/varspool # bound on /var/spool in Postfix's namespace
-SM_SOCK=$VARSPOOL/postfix/mxtls/socketmap.sock
+# Postfix's queue directory (Debian: /var/spool/postfix), where smtp(8)
+# runs chrooted (Debian's master.cf); the snippet's socket path is relative
+# to it.
+PF_QUEUE=$PFT/spool
+SM_SOCK=$PF_QUEUE/mxtls/socketmap.sock
 
 badmx_start() {
 	setsid python3 "$LIB_DIR/fakemx.py" --cert "$WORLD/pki/wrong.chain.crt" \
@@ -100,8 +104,8 @@ expect_true "fake MX without STARTTLS on 127.0.0.13:25 (mx2.stsmix.test)" \
 expect_true "fake MX with the a.b.wildbad.test certificate on 127.0.0.14:25" \
 	extra_mx mx1.wildbad.test "$TEST_DIR/mx-wildbad" 127.0.0.14:25 deep || summary
 
-mkdir -p "$VARSPOOL/postfix/mxtls"
-chmod -R 755 "$VARSPOOL"
+mkdir -p "$PF_QUEUE/mxtls"
+chmod 755 "$PF_QUEUE" "$PF_QUEUE/mxtls"
 daemon_start main "$(printf 'socketmap: { listen = ["unix:%s"]; mode = "0666"; postfix_version = "3.7"; testing = "opportunistic"; };\ndane: { port = 25; };' "$SM_SOCK")" || summary
 
 # A free port for Postfix's smtpd on 127.0.0.1.
@@ -137,13 +141,14 @@ pf() {
 	shift
 	env LD_LIBRARY_PATH="$P/usr/lib/postfix" MAIL_CONFIG="$PFT/etc" "$P/usr/sbin/$cmd" -c "$PFT/etc" "$@"
 }
-pf postconf -F '*/*/chroot = n' >/dev/null
+# Debian's master.cf: smtp(8) chrooted into the queue directory
+expect_eq "master.cf: smtp runs chrooted (Debian's default)" "$(pf postconf -Fh smtp/unix/chroot)" y
 # the package's ownership (dpkg-statoverride), as postfix check expects
 chgrp postdrop "$P/usr/sbin/postqueue" "$P/usr/sbin/postdrop" &&
 	chmod 2755 "$P/usr/sbin/postqueue" "$P/usr/sbin/postdrop"
 expect_match "snippet in effect (postconf)" \
 	"$(pf postconf -h smtp_tls_policy_maps smtp_dns_support_level 2>&1 | tr '\n' ' ')" \
-	'^socketmap:unix:/var/spool/postfix/mxtls/socketmap.sock:mxtls dnssec $'
+	'^socketmap:unix:mxtls/socketmap.sock:mxtls dnssec $'
 if ! script -qec "env LD_LIBRARY_PATH=$P/usr/lib/postfix MAIL_CONFIG=$PFT/etc $P/usr/sbin/postfix -c $PFT/etc check" \
 	/dev/null >"$TEST_DIR/postfix-check.log" 2>&1; then
 	fail "postfix check" "$(cat "$TEST_DIR/postfix-check.log")"
@@ -155,7 +160,10 @@ pass "postfix check"
 # that PF_PID is master's PID and its children stay in its process group
 # ("postfix start-fg" runs master in a new session when not PID 1).
 # Postfix in a private mount namespace: resolv.conf -> the validating
-# resolver (trust-ad), the CA bundle + world CA, /var/spool -> $VARSPOOL.
+# resolver (trust-ad), the CA bundle + world CA; then Debian's own chroot
+# set-up (/usr/lib/postfix/configure-instance.sh, run by the package's
+# service before master: copies resolv.conf, services, hosts, NSS libraries
+# into the queue directory).
 NS=$PFT/ns
 mkdir -p "$NS"
 printf 'nameserver %s\noptions trust-ad\n' "$RES_ADDR" >"$NS/resolv.conf"
@@ -164,8 +172,9 @@ chmod 644 "$NS"/*
 setsid unshare -m --propagation private /bin/sh -c '
 	mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 111
 	mount --bind "$1/ca-bundle.crt" /etc/ssl/certs/ca-certificates.crt || exit 111
-	mount --bind "$2" /var/spool || exit 111
-	shift 2; exec "$@"' ns "$NS" "$VARSPOOL" \
+	PATH=$2/usr/sbin:$PATH LD_LIBRARY_PATH=$2/usr/lib/postfix MAIL_CONFIG=$3 \
+		sh "$2/usr/lib/postfix/configure-instance.sh" - || exit 112
+	shift 3; exec "$@"' ns "$NS" "$P" "$PFT/etc" \
 	env LD_LIBRARY_PATH="$P/usr/lib/postfix" MAIL_CONFIG="$PFT/etc" \
 	"$P/usr/lib/postfix/sbin/master" -d -c "$PFT/etc" \
 	</dev/null >"$TEST_DIR/postfix-start.log" 2>&1 &
@@ -207,6 +216,15 @@ done
 
 # ------------------------------------------------ enforce: verified TLS --
 expect_true "enforce.test: delivered" poll_until 60 sent_to u@enforce.test
+# smtp(8) ran chrooted: a Postfix smtp process whose root is the queue dir
+smtp_chrooted() {
+	local p
+	for p in $(pgrep -g "$PF_PID" -x smtp); do
+		[ "$(readlink "/proc/$p/root")" = "$PF_QUEUE" ] && return 0
+	done
+	return 1
+}
+expect_true "smtp(8) runs chrooted in $PF_QUEUE" smtp_chrooted
 expect_match "enforce.test: over TLS to 127.0.0.2" "$(msg_head u@enforce.test)" 'addr=127\.0\.0\.2:25 tls=yes sni=mx1\.enforce\.test'
 expect_match "enforce.test: policy secure (postmap)" "$(pf_q enforce.test)" '^secure match=mx1\.enforce\.test servername=hostname$'
 expect_match "enforce.test: Verified TLS connection" "$(tls_line 'mx1\.enforce\.test')" '^.*Verified TLS connection established'
