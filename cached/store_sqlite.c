@@ -25,9 +25,12 @@
  * refused rather than touched.
  *
  * At open the schema is read and PRAGMA quick_check run (a cache holds a
- * few thousand rows at most, so this costs milliseconds), so a file that is
- * not a database or is corrupt fails at open with a clear why instead of
- * at the first lookup.
+ * few thousand rows at most, so this costs milliseconds). A file that is
+ * not a database or is corrupt is only a cache: it is renamed to
+ * PATH.corrupt-<UTC time> (with its -wal and -shm files), logged
+ * (MXTLS-STORE-CORRUPT) and replaced by an empty store, so mail keeps
+ * flowing; policies are fetched again. A foreign or newer database is
+ * refused, not moved.
  *
  * Prepared statements live in the handle for its lifetime. Every statement
  * is reset after use, so no read transaction stays open and checkpoints can
@@ -49,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -186,7 +190,8 @@ first_line(const char *msg, char *line, size_t len)
 }
 
 /* check_file - read the schema and run quick_check; *nobjects is the
- * number of schema objects. */
+ * number of schema objects. -2 when the file is not a database or fails
+ * the check (a cache to set aside), -1 on other errors. */
 static int
 check_file(struct sqlite_store *h, int *nobjects, char *why, size_t whylen)
 {
@@ -206,11 +211,10 @@ check_file(struct sqlite_store *h, int *nobjects, char *why, size_t whylen)
 	if (rc != SQLITE_OK) {
 		ecode = sqlite3_errcode(h->db);
 		if (ecode == SQLITE_NOTADB || ecode == SQLITE_CORRUPT) {
-			return (why_fail(why, whylen,
-			        "%s: not an SQLite database, or corrupt "
-			        "(%s); move it away to start with an empty "
-			        "cache",
-			        h->location, sqlite3_errmsg(h->db)));
+			why_fail(why, whylen,
+			        "%s: not an SQLite database, or corrupt (%s)",
+			        h->location, sqlite3_errmsg(h->db));
+			return (-2);
 		}
 		return (db_fail(h, "reading the schema", why, whylen));
 	}
@@ -225,19 +229,20 @@ check_file(struct sqlite_store *h, int *nobjects, char *why, size_t whylen)
 		if (msg == NULL || strcmp(msg, "ok") != 0) {
 			first_line(msg, line, sizeof(line));
 			why_fail(why, whylen,
-			        "%s: database is corrupt (quick_check: %s); "
-			        "move it away to start with an empty cache",
+			        "%s: database is corrupt (quick_check: %s)",
 			        h->location, line);
 			sqlite3_finalize(s);
-			return (-1);
+			return (-2);
 		}
 	} else {
+		ecode = sqlite3_errcode(h->db);
 		why_fail(why, whylen,
-		        "%s: database is corrupt (quick_check: %s); move it "
-		        "away to start with an empty cache",
+		        "%s: database is corrupt (quick_check: %s)",
 		        h->location, sqlite3_errmsg(h->db));
 		sqlite3_finalize(s);
-		return (-1);
+		return (ecode == SQLITE_NOTADB || ecode == SQLITE_CORRUPT
+		                ? -2
+		                : -1);
 	}
 	sqlite3_finalize(s);
 	return (0);
@@ -336,8 +341,87 @@ sqlite_close(void *handle)
 	free(h);
 }
 
+/* set_aside - rename a corrupt store (and its -wal and -shm files) to
+ * LOCATION.corrupt-YYYYMMDDTHHMMSSZ[-N], kept for inspection; the new name
+ * in aside. */
+static int
+set_aside(const char *location, char *aside, size_t asidelen, char *why,
+        size_t whylen)
+{
+	static const char *const sfx[] = { "-wal", "-shm" };
+	char                     stamp[32], from[PATH_MAX], to[PATH_MAX + 8];
+	time_t                   now = time(NULL);
+	struct tm                tm;
+	struct stat              sb;
+	size_t                   i;
+	int                      n;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	for (n = 0; n < 100; n++) {
+		if (n == 0) {
+			snprintf(aside, asidelen, "%s.corrupt-%s", location,
+			        stamp);
+		} else {
+			snprintf(aside, asidelen, "%s.corrupt-%s-%d", location,
+			        stamp, n);
+		}
+		if (lstat(aside, &sb) == -1 && errno == ENOENT) {
+			break;
+		}
+	}
+	if (rename(location, aside) == -1) {
+		return (why_fail(why, whylen,
+		        "%s: cannot move it aside to %s: %s", location, aside,
+		        strerror(errno)));
+	}
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+		snprintf(from, sizeof(from), "%s%s", location, sfx[i]);
+		snprintf(to, sizeof(to), "%s%s", aside, sfx[i]);
+		if (rename(from, to) == -1 && errno != ENOENT) {
+			return (why_fail(why, whylen,
+			        "%s: cannot move it aside to %s: %s", from, to,
+			        strerror(errno)));
+		}
+	}
+	return (0);
+}
+
+static void *open_once(
+        const char *location, int *corrupt, char *why, size_t whylen);
+
+/* sqlite_open - open the store; a file that is not a database or fails its
+ * integrity check is only a cache: it is set aside (kept, logged) and an
+ * empty store created, so that mail keeps flowing. A foreign database or a
+ * newer schema is refused instead (not ours to move). */
 static void *
 sqlite_open(const char *location, char *why, size_t whylen)
+{
+	char  aside[PATH_MAX + 64], bad[512];
+	void *h;
+	int   corrupt = 0;
+
+	if ((h = open_once(location, &corrupt, why, whylen)) != NULL
+	        || !corrupt) {
+		return (h);
+	}
+	snprintf(bad, sizeof(bad), "%s", why);
+	if (set_aside(location, aside, sizeof(aside), why, whylen) != 0) {
+		log_err("MXTLS-STORE-CORRUPT", "%s; %s", bad, why);
+		return (NULL);
+	}
+	log_warn("MXTLS-STORE-CORRUPT",
+	        "%s; moved aside to %s, starting with an empty policy cache "
+	        "(policies are fetched again as domains are looked up)",
+	        bad, aside);
+	corrupt = 0;
+	return (open_once(location, &corrupt, why, whylen));
+}
+
+/* open_once - open and check the store; *corrupt set when the file is not
+ * a database or fails its integrity check. */
+static void *
+open_once(const char *location, int *corrupt, char *why, size_t whylen)
 {
 	struct sqlite_store *h;
 	sqlite3_stmt        *s = NULL;
@@ -366,7 +450,8 @@ sqlite_open(const char *location, char *why, size_t whylen)
 	sqlite3_busy_timeout(h->db, SQLITE_BUSY_MS);
 	sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 
-	if (check_file(h, &nobjects, why, whylen) != 0) {
+	if ((rc = check_file(h, &nobjects, why, whylen)) != 0) {
+		*corrupt = rc == -2;
 		goto fail;
 	}
 
