@@ -232,11 +232,12 @@ EOM
 
 	# --- deliveries (local submission, delivered at once: -odi) ----------
 	ML=$R/log/mainlog
-	# submit RCPT [HEADER] - one message from sender@mxtls.test
+	# submit "RCPT..." [HEADER] - one message from sender@mxtls.test
 	submit() {
+		# shellcheck disable=SC2086 # the recipients
 		printf 'From: sender@mxtls.test\nTo: %s\nSubject: mxtls %s %s\n%s\nhello\n' \
-			"$1" "$mode" "$1" "${2-}" |
-			in_ns "$R" "$EXIM" -odi -f sender@mxtls.test "$1"
+			"${1// /, }" "$mode" "$1" "${2-}" |
+			in_ns "$R" "$EXIM" -odi -f sender@mxtls.test $1
 	}
 	# msg NAME RCPT - the receiver's message for RCPT
 	msg() { grep -ls "rcpt=.*<$2>" "$TEST_DIR/rcv-$1"/*.msg | head -1 | xargs -r cat; }
@@ -267,6 +268,19 @@ EOM
 		'R=mxtls T=remote_smtp_sts H=mx1\.enforce\.test \[127\.0\.0\.2\].* X=TLS[^ ]* CV=yes'
 	expect_eq "$mode: enforce.test: DKIM-Signature of DKIM_DOMAIN/DKIM_SELECTOR received" \
 		"$(dkim mx "e-$mode@enforce.test")" "d=mxtls.test s=sel$mode b=yes"
+
+	# two recipients of one domain: the second copies the first's routing
+	# (same_domain_copy_routing), TLS-Required: No is decided per recipient
+	submit "e1-$mode@enforce.test e2-$mode@enforce.test"
+	for r in e1 e2; do
+		expect_match "$mode: enforce.test, two recipients: $r remote_smtp_sts, verified" \
+			"$(grep -E "[=-]> $r-$mode@enforce\.test " "$ML")" 'R=mxtls T=remote_smtp_sts .*CV=yes'
+	done
+	submit "n1-$mode@enforce.test n2-$mode@enforce.test" "TLS-Required: No"
+	for r in n1 n2; do
+		expect_match "$mode: TLS-Required: No, two recipients: $r remote_smtp_mxtls" \
+			"$(grep -E "[=-]> $r-$mode@enforce\.test " "$ML")" 'R=mxtls_tls_required_no T=remote_smtp_mxtls .*CV=no'
+	done
 
 	submit "d-$mode@dane.test"
 	l=$(grep -E "=> d-$mode@dane\.test " "$ML")
