@@ -227,7 +227,6 @@ EOM
 	expect_match "$mode: router order: mxtls before Debian's dnslookup" \
 		"$(printf '%s\n' "$out" | grep -E '^ *(hubbed_hosts|mxtls_tls_required_no|mxtls|dnslookup_relay_to_domains|dnslookup):' | tr -d ' :' | tr '\n' ' ')" \
 		'^hubbed_hosts mxtls_tls_required_no mxtls dnslookup_relay_to_domains dnslookup $'
-	expect_match "$mode: the RCPT ACL prefetches (CHECK_RCPT_LOCAL_ACL_FILE)" "$out" 'mxtls_prefetch'
 	expect_eq "$mode: dns_dnssec_ok set once" "$(printf '%s\n' "$out" | grep -c '^dns_dnssec_ok')" 1
 
 	# --- deliveries (local submission, delivered at once: -odi) ----------
