@@ -166,6 +166,8 @@ run_mode() {
 	set_ue4cc "$R" dc_other_hostnames "$LOCAL_DOMAINS"
 	set_ue4cc "$R" dc_use_split_config "$split"
 	set_ue4cc "$R" dc_local_interfaces 127.0.0.1
+	# a domain relayed for: Debian's dnslookup_relay_to_domains keeps it
+	set_ue4cc "$R" dc_relay_domains testing.test
 	# the site's own macros, where the doc says they go
 	if [ "$split" = true ]; then
 		macros=$R/etc-exim4/conf.d/main/000_localmacros
@@ -299,6 +301,9 @@ EOM
 	expect_match "$mode: badcert.test (wrong name): deferred by remote_smtp_sts" "$l" 'R=mxtls T=remote_smtp_sts .*TLS'
 	expect_eq "$mode: badcert.test: nothing received" "$(msg badcert "b-$mode@badcert.test")" ""
 	expect_eq "$mode: badcert.test: not delivered" "$(grep -c "=> b-$mode@badcert\.test " "$ML")" 0
+
+	expect_match "$mode: relay_to_domains: Debian's router and remote_smtp" \
+		"$(in_ns "$R" "$EXIM" -bt "r-$mode@testing.test" 2>&1)" 'router = dnslookup_relay_to_domains, transport = remote_smtp($|[^_])'
 
 	# --- smarthost: Debian's routing as before ------------------------------
 	set_ue4cc "$R" dc_eximconfig_configtype smarthost
