@@ -13,8 +13,9 @@
 # enforce domain delivered with a verified certificate, a DANE domain
 # CV=dane, TLS-Required: No opportunistic, a wrong-name certificate
 # (badcert.test) deferred; every delivered message carries the
-# DKIM-Signature Debian's DKIM_* macros ask for (key made here). Last, a
-# smarthost configuration routes to the smarthost as before. Receivers:
+# DKIM-Signature Debian's DKIM_* macros ask for (key made here). A
+# relay_to_domains domain keeps Debian's router; last, a smarthost
+# configuration routes to the smarthost as before. Receivers:
 # fakemx.py on 127.0.0.2 (mx.crt) and 127.0.0.7 (wrong.crt). Needs root.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
