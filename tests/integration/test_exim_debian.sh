@@ -218,6 +218,8 @@ EOM
 	fi
 	pass "$mode: exim -bV with the generated configuration"
 	expect_eq "$mode: no option or driver set twice" "$(dup_options "$R")" ""
+	expect_true "$mode: the doc's check: exim4 -bP router mxtls" \
+		in_ns "$R" "$EXIM" -bP router mxtls
 	out=$(in_ns "$R" "$EXIM" -bP config 2>/dev/null)
 	expect_eq "$mode: one remote_smtp transport, Debian's" \
 		"$(printf '%s\n' "$out" | grep -c '^ *remote_smtp:')" 1
@@ -312,6 +314,11 @@ EOM
 	if out=$(in_ns "$R" update-exim4.conf 2>&1); then
 		expect_match "$mode: smarthost: mail to an enforce domain goes to the smarthost" \
 			"$(in_ns "$R" "$EXIM" -bt "s-$mode@enforce.test" 2>&1)" 'router = smarthost, transport = remote_smtp_smarthost'
+		if in_ns "$R" "$EXIM" -bP router mxtls >/dev/null 2>&1; then
+			fail "$mode: smarthost: exim4 -bP router mxtls fails"
+		else
+			pass "$mode: smarthost: exim4 -bP router mxtls fails"
+		fi
 		expect_eq "$mode: smarthost: no mxtls router or transport" \
 			"$(in_ns "$R" "$EXIM" -bP config 2>/dev/null | grep -cE '^ *(mxtls|remote_smtp_sts):')" 0
 	else
