@@ -532,6 +532,7 @@ exim_conf() { # VARIANT - the configuration of the Exim under test
 			echo "MXTLS_SO = $BUILD/modules/exim/mxtls_exim.so"
 			echo "MXTLS_OPTS = socket=ipc://$RUN/mxtlsd/direct.sock timeout=15"
 			echo "MXTLS_CA = $W/pki/ca.crt"
+			echo "MXTLS_DIR = $SRC/configs/exim"
 			echo ".include $SRC/configs/exim/mxtls.macros"
 		fi
 		cat <<EOC

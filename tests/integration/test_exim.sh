@@ -113,6 +113,7 @@ cat >"$E/exim.conf" <<EOC
 MXTLS_SO = $SO
 MXTLS_OPTS = socket=ipc://$MXTLS_SOCKET_DIRECT timeout=15
 MXTLS_CA = $CA_FILE
+MXTLS_DIR = $CFG
 .include $CFG/mxtls.macros
 primary_hostname = exim.mxtls.test
 qualify_domain = mxtls.test
@@ -287,7 +288,7 @@ expect_true "testing.test: the fake MX received it" received_by_fake u-testing@t
 # --- TLS-Required: No ------------------------------------------------------
 send u-notls@enforce.test --add-header "TLS-Required: No"
 l=$(delivered u-notls@enforce.test)
-expect_match "TLS-Required: No: normal transport" "$l" 'R=mxtls_tls_required_no T=remote_smtp '
+expect_match "TLS-Required: No: opportunistic transport" "$l" 'R=mxtls_tls_required_no T=remote_smtp_mxtls '
 expect_match "TLS-Required: No: opportunistic TLS, not verified" "$l" 'X=TLS[^ ]* CV=no'
 expect_true "TLS-Required: No: the fake MX received it" received_by_fake u-notls@enforce.test
 
