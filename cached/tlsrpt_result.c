@@ -421,6 +421,72 @@ tlsa_lines(json_t *host)
 }
 
 int
+tlsrpt_obs_check(const struct tlsrpt_obs *obs, char *why, size_t whylen)
+{
+	if (obs->ptype != TLSRPT_PTYPE_STS
+	        && obs->ptype != TLSRPT_PTYPE_TLSA) {
+		return (0);
+	}
+	if (obs->pstr == NULL || strcmp(obs->pstr, "[]") == 0) {
+		return (why_fail(why, whylen,
+		        "a %s policy without its policy-string (RFC 8460 "
+		        "§4.4)",
+		        tlsrpt_ptype_name(obs->ptype)));
+	}
+	if (obs->ptype == TLSRPT_PTYPE_STS
+	        && (obs->mx == NULL || strcmp(obs->mx, "[]") == 0)) {
+		return (why_fail(why, whylen,
+		        "an sts policy without its mx-host patterns (RFC 8460 "
+		        "§4.4)"));
+	}
+	return (0);
+}
+
+/*
+ * unknown_policy - the result names a policy type whose strings the
+ * daemon's decision for the domain does not have (no MTA-STS policy in
+ * force, or a host without usable TLSA records): it cannot be reported
+ * under that policy (RFC 8460 §4.4 needs them). obs is cleared; 2 when the
+ * decision was a temporary failure (the strings may be known later), else
+ * 3, with why saying what the daemon knows.
+ */
+static int
+unknown_policy(const struct tlsrpt_result *r, json_t *reply, json_t *host,
+        struct tlsrpt_obs *obs, char *why, size_t whylen)
+{
+	const char *st   = json_string_value(json_object_get(reply, "status"));
+	const char *mode = json_string_value(json_object_get(reply, "mode"));
+	const char *act  = json_string_value(json_object_get(host, "action"));
+	int         temp = st != NULL && strcmp(st, "tempfail") == 0;
+	enum tlsrpt_ptype t = obs->ptype;
+
+	tlsrpt_obs_clear(obs);
+	if (t == TLSRPT_PTYPE_STS) {
+		snprintf(why, whylen,
+		        "%s: policy_type sts, but mxtlsd knows no MTA-STS "
+		        "policy in force for it (%s%s%s): not counted "
+		        "(RFC 8460 §4.4: a policy is reported with its "
+		        "policy-string)",
+		        r->domain, temp ? "lookup failed now; " : "",
+		        mode != NULL ? "mode " : "no policy",
+		        mode != NULL ? mode : "");
+	} else {
+		snprintf(why, whylen,
+		        "%s: policy_type tlsa, but MX host %s has no usable "
+		        "TLSA records in mxtlsd's decision (%s%s%s): not "
+		        "counted (RFC 8460 §4.4: a policy is reported with "
+		        "its "
+		        "policy-string)",
+		        r->domain, r->mx_host,
+		        temp ? "lookup failed now; " : "",
+		        host == NULL ? "not an MX host of the domain"
+		                     : "action ",
+		        host == NULL ? "" : (act != NULL ? act : "?"));
+	}
+	return (temp ? 2 : 3);
+}
+
+int
 tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
         struct tlsrpt_obs *obs, char *why, size_t whylen)
 {
@@ -474,10 +540,17 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 	}
 	switch (obs->ptype) {
 	case TLSRPT_PTYPE_STS:
-		lines = sts_lines(reply, &mx);
+		if (sts_mode(reply) != NULL) {
+			lines = sts_lines(reply, &mx);
+		} else { /* no policy in force: refused below */
+			lines = json_array();
+			mx    = json_array();
+		}
 		break;
 	case TLSRPT_PTYPE_TLSA:
-		lines = tlsa_lines(host);
+		lines = action != NULL && strcmp(action, "dane") == 0
+		        ? tlsa_lines(host)
+		        : json_array();
 		if ((mx = json_array()) != NULL) {
 			json_array_append_new(mx, json_string(r->mx_host));
 		}
@@ -498,6 +571,9 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 	if (obs->pstr == NULL || obs->mx == NULL) {
 		tlsrpt_obs_clear(obs);
 		return (why_fail(why, whylen, "out of memory"));
+	}
+	if (tlsrpt_obs_check(obs, NULL, 0) != 0) {
+		return (unknown_policy(r, reply, host, obs, why, whylen));
 	}
 	if (r->rtype != TLSRPT_SUCCESS) {
 		struct tlsrpt_detail *d = &obs->detail[0];
