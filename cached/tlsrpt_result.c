@@ -10,6 +10,13 @@
  * policy) and the mx patterns; for "tlsa" the host's usable TLSA records in
  * presentation form ("3 1 1 <hex>") and the host as mx-host; for
  * "no-policy-found" neither.
+ *
+ * The policy type a client names (what its MTA applied) is taken only
+ * when the decision has that policy's strings (RFC 8460 §4.4); otherwise
+ * the result is not counted, with the reason. A "success" under an sts
+ * policy with an MX host that matches none of its mx patterns failed the
+ * policy (RFC 8461 §4.1; OpenSMTPD does not check the patterns) and is
+ * counted as a validation-failure.
  */
 #include <arpa/inet.h>
 
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sts_policy.h"
 #include "tlsrpt_result.h"
 #include "why.h"
 
@@ -389,6 +397,24 @@ fail:
 	return (NULL);
 }
 
+/* sts_listed - host matches one of the reply's MTA-STS mx patterns (RFC
+ * 8461 §4.1). */
+static int
+sts_listed(json_t *reply, const char *host)
+{
+	json_t *e;
+	size_t  i;
+
+	json_array_foreach(json_object_get(reply, "mx"), i, e)
+	{
+		if (json_is_string(e)
+		        && sts_policy_mx_match(json_string_value(e), host)) {
+			return (1);
+		}
+	}
+	return (0);
+}
+
 /* tlsa_lines - "usage selector mtype hex" of each usable TLSA record. */
 static json_t *
 tlsa_lines(json_t *host)
@@ -575,7 +601,9 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 	if (tlsrpt_obs_check(obs, NULL, 0) != 0) {
 		return (unknown_policy(r, reply, host, obs, why, whylen));
 	}
-	if (r->rtype != TLSRPT_SUCCESS) {
+	if (r->rtype != TLSRPT_SUCCESS
+	        || (obs->ptype == TLSRPT_PTYPE_STS
+	                && !sts_listed(reply, r->mx_host))) {
 		struct tlsrpt_detail *d = &obs->detail[0];
 
 		obs->failed  = 1;
@@ -587,6 +615,16 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 		        r->receiving_ip);
 		snprintf(d->mx_host, sizeof(d->mx_host), "%s", r->mx_host);
 		snprintf(d->reason, sizeof(d->reason), "%s", r->reason);
+		if (r->rtype == TLSRPT_SUCCESS) {
+			/* TLS worked, but with an MX host the policy does
+			 * not allow (a front door that does not check the
+			 * patterns: OpenSMTPD; MTA-STS testing) */
+			d->rtype = TLSRPT_VALIDATION_FAILURE;
+			snprintf(d->reason, sizeof(d->reason),
+			        "MX host %s matches none of the MTA-STS "
+			        "policy's mx patterns (RFC 8461 §4.1)",
+			        r->mx_host);
+		}
 	}
 	return (0);
 }

@@ -131,7 +131,7 @@ static const struct ocase ocases[] = {
 	        "[\"version: STSv1\",\"mode: enforce\",\"mx: "
 	        "mx1.example.com\",\"mx: *.example.net\",\"max_age: 86400\"]",
 	        "[\"mx1.example.com\",\"*.example.net\"]" },
-	{ "other.example.org", NULL, "success", TLSRPT_PTYPE_STS, NULL, NULL },
+	{ "mx9.example.net", NULL, "success", TLSRPT_PTYPE_STS, NULL, NULL },
 	{ "mx1.example.com", "no-policy-found", "starttls-not-supported",
 	        TLSRPT_PTYPE_NOPOLICY, "[]", "[]" },
 };
@@ -334,6 +334,50 @@ test_policy_validation(void **state)
 	json_decref(dflt);
 }
 
+/* A "success" under sts with an MX host outside the policy's patterns
+ * (OpenSMTPD does not check them): a validation-failure (RFC 8461 §4.1);
+ * a failure keeps its type. */
+static void
+test_sts_unlisted(void **state)
+{
+	json_t              *reply = json_loads(reply_json, 0, NULL);
+	struct tlsrpt_result r;
+	struct tlsrpt_obs    obs;
+	char                 why[512];
+
+	(void)state;
+	result_for(&r, "other.example.org", "sts");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.ptype, TLSRPT_PTYPE_STS);
+	assert_int_equal(obs.failed, 1);
+	assert_int_equal(obs.ndetail, 1);
+	assert_int_equal(obs.detail[0].rtype, TLSRPT_VALIDATION_FAILURE);
+	assert_non_null(strstr(obs.detail[0].reason,
+	        "other.example.org matches none of the MTA-STS policy's mx "
+	        "patterns"));
+	tlsrpt_obs_clear(&obs);
+	/* listed through the wildcard: a success */
+	result_for(&r, "a.example.net", "sts");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.failed, 0);
+	tlsrpt_obs_clear(&obs);
+	/* one label too many for *.example.net */
+	result_for(&r, "a.b.example.net", "sts");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.failed, 1);
+	tlsrpt_obs_clear(&obs);
+	/* no-policy-found and tlsa are not about the patterns */
+	result_for(&r, "other.example.org", "no-policy-found");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.failed, 0);
+	tlsrpt_obs_clear(&obs);
+	json_decref(reply);
+}
+
 static void
 test_obs_check(void **state)
 {
@@ -373,6 +417,7 @@ main(void)
 		cmocka_unit_test(test_no_record),
 		cmocka_unit_test(test_policy_validation),
 		cmocka_unit_test(test_obs_check),
+		cmocka_unit_test(test_sts_unlisted),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
