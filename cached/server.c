@@ -143,6 +143,12 @@ server_result_done(void *arg, json_t *reply, char *text)
 		srv->stats->tlsrpt_results_unreported++;
 		o = reply_why("ok", why);
 		json_object_set_new(o, "recorded", json_false());
+	} else if (rv == 3) {
+		/* a policy the daemon does not know: never counted with an
+		 * empty policy-string (RFC 8460 §4.4) */
+		srv->stats->tlsrpt_results_policy_unknown++;
+		o = reply_why("ok", why);
+		json_object_set_new(o, "recorded", json_false());
 	} else if (rv == 2) {
 		o = reply_why("tempfail", why);
 	} else {

@@ -34,6 +34,7 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(tlsrpt_results_refused);
 	PUT(tlsrpt_results_unreported);
 	PUT(tlsrpt_results_own);
+	PUT(tlsrpt_results_policy_unknown);
 	PUT(tlsrpt_details_dropped);
 	PUT(tlsrpt_datagrams);
 	PUT(tlsrpt_datagrams_invalid);

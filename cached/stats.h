@@ -31,9 +31,10 @@ struct stats {
 	unsigned long tlsrpt_results;            /* results counted */
 	unsigned long tlsrpt_results_refused;    /* invalid result requests */
 	unsigned long tlsrpt_results_unreported; /* no TLSRPT record */
-	unsigned long tlsrpt_results_own;     /* our report mails' sessions */
-	unsigned long tlsrpt_details_dropped; /* over max_failure_details */
-	unsigned long tlsrpt_datagrams;       /* datagrams received */
+	unsigned long tlsrpt_results_own; /* our report mails' sessions */
+	unsigned long tlsrpt_results_policy_unknown; /* policy_type not ours */
+	unsigned long tlsrpt_details_dropped;   /* over max_failure_details */
+	unsigned long tlsrpt_datagrams;         /* datagrams received */
 	unsigned long tlsrpt_datagrams_invalid; /* datagrams refused */
 	unsigned long tlsrpt_store_errors;      /* TLSRPT store failures */
 	unsigned long tlsrpt_reports;       /* reports made (days closed) */

@@ -253,7 +253,8 @@ parse_policy(json_t *p, const char *domain, const char *rua,
 		/* a "recoverable failure then success" is a success */
 		obs->ndetail = 0;
 	}
-	return (0);
+	/* RFC 8460 §4.4: never an sts/tlsa policy without its strings */
+	return (tlsrpt_obs_check(obs, why, whylen));
 }
 
 void

@@ -10,6 +10,13 @@
  * policy) and the mx patterns; for "tlsa" the host's usable TLSA records in
  * presentation form ("3 1 1 <hex>") and the host as mx-host; for
  * "no-policy-found" neither.
+ *
+ * The policy type a client names (what its MTA applied) is taken only
+ * when the decision has that policy's strings (RFC 8460 §4.4); otherwise
+ * the result is not counted, with the reason. A "success" under an sts
+ * policy with an MX host that matches none of its mx patterns failed the
+ * policy (RFC 8461 §4.1; OpenSMTPD does not check the patterns) and is
+ * counted as a validation-failure.
  */
 #include <arpa/inet.h>
 
@@ -17,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sts_policy.h"
 #include "tlsrpt_result.h"
 #include "why.h"
 
@@ -389,6 +397,24 @@ fail:
 	return (NULL);
 }
 
+/* sts_listed - host matches one of the reply's MTA-STS mx patterns (RFC
+ * 8461 §4.1). */
+static int
+sts_listed(json_t *reply, const char *host)
+{
+	json_t *e;
+	size_t  i;
+
+	json_array_foreach(json_object_get(reply, "mx"), i, e)
+	{
+		if (json_is_string(e)
+		        && sts_policy_mx_match(json_string_value(e), host)) {
+			return (1);
+		}
+	}
+	return (0);
+}
+
 /* tlsa_lines - "usage selector mtype hex" of each usable TLSA record. */
 static json_t *
 tlsa_lines(json_t *host)
@@ -418,6 +444,72 @@ tlsa_lines(json_t *host)
 		json_array_append_new(lines, json_string(line));
 	}
 	return (lines);
+}
+
+int
+tlsrpt_obs_check(const struct tlsrpt_obs *obs, char *why, size_t whylen)
+{
+	if (obs->ptype != TLSRPT_PTYPE_STS
+	        && obs->ptype != TLSRPT_PTYPE_TLSA) {
+		return (0);
+	}
+	if (obs->pstr == NULL || strcmp(obs->pstr, "[]") == 0) {
+		return (why_fail(why, whylen,
+		        "a %s policy without its policy-string (RFC 8460 "
+		        "§4.4)",
+		        tlsrpt_ptype_name(obs->ptype)));
+	}
+	if (obs->ptype == TLSRPT_PTYPE_STS
+	        && (obs->mx == NULL || strcmp(obs->mx, "[]") == 0)) {
+		return (why_fail(why, whylen,
+		        "an sts policy without its mx-host patterns (RFC 8460 "
+		        "§4.4)"));
+	}
+	return (0);
+}
+
+/*
+ * unknown_policy - the result names a policy type whose strings the
+ * daemon's decision for the domain does not have (no MTA-STS policy in
+ * force, or a host without usable TLSA records): it cannot be reported
+ * under that policy (RFC 8460 §4.4 needs them). obs is cleared; 2 when the
+ * decision was a temporary failure (the strings may be known later), else
+ * 3, with why saying what the daemon knows.
+ */
+static int
+unknown_policy(const struct tlsrpt_result *r, json_t *reply, json_t *host,
+        struct tlsrpt_obs *obs, char *why, size_t whylen)
+{
+	const char *st   = json_string_value(json_object_get(reply, "status"));
+	const char *mode = json_string_value(json_object_get(reply, "mode"));
+	const char *act  = json_string_value(json_object_get(host, "action"));
+	int         temp = st != NULL && strcmp(st, "tempfail") == 0;
+	enum tlsrpt_ptype t = obs->ptype;
+
+	tlsrpt_obs_clear(obs);
+	if (t == TLSRPT_PTYPE_STS) {
+		snprintf(why, whylen,
+		        "%s: policy_type sts, but mxtlsd knows no MTA-STS "
+		        "policy in force for it (%s%s%s): not counted "
+		        "(RFC 8460 §4.4: a policy is reported with its "
+		        "policy-string)",
+		        r->domain, temp ? "lookup failed now; " : "",
+		        mode != NULL ? "mode " : "no policy",
+		        mode != NULL ? mode : "");
+	} else {
+		snprintf(why, whylen,
+		        "%s: policy_type tlsa, but MX host %s has no usable "
+		        "TLSA records in mxtlsd's decision (%s%s%s): not "
+		        "counted (RFC 8460 §4.4: a policy is reported with "
+		        "its "
+		        "policy-string)",
+		        r->domain, r->mx_host,
+		        temp ? "lookup failed now; " : "",
+		        host == NULL ? "not an MX host of the domain"
+		                     : "action ",
+		        host == NULL ? "" : (act != NULL ? act : "?"));
+	}
+	return (temp ? 2 : 3);
 }
 
 int
@@ -474,10 +566,17 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 	}
 	switch (obs->ptype) {
 	case TLSRPT_PTYPE_STS:
-		lines = sts_lines(reply, &mx);
+		if (sts_mode(reply) != NULL) {
+			lines = sts_lines(reply, &mx);
+		} else { /* no policy in force: refused below */
+			lines = json_array();
+			mx    = json_array();
+		}
 		break;
 	case TLSRPT_PTYPE_TLSA:
-		lines = tlsa_lines(host);
+		lines = action != NULL && strcmp(action, "dane") == 0
+		        ? tlsa_lines(host)
+		        : json_array();
 		if ((mx = json_array()) != NULL) {
 			json_array_append_new(mx, json_string(r->mx_host));
 		}
@@ -499,7 +598,12 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 		tlsrpt_obs_clear(obs);
 		return (why_fail(why, whylen, "out of memory"));
 	}
-	if (r->rtype != TLSRPT_SUCCESS) {
+	if (tlsrpt_obs_check(obs, NULL, 0) != 0) {
+		return (unknown_policy(r, reply, host, obs, why, whylen));
+	}
+	if (r->rtype != TLSRPT_SUCCESS
+	        || (obs->ptype == TLSRPT_PTYPE_STS
+	                && !sts_listed(reply, r->mx_host))) {
 		struct tlsrpt_detail *d = &obs->detail[0];
 
 		obs->failed  = 1;
@@ -511,6 +615,16 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 		        r->receiving_ip);
 		snprintf(d->mx_host, sizeof(d->mx_host), "%s", r->mx_host);
 		snprintf(d->reason, sizeof(d->reason), "%s", r->reason);
+		if (r->rtype == TLSRPT_SUCCESS) {
+			/* TLS worked, but with an MX host the policy does
+			 * not allow (a front door that does not check the
+			 * patterns: OpenSMTPD; MTA-STS testing) */
+			d->rtype = TLSRPT_VALIDATION_FAILURE;
+			snprintf(d->reason, sizeof(d->reason),
+			        "MX host %s matches none of the MTA-STS "
+			        "policy's mx patterns (RFC 8461 §4.1)",
+			        r->mx_host);
+		}
 	}
 	return (0);
 }

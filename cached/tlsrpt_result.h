@@ -103,13 +103,29 @@ int tlsrpt_result_parse(const void *buf, size_t len, struct tlsrpt_result *r,
  * "mx", "max_age" and "hosts" members). The policy type is r->ptype, or
  * when UNSET what the reply says for r->mx_host: "tlsa" when the host's
  * action is "dane", "sts" when an MTA-STS policy (mode enforce or testing)
- * covers the host, else "no-policy-found". Returns 0 (obs filled; free
+ * covers the host, else "no-policy-found". A type the client names is
+ * counted only with that policy's strings from the reply: "sts" needs an
+ * MTA-STS policy in mode enforce or testing, "tlsa" needs r->mx_host to
+ * be a host of the reply with action "dane" (usable TLSA records);
+ * "no-policy-found" is always taken as said. Returns 0 (obs filled; free
  * with tlsrpt_obs_clear), 1 when the domain has no usable TLSRPT record
  * (nothing to report; why says so), 2 when its TLSRPT lookup failed
- * temporarily, -1 on ENOMEM or a malformed reply.
+ * temporarily, or when the named policy is not known because the decision
+ * was a temporary failure, 3 when the named policy is not the daemon's
+ * (why says what it knows; nothing to count), -1 on ENOMEM or a malformed
+ * reply.
  */
 int tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *policy_reply,
         struct tlsrpt_obs *obs, char *why, size_t whylen);
+
+/*
+ * tlsrpt_obs_check - 0 when obs can be reported as it is: an "sts" or
+ * "tlsa" policy needs a non-empty policy-string, an "sts" policy also its
+ * mx-host patterns (RFC 8460 §4.4); "no-policy-found" needs neither. -1
+ * with why (why may be NULL) otherwise. Every observation is checked so
+ * before it is counted (IPC results and datagrams alike).
+ */
+int tlsrpt_obs_check(const struct tlsrpt_obs *obs, char *why, size_t whylen);
 
 /*
  * tlsrpt_obs_set_rua - set obs->rua from n URIs: sorted, duplicates

@@ -72,6 +72,22 @@ exim_reply_word_rank(const char *word)
 	return (1);
 }
 
+const char *
+exim_reply_route_ptype(const char *route)
+{
+	if (strcmp(route, "dane") == 0) {
+		return ("tlsa");
+	}
+	if (strcmp(route, "verify") == 0 || strcmp(route, "testing") == 0) {
+		return ("sts");
+	}
+	if (strcmp(route, "encrypt") == 0 || strcmp(route, "may") == 0
+	        || strcmp(route, "tls-required-no") == 0) {
+		return ("no-policy-found");
+	}
+	return (NULL);
+}
+
 /* copy - a string member into buf (cut); "" when missing or not a string. */
 static void
 copy(json_t *o, const char *key, char *buf, size_t len)

@@ -85,6 +85,17 @@ const char *exim_reply_action_name(enum exim_reply_action a);
 int exim_reply_word_rank(const char *word);
 
 /*
+ * exim_reply_route_ptype - the RFC 8460 policy-type of the sessions of a
+ * delivery routed with $address_data route (configs/exim/routers.conf):
+ * what the chosen transport applies to every MX host of the domain.
+ * "dane" (remote_smtp_dane: Exim's own DANE) "tlsa"; "verify", "testing"
+ * (the MTA-STS transports) "sts"; "encrypt", "may" and "tls-required-no"
+ * (no policy applied) "no-policy-found"; NULL for anything else (not our
+ * router: the daemon then uses its own decision).
+ */
+const char *exim_reply_route_ptype(const char *route);
+
+/*
  * exim_reply_result_parse - read a "result" reply; why gets the daemon's
  * why (or ours for an unreadable reply), cut to whylen.
  */

@@ -76,6 +76,7 @@ struct opts {
 	int  have_sender;
 	char sender[200]; /* sender=<ADDR>: the envelope sender (report loops)
 	                   */
+	char route[32];   /* route=WORD: $address_data, the router's word */
 };
 
 /* ------------------------------------------------------------------ util --
@@ -121,6 +122,7 @@ opts_parse(const char *s, struct opts *o)
 	o->timeout_ms  = DEFAULT_TIMEOUT * 1000;
 	o->fail_open   = 0;
 	o->have_sender = 0;
+	o->route[0]    = '\0';
 	while (*p != '\0') {
 		while (*p == ' ' || *p == '\t') {
 			p++;
@@ -146,6 +148,8 @@ opts_parse(const char *s, struct opts *o)
 			o->have_sender = 1;
 			snprintf(o->sender, sizeof(o->sender), "%.*s",
 			        (int)strlen(val) - 2, val + 1);
+		} else if (strcmp(key, "route") == 0) {
+			snprintf(o->route, sizeof(o->route), "%s", val);
 		} else if (strcmp(key, "unreachable") == 0
 		        && (strcmp(val, "defer") == 0
 		                || strcmp(val, "may") == 0)) {
@@ -441,6 +445,7 @@ send_result(const struct opts *o, const char *domain, const char *host,
 	enum exim_reply_result rr;
 	char                   why[512], *text = NULL;
 	size_t                 len = 0;
+	const char            *ptype;
 
 	if (result_unsupported) {
 		return;
@@ -450,6 +455,12 @@ send_result(const struct opts *o, const char *domain, const char *host,
 	        result);
 	if (req == NULL) {
 		return;
+	}
+	if ((ptype = exim_reply_route_ptype(o->route)) != NULL) {
+		/* the policy the routed transport applied (RFC 8460 §4.4):
+		 * remote_smtp_dane applies DANE to every host of the domain,
+		 * TLS-Required: No mail none */
+		json_object_set_new(req, "policy_type", json_string(ptype));
 	}
 	if (raddr[0] != '\0') {
 		json_object_set_new(req, "receiving_ip", json_string(raddr));
@@ -625,6 +636,9 @@ mxtls_event(uschar **yield, int argc, uschar *argv[])
 	const char *opts  = arg(argc, argv, 0);
 	const char *event = (const char *)xp("$event_name");
 	uschar     *a[8];
+	const char *ad;
+	char        route[32];
+	size_t      n;
 
 	*yield = word("");
 	if (strcmp(event, "tcp:connect") == 0) {
@@ -661,8 +675,17 @@ mxtls_event(uschar **yield, int argc, uschar *argv[])
 	a[3] = xp("$host_address");
 	a[5] = xp("$tls_out_cipher");
 	a[6] = xp("$sending_ip_address");
-	a[7] = string_sprintf(
-	        "%s sender=<%s>", opts, (const char *)xp("$sender_address"));
+	/* the router's word (routers.conf), for the policy_type */
+	ad = (const char *)xp("$address_data");
+	for (n = 0; ad[n] != '\0' && n < sizeof(route) - 1; n++) {
+		route[n] = (ad[n] >= 'a' && ad[n] <= 'z') || ad[n] == '-'
+		        ? ad[n]
+		        : '_';
+	}
+	route[n] = '\0';
+	a[7]     = string_sprintf("%s sender=<%s> route=%s", opts,
+	            (const char *)xp("$sender_address"),
+                route[0] != '\0' ? route : "none");
 	return (mxtls_report(yield, 8, a));
 }
 

@@ -17,6 +17,15 @@ str(json_t *o, const char *key)
 	return (json_is_string(v) ? json_string_value(v) : NULL);
 }
 
+const char *
+filter_decide_ptype(const char *mode)
+{
+	if (strcmp(mode, "enforce") == 0 || strcmp(mode, "testing") == 0) {
+		return ("sts");
+	}
+	return ("no-policy-found");
+}
+
 int
 filter_decide(const char *json, size_t len, time_t now, time_t secure_ttl,
         struct filter_decision *d)
@@ -28,7 +37,8 @@ filter_decide(const char *json, size_t len, time_t now, time_t secure_ttl,
 	int          dane = 0;
 
 	memset(d, 0, sizeof(*d));
-	root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
+	d->ptype = filter_decide_ptype("");
+	root     = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL || !json_is_object(root)) {
 		snprintf(d->why, sizeof(d->why),
 		        "reply is not a JSON object: %s",
@@ -57,6 +67,7 @@ filter_decide(const char *json, size_t len, time_t now, time_t secure_ttl,
 	if ((s = str(root, "mode")) != NULL) {
 		snprintf(d->mode, sizeof(d->mode), "%s", s);
 	}
+	d->ptype = filter_decide_ptype(d->mode);
 	if (strcmp(status, "tempfail") == 0) {
 		d->verdict = FILTER_DECIDE_TEMPFAIL;
 		d->known   = 1;

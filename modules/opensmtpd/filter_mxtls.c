@@ -74,6 +74,7 @@ struct job {
 	int           vmajor, vminor;
 	char          domain[DOMAIN_MAX + 1];
 	char         *req;
+	json_t       *result; /* JOB_RESULT without policy_type: added */
 	char          verdict[512];
 };
 
@@ -84,6 +85,14 @@ struct addr_entry {
 	time_t when;
 };
 
+/* the TLSRPT policy type of each domain's last decision (what OpenSMTPD
+ * applies to its sessions, filter_decide_ptype) */
+struct pol_entry {
+	char        domain[DOMAIN_MAX + 1];
+	const char *ptype; /* static string */
+	time_t      when;
+};
+
 static struct opts            o      = { "ipc:///run/mxtls/mxtlsd.sock",
 	                "/var/lib/mxtls/secure-domains", "mxtls-secure", "/usr/sbin/smtpctl",
 	                15000, 0, TEMPFAIL_DEFAULT, 3600, 0, 1 };
@@ -91,6 +100,8 @@ static pthread_mutex_t        g_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct filter_table    g_table;
 static struct addr_entry      g_addr[ADDR_MAX];
 static size_t                 g_naddr;
+static struct pol_entry       g_pol[ADDR_MAX];
+static size_t                 g_npol;
 static int                    g_pipe[2];
 static int                    g_jobs; /* main thread only */
 static struct filter_outcome *g_out;  /* smtp-out sessions, main only */
@@ -371,6 +382,53 @@ addr_lookup(const char *ip, const char *domain, char *dom, size_t domlen,
 	return (best == ADDR_MAX ? -1 : 0);
 }
 
+/* pol_learn - remember that domain's sessions are under ptype. */
+static void
+pol_learn(const char *domain, const char *ptype)
+{
+	size_t i, slot = g_npol;
+
+	pthread_mutex_lock(&g_lock);
+	for (i = 0; i < g_npol; i++) {
+		if (strcmp(g_pol[i].domain, domain) == 0) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot == ADDR_MAX) { /* full: replace the oldest */
+		slot = 0;
+		for (i = 1; i < ADDR_MAX; i++) {
+			if (g_pol[i].when < g_pol[slot].when) {
+				slot = i;
+			}
+		}
+	} else if (slot == g_npol) {
+		g_npol++;
+	}
+	snprintf(g_pol[slot].domain, sizeof(g_pol[slot].domain), "%s", domain);
+	g_pol[slot].ptype = ptype;
+	g_pol[slot].when  = time(NULL);
+	pthread_mutex_unlock(&g_lock);
+}
+
+/* pol_lookup - the policy type of domain's last decision, or NULL. */
+static const char *
+pol_lookup(const char *domain)
+{
+	const char *pt = NULL;
+	size_t      i;
+
+	pthread_mutex_lock(&g_lock);
+	for (i = 0; i < g_npol; i++) {
+		if (strcmp(g_pol[i].domain, domain) == 0) {
+			pt = g_pol[i].ptype;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&g_lock);
+	return (pt);
+}
+
 /* -------------------------------------------------------------- workers -- */
 static void
 fail_verdict(struct job *j, const char *what, const char *why)
@@ -428,6 +486,7 @@ policy_job(struct job *j)
 	for (i = 0; i < d.nhosts; i++) {
 		addr_learn(j->domain, d.hosts[i].host);
 	}
+	pol_learn(j->domain, d.ptype);
 	if (table_apply(j->domain, d.secure, d.expires, why, sizeof(why))
 	        != 0) {
 		if (d.secure) {
@@ -455,6 +514,54 @@ policy_job(struct job *j)
 	snprintf(j->verdict, sizeof(j->verdict), "proceed");
 }
 
+/*
+ * result_ptype - a result whose domain has no decision in this process
+ * (the filter restarted while mail was queued): the policy type from a
+ * new decision, added to j->result and j->req. 0, or -1 (logged).
+ */
+static int
+result_ptype(struct job *j)
+{
+	struct filter_decision d;
+	enum nngclient_status  st;
+	char                  *reply = NULL, *req = NULL, why[256];
+	size_t                 rlen = 0;
+	json_t                *q;
+
+	q = json_pack(
+	        "{s:i,s:s,s:s}", "v", 1, "op", "policy", "domain", j->domain);
+	if (q != NULL) {
+		req = json_dumps(q, JSON_COMPACT);
+		json_decref(q);
+	}
+	if (req == NULL) {
+		log_warn("MXTLS-SMTPD-RESULT-FAIL", "%s: out of memory",
+		        j->domain);
+		return (-1);
+	}
+	st = nngclient_call(o.url, req, strlen(req), &reply, &rlen, o.wait_ms,
+	        why, sizeof(why));
+	free(req);
+	if (st != NNGCLIENT_OK
+	        || filter_decide(reply, rlen, time(NULL), o.secure_ttl, &d)
+	                != 0
+	        || !d.known || d.verdict != FILTER_DECIDE_PROCEED) {
+		log_warn("MXTLS-SMTPD-RESULT-FAIL",
+		        "%s: result not sent: the policy it was under is not "
+		        "known%s%s",
+		        j->domain, st != NNGCLIENT_OK ? ": " : "",
+		        st != NNGCLIENT_OK ? why : "");
+		free(reply);
+		return (-1);
+	}
+	free(reply);
+	json_object_set_new(j->result, "policy_type", json_string(d.ptype));
+	if ((j->req = json_dumps(j->result, JSON_COMPACT)) == NULL) {
+		return (-1);
+	}
+	return (0);
+}
+
 static void
 result_job(struct job *j)
 {
@@ -463,6 +570,9 @@ result_job(struct job *j)
 	size_t                rlen  = 0;
 	json_t               *r;
 
+	if (j->req == NULL && result_ptype(j) != 0) {
+		return;
+	}
 	st = nngclient_call(o.url, j->req, strlen(j->req), &reply, &rlen,
 	        o.wait_ms, why, sizeof(why));
 	if (st != NNGCLIENT_OK) {
@@ -541,6 +651,7 @@ job_done(void)
 	if (j->kind == JOB_POLICY) {
 		answer(j->vmajor, j->vminor, j->session, j->token, j->verdict);
 	}
+	json_decref(j->result);
 	free(j->req);
 	free(j);
 }
@@ -607,6 +718,7 @@ out_finish(struct filter_outcome *s)
 {
 	char reason[512], dom[DOMAIN_MAX + 1] = "", host[DOMAIN_MAX + 1];
 	const char *res = filter_outcome_classify(s, reason, sizeof(reason));
+	const char *ptype;
 	struct job *j;
 	json_t     *req;
 
@@ -625,24 +737,32 @@ out_finish(struct filter_outcome *s)
 		snprintf(host, sizeof(host), "%s",
 		        s->greeting[0] ? s->greeting : s->rdns);
 	}
+	/* the policy OpenSMTPD applied: the domain's decision at RCPT */
+	ptype = dom[0] != '\0' ? pol_lookup(dom) : NULL;
 	log_notice("MXTLS-SMTPD-TLS-RESULT",
-	        "domain=%s mx=%s ip=%s result=%s sender=<%s>%s%s",
+	        "domain=%s mx=%s ip=%s result=%s sender=<%s> policy=%s%s%s",
 	        dom[0] ? dom : "?", host[0] ? host : "?", s->dst, res,
-	        s->sender, reason[0] ? " reason=" : "", reason);
+	        s->sender, ptype != NULL ? ptype : "?",
+	        reason[0] ? " reason=" : "", reason);
 	if (!o.results || dom[0] == '\0' || host[0] == '\0') {
 		return;
 	}
-	req = filter_outcome_request(s, dom, host, res, reason);
+	req = filter_outcome_request(s, dom, host, res, reason, ptype);
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		json_decref(req);
 		return;
 	}
 	j->kind = JOB_RESULT;
 	snprintf(j->domain, sizeof(j->domain), "%s", dom);
-	j->req = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (j->req == NULL || job_start(j) != 0) {
+	if (ptype != NULL) {
+		j->req = req ? json_dumps(req, JSON_COMPACT) : NULL;
+		json_decref(req);
+	} else {
+		j->result = req; /* result_ptype asks for the policy */
+	}
+	if ((j->req == NULL && j->result == NULL) || job_start(j) != 0) {
 		log_warn("MXTLS-SMTPD-RESULT-FAIL", "%s: result dropped", dom);
+		json_decref(j->result);
 		free(j->req);
 		free(j);
 	}

@@ -129,7 +129,8 @@ filter_outcome_event(struct filter_outcome *o, const char *event, char *params,
 
 json_t *
 filter_outcome_request(const struct filter_outcome *o, const char *domain,
-        const char *mx_host, const char *result, const char *reason)
+        const char *mx_host, const char *result, const char *reason,
+        const char *ptype)
 {
 	json_t *req, *snd;
 
@@ -139,6 +140,11 @@ filter_outcome_request(const struct filter_outcome *o, const char *domain,
 	        "result", result);
 	if (req == NULL) {
 		return (NULL);
+	}
+	if (ptype != NULL
+	        && json_object_set_new(req, "policy_type", json_string(ptype))
+	                != 0) {
+		goto fail;
 	}
 	if (reason != NULL && reason[0] != '\0'
 	        && json_object_set_new(

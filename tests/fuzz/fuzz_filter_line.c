@@ -65,8 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	if (res != NULL) {
-		json_t *req = filter_outcome_request(
-		        &o, "example.test", "mx.example.test", res, reason);
+		json_t *req = filter_outcome_request(&o, "example.test",
+		        "mx.example.test", res, reason, "sts");
 		json_decref(req);
 	}
 	free(buf);

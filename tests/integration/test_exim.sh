@@ -291,6 +291,16 @@ l=$(delivered u-notls@enforce.test)
 expect_match "TLS-Required: No: opportunistic transport" "$l" 'R=mxtls_tls_required_no T=remote_smtp_mxtls '
 expect_match "TLS-Required: No: opportunistic TLS, not verified" "$l" 'X=TLS[^ ]* CV=no'
 expect_true "TLS-Required: No: the fake MX received it" received_by_fake u-notls@enforce.test
+# reported under the policy Exim applied: none (RFC 8460 4.4); the other
+# enforce.test session (remote_smtp_sts) under sts
+nopol() { # DOMAIN - successes counted under no-policy-found
+	jqr "$(preview "$1")" '[.a[].report.policies[] | select(.policy."policy-type" == "no-policy-found") | .summary."total-successful-session-count"] | add // 0'
+}
+nopol_is() { [ "$(nopol "$1")" = "$2" ]; }
+poll_until 30 nopol_is enforce.test 1 || true
+expect_eq "TLS-Required: No: counted as no-policy-found" "$(nopol enforce.test)" 1
+expect_eq "TLS-Required: No: the verified session counted under sts" \
+	"$(jqr "$(preview enforce.test)" '[.a[].report.policies[] | select(.policy."policy-type" == "sts") | .summary."total-successful-session-count"] | add // 0')" 1
 
 # --- mx not allowed: tcp:connect refuses ----------------------------------
 # danests.test: mx1 verify, mx2 (127.0.0.3) not in the policy (skip). With

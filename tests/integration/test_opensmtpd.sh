@@ -273,6 +273,41 @@ res_counted() { [ "$(stat_of tlsrpt_results)" -gt "$res1" ]; }
 expect_true "normal sender after it: tlsrpt_results increased" poll_until 10 res_counted
 expect_eq "normal sender after it: tlsrpt_results_own unchanged" "$(stat_of tlsrpt_results_own)" "$own1"
 
+# ------------- TLS reports: the policy OpenSMTPD applied, never "tlsa" -----
+# OpenSMTPD does no DANE: its sessions are reported under the MTA-STS
+# policy when the domain has one (here enforce, relayed with verified TLS),
+# else as no-policy-found (RFC 8460 4.4: the policy the sending MTA
+# applied). dane.test (DANE only) was delivered above; danemixed.test has
+# DANE on mx1 and MTA-STS enforce listing mx2 only: smtpd picks mx1 (pref
+# 10), which the MTA-STS policy does not allow, so that session failed the
+# policy (RFC 8461 4.1) even though TLS worked.
+out=$(send u@danemixed.test)
+expect_match "danemixed.test: accepted" "$out" '<- *250 '
+expect_true "danemixed.test: in the verified-TLS table" table_has danemixed.test
+expect_true "danemixed.test: delivered" poll_until 30 delivered u@danemixed.test
+expect_true "dane.test: TLS result sent as no-policy-found" poll_until 45 \
+	grep -qE 'MXTLS-SMTPD-TLS-RESULT.*domain=dane\.test .*result=success .*policy=no-policy-found' "$SMTPD_LOG"
+expect_true "danemixed.test: TLS result sent as sts" poll_until 45 \
+	grep -qE 'MXTLS-SMTPD-TLS-RESULT.*domain=danemixed\.test mx=mx1\.danemixed\.test .*result=success .*policy=sts' "$SMTPD_LOG"
+for d in dane.test danemixed.test; do
+	expect_true "$d: result counted by mxtlsd" poll_until 20 \
+		grep -qE "MXTLS-SMTPD-RESULT-SENT.*${d//./\\.}: result accepted\$" "$SMTPD_LOG"
+done
+p=$(printf '{"a":%s}' "$(ctl report --preview dane.test)")
+expect_jq "dane.test report: policies (no tlsa)" "$p" '[.a[].report.policies[].policy."policy-type"] | join(",")' "no-policy-found"
+expect_jq "dane.test report: the session is a success" "$p" '[.a[].report.policies[].summary."total-successful-session-count"] | add' 1
+jqr "$p" '.a[0].report' >"$TEST_DIR/report-dane.json"
+expect_jq "dane.test report: RFC 8460" "$(python3 "$LIB_DIR/tlsrpt_check.py" report "$TEST_DIR/report-dane.json")" '.problems | join("; ")' ""
+p=$(printf '{"a":%s}' "$(ctl report --preview danemixed.test)")
+expect_jq "danemixed.test report: policies (sts, no tlsa)" "$p" '[.a[].report.policies[].policy."policy-type"] | join(",")' "sts"
+expect_jq "danemixed.test report: the MTA-STS policy" "$p" '.a[0].report.policies[0].policy | [(."policy-string" | join("|")), (."mx-host" | join(","))] | join(" ")' \
+	"version: STSv1|mode: enforce|mx: mx2.danemixed.test|max_age: 86400 mx2.danemixed.test"
+expect_jq "danemixed.test report: mx1 is outside the policy: a failure" "$p" \
+	'.a[0].report.policies[0] | [.summary."total-successful-session-count", .summary."total-failure-session-count", (.["failure-details"][0] | ."result-type", ."receiving-mx-hostname")] | map(tostring) | join(" ")' \
+	"0 1 validation-failure mx1.danemixed.test"
+jqr "$p" '.a[0].report' >"$TEST_DIR/report-danemixed.json"
+expect_jq "danemixed.test report: RFC 8460" "$(python3 "$LIB_DIR/tlsrpt_check.py" report "$TEST_DIR/report-danemixed.json")" '.problems | join("; ")' ""
+
 # -------------------------------------------------- daemon down: tempfail --
 daemon_stop
 out=$(send u@badtxt.test)

@@ -179,6 +179,44 @@ expect_match "retry_max = 1: given up after the first attempt" \
 expect_eq "retry_max = 1: no retry scheduled" "$(grep -c 'MXTLS-TLSRPT-RETRY.*rptfail' "$DAEMON_LOG")" 0
 daemon_stop
 
+# ------------------- policy_type named by the client: only with its strings --
+# RFC 8460 4.4: a policy is reported with its policy-string (and, for sts,
+# its mx-host patterns). A result naming sts or tlsa is counted only when
+# the daemon's decision for the domain (looked up if not known) has that
+# policy; otherwise it is acknowledged as not counted, with the reason
+# (stats tlsrpt_results_policy_unknown), and never appears in a report.
+daemon_start ptype "$TLSRPT_CONF" || summary
+j=$(res domain=rptfail.test mx_host=mx1.rptfail.test result=success policy_type=sts)
+expect_jq "sts for a domain without MTA-STS: not counted" "$j" '[.status, .recorded] | map(tostring) | join(" ")' "ok false"
+expect_jq_match "sts for a domain without MTA-STS: the reason" "$j" '.why' 'knows no MTA-STS policy in force for it \(no policy\)'
+j=$(res domain=dane.test mx_host=mx1.dane.test result=success policy_type=sts)
+expect_jq "sts for a DANE-only domain: not counted" "$j" '.recorded' false
+j=$(res domain=enforce.test mx_host=mx1.enforce.test result=certificate-expired policy_type=tlsa)
+expect_jq "tlsa for a host without TLSA records: not counted" "$j" '.recorded' false
+expect_jq_match "tlsa for a host without TLSA records: the reason" "$j" '.why' 'mx1\.enforce\.test has no usable TLSA records .*action verify'
+j=$(res domain=dane.test mx_host=mx9.dane.test result=success policy_type=tlsa)
+expect_jq_match "tlsa for a host that is not an MX: not counted" "$j" '.why' 'not an MX host of the domain'
+expect_eq "tlsrpt_results_policy_unknown" "$(stat_of tlsrpt_results_policy_unknown)" 4
+# the same policies where the daemon knows them: counted with their strings
+j=$(res domain=dane.test mx_host=mx1.dane.test result=success policy_type=tlsa)
+expect_jq "tlsa for a DANE host: counted" "$j" '[.recorded, .policy_type] | map(tostring) | join(" ")' "true tlsa"
+j=$(res domain=enforce.test mx_host=mx1.enforce.test result=success policy_type=sts)
+expect_jq "sts for an MTA-STS domain: counted" "$j" '[.recorded, .policy_type] | map(tostring) | join(" ")' "true sts"
+j=$(res domain=rptfail.test mx_host=mx1.rptfail.test result=success policy_type=no-policy-found)
+expect_jq "no-policy-found: counted" "$j" '[.recorded, .policy_type] | map(tostring) | join(" ")' "true no-policy-found"
+p=$(preview)
+expect_jq "policy_type: the reports" "$p" '[.a[] | .domain + ":" + ([.report.policies[].policy."policy-type"] | sort | join("+"))] | join(",")' \
+	"dane.test:tlsa,enforce.test:sts,rptfail.test:no-policy-found"
+expect_jq "policy_type: the tlsa policy-string" "$p" '.a[] | select(.domain == "dane.test") | .report.policies[0].policy | (."policy-string" | length > 0) and (."mx-host" == ["mx1.dane.test"])' true
+# every report of the preview passes the strict checker (no empty
+# policy-string, no sts without mx-host)
+n=$(jqr "$p" '.a | length')
+for i in $(seq 0 $((n - 1))); do
+	jqr "$p" ".a[$i].report" >"$TEST_DIR/ptype-report-$i.json"
+	expect_jq "policy_type: report $i: RFC 8460" "$(report_json "$TEST_DIR/ptype-report-$i.json")" '.problems | join("; ")' ""
+done
+daemon_stop
+
 # ---------------------------------------- tlsrpt.enable = false: refused --
 daemon_start off "$(tlsrpt_conf "enable = false;")" || summary
 j=$(res domain=enforce.test mx_host=mx1.enforce.test result=success sending_ip=192.0.2.1)

@@ -7,7 +7,10 @@ against RFC 8460 to the letter.
 
 Prints one JSON object: {"problems": [...], "report": {...}, ...}; for a
 mail also its MIME structure and headers. "problems" lists every deviation
-from RFC 8460 §4.4 (report) and §5.3 (mail) found; [] when none.
+from RFC 8460 §4.4 (report) and §5.3 (mail) found; [] when none. An sts
+or tlsa policy needs a non-empty policy-string, an sts policy also its
+mx-host patterns (§4.4: the policy applied, and for sts "the pattern of
+MX hostnames from the applied policy").
 """
 import calendar
 import email
@@ -82,6 +85,9 @@ def check_report(r):
                     and pol["policy-string"]
                     and all(isinstance(s, str) for s in pol["policy-string"])):
                 p.append("%s: policy-string not an array of strings" % w)
+            if t == "sts" and not (
+                    isinstance(pol.get("mx-host"), list) and pol["mx-host"]):
+                p.append("%s: sts policy without mx-host patterns" % w)
             if t == "no-policy-found" and ("policy-string" in pol or "mx-host" in pol):
                 p.append("%s: no-policy-found with a policy-string/mx-host" % w)
             if "mx-host" in pol and not (isinstance(pol["mx-host"], list) and all(

@@ -180,6 +180,24 @@ test_policy_hosts(void **state)
 	free(p);
 }
 
+/* the policy the transport chosen by the route applies (RFC 8460 §4.4) */
+static void
+test_route_ptype(void **state)
+{
+	(void)state;
+	assert_string_equal(exim_reply_route_ptype("dane"), "tlsa");
+	assert_string_equal(exim_reply_route_ptype("verify"), "sts");
+	assert_string_equal(exim_reply_route_ptype("testing"), "sts");
+	assert_string_equal(
+	        exim_reply_route_ptype("encrypt"), "no-policy-found");
+	assert_string_equal(exim_reply_route_ptype("may"), "no-policy-found");
+	assert_string_equal(
+	        exim_reply_route_ptype("tls-required-no"), "no-policy-found");
+	assert_null(exim_reply_route_ptype(""));
+	assert_null(exim_reply_route_ptype("Dane"));
+	assert_null(exim_reply_route_ptype("skip"));
+}
+
 /* oversized: more hosts than kept, a long why, a long host name */
 static void
 test_policy_oversized(void **state)
@@ -404,6 +422,7 @@ main(void)
 		cmocka_unit_test(test_policy_table),
 		cmocka_unit_test(test_policy_hosts),
 		cmocka_unit_test(test_policy_oversized),
+		cmocka_unit_test(test_route_ptype),
 		cmocka_unit_test(test_result_table),
 		cmocka_unit_test(test_cert_parse),
 		cmocka_unit_test(test_name_match),

@@ -21,6 +21,7 @@ struct decide_case {
 	int         verdict, secure, webpki_only, known;
 	long long   expires;
 	size_t      nhosts;
+	const char *ptype; /* NULL: "no-policy-found" */
 };
 
 #define NOW 1000
@@ -32,12 +33,12 @@ static const struct decide_case cases[] = {
 	  "\"sts\","
 	  "\"mode\":\"enforce\",\"expires\":5000,\"hosts\":[{\"host\":\"mx1.e."
 	  "test\",\"action\":\"verify\"}]}",
-	        0, FILTER_DECIDE_PROCEED, 1, 1, 1, 5000, 1 },
+	        0, FILTER_DECIDE_PROCEED, 1, 1, 1, 5000, 1, "sts" },
 	/* testing: opportunistic */
 	{ "{\"v\":1,\"status\":\"ok\",\"policy\":\"sts\",\"mode\":\"testing\","
 	  "\"expires\":5000,\"hosts\":[{\"host\":\"mx1\",\"action\":\"may\"}]"
 	  "}",
-	        0, FILTER_DECIDE_PROCEED, 0, 0, 1, 5000, 1 },
+	        0, FILTER_DECIDE_PROCEED, 0, 0, 1, 5000, 1, "sts" },
 	/* DANE: verified TLS (WebPKI stands in), expiry from the TTL */
 	{ "{\"v\":1,\"status\":\"ok\",\"policy\":\"dane\",\"hosts\":[{"
 	  "\"host\":"
@@ -53,7 +54,18 @@ static const struct decide_case cases[] = {
 	/* expired expires: TTL */
 	{ "{\"v\":1,\"status\":\"ok\",\"policy\":\"sts\",\"mode\":\"enforce\","
 	  "\"expires\":10,\"hosts\":[{\"host\":\"m\",\"action\":\"verify\"}]}",
-	        0, FILTER_DECIDE_PROCEED, 1, 1, 1, NOW + TTL, 1 },
+	        0, FILTER_DECIDE_PROCEED, 1, 1, 1, NOW + TTL, 1, "sts" },
+	/* DANE and MTA-STS enforce: OpenSMTPD applies the MTA-STS policy
+	 * (WebPKI), never the TLSA records: reported as sts */
+	{ "{\"v\":1,\"status\":\"ok\",\"policy\":\"dane\",\"mode\":"
+	  "\"enforce\",\"expires\":5000,\"hosts\":[{\"host\":\"mx1\","
+	  "\"action\":\"dane\"},{\"host\":\"mx2\",\"action\":\"verify\"}]}",
+	        0, FILTER_DECIDE_PROCEED, 1, 1, 1, NOW + TTL, 2, "sts" },
+	/* mode none: no policy applied */
+	{ "{\"v\":1,\"status\":\"ok\",\"policy\":\"none\",\"mode\":"
+	  "\"none\",\"expires\":5000,\"hosts\":[{\"host\":\"mx1\","
+	  "\"action\":\"may\"}]}",
+	        0, FILTER_DECIDE_PROCEED, 0, 0, 1, 0, 1, NULL },
 	{ "{\"v\":1,\"status\":\"tempfail\",\"policy\":\"none\",\"hosts\":[],"
 	  "\"why\":\"MX lookup: bogus\"}",
 	        0, FILTER_DECIDE_TEMPFAIL, 0, 0, 1, 0, 0 },
@@ -93,7 +105,21 @@ test_decide(void **state)
 			assert_int_equal((long long)d.expires, c->expires);
 		}
 		assert_int_equal(d.nhosts, c->nhosts);
+		/* never "tlsa": OpenSMTPD checks no TLSA record */
+		assert_string_equal(
+		        d.ptype, c->ptype ? c->ptype : "no-policy-found");
 	}
+}
+
+static void
+test_ptype(void **state)
+{
+	(void)state;
+	assert_string_equal(filter_decide_ptype("enforce"), "sts");
+	assert_string_equal(filter_decide_ptype("testing"), "sts");
+	assert_string_equal(filter_decide_ptype("none"), "no-policy-found");
+	assert_string_equal(filter_decide_ptype(""), "no-policy-found");
+	assert_string_equal(filter_decide_ptype("Enforce"), "no-policy-found");
 }
 
 struct outcome_case {
@@ -178,6 +204,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_ptype),
 		cmocka_unit_test(test_outcome),
 		cmocka_unit_test(test_outcome_addr),
 	};

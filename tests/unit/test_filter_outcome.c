@@ -178,10 +178,12 @@ test_request(void **state)
 	        6);
 	r   = filter_outcome_classify(&o, reason, sizeof(reason));
 	req = filter_outcome_request(
-	        &o, "enforce.test", "mx1.enforce.test", r, reason);
+	        &o, "enforce.test", "mx1.enforce.test", r, reason, "sts");
 	assert_non_null(req);
 	assert_string_equal(
 	        json_string_value(json_object_get(req, "op")), "result");
+	assert_string_equal(
+	        json_string_value(json_object_get(req, "policy_type")), "sts");
 	assert_string_equal(json_string_value(json_object_get(req, "domain")),
 	        "enforce.test");
 	assert_string_equal(json_string_value(json_object_get(req, "mx_host")),
@@ -206,8 +208,8 @@ test_request(void **state)
 	        "link-tls TLSv1.3:X:256\n",
 	        6);
 	r   = filter_outcome_classify(&o, reason, sizeof(reason));
-	req = filter_outcome_request(
-	        &o, "badcert.test", "mx1.badcert.test", r, reason);
+	req = filter_outcome_request(&o, "badcert.test", "mx1.badcert.test", r,
+	        reason, "no-policy-found");
 	assert_non_null(req);
 	assert_null(json_object_get(req, "sender"));
 	assert_string_equal(json_string_value(json_object_get(req, "result")),
@@ -217,16 +219,17 @@ test_request(void **state)
 
 	feed(&o, CONNECT "tx-mail 1|ok|<>\n", 6);
 	req = filter_outcome_request(
-	        &o, "enforce.test", "mx1.enforce.test", "success", "");
+	        &o, "enforce.test", "mx1.enforce.test", "success", "", NULL);
 	assert_non_null(req);
 	assert_null(json_object_get(req, "sender"));
+	assert_null(json_object_get(req, "policy_type"));
 	json_decref(req);
 
 	/* a sender that is not UTF-8: the result goes without it */
 	feed(&o, CONNECT "tx-mail 1|ok|\xff\xfe@smtpd.test\n", 6);
 	assert_string_equal(o.sender, "\xff\xfe@smtpd.test");
-	req = filter_outcome_request(
-	        &o, "enforce.test", "mx1.enforce.test", "success", NULL);
+	req = filter_outcome_request(&o, "enforce.test", "mx1.enforce.test",
+	        "success", NULL, "sts");
 	assert_non_null(req);
 	assert_null(json_object_get(req, "sender"));
 	json_decref(req);

@@ -41,8 +41,29 @@ static const struct dcase dcases[] = {
 	       "\"example.com\",\"policy-string\":[\"version: STSv1\"],"
 	       "\"mx-host\":[\"*.example.com\"],\"t\":0,\"f\":0},"
 	       "{\"policy-type\":1,\"policy-domain\": \"mx.example.com\","
-	       "\"t\":0,\"f\":0}]}",
+	       "\"policy-string\":[\"3 1 1 AB01\"],\"t\":0,\"f\":0}]}",
 	        NULL, 2 },
+	/* RFC 8460 §4.4: sts and tlsa policies are reported with their
+	 * policy-string, sts also with its mx-host patterns */
+	{ HEAD ",\"policies\":[{\"policy-type\":1,\"policy-domain\": "
+	       "\"mx.example.com\",\"t\":0,\"f\":0}]}",
+	        "tlsa policy without its policy-string", 0 },
+	{ HEAD ",\"policies\":[{\"policy-type\":1,\"policy-string\":[],"
+	       "\"t\":0,\"f\":0}]}",
+	        "tlsa policy without its policy-string", 0 },
+	{ HEAD ",\"policies\":[{\"policy-type\":2,\"mx-host\":[\"mx.a\"],"
+	       "\"t\":0,\"f\":0}]}",
+	        "sts policy without its policy-string", 0 },
+	{ HEAD ",\"policies\":[{\"policy-type\":2,\"policy-string\":["
+	       "\"version: STSv1\"],\"t\":0,\"f\":0}]}",
+	        "sts policy without its mx-host", 0 },
+	{ HEAD ",\"policies\":[{\"policy-type\":2,\"policy-string\":["
+	       "\"version: STSv1\"],\"mx-host\":[],\"t\":0,\"f\":0}]}",
+	        "sts policy without its mx-host", 0 },
+	/* a tlsa policy without mx-host is taken (Postfix may omit it) */
+	{ HEAD ",\"policies\":[{\"policy-type\":1,\"policy-string\":["
+	       "\"3 1 1 AB01\"],\"t\":0,\"f\":0}]}",
+	        NULL, 1 },
 	{ "{\"dpv\": \"2\",\"d\": \"a.b\"}", "\"dpv\"", 0 },
 	{ "{\"dpv\": \"1\",\"d\": \"a..b\"}", "invalid domain", 0 },
 	{ "{\"dpv\": \"1\",\"d\": \"a.b\",\"pr\": \"v=TLSRPTv1;rua=ftp://x\","

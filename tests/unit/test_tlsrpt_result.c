@@ -131,7 +131,7 @@ static const struct ocase ocases[] = {
 	        "[\"version: STSv1\",\"mode: enforce\",\"mx: "
 	        "mx1.example.com\",\"mx: *.example.net\",\"max_age: 86400\"]",
 	        "[\"mx1.example.com\",\"*.example.net\"]" },
-	{ "other.example.org", NULL, "success", TLSRPT_PTYPE_STS, NULL, NULL },
+	{ "mx9.example.net", NULL, "success", TLSRPT_PTYPE_STS, NULL, NULL },
 	{ "mx1.example.com", "no-policy-found", "starttls-not-supported",
 	        TLSRPT_PTYPE_NOPOLICY, "[]", "[]" },
 };
@@ -215,6 +215,198 @@ test_no_record(void **state)
 	json_decref(temp);
 }
 
+/* result_for - r for domain example.com, host mx, result success, with
+ * policy_type pt (NULL: none). */
+static void
+result_for(struct tlsrpt_result *r, const char *mx, const char *pt)
+{
+	char req[512], why[256];
+
+	snprintf(req, sizeof(req),
+	        "{\"domain\":\"example.com\",\"mx_host\":\"%s\","
+	        "\"result\":\"success\"%s%s%s}",
+	        mx, pt ? ",\"policy_type\":\"" : "", pt ? pt : "",
+	        pt ? "\"" : "");
+	assert_int_equal(
+	        tlsrpt_result_parse(req, strlen(req), r, why, sizeof(why)), 0);
+}
+
+#define TLSRPT_FOUND                                                          \
+	"\"tlsrpt\":{\"status\":\"found\",\"rua\":[\"mailto:b@example.com\"]" \
+	"}"
+
+struct vcase {
+	const char *reply; /* NULL: reply_json */
+	const char *mx;
+	const char *ptype;
+	int         rv;
+	const char *pstr; /* rv 0: the policy-string counted */
+	const char *why;  /* rv != 0: in the reason */
+};
+
+/* A client's policy_type is counted only with that policy's strings from
+ * the daemon's decision (RFC 8460 §4.4); "no-policy-found" always. */
+static const struct vcase vcases[] = {
+	/* a DANE host of a domain with MTA-STS enforce: OpenSMTPD applied
+	 * the MTA-STS policy (it has no DANE), Exim the TLSA records */
+	{ NULL, "mx1.example.com", "sts", 0,
+	        "[\"version: STSv1\",\"mode: enforce\",\"mx: "
+	        "mx1.example.com\",\"mx: *.example.net\",\"max_age: "
+	        "86400\"]",
+	        NULL },
+	{ NULL, "mx1.example.com", "tlsa", 0,
+	        "[\"3 1 1 ab01\",\"2 0 1 cd02\"]", NULL },
+	{ NULL, "mx1.example.com", "no-policy-found", 0, "[]", NULL },
+	/* tlsa for a host without usable TLSA records, or not an MX */
+	{ NULL, "mx2.example.net", "tlsa", 3, NULL,
+	        "mx2.example.net has no usable TLSA records in mxtlsd's "
+	        "decision (action verify)" },
+	{ NULL, "other.example.org", "tlsa", 3, NULL,
+	        "not an MX host of the domain" },
+	/* sts without an MTA-STS policy in force */
+	{ "{\"status\":\"ok\",\"policy\":\"none\",\"hosts\":[{\"host\":"
+	  "\"mx1.example.com\",\"action\":\"may\",\"tlsa\":[]}]," TLSRPT_FOUND
+	  "}",
+	        "mx1.example.com", "sts", 3, NULL,
+	        "knows no MTA-STS policy in force for it (no policy)" },
+	{ "{\"status\":\"ok\",\"policy\":\"none\",\"mode\":\"none\","
+	  "\"mx\":[],\"max_age\":86400,\"hosts\":[]," TLSRPT_FOUND "}",
+	        "mx1.example.com", "sts", 3, NULL, "(mode none)" },
+	/* ... and when the decision failed for now: tempfail (retry) */
+	{ "{\"status\":\"tempfail\",\"policy\":\"none\",\"hosts\":[],"
+	  "" TLSRPT_FOUND "}",
+	        "mx1.example.com", "sts", 2, NULL, "lookup failed now" },
+	{ "{\"status\":\"tempfail\",\"policy\":\"none\",\"hosts\":[],"
+	  "" TLSRPT_FOUND "}",
+	        "mx1.example.com", "tlsa", 2, NULL, "lookup failed now" },
+	/* testing counts under sts; a tempfail decision that still has
+	 * the policy counts too */
+	{ "{\"status\":\"tempfail\",\"policy\":\"sts\",\"mode\":"
+	  "\"testing\",\"mx\":[\"mx1.example.com\"],\"hosts\":[],"
+	  "" TLSRPT_FOUND "}",
+	        "mx1.example.com", "sts", 0,
+	        "[\"version: STSv1\",\"mode: testing\",\"mx: "
+	        "mx1.example.com\"]",
+	        NULL },
+	/* without policy_type: what the decision says; never empty */
+	{ "{\"status\":\"ok\",\"policy\":\"none\",\"mode\":\"none\","
+	  "\"mx\":[],\"hosts\":[]," TLSRPT_FOUND "}",
+	        "mx1.example.com", NULL, 0, "[]", NULL },
+};
+
+static void
+test_policy_validation(void **state)
+{
+	json_t *dflt = json_loads(reply_json, 0, NULL);
+	size_t  i;
+
+	(void)state;
+	assert_non_null(dflt);
+	for (i = 0; i < sizeof(vcases) / sizeof(vcases[0]); i++) {
+		struct tlsrpt_result r;
+		struct tlsrpt_obs    obs;
+		char                 why[512] = "";
+		json_t              *reply    = vcases[i].reply != NULL
+		                        ? json_loads(vcases[i].reply, 0, NULL)
+		                        : json_incref(dflt);
+		int                  rv;
+
+		assert_non_null(reply);
+		result_for(&r, vcases[i].mx, vcases[i].ptype);
+		rv = tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why));
+		if (rv != vcases[i].rv)
+			fail_msg("case %zu: %d, not %d (%s)", i, rv,
+			        vcases[i].rv, why);
+		if (rv == 0) {
+			assert_string_equal(obs.pstr, vcases[i].pstr);
+			assert_int_equal(
+			        tlsrpt_obs_check(&obs, why, sizeof(why)), 0);
+			tlsrpt_obs_clear(&obs);
+		} else {
+			if (strstr(why, vcases[i].why) == NULL)
+				fail_msg("case %zu: \"%s\" lacks \"%s\"", i,
+				        why, vcases[i].why);
+			assert_null(obs.pstr);
+			assert_null(obs.mx);
+		}
+		json_decref(reply);
+	}
+	json_decref(dflt);
+}
+
+/* A "success" under sts with an MX host outside the policy's patterns
+ * (OpenSMTPD does not check them): a validation-failure (RFC 8461 §4.1);
+ * a failure keeps its type. */
+static void
+test_sts_unlisted(void **state)
+{
+	json_t              *reply = json_loads(reply_json, 0, NULL);
+	struct tlsrpt_result r;
+	struct tlsrpt_obs    obs;
+	char                 why[512];
+
+	(void)state;
+	result_for(&r, "other.example.org", "sts");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.ptype, TLSRPT_PTYPE_STS);
+	assert_int_equal(obs.failed, 1);
+	assert_int_equal(obs.ndetail, 1);
+	assert_int_equal(obs.detail[0].rtype, TLSRPT_VALIDATION_FAILURE);
+	assert_non_null(strstr(obs.detail[0].reason,
+	        "other.example.org matches none of the MTA-STS policy's mx "
+	        "patterns"));
+	tlsrpt_obs_clear(&obs);
+	/* listed through the wildcard: a success */
+	result_for(&r, "a.example.net", "sts");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.failed, 0);
+	tlsrpt_obs_clear(&obs);
+	/* one label too many for *.example.net */
+	result_for(&r, "a.b.example.net", "sts");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.failed, 1);
+	tlsrpt_obs_clear(&obs);
+	/* no-policy-found and tlsa are not about the patterns */
+	result_for(&r, "other.example.org", "no-policy-found");
+	assert_int_equal(
+	        tlsrpt_result_to_obs(&r, reply, &obs, why, sizeof(why)), 0);
+	assert_int_equal(obs.failed, 0);
+	tlsrpt_obs_clear(&obs);
+	json_decref(reply);
+}
+
+static void
+test_obs_check(void **state)
+{
+	struct tlsrpt_obs o;
+	char              why[256];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.ptype = TLSRPT_PTYPE_NOPOLICY;
+	assert_int_equal(tlsrpt_obs_check(&o, why, sizeof(why)), 0);
+	o.ptype = TLSRPT_PTYPE_TLSA;
+	assert_int_equal(tlsrpt_obs_check(&o, NULL, 0), -1);
+	o.pstr = "[]";
+	assert_int_equal(tlsrpt_obs_check(&o, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "tlsa policy without its policy-string"));
+	o.pstr = "[\"3 1 1 ab\"]";
+	assert_int_equal(tlsrpt_obs_check(&o, why, sizeof(why)), 0);
+	o.ptype = TLSRPT_PTYPE_STS;
+	o.pstr  = "[\"version: STSv1\"]";
+	assert_int_equal(tlsrpt_obs_check(&o, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "sts policy without its mx-host"));
+	o.mx = "[]";
+	assert_int_equal(tlsrpt_obs_check(&o, why, sizeof(why)), -1);
+	o.mx = "[\"mx.a\"]";
+	assert_int_equal(tlsrpt_obs_check(&o, why, sizeof(why)), 0);
+	o.pstr = "[]";
+	assert_int_equal(tlsrpt_obs_check(&o, why, sizeof(why)), -1);
+}
+
 int
 main(void)
 {
@@ -223,6 +415,9 @@ main(void)
 		cmocka_unit_test(test_parse_fields),
 		cmocka_unit_test(test_to_obs),
 		cmocka_unit_test(test_no_record),
+		cmocka_unit_test(test_policy_validation),
+		cmocka_unit_test(test_obs_check),
+		cmocka_unit_test(test_sts_unlisted),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
