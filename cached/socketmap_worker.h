@@ -27,6 +27,8 @@
 
 #include <event2/util.h>
 
+#include "spframe.h"
+
 struct event_base;
 struct answer_cache;
 struct socketmap_answer_conf;
@@ -65,6 +67,12 @@ struct socketmap_workers *socketmap_worker_start_sp(struct event_base *loop,
  * listener in logs. */
 void socketmap_worker_add(
         struct socketmap_workers *ws, evutil_socket_t fd, const char *via);
+
+/* socketmap_worker_add_sp - the same for workers of
+ * socketmap_worker_start_sp: the connection speaks SP over tp's framing
+ * (ipc:// or tcp://; socketmap_worker_add: ipc://). */
+void socketmap_worker_add_sp(struct socketmap_workers *ws, evutil_socket_t fd,
+        const char *via, enum spframe_tp tp);
 
 /* socketmap_worker_conns - connections open on all workers. */
 size_t socketmap_worker_conns(struct socketmap_workers *ws);
