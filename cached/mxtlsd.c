@@ -154,6 +154,9 @@ main(int argc, char **argv)
 		        MXTLS_VERSION,
 		        conf_path ? conf_path : "embedded defaults");
 		conf_print(&conf, stdout);
+		for (i = 0; conf.warnings[i] != NULL; i++)
+			fprintf(stderr, "mxtlsd: warning: %s\n",
+			        conf.warnings[i]);
 		fprintf(stderr, "mxtlsd: configuration OK\n");
 		conf_free(&conf);
 		return (0);
@@ -161,6 +164,8 @@ main(int argc, char **argv)
 
 	log_init("mxtlsd", foreground, conf.log_facility);
 	log_set_level((enum log_level)conf.log_level);
+	for (i = 0; conf.warnings[i] != NULL; i++)
+		log_warn("MXTLSD-CONFIG-DEPRECATED", "%s", conf.warnings[i]);
 	if (daemon_user_lookup(conf.daemon_user, &user, why, sizeof(why))
 	        != 0) {
 		log_err("MXTLSD-CONFIG", "%s", why);
