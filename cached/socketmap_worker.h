@@ -1,7 +1,8 @@
 /*
  * socketmap_worker.h - the threads that serve Postfix socketmap connections
  * (socketmap_table(5); docs/IPC.md "Socketmap threads") and, with a set of
- * their own, the direct IPC socket (docs/IPC.md "Direct socket"). Each worker
+ * their own, the IPC sockets ipc.listen and ipc.direct (docs/IPC.md
+ * "Transport", "Direct socket"). Each worker
  * owns an event_base, its thread and the connections handed to it: it reads
  * the netstring requests, answers answer-cache hits and the keys that need no
  * lookup (NOTFOUND, PERM) itself, and hands each cache miss to the
