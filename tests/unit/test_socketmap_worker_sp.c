@@ -83,7 +83,7 @@ static void
 fake_miss_fn(void *arg, struct socketmap_miss *m)
 {
 	struct fix    *f = arg;
-	struct later  *l = calloc(1, sizeof(*l));
+	struct later  *l;
 	struct timeval tv;
 
 	f->seen++;
@@ -91,6 +91,7 @@ fake_miss_fn(void *arg, struct socketmap_miss *m)
 		f->held = m;
 		return;
 	}
+	l          = calloc(1, sizeof(*l));
 	tv.tv_sec  = 0;
 	tv.tv_usec = 1000 + 1000 * (f->seen % 3);
 	l->m       = m;
