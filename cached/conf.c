@@ -35,6 +35,7 @@ struct conf_key {
 	double         def_num;
 	double         min;
 	double         max;
+	const char    *deprecated; /* why the key is ignored, or NULL */
 };
 
 #define O(f) offsetof(struct conf, f)
@@ -46,7 +47,10 @@ static const struct conf_key conf_keys[] = {
 	{ "ipc.listen", CT_STR, O(ipc_listen), "ipc:///run/mxtls/mxtlsd.sock",
 	        0, 0, 0 },
 	{ "ipc.mode", CT_STR, O(ipc_mode_str), "0660", 0, 0, 0 },
-	{ "ipc.contexts", CT_INT, O(ipc_contexts), NULL, 16, 1, 1024 },
+	{ "ipc.contexts", CT_INT, O(ipc_contexts), NULL, 16, 1, 1024,
+	        "ignored: nng's REP contexts are gone, the IPC sockets are "
+	        "served by ipc.direct_threads workers (docs/IPC.md); remove "
+	        "it" },
 	{ "ipc.direct", CT_STR, O(ipc_direct),
 	        "ipc:///run/mxtls/mxtlsd-direct.sock", 0, 0, 0 },
 	{ "ipc.direct_threads", CT_INT, O(ipc_direct_threads), NULL, -1, -1,
@@ -171,6 +175,14 @@ conf_key_name(int i)
 	return (conf_keys[i].path);
 }
 
+const char *
+conf_key_deprecated(int i)
+{
+	if (i < 0 || i >= CONF_NKEYS)
+		return (NULL);
+	return (conf_keys[i].deprecated);
+}
+
 static void *
 field(struct conf *c, const struct conf_key *k)
 {
@@ -219,6 +231,24 @@ conf_error(char *why, size_t whylen, const char *file, int line,
 {
 	snprintf(why, whylen, "%s:%d: %s: %s", file, line, key, msg);
 	return (-1);
+}
+
+/* conf_warn - remember a warning about a key that loaded (the daemon logs
+ * them, mxtlsd -n prints them). */
+static void
+conf_warn(struct conf *c, const char *file, int line, const char *key,
+        const char *msg)
+{
+	char buf[512];
+	int  i;
+
+	for (i = 0; i < CONF_MAX_WARNINGS && c->warnings[i] != NULL; i++)
+		;
+	if (i == CONF_MAX_WARNINGS)
+		return;
+	snprintf(buf, sizeof(buf), "%s:%d: %s: deprecated, %s", file, line,
+	        key, msg);
+	c->warnings[i] = xstrdup(buf);
 }
 
 static int
@@ -358,11 +388,12 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 	if (strcmp(c->store_backend, "sqlite") != 0)
 		return (conf_error(why, whylen, file, 0, "store.backend",
 		        "must be \"sqlite\" (the only backend built)"));
-	if (strncmp(c->ipc_listen, "ipc://", 6) != 0
+	if (strncmp(c->ipc_listen, "ipc:///", 7) != 0
 	        && strncmp(c->ipc_listen, "tcp://127.", 10) != 0
-	        && strncmp(c->ipc_listen, "tcp://[::1]", 11) != 0)
+	        && strncmp(c->ipc_listen, "tcp://[::1]:", 12) != 0)
 		return (conf_error(why, whylen, file, 0, "ipc.listen",
-		        "must be ipc://PATH or a loopback tcp:// URL"));
+		        "must be ipc:///PATH (absolute) or a loopback tcp:// "
+		        "URL (tcp://127.0.0.1:PORT, tcp://[::1]:PORT)"));
 	if (c->ipc_direct[0] != '\0'
 	        && (strncmp(c->ipc_direct, "ipc:///", 7) != 0
 	                || strcmp(c->ipc_direct, c->ipc_listen) == 0))
@@ -419,6 +450,10 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 			if (conf_set(c, &conf_keys[k], s, path, why, whylen)
 			        != 0)
 				goto out;
+			if (conf_keys[k].deprecated != NULL)
+				conf_warn(c, path,
+				        config_setting_source_line(s), name,
+				        conf_keys[k].deprecated);
 		}
 	}
 	rv = conf_derive(c, path, why, whylen);
@@ -455,6 +490,14 @@ conf_print(const struct conf *c, FILE *out)
 				fprintf(out, "};\n");
 			fprintf(out, "%.*s: {\n", (int)glen, k->path);
 			group = k->path;
+		}
+		if (k->deprecated != NULL) {
+			/* not printed: the effective configuration ignores
+			 * it, and a file made from this loads without a
+			 * warning */
+			fprintf(out, "\t# %s: deprecated, %s\n", dot + 1,
+			        k->deprecated);
+			continue;
 		}
 		fprintf(out, "\t%s = ", dot + 1);
 		switch (k->type) {
@@ -498,6 +541,10 @@ conf_free(struct conf *c)
 {
 	int i, j;
 
+	for (i = 0; c->warnings[i] != NULL; i++) {
+		free(c->warnings[i]);
+		c->warnings[i] = NULL;
+	}
 	for (i = 0; i < CONF_NKEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		if (k->type == CT_STR) {

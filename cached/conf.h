@@ -11,6 +11,7 @@
 
 #define CONF_MAX_TRUST_ANCHORS 16
 #define CONF_MAX_LISTEN        8
+#define CONF_MAX_WARNINGS      8
 
 enum conf_expired {
 	CONF_EXPIRED_NONE = 0, /* RFC 8461: an expired policy is no policy */
@@ -25,7 +26,7 @@ struct conf {
 	char *ipc_listen;
 	char *ipc_mode_str;
 	int   ipc_mode;
-	int   ipc_contexts;
+	int   ipc_contexts;       /* deprecated: read, checked, ignored */
 	char *ipc_direct;         /* "" or ipc:///PATH (docs/IPC.md) */
 	int   ipc_direct_threads; /* -1: one per online CPU */
 	/* store */
@@ -93,6 +94,9 @@ struct conf {
 	int cache_negative_ttl;
 	int cache_failure_ttl;
 	int cache_answer_ttl;
+	/* what conf_load had to say about keys that loaded (deprecated
+	 * ones): "file:line: key: ..."; NULL-terminated */
+	char *warnings[CONF_MAX_WARNINGS + 1];
 };
 
 /* conf_defaults - fill c with the embedded defaults (strings malloc'd). */
@@ -111,8 +115,11 @@ void conf_print(const struct conf *c, FILE *out);
 /* conf_free - free the strings c owns. */
 void conf_free(struct conf *c);
 
-/* conf_key_count / conf_key_name - walk the table (for the docs test). */
+/* conf_key_count / conf_key_name - walk the table (for the docs test);
+ * conf_key_deprecated - why key i is ignored, or NULL when it is not
+ * deprecated (configs/mxtlsd.conf lists it commented out). */
 int         conf_key_count(void);
 const char *conf_key_name(int i);
+const char *conf_key_deprecated(int i);
 
 #endif

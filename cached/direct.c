@@ -1,10 +1,14 @@
 /*
- * direct.c - the direct IPC socket (see direct.h; docs/IPC.md "Direct
- * socket"): accepts on the loop thread and hands each connection to an SP
- * worker (socketmap_worker.c serves it, spframe.c frames it); gives the
- * workers' misses to server.c on the loop.
+ * direct.c - the daemon's IPC sockets (see direct.h; docs/IPC.md
+ * "Transport"): binds ipc.listen and ipc.direct, accepts on the loop
+ * thread and hands each connection to an SP worker (socketmap_worker.c
+ * serves it, spframe.c frames it); gives the workers' misses to server.c
+ * on the loop.
  */
 #include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,16 +26,25 @@
 #include "server.h"
 #include "socketmap.h"
 #include "socketmap_worker.h"
+#include "spframe.h"
 #include "unixsock.h"
+
+struct dlistener {
+	struct direct         *d;
+	struct evconnlistener *lev;
+	enum spframe_tp        tp;
+	const char            *key;  /* the setting: "ipc.listen" */
+	char                  *path; /* ipc://: the socket file, else NULL */
+	char                   name[128];
+};
 
 struct direct {
 	struct event_base        *base;
-	struct evconnlistener    *lev;
+	struct dlistener          l[DIRECT_MAX_LISTEN];
+	size_t                    nl;
 	struct server            *srv;
 	struct socketmap_workers *ws;
 	int                       nthreads;
-	char                     *path;
-	char                      name[128];
 };
 
 static void
@@ -78,89 +91,174 @@ static void
 on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
         int salen, void *arg)
 {
-	struct direct *d = arg;
-	size_t         n;
+	struct dlistener *l = arg;
+	struct direct    *d = l->d;
+	size_t            n;
+	int               one = 1;
 
 	(void)lev;
 	(void)sa;
 	(void)salen;
 	if ((n = socketmap_worker_conns(d->ws)) >= SOCKETMAP_MAX_CONNECTIONS) {
 		log_warn("MXTLS-IPC-DIRECT-BUSY",
-		        "%s: %zu connections open; refusing another", d->name,
+		        "%s: %zu connections open; refusing another", l->name,
 		        n);
 		evutil_closesocket(fd);
 		return;
 	}
-	socketmap_worker_add(d->ws, fd, d->name);
+	/* as nng's tcp:// (NNG_OPT_TCP_NODELAY): a reply goes out at once */
+	if (l->tp == SPFRAME_TCP) {
+		(void)setsockopt(
+		        fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	socketmap_worker_add_sp(d->ws, fd, l->name, l->tp);
 }
 
 static void
 on_listen_error(struct evconnlistener *lev, void *arg)
 {
-	struct direct *d = arg;
+	struct dlistener *l = arg;
 
 	(void)lev;
 	/* EMFILE and friends: log, keep listening */
-	log_warn("MXTLS-IPC-DIRECT-ACCEPT", "%s: accept: %s", d->name,
+	log_warn("MXTLS-IPC-DIRECT-ACCEPT", "%s: accept: %s", l->name,
 	        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
 struct direct *
-direct_open(struct event_base *base, const char *url, int mode, int nthreads,
-        char *why, size_t whylen)
+direct_open(struct event_base *base, int nthreads)
 {
-	struct direct  *d = calloc(1, sizeof(*d));
-	char            what[160];
-	evutil_socket_t fd;
+	struct direct *d = calloc(1, sizeof(*d));
 
 	if (d == NULL) {
 		oom();
 	}
 	d->base     = base;
 	d->nthreads = nthreads;
-	if (url[0] == '\0') {
-		return (d);
-	}
-	if (strncmp(url, "ipc:///", 7) != 0) {
-		snprintf(why, whylen,
-		        "ipc.direct: \"%s\": expected ipc:///PATH", url);
-		goto fail;
-	}
-	snprintf(d->name, sizeof(d->name), "%s", url);
-	snprintf(what, sizeof(what), "ipc.direct: %s", url);
-	if ((fd = unixsock_listen(url + 6, mode, what, why, whylen)) < 0) {
-		goto fail;
-	}
-	if ((d->path = strdup(url + 6)) == NULL) {
-		oom();
-	}
-	d->lev = evconnlistener_new(base, on_accept, d,
-	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, fd);
-	if (d->lev == NULL) {
-		snprintf(why, whylen, "%s: cannot listen", what);
-		evutil_closesocket(fd);
-		goto fail;
-	}
-	evconnlistener_set_error_cb(d->lev, on_listen_error);
 	return (d);
-fail:
-	direct_free(d);
-	return (NULL);
 }
 
-const char *
-direct_path(const struct direct *d)
+static int
+is_loopback(const struct sockaddr *sa)
 {
-	return (d->path);
+	const struct sockaddr_in  *sin  = (const void *)sa;
+	const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+	if (sa->sa_family == AF_INET) {
+		return ((ntohl(sin->sin_addr.s_addr) >> 24) == 127
+		        && sin->sin_port != 0);
+	}
+	return (sa->sa_family == AF_INET6
+	        && IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)
+	        && sin6->sin6_port != 0);
+}
+
+/* listen_tcp - bind l to hostport (a loopback address and a port). */
+static int
+listen_tcp(struct direct *d, struct dlistener *l, const char *hostport,
+        const char *what, char *why, size_t whylen)
+{
+	struct sockaddr_storage ss;
+	int                     sslen = (int)sizeof(ss);
+
+	memset(&ss, 0, sizeof(ss));
+	if (evutil_parse_sockaddr_port(
+	            hostport, (struct sockaddr *)&ss, &sslen)
+	                != 0
+	        || !is_loopback((struct sockaddr *)&ss)) {
+		snprintf(why, whylen,
+		        "%s: need a loopback address and a port "
+		        "(tcp://127.0.0.1:PORT or tcp://[::1]:PORT)",
+		        what);
+		return (-1);
+	}
+	l->lev = evconnlistener_new_bind(d->base, on_accept, l,
+	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE
+	                | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
+	        128, (struct sockaddr *)&ss, sslen);
+	if (l->lev == NULL) {
+		snprintf(why, whylen, "%s: %s", what,
+		        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		return (-1);
+	}
+	return (0);
+}
+
+/* listen_ipc - bind l to the socket file path with file mode mode. */
+static int
+listen_ipc(struct direct *d, struct dlistener *l, const char *path, int mode,
+        const char *what, char *why, size_t whylen)
+{
+	evutil_socket_t fd;
+
+	if ((fd = unixsock_listen(path, mode, what, why, whylen)) < 0) {
+		return (-1);
+	}
+	if ((l->path = strdup(path)) == NULL) {
+		oom();
+	}
+	l->lev = evconnlistener_new(d->base, on_accept, l,
+	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, fd);
+	if (l->lev == NULL) {
+		snprintf(why, whylen, "%s: cannot listen", what);
+		evutil_closesocket(fd);
+		unlink(path);
+		free(l->path);
+		l->path = NULL;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+direct_listen(struct direct *d, const char *key, const char *url, int mode,
+        int tcp, char *why, size_t whylen)
+{
+	struct dlistener *l;
+	char              what[192];
+	int               rv;
+
+	if (d->nl >= DIRECT_MAX_LISTEN) {
+		snprintf(why, whylen, "%s: too many IPC sockets", key);
+		return (-1);
+	}
+	l = &d->l[d->nl];
+	memset(l, 0, sizeof(*l));
+	l->d   = d;
+	l->key = key;
+	snprintf(l->name, sizeof(l->name), "%s", url);
+	snprintf(what, sizeof(what), "%s: %s", key, url);
+	if (strncmp(url, "ipc:///", 7) == 0) {
+		l->tp = SPFRAME_IPC;
+		rv    = listen_ipc(d, l, url + 6, mode, what, why, whylen);
+	} else if (tcp && strncmp(url, "tcp://", 6) == 0) {
+		l->tp = SPFRAME_TCP;
+		rv    = listen_tcp(d, l, url + 6, what, why, whylen);
+	} else {
+		snprintf(why, whylen, "%s: \"%s\": expected ipc:///PATH%s",
+		        key, url, tcp ? " or tcp://127.0.0.1:PORT" : "");
+		rv = -1;
+	}
+	if (rv != 0) {
+		return (-1);
+	}
+	evconnlistener_set_error_cb(l->lev, on_listen_error);
+	d->nl++;
+	return (0);
 }
 
 int
 direct_chown(struct direct *d, uid_t uid, gid_t gid, char *why, size_t whylen)
 {
-	if (d->path != NULL && chown(d->path, uid, gid) != 0) {
-		snprintf(why, whylen, "ipc.direct: chown %s: %s", d->path,
-		        strerror(errno));
-		return (-1);
+	size_t i;
+
+	for (i = 0; i < d->nl; i++) {
+		if (d->l[i].path != NULL
+		        && chown(d->l[i].path, uid, gid) != 0) {
+			snprintf(why, whylen, "chown %s: %s", d->l[i].path,
+			        strerror(errno));
+			return (-1);
+		}
 	}
 	return (0);
 }
@@ -169,17 +267,18 @@ void
 direct_attach(
         struct direct *d, struct server *srv, struct answer_cache *answers)
 {
-	char why[256];
+	char   why[256];
+	size_t i;
 
 	d->srv = srv;
-	if (d->lev == NULL) {
+	if (d->nl == 0) {
 		return;
 	}
 	d->ws = socketmap_worker_start_sp(
 	        d->base, d->nthreads, answers, on_miss, d, why, sizeof(why));
 	if (d->ws == NULL) {
 		log_warn("MXTLS-IPC-DIRECT-THREADS",
-		        "%s; serving the direct socket on the main loop", why);
+		        "%s; serving the IPC sockets on the main loop", why);
 		d->ws = socketmap_worker_start_sp(
 		        d->base, 0, answers, on_miss, d, why, sizeof(why));
 		if (d->ws == NULL) {
@@ -187,26 +286,31 @@ direct_attach(
 			abort();
 		}
 	}
-	evconnlistener_enable(d->lev);
-	log_notice("MXTLS-IPC-DIRECT-LISTEN",
-	        "direct socket listening on %s (%d threads)", d->name,
-	        socketmap_worker_threads(d->ws));
+	for (i = 0; i < d->nl; i++) {
+		evconnlistener_enable(d->l[i].lev);
+		log_notice("MXTLS-IPC-LISTEN",
+		        "%s: listening on %s (%d threads)", d->l[i].key,
+		        d->l[i].name, socketmap_worker_threads(d->ws));
+	}
 }
 
 void
 direct_free(struct direct *d)
 {
+	size_t i;
+
 	if (d == NULL) {
 		return;
 	}
-	if (d->lev != NULL) {
-		evconnlistener_free(d->lev);
+	for (i = 0; i < d->nl; i++) {
+		evconnlistener_free(d->l[i].lev);
+		if (d->l[i].path != NULL) {
+			unlink(d->l[i].path);
+			free(d->l[i].path);
+		}
 	}
-	if (d->path != NULL) {
-		unlink(d->path);
-		free(d->path);
-	}
-	/* the loop has stopped: no reply to a miss in flight comes */
+	/* the loop has stopped: no reply to a miss in flight comes now;
+	 * those that came are written */
 	socketmap_worker_stop(d->ws);
 	free(d);
 }

@@ -1,17 +1,20 @@
 /*
- * direct.h - the direct IPC socket (docs/IPC.md "Direct socket"): the
- * requests and replies of the nng socket (proto.h's JSON in nng's REQ/REP
- * wire format over ipc://, so an nng REQ client and common/spclient.c both
- * work unchanged), served by worker threads of their own
- * (socketmap_worker_start_sp) instead of nng's. A "policy" request whose
- * finished reply is in the answer cache is answered on the worker that
- * read it; every other request goes to the loop thread's server.c, as
- * over nng. Made for the Exim module, whose deliveries each wait for a
- * lookup: nng's own thread hand-offs cost more than the lookup.
+ * direct.h - the daemon's IPC sockets (docs/IPC.md "Transport"):
+ * `ipc.listen` (ipc://PATH or a loopback tcp://) and the direct socket
+ * `ipc.direct` (ipc:///PATH). Both carry proto.h's JSON requests and
+ * replies in nng's REQ/REP wire format (spframe.h), so an nng REQ client
+ * and common/spclient.c both work unchanged, and both are served by one
+ * set of worker threads of our own (socketmap_worker_start_sp), not by
+ * nng: nng 1.5.2's REP listener stops accepting after a client that
+ * disconnects during the SP handshake (nng issue 1518), and its thread
+ * hand-offs cost more than answering a cached lookup. A "policy" request
+ * whose finished reply is in the answer cache is answered on the worker
+ * that read it; every other request goes to the loop thread's server.c.
  *
- * Life cycle as socketmap.h's: direct_open binds (as root), direct_chown
- * gives the socket to the daemon's user, direct_attach starts the workers
- * and accepts, direct_free stops (after the loop).
+ * Life cycle as socketmap.h's: direct_open makes the object, direct_listen
+ * binds each socket (as root), direct_chown gives the ipc:// sockets to
+ * the daemon's user, direct_attach starts the workers and accepts,
+ * direct_free stops (after the loop).
  */
 #ifndef MXTLS_CACHED_DIRECT_H
 #define MXTLS_CACHED_DIRECT_H
@@ -24,18 +27,25 @@ struct answer_cache;
 struct server;
 struct direct;
 
+/* Sockets one direct object serves at most (ipc.listen, ipc.direct). */
+#define DIRECT_MAX_LISTEN 2
+
 /*
- * direct_open - listen on url ("ipc:///PATH"; "" gives an object that
- * serves nothing) with file mode mode, nthreads workers (-1: one per
- * online CPU, 0: on base), not accepting yet. NULL with why.
+ * direct_open - an object serving no socket yet, whose workers will be
+ * nthreads threads (-1: one per online CPU, 0: on base).
  */
-struct direct *direct_open(struct event_base *base, const char *url, int mode,
-        int nthreads, char *why, size_t whylen);
+struct direct *direct_open(struct event_base *base, int nthreads);
 
-/* direct_path - the socket's path, or NULL when off. */
-const char *direct_path(const struct direct *d);
+/*
+ * direct_listen - bind url, not accepting yet: "ipc:///PATH" (file mode
+ * mode) or, when tcp is set, "tcp://127.x.y.z:PORT" or "tcp://[::1]:PORT".
+ * key names the setting in messages and logs ("ipc.listen"; kept, not
+ * copied). -1 with why.
+ */
+int direct_listen(struct direct *d, const char *key, const char *url, int mode,
+        int tcp, char *why, size_t whylen);
 
-/* direct_chown - give the socket to uid:gid; -1 with why. */
+/* direct_chown - give the ipc:// sockets to uid:gid; -1 with why. */
 int direct_chown(
         struct direct *d, uid_t uid, gid_t gid, char *why, size_t whylen);
 
@@ -44,8 +54,9 @@ int direct_chown(
 void direct_attach(
         struct direct *d, struct server *srv, struct answer_cache *answers);
 
-/* direct_free - close the socket and every connection (after the loop
- * has stopped). NULL is fine. */
+/* direct_free - close the sockets and every connection (after the loop
+ * has stopped; replies to lookups answered since, such as
+ * query_shutdown's, are still written). NULL is fine. */
 void direct_free(struct direct *d);
 
 #endif

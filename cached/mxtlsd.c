@@ -33,7 +33,6 @@
 #include "conf.h"
 #include "daemon.h"
 #include "dns.h"
-#include "ipc.h"
 #include "log.h"
 #include "memo.h"
 #include "memtrim.h"
@@ -112,9 +111,8 @@ main(int argc, char **argv)
 	struct timeval          tv;
 	struct preload_watch   *pwatch = NULL;
 	struct server          *srv    = NULL;
-	struct ipc             *ipc    = NULL;
 	struct socketmap       *smap   = NULL; /* socketmap (issue 5) */
-	struct direct          *direct = NULL; /* the direct IPC socket */
+	struct direct          *direct = NULL; /* ipc.listen, ipc.direct */
 	struct dns_config       dcfg;
 	struct sts_fetch_config fcfg;
 	const char             *conf_path = NULL;
@@ -156,6 +154,9 @@ main(int argc, char **argv)
 		        MXTLS_VERSION,
 		        conf_path ? conf_path : "embedded defaults");
 		conf_print(&conf, stdout);
+		for (i = 0; conf.warnings[i] != NULL; i++)
+			fprintf(stderr, "mxtlsd: warning: %s\n",
+			        conf.warnings[i]);
 		fprintf(stderr, "mxtlsd: configuration OK\n");
 		conf_free(&conf);
 		return (0);
@@ -163,6 +164,8 @@ main(int argc, char **argv)
 
 	log_init("mxtlsd", foreground, conf.log_facility);
 	log_set_level((enum log_level)conf.log_level);
+	for (i = 0; conf.warnings[i] != NULL; i++)
+		log_warn("MXTLSD-CONFIG-DEPRECATED", "%s", conf.warnings[i]);
 	if (daemon_user_lookup(conf.daemon_user, &user, why, sizeof(why))
 	        != 0) {
 		log_err("MXTLSD-CONFIG", "%s", why);
@@ -173,9 +176,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	/* nng's worker threads (which parse requests and copy cached answers)
-	 * would each get their own malloc arena; two keep the heap compact
-	 * (docs/BENCHMARKS.md, memory) at no measurable cost in speed */
+	/* the IPC and socketmap worker threads (which parse requests and copy
+	 * cached answers) would each get their own malloc arena; two keep the
+	 * heap compact (docs/BENCHMARKS.md, memory) at no measurable cost in
+	 * speed */
 	mallopt(M_ARENA_MAX, 2);
 	if (evthread_use_pthreads() != 0
 	        || (base = event_base_new()) == NULL) {
@@ -205,16 +209,12 @@ main(int argc, char **argv)
 	srv     = server_create(&stats);
 	answers = answer_cache_create(
 	        (size_t)conf.cache_max_entries, conf.cache_answer_ttl);
-	ipc = ipc_open(base, conf.ipc_listen, conf.ipc_mode, conf.ipc_contexts,
-	        srv, answers, why, sizeof(why));
-	if (ipc == NULL) {
+	/* ipc.listen and ipc.direct: one set of SP workers (direct.h) */
+	direct = direct_open(base, conf.ipc_direct_threads);
+	if (direct_listen(direct, "ipc.listen", conf.ipc_listen, conf.ipc_mode,
+	            1, why, sizeof(why))
+	        != 0) {
 		log_err("MXTLSD-IPC", "%s", why);
-		goto out;
-	}
-	if (user.set && ipc_path(ipc) != NULL
-	        && chown(ipc_path(ipc), user.uid, user.gid) != 0) {
-		log_err("MXTLSD-IPC", "chown %s: %s", ipc_path(ipc),
-		        strerror(errno));
 		goto out;
 	}
 	if (user.set && (fchown(pidfd, user.uid, user.gid) != 0)) {
@@ -245,9 +245,10 @@ main(int argc, char **argv)
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
 	}
-	if ((direct = direct_open(base, conf.ipc_direct, conf.ipc_mode,
-	             conf.ipc_direct_threads, why, sizeof(why)))
-	                == NULL
+	if ((conf.ipc_direct[0] != '\0'
+	            && direct_listen(direct, "ipc.direct", conf.ipc_direct,
+	                       conf.ipc_mode, 0, why, sizeof(why))
+	                    != 0)
 	        || (user.set
 	                && direct_chown(direct, user.uid, user.gid, why,
 	                           sizeof(why))
@@ -355,7 +356,6 @@ out:
 	/* lookups still out never finish now: their clients get tempfail
 	 * while the front doors still take replies */
 	query_shutdown();
-	ipc_close(ipc);
 	if (sweep != NULL)
 		event_free(sweep);
 	memtrim_stop(trim);
@@ -378,8 +378,8 @@ out:
 		unlink(conf.daemon_pid_file);
 		close(pidfd);
 	}
-	/* after ipc_close (nng threads read it) and the resolvers (they
-	 * call its hook) */
+	/* after direct_free and socketmap_free (their workers read it) and
+	 * the resolvers (they call its hook) */
 	answer_cache_free(answers);
 	if (base != NULL)
 		event_base_free(base);

@@ -1,7 +1,7 @@
 /*
  * server.h - answers IPC requests (docs/IPC.md): parses a request with
  * common/proto, asks the resolver, and renders the JSON reply. Transport
- * agnostic: ipc.c (nng) feeds it; other front doors can too.
+ * agnostic: direct.c (the IPC sockets) feeds it; other front doors can too.
  */
 #ifndef MXTLS_CACHED_SERVER_H
 #define MXTLS_CACHED_SERVER_H

@@ -37,6 +37,7 @@ struct smconn {
 	int              closing;    /* no more requests: close once written */
 	int              dead;       /* closed with a miss out: it frees c */
 	int              hello;      /* SP: the peer's header was read */
+	enum spframe_tp  tp;         /* SP: ipc:// or tcp:// framing */
 	struct socketmap_miss *miss; /* the lookup in flight, or NULL */
 	char                  *in;
 	size_t                 inlen, incap;

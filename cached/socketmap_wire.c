@@ -14,7 +14,6 @@
 
 #include "answer_cache.h"
 #include "clock.h"
-#include "ipc.h"
 #include "log.h"
 #include "netstring.h"
 #include "socketmap.h"
@@ -39,9 +38,8 @@ socketmap_wire_sp_reply(struct smconn *c, const unsigned char *bt,
         size_t btlen, const char *s, size_t n)
 {
 	socketmap_worker_out(c, SPFRAME_MSGHDR + btlen + n);
-	spframe_msg_header(
+	c->outlen += spframe_msg_header(c->tp,
 	        (unsigned char *)c->out + c->outlen, (uint64_t)(btlen + n));
-	c->outlen += SPFRAME_MSGHDR;
 	memcpy(c->out + c->outlen, bt, btlen);
 	c->outlen += btlen;
 	memcpy(c->out + c->outlen, s, n);
@@ -216,8 +214,8 @@ socketmap_wire_sp(struct smconn *c)
 		off      = SPFRAME_HEADER;
 	}
 	while (c->miss == NULL && !c->closing && off < c->inlen) {
-		st = spframe_parse(in + off, c->inlen - off, IPC_RECV_MAX, &f,
-		        &used, why, sizeof(why));
+		st = spframe_parse(c->tp, in + off, c->inlen - off,
+		        SPFRAME_RECV_MAX, &f, &used, why, sizeof(why));
 		if (st == SPFRAME_MORE) {
 			break;
 		}

@@ -38,18 +38,17 @@
 #include <event2/event.h>
 
 #include "answer_cache.h"
-#include "ipc.h"
 #include "log.h"
 #include "socketmap.h"
 #include "socketmap_conn.h"
 #include "xalloc.h"
 
 /* Input holds at most one request and its framing (SOCKETMAP_MAX_REQUEST
- * bytes or, over SP, IPC_RECV_MAX as on the nng socket): with this much
+ * bytes or, over SP, SPFRAME_RECV_MAX as nng's REP socket did): with this much
  * and no complete request, the parser has refused it. */
 #define IN_START  1024
 #define IN_MAX    (SOCKETMAP_MAX_REQUEST + 32)
-#define IN_MAX_SP (SPFRAME_MSGHDR + IPC_RECV_MAX)
+#define IN_MAX_SP (SPFRAME_MSGHDR + SPFRAME_RECV_MAX)
 /* Output buffers above this are given back once written. */
 #define OUT_KEEP      16384
 #define WRITE_TIMEOUT 60
@@ -512,6 +511,13 @@ void
 socketmap_worker_add(
         struct socketmap_workers *ws, evutil_socket_t fd, const char *via)
 {
+	socketmap_worker_add_sp(ws, fd, via, SPFRAME_IPC);
+}
+
+void
+socketmap_worker_add_sp(struct socketmap_workers *ws, evutil_socket_t fd,
+        const char *via, enum spframe_tp tp)
+{
 	struct smworker *w = &ws->w[0];
 	struct smconn   *c;
 	size_t           n, best = SIZE_MAX;
@@ -533,6 +539,7 @@ socketmap_worker_add(
 	c->fd    = fd;
 	c->in    = xmalloc(IN_START);
 	c->incap = IN_START;
+	c->tp    = tp;
 	if (ws->sp) {
 		socketmap_worker_out(c, SPFRAME_HEADER);
 		spframe_rep_header((unsigned char *)c->out);
@@ -630,8 +637,19 @@ socketmap_worker_stop(struct socketmap_workers *ws)
 			pthread_join(w->thread, NULL);
 		}
 	}
-	/* the threads are gone: everything is this thread's now; misses
-	 * first (they free the connections that are gone) */
+	/* the threads are gone: everything is this thread's now. Replies
+	 * that came back after a worker's last turn (the tempfail answers of
+	 * query_shutdown, made just before this) are still written: one
+	 * send() each, the socket's buffer takes them */
+	for (i = 0; i < ws->nw; i++) {
+		struct socketmap_miss *m;
+
+		while ((m = TAILQ_FIRST(&ws->w[i].answered)) != NULL) {
+			TAILQ_REMOVE(&ws->w[i].answered, m, link);
+			miss_done(m);
+		}
+	}
+	/* misses first (they free the connections that are gone) */
 	misses_free(&ws->queued);
 	misses_free(&ws->inflight);
 	for (i = 0; i < ws->nw; i++) {

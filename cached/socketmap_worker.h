@@ -1,7 +1,8 @@
 /*
  * socketmap_worker.h - the threads that serve Postfix socketmap connections
  * (socketmap_table(5); docs/IPC.md "Socketmap threads") and, with a set of
- * their own, the direct IPC socket (docs/IPC.md "Direct socket"). Each worker
+ * their own, the IPC sockets ipc.listen and ipc.direct (docs/IPC.md
+ * "Transport", "Direct socket"). Each worker
  * owns an event_base, its thread and the connections handed to it: it reads
  * the netstring requests, answers answer-cache hits and the keys that need no
  * lookup (NOTFOUND, PERM) itself, and hands each cache miss to the
@@ -26,6 +27,8 @@
 #include <stddef.h>
 
 #include <event2/util.h>
+
+#include "spframe.h"
 
 struct event_base;
 struct answer_cache;
@@ -65,6 +68,12 @@ struct socketmap_workers *socketmap_worker_start_sp(struct event_base *loop,
  * listener in logs. */
 void socketmap_worker_add(
         struct socketmap_workers *ws, evutil_socket_t fd, const char *via);
+
+/* socketmap_worker_add_sp - the same for workers of
+ * socketmap_worker_start_sp: the connection speaks SP over tp's framing
+ * (ipc:// or tcp://; socketmap_worker_add: ipc://). */
+void socketmap_worker_add_sp(struct socketmap_workers *ws, evutil_socket_t fd,
+        const char *via, enum spframe_tp tp);
 
 /* socketmap_worker_conns - connections open on all workers. */
 size_t socketmap_worker_conns(struct socketmap_workers *ws);

@@ -1,6 +1,7 @@
 /*
- * spframe.c - the scalability protocols' ipc:// framing for a REP server
- * (see spframe.h; nng 1.5's ipc transport and reqrep0).
+ * spframe.c - the scalability protocols' ipc:// and tcp:// framing for a
+ * REP server (see spframe.h; nng 1.5's ipc and tcp transports and
+ * reqrep0).
  */
 #include <stdio.h>
 #include <string.h>
@@ -43,24 +44,31 @@ spframe_rep_header(unsigned char out[SPFRAME_HEADER])
 	out[5] = SPFRAME_PROTO_REP;
 }
 
-enum spframe_status
-spframe_parse(const unsigned char *buf, size_t len, size_t max,
-        struct spframe *f, size_t *used, char *why, size_t whylen)
+size_t
+spframe_msghdr_len(enum spframe_tp tp)
 {
-	uint64_t n = 0;
+	return (tp == SPFRAME_TCP ? SPFRAME_MSGHDR - 1 : SPFRAME_MSGHDR);
+}
+
+enum spframe_status
+spframe_parse(enum spframe_tp tp, const unsigned char *buf, size_t len,
+        size_t max, struct spframe *f, size_t *used, char *why, size_t whylen)
+{
+	size_t   hl = spframe_msghdr_len(tp);
+	uint64_t n  = 0;
 	size_t   i, bt;
 
 	if (len < 1) {
 		return (SPFRAME_MORE);
 	}
-	if (buf[0] != 0x01) {
+	if (tp == SPFRAME_IPC && buf[0] != 0x01) {
 		snprintf(why, whylen, "unknown message type 0x%02x", buf[0]);
 		return (SPFRAME_BAD);
 	}
-	if (len < SPFRAME_MSGHDR) {
+	if (len < hl) {
 		return (SPFRAME_MORE);
 	}
-	for (i = 1; i < SPFRAME_MSGHDR; i++) {
+	for (i = hl - 8; i < hl; i++) {
 		n = n << 8 | buf[i];
 	}
 	if (n > max) {
@@ -68,17 +76,17 @@ spframe_parse(const unsigned char *buf, size_t len, size_t max,
 		        (unsigned long long)n, max);
 		return (SPFRAME_BAD);
 	}
-	if (len - SPFRAME_MSGHDR < n) {
+	if (len - hl < n) {
 		return (SPFRAME_MORE);
 	}
-	buf += SPFRAME_MSGHDR;
+	buf += hl;
 	for (bt = 0; bt + 4 <= n && bt < SPFRAME_MAX_BT; bt += 4) {
 		if (buf[bt] & 0x80) {
 			f->bt      = buf;
 			f->btlen   = bt + 4;
 			f->payload = buf + bt + 4;
 			f->plen    = (size_t)n - (bt + 4);
-			*used      = SPFRAME_MSGHDR + (size_t)n;
+			*used      = hl + (size_t)n;
 			return (SPFRAME_OK);
 		}
 	}
@@ -93,14 +101,19 @@ spframe_parse(const unsigned char *buf, size_t len, size_t max,
 	return (SPFRAME_BAD);
 }
 
-void
-spframe_msg_header(unsigned char out[SPFRAME_MSGHDR], uint64_t n)
+size_t
+spframe_msg_header(
+        enum spframe_tp tp, unsigned char out[SPFRAME_MSGHDR], uint64_t n)
 {
-	int i;
+	size_t hl = spframe_msghdr_len(tp);
+	size_t i;
 
-	out[0] = 0x01;
-	for (i = 8; i >= 1; i--) {
-		out[i] = (unsigned char)(n & 0xff);
+	if (tp == SPFRAME_IPC) {
+		out[0] = 0x01;
+	}
+	for (i = hl; i > hl - 8; i--) {
+		out[i - 1] = (unsigned char)(n & 0xff);
 		n >>= 8;
 	}
+	return (hl);
 }

@@ -1,7 +1,6 @@
 /*
  * unixsock.h - a listening Unix-domain stream socket for the daemon's
- * front doors that libevent serves (socketmap.c, direct.c). nng's
- * listener (ipc.c) makes its own.
+ * front doors that libevent serves (socketmap.c, direct.c).
  */
 #ifndef MXTLS_CACHED_UNIXSOCK_H
 #define MXTLS_CACHED_UNIXSOCK_H

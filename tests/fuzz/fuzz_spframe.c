@@ -1,7 +1,8 @@
 /*
- * fuzz_spframe.c - libFuzzer target for the direct socket's framing
+ * fuzz_spframe.c - libFuzzer target for the IPC sockets' framing
  * (cached/spframe.c): the input is a stream as a connection reads it: the
- * peer's header, then messages, parsed with a large and a small limit; every
+ * peer's header, then messages, parsed as ipc:// and as tcp:// framing
+ * (no type byte), each with a large and a small limit; every
  * payload that is one goes through proto_request_parse, as the workers do.
  * Aborts when an invariant of the API does not hold: OK takes the bytes
  * its header says, the backtrace ends with the one word whose high bit is
@@ -25,8 +26,9 @@ check_why(const char *why, size_t len)
 }
 
 static void
-stream(const uint8_t *buf, size_t size, size_t max)
+stream(enum spframe_tp tp, const uint8_t *buf, size_t size, size_t max)
 {
+	size_t               hl  = spframe_msghdr_len(tp);
 	size_t               off = 0, used, i, n;
 	struct spframe       f;
 	struct proto_request req;
@@ -49,8 +51,8 @@ stream(const uint8_t *buf, size_t size, size_t max)
 	while (off < size) {
 		why[0] = '\0';
 		used   = 0;
-		st = spframe_parse(buf + off, size - off, max, &f, &used, why,
-		        sizeof(why));
+		st = spframe_parse(tp, buf + off, size - off, max, &f, &used,
+		        why, sizeof(why));
 		if (st == SPFRAME_MORE) {
 			if (used != 0) {
 				abort();
@@ -61,11 +63,10 @@ stream(const uint8_t *buf, size_t size, size_t max)
 			check_why(why, sizeof(why));
 			return;
 		}
-		if (used < SPFRAME_MSGHDR + 4 || used > size - off
-		        || f.btlen % 4 != 0 || f.btlen > SPFRAME_MAX_BT
-		        || f.bt != buf + off + SPFRAME_MSGHDR
+		if (used < hl + 4 || used > size - off || f.btlen % 4 != 0
+		        || f.btlen > SPFRAME_MAX_BT || f.bt != buf + off + hl
 		        || f.payload != f.bt + f.btlen
-		        || SPFRAME_MSGHDR + f.btlen + f.plen != used
+		        || hl + f.btlen + f.plen != used
 		        || f.btlen + f.plen > max) {
 			abort();
 		}
@@ -85,7 +86,9 @@ stream(const uint8_t *buf, size_t size, size_t max)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	stream(data, size, 1024 * 1024);
-	stream(data, size, 16);
+	stream(SPFRAME_IPC, data, size, SPFRAME_RECV_MAX);
+	stream(SPFRAME_IPC, data, size, 16);
+	stream(SPFRAME_TCP, data, size, SPFRAME_RECV_MAX);
+	stream(SPFRAME_TCP, data, size, 16);
 	return (0);
 }

@@ -18,7 +18,9 @@
 # CACHE_CONF to a whole group ('sts: { recheck_interval = 1; };') before
 # daemon_start to replace that group's default; a group given in EXTRA also
 # replaces the default of the same name (libconfig rejects a group given
-# twice). Unset them again afterwards.
+# twice). Unset them again afterwards. DAEMON_LISTEN, when set, is the
+# ipc.listen URL of the next daemon_start (a loopback tcp:// one), instead
+# of an ipc:// socket in the test's directory.
 set -u
 
 LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -252,7 +254,7 @@ daemon_start() {
 	DAEMON_DIR=$TEST_DIR/$name
 	mkdir -p "$DAEMON_DIR" "$SOCK_BASE/$name"
 	DAEMON_LOG=$DAEMON_DIR/mxtlsd.log
-	DAEMON_URL="ipc://$SOCK_BASE/$name/mxtlsd.sock"
+	DAEMON_URL=${DAEMON_LISTEN:-ipc://$SOCK_BASE/$name/mxtlsd.sock}
 	DIRECT_URL="ipc://$SOCK_BASE/$name/direct.sock"
 	DAEMON_CONFIG_FILE=$DAEMON_DIR/mxtlsd.conf
 	write_config "$extra"

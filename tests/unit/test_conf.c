@@ -66,7 +66,9 @@ test_every_key_documented(void **state)
 		if (g == NULL)
 			fail_msg("group of %s not in %s", conf_key_name(i),
 			        CONF_FILE);
-		snprintf(pat, sizeof(pat), "\t%s = ", key);
+		/* a deprecated key is listed commented out */
+		snprintf(pat, sizeof(pat), "\t%s%s = ",
+		        conf_key_deprecated(i) != NULL ? "# " : "", key);
 		if (strstr(g, pat) == NULL)
 			fail_msg("%s is not documented in %s",
 			        conf_key_name(i), CONF_FILE);
@@ -138,6 +140,9 @@ static const struct bad_case bad_cases[] = {
 	{ "sts: { expired_policy = \"maybe\"; };\n", "sts.expired_policy" },
 	{ "store: { backend = \"redis\"; };\n", "store.backend" },
 	{ "ipc: { listen = \"tcp://10.0.0.1:5000\"; };\n", "ipc.listen" },
+	{ "ipc: { listen = \"ipc://relative.sock\"; };\n", "ipc.listen" },
+	/* deprecated, still checked */
+	{ "ipc: { contexts = 0; };\n", "ipc.contexts: 0 is out of range" },
 	{ "resolver: { trust_anchors = [ 1 ]; };\n", "list of strings" },
 	{ "timeout = 3;\n", "unknown key" },
 	{ "fetch: { timeout = ; };\n", ":1: syntax error" },
@@ -210,6 +215,38 @@ test_values_applied(void **state)
 	unlink(path);
 }
 
+/* ipc.contexts is deprecated: a file setting it loads, with a warning
+ * naming file, line and key; the printed configuration leaves it out; the
+ * stock file warns about nothing */
+static void
+test_deprecated(void **state)
+{
+	struct conf c;
+	char        why[256], path[] = "/tmp/mxtls-conf-XXXXXX";
+	char       *p;
+	int         fd = mkstemp(path);
+	FILE       *f  = fdopen(fd, "w");
+
+	fputs("log: { level = \"debug\"; };\nipc: {\n contexts = 64;\n};\n",
+	        f);
+	fclose(f);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, path, why, sizeof(why)), 0);
+	assert_non_null(c.warnings[0]);
+	assert_non_null(strstr(c.warnings[0], ":3: ipc.contexts: deprecated"));
+	assert_null(c.warnings[1]);
+	p = printed(&c);
+	assert_null(strstr(p, "\tcontexts = "));
+	assert_non_null(strstr(p, "\t# contexts: deprecated"));
+	free(p);
+	conf_free(&c);
+	unlink(path);
+	conf_defaults(&c);
+	assert_int_equal(conf_load(&c, CONF_FILE, why, sizeof(why)), 0);
+	assert_null(c.warnings[0]);
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -220,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_values_applied),
+		cmocka_unit_test(test_deprecated),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

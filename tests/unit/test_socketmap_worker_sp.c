@@ -6,7 +6,9 @@
  * first; pipelined requests (hits, misses, a non-policy op, an unparsable
  * body, device hops) are answered in order, each with its own backtrace;
  * hits never reach the loop and misses carry their parse; a malformed frame
- * closes the connection. With 0 threads (on the loop) and with workers.
+ * closes the connection. With 0 threads (on the loop) and with workers,
+ * over ipc:// framing and tcp:// framing (no type byte). A reply the loop
+ * gives just before the workers stop (SIGTERM's tempfail) is still written.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -41,6 +43,8 @@ struct fix {
 	int                       seen; /* misses given to the loop */
 	char                      ops[256];
 	int                       done; /* atomic: the client finished */
+	int                       hold; /* keep misses in held, unanswered */
+	struct socketmap_miss    *held;
 };
 
 struct later {
@@ -79,10 +83,15 @@ static void
 fake_miss_fn(void *arg, struct socketmap_miss *m)
 {
 	struct fix    *f = arg;
-	struct later  *l = calloc(1, sizeof(*l));
+	struct later  *l;
 	struct timeval tv;
 
 	f->seen++;
+	if (f->hold) {
+		f->held = m;
+		return;
+	}
+	l          = calloc(1, sizeof(*l));
 	tv.tv_sec  = 0;
 	tv.tv_usec = 1000 + 1000 * (f->seen % 3);
 	l->m       = m;
@@ -118,15 +127,16 @@ fix_free(struct fix *f)
 /* ------------------------------------------------------------- client -- */
 
 struct client {
-	struct fix *f;
-	int         fd;
-	char       *out;
-	size_t      outlen;
-	int         nreplies;
-	char        got[16][160]; /* "<backtrace hex> <payload>" */
-	int         ngot;
-	int         shut; /* shut the write side after the requests */
-	int         eof;  /* read EOF after the replies */
+	struct fix     *f;
+	int             fd;
+	char           *out;
+	size_t          outlen;
+	int             nreplies;
+	char            got[16][160]; /* "<backtrace hex> <payload>" */
+	int             ngot;
+	int             shut; /* shut the write side after the requests */
+	int             eof;  /* read EOF after the replies */
+	enum spframe_tp tp;
 };
 
 static void
@@ -135,8 +145,8 @@ add_msg(struct client *c, const char *bt, size_t btlen, const char *body)
 	size_t n = btlen + strlen(body);
 
 	c->out = realloc(c->out, c->outlen + SPFRAME_MSGHDR + n);
-	spframe_msg_header((unsigned char *)c->out + c->outlen, n);
-	c->outlen += SPFRAME_MSGHDR;
+	c->outlen += spframe_msg_header(
+	        c->tp, (unsigned char *)c->out + c->outlen, n);
 	memcpy(c->out + c->outlen, bt, btlen);
 	c->outlen += btlen;
 	memcpy(c->out + c->outlen, body, strlen(body));
@@ -163,7 +173,7 @@ client_main(void *arg)
 {
 	struct client *c = arg;
 	unsigned char  h[SPFRAME_MSGHDR], body[512], rep[SPFRAME_HEADER];
-	size_t         n, i, k;
+	size_t         n, i, k, hl = spframe_msghdr_len(c->tp);
 	int            r;
 
 	/* our header is sent before we say anything */
@@ -178,10 +188,11 @@ client_main(void *arg)
 		shutdown(c->fd, SHUT_WR);
 	}
 	for (r = 0; r < c->nreplies; r++) {
-		if (read_full(c->fd, h, sizeof(h)) != 0 || h[0] != 1) {
+		if (read_full(c->fd, h, hl) != 0
+		        || (c->tp == SPFRAME_IPC && h[0] != 1)) {
 			goto out;
 		}
-		for (n = 0, i = 1; i < 9; i++) {
+		for (n = 0, i = hl - 8; i < hl; i++) {
 			n = n << 8 | h[i];
 		}
 		if (n >= sizeof(body) || read_full(c->fd, body, n) != 0) {
@@ -203,11 +214,11 @@ out:
 	return (NULL);
 }
 
-/* run_client - serve c on a socketpair until it is done (30 s). */
-static void
-run_client(struct fix *f, struct client *c)
+/* start_client - c's thread, talking to the workers on a socketpair. */
+static pthread_t
+start_client(struct fix *f, struct client *c)
 {
-	struct timeval tv = { 30, 0 }, t0, t1;
+	struct timeval tv = { 30, 0 };
 	pthread_t      t;
 	int            sv[2];
 
@@ -215,8 +226,22 @@ run_client(struct fix *f, struct client *c)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->fd = sv[0];
-	socketmap_worker_add(f->ws, sv[1], "test");
+	if (c->tp == SPFRAME_IPC) {
+		socketmap_worker_add(f->ws, sv[1], "test");
+	} else {
+		socketmap_worker_add_sp(f->ws, sv[1], "test", c->tp);
+	}
 	assert_int_equal(pthread_create(&t, NULL, client_main, c), 0);
+	return (t);
+}
+
+/* run_client - serve c on a socketpair until it is done (30 s). */
+static void
+run_client(struct fix *f, struct client *c)
+{
+	struct timeval t0, t1;
+	pthread_t      t = start_client(f, c);
+
 	gettimeofday(&t0, NULL);
 	while (!__atomic_load_n(&f->done, __ATOMIC_ACQUIRE)) {
 		struct timeval slice = { 0, 2000 };
@@ -233,26 +258,34 @@ run_client(struct fix *f, struct client *c)
 #define ID(n)   "\x80\0\0" n, 4
 #define HIT_REQ "{\"v\":1,\"op\":\"policy\",\"domain\":\"hit.test\"}"
 
-/* client_init - a client whose output starts with the peer header hdr (8
- * bytes) and a "policy" request for hit.test (id 1). */
+/* client_init_tp - a client on transport tp whose output starts with the
+ * peer header hdr (8 bytes) and a "policy" request for hit.test (id 1). */
 static void
-client_init(struct client *c, const char *hdr)
+client_init_tp(struct client *c, const char *hdr, enum spframe_tp tp)
 {
 	memset(c, 0, sizeof(*c));
+	c->tp     = tp;
 	c->out    = malloc(SPFRAME_HEADER);
 	c->outlen = SPFRAME_HEADER;
 	memcpy(c->out, hdr, SPFRAME_HEADER);
 	add_msg(c, ID("\x01"), HIT_REQ);
 }
 
+/* client_init - the same over ipc:// framing. */
 static void
-pipelined(int nthreads)
+client_init(struct client *c, const char *hdr)
+{
+	client_init_tp(c, hdr, SPFRAME_IPC);
+}
+
+static void
+pipelined(int nthreads, enum spframe_tp tp)
 {
 	struct fix    f;
 	struct client c;
 
 	fix_init(&f, nthreads);
-	client_init(&c, "\0SP\0\0\x30\0\0");
+	client_init_tp(&c, "\0SP\0\0\x30\0\0", tp);
 	add_msg(&c, ID("\x02"),
 	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"Miss.TEST.\"}");
 	add_msg(&c, ID("\x03"), HIT_REQ);
@@ -280,14 +313,23 @@ static void
 test_pipelined_inline(void **state)
 {
 	(void)state;
-	pipelined(0);
+	pipelined(0, SPFRAME_IPC);
 }
 
 static void
 test_pipelined_threads(void **state)
 {
 	(void)state;
-	pipelined(2);
+	pipelined(2, SPFRAME_IPC);
+}
+
+/* tcp:// framing: no type byte before the length, both ways */
+static void
+test_pipelined_tcp(void **state)
+{
+	(void)state;
+	pipelined(0, SPFRAME_TCP);
+	pipelined(2, SPFRAME_TCP);
 }
 
 /* a malformed frame after a good request: the good one is answered, then
@@ -324,6 +366,75 @@ test_malformed(void **state)
 	}
 }
 
+/* over tcp://, the ipc:// framing is malformed: its type byte makes the
+ * length's first byte 0x01, far over the limit */
+static void
+test_malformed_tcp(void **state)
+{
+	struct fix    f;
+	struct client c;
+
+	(void)state;
+	fix_init(&f, 2);
+	client_init_tp(&c, "\0SP\0\0\x30\0\0", SPFRAME_TCP);
+	c.out = realloc(c.out, c.outlen + 13);
+	memcpy(c.out + c.outlen, "\x01\0\0\0\0\0\0\0\x04\x80\0\0\x01", 13);
+	c.outlen += 13;
+	c.nreplies = 1;
+	run_client(&f, &c);
+	assert_int_equal(c.ngot, 1);
+	assert_true(c.eof);
+	fix_free(&f);
+}
+
+/* a miss answered by the loop just before the workers stop (what
+ * query_shutdown does on SIGTERM, with the loop no longer running) is
+ * written to its client before the connection closes */
+static void
+stop_delivers(int nthreads)
+{
+	struct fix     f;
+	struct client  c;
+	struct timeval t0, t1;
+	pthread_t      t;
+
+	fix_init(&f, nthreads);
+	f.hold = 1;
+	client_init(&c, "\0SP\0\0\x30\0\0");
+	add_msg(&c, ID("\x02"),
+	        "{\"v\":1,\"op\":\"policy\",\"domain\":\"slow.test\"}");
+	c.nreplies = 2;
+	t          = start_client(&f, &c);
+	gettimeofday(&t0, NULL);
+	while (f.held == NULL) {
+		struct timeval slice = { 0, 2000 };
+		event_base_loopexit(f.loop, &slice);
+		event_base_dispatch(f.loop);
+		gettimeofday(&t1, NULL);
+		assert_true(t1.tv_sec - t0.tv_sec < 30);
+	}
+	/* the loop has stopped: answer and stop at once */
+	socketmap_worker_answer(f.held, strdup("{\"stopping\":1}"));
+	socketmap_worker_stop(f.ws);
+	f.ws = NULL;
+	pthread_join(t, NULL);
+	close(c.fd);
+	free(c.out);
+	assert_int_equal(c.ngot, 2);
+	assert_string_equal(c.got[0], "80000001 " HIT_JSON);
+	assert_string_equal(c.got[1], "80000002 {\"stopping\":1}");
+	assert_true(c.eof);
+	fix_free(&f);
+}
+
+static void
+test_stop_delivers(void **state)
+{
+	(void)state;
+	stop_delivers(0);
+	stop_delivers(2);
+}
+
 /* a REP peer is refused before any request */
 static void
 test_bad_peer(void **state)
@@ -351,6 +462,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipelined_inline),
 		cmocka_unit_test(test_pipelined_threads),
+		cmocka_unit_test(test_pipelined_tcp),
+		cmocka_unit_test(test_malformed_tcp),
+		cmocka_unit_test(test_stop_delivers),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_bad_peer),
 	};

@@ -1,6 +1,6 @@
 /*
  * test_spframe.c - table-driven tests of the SP framing the direct socket
- * parses (cached/spframe.c: nng's REQ/REP over ipc://).
+ * parses (cached/spframe.c: nng's REQ/REP over ipc:// and tcp://).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -142,8 +142,8 @@ test_parse(void **state)
 		why[0] = '\0';
 		memset(&f, 0, sizeof(f));
 		used = 0;
-		st   = spframe_parse(
-		          c->in, c->len, c->max, &f, &used, why, sizeof(why));
+		st   = spframe_parse(SPFRAME_IPC, c->in, c->len, c->max, &f,
+		          &used, why, sizeof(why));
 		if (st != c->want) {
 			fail_msg("parse case %zu: status %d, want %d (%s)", i,
 			        st, c->want, why);
@@ -177,11 +177,21 @@ test_prefixes(void **state)
 
 	(void)state;
 	for (n = 0; n < sizeof(m) - 1; n++) {
-		assert_int_equal(
-		        spframe_parse(m, n, 100, &f, &used, why, sizeof(why)),
+		assert_int_equal(spframe_parse(SPFRAME_IPC, m, n, 100, &f,
+		                         &used, why, sizeof(why)),
 		        SPFRAME_MORE);
 	}
-	assert_int_equal(spframe_parse(m, n, 100, &f, &used, why, sizeof(why)),
+	assert_int_equal(spframe_parse(SPFRAME_IPC, m, n, 100, &f, &used, why,
+	                         sizeof(why)),
+	        SPFRAME_OK);
+	/* the same over tcp://: without the type byte */
+	for (n = 0; n < sizeof(m) - 2; n++) {
+		assert_int_equal(spframe_parse(SPFRAME_TCP, m + 1, n, 100, &f,
+		                         &used, why, sizeof(why)),
+		        SPFRAME_MORE);
+	}
+	assert_int_equal(spframe_parse(SPFRAME_TCP, m + 1, n, 100, &f, &used,
+	                         why, sizeof(why)),
 	        SPFRAME_OK);
 }
 
@@ -194,16 +204,95 @@ test_msg_header(void **state)
 	char           why[64];
 
 	(void)state;
-	spframe_msg_header(h, 0x0102030405060708ULL);
-	assert_memory_equal(h, "\x01\x01\x02\x03\x04\x05\x06\x07\x08", 9);
-	/* round trip */
-	spframe_msg_header(buf, 6);
-	memcpy(buf + 9, "\x80\0\0\x09ok", 6);
 	assert_int_equal(
-	        spframe_parse(buf, 15, 100, &f, &used, why, sizeof(why)),
+	        spframe_msg_header(SPFRAME_IPC, h, 0x0102030405060708ULL), 9);
+	assert_memory_equal(h, "\x01\x01\x02\x03\x04\x05\x06\x07\x08", 9);
+	assert_int_equal(
+	        spframe_msg_header(SPFRAME_TCP, h, 0x0102030405060708ULL), 8);
+	assert_memory_equal(h, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
+	assert_int_equal(spframe_msghdr_len(SPFRAME_IPC), 9);
+	assert_int_equal(spframe_msghdr_len(SPFRAME_TCP), 8);
+	/* round trips */
+	spframe_msg_header(SPFRAME_IPC, buf, 6);
+	memcpy(buf + 9, "\x80\0\0\x09ok", 6);
+	assert_int_equal(spframe_parse(SPFRAME_IPC, buf, 15, 100, &f, &used,
+	                         why, sizeof(why)),
 	        SPFRAME_OK);
 	assert_int_equal(f.plen, 2);
 	assert_memory_equal(f.payload, "ok", 2);
+	spframe_msg_header(SPFRAME_TCP, buf, 6);
+	memcpy(buf + 8, "\x80\0\0\x09ok", 6);
+	assert_int_equal(spframe_parse(SPFRAME_TCP, buf, 14, 100, &f, &used,
+	                         why, sizeof(why)),
+	        SPFRAME_OK);
+	assert_int_equal(used, 14);
+	assert_ptr_equal(f.bt, buf + 8);
+	assert_int_equal(f.plen, 2);
+	assert_memory_equal(f.payload, "ok", 2);
+}
+
+/* tcp:// messages: a 64-bit length and no type byte, any first byte */
+#define T(n) "\0\0\0\0\0\0\0" n
+
+static const struct parse_case tcp_cases[] = {
+	{ LIT(T("\x04") "\x80\0\0\x01"), 100, SPFRAME_OK, 4, 0, 12, NULL },
+	{ LIT(T("\x0a") "\0\0\0\x07\x80\0\0\x01{}"), 100, SPFRAME_OK, 8, 2, 18,
+	        NULL },
+	{ LIT(T("\x06") "\x80\0\0\x01{}"), 6, SPFRAME_OK, 4, 2, 14, NULL },
+	{ LIT(T("\x04") "\x80\0\0\x01" T("\x04")), 100, SPFRAME_OK, 4, 0, 12,
+	        NULL },
+	{ LIT(""), 100, SPFRAME_MORE, 0, 0, 0, NULL },
+	{ LIT("\0"), 100, SPFRAME_MORE, 0, 0, 0, NULL },
+	{ LIT("\0\0\0\0\0\0\0"), 100, SPFRAME_MORE, 0, 0, 0, NULL },
+	{ LIT(T("\x06") "\x80\0\0\x01{"), 100, SPFRAME_MORE, 0, 0, 0, NULL },
+	/* no type byte to check: an ipc:// header reads as a huge length */
+	{ LIT("\x01\0\0\0\0\0\0\0\x04"), 1 << 20, SPFRAME_BAD, 0, 0, 0,
+	        "72057594037927936 bytes" },
+	{ LIT(T("\x07")), 6, SPFRAME_BAD, 0, 0, 0, "7 bytes (6 max)" },
+	{ LIT(T("\0")), 100, SPFRAME_BAD, 0, 0, 0, "no request id" },
+	{ LIT(T("\x08") "\0\0\0\1\0\0\0\2"), 100, SPFRAME_BAD, 0, 0, 0,
+	        "no request id in a message of 8" },
+	{ LIT(T("\x24") "\0\0\0\1\0\0\0\2\0\0\0\3\0\0\0\4\0\0\0\5\0\0\0\6\0"
+	                "\0\0\7\0\0\0\x08\x80\0\0\0"),
+	        100, SPFRAME_BAD, 0, 0, 0, "within 8 hops" },
+};
+
+static void
+test_parse_tcp(void **state)
+{
+	size_t         i, used;
+	struct spframe f;
+	char           why[128];
+
+	(void)state;
+	for (i = 0; i < sizeof(tcp_cases) / sizeof(tcp_cases[0]); i++) {
+		const struct parse_case *c = &tcp_cases[i];
+		enum spframe_status      st;
+
+		why[0] = '\0';
+		memset(&f, 0, sizeof(f));
+		used = 0;
+		st   = spframe_parse(SPFRAME_TCP, c->in, c->len, c->max, &f,
+		          &used, why, sizeof(why));
+		if (st != c->want) {
+			fail_msg("tcp case %zu: status %d, want %d (%s)", i,
+			        st, c->want, why);
+		}
+		if (st == SPFRAME_OK) {
+			assert_ptr_equal(f.bt, c->in + 8);
+			assert_int_equal(f.btlen, c->btlen);
+			assert_ptr_equal(f.payload, f.bt + f.btlen);
+			assert_int_equal(f.plen, c->plen);
+			assert_int_equal(used, c->used);
+		}
+		if (st == SPFRAME_MORE) {
+			assert_int_equal(used, 0);
+		}
+		if (c->why != NULL && strstr(why, c->why) == NULL) {
+			fail_msg("tcp case %zu: why \"%s\" lacks \"%s\"", i,
+			        why, c->why);
+		}
+	}
 }
 
 int
@@ -213,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_peer_header),
 		cmocka_unit_test(test_rep_header),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_tcp),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_msg_header),
 	};
