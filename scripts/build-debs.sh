@@ -30,9 +30,14 @@ trap 'rm -rf "$tmp"' EXIT
 version=$(dpkg-parsechangelog -S Version)
 src="$tmp/mxtls-$version"
 mkdir "$src"
-git ls-files -z --cached --others --exclude-standard |
-	xargs -0 cp --parents -t "$src" 2>/dev/null || true
-# files deleted in the work tree but still in the index are skipped above
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+	# tracked and new files; deleted ones (still in the index) are skipped
+	git ls-files -z --cached --others --exclude-standard |
+		xargs -0 cp --parents -t "$src" 2>/dev/null || true
+else # not a git checkout (a tarball): everything but build output
+	tar -cf - --exclude='./build*' --exclude=./debs --exclude='./obj-*' \
+		--exclude=./.git . | tar -xf - -C "$src"
+fi
 (cd "$src" && dpkg-buildpackage -b -us -uc -j"$(nproc)") >"$tmp/build.log" 2>&1 || {
 	tail -n 40 "$tmp/build.log" >&2
 	echo "build-debs.sh: dpkg-buildpackage failed (last 40 lines above)" >&2
