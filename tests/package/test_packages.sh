@@ -210,6 +210,8 @@ check "socket /run/mxtls/mxtlsd.sock: mxtls:mxtls, mode 660" \
 	sh -c '[ "$(stat -c %U:%G:%a /run/mxtls/mxtlsd.sock)" = mxtls:mxtls:660 ]'
 check "mxtlsctl stats" sh -c "$ctl stats | grep -q '\"'"
 check "the store is in the state dir" test -e /var/lib/mxtls/mxtls.db
+check "the store is mxtls's only (UMask=$umask_unit)" \
+	sh -c '[ "$(stat -c %U:%a /var/lib/mxtls/mxtls.db)" = mxtls:600 ]'
 if getent passwd Debian-exim >/dev/null; then
 	check "Debian-exim may connect to the direct socket (group mxtls)" \
 		setpriv --reuid=Debian-exim --regid=Debian-exim --init-groups \
