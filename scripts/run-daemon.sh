@@ -5,12 +5,20 @@
 # socket ipc:///run/mxtls/mxtlsd.sock (and the direct socket
 # ipc:///run/mxtls/mxtlsd-direct.sock), running as the system user "mxtls".
 # Then, from another shell: build/cached/mxtlsctl query example.com
+#
+# Installs only the build dependencies (scripts/install-build-deps.sh: no
+# MTA, no DNS or web server, no test tools, no policy-rc.d), builds only the
+# daemon, the CLI and the plugins (no tests), creates the system user.
 set -eu
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
-./scripts/build.sh
+./scripts/install-build-deps.sh
+./scripts/build.sh --no-tests
+if ! getent group mxtls >/dev/null; then
+	addgroup --system --quiet mxtls
+fi
 if ! getent passwd mxtls >/dev/null; then
-	useradd --system --no-create-home --home-dir /var/lib/mxtls \
-		--shell /usr/sbin/nologin mxtls
+	adduser --system --quiet --ingroup mxtls --no-create-home \
+		--home /var/lib/mxtls --shell /usr/sbin/nologin \
+		--gecos "mxtls daemon" mxtls
 fi
 exec build/cached/mxtlsd -d "$@"

@@ -5,7 +5,7 @@
 # 127.0.0.1:443). Needs root (packages, port 443). Prints ctest's summary.
 set -eu
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-test-deps.sh
 ./scripts/build.sh
 cd build
 ctest --output-on-failure "$@"
