@@ -3,11 +3,17 @@
  * drops privileges, and runs the one libevent loop that owns all state
  * (resolver, fetcher, store, cache).
  *
- *   mxtlsd [-d] [-n] [-c FILE]
+ *   mxtlsd [-d | -f] [-n] [-c FILE]
  *     -c FILE  configuration (default /etc/mxtls/mxtlsd.conf when present,
  *              else the embedded defaults)
  *     -d       stay in the foreground and log to stderr
- *     -n       check the configuration, print it, exit
+ *     -f       stay in the foreground and log to syslog (systemd:
+ *              Type=notify, ExecStart=/usr/sbin/mxtlsd -f)
+ *     -n       check the configuration and the files it names (as the
+ *              run user), print it, exit
+ *
+ * SIGHUP reloads the configuration file (reload.c); under systemd the
+ * daemon reports READY=1 once every front door listens (sdnotify.c).
  */
 #include <sys/stat.h>
 
@@ -39,6 +45,8 @@
 #include "memtrim.h"
 #include "preload_watch.h"
 #include "query.h"
+#include "reload.h"
+#include "sdnotify.h"
 #include "server.h"
 #include "socketmap.h"
 #include "stats.h"
@@ -54,7 +62,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mxtlsd [-d] [-n] [-c config]\n");
+	fprintf(stderr, "usage: mxtlsd [-d | -f] [-n] [-c config]\n");
 	exit(2);
 }
 
@@ -67,19 +75,43 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	answer_cache_sweep(arg, clock_now());
 }
 
+/* what the signal handler reaches (loop thread) */
+struct mxtlsd_signal_ctx {
+	struct event_base   *base;
+	struct reload_target reload;
+};
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct event_base *base = arg;
+	struct mxtlsd_signal_ctx *ctx = arg;
+	char                      why[256];
 
+	(void)what;
 	if (sig == SIGHUP) {
-		log_notice("MXTLSD-SIGHUP",
-		        "SIGHUP ignored: restart mxtlsd to apply a new "
-		        "configuration");
+		(void)reload_run(&ctx->reload);
 		return;
 	}
 	log_notice("MXTLSD-STOPPING", "signal %d: shutting down", (int)sig);
-	event_base_loopbreak(base);
+	if (sdnotify_send("STOPPING=1\nSTATUS=shutting down", why, sizeof(why))
+	        < 0)
+		log_warn("MXTLSD-NOTIFY", "%s", why);
+	event_base_loopbreak(ctx->base);
+}
+
+/* mxtlsd_ready - every front door listens and the store is open: tell
+ * systemd (Type=notify). */
+static void
+mxtlsd_ready(const struct conf *conf)
+{
+	char why[256], buf[512];
+
+	snprintf(buf, sizeof(buf),
+	        "READY=1\nMAINPID=%ld\nSTATUS=serving on %s%s%s",
+	        (long)getpid(), conf->ipc_listen,
+	        conf->ipc_direct[0] != '\0' ? " and " : "", conf->ipc_direct);
+	if (sdnotify_send(buf, why, sizeof(why)) < 0)
+		log_warn("MXTLSD-NOTIFY", "%s", why);
 }
 
 static unsigned
@@ -91,45 +123,50 @@ ms(double seconds)
 int
 main(int argc, char **argv)
 {
-	struct conf             conf;
-	struct daemon_user      user;
-	struct stats            stats;
-	struct event_base      *base = NULL;
-	struct event           *sigs[4];
-	struct dns             *dns   = NULL;
-	struct sts_fetcher     *fetch = NULL;
-	struct store           *store = NULL;
-	struct sts_resolver    *res   = NULL;
-	struct dane_resolver   *dres  = NULL;
-	struct tlsrpt_lookup   *tlook = NULL;
-	struct memo            *memo  = NULL; /* the three memos' records */
-	struct memtrim         *trim  = NULL; /* free heap pages back */
-	struct tlsrpt_sched    *trpt  = NULL;
-	struct query_services   svc;
-	struct answer_cache    *answers = NULL;
-	struct event           *sweep   = NULL;
-	struct change_hook      hook;
-	struct timeval          tv;
-	struct preload_watch   *pwatch = NULL;
-	struct server          *srv    = NULL;
-	struct ipc             *ipc    = NULL;
-	struct socketmap       *smap   = NULL; /* socketmap (issue 5) */
-	struct direct          *direct = NULL; /* the direct IPC socket */
-	struct dns_config       dcfg;
-	struct sts_fetch_config fcfg;
-	const char             *conf_path = NULL;
-	char                    why[512];
-	int                     ch, foreground = 0, check = 0, pidfd = -1;
-	int                     rv = 1;
-	size_t                  i;
-	static const int        signals[] = { SIGTERM, SIGINT, SIGHUP };
+	struct conf              conf;
+	struct daemon_user       user;
+	struct stats             stats;
+	struct event_base       *base = NULL;
+	struct event            *sigs[4];
+	struct dns              *dns   = NULL;
+	struct sts_fetcher      *fetch = NULL;
+	struct store            *store = NULL;
+	struct sts_resolver     *res   = NULL;
+	struct dane_resolver    *dres  = NULL;
+	struct tlsrpt_lookup    *tlook = NULL;
+	struct memo             *memo  = NULL; /* the three memos' records */
+	struct memtrim          *trim  = NULL; /* free heap pages back */
+	struct tlsrpt_sched     *trpt  = NULL;
+	struct query_services    svc;
+	struct answer_cache     *answers = NULL;
+	struct event            *sweep   = NULL;
+	struct change_hook       hook;
+	struct timeval           tv;
+	struct preload_watch    *pwatch = NULL;
+	struct server           *srv    = NULL;
+	struct ipc              *ipc    = NULL;
+	struct socketmap        *smap   = NULL; /* socketmap (issue 5) */
+	struct direct           *direct = NULL; /* the direct IPC socket */
+	struct mxtlsd_signal_ctx sctx;
+	struct dns_config        dcfg;
+	struct sts_fetch_config  fcfg;
+	const char              *conf_path = NULL;
+	char                     why[512];
+	int    ch, foreground = 0, to_stderr = 0, check = 0, pidfd = -1;
+	int    rv = 1;
+	size_t i;
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
 
-	while ((ch = getopt(argc, argv, "c:dnh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfnh")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
 			break;
 		case 'd':
+			foreground = 1;
+			to_stderr  = 1;
+			break;
+		case 'f':
 			foreground = 1;
 			break;
 		case 'n':
@@ -161,7 +198,7 @@ main(int argc, char **argv)
 		return (0);
 	}
 
-	log_init("mxtlsd", foreground, conf.log_facility);
+	log_init("mxtlsd", to_stderr, conf.log_facility);
 	log_set_level((enum log_level)conf.log_level);
 	if (daemon_user_lookup(conf.daemon_user, &user, why, sizeof(why))
 	        != 0) {
@@ -338,8 +375,17 @@ main(int argc, char **argv)
 	socketmap_attach(smap, &svc); /* socketmap (issue 5) */
 	direct_attach(direct, srv, answers);
 
+	memset(&sctx, 0, sizeof(sctx));
+	sctx.base             = base;
+	sctx.reload.path      = conf_path;
+	sctx.reload.live      = &conf;
+	sctx.reload.fetch     = fetch;
+	sctx.reload.preload   = pwatch;
+	sctx.reload.socketmap = smap;
+	sctx.reload.tlsrpt    = trpt;
+	sctx.reload.answers   = answers;
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-		sigs[i] = evsignal_new(base, signals[i], on_signal, base);
+		sigs[i] = evsignal_new(base, signals[i], on_signal, &sctx);
 		event_add(sigs[i], NULL);
 	}
 	sigs[i] = NULL;
@@ -347,6 +393,7 @@ main(int argc, char **argv)
 	        "mxtlsd %s listening on %s (store %s, user %s)", MXTLS_VERSION,
 	        conf.ipc_listen, conf.store_path,
 	        user.set ? user.name : "unchanged");
+	mxtlsd_ready(&conf);
 	event_base_dispatch(base);
 	for (i = 0; sigs[i] != NULL; i++)
 		event_free(sigs[i]);
