@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,6 +55,8 @@
 #include "sts_fetch.h"
 #include "dane_resolver.h"
 #include "sts_resolver.h"
+#include "startcheck.h"
+#include "tlsrpt_datagram.h"
 #include "tlsrpt_lookup.h"
 #include "tlsrpt_sched.h"
 
@@ -97,6 +100,114 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	        < 0)
 		log_warn("MXTLSD-NOTIFY", "%s", why);
 	event_base_loopbreak(ctx->base);
+}
+
+/* on_check_log - a start-up check's finding, to the log. */
+static void
+on_check_log(void *arg, int fatal, const char *msg)
+{
+	(void)arg;
+	if (fatal)
+		log_err("MXTLSD-CHECK", "%s", msg);
+	else
+		log_warn("MXTLSD-CHECK", "%s", msg);
+}
+
+/* on_check_print - a finding of mxtlsd -n, to stderr. */
+static void
+on_check_print(void *arg, int fatal, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "mxtlsd: %s: %s\n", fatal ? "error" : "warning", msg);
+}
+
+/* mxtlsd_check - mxtlsd -n: print the effective configuration, check the
+ * files it names as the run user; 0 when all is well, else 1. */
+static int
+mxtlsd_check(const struct conf *conf, const char *path)
+{
+	struct daemon_user user;
+	char               why[512];
+	int                n;
+
+	printf("# mxtlsd %s effective configuration (%s)\n", MXTLS_VERSION,
+	        path ? path : "embedded defaults");
+	conf_print(conf, stdout);
+	fflush(stdout);
+	if (startcheck_user(conf, &user, 1, why, sizeof(why)) != 0) {
+		fprintf(stderr, "mxtlsd: error: %s\n", why);
+		return (1);
+	}
+	if ((n = startcheck_files(conf, &user, on_check_print, NULL)) != 0) {
+		fprintf(stderr,
+		        "mxtlsd: configuration NOT OK: %d problem%s for user "
+		        "%s\n",
+		        n < 0 ? 1 : n, n == 1 ? "" : "s",
+		        user.name[0] ? user.name : "root");
+		return (1);
+	}
+	fprintf(stderr,
+	        "mxtlsd: configuration OK (files checked as user %s)\n",
+	        user.name[0] ? user.name : "root");
+	return (0);
+}
+
+/* mxtlsd_socketmap_hint - the bind hint for the socketmap.listen entry
+ * why names. */
+static void
+mxtlsd_socketmap_hint(const struct conf *conf, const struct daemon_user *u,
+        char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; conf->socketmap_listen[i] != NULL; i++)
+		if (strstr(why, conf->socketmap_listen[i] + 5) != NULL) {
+			startcheck_bind_hint("socketmap.listen",
+			        conf->socketmap_listen[i], u, why, whylen);
+			return;
+		}
+}
+
+/* mxtlsd_datagram_open - bind tlsrpt.datagram_socket (before the drop:
+ * its directory may be root's) and give it to the run user. */
+static int
+mxtlsd_datagram_open(struct event_base *base, const struct conf *conf,
+        const struct daemon_user *u, struct tlsrpt_datagram **dgram)
+{
+	const char *path = conf->tlsrpt_datagram_socket;
+	char        why[1024];
+
+	if (startcheck_sockdir(
+	            "tlsrpt.datagram_socket", path, u, why, sizeof(why))
+	        != 0) {
+		log_err("MXTLSD-TLSRPT", "%s", why);
+		return (-1);
+	}
+	if ((*dgram = tlsrpt_datagram_open(
+	             base, path, conf->ipc_mode, NULL, NULL, why, sizeof(why)))
+	        == NULL) {
+		startcheck_bind_hint(
+		        "tlsrpt.datagram_socket", path, u, why, sizeof(why));
+		log_err("MXTLSD-TLSRPT", "%s", why);
+		return (-1);
+	}
+	if (u->set && chown(path, u->uid, u->gid) != 0) {
+		log_err("MXTLSD-TLSRPT",
+		        "tlsrpt.datagram_socket: chown %s: %s", path,
+		        strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* mxtlsd_take - hand *p over (the taker owns it now). */
+static struct tlsrpt_datagram *
+mxtlsd_take(struct tlsrpt_datagram **p)
+{
+	struct tlsrpt_datagram *d = *p;
+
+	*p = NULL;
+	return (d);
 }
 
 /* mxtlsd_ready - every front door listens and the store is open: tell
@@ -148,10 +259,11 @@ main(int argc, char **argv)
 	struct socketmap        *smap   = NULL; /* socketmap (issue 5) */
 	struct direct           *direct = NULL; /* the direct IPC socket */
 	struct mxtlsd_signal_ctx sctx;
-	struct dns_config        dcfg;
-	struct sts_fetch_config  fcfg;
-	const char              *conf_path = NULL;
-	char                     why[512];
+	struct tlsrpt_datagram *dgram = NULL; /* until tlsrpt_sched takes it */
+	struct dns_config       dcfg;
+	struct sts_fetch_config fcfg;
+	const char             *conf_path = NULL;
+	char                    why[512], abs_path[PATH_MAX];
 	int    ch, foreground = 0, to_stderr = 0, check = 0, pidfd = -1;
 	int    rv = 1;
 	size_t i;
@@ -180,6 +292,9 @@ main(int argc, char **argv)
 		usage();
 	if (conf_path == NULL && access(MXTLSD_DEFAULT_CONF, F_OK) == 0)
 		conf_path = MXTLSD_DEFAULT_CONF;
+	/* daemon() moves to /: a reload re-reads the file by its full name */
+	if (conf_path != NULL && realpath(conf_path, abs_path) != NULL)
+		conf_path = abs_path;
 
 	conf_defaults(&conf);
 	if (conf_path != NULL
@@ -189,20 +304,22 @@ main(int argc, char **argv)
 		return (1);
 	}
 	if (check) {
-		printf("# mxtlsd %s effective configuration (%s)\n",
-		        MXTLS_VERSION,
-		        conf_path ? conf_path : "embedded defaults");
-		conf_print(&conf, stdout);
-		fprintf(stderr, "mxtlsd: configuration OK\n");
+		rv = mxtlsd_check(&conf, conf_path);
 		conf_free(&conf);
-		return (0);
+		return (rv);
 	}
 
 	log_init("mxtlsd", to_stderr, conf.log_facility);
 	log_set_level((enum log_level)conf.log_level);
-	if (daemon_user_lookup(conf.daemon_user, &user, why, sizeof(why))
-	        != 0) {
+	if (startcheck_user(&conf, &user, 0, why, sizeof(why)) != 0) {
 		log_err("MXTLSD-CONFIG", "%s", why);
+		goto out;
+	}
+	if (startcheck_files(&conf, &user, on_check_log, NULL) != 0) {
+		log_err("MXTLSD-CONFIG",
+		        "the configuration names files user %s cannot use "
+		        "(above); not starting",
+		        user.name[0] ? user.name : "root");
 		goto out;
 	}
 	if (!foreground && daemon(0, 0) != 0) {
@@ -219,7 +336,9 @@ main(int argc, char **argv)
 		log_err("MXTLSD-EVENT", "cannot create the event loop");
 		goto out;
 	}
-	if (daemon_dir_for(conf.daemon_pid_file, &user, why, sizeof(why)) != 0
+	if (startcheck_sockdir("daemon.pid_file", conf.daemon_pid_file, &user,
+	            why, sizeof(why))
+	                != 0
 	        || (pidfd = daemon_pidfile_open(
 	                    conf.daemon_pid_file, why, sizeof(why)))
 	                < 0) {
@@ -227,7 +346,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (strncmp(conf.ipc_listen, "ipc://", 6) == 0
-	        && daemon_dir_for(conf.ipc_listen + 6, &user, why, sizeof(why))
+	        && startcheck_sockdir("ipc.listen", conf.ipc_listen + 6, &user,
+	                   why, sizeof(why))
 	                != 0) {
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
@@ -245,6 +365,8 @@ main(int argc, char **argv)
 	ipc = ipc_open(base, conf.ipc_listen, conf.ipc_mode, conf.ipc_contexts,
 	        srv, answers, why, sizeof(why));
 	if (ipc == NULL) {
+		startcheck_bind_hint("ipc.listen", conf.ipc_listen, &user, why,
+		        sizeof(why));
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
 	}
@@ -261,37 +383,53 @@ main(int argc, char **argv)
 	/* --- socketmap listeners (issue 5): bound as root, served later */
 	for (i = 0; conf.socketmap_listen[i] != NULL; i++)
 		if (strncmp(conf.socketmap_listen[i], "unix:", 5) == 0
-		        && daemon_dir_for(conf.socketmap_listen[i] + 5, &user,
-		                   why, sizeof(why))
+		        && startcheck_sockdir("socketmap.listen",
+		                   conf.socketmap_listen[i] + 5, &user, why,
+		                   sizeof(why))
 		                != 0) {
 			log_err("MXTLSD-SOCKETMAP", "%s", why);
 			goto out;
 		}
-	if ((smap = socketmap_open(base, &conf, why, sizeof(why))) == NULL
-	        || (user.set
-	                && socketmap_chown(
-	                           smap, user.uid, user.gid, why, sizeof(why))
-	                        != 0)) {
+	if ((smap = socketmap_open(base, &conf, why, sizeof(why))) == NULL) {
+		mxtlsd_socketmap_hint(&conf, &user, why, sizeof(why));
+		log_err("MXTLSD-SOCKETMAP", "%s", why);
+		goto out;
+	}
+	if ((user.set
+	            && socketmap_chown(
+	                       smap, user.uid, user.gid, why, sizeof(why))
+	                    != 0)) {
 		log_err("MXTLSD-SOCKETMAP", "%s", why);
 		goto out;
 	}
 	/* --- end socketmap */
 	if (conf.ipc_direct[0] != '\0'
-	        && daemon_dir_for(conf.ipc_direct + 6, &user, why, sizeof(why))
+	        && startcheck_sockdir("ipc.direct", conf.ipc_direct + 6, &user,
+	                   why, sizeof(why))
 	                != 0) {
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
 	}
 	if ((direct = direct_open(base, conf.ipc_direct, conf.ipc_mode,
 	             conf.ipc_direct_threads, why, sizeof(why)))
-	                == NULL
-	        || (user.set
-	                && direct_chown(direct, user.uid, user.gid, why,
-	                           sizeof(why))
-	                        != 0)) {
+	        == NULL) {
+		startcheck_bind_hint("ipc.direct", conf.ipc_direct, &user, why,
+		        sizeof(why));
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
 	}
+	if ((user.set
+	            && direct_chown(
+	                       direct, user.uid, user.gid, why, sizeof(why))
+	                    != 0)) {
+		log_err("MXTLSD-IPC", "%s", why);
+		goto out;
+	}
+	/* --- the TLSRPT datagram socket: bound as root too (RFC 8460 results
+	 * from Postfix 3.10's libtlsrpt), served once the scheduler exists */
+	if (conf.tlsrpt_enable && conf.tlsrpt_datagram_socket[0] != '\0'
+	        && mxtlsd_datagram_open(base, &conf, &user, &dgram) != 0)
+		goto out;
 	if (daemon_drop(&user, why, sizeof(why)) != 0) {
 		log_err("MXTLSD-PRIVDROP", "%s", why);
 		goto out;
@@ -364,8 +502,8 @@ main(int argc, char **argv)
 	if (!conf.tlsrpt_enable) {
 		log_notice("MXTLSD-TLSRPT-OFF",
 		        "TLS reporting is off (tlsrpt.enable = false)");
-	} else if ((trpt = tlsrpt_sched_create(
-	                    base, &conf, dns, &stats, why, sizeof(why)))
+	} else if ((trpt = tlsrpt_sched_create(base, &conf, dns, &stats,
+	                    mxtlsd_take(&dgram), why, sizeof(why)))
 	        == NULL) {
 		log_err("MXTLSD-TLSRPT", "%s", why);
 		goto out;
@@ -406,8 +544,9 @@ out:
 	if (sweep != NULL)
 		event_free(sweep);
 	memtrim_stop(trim);
-	tlsrpt_sched_free(trpt); /* TLS reporting */
-	socketmap_free(smap);    /* socketmap (issue 5) */
+	tlsrpt_sched_free(trpt);      /* TLS reporting */
+	tlsrpt_datagram_close(dgram); /* when the scheduler never took it */
+	socketmap_free(smap);         /* socketmap (issue 5) */
 	direct_free(direct);
 	sts_resolver_free(res);
 	if (dres != NULL)
