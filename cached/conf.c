@@ -542,7 +542,6 @@ static const char *const conf_reloadable[] = {
 	"sts.recheck_interval",
 	"sts.refresh_before",
 	"sts.expired_policy",
-	"dane.port",
 	"dane.max_ttl",
 	"dane.negative_ttl",
 	"preload.path",
