@@ -38,6 +38,7 @@ entries=$(stat_of entries)
 fetched=$(stat_of fetch_ok)
 expect_true "cache holds the two policies" [ "$entries" -ge 2 ]
 expect_true "two policies fetched" [ "$fetched" -ge 2 ]
+expect_jq "notxt.test before: no policy" "$(q notxt.test)" .policy none
 expect_eq "no debug lines at level info" "$(grep -c ' debug ' "$DAEMON_LOG")" 0
 
 # ---------------------------------------------- reloadable + restart-only --
@@ -82,11 +83,25 @@ expect_match "bad postfix_version refused" "$(grep MXTLSD-RELOAD-FAIL "$DAEMON_L
 	'postfix_version.*the running configuration stays'
 expect_match "bad postfix_version: strict kept" "$(sm testing.test)" '^OK secure'
 
-# ------------------------------------------------------------ back again --
+# ------------------------------------------- back again, a preload list --
+LIST=$DAEMON_DIR/preload.json
+cat >"$LIST" <<'JSON'
+{
+  "timestamp": "2024-01-15T10:25:12Z",
+  "expires": "2099-12-31T23:59:59Z",
+  "version": "0.1",
+  "policy-aliases": {},
+  "policies": { "notxt.test": { "mode": "enforce", "mxs": [".notxt.test"] } }
+}
+JSON
 LOG_CONF='log: { level = "info"; };'
-write_config "$(smap_conf opportunistic)"
+write_config "$(smap_conf opportunistic)
+preload: { path = \"$LIST\"; };"
 hup 4
 expect_eq "back to opportunistic: testing.test" "$(sm testing.test)" "NOTFOUND "
+expect_match "preload list loaded on reload" "$(grep MXTLS-PRELOAD-LOADED "$DAEMON_LOG")" "$LIST: 1 domains"
+expect_jq "notxt.test from the preload list, no restart" "$(q notxt.test)" \
+	'[.status, .policy, .mode, .source] | join(" ")' "ok sts enforce preload"
 expect_eq "cache kept over every reload: no new fetch" "$(stat_of fetch_ok)" "$fetched"
 daemon_stop
 summary
