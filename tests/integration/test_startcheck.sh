@@ -194,4 +194,41 @@ elif start env NOTIFY_SOCKET="$NOTIFY" setpriv --reuid="$RUN_USER" --regid="$RUN
 else
 	fail "plain user: started as $RUN_USER" "$(cat "$LOG")"
 fi
+
+# ------------- a socket directory the user cannot write; a port in use --
+conf bindfail "$(resolver_ok)
+socketmap: { listen = [\"unix:$T/sockets/rootonly/smap.sock\"]; };"
+sed -i 's/user = "nobody"/user = ""/' "$CONF"
+mkdir -p "$T/bindfail/run" "$T/bindfail/lib"
+chown "$RUN_USER:$RUN_GROUP" "$T/bindfail/run" "$T/bindfail/lib"
+if ! setpriv --reuid="$RUN_USER" --regid="$RUN_GROUP" --clear-groups test -x "$MXTLS_BIN/mxtlsd"; then
+	pass "root-only socket directory: SKIPPED ($MXTLS_BIN is not reachable for $RUN_USER)"
+elif start setpriv --reuid="$RUN_USER" --regid="$RUN_GROUP" --clear-groups; then
+	fail "root-only socket directory, not root: no start" "it started"
+	stop
+else
+	pass "root-only socket directory, not root: no start"
+	expect_match "root-only socket directory: path, user and fix" "$(cat "$LOG")" \
+		"MXTLSD-CHECK: socketmap.listen \"$T/sockets/rootonly/smap.sock\": directory $T/sockets/rootonly is not writable by user $RUN_USER \\(Permission denied\\); fix: chown $RUN_USER"
+fi
+PORT=18471
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)
+' "$PORT" &
+HOLDER=$!
+sleep 0.5
+conf inuse "$(resolver_ok)
+socketmap: { listen = [\"inet:127.0.0.1:$PORT\"]; };"
+sed -i 's/user = "nobody"/user = ""/' "$CONF"
+if start; then
+	fail "port in use: no start" "it started"
+	stop
+else
+	pass "port in use: no start"
+	expect_match "port in use: address and fix" "$(cat "$LOG")" \
+		"MXTLSD-SOCKETMAP: .*127.0.0.1:$PORT.*in use \\(socketmap.listen inet:127.0.0.1:$PORT, as root\\); fix: another process listens there"
+fi
+kill "$HOLDER" 2>/dev/null
 summary
