@@ -6,12 +6,15 @@
 # is logged and keeps its running value; a broken file keeps the running
 # configuration (logged with file and line) and the daemon serving; the
 # MTA-STS cache survives every reload (stats: entries kept, no new fetch).
+# LOG_CONF, CACHE_CONF, RESOLVER_CONF are read by lib.sh's write_config:
+# shellcheck disable=SC2034
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 trap daemon_cleanup EXIT
 SMC="/usr/bin/python3 $LIB_DIR/smclient.py"
 SM_UNIX=$SOCK_BASE/smap.sock
+# shellcheck disable=SC2086 # SMC is "python3 smclient.py"
 sm() { timeout 30 $SMC "unix:$SM_UNIX" mxtls "$1"; }
 smap_conf() { # TESTING
 	printf 'socketmap: { listen = ["unix:%s"]; testing = "%s"; threads = 1; };\n' \

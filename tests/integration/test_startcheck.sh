@@ -19,6 +19,7 @@ RUN_GROUP=$(id -gn "$RUN_USER")
 T=$(mktemp -d /tmp/mxtls-startcheck.XXXXXX)
 chmod 755 "$T"
 PID=
+# shellcheck disable=SC2317 # called by the trap
 cleanup() {
 	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null
 	[ -z "${RCV:-}" ] || kill "$RCV" 2>/dev/null
