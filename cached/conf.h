@@ -115,6 +115,25 @@ void conf_print(const struct conf *c, FILE *out);
 /* conf_free - free the strings c owns. */
 void conf_free(struct conf *c);
 
+/* conf_key_reloadable - 1 when a running mxtlsd applies key path on
+ * SIGHUP, 0 when it needs a restart. */
+int conf_key_reloadable(const char *path);
+
+/* conf_change_fn - one key whose value differs: old and new as conf_print
+ * writes them; applied 1 (reloadable, now in effect) or 0 (kept). */
+typedef void (*conf_change_fn)(void *arg, const char *key, const char *old,
+        const char *new, int applied);
+
+/*
+ * conf_merge - a reload: for every key whose value in fresh (a checked
+ * conf_load result) differs from live, move the reloadable ones into live
+ * (fresh gets the old value, for conf_free) and keep live's value of the
+ * others; fn hears of each. Returns the number of keys applied. Run it on
+ * the thread that reads live (the loop thread).
+ */
+int conf_merge(
+        struct conf *live, struct conf *fresh, conf_change_fn fn, void *arg);
+
 /* conf_key_count / conf_key_name - walk the table (for the docs test);
  * conf_key_deprecated - why key i is ignored, or NULL when it is not
  * deprecated (configs/mxtlsd.conf lists it commented out). */

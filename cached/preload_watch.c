@@ -16,6 +16,7 @@
 #include "preload_watch.h"
 
 struct preload_watch {
+	struct event_base *base;
 	const struct conf *conf;
 	struct preload    *list;
 	struct event      *timer;
@@ -119,6 +120,7 @@ preload_watch_create(struct event_base *base, const struct conf *conf,
 		snprintf(why, whylen, "out of memory");
 		return (NULL);
 	}
+	w->base = base;
 	w->conf = conf;
 	if (conf->preload_path[0] == '\0')
 		return (w);
@@ -150,4 +152,41 @@ preload_watch_free(struct preload_watch *w)
 		event_free(w->timer);
 	preload_free(w->list);
 	free(w);
+}
+
+void
+preload_watch_reconfigure(struct preload_watch *w)
+{
+	struct timeval tv;
+	char           why[512];
+	int            gone;
+
+	if (w == NULL)
+		return;
+	if (w->timer != NULL) {
+		event_free(w->timer);
+		w->timer = NULL;
+	}
+	w->mtime.tv_sec = w->mtime.tv_nsec = 0;
+	w->size                            = 0;
+	if (w->conf->preload_path[0] == '\0') {
+		if (w->list != NULL) {
+			preload_free(w->list);
+			w->list = NULL;
+			change_notify(&w->change, NULL);
+			log_notice("MXTLS-PRELOAD-OFF",
+			        "preload.path is empty: no preload list");
+		}
+		return;
+	}
+	(void)file_changed(w, &gone);
+	if (preload_watch_load(w, why, sizeof(why)) != 0)
+		log_err("MXTLS-PRELOAD-LOAD-FAIL",
+		        "%s (keeping the previous list until it expires)",
+		        why);
+	w->timer   = event_new(w->base, -1, EV_PERSIST, preload_watch_tick, w);
+	tv.tv_sec  = w->conf->preload_reload_interval;
+	tv.tv_usec = 0;
+	if (w->timer == NULL || event_add(w->timer, &tv) != 0)
+		log_err("MXTLS-NOMEM", "cannot restart the preload timer");
 }

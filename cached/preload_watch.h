@@ -24,6 +24,14 @@ struct preload_watch;
 struct preload_watch *preload_watch_create(struct event_base *base,
         const struct conf *conf, char *why, size_t whylen);
 
+/*
+ * preload_watch_reconfigure - preload.path or preload.reload_interval
+ * changed in conf (a reload, loop thread): load the list now (an empty
+ * path drops it; a list that cannot be read keeps the previous one, logged)
+ * and restart the timer with the new interval.
+ */
+void preload_watch_reconfigure(struct preload_watch *w);
+
 /* preload_watch_free - free the watch and its list. NULL is allowed. */
 void preload_watch_free(struct preload_watch *w);
 

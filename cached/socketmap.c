@@ -317,3 +317,18 @@ socketmap_free(struct socketmap *sm)
 	socketmap_worker_stop(sm->ws);
 	free(sm);
 }
+
+int
+socketmap_reconfigure(struct socketmap *sm, const struct conf *conf, char *why,
+        size_t whylen)
+{
+	struct socketmap_answer_conf ac;
+
+	if (socketmap_answer_conf_init(&ac, conf->socketmap_postfix_version,
+	            conf->socketmap_testing, why, whylen)
+	        != 0)
+		return (-1);
+	if (sm != NULL)
+		sm->ac = ac;
+	return (0);
+}

@@ -44,6 +44,15 @@ struct socketmap;
 struct socketmap *socketmap_open(struct event_base *base,
         const struct conf *conf, char *why, size_t whylen);
 
+/*
+ * socketmap_reconfigure - take conf's socketmap.postfix_version and
+ * socketmap.testing for the answers rendered from now on (a reload, loop
+ * thread: renderings happen there). -1 with why when a value is malformed;
+ * the running values stay. The caller drops the cached renderings.
+ */
+int socketmap_reconfigure(struct socketmap *sm, const struct conf *conf,
+        char *why, size_t whylen);
+
 /* socketmap_chown - give the unix: sockets to uid:gid. -1 with why. */
 int socketmap_chown(
         struct socketmap *sm, uid_t uid, gid_t gid, char *why, size_t whylen);

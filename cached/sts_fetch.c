@@ -761,3 +761,14 @@ sts_fetch_cancel(struct sts_fetch *fetch)
 	TAILQ_REMOVE(&fetch->f->live, fetch, entry);
 	fetch_destroy(fetch);
 }
+
+void
+sts_fetch_set_limits(struct sts_fetcher *f, const struct sts_fetch_config *cfg)
+{
+	if (cfg->timeout_ms == 0)
+		return;
+	f->connect_timeout_ms = (long)cfg->connect_timeout_ms;
+	f->timeout_ms         = (long)cfg->timeout_ms;
+	f->low_speed_limit    = (long)cfg->low_speed_limit;
+	f->low_speed_time     = (long)cfg->low_speed_time;
+}

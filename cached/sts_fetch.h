@@ -61,6 +61,12 @@ struct sts_fetch_config {
 struct sts_fetcher *sts_fetch_create(struct event_base *base,
         const struct sts_fetch_config *cfg, char *why, size_t whylen);
 
+/* sts_fetch_set_limits - take cfg's connect_timeout_ms, timeout_ms,
+ * low_speed_limit and low_speed_time for the transfers started from now
+ * on (a reload; loop thread). */
+void sts_fetch_set_limits(
+        struct sts_fetcher *f, const struct sts_fetch_config *cfg);
+
 /* sts_fetch_free - abort every transfer (no callbacks) and free. */
 void sts_fetch_free(struct sts_fetcher *f);
 

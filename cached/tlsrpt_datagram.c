@@ -387,7 +387,10 @@ handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
 		return;
 	}
 	for (i = 0; i < nobs; i++) {
-		if (d->sink(d->arg, &obs[i], why, sizeof(why)) != 0) {
+		if (d->sink == NULL)
+			snprintf(why, sizeof(why), "no TLSRPT store yet");
+		if (d->sink == NULL
+		        || d->sink(d->arg, &obs[i], why, sizeof(why)) != 0) {
 			d->counters.store_failed++;
 			log_err("MXTLS-TLSRPT-DATAGRAM-STORE", "%s: %s",
 			        obs[i].domain, why);
@@ -481,6 +484,14 @@ tlsrpt_datagram_open(struct event_base *base, const char *path, int mode,
 fail:
 	tlsrpt_datagram_close(d);
 	return (NULL);
+}
+
+void
+tlsrpt_datagram_set_sink(
+        struct tlsrpt_datagram *d, tlsrpt_datagram_sink sink, void *arg)
+{
+	d->sink = sink;
+	d->arg  = arg;
 }
 
 const struct tlsrpt_datagram_counters *

@@ -63,6 +63,12 @@ struct tlsrpt_datagram *tlsrpt_datagram_open(struct event_base *base,
         const char *path, int mode, tlsrpt_datagram_sink sink, void *arg,
         char *why, size_t whylen);
 
+/* tlsrpt_datagram_set_sink - feed datagrams to sink from now on: the
+ * socket is bound before the privilege drop (sink NULL: datagrams wait in
+ * the socket), the scheduler that stores them comes later. */
+void tlsrpt_datagram_set_sink(
+        struct tlsrpt_datagram *d, tlsrpt_datagram_sink sink, void *arg);
+
 /* tlsrpt_datagram_counters_get - the counters (owned by d). */
 const struct tlsrpt_datagram_counters *tlsrpt_datagram_counters_get(
         const struct tlsrpt_datagram *d);

@@ -341,7 +341,8 @@ tlsrpt_sched_sync_stats(struct tlsrpt_sched *t)
 
 struct tlsrpt_sched *
 tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
-        struct dns *dns, struct stats *stats, char *why, size_t whylen)
+        struct dns *dns, struct stats *stats, struct tlsrpt_datagram *dgram,
+        char *why, size_t whylen)
 {
 	struct tlsrpt_sched      *t;
 	struct tlsrpt_send_config sc;
@@ -350,8 +351,10 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 
 	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		snprintf(why, whylen, "out of memory");
+		tlsrpt_datagram_close(dgram);
 		return (NULL);
 	}
+	t->dgram          = dgram;
 	t->base           = base;
 	t->stats          = stats;
 	t->max_details    = conf->tlsrpt_max_failure_details;
@@ -422,12 +425,8 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 	        == NULL) {
 		goto fail;
 	}
-	if (conf->tlsrpt_datagram_socket[0] != '\0'
-	        && (t->dgram = tlsrpt_datagram_open(base,
-	                    conf->tlsrpt_datagram_socket, conf->ipc_mode,
-	                    dgram_sink, t, why, whylen))
-	                == NULL) {
-		goto fail;
+	if (t->dgram != NULL) {
+		tlsrpt_datagram_set_sink(t->dgram, dgram_sink, t);
 	}
 	if ((t->timer = evtimer_new(base, timer_cb, t)) == NULL
 	        || evtimer_add(t->timer, &now) != 0) {
@@ -453,4 +452,22 @@ tlsrpt_sched_free(struct tlsrpt_sched *t)
 	tlsrpt_send_free(t->sender);
 	tlsrpt_store_close(t->store);
 	free(t);
+}
+
+void
+tlsrpt_sched_reconfigure(struct tlsrpt_sched *t, const struct conf *conf)
+{
+	if (t == NULL)
+		return;
+	t->max_details    = conf->tlsrpt_max_failure_details;
+	t->send_delay     = conf->tlsrpt_send_delay;
+	t->send_window    = conf->tlsrpt_send_window;
+	t->retry_deadline = conf->tlsrpt_retry_deadline;
+	t->retry_max      = conf->tlsrpt_retry_max;
+	if (conf->tlsrpt_contact[0] != '\0')
+		snprintf(t->contact, sizeof(t->contact), "%s",
+		        conf->tlsrpt_contact);
+	else
+		snprintf(t->contact, sizeof(t->contact), "postmaster@%s",
+		        t->submitter);
 }

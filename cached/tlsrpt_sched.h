@@ -32,12 +32,21 @@ struct dns;
 struct stats;
 struct tlsrpt_sched;
 
-/* tlsrpt_sched_create - open the store (store.path + ".tlsrpt"), the
- * sender and, when configured, the datagram socket; start the timer.
- * NULL and why on failure. */
+struct tlsrpt_datagram;
+
+/* tlsrpt_sched_create - open the store (store.path + ".tlsrpt") and the
+ * sender, take the datagram socket dgram (bound by the caller before the
+ * privilege drop, or NULL; owned from now on, also on failure) and start
+ * the timer. NULL and why on failure. */
 struct tlsrpt_sched *tlsrpt_sched_create(struct event_base *base,
         const struct conf *conf, struct dns *dns, struct stats *stats,
-        char *why, size_t whylen);
+        struct tlsrpt_datagram *dgram, char *why, size_t whylen);
+
+/* tlsrpt_sched_reconfigure - take conf's tlsrpt.send_delay, send_window,
+ * retry_deadline, retry_max, max_failure_details and contact_info for what
+ * is scheduled or reported from now on (a reload, loop thread). NULL t is
+ * allowed. */
+void tlsrpt_sched_reconfigure(struct tlsrpt_sched *t, const struct conf *conf);
 
 /* tlsrpt_sched_free - stop (deliveries in flight are retried after a
  * restart: nothing was deleted) and free; NULL is allowed. */

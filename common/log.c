@@ -35,13 +35,13 @@ log_init(const char *ident, int to_stderr, int syslog_facility)
 void
 log_set_level(enum log_level level)
 {
-	log_current = level;
+	__atomic_store_n(&log_current, level, __ATOMIC_RELAXED);
 }
 
 enum log_level
 log_get_level(void)
 {
-	return (log_current);
+	return (__atomic_load_n(&log_current, __ATOMIC_RELAXED));
 }
 
 int
@@ -71,7 +71,7 @@ log_vmsg(enum log_level level, const char *id, const char *fmt, va_list ap)
 	char line[2048];
 	int  n;
 
-	if (level > log_current)
+	if (level > __atomic_load_n(&log_current, __ATOMIC_RELAXED))
 		return;
 	n = snprintf(line, sizeof(line), "%s: ", id);
 	if (n < 0 || (size_t)n >= sizeof(line))

@@ -151,8 +151,8 @@ exec_start=$(unit_get ExecStart)
 user=$(unit_get User)
 group=$(unit_get Group)
 umask_unit=$(unit_get UMask)
-check "unit: ExecStart=/usr/sbin/mxtlsd -d, User=mxtls, Group=mxtls" \
-	[ "$exec_start|$user|$group" = "/usr/sbin/mxtlsd -d|mxtls|mxtls" ]
+check "unit: ExecStart=/usr/sbin/mxtlsd -f, User=mxtls, Group=mxtls" \
+	[ "$exec_start|$user|$group" = "/usr/sbin/mxtlsd -f|mxtls|mxtls" ]
 if [ -d /run/systemd/system ] && systemctl is-active -q mxtlsd 2>/dev/null; then
 	systemctl stop mxtlsd # systemd is PID 1 here and started it on install
 fi

@@ -247,6 +247,84 @@ test_deprecated(void **state)
 	conf_free(&c);
 }
 
+struct merge_seen {
+	char keys[1024];
+};
+
+static void
+on_merge(void *arg, const char *key, const char *old, const char *new,
+        int applied)
+{
+	struct merge_seen *m = arg;
+	size_t             n = strlen(m->keys);
+
+	snprintf(m->keys + n, sizeof(m->keys) - n, "%s%s:%s>%s;",
+	        applied ? "+" : "-", key, old, new);
+}
+
+/* conf_merge (a reload): reloadable keys move into the live conf with
+ * their derived fields, the others keep the running value; unchanged keys
+ * are not reported; the fresh conf gets the old values to free. */
+static void
+test_merge(void **state)
+{
+	struct conf       live, fresh;
+	struct merge_seen m;
+	char              why[256], path[] = "/tmp/mxtls-conf-XXXXXX";
+	int               fd = mkstemp(path);
+	FILE             *f  = fdopen(fd, "w");
+
+	(void)state;
+	fputs("log: { level = \"debug\"; };\nsts: { expired_policy = "
+	      "\"tempfail\"; };\nstore: { path = \"/elsewhere.db\"; };\n"
+	      "resolver: { trust_anchors = [\"/a\"]; };\n"
+	      "socketmap: { testing = \"strict\"; };\ndane: { port = 26; "
+	      "max_ttl = 60; };\n",
+	        f);
+	fclose(f);
+	conf_defaults(&live);
+	conf_defaults(&fresh);
+	assert_int_equal(conf_load(&fresh, path, why, sizeof(why)), 0);
+	memset(&m, 0, sizeof(m));
+	assert_int_equal(conf_merge(&live, &fresh, on_merge, &m), 4);
+	assert_string_equal(m.keys,
+	        "-store.path:\"/var/lib/mxtls/mxtls.db\">\"/elsewhere.db\";"
+	        "+log.level:\"info\">\"debug\";"
+	        "-resolver.trust_anchors:[]>[ \"/a\" ];"
+	        "+sts.expired_policy:\"none\">\"tempfail\";"
+	        "-dane.port:25>26;"
+	        "+dane.max_ttl:3600>60;"
+	        "+socketmap.testing:\"opportunistic\">\"strict\";");
+	/* applied, derived fields too */
+	assert_string_equal(live.log_level_str, "debug");
+	assert_int_equal(live.log_level, 4);
+	assert_int_equal(live.sts_expired_policy, CONF_EXPIRED_TEMPFAIL);
+	assert_int_equal(live.dane_max_ttl, 60);
+	assert_string_equal(live.socketmap_testing, "strict");
+	/* kept */
+	assert_string_equal(live.store_path, "/var/lib/mxtls/mxtls.db");
+	assert_null(live.resolver_trust_anchors[0]);
+	assert_int_equal(live.dane_port, 25);
+	/* fresh holds the old values of what moved */
+	assert_string_equal(fresh.log_level_str, "info");
+	assert_string_equal(fresh.socketmap_testing, "opportunistic");
+	assert_true(conf_key_reloadable("preload.path"));
+	assert_false(conf_key_reloadable("store.path"));
+	assert_false(conf_key_reloadable("dane.port"));
+	/* the same again: nothing changes */
+	memset(&m, 0, sizeof(m));
+	conf_free(&fresh);
+	conf_defaults(&fresh);
+	assert_int_equal(conf_load(&fresh, path, why, sizeof(why)), 0);
+	assert_int_equal(conf_merge(&live, &fresh, on_merge, &m), 0);
+	assert_string_equal(m.keys,
+	        "-store.path:\"/var/lib/mxtls/mxtls.db\">\"/elsewhere.db\";"
+	        "-resolver.trust_anchors:[]>[ \"/a\" ];-dane.port:25>26;");
+	conf_free(&fresh);
+	conf_free(&live);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -258,6 +336,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_values_applied),
 		cmocka_unit_test(test_deprecated),
+		cmocka_unit_test(test_merge),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
