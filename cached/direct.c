@@ -117,6 +117,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		(void)setsockopt(
 		        fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
+	fdlimit_served(l->pause);
 	socketmap_worker_add_sp(d->ws, fd, l->name, l->tp);
 }
 

@@ -143,9 +143,6 @@ fdlimit_accept(struct fdlimit_pause *p, evutil_socket_t fd)
 	int ms;
 
 	if (fdlimit_fd_ok(fd)) {
-		/* descriptors are back: the next pause starts short */
-		p->delay_ms = FDLIMIT_PAUSE_MIN_MS;
-		p->refused  = 0;
 		return (1);
 	}
 	evutil_closesocket(fd);
@@ -157,6 +154,14 @@ fdlimit_accept(struct fdlimit_pause *p, evutil_socket_t fd)
 	        p->name, fdlimit_limit - fdlimit_ceiling, fdlimit_limit, ms,
 	        p->refused);
 	return (0);
+}
+
+void
+fdlimit_served(struct fdlimit_pause *p)
+{
+	/* a connection is served: the next pause starts short */
+	p->delay_ms = FDLIMIT_PAUSE_MIN_MS;
+	p->refused  = 0;
 }
 
 void

@@ -46,6 +46,10 @@ void fdlimit_pause_free(struct fdlimit_pause *p);
  * (rate-limited). */
 int fdlimit_accept(struct fdlimit_pause *p, evutil_socket_t fd);
 
+/* fdlimit_served - the connection accepted is served: the next pause
+ * starts at FDLIMIT_PAUSE_MIN_MS again. */
+void fdlimit_served(struct fdlimit_pause *p);
+
 /* fdlimit_refused - a connection refused for another reason (too many
  * connections): pause the listener as for the reserve; fd is closed. */
 void fdlimit_refused(struct fdlimit_pause *p, evutil_socket_t fd);

@@ -115,6 +115,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		fdlimit_refused(l->pause, fd);
 		return;
 	}
+	fdlimit_served(l->pause);
 	socketmap_worker_add(sm->ws, fd, l->name);
 }
 

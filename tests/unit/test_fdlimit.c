@@ -45,6 +45,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		refused++;
 		return;
 	}
+	fdlimit_served(pause_);
 	accepted++;
 	close(fd);
 }
