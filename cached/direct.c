@@ -21,7 +21,9 @@
 #include <event2/util.h>
 
 #include "direct.h"
+#include "fdlimit.h"
 #include "log.h"
+#include "logrl.h"
 #include "proto.h"
 #include "server.h"
 #include "socketmap.h"
@@ -32,6 +34,7 @@
 struct dlistener {
 	struct direct         *d;
 	struct evconnlistener *lev;
+	struct fdlimit_pause  *pause; /* at the descriptor reserve */
 	enum spframe_tp        tp;
 	const char            *key;  /* the setting: "ipc.listen" */
 	char                  *path; /* ipc://: the socket file, else NULL */
@@ -99,11 +102,14 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	(void)lev;
 	(void)sa;
 	(void)salen;
+	if (!fdlimit_accept(l->pause, fd)) {
+		return;
+	}
 	if ((n = socketmap_worker_conns(d->ws)) >= SOCKETMAP_MAX_CONNECTIONS) {
-		log_warn("MXTLS-IPC-DIRECT-BUSY",
+		log_warn_rl("MXTLS-IPC-DIRECT-BUSY",
 		        "%s: %zu connections open; refusing another", l->name,
 		        n);
-		evutil_closesocket(fd);
+		fdlimit_refused(l->pause, fd);
 		return;
 	}
 	/* as nng's tcp:// (NNG_OPT_TCP_NODELAY): a reply goes out at once */
@@ -111,6 +117,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		(void)setsockopt(
 		        fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
+	fdlimit_served(l->pause);
 	socketmap_worker_add_sp(d->ws, fd, l->name, l->tp);
 }
 
@@ -120,9 +127,9 @@ on_listen_error(struct evconnlistener *lev, void *arg)
 	struct dlistener *l = arg;
 
 	(void)lev;
-	/* EMFILE and friends: log, keep listening */
-	log_warn("MXTLS-IPC-DIRECT-ACCEPT", "%s: accept: %s", l->name,
-	        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	/* EMFILE and friends: pause the listener (a timer resumes it),
+	 * log rate-limited; never spin on accept */
+	fdlimit_accept_error(l->pause);
 }
 
 struct direct *
@@ -243,6 +250,8 @@ direct_listen(struct direct *d, const char *key, const char *url, int mode,
 		return (-1);
 	}
 	evconnlistener_set_error_cb(l->lev, on_listen_error);
+	l->pause = fdlimit_pause_new(
+	        d->base, l->lev, l->name, "MXTLS-IPC-DIRECT-ACCEPT");
 	d->nl++;
 	return (0);
 }
@@ -303,6 +312,7 @@ direct_free(struct direct *d)
 		return;
 	}
 	for (i = 0; i < d->nl; i++) {
+		fdlimit_pause_free(d->l[i].pause);
 		evconnlistener_free(d->l[i].lev);
 		if (d->l[i].path != NULL) {
 			unlink(d->l[i].path);

@@ -35,6 +35,7 @@
 
 #include "answer_cache.h"
 #include "direct.h"
+#include "fdlimit.h"
 #include "clock.h"
 #include "change.h"
 #include "conf.h"
@@ -361,6 +362,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	fdlimit_raise(); /* soft RLIMIT_NOFILE to hard, the reserve */
 	/* Sockets first, as root; the loop serves them once it runs. */
 	memset(&stats, 0, sizeof(stats));
 	srv     = server_create(&stats);

@@ -13,6 +13,7 @@
 #include "answer_cache.h"
 #include "clock.h"
 #include "log.h"
+#include "logrl.h"
 #include "proto.h"
 #include "server.h"
 #include "stats.h"
@@ -155,7 +156,7 @@ server_result_done(void *arg, json_t *reply, char *text)
 		o = reply_why("error", why);
 	}
 	if (rv != 0 || !json_is_true(json_object_get(o, "recorded"))) {
-		log_info("MXTLS-TLSRPT-RESULT-NOT-COUNTED", "%s: %s",
+		log_info_rl("MXTLS-TLSRPT-RESULT-NOT-COUNTED", "%s: %s",
 		        r->domain, why);
 	}
 	tlsrpt_obs_clear(obs);
@@ -187,7 +188,7 @@ server_tlsrpt(struct server *srv, const struct proto_request *req,
 		            buf, len, &rq->result, why, sizeof(why))
 		        != 0) {
 			srv->stats->tlsrpt_results_refused++;
-			log_info("MXTLS-TLSRPT-RESULT-INVALID", "%s", why);
+			log_info_rl("MXTLS-TLSRPT-RESULT-INVALID", "%s", why);
 			free(rq);
 			fn(arg, proto_reply_error(why));
 			return;
@@ -251,7 +252,7 @@ server_handle(struct server *srv, const void *buf, size_t len,
 	if (proto_request_parse(buf, len, &req, why, sizeof(why)) != 0) {
 		srv->stats->requests++;
 		srv->stats->request_errors++;
-		log_debug("MXTLS-IPC-BAD-REQUEST", "%s", why);
+		log_debug_rl("MXTLS-IPC-BAD-REQUEST", "%s", why);
 		fn(arg, proto_reply_error(why));
 		return;
 	}

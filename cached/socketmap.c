@@ -23,7 +23,9 @@
 #include "answer_cache.h"
 #include "clock.h"
 #include "conf.h"
+#include "fdlimit.h"
 #include "log.h"
+#include "logrl.h"
 #include "query.h"
 #include "socketmap.h"
 #include "socketmap_answer.h"
@@ -33,7 +35,8 @@
 struct smlistener {
 	struct socketmap      *sm;
 	struct evconnlistener *lev;
-	char                  *path; /* unix: socket to unlink, or NULL */
+	struct fdlimit_pause  *pause; /* at the descriptor reserve */
+	char                  *path;  /* unix: socket to unlink, or NULL */
 	char                   name[128];
 };
 
@@ -76,7 +79,7 @@ on_answer(void *arg, json_t *r, char *text)
 	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s",
 	        socketmap_worker_via(m), key, s);
 	if (strncmp(s, "TEMP ", 5) == 0) {
-		log_info("MXTLS-SOCKETMAP-TEMP", "%s: %s", key, s + 5);
+		log_info_rl("MXTLS-SOCKETMAP-TEMP", "%s: %s", key, s + 5);
 	}
 	socketmap_worker_answer(m, s);
 }
@@ -101,14 +104,18 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	(void)lev;
 	(void)sa;
 	(void)salen;
-	if ((n = socketmap_worker_conns(sm->ws))
-	        >= SOCKETMAP_MAX_CONNECTIONS) {
-		log_warn("MXTLS-SOCKETMAP-BUSY",
-		        "%s: %zu connections open; refusing another", l->name,
-		        n);
-		evutil_closesocket(fd);
+	if (!fdlimit_accept(l->pause, fd)) {
 		return;
 	}
+	if ((n = socketmap_worker_conns(sm->ws))
+	        >= SOCKETMAP_MAX_CONNECTIONS) {
+		log_warn_rl("MXTLS-SOCKETMAP-BUSY",
+		        "%s: %zu connections open; refusing another", l->name,
+		        n);
+		fdlimit_refused(l->pause, fd);
+		return;
+	}
+	fdlimit_served(l->pause);
 	socketmap_worker_add(sm->ws, fd, l->name);
 }
 
@@ -118,9 +125,9 @@ on_listen_error(struct evconnlistener *lev, void *arg)
 	struct smlistener *l = arg;
 
 	(void)lev;
-	/* EMFILE and friends: log, keep listening */
-	log_warn("MXTLS-SOCKETMAP-ACCEPT", "%s: accept: %s", l->name,
-	        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	/* EMFILE and friends: pause the listener (a timer resumes it),
+	 * log rate-limited; never spin on accept */
+	fdlimit_accept_error(l->pause);
 }
 
 static int
@@ -240,6 +247,8 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 			goto fail;
 		}
 		evconnlistener_set_error_cb(l->lev, on_listen_error);
+		l->pause = fdlimit_pause_new(
+		        base, l->lev, l->name, "MXTLS-SOCKETMAP-ACCEPT");
 		sm->nl++;
 	}
 	return (sm);
@@ -307,6 +316,7 @@ socketmap_free(struct socketmap *sm)
 		return;
 	}
 	for (i = 0; i < sm->nl; i++) {
+		fdlimit_pause_free(sm->l[i].pause);
 		evconnlistener_free(sm->l[i].lev);
 		if (sm->l[i].path != NULL) {
 			unlink(sm->l[i].path);

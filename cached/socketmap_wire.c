@@ -15,6 +15,7 @@
 #include "answer_cache.h"
 #include "clock.h"
 #include "log.h"
+#include "logrl.h"
 #include "netstring.h"
 #include "socketmap.h"
 #include "socketmap_conn.h"
@@ -89,13 +90,14 @@ conn_request(struct smconn *c, const char *payload, size_t len)
 		}
 		return;
 	case SOCKETMAP_KEY_NOTFOUND:
-		log_debug("MXTLS-SOCKETMAP-NOTFOUND", "%s: %.*s: %s", c->via,
-		        (int)(len < 300 ? len : 300), payload, why);
+		log_debug_rl("MXTLS-SOCKETMAP-NOTFOUND", "%s: %.*s: %s",
+		        c->via, (int)(len < 300 ? len : 300), payload, why);
 		socketmap_wire_nets_reply(c, "NOTFOUND ", 9);
 		return;
 	case SOCKETMAP_KEY_PERM:
 		s = socketmap_answer_error("PERM", why);
-		log_info("MXTLS-SOCKETMAP-BAD-REQUEST", "%s: %s", c->via, why);
+		log_info_rl(
+		        "MXTLS-SOCKETMAP-BAD-REQUEST", "%s: %s", c->via, why);
 		socketmap_wire_nets_reply(c, s, strlen(s));
 		free(s);
 		return;
@@ -121,7 +123,7 @@ socketmap_wire_nets(struct smconn *c)
 			break;
 		}
 		if (st == NETSTRING_BAD) {
-			log_info("MXTLS-SOCKETMAP-BAD-NETSTRING",
+			log_info_rl("MXTLS-SOCKETMAP-BAD-NETSTRING",
 			        "%s: %s; closing the connection", c->via, why);
 			s = socketmap_answer_error("PERM", why);
 			socketmap_wire_nets_reply(c, s, strlen(s));
@@ -227,7 +229,7 @@ socketmap_wire_sp(struct smconn *c)
 	}
 	return (off);
 bad:
-	log_info("MXTLS-IPC-DIRECT-BAD-FRAME",
+	log_info_rl("MXTLS-IPC-DIRECT-BAD-FRAME",
 	        "%s: %s; closing the connection", c->via, why);
 	c->closing = 1;
 	return (c->inlen);

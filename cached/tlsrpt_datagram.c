@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "log.h"
+#include "logrl.h"
 #include "why.h"
 #include "tlsrpt_datagram.h"
 #include "tlsrpt_record.h"
@@ -383,7 +384,7 @@ handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
 	if (tlsrpt_datagram_parse(buf, len, &obs, &nobs, why, sizeof(why))
 	        != 0) {
 		d->counters.invalid++;
-		log_warn("MXTLS-TLSRPT-DATAGRAM-INVALID", "%s", why);
+		log_warn_rl("MXTLS-TLSRPT-DATAGRAM-INVALID", "%s", why);
 		return;
 	}
 	for (i = 0; i < nobs; i++) {
@@ -392,7 +393,7 @@ handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
 		if (d->sink == NULL
 		        || d->sink(d->arg, &obs[i], why, sizeof(why)) != 0) {
 			d->counters.store_failed++;
-			log_err("MXTLS-TLSRPT-DATAGRAM-STORE", "%s: %s",
+			log_err_rl("MXTLS-TLSRPT-DATAGRAM-STORE", "%s: %s",
 			        obs[i].domain, why);
 		}
 	}
@@ -413,7 +414,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK
 			        && errno != EINTR) {
-				log_warn("MXTLS-TLSRPT-DATAGRAM-RECV",
+				log_warn_rl("MXTLS-TLSRPT-DATAGRAM-RECV",
 				        "%s: %s", d->path, strerror(errno));
 			}
 			return;
@@ -421,7 +422,7 @@ read_cb(evutil_socket_t fd, short what, void *arg)
 		if ((size_t)n > TLSRPT_DATAGRAM_MAX) {
 			d->counters.received++;
 			d->counters.invalid++;
-			log_warn("MXTLS-TLSRPT-DATAGRAM-INVALID",
+			log_warn_rl("MXTLS-TLSRPT-DATAGRAM-INVALID",
 			        "datagram of %zd bytes (over %d) dropped", n,
 			        TLSRPT_DATAGRAM_MAX);
 			continue;
