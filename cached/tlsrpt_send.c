@@ -235,6 +235,12 @@ tlsrpt_send_smtp_line(
 	        || !isdigit((unsigned char)line[2])) {
 		return; /* not a reply line */
 	}
+	if (r->code >= 400 && r->complete) {
+		return; /* the first failure is the reason */
+	}
+	if (memcmp(line, "221", 3) == 0) {
+		return; /* the answer to QUIT says nothing about the mail */
+	}
 	last = len == 3 || line[3] != '-';
 	if (r->complete || r->text[0] == '\0') {
 		r->text[0]  = '\0';
@@ -685,14 +691,31 @@ smtp_read_cb(char *buf, size_t size, size_t nmemb, void *userp)
 	return (n);
 }
 
-/* smtp_header_cb - libcurl passes each server reply line here. */
-static size_t
-smtp_header_cb(char *data, size_t size, size_t nmemb, void *userp)
+/* smtp_debug_cb - the server's reply lines, as libcurl's debug output
+ * (CURLINFO_HEADER_IN; the header callback does not get the reply that
+ * fails a command). The rest of the debug output is dropped. */
+static int
+smtp_debug_cb(
+        CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
 {
 	struct job *j = userp;
+	size_t      i, start = 0;
 
-	tlsrpt_send_smtp_line(&j->reply, data, size * nmemb);
-	return (size * nmemb);
+	(void)easy;
+	if (type != CURLINFO_HEADER_IN) {
+		return (0);
+	}
+	for (i = 0; i < size; i++) {
+		if (data[i] == '\n') {
+			tlsrpt_send_smtp_line(
+			        &j->reply, data + start, i + 1 - start);
+			start = i + 1;
+		}
+	}
+	if (start < size) {
+		tlsrpt_send_smtp_line(&j->reply, data + start, size - start);
+	}
+	return (0);
 }
 
 /* smtp_done - the transfer ended: 250 to the data, or a failed attempt
@@ -770,8 +793,9 @@ smtp_start(struct job *j, const struct tlsrpt_send_job *job)
 	SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->msglen);
 	SETOPT(CURLOPT_READFUNCTION, smtp_read_cb);
 	SETOPT(CURLOPT_READDATA, (void *)j);
-	SETOPT(CURLOPT_HEADERFUNCTION, smtp_header_cb);
-	SETOPT(CURLOPT_HEADERDATA, (void *)j);
+	SETOPT(CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
+	SETOPT(CURLOPT_DEBUGDATA, (void *)j);
+	SETOPT(CURLOPT_VERBOSE, 1L);
 	if (s->smtp_loopback && strncmp(s->smtp_url, "smtps:", 6) != 0) {
 		/* the local MTA: TLS would protect nothing */
 		SETOPT(CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);

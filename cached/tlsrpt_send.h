@@ -100,9 +100,12 @@ int tlsrpt_send_gzip(
 int tlsrpt_send_smtp_url(const char *relay, const char *ehlo, char *url,
         size_t len, int *loopback, char *why, size_t whylen);
 
-/* one SMTP reply (RFC 5321 §4.2), built from its lines as libcurl passes
- * them to the header callback; text is one line of printable ASCII, the
- * lines of a multiline reply joined by spaces (the code once). */
+/* the SMTP reply (RFC 5321 §4.2) that tells how a submission went, built
+ * from the reply lines libcurl passes to the debug callback: the last
+ * one, except that the first 4xx/5xx reply stays (what follows it, up to
+ * libcurl's QUIT, is no reason) and 221 replies (to QUIT) are skipped.
+ * text is one line of printable ASCII, the lines of a multiline reply
+ * joined by spaces (the code once). */
 struct tlsrpt_smtp_reply {
 	char text[256];
 	int  code;     /* of the last complete reply, 0 before any */

@@ -162,15 +162,31 @@ test_smtp_reply(void **state)
 	assert_string_equal(
 	        r.text, "550 nobody@rptbounce.test: no such mailbox");
 	assert_int_equal(r.code, 550);
+	/* a failure stays: what follows it is no reason */
+	feed(&r, "221 mx closing connection\r\n");
+	assert_int_equal(r.code, 550);
+	feed(&r, "250 OK\r\n");
+	assert_string_equal(
+	        r.text, "550 nobody@rptbounce.test: no such mailbox");
+	assert_int_equal(r.code, 550);
+	memset(&r, 0, sizeof(r));
+	/* the answer to QUIT is skipped after a success too */
+	feed(&r, "250 OK id=1xabIG-00081E-34\r\n");
+	feed(&r, "221-mx\r\n");
+	feed(&r, "221 closing connection\r\n");
+	assert_string_equal(r.text, "250 OK id=1xabIG-00081E-34");
+	assert_int_equal(r.code, 250);
 	feed(&r, "451-4.7.1 try\n");
 	feed(&r, "451 4.7.1 later\n");
 	assert_string_equal(r.text, "451 4.7.1 try 4.7.1 later");
 	assert_int_equal(r.code, 451);
 	/* a bare code; control characters made printable */
+	memset(&r, 0, sizeof(r));
 	feed(&r, "354");
 	assert_string_equal(r.text, "354");
 	assert_int_equal(r.code, 354);
 	feed(&r, "554 bad\x01\x7f\xff text\r\n");
+	assert_int_equal(r.code, 554);
 	assert_string_equal(r.text, "554 bad??? text");
 	/* what is not a reply line is ignored */
 	feed(&r, "hello\r\n");
@@ -182,6 +198,7 @@ test_smtp_reply(void **state)
 	{
 		char line[600];
 
+		memset(&r, 0, sizeof(r));
 		memset(line, 'x', sizeof(line));
 		memcpy(line, "550 ", 4);
 		tlsrpt_send_smtp_line(&r, line, sizeof(line));
