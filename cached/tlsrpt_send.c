@@ -39,6 +39,9 @@
 #define MAX_ADDRS       16
 #define MAIL_TIMEOUT_MS 60000
 #define MAIL_POLL_MS    50
+/* SMTP: each reply within 30 s (also the bound of the QUIT libcurl sends,
+ * blocking, when it closes a cached connection at shutdown) */
+#define SMTP_REPLY_TIMEOUT_S 30L
 
 enum job_kind { JOB_HTTPS, JOB_MAIL, JOB_SMTP, JOB_FAIL };
 
@@ -808,6 +811,7 @@ smtp_start(struct job *j, const struct tlsrpt_send_job *job)
 	}
 	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)s->cfg.connect_timeout_ms);
 	SETOPT(CURLOPT_TIMEOUT_MS, (long)MAIL_TIMEOUT_MS);
+	SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, SMTP_REPLY_TIMEOUT_S);
 	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
 		fail_later(j, 0, "curl_multi_add_handle failed");
