@@ -16,6 +16,8 @@
 #     report the preview showed;
 #   - a tlsrpt.smtp that is not an smtp(s) URL stops the daemon at start
 #     with the reason.
+# The sending daemon runs confined as the packaged systemd unit does
+# (setpriv: no new privileges, empty capability bounding set).
 # Root is needed (Exim on port 25, see tlsrpt_lib.sh).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -72,7 +74,15 @@ expect_jq "D1 preview: enforce.test" "$PREVIEW" '.a | length' 1
 daemon_stop
 
 # ------------------------- D2: D1 closes, the relay is down (not started) --
+# From here the daemon runs as the packaged unit confines it: no new
+# privileges, no capabilities (docs/PACKAGING.md), where a setuid sendmail
+# cannot queue mail.
+DAEMON_WRAP="setpriv --no-new-privs --inh-caps=-all --bounding-set=-all --"
 MXTLSD_TLSRPT_TIME_OFFSET=$O2 daemon_start main "$CONF" || summary
+unset DAEMON_WRAP
+expect_eq "confined: NoNewPrivs, no capabilities" \
+	"$(awk '$1 == "NoNewPrivs:" || $1 == "CapEff:" || $1 == "CapBnd:" {print $1 $2}' "/proc/$DAEMON_PID/status" | paste -sd' ')" \
+	"CapEff:0000000000000000 CapBnd:0000000000000000 NoNewPrivs:1"
 poll_ge 30 2 nlog MXTLS-TLSRPT-RETRY
 poll_ge 10 1 stat_of tlsrpt_sent
 expect_eq "relay down: reports made" "$(stat_of tlsrpt_reports)" 2
