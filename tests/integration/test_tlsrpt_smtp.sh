@@ -5,6 +5,8 @@
 # out-of-the-box path (no setuid sendmail) is what runs:
 #   - the relay down: the mailto deliveries fail (connection refused),
 #     are retried; the https one of the same report is not held back;
+#   - the relay hangs (a listener that never greets): fetch.connect_timeout,
+#     retried;
 #   - the relay answers 451 to RCPT: a failed attempt, retried with
 #     doubling backoff, the server's text logged;
 #   - the relay answers 550 (nobody@rptbounce.test): a failed attempt with
@@ -24,13 +26,20 @@
 # shellcheck source=tests/integration/tlsrpt_lib.sh
 . "$LIB_DIR/tlsrpt_lib.sh"
 
+HANG_PID=
+# shellcheck disable=SC2317 # run by the EXIT trap
+smtp_cleanup() {
+	[ -z "$HANG_PID" ] || kill "$HANG_PID" 2>/dev/null
+	tlsrpt_cleanup
+}
+trap smtp_cleanup EXIT
 mta_setup
 if mta_listening; then
 	fail "127.0.0.1:25 free" "something already listens there: $(ss -H -lntp 'sport = :25')"
 	summary
 fi
 TLSRPT_SMTP=default
-CONF=$(tlsrpt_conf "retry_max = 4;")
+CONF=$(tlsrpt_conf "retry_max = 5;")
 START_POSTS=$(nginx_posts)
 
 res() { ctl result "$@" >/dev/null || fail "result $*" "not recorded"; }
@@ -91,35 +100,58 @@ expect_eq "relay down: one HTTPS POST" "$(nginx_posts)" $((START_POSTS + 1))
 expect_eq "relay down: both mailto targets retried in 300 s" \
 	"$(nlog 'to mailto:(tlsrpt@enforce|nobody@rptbounce)\.test failed \(attempt 1\), retry in 300 s: SMTP relay smtp://127\.0\.0\.1:25/sender\.test: (Couldn.t connect|Failed to connect)')" 2
 
+# ------------- the relay hangs (accepts, never greets): timeout, retried --
+python3 -c '
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 25))
+s.listen(8)
+held = []
+while True:
+    held.append(s.accept()[0])
+' &
+HANG_PID=$!
+poll_until 10 mta_listening || fail "the hanging listener listens"
+out=$(send_now)
+expect_match "send-now 1" "$out" '^0 reports made, 2 deliveries due now'
+poll_ge 30 4 nlog MXTLS-TLSRPT-RETRY
+expect_eq "hang: both retried in 600 s after fetch.connect_timeout (2 s)" \
+	"$(nlog 'to mailto:(tlsrpt@enforce|nobody@rptbounce)\.test failed \(attempt 2\), retry in 600 s: SMTP relay smtp://127\.0\.0\.1:25/sender\.test: .*[Tt]imed? ?out')" 2
+kill "$HANG_PID"
+wait "$HANG_PID" 2>/dev/null
+HANG_PID=
+poll_until 10 sh -c '! ss -H -lnt "sport = :25" | grep -q "127\.0\.0\.1:25"' || fail "the hanging listener is gone"
+
 # ----------------------------------------------- 451 to RCPT: retried ---
 : >"$MTA/defer"
 mta_smtp_start
 out=$(send_now)
-expect_match "send-now 1" "$out" '^0 reports made, 2 deliveries due now'
-poll_ge 30 4 nlog MXTLS-TLSRPT-RETRY
-expect_eq "451: both retried in 600 s with the server's text" \
-	"$(nlog 'to mailto:(tlsrpt@enforce|nobody@rptbounce)\.test failed \(attempt 2\), retry in 600 s: SMTP 451 4\.3\.2 deferred by the test, try again later \(RCPT failed: 451\)$')" 2
+expect_match "send-now 2" "$out" '^0 reports made, 2 deliveries due now'
+poll_ge 30 6 nlog MXTLS-TLSRPT-RETRY
+expect_eq "451: both retried in 1200 s with the server's text" \
+	"$(nlog 'to mailto:(tlsrpt@enforce|nobody@rptbounce)\.test failed \(attempt 3\), retry in 1200 s: SMTP 451 4\.3\.2 deferred by the test, try again later \(RCPT failed: 451\)$')" 2
 expect_eq "451: nothing delivered" "$(mails_to tlsrpt@enforce.test)" 0
 expect_eq "451: Exim deferred both" "$(grep -c 'temporarily rejected RCPT' "$MTA/log/mainlog")" 2
 
 # ------------------------------------------- 550 and a delivery ----------
 rm -f "$MTA/defer"
 out=$(send_now)
-expect_match "send-now 2" "$out" '^0 reports made, 2 deliveries due now'
-poll_ge 30 5 nlog MXTLS-TLSRPT-RETRY
+expect_match "send-now 3" "$out" '^0 reports made, 2 deliveries due now'
+poll_ge 30 7 nlog MXTLS-TLSRPT-RETRY
 poll_ge 10 2 stat_of tlsrpt_sent
 poll_ge 10 1 mails_to tlsrpt@enforce.test
 expect_eq "delivered by SMTP: counted" "$(stat_of tlsrpt_sent)" 2
 expect_eq "delivered by SMTP: logged" \
 	"$(nlog "MXTLS-TLSRPT-SENT.*enforce\\.test: report ${D1}\\.[0-9]+\\.enforce\\.test@sender\\.test to mailto:tlsrpt@enforce\\.test: accepted by the SMTP relay: 250 OK id=")" 1
 expect_eq "550: retried with the server's text" \
-	"$(nlog 'to mailto:nobody@rptbounce\.test failed \(attempt 3\), retry in 1200 s: SMTP 550 nobody@rptbounce\.test: no such mailbox \(RCPT failed: 550\)$')" 1
+	"$(nlog 'to mailto:nobody@rptbounce\.test failed \(attempt 4\), retry in 2400 s: SMTP 550 nobody@rptbounce\.test: no such mailbox \(RCPT failed: 550\)$')" 1
 expect_eq "550: nothing delivered" "$(mails_to nobody@rptbounce.test)" 0
 out=$(send_now)
-expect_match "send-now 3" "$out" '^0 reports made, 1 deliveries due now'
+expect_match "send-now 4" "$out" '^0 reports made, 1 deliveries due now'
 poll_ge 30 1 nlog MXTLS-TLSRPT-GIVEUP
 expect_eq "550: given up at retry_max, logged with the server's text" \
-	"$(nlog 'MXTLS-TLSRPT-GIVEUP.*rptbounce\.test: .* to mailto:nobody@rptbounce\.test given up after 4 attempts: SMTP 550 nobody@rptbounce\.test: no such mailbox')" 1
+	"$(nlog 'MXTLS-TLSRPT-GIVEUP.*rptbounce\.test: .* to mailto:nobody@rptbounce\.test given up after 5 attempts: SMTP 550 nobody@rptbounce\.test: no such mailbox')" 1
 expect_eq "550: counted" "$(stat_of tlsrpt_given_up)" 1
 out=$(send_now)
 expect_match "nothing left" "$out" '^0 reports made, 0 deliveries due now'
