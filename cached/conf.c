@@ -122,6 +122,8 @@ static const struct conf_key conf_keys[] = {
 	{ "tlsrpt.sendmail", CT_STR, O(tlsrpt_sendmail),
 	        "/usr/sbin/sendmail -oi -t -f \"$MXTLS_TLSRPT_FROM\"", 0, 0,
 	        0 },
+	{ "tlsrpt.smtp", CT_STR, O(tlsrpt_smtp), "smtp://127.0.0.1:25", 0, 0,
+	        0 },
 	{ "tlsrpt.send_delay", CT_INT, O(tlsrpt_send_delay), NULL, 600, 0,
 	        86400 },
 	{ "tlsrpt.send_window", CT_INT, O(tlsrpt_send_window), NULL, 14400, 0,

@@ -83,6 +83,7 @@ struct conf {
 	char *tlsrpt_submitter;
 	char *tlsrpt_from;
 	char *tlsrpt_sendmail;
+	char *tlsrpt_smtp;
 	int   tlsrpt_send_delay;
 	int   tlsrpt_send_window;
 	int   tlsrpt_retry_deadline;

@@ -418,6 +418,7 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 	sc.port       = (unsigned)conf->fetch_port;
 	sc.user_agent = "mxtlsd/" MXTLS_VERSION;
 	sc.sendmail   = conf->tlsrpt_sendmail;
+	sc.smtp       = conf->tlsrpt_smtp;
 	sc.from       = t->from;
 	sc.submitter  = t->submitter;
 	sc.org        = t->org;

@@ -1,9 +1,10 @@
 /*
  * tlsrpt_send.c - deliver aggregate TLS reports (RFC 8460 §5): HTTPS POST
  * with the libcurl multi-socket API on the loop (the pattern of
- * sts_fetch.c, with its own CURLM) and mail through the sendmail command
- * (a child process fed from a memfd, reaped by a timer on the loop). See
- * tlsrpt_send.h for the rules.
+ * sts_fetch.c, with its own CURLM); mail by SMTP to the configured relay
+ * on the same CURLM (RFC 8460 §5.3, RFC 5321), or through the sendmail
+ * command (a child process fed from a memfd, reaped by a timer on the
+ * loop). See tlsrpt_send.h for the rules.
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -37,39 +39,47 @@
 #define MAX_ADDRS       16
 #define MAIL_TIMEOUT_MS 60000
 #define MAIL_POLL_MS    50
+/* SMTP: each reply within 30 s (also the bound of the QUIT libcurl sends,
+ * blocking, when it closes a cached connection at shutdown) */
+#define SMTP_REPLY_TIMEOUT_S 30L
 
-enum job_kind { JOB_HTTPS, JOB_MAIL, JOB_FAIL };
+enum job_kind { JOB_HTTPS, JOB_MAIL, JOB_SMTP, JOB_FAIL };
 
 struct job {
 	TAILQ_ENTRY(job) entry;
-	struct tlsrpt_sender   *s;
-	enum job_kind           kind;
-	tlsrpt_send_cb          cb;
-	void                   *arg;
-	char                   *uri;
-	char                    host[DOMAIN_MAX + 1];
-	int                     port;
-	int                     explicit_port;
-	unsigned char          *gz;
-	size_t                  gzlen;
-	struct dns_query       *q[2];
-	int                     qpending;
-	struct sockaddr_storage addrs[MAX_ADDRS];
-	size_t                  naddr;
-	char                    refused[128];
-	char                    dnswhy[256];
-	CURL                   *easy;
-	int                     in_multi;
-	struct curl_slist      *resolve;
-	struct curl_slist      *connect_to;
-	struct curl_slist      *headers;
-	char                    errbuf[CURL_ERROR_SIZE];
-	pid_t                   pid;
-	int                     errfd; /* sendmail's stderr (a memfd), or -1 */
-	int                     waited_ms;
-	struct event           *ev; /* mail poll timer, or deferred failure */
-	int                     permanent;
-	char                    why[256];
+	struct tlsrpt_sender    *s;
+	enum job_kind            kind;
+	tlsrpt_send_cb           cb;
+	void                    *arg;
+	char                    *uri;
+	char                     host[DOMAIN_MAX + 1];
+	int                      port;
+	int                      explicit_port;
+	unsigned char           *gz;
+	size_t                   gzlen;
+	struct dns_query        *q[2];
+	int                      qpending;
+	struct sockaddr_storage  addrs[MAX_ADDRS];
+	size_t                   naddr;
+	char                     refused[128];
+	char                     dnswhy[256];
+	CURL                    *easy;
+	int                      in_multi;
+	struct curl_slist       *resolve;
+	struct curl_slist       *connect_to;
+	struct curl_slist       *headers;
+	struct curl_slist       *rcpt;
+	char                    *msg; /* SMTP: the message, CRLF line ends */
+	size_t                   msglen;
+	size_t                   msgoff;
+	struct tlsrpt_smtp_reply reply;
+	char                     errbuf[CURL_ERROR_SIZE];
+	pid_t                    pid;
+	int           errfd; /* sendmail's stderr (a memfd), or -1 */
+	int           waited_ms;
+	struct event *ev; /* mail poll timer, or deferred failure */
+	int           permanent;
+	char          why[256];
 };
 
 struct sock {
@@ -83,6 +93,8 @@ struct tlsrpt_sender {
 	struct dns               *dns;
 	struct tlsrpt_send_config cfg;
 	char                     *strs[7];
+	char                     *smtp_url; /* NULL: mail by sendmail */
+	int                       smtp_loopback;
 	CURLM                    *multi;
 	struct event             *timer;
 	TAILQ_HEAD(, job) jobs;
@@ -125,6 +137,140 @@ tlsrpt_send_gzip(
 	return (0);
 }
 
+static int
+is_loopback_host(const char *host)
+{
+	char            h[INET6_ADDRSTRLEN + 2];
+	struct in_addr  a4;
+	struct in6_addr a6;
+	size_t          n = strlen(host);
+
+	if (strcasecmp(host, "localhost") == 0) {
+		return (1);
+	}
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']'
+	        && n - 2 < sizeof(h)) {
+		memcpy(h, host + 1, n - 2);
+		h[n - 2] = '\0';
+		return (inet_pton(AF_INET6, h, &a6) == 1
+		        && IN6_IS_ADDR_LOOPBACK(&a6));
+	}
+	if (inet_pton(AF_INET, host, &a4) == 1) {
+		return ((ntohl(a4.s_addr) >> 24) == 127);
+	}
+	return (inet_pton(AF_INET6, host, &a6) == 1
+	        && IN6_IS_ADDR_LOOPBACK(&a6));
+}
+
+int
+tlsrpt_send_smtp_url(const char *relay, const char *ehlo, char *url,
+        size_t len, int *loopback, char *why, size_t whylen)
+{
+	CURLU *u      = curl_url();
+	char  *scheme = NULL, *host = NULL, *user = NULL, *query = NULL;
+	char  *frag = NULL, *path = NULL, *full = NULL;
+	int    rc = -1;
+
+	*loopback = 0;
+	if (u == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return (-1);
+	}
+	if (curl_url_set(u, CURLUPART_URL, relay, 0) != CURLUE_OK
+	        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
+	        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		snprintf(why, whylen, "tlsrpt.smtp \"%s\": not a URL", relay);
+	} else if (strcmp(scheme, "smtp") != 0
+	        && strcmp(scheme, "smtps") != 0) {
+		snprintf(why, whylen,
+		        "tlsrpt.smtp \"%s\": the scheme must be smtp or smtps",
+		        relay);
+	} else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
+		snprintf(why, whylen,
+		        "tlsrpt.smtp \"%s\": SMTP authentication is not "
+		        "supported (relay to the local MTA)",
+		        relay);
+	} else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK
+	        || curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0)
+	                == CURLUE_OK) {
+		snprintf(why, whylen,
+		        "tlsrpt.smtp \"%s\": no query or fragment allowed",
+		        relay);
+	} else if (host[0] == '\0') {
+		snprintf(why, whylen, "tlsrpt.smtp \"%s\": no host", relay);
+	} else if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK
+	        || ((path[0] == '\0' || strcmp(path, "/") == 0)
+	                && curl_url_set(u, CURLUPART_PATH, ehlo, 0)
+	                        != CURLUE_OK)
+	        || curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
+		snprintf(why, whylen, "tlsrpt.smtp \"%s\": bad EHLO name",
+		        relay);
+	} else if (strlen(full) >= len) {
+		snprintf(why, whylen, "tlsrpt.smtp \"%s\": too long", relay);
+	} else {
+		snprintf(url, len, "%s", full);
+		*loopback = is_loopback_host(host);
+		rc        = 0;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(query);
+	curl_free(frag);
+	curl_free(path);
+	curl_free(full);
+	curl_url_cleanup(u);
+	return (rc);
+}
+
+void
+tlsrpt_send_smtp_line(
+        struct tlsrpt_smtp_reply *r, const char *line, size_t len)
+{
+	size_t off, i, start = 0;
+	int    last;
+
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+		len--;
+	}
+	if (len < 3 || !isdigit((unsigned char)line[0])
+	        || !isdigit((unsigned char)line[1])
+	        || !isdigit((unsigned char)line[2])) {
+		return; /* not a reply line */
+	}
+	if (r->code >= 400 && r->complete) {
+		return; /* the first failure is the reason */
+	}
+	if (memcmp(line, "221", 3) == 0) {
+		return; /* the answer to QUIT says nothing about the mail */
+	}
+	last = len == 3 || line[3] != '-';
+	if (r->complete || r->text[0] == '\0') {
+		r->text[0]  = '\0';
+		r->complete = 0;
+	} else {
+		start = 4; /* a continuation: the code once */
+	}
+	off = strlen(r->text);
+	if (off > 0 && off + 1 < sizeof(r->text)) {
+		r->text[off++] = ' ';
+	}
+	for (i = start; i < len && off + 1 < sizeof(r->text); i++) {
+		unsigned char c = (unsigned char)line[i];
+
+		r->text[off++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
+	}
+	r->text[off] = '\0';
+	if (start == 0 && len > 3) {
+		r->text[3] = ' '; /* "250-..." as "250 ..." */
+	}
+	if (last) {
+		r->complete = 1;
+		r->code     = (line[0] - '0') * 100 + (line[1] - '0') * 10
+		        + (line[2] - '0');
+	}
+}
+
 /* ------------------------------------------------------ job plumbing --- */
 
 static void
@@ -156,6 +302,8 @@ job_free(struct job *j)
 	curl_slist_free_all(j->resolve);
 	curl_slist_free_all(j->connect_to);
 	curl_slist_free_all(j->headers);
+	curl_slist_free_all(j->rcpt);
+	free(j->msg);
 	free(j->gz);
 	free(j->uri);
 	free(j);
@@ -315,6 +463,7 @@ discard_cb(char *data, size_t size, size_t nmemb, void *userp)
 }
 
 static void check_done(struct tlsrpt_sender *s);
+static void smtp_done(struct job *j, CURLcode rc);
 
 static void
 sock_cb(evutil_socket_t fd, short what, void *arg)
@@ -413,6 +562,10 @@ check_done(struct tlsrpt_sender *s)
 		j = (struct job *)(void *)priv;
 		curl_multi_remove_handle(s->multi, j->easy);
 		j->in_multi = 0;
+		if (j->kind == JOB_SMTP) {
+			smtp_done(j, rc);
+			continue;
+		}
 		curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &code);
 		if (rc == CURLE_OK && code >= 200 && code <= 299) {
 			snprintf(why, sizeof(why), "HTTP status %ld", code);
@@ -517,6 +670,149 @@ https_go(struct job *j)
 	SETOPT(CURLOPT_POST, 1L);
 	SETOPT(CURLOPT_POSTFIELDS, (char *)j->gz);
 	SETOPT(CURLOPT_POSTFIELDSIZE, (long)j->gzlen);
+	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
+		fail_later(j, 0, "curl_multi_add_handle failed");
+		return;
+	}
+	j->in_multi = 1;
+}
+
+/* ------------------------------------------------------------- smtp --- */
+
+/* smtp_read_cb - the message for libcurl's DATA (it dot-stuffs). */
+static size_t
+smtp_read_cb(char *buf, size_t size, size_t nmemb, void *userp)
+{
+	struct job *j = userp;
+	size_t      n = size * nmemb;
+
+	if (n > j->msglen - j->msgoff) {
+		n = j->msglen - j->msgoff;
+	}
+	memcpy(buf, j->msg + j->msgoff, n);
+	j->msgoff += n;
+	return (n);
+}
+
+/* smtp_debug_cb - the server's reply lines, as libcurl's debug output
+ * (CURLINFO_HEADER_IN; the header callback does not get the reply that
+ * fails a command). The rest of the debug output is dropped. */
+static int
+smtp_debug_cb(
+        CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
+{
+	struct job *j = userp;
+	size_t      i, start = 0;
+
+	(void)easy;
+	if (type != CURLINFO_HEADER_IN) {
+		return (0);
+	}
+	for (i = 0; i < size; i++) {
+		if (data[i] == '\n') {
+			tlsrpt_send_smtp_line(
+			        &j->reply, data + start, i + 1 - start);
+			start = i + 1;
+		}
+	}
+	if (start < size) {
+		tlsrpt_send_smtp_line(&j->reply, data + start, size - start);
+	}
+	return (0);
+}
+
+/* smtp_done - the transfer ended: 250 to the data, or a failed attempt
+ * with the server's last reply (4xx and 5xx alike are retried, as a
+ * failing sendmail command: tlsrpt_send.h). */
+static void
+smtp_done(struct job *j, CURLcode rc)
+{
+	char        why[256];
+	const char *err
+	        = j->errbuf[0] != '\0' ? j->errbuf : curl_easy_strerror(rc);
+
+	if (rc == CURLE_OK) {
+		snprintf(why, sizeof(why), "accepted by the SMTP relay: %s",
+		        j->reply.text[0] != '\0' ? j->reply.text : "250");
+		finish(j, 1, why);
+	} else if (j->reply.code >= 400) {
+		snprintf(why, sizeof(why), "SMTP %s (%s)", j->reply.text, err);
+		finish(j, 0, why);
+	} else {
+		snprintf(why, sizeof(why), "SMTP relay %s: %s", j->s->smtp_url,
+		        err);
+		finish(j, 0, why);
+	}
+}
+
+static void
+smtp_start(struct job *j, const struct tlsrpt_send_job *job)
+{
+	struct tlsrpt_sender *s = j->s;
+	char                  to[320], addr[330], *msg;
+	size_t                i, n, lf = 0;
+
+	if (tlsrpt_mail_address(job->uri, to, sizeof(to)) != 0) {
+		fail_later(j, 1, "mailto: URI without a usable address");
+		return;
+	}
+	msg = tlsrpt_mail_compose(
+	        &s->cfg, job, to, j->gz, j->gzlen, (int64_t)time(NULL));
+	if (msg == NULL) {
+		fail_later(j, 0, "out of memory");
+		return;
+	}
+	n = strlen(msg);
+	for (i = 0; i < n; i++) {
+		lf += msg[i] == '\n';
+	}
+	if ((j->msg = malloc(n + lf + 1)) == NULL) {
+		free(msg);
+		fail_later(j, 0, "out of memory");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r')) {
+			j->msg[j->msglen++] = '\r';
+		}
+		j->msg[j->msglen++] = msg[i];
+	}
+	free(msg);
+	snprintf(addr, sizeof(addr), "<%s>", to);
+	if ((j->rcpt = curl_slist_append(NULL, addr)) == NULL
+	        || (j->easy = curl_easy_init()) == NULL) {
+		fail_later(j, 0, "out of memory");
+		return;
+	}
+	snprintf(addr, sizeof(addr), "<%s>", s->cfg.from);
+	SETOPT(CURLOPT_PRIVATE, (void *)j);
+	SETOPT(CURLOPT_ERRORBUFFER, j->errbuf);
+	SETOPT(CURLOPT_URL, s->smtp_url);
+	SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	SETOPT(CURLOPT_PROXY, "");
+	SETOPT(CURLOPT_MAIL_FROM, addr);
+	SETOPT(CURLOPT_MAIL_RCPT, j->rcpt);
+	SETOPT(CURLOPT_UPLOAD, 1L);
+	SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->msglen);
+	SETOPT(CURLOPT_READFUNCTION, smtp_read_cb);
+	SETOPT(CURLOPT_READDATA, (void *)j);
+	SETOPT(CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
+	SETOPT(CURLOPT_DEBUGDATA, (void *)j);
+	SETOPT(CURLOPT_VERBOSE, 1L);
+	if (s->smtp_loopback && strncmp(s->smtp_url, "smtps:", 6) != 0) {
+		/* the local MTA: TLS would protect nothing */
+		SETOPT(CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
+	} else {
+		SETOPT(CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+		SETOPT(CURLOPT_CAINFO, s->cfg.ca_file);
+		SETOPT(CURLOPT_CAPATH, (char *)NULL);
+		SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
+		SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	}
+	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)s->cfg.connect_timeout_ms);
+	SETOPT(CURLOPT_TIMEOUT_MS, (long)MAIL_TIMEOUT_MS);
+	SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, SMTP_REPLY_TIMEOUT_S);
+	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
 		fail_later(j, 0, "curl_multi_add_handle failed");
 		return;
@@ -640,8 +936,13 @@ tlsrpt_send_start(struct tlsrpt_sender *s, const struct tlsrpt_send_job *job,
 		return;
 	}
 	if (strncasecmp(job->uri, "mailto:", 7) == 0) {
-		j->kind = JOB_MAIL;
-		mail_start(j, job);
+		if (s->smtp_url != NULL) {
+			j->kind = JOB_SMTP;
+			smtp_start(j, job);
+		} else {
+			j->kind = JOB_MAIL;
+			mail_start(j, job);
+		}
 	} else if (strncasecmp(job->uri, "https:", 6) == 0) {
 		j->kind = JOB_HTTPS;
 		https_start(j);
@@ -681,6 +982,22 @@ tlsrpt_send_create(struct event_base *base, struct dns *dns,
 		tlsrpt_send_free(s);
 		return (NULL);
 	}
+	s->cfg.smtp = NULL; /* cfg's string is not kept: smtp_url is */
+	if (cfg->smtp != NULL && cfg->smtp[0] != '\0') {
+		char url[1024];
+
+		if (tlsrpt_send_smtp_url(cfg->smtp, cfg->submitter, url,
+		            sizeof(url), &s->smtp_loopback, why, whylen)
+		        != 0) {
+			tlsrpt_send_free(s);
+			return (NULL);
+		}
+		if ((s->smtp_url = strdup(url)) == NULL) {
+			snprintf(why, whylen, "out of memory");
+			tlsrpt_send_free(s);
+			return (NULL);
+		}
+	}
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, multi_sock_cb);
 	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
 	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
@@ -717,5 +1034,6 @@ tlsrpt_send_free(struct tlsrpt_sender *s)
 	for (i = 0; i < sizeof(s->strs) / sizeof(s->strs[0]); i++) {
 		free(s->strs[i]);
 	}
+	free(s->smtp_url);
 	free(s);
 }

@@ -1,7 +1,8 @@
 /*
  * tlsrpt_send.h - delivery of one aggregate TLS report to one destination
  * (RFC 8460 §5): HTTPS POST (§5.4) with libcurl multi on the loop, or mail
- * (§5.3) through the configured sendmail command. The report is always
+ * (§5.3) by SMTP to the configured relay (tlsrpt.smtp, default the local
+ * MTA on 127.0.0.1:25) or through the sendmail command. The report is always
  * gzip-compressed (§5.2 SHOULD): application/tlsrpt+gzip.
  *
  * HTTPS: the endpoint host is resolved with our own resolver and libcurl
@@ -11,7 +12,19 @@
  * fetch.ca_file (RFC 8460 §5.4 leaves that to us; we do not relax it).
  * Redirects are not followed. Any 2xx is success (§5.4).
  *
- * Mail: the message of tlsrpt_mail.h goes to the sendmail command's
+ * Mail by SMTP (tlsrpt.smtp non-empty): libcurl on the same CURLM submits
+ * the message of tlsrpt_mail.h (CRLF line ends) with EHLO <submitter>
+ * (or the URL's path), MAIL FROM:<tlsrpt.from>, RCPT TO:<the mailto:
+ * address>. The relay is the administrator's, not a report endpoint found
+ * in DNS, so the SSRF rule does not apply: loopback is expected. On a
+ * loopback relay no STARTTLS (nothing to protect); on another host
+ * STARTTLS when offered (CURLUSESSL_TRY), verified against ca_file;
+ * smtps:// is TLS from the start, verified. The final 250 to the data is
+ * success; any other outcome (a 4xx or 5xx reply, no connection, a
+ * timeout) is a failed attempt whose reason carries the server's last
+ * reply text, retried like a sendmail failure.
+ *
+ * Mail by sendmail (tlsrpt.smtp ""): the message goes to the command's
  * standard input; exit status 0 is success (the MTA took responsibility).
  * Anything else is a failure whose reason carries the start of what the
  * command wrote to standard error (e.g. the MTA refusing the recipient).
@@ -35,6 +48,7 @@ struct tlsrpt_send_config {
 	unsigned    port; /* 443; another only for tests (as sts_fetch) */
 	const char *user_agent;
 	const char *sendmail;  /* shell command reading the message */
+	const char *smtp;      /* SMTP relay URL, "" for sendmail */
 	const char *from;      /* From: address */
 	const char *submitter; /* reporting domain */
 	const char *org;       /* organization-name */
@@ -74,5 +88,33 @@ void tlsrpt_send_start(struct tlsrpt_sender *s,
 /* tlsrpt_send_gzip - gzip in into *out (malloc'd). 0 or -1. */
 int tlsrpt_send_gzip(
         const void *in, size_t len, unsigned char **out, size_t *outlen);
+
+/*
+ * tlsrpt_send_smtp_url - check the relay URL relay (smtp:// or smtps://,
+ * a host, an optional port, an optional path naming the EHLO domain, no
+ * user, query or fragment) and write into url the URL libcurl gets: the
+ * path is ehlo when relay has none. *loopback is 1 when the host is
+ * "localhost" or a literal loopback address (127.0.0.0/8, ::1). 0, or -1
+ * with why.
+ */
+int tlsrpt_send_smtp_url(const char *relay, const char *ehlo, char *url,
+        size_t len, int *loopback, char *why, size_t whylen);
+
+/* the SMTP reply (RFC 5321 §4.2) that tells how a submission went, built
+ * from the reply lines libcurl passes to the debug callback: the last
+ * one, except that the first 4xx/5xx reply stays (what follows it, up to
+ * libcurl's QUIT, is no reason) and 221 replies (to QUIT) are skipped.
+ * text is one line of printable ASCII, the lines of a multiline reply
+ * joined by spaces (the code once). */
+struct tlsrpt_smtp_reply {
+	char text[256];
+	int  code;     /* of the last complete reply, 0 before any */
+	int  complete; /* the last line had "NNN " (the next line starts a new
+	                  reply) */
+};
+
+/* tlsrpt_send_smtp_line - add one reply line (with or without CRLF). */
+void tlsrpt_send_smtp_line(
+        struct tlsrpt_smtp_reply *r, const char *line, size_t len);
 
 #endif

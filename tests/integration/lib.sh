@@ -259,7 +259,8 @@ daemon_start() {
 	DAEMON_CONFIG_FILE=$DAEMON_DIR/mxtlsd.conf
 	write_config "$extra"
 	echo "=== $(date '+%F %T') daemon_start $name" >>"$DAEMON_LOG"
-	"$MXTLS_BIN/mxtlsd" -d -c "$DAEMON_CONFIG_FILE" </dev/null >>"$DAEMON_LOG" 2>&1 &
+	# DAEMON_WRAP: an exec-ing command prefix (e.g. setpriv ... --), unset for none
+	${DAEMON_WRAP-} "$MXTLS_BIN/mxtlsd" -d -c "$DAEMON_CONFIG_FILE" </dev/null >>"$DAEMON_LOG" 2>&1 &
 	DAEMON_PID=$!
 	for i in $(seq 100); do
 		if ! daemon_alive; then

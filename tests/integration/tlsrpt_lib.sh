@@ -3,10 +3,13 @@
 # lib.sh from test_tlsrpt*.sh). Both are real components:
 #
 # Mail: a real Exim 4.96 with a private configuration is the daemon's
-# tlsrpt.sendmail ("exim4 -C CONF -odi -oep -t"): it delivers every
+# tlsrpt.sendmail ("exim4 -C CONF -odi -oep -t", with tlsrpt.smtp = "")
+# or, started by mta_smtp_start, its SMTP relay on 127.0.0.1:25 (the
+# default tlsrpt.smtp, TLSRPT_SMTP=default): it delivers every
 # recipient to one maildir, $MTA/mail (Envelope-to tells recipients apart),
 # and its non-SMTP ACL refuses nobody@rptbounce.test (exim exits 1: a
-# bounce the daemon sees). Exim keeps root privilege with -C only for a
+# bounce the daemon sees); over SMTP its RCPT ACL refuses the same address
+# with 550, and defers every recipient with 451 while $MTA/defer exists. Exim keeps root privilege with -C only for a
 # configuration named in /etc/exim4/trusted_configs: the command runs in a
 # private mount namespace where $TEST_DIR/etc-exim4 (a copy of /etc/exim4
 # naming our config) is mounted on /etc/exim4, as test_exim.sh does.
@@ -20,10 +23,12 @@
 MTA=$TEST_DIR/mta
 RCV=$TEST_DIR/rcv
 RCV_PID=
+MTA_PID=
 TLSRPT_FROM=tlsrpt-noreply@sender.test
 ACCESS_LOG=$WORLD/log/tlsrpt-access.log
 
 tlsrpt_cleanup() {
+	mta_smtp_stop
 	if [ -n "$RCV_PID" ]; then
 		kill -TERM "$RCV_PID" 2>/dev/null
 		wait "$RCV_PID" 2>/dev/null
@@ -60,7 +65,18 @@ host_lookup =
 rfc1413_hosts =
 keep_environment =
 acl_not_smtp = acl_not_smtp
+# the SMTP relay (mta_smtp_start; -bd only)
+local_interfaces = 127.0.0.1
+daemon_smtp_ports = 25
+pid_file_path = $MTA/exim.pid
+acl_smtp_rcpt = acl_smtp_rcpt
 begin acl
+acl_smtp_rcpt:
+  defer condition = \${if exists{$MTA/defer}}
+        message = 4.3.2 deferred by the test, try again later
+  deny condition = \${if eqi{\$local_part@\$domain}{nobody@rptbounce.test}}
+       message = nobody@rptbounce.test: no such mailbox
+  accept
 acl_not_smtp:
   deny condition = \${if forany{<, \$recipients}{eqi{\$item}{nobody@rptbounce.test}}}
        message = nobody@rptbounce.test: no such mailbox
@@ -99,13 +115,50 @@ EOS
 	pass "Exim with a private config delivers to $MTA/mail"
 }
 
+# mta_smtp_start - Exim as the SMTP relay on 127.0.0.1:25 (same config).
+mta_smtp_start() {
+	local exim
+	exim=$(command -v exim4 || command -v exim)
+	# exec: the recorded PID is Exim's own, so mta_smtp_stop stops it
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	(exec unshare -m --propagation private /bin/sh -c '
+		mount --bind "$0" /etc/exim4 || exit 111
+		exec "$@"' "$TEST_DIR/etc-exim4" "$exim" -C "$MTA/exim.conf" -bdf) \
+		</dev/null >>"$MTA/log/stdout" 2>&1 &
+	MTA_PID=$!
+	if ! poll_until 10 mta_listening; then
+		fail "Exim listens on 127.0.0.1:25" "$(cat "$MTA/log/stdout" "$MTA/log/paniclog" 2>/dev/null)"
+		summary
+	fi
+	pass "Exim listens on 127.0.0.1:25 (pid $MTA_PID)"
+}
+mta_listening() { ss -H -lnt 'sport = :25' | grep -q '127\.0\.0\.1:25'; }
+# mta_smtp_stop - stop the SMTP relay (if running) and wait until it is gone.
+mta_smtp_stop() {
+	if [ -n "$MTA_PID" ]; then
+		kill -TERM "$MTA_PID" 2>/dev/null
+		wait "$MTA_PID" 2>/dev/null
+		MTA_PID=
+		poll_until 10 sh -c "! ss -H -lnt 'sport = :25' | grep -q '127\.0\.0\.1:25'"
+	fi
+}
+
 # tlsrpt_conf [EXTRA] - the tlsrpt group: real Exim, no send delay or window,
-# retry deadline 1 h; EXTRA is added inside the group.
+# retry deadline 1 h; EXTRA is added inside the group. Mail goes through
+# tlsrpt.sendmail ($MTA/sendmail.sh); with TLSRPT_SMTP=default tlsrpt.smtp
+# is left at its default (the relay on 127.0.0.1:25), with another
+# non-empty TLSRPT_SMTP it is that URL.
 tlsrpt_conf() {
+	local smtp='smtp = "";'
+	case "${TLSRPT_SMTP-}" in
+	"") ;;
+	default) smtp= ;;
+	*) smtp="smtp = \"$TLSRPT_SMTP\";" ;;
+	esac
 	printf 'tlsrpt: { organization_name = "mxtls test"; contact_info = "mailto:tlsrpt@sender.test";
- submitter = "sender.test"; from = "%s"; sendmail = "%s -oi -t -f %s";
+ submitter = "sender.test"; from = "%s"; sendmail = "%s -oi -t -f %s"; %s
  send_delay = 0; send_window = 0; retry_deadline = 3600; max_failure_details = 100; %s };' \
-		"$TLSRPT_FROM" "$MTA/sendmail.sh" "$TLSRPT_FROM" "${1-}"
+		"$TLSRPT_FROM" "$MTA/sendmail.sh" "$TLSRPT_FROM" "$smtp" "${1-}"
 }
 
 # mail_files ADDR - the delivered messages for ADDR (Envelope-to), oldest first.
