@@ -219,7 +219,9 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)
 ' "$PORT" &
 HOLDER=$!
-sleep 0.5
+# shellcheck disable=SC2317
+holding() { ss -H -ltn "sport = :$PORT" | grep -q 127.0.0.1; }
+poll_until 10 holding || fail "port $PORT held by the test" "not listening after 10 s"
 conf inuse "$(resolver_ok)
 socketmap: { listen = [\"inet:127.0.0.1:$PORT\"]; };"
 sed -i 's/user = "nobody"/user = ""/' "$CONF"
