@@ -13,8 +13,9 @@
 #                         the wrong.test certificate (BADMX_DIR=DIR)
 #   relay_url RCPT        smtp+tls:// or smtp:// (how smtpd relayed RCPT)
 #   smtpd_start CONF [-D macro=value]...  smtpd -d in unshare -m with
-#                         /etc/resolv.conf -> 127.0.0.153 and the CA bundle
-#                         plus the world CA
+#                         /etc/resolv.conf -> 127.0.0.153, the CA bundle
+#                         plus the world CA, and the package's /usr/libexec
+#                         (opensmtpd/mail.* for local delivery)
 #   smtpd_down            stop what these helpers started (by PID)
 
 RES_ADDR=127.0.0.153
@@ -147,7 +148,8 @@ smtpd_start() { # CONF [-D macro=value]...
 		mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 111
 		mount --bind "$1/ca-bundle.crt" /etc/ssl/certs/ca-certificates.crt || exit 111
 		mount --bind "$1/spool" /var/spool/smtpd || exit 111
-		shift; exec "$@"' ns "$ns" "$SMTPD_BIN" -d -f "$conf" "$@" \
+		mount --bind "$2" /usr/libexec || exit 111
+		shift 2; exec "$@"' ns "$ns" "$SMTPD_OPT/usr/libexec" "$SMTPD_BIN" -d -f "$conf" "$@" \
 		</dev/null >>"$SMTPD_LOG" 2>&1 &
 	SMTPD_PID=$!
 	echo "$SMTPD_PID" >"$WORLD/run/smtpd.pid"

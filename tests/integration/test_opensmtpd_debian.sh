@@ -15,14 +15,17 @@
 #   "/usr/libexec/opensmtpd/filter-mxtls  (1x) -> "BUILD/filter-mxtls -c
 #       SMTPD_OPT/usr/sbin/smtpctl (the binaries are not installed; the
 #       filter's default smtpctl, /usr/sbin/smtpctl, is not there)
-#   file:/etc/aliases                     (1x) -> a copy in this test's
-#       directory (stock context line; the host's file is not needed)
+#   file:/etc/aliases                     (1x) -> this test's aliases
+#       file (stock context line: the host's file is neither read nor
+#       needed; ours adds mxtlslocal: FILE for the local delivery)
 #
 # Checks: an MTA-STS enforce domain with a good certificate (enforce.test,
 # MX 127.0.0.2) is relayed with "relay tls" and delivered over verified
 # TLS; badcert.test (enforce, its only MX 127.0.0.7 presents wrong.test)
 # is held (TempFail, queued) and its MX receives nothing; a domain without
-# policy (notxt.test) is relayed opportunistically and delivered. A
+# policy (notxt.test) is relayed opportunistically and delivered; a local
+# recipient (mxtlslocal@localhost, an alias to a file in the test's
+# directory) is delivered by action "local", not relayed. A
 # broken doc fails: without the "match ... <mxtls-secure>" line badcert.test
 # is relayed in plain "relay" and delivered to the wrong MX.
 # MXTLS_OPENSMTPD_DOC=FILE reads the diff from FILE instead (to try a
@@ -96,7 +99,11 @@ subst() {
 subst 'ipc:///run/mxtls/mxtlsd.sock' "$DAEMON_URL" 1
 subst /var/lib/mxtls/secure-domains "$TABLE" 2
 subst '"/usr/libexec/opensmtpd/filter-mxtls ' "\"$FILTER -c $SMTPCTL_BIN " 1
-printf 'postmaster: root\n' >"$TEST_DIR/aliases"
+# a local recipient delivered by action "local" to a file (alias)
+LOCAL_MBOX=$TEST_DIR/local/mxtlslocal.mbox
+mkdir -p "$TEST_DIR/local"
+chmod 1777 "$TEST_DIR/local"
+printf 'postmaster: root\nmxtlslocal: %s\n' "$LOCAL_MBOX" >"$TEST_DIR/aliases"
 subst file:/etc/aliases "file:$TEST_DIR/aliases" 1
 echo "# substituted (doc -> test):"
 diff "$TEST_DIR/smtpd.conf.doc" "$CONF" | sed 's/^/#   /'
@@ -188,6 +195,17 @@ expect_true "notxt.test: delivered" poll_until 30 delivered u@notxt.test
 expect_match "notxt.test: delivered to its MX (127.0.0.2)" "$(msg_head u@notxt.test)" 'addr=127\.0\.0\.2:25 '
 expect_match "notxt.test: relayed by action relay (plain relay)" \
 	"$(relay_url u@notxt.test)" '^smtp://127\.0\.0\.2:25'
+
+# ----------------------------------------- local recipient: local action --
+out=$(send mxtlslocal@localhost)
+expect_match "mxtlslocal@localhost: accepted" "$out" '<- *250 '
+local_got() { grep -qs 'Subject: mxtls Debian test to mxtlslocal@localhost' "$LOCAL_MBOX"; }
+expect_true "mxtlslocal@localhost: delivered locally (alias to a file)" poll_until 30 local_got
+if grep -qE 'mta delivery .*to=<mxtlslocal@localhost>' "$SMTPD_LOG" || table_has localhost; then
+	fail "mxtlslocal@localhost: not relayed, not in the table" "$(grep -E 'mxtlslocal' "$SMTPD_LOG")"
+else
+	pass "mxtlslocal@localhost: not relayed, not in the table"
+fi
 
 # --------------------------------------------- smtp-out: TLS reporting ----
 expect_true "action relay/mxtls-verified: smtp-out TLS result for enforce.test" poll_until 45 \
