@@ -160,13 +160,22 @@ expect_match "enforce.test: relayed by action mxtls-verified (relay tls)" \
 expect_true "enforce.test: certificate verified by smtpd" \
 	sess_log 127.0.0.2 'server-cert-check result="success"'
 
+# sendmail_to RCPT SUBJECT - sendmail(8) (smtpctl) in smtpd's namespace,
+# with a private /root: it saves a refused message in ~/dead.letter
+# ($TEST_DIR/home/dead.letter here, never the host's /root)
+mkdir -p "$TEST_DIR/home"
+sendmail_to() {
+	printf 'From: sender@smtpd.test\nTo: %s\nSubject: %s\n\nbody\n' "$1" "$2" |
+		in_ns unshare -m --propagation private /bin/sh -c \
+			'mount --bind "$1" /root && shift && HOME=/root exec "$@"' \
+			sh "$TEST_DIR/home" "$SMTPD_OPT/usr/sbin/sendmail" -f sender@smtpd.test "$1"
+}
+
 # ------------------------- sendmail(8): the socket listener, held too -----
 # Local programs (cron, mail(1)) submit with sendmail, which enqueues
 # through smtpd's control socket (the implicit "listen on socket"), not
 # through "listen on localhost". badcert.test is not in the table yet.
-printf 'From: sender@smtpd.test\nTo: u-sm@badcert.test\nSubject: mxtls Debian sendmail test\n\nbody\n' |
-	in_ns "$SMTPD_OPT/usr/sbin/sendmail" -f sender@smtpd.test u-sm@badcert.test \
-		>"$TEST_DIR/sendmail.out" 2>&1
+sendmail_to u-sm@badcert.test "mxtls Debian sendmail test" >"$TEST_DIR/sendmail.out" 2>&1
 expect_eq "sendmail u-sm@badcert.test: exit status" "$?" 0
 expect_true "sendmail u-sm@badcert.test: badcert.test in the verified-TLS table" \
 	table_has badcert.test
@@ -223,6 +232,24 @@ fi
 # --------------------------------------------- smtp-out: TLS reporting ----
 expect_true "action relay/mxtls-verified: smtp-out TLS result for enforce.test" poll_until 45 \
 	grep -qE 'MXTLS-SMTPD-TLS-RESULT.*domain=enforce\.test .*result=success' "$SMTPD_LOG"
+
+# --------------------------- mxtlsd down: RCPT tempfailed, also locally --
+# (filter default -f tempfail; docs/opensmtpd.md: the filter holds every
+# RCPT, local ones included)
+daemon_stop
+out=$(send mxtlslocal@localhost)
+expect_match "mxtlsd down: local recipient tempfailed at RCPT" "$out" '<\*\* *451 4\.7\.5 mxtls'
+sendmail_to u-down@notxt.test "mxtls Debian sendmail, mxtlsd down" >"$TEST_DIR/sendmail-down.out" 2>&1
+rc=$?
+expect_match "mxtlsd down: sendmail fails (status $rc) with the 451" \
+	"$rc $(cat "$TEST_DIR/sendmail-down.out")" '^[1-9][0-9]* .*451 4\.7\.5 mxtls'
+expect_true "mxtlsd down: sendmail saved the message in ~/dead.letter" \
+	grep -q 'Subject: mxtls Debian sendmail, mxtlsd down' "$TEST_DIR/home/dead.letter"
+if grep -qE 'envelope .*to=<u-down@notxt\.test>' "$SMTPD_LOG"; then
+	fail "mxtlsd down: the sendmail message was not queued" "$(grep u-down "$SMTPD_LOG")"
+else
+	pass "mxtlsd down: the sendmail message was not queued"
+fi
 
 smtpd_down
 summary
