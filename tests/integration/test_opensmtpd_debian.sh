@@ -25,9 +25,13 @@
 # is held (TempFail, queued) and its MX receives nothing; a domain without
 # policy (notxt.test) is relayed opportunistically and delivered; a local
 # recipient (mxtlslocal@localhost, an alias to a file in the test's
-# directory) is delivered by action "local", not relayed. A
-# broken doc fails: without the "match ... <mxtls-secure>" line badcert.test
-# is relayed in plain "relay" and delivered to the wrong MX.
+# directory) is delivered by action "local", not relayed; a sendmail(8)
+# submission (the socket listener) to badcert.test is held like an SMTP
+# one; with mxtlsd down a local RCPT gets 451 and sendmail exits non-zero,
+# the message in ~/dead.letter (a private /root). A
+# broken doc fails: without the "match ... <mxtls-secure>" line (or
+# without "listen on socket filter", for sendmail) badcert.test is relayed
+# in plain "relay" and delivered to the wrong MX (both tried).
 # MXTLS_OPENSMTPD_DOC=FILE reads the diff from FILE instead (to try a
 # broken diff). Needs root (port 25, unshare -m, users).
 # shellcheck source=tests/integration/lib.sh
