@@ -9,9 +9,13 @@
 #                         when tests/world/resolver.sh or another test has
 #                         one; else unbound -d recorded as smtpd-unbound)
 #   fakemx_start DIR ADDR:PORT...   fake MX (tests/integration/fakemx.py)
+#   badmx_start DIR       the fake MX of badcert.test on 127.0.0.7:25 with
+#                         the wrong.test certificate (BADMX_DIR=DIR)
+#   relay_url RCPT        smtp+tls:// or smtp:// (how smtpd relayed RCPT)
 #   smtpd_start CONF [-D macro=value]...  smtpd -d in unshare -m with
-#                         /etc/resolv.conf -> 127.0.0.153 and the CA bundle
-#                         plus the world CA
+#                         /etc/resolv.conf -> 127.0.0.153, the CA bundle
+#                         plus the world CA, and the package's /usr/libexec
+#                         (opensmtpd/mail.* for local delivery)
 #   smtpd_down            stop what these helpers started (by PID)
 
 RES_ADDR=127.0.0.153
@@ -19,6 +23,8 @@ SMTPD_OPT=${MXTLS_SMTPD_OPT:-$(dirname "$WORLD")/opt/opensmtpd}
 SMTPD_PID=
 FAKEMX_PID=
 RESOLVER_PID=
+BADMX_PID=
+BADMX_DIR=
 SMTPD_LOG=$TEST_DIR/smtpd.log
 
 smtpd_unpack() {
@@ -99,6 +105,38 @@ fakemx_start() { # DIR ADDR:PORT...
 	poll_until 10 grep -q listening "$TEST_DIR/fakemx.log"
 }
 
+# badmx_start DIR / badmx_stop - the fake MX of badcert.test on
+# 127.0.0.7:25 with the world's wrong.test certificate (signed by the world
+# CA, name not mx1.badcert.test); what it receives goes to DIR (BADMX_DIR).
+badmx_start() {
+	BADMX_DIR=$1
+	setsid python3 "$LIB_DIR/fakemx.py" --cert "$WORLD/pki/wrong.chain.crt" \
+		--key "$WORLD/pki/wrong.key" --name mx1.badcert.test --dir "$BADMX_DIR" \
+		--listen 127.0.0.7:25 </dev/null >"$TEST_DIR/fakemx-badcert.log" 2>&1 &
+	BADMX_PID=$!
+	echo "$BADMX_PID" >"$WORLD/run/smtpd-fakemx-badcert.pid"
+	poll_until 10 grep -q listening "$TEST_DIR/fakemx-badcert.log"
+}
+badmx_stop() {
+	[ -n "$BADMX_PID" ] || return 0
+	kill -TERM -- "-$BADMX_PID" 2>/dev/null
+	sleep 0.5
+	kill -KILL -- "-$BADMX_PID" 2>/dev/null
+	wait "$BADMX_PID" 2>/dev/null
+	rm -f "$WORLD/run/smtpd-fakemx-badcert.pid"
+	BADMX_PID=
+}
+
+# relay_url RCPT - the address= of the mta session that delivered to RCPT
+# (smtp+tls:// for "relay tls", smtp:// for plain "relay").
+relay_url() {
+	local sess
+	sess=$(grep -E "mta delivery .*to=<$1>" "$SMTPD_LOG" | tail -1 | cut -d' ' -f1)
+	[ -n "$sess" ] || { echo "<no delivery line for $1>"; return; }
+	grep -E "^$sess mta connecting address=" "$SMTPD_LOG" | tail -1 |
+		sed -E 's/.*address=([^ ]*).*/\1/'
+}
+
 smtpd_start() { # CONF [-D macro=value]...
 	local conf=$1 ns=$TEST_DIR/ns
 	shift
@@ -110,7 +148,8 @@ smtpd_start() { # CONF [-D macro=value]...
 		mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 111
 		mount --bind "$1/ca-bundle.crt" /etc/ssl/certs/ca-certificates.crt || exit 111
 		mount --bind "$1/spool" /var/spool/smtpd || exit 111
-		shift; exec "$@"' ns "$ns" "$SMTPD_BIN" -d -f "$conf" "$@" \
+		mount --bind "$2" /usr/libexec || exit 111
+		shift 2; exec "$@"' ns "$ns" "$SMTPD_OPT/usr/libexec" "$SMTPD_BIN" -d -f "$conf" "$@" \
 		</dev/null >>"$SMTPD_LOG" 2>&1 &
 	SMTPD_PID=$!
 	echo "$SMTPD_PID" >"$WORLD/run/smtpd.pid"
@@ -123,6 +162,7 @@ in_ns() {
 
 smtpd_down() {
 	local p
+	badmx_stop
 	for p in "$SMTPD_PID" "$FAKEMX_PID" "$RESOLVER_PID"; do
 		[ -n "$p" ] || continue
 		kill -TERM -- "-$p" 2>/dev/null

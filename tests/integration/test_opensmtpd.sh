@@ -17,30 +17,7 @@ SNIPPET=$MXTLS_SRC/configs/opensmtpd/smtpd.conf.snippet
 FILTER=${MXTLS_FILTER:-$(dirname "$MXTLS_BIN")/modules/opensmtpd/filter-mxtls}
 TABLE=$TEST_DIR/secure-domains
 MAILDIR=$TEST_DIR/mx
-BADMX_DIR=$TEST_DIR/mx-badcert # what the wrong-certificate MX received
-BADMX_PID=
 SMTPD_PORT=10025
-
-# badmx_start / badmx_stop - the fake MX of badcert.test on 127.0.0.7:25
-# with the world's wrong.test certificate (signed by the world CA, name
-# not mx1.badcert.test).
-badmx_start() {
-	setsid python3 "$LIB_DIR/fakemx.py" --cert "$WORLD/pki/wrong.chain.crt" \
-		--key "$WORLD/pki/wrong.key" --name mx1.badcert.test --dir "$BADMX_DIR" \
-		--listen 127.0.0.7:25 </dev/null >"$TEST_DIR/fakemx-badcert.log" 2>&1 &
-	BADMX_PID=$!
-	echo "$BADMX_PID" >"$WORLD/run/smtpd-fakemx-badcert.pid"
-	poll_until 10 grep -q listening "$TEST_DIR/fakemx-badcert.log"
-}
-badmx_stop() {
-	[ -n "$BADMX_PID" ] || return 0
-	kill -TERM -- "-$BADMX_PID" 2>/dev/null
-	sleep 0.5
-	kill -KILL -- "-$BADMX_PID" 2>/dev/null
-	wait "$BADMX_PID" 2>/dev/null
-	rm -f "$WORLD/run/smtpd-fakemx-badcert.pid"
-	BADMX_PID=
-}
 
 cleanup() {
 	badmx_stop
@@ -68,7 +45,7 @@ for a in 127.0.0.2 127.0.0.3 127.0.0.7; do
 done
 expect_true "fake MX on 127.0.0.2:25 and 127.0.0.3:25" \
 	fakemx_start "$MAILDIR" 127.0.0.2:25 127.0.0.3:25 || summary
-expect_true "fake MX with the wrong.test certificate on 127.0.0.7:25" badmx_start || summary
+expect_true "fake MX with the wrong.test certificate on 127.0.0.7:25" badmx_start "$TEST_DIR/mx-badcert" || summary
 
 daemon_start main 'dane: { port = 25; };' || summary
 
@@ -106,16 +83,6 @@ msg_head() { # RCPT: the first line of its message
 	grep -hs "rcpt=<$1>" "$MAILDIR"/*.msg | head -1
 }
 table_has() { grep -qx "$1" "$TABLE"; }
-# relay_url RCPT - the address= of the mta session that delivered to RCPT
-# (smtp+tls:// for "relay tls", smtp:// for plain "relay").
-relay_url() {
-	local sess
-	sess=$(grep -E "mta delivery .*to=<$1>" "$SMTPD_LOG" | tail -1 | cut -d' ' -f1)
-	[ -n "$sess" ] || { echo "<no delivery line for $1>"; return; }
-	grep -E "^$sess mta connecting address=" "$SMTPD_LOG" | tail -1 |
-		sed -E 's/.*address=([^ ]*).*/\1/'
-}
-
 # ---------------------------------------------------- enforce: verified TLS --
 out=$(send u@enforce.test)
 expect_match "enforce.test: accepted" "$out" '<- *250 .*(queued|accepted|Ok)'
