@@ -385,6 +385,27 @@ mail_poll_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* mail_message - the report message for job's mailto: address (into to),
+ * or NULL after fail_later: an unusable address is permanent, no memory
+ * is not. Both mail transports (sendmail, SMTP) start with it. */
+static char *
+mail_message(struct job *j, const struct tlsrpt_send_job *job, char *to,
+        size_t tolen)
+{
+	char *msg;
+
+	if (tlsrpt_mail_address(job->uri, to, tolen) != 0) {
+		fail_later(j, 1, "mailto: URI without a usable address");
+		return (NULL);
+	}
+	msg = tlsrpt_mail_compose(
+	        &j->s->cfg, job, to, j->gz, j->gzlen, (int64_t)time(NULL));
+	if (msg == NULL) {
+		fail_later(j, 0, "out of memory");
+	}
+	return (msg);
+}
+
 static void
 mail_start(struct job *j, const struct tlsrpt_send_job *job)
 {
@@ -396,14 +417,7 @@ mail_start(struct job *j, const struct tlsrpt_send_job *job)
 	int                   fd, devnull;
 	pid_t                 pid;
 
-	if (tlsrpt_mail_address(job->uri, to, sizeof(to)) != 0) {
-		fail_later(j, 1, "mailto: URI without a usable address");
-		return;
-	}
-	msg = tlsrpt_mail_compose(
-	        &s->cfg, job, to, j->gz, j->gzlen, (int64_t)time(NULL));
-	if (msg == NULL) {
-		fail_later(j, 0, "out of memory");
+	if ((msg = mail_message(j, job, to, sizeof(to))) == NULL) {
 		return;
 	}
 	len = strlen(msg);
@@ -752,14 +766,7 @@ smtp_start(struct job *j, const struct tlsrpt_send_job *job)
 	char                  to[320], addr[330], *msg;
 	size_t                i, n, lf = 0;
 
-	if (tlsrpt_mail_address(job->uri, to, sizeof(to)) != 0) {
-		fail_later(j, 1, "mailto: URI without a usable address");
-		return;
-	}
-	msg = tlsrpt_mail_compose(
-	        &s->cfg, job, to, j->gz, j->gzlen, (int64_t)time(NULL));
-	if (msg == NULL) {
-		fail_later(j, 0, "out of memory");
+	if ((msg = mail_message(j, job, to, sizeof(to))) == NULL) {
 		return;
 	}
 	n = strlen(msg);
