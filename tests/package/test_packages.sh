@@ -189,8 +189,23 @@ if [ -x /usr/sbin/nsd ] && command -v nginx >/dev/null; then
 	fi
 fi
 check "the edited mxtlsd.conf parses" sh -c '/usr/sbin/mxtlsd -n >/dev/null 2>&1'
+# systemd's side of Type=notify: a datagram socket in $NOTIFY_SOCKET, each
+# message one line of $tmp/notify (fields joined by "|")
+python3 - "$tmp/notify.sock" "$tmp/notify" <<'EOP' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o666)
+while True:
+    m = s.recv(4096).decode(errors="replace").strip().replace("\n", "|")
+    with open(sys.argv[2], "a") as f:
+        f.write(m + "\n")
+EOP
+notify_pid=$!
+for _ in $(seq 50); do [ -S "$tmp/notify.sock" ] && break; sleep 0.1; done
 (
 	umask "$umask_unit"
+	export NOTIFY_SOCKET=$tmp/notify.sock
 	# shellcheck disable=SC2086 # ExecStart is split as systemd splits it
 	exec setpriv --reuid="$user" --regid="$group" --init-groups \
 		--no-new-privs --inh-caps=-all --bounding-set=-all -- $exec_start
@@ -226,11 +241,33 @@ else
 	check "mxtlsctl parse sts-record (offline)" \
 		$ctl parse sts-record 'v=STSv1; id=20240101T000000;'
 fi
+notified() { grep -q "$1" "$tmp/notify" 2>/dev/null; }
+poll() { # TRIES CMD...: until CMD succeeds (0.1 s apart); not a timed assertion
+	local n=$1
+	shift
+	for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
+	return 1
+}
+check "READY=1 on \$NOTIFY_SOCKET (Type=notify)" poll 50 notified "^READY=1|MAINPID=$daemon_pid"
+# a reload as ExecReload does it, after an admin's edit of a key that
+# applies at once (log.level)
+sed -i '0,/^\tlevel = "info";/s//\tlevel = "debug";/' /etc/mxtls/mxtlsd.conf
+check "the admin's edit: log.level = debug" grep -q '^	level = "debug";' /etc/mxtls/mxtlsd.conf
+unit_reload=$(unit_get ExecReload)
+check "unit: ExecReload=/bin/kill -HUP \$MAINPID" [ "$unit_reload" = '/bin/kill -HUP $MAINPID' ]
+/bin/kill -HUP "$daemon_pid"
+check "reload: RELOADING=1 then READY=1, one key applied" \
+	poll 100 notified '^READY=1|STATUS=serving; reloaded .*(1 applied, 0 need a restart)'
+check "reload: RELOADING=1 with MONOTONIC_USEC" notified '^RELOADING=1|MONOTONIC_USEC=[0-9]*$'
+check "mxtlsctl ping answers after the reload" $ctl -t 5 ping
 kill "$daemon_pid"
 rv=0
 wait "$daemon_pid" || rv=$?
 daemon_pid=
 check "mxtlsd stops cleanly on SIGTERM (status $rv)" [ "$rv" = 0 ]
+check "STOPPING=1 at SIGTERM" notified '^STOPPING=1'
+sed 's/^/    notify: /' "$tmp/notify"
+kill "$notify_pid" 2>/dev/null || true
 sed 's/^/    mxtlsd: /' "$tmp/mxtlsd.log" | tail -n 5
 if [ -n "$world" ]; then
 	"$src/tests/world/down.sh" "$world" >/dev/null 2>&1 || true
