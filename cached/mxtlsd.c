@@ -502,6 +502,8 @@ main(int argc, char **argv)
 	trim = memtrim_start(base, 10, 1UL << 20); /* memtrim.h */
 	server_attach(srv, &svc);
 	/* ---- TLS reporting (RFC 8460): results in, reports out ---- */
+	if (dgram != NULL) /* datagrams count under the daemon's records */
+		tlsrpt_datagram_set_lookup(dgram, tlook);
 	if (!conf.tlsrpt_enable) {
 		log_notice("MXTLSD-TLSRPT-OFF",
 		        "TLS reporting is off (tlsrpt.enable = false)");

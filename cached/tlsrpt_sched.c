@@ -336,7 +336,9 @@ tlsrpt_sched_sync_stats(struct tlsrpt_sched *t)
 	}
 	c                          = tlsrpt_datagram_counters_get(t->dgram);
 	t->stats->tlsrpt_datagrams = c->received;
-	t->stats->tlsrpt_datagrams_invalid = c->invalid;
+	t->stats->tlsrpt_datagrams_invalid      = c->invalid;
+	t->stats->tlsrpt_datagrams_rua_replaced = c->rua_replaced;
+	t->stats->tlsrpt_datagrams_unreported   = c->unreported;
 }
 
 struct tlsrpt_sched *
