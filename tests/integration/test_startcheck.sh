@@ -8,7 +8,9 @@
 # the privilege drop) and receives datagrams; the pid file of a root start
 # is root's (0644, the run user cannot rewrite it; a warning when its
 # directory is the user's), a second mxtlsd is kept out by its lock, a
-# symbolic link in its place is refused; mxtlsd started as a plain
+# symbolic link in its place is refused; a TLSRPT store the run user
+# cannot read is a warning, the daemon serves and refuses results naming
+# it; mxtlsd started as a plain
 # user with another daemon.user runs (logged, no drop); the systemd
 # notifications (READY=1, RELOADING=1 + MONOTONIC_USEC, STOPPING=1) reach
 # $NOTIFY_SOCKET. Needs root (it checks access as user nobody).
@@ -200,6 +202,31 @@ out=$(timeout 10 "$MXTLS_BIN/mxtlsd" -d -c "$CONF" </dev/null 2>&1)
 expect_eq "pid file a symbolic link: exit status" "$?" 1
 expect_match "pid file a symbolic link: refused" "$out" "mxtlsd.pid: .*symbolic link: remove it"
 expect_eq "pid file a symbolic link: target untouched" "$(cat "$T/piddir/target")" keep
+
+# ---- a TLSRPT store the run user cannot read: served without (issue 17) --
+conf tlsunread "$(resolver_ok)"
+mkdir -p "$T/tlsunread/lib"
+chown "$RUN_USER:$RUN_GROUP" "$T/tlsunread/lib"
+TDB=$T/tlsunread/lib/mxtls.db.tlsrpt
+echo 'counts of unsent reports' >"$TDB"
+chmod 600 "$TDB"
+out=$("$MXTLS_BIN/mxtlsd" -n -c "$CONF" 2>&1 >/dev/null)
+expect_eq "unreadable TLSRPT store: mxtlsd -n exit status (a warning)" "$?" 0
+expect_match "unreadable TLSRPT store: mxtlsd -n warns" "$out" \
+	"TLSRPT store\\) \"$TDB\": not readable and writable by user $RUN_USER .*TLS results are not counted until it is fixed"
+if start; then
+	pass "unreadable TLSRPT store: started"
+	expect_match "unreadable TLSRPT store: logged with what to do" "$(cat "$LOG")" \
+		"MXTLS-TLSRPT-STORE-UNUSABLE: $TDB: cannot open the TLSRPT store: .*move it aside"
+	out=$(timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$URL" result domain=enforce.test mx_host=mx1.enforce.test result=success)
+	expect_eq "unreadable TLSRPT store: result exit code (tempfail)" "$?" 75
+	expect_jq_match "unreadable TLSRPT store: the reason names the file" "$out" '.why' "TLSRPT store $TDB cannot be used"
+	stop
+	expect_eq "unreadable TLSRPT store: exit status" "$?" 0
+else
+	fail "unreadable TLSRPT store: started" "$(cat "$LOG")"
+fi
+expect_eq "unreadable TLSRPT store: untouched" "$(stat -c '%U %a' "$TDB"):$(cat "$TDB")" "root 600:counts of unsent reports"
 
 # --------------------------- started as a plain user, systemd notification --
 conf plain "$(resolver_ok)
