@@ -292,10 +292,13 @@ PORT=18471
 python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)
-' "$PORT" &
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+open(sys.argv[2], "w").close(); time.sleep(30)
+' "$PORT" "$T/holder.ready" &
 HOLDER=$!
-sleep 0.5
+# not a fixed sleep: under load python may take longer to bind than
+# mxtlsd, which then got the port and started
+poll_until 10 test -e "$T/holder.ready" || true
 conf inuse "$(resolver_ok)
 socketmap: { listen = [\"inet:127.0.0.1:$PORT\"]; };"
 sed -i 's/user = "nobody"/user = ""/' "$CONF"
