@@ -496,7 +496,7 @@ handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
 	struct tlsrpt_obs *obs;
 	struct pending    *p;
 	size_t             nobs;
-	char               why[512];
+	char               why[512], domain[DOMAIN_MAX + 1];
 
 	d->counters.received++;
 	if (tlsrpt_datagram_parse(buf, len, &obs, &nobs, why, sizeof(why))
@@ -521,8 +521,9 @@ handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
 	p->nobs = nobs;
 	TAILQ_INSERT_TAIL(&d->pending, p, link);
 	d->npending++;
-	/* the callback may run now (a memo hit) */
-	tlsrpt_lookup_start(d->lookup, obs[0].domain, record_cb, p);
+	/* the callback may run now (a memo hit) and free obs */
+	snprintf(domain, sizeof(domain), "%s", obs[0].domain);
+	tlsrpt_lookup_start(d->lookup, domain, record_cb, p);
 }
 
 static void
