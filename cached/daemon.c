@@ -77,12 +77,26 @@ daemon_dir_for(const char *path, const struct daemon_user *u, char *why,
 int
 daemon_pidfile_open(const char *path, char *why, size_t whylen)
 {
-	int  fd;
-	char buf[32];
-	long other;
+	struct stat st;
+	int         fd;
+	char        buf[32];
+	long        other;
 
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+	/* never through a link planted in a directory the run user may
+	 * write: root would truncate the target */
+	if ((fd = open(path,
+	             O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+	             0644))
+	        < 0) {
+		snprintf(why, whylen, "%s: %s%s", path, strerror(errno),
+		        errno == ELOOP ? " (a symbolic link: remove it)" : "");
+		return (-1);
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		snprintf(why, whylen,
+		        "%s: not a regular file with one link: remove it",
+		        path);
+		close(fd);
 		return (-1);
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -95,6 +109,17 @@ daemon_pidfile_open(const char *path, char *why, size_t whylen)
 		close(fd);
 		return (-1);
 	}
+	/* started as root: root's file, which the run user cannot rewrite
+	 * (a root script may signal the pid in it); we keep fd */
+	if (geteuid() == 0
+	        && (((st.st_uid != 0 || st.st_gid != 0)
+	                    && fchown(fd, 0, 0) != 0)
+	                || fchmod(fd, 0644) != 0)) {
+		snprintf(why, whylen, "%s: chown root/chmod 0644: %s", path,
+		        strerror(errno));
+		close(fd);
+		return (-1);
+	}
 	snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) != 0
 	        || write(fd, buf, strlen(buf)) != (ssize_t)strlen(buf)) {
@@ -103,6 +128,58 @@ daemon_pidfile_open(const char *path, char *why, size_t whylen)
 		return (-1);
 	}
 	return (fd);
+}
+
+int
+daemon_pidfile_dir_check(const char *path, const struct daemon_user *u,
+        char *why, size_t whylen)
+{
+	char        dir[4096], *slash;
+	struct stat st;
+
+	if (!u->set) {
+		return (0);
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+	} else if (slash == dir) {
+		slash[1] = '\0';
+	} else {
+		*slash = '\0';
+	}
+	if (stat(dir, &st) != 0) {
+		return (0);
+	}
+	if (st.st_uid == u->uid || (st.st_mode & S_IWOTH) != 0
+	        || ((st.st_mode & S_IWGRP) != 0 && st.st_gid == u->gid)) {
+		snprintf(why, whylen,
+		        "daemon.pid_file %s: its directory %s is writable by "
+		        "%s, who can replace the (root-owned) pid file; a "
+		        "root "
+		        "script must not signal the pid in it unless the file "
+		        "is locked (flock); or put the pid file in a "
+		        "directory only root may write (docs/OPERATIONS.md)",
+		        path, dir, u->name);
+		return (1);
+	}
+	return (0);
+}
+
+void
+daemon_pidfile_close(int fd, const char *path)
+{
+	if (fd < 0) {
+		return;
+	}
+	/* empty: no pid to signal, even where we cannot unlink it (a
+	 * root-owned directory after the drop); the descriptor was opened
+	 * for writing before the drop */
+	if (ftruncate(fd, 0) != 0) {
+		/* nothing better to do at exit */
+	}
+	(void)unlink(path);
+	close(fd);
 }
 
 int

@@ -34,11 +34,25 @@ int daemon_dir_for(const char *path, const struct daemon_user *u, char *why,
         size_t whylen);
 
 /*
- * daemon_pidfile_open - create or open path, take an exclusive lock (another
+ * daemon_pidfile_open - create or open path (never through a symbolic link,
+ * a regular file of one link only), take an exclusive lock (another
  * running mxtlsd makes this fail with its pid in why) and write our pid.
- * Returns the open descriptor, kept until exit, or -1.
+ * As root the file is made root's, mode 0644, so that the run user cannot
+ * rewrite it after the drop. Returns the open descriptor, kept until exit,
+ * or -1.
  */
 int daemon_pidfile_open(const char *path, char *why, size_t whylen);
+
+/*
+ * daemon_pidfile_dir_check - 1 and why when path's directory is writable
+ * by u (set), who could then replace the pid file; 0 otherwise.
+ */
+int daemon_pidfile_dir_check(const char *path, const struct daemon_user *u,
+        char *why, size_t whylen);
+
+/* daemon_pidfile_close - at exit: empty the pid file through fd (open for
+ * writing since before the drop), unlink it where we may, close fd. */
+void daemon_pidfile_close(int fd, const char *path);
 
 /* daemon_drop - switch to the user for good (groups, gid, uid); -1 and why
  * on failure, which is fatal for the caller. */

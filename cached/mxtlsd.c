@@ -378,10 +378,12 @@ main(int argc, char **argv)
 		log_err("MXTLSD-IPC", "%s", why);
 		goto out;
 	}
-	if (user.set && (fchown(pidfd, user.uid, user.gid) != 0)) {
-		log_err("MXTLSD-PIDFILE", "chown: %s", strerror(errno));
-		goto out;
-	}
+	/* the pid file stays root's (daemon_pidfile_open): not given to the
+	 * user, who could otherwise make a root script signal any pid */
+	if (daemon_pidfile_dir_check(
+	            conf.daemon_pid_file, &user, why, sizeof(why))
+	        != 0)
+		log_warn("MXTLSD-PIDFILE-DIR", "%s", why);
 	/* --- socketmap listeners (issue 5): bound as root, served later */
 	for (i = 0; conf.socketmap_listen[i] != NULL; i++)
 		if (strncmp(conf.socketmap_listen[i], "unix:", 5) == 0
@@ -502,6 +504,8 @@ main(int argc, char **argv)
 	trim = memtrim_start(base, 10, 1UL << 20); /* memtrim.h */
 	server_attach(srv, &svc);
 	/* ---- TLS reporting (RFC 8460): results in, reports out ---- */
+	if (dgram != NULL) /* datagrams count under the daemon's records */
+		tlsrpt_datagram_set_lookup(dgram, tlook);
 	if (!conf.tlsrpt_enable) {
 		log_notice("MXTLSD-TLSRPT-OFF",
 		        "TLS reporting is off (tlsrpt.enable = false)");
@@ -562,10 +566,7 @@ out:
 	if (dns != NULL)
 		dns_free(dns);
 	store_close(store);
-	if (pidfd >= 0) {
-		unlink(conf.daemon_pid_file);
-		close(pidfd);
-	}
+	daemon_pidfile_close(pidfd, conf.daemon_pid_file);
 	/* after direct_free and socketmap_free (their workers read it) and
 	 * the resolvers (they call its hook) */
 	answer_cache_free(answers);

@@ -88,6 +88,8 @@ reload_run(const struct reload_target *t)
 
 	if (sdnotify_reloading(why, sizeof(why)) < 0)
 		log_warn("MXTLSD-NOTIFY", "%s", why);
+	/* an unusable TLSRPT store the admin has fixed since (issue 17) */
+	tlsrpt_sched_reopen_store(t->tlsrpt);
 	if (t->path == NULL) {
 		log_notice("MXTLSD-RELOAD",
 		        "SIGHUP: started without a configuration file (the "

@@ -136,7 +136,7 @@ server_result_done(void *arg, json_t *reply, char *text)
 			json_object_set_new(o, "policy_type",
 			        json_string(tlsrpt_ptype_name(obs->ptype)));
 		} else {
-			log_err("MXTLS-TLSRPT-STORE", "%s: %s", r->domain,
+			log_err_rl("MXTLS-TLSRPT-STORE", "%s: %s", r->domain,
 			        why);
 			o = reply_why("tempfail", why);
 		}

@@ -177,18 +177,24 @@ check_dir(struct startcheck *sc, const char *key, const char *path,
 		        sc->user, dir);
 }
 
-/* check_rw - an existing file (the store) must be readable and writable. */
+/* check_rw - an existing file (a store) must be readable and writable;
+ * fatal, or a warning (the TLSRPT store: mxtlsd serves policies without
+ * it and says so at start, tlsrpt_sched.c) */
 static void
-check_rw(struct startcheck *sc, const char *key, const char *path)
+check_rw(struct startcheck *sc, const char *key, const char *path, int fatal)
 {
 	if (access(path, F_OK) != 0)
 		return;
 	if (access(path, R_OK | W_OK) != 0)
-		report(sc, 1,
+		report(sc, fatal,
 		        "%s \"%s\": not readable and writable by user %s "
-		        "(%s); "
+		        "(%s)%s; "
 		        "fix: chown %s '%s'",
-		        key, path, sc->user, strerror(errno), sc->user, path);
+		        key, path, sc->user, strerror(errno),
+		        fatal ? ""
+		              : ": policies are served, TLS results are not "
+		                "counted until it is fixed",
+		        sc->user, path);
 }
 
 static void
@@ -204,9 +210,10 @@ check_all(struct startcheck *sc, const struct conf *c)
 	check_read(sc, "preload.path", c->preload_path);
 	if (strcmp(c->store_path, ":memory:") != 0) {
 		check_dir(sc, "store.path", c->store_path, 0);
-		check_rw(sc, "store.path", c->store_path);
+		check_rw(sc, "store.path", c->store_path, 1);
 		snprintf(path, sizeof(path), "%s.tlsrpt", c->store_path);
-		check_rw(sc, "store.path (TLSRPT store)", path);
+		if (c->tlsrpt_enable)
+			check_rw(sc, "store.path (TLSRPT store)", path, 0);
 	}
 	check_dir(sc, "daemon.pid_file", c->daemon_pid_file, 1);
 	if (strncmp(c->ipc_listen, "ipc://", 6) == 0)

@@ -38,6 +38,8 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(tlsrpt_details_dropped);
 	PUT(tlsrpt_datagrams);
 	PUT(tlsrpt_datagrams_invalid);
+	PUT(tlsrpt_datagrams_rua_replaced);
+	PUT(tlsrpt_datagrams_unreported);
 	PUT(tlsrpt_store_errors);
 	PUT(tlsrpt_reports);
 	PUT(tlsrpt_sent);

@@ -36,7 +36,9 @@ struct stats {
 	unsigned long tlsrpt_details_dropped;   /* over max_failure_details */
 	unsigned long tlsrpt_datagrams;         /* datagrams received */
 	unsigned long tlsrpt_datagrams_invalid; /* datagrams refused */
-	unsigned long tlsrpt_store_errors;      /* TLSRPT store failures */
+	unsigned long tlsrpt_datagrams_rua_replaced; /* "pr" not the record */
+	unsigned long tlsrpt_datagrams_unreported;   /* no own record */
+	unsigned long tlsrpt_store_errors;  /* TLSRPT store failures */
 	unsigned long tlsrpt_reports;       /* reports made (days closed) */
 	unsigned long tlsrpt_sent;          /* deliveries done */
 	unsigned long tlsrpt_send_failures; /* failed attempts */

@@ -4,6 +4,7 @@
  * the loop that feeds its observations to the TLSRPT store. See
  * tlsrpt_datagram.h for the format.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -24,15 +25,29 @@
 #include "tlsrpt_datagram.h"
 #include "tlsrpt_record.h"
 
-#define MAX_STRINGS 64 /* policy-string and mx-host entries per policy */
+#define MAX_STRINGS 64  /* policy-string and mx-host entries per policy */
+#define MAX_PENDING 256 /* datagrams waiting for their domain's record */
+
+struct tlsrpt_datagram;
+
+/* a parsed datagram waiting for the daemon's lookup of its domain */
+struct pending {
+	TAILQ_ENTRY(pending) link;
+	struct tlsrpt_datagram *d;
+	struct tlsrpt_obs      *obs;
+	size_t                  nobs;
+};
 
 struct tlsrpt_datagram {
-	struct event                   *ev;
-	int                             fd;
-	char                           *path;
-	tlsrpt_datagram_sink            sink;
-	void                           *arg;
-	unsigned char                  *buf;
+	struct event         *ev;
+	int                   fd;
+	char                 *path;
+	tlsrpt_datagram_sink  sink;
+	void                 *arg;
+	unsigned char        *buf;
+	struct tlsrpt_lookup *lookup;
+	TAILQ_HEAD(, pending) pending;
+	size_t                          npending;
 	struct tlsrpt_datagram_counters counters;
 };
 
@@ -373,20 +388,69 @@ out:
 
 /* ------------------------------------------------------------ collector */
 
-static void
-handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
+int
+tlsrpt_datagram_apply(struct tlsrpt_obs *obs, size_t nobs,
+        const struct tlsrpt_answer *a, char *why, size_t whylen)
 {
-	struct tlsrpt_obs *obs;
-	size_t             nobs, i;
-	char               why[512];
+	struct tlsrpt_obs own;
+	char             *theirs = NULL;
+	size_t            i;
+	int               rv = 0;
 
-	d->counters.received++;
-	if (tlsrpt_datagram_parse(buf, len, &obs, &nobs, why, sizeof(why))
-	        != 0) {
-		d->counters.invalid++;
-		log_warn_rl("MXTLS-TLSRPT-DATAGRAM-INVALID", "%s", why);
-		return;
+	if (nobs == 0) {
+		return (0);
 	}
+	if (a->status == TLSRPT_LOOKUP_TEMPFAIL) {
+		return (why_fail(why, whylen,
+		        "%s: its TLSRPT record cannot be looked up now (%s): "
+		        "not counted",
+		        obs[0].domain, a->why));
+	}
+	if (a->status != TLSRPT_LOOKUP_FOUND || a->rec == NULL) {
+		return (why_fail(why, whylen,
+		        "%s: no TLSRPT record of its own (_smtp._tls.%s): "
+		        "not counted",
+		        obs[0].domain, obs[0].domain));
+	}
+	memset(&own, 0, sizeof(own));
+	if (tlsrpt_obs_set_rua(
+	            &own, (const char *const *)a->rec->rua, a->rec->nrua)
+	        != 0) {
+		return (why_fail(why, whylen, "out of memory"));
+	}
+	for (i = 0; i < nobs && rv >= 0; i++) {
+		if (obs[i].rua != NULL && strcmp(obs[i].rua, own.rua) == 0) {
+			continue;
+		}
+		if (theirs == NULL && obs[i].rua != NULL) {
+			theirs = strdup(obs[i].rua);
+		}
+		free(obs[i].rua);
+		if ((obs[i].rua = strdup(own.rua)) == NULL) {
+			rv = why_fail(why, whylen, "out of memory");
+			break;
+		}
+		rv = 1;
+	}
+	if (rv == 1) {
+		snprintf(why, whylen,
+		        "%s: the datagram's TLSRPT record \"pr\" names %s, "
+		        "the domain's own record %s: counted under the "
+		        "domain's own",
+		        obs[0].domain, theirs != NULL ? theirs : "?", own.rua);
+	}
+	free(theirs);
+	tlsrpt_obs_clear(&own);
+	return (rv);
+}
+
+/* feed - count a datagram's observations (their rua the daemon's). */
+static void
+feed(struct tlsrpt_datagram *d, const struct tlsrpt_obs *obs, size_t nobs)
+{
+	char   why[512];
+	size_t i;
+
 	for (i = 0; i < nobs; i++) {
 		if (d->sink == NULL)
 			snprintf(why, sizeof(why), "no TLSRPT store yet");
@@ -397,7 +461,69 @@ handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
 			        obs[i].domain, why);
 		}
 	}
-	tlsrpt_datagram_free_obs(obs, nobs);
+}
+
+/* record_cb - the daemon's answer for a pending datagram's domain. */
+static void
+record_cb(void *arg, const struct tlsrpt_answer *a)
+{
+	struct pending         *p = arg;
+	struct tlsrpt_datagram *d = p->d;
+	char                    why[1024];
+
+	TAILQ_REMOVE(&d->pending, p, link);
+	d->npending--;
+	switch (tlsrpt_datagram_apply(p->obs, p->nobs, a, why, sizeof(why))) {
+	case 1:
+		d->counters.rua_replaced++;
+		log_warn_rl("MXTLS-TLSRPT-DATAGRAM-RUA", "%s", why);
+		/* FALLTHROUGH */
+	case 0:
+		feed(d, p->obs, p->nobs);
+		break;
+	default:
+		d->counters.unreported++;
+		log_info_rl("MXTLS-TLSRPT-DATAGRAM-NOT-COUNTED", "%s", why);
+		break;
+	}
+	tlsrpt_datagram_free_obs(p->obs, p->nobs);
+	free(p);
+}
+
+static void
+handle(struct tlsrpt_datagram *d, const unsigned char *buf, size_t len)
+{
+	struct tlsrpt_obs *obs;
+	struct pending    *p;
+	size_t             nobs;
+	char               why[512], domain[DOMAIN_MAX + 1];
+
+	d->counters.received++;
+	if (tlsrpt_datagram_parse(buf, len, &obs, &nobs, why, sizeof(why))
+	        != 0) {
+		d->counters.invalid++;
+		log_warn_rl("MXTLS-TLSRPT-DATAGRAM-INVALID", "%s", why);
+		return;
+	}
+	if (d->lookup == NULL || d->npending >= MAX_PENDING
+	        || (p = calloc(1, sizeof(*p))) == NULL) {
+		d->counters.unreported++;
+		log_warn_rl("MXTLS-TLSRPT-DATAGRAM-NOT-COUNTED",
+		        "%s: %s: not counted", obs[0].domain,
+		        d->lookup == NULL ? "no TLSRPT record lookups yet"
+		                          : "too many datagrams waiting for "
+		                            "their domain's TLSRPT record");
+		tlsrpt_datagram_free_obs(obs, nobs);
+		return;
+	}
+	p->d    = d;
+	p->obs  = obs;
+	p->nobs = nobs;
+	TAILQ_INSERT_TAIL(&d->pending, p, link);
+	d->npending++;
+	/* the callback may run now (a memo hit) and free obs */
+	snprintf(domain, sizeof(domain), "%s", obs[0].domain);
+	tlsrpt_lookup_start(d->lookup, domain, record_cb, p);
 }
 
 static void
@@ -452,7 +578,8 @@ tlsrpt_datagram_open(struct event_base *base, const char *path, int mode,
 		why_fail(why, whylen, "out of memory");
 		goto fail;
 	}
-	d->fd   = -1;
+	d->fd = -1;
+	TAILQ_INIT(&d->pending);
 	d->sink = sink;
 	d->arg  = arg;
 	if (lstat(path, &sb) == 0) {
@@ -495,6 +622,13 @@ tlsrpt_datagram_set_sink(
 	d->arg  = arg;
 }
 
+void
+tlsrpt_datagram_set_lookup(
+        struct tlsrpt_datagram *d, struct tlsrpt_lookup *lookup)
+{
+	d->lookup = lookup;
+}
+
 const struct tlsrpt_datagram_counters *
 tlsrpt_datagram_counters_get(const struct tlsrpt_datagram *d)
 {
@@ -504,8 +638,17 @@ tlsrpt_datagram_counters_get(const struct tlsrpt_datagram *d)
 void
 tlsrpt_datagram_close(struct tlsrpt_datagram *d)
 {
+	struct pending *p;
+
 	if (d == NULL) {
 		return;
+	}
+	/* closed at shutdown, the loop stopped: their lookups never call
+	 * back (tlsrpt_lookup_free drops them without callbacks) */
+	while ((p = TAILQ_FIRST(&d->pending)) != NULL) {
+		TAILQ_REMOVE(&d->pending, p, link);
+		tlsrpt_datagram_free_obs(p->obs, p->nobs);
+		free(p);
 	}
 	if (d->ev != NULL) {
 		event_free(d->ev);

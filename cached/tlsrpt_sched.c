@@ -42,7 +42,9 @@ struct inflight {
 struct tlsrpt_sched {
 	struct event_base        *base;
 	struct stats             *stats;
-	struct tlsrpt_store      *store;
+	struct tlsrpt_store      *store; /* NULL: unusable, see store_why */
+	char                      store_path[4096];
+	char                      store_why[1024];
 	struct tlsrpt_sender     *sender;
 	struct tlsrpt_datagram   *dgram;
 	struct event             *timer;
@@ -206,6 +208,9 @@ tick(struct tlsrpt_sched *t)
 	char    why[512];
 	int     n;
 
+	if (t->store == NULL) {
+		return; /* nothing to close or send (store_open_or_say) */
+	}
 	n = tlsrpt_store_close_days(t->store, tlsrpt_json_day(now), &t->meta,
 	        t->submitter, t->retry_deadline, send_at, t, why, sizeof(why));
 	if (n < 0) {
@@ -240,6 +245,10 @@ tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
 {
 	int dropped = 0;
 
+	if (t->store == NULL) {
+		t->stats->tlsrpt_store_errors++;
+		return (why_fail(why, whylen, "%s", t->store_why));
+	}
 	if (tlsrpt_store_add(t->store, tlsrpt_json_day(tlsrpt_sched_now()),
 	            obs, t->max_details, &dropped, why, whylen)
 	        != 0) {
@@ -269,6 +278,10 @@ tlsrpt_sched_preview(struct tlsrpt_sched *t, const char *domain, int64_t day,
 	json_t *a, *q;
 	size_t  i;
 
+	if (t->store == NULL) {
+		why_fail(why, whylen, "%s", t->store_why);
+		return (NULL);
+	}
 	if (day < 0) {
 		day = today;
 	}
@@ -299,6 +312,9 @@ tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
 	int64_t now = tlsrpt_sched_now(), today = tlsrpt_json_day(now);
 	int     n, h;
 
+	if (t->store == NULL) {
+		return (why_fail(why, whylen, "%s", t->store_why));
+	}
 	if (day >= today) {
 		return (why_fail(why, whylen,
 		        "that UTC day is not over yet: its reports cannot be "
@@ -336,7 +352,57 @@ tlsrpt_sched_sync_stats(struct tlsrpt_sched *t)
 	}
 	c                          = tlsrpt_datagram_counters_get(t->dgram);
 	t->stats->tlsrpt_datagrams = c->received;
-	t->stats->tlsrpt_datagrams_invalid = c->invalid;
+	t->stats->tlsrpt_datagrams_invalid      = c->invalid;
+	t->stats->tlsrpt_datagrams_rua_replaced = c->rua_replaced;
+	t->stats->tlsrpt_datagrams_unreported   = c->unreported;
+}
+
+/*
+ * store_open_or_say - open the TLSRPT store, or keep why it cannot be and
+ * say what to do (issue 17): it holds counts not yet reported, so it is
+ * never moved or replaced by us, and policies are served without it; the
+ * "result" op then answers tempfail and datagrams are not counted, both
+ * with this reason. Tried again at each reload.
+ */
+static void
+store_open_or_say(struct tlsrpt_sched *t)
+{
+	char why[768];
+
+	if ((t->store = tlsrpt_store_open(t->store_path, why, sizeof(why)))
+	        != NULL) {
+		if (t->store_why[0] != '\0') {
+			log_notice("MXTLS-TLSRPT-STORE-OPEN",
+			        "%s: TLSRPT store usable again: counting "
+			        "results and sending reports",
+			        t->store_path);
+		}
+		t->store_why[0] = '\0';
+		return;
+	}
+	snprintf(t->store_why, sizeof(t->store_why),
+	        "TLSRPT store %s cannot be used (%s): TLS results are not "
+	        "counted until it is fixed",
+	        t->store_path, why);
+	log_err("MXTLS-TLSRPT-STORE-UNUSABLE",
+	        "%s: cannot open the TLSRPT store: %s. It holds the counts of "
+	        "TLS reports not sent yet, so mxtlsd neither moves nor "
+	        "replaces it; policies are still served, but TLS results are "
+	        "not counted and no reports are made or sent until it opens. "
+	        "Fix: if the disk is full or its permissions are wrong, fix "
+	        "that; if it is damaged, move it aside (mv %s %s.broken, and "
+	        "its -wal and -shm files if any) to start a new one: its "
+	        "counts of unsent reports are then lost. Then reload (SIGHUP) "
+	        "or restart mxtlsd.",
+	        t->store_path, why, t->store_path, t->store_path);
+}
+
+void
+tlsrpt_sched_reopen_store(struct tlsrpt_sched *t)
+{
+	if (t != NULL && t->store == NULL) {
+		store_open_or_say(t);
+	}
 }
 
 struct tlsrpt_sched *
@@ -405,9 +471,8 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 	} else {
 		snprintf(path, sizeof(path), "%s.tlsrpt", conf->store_path);
 	}
-	if ((t->store = tlsrpt_store_open(path, why, whylen)) == NULL) {
-		goto fail;
-	}
+	snprintf(t->store_path, sizeof(t->store_path), "%s", path);
+	store_open_or_say(t); /* never fatal: policies are served without */
 	memset(&sc, 0, sizeof(sc));
 	sc.ca_file = conf->tlsrpt_ca_file[0] != '\0' ? conf->tlsrpt_ca_file
 	                                             : conf->fetch_ca_file;

@@ -37,10 +37,16 @@ struct tlsrpt_datagram;
 /* tlsrpt_sched_create - open the store (store.path + ".tlsrpt") and the
  * sender, take the datagram socket dgram (bound by the caller before the
  * privilege drop, or NULL; owned from now on, also on failure) and start
- * the timer. NULL and why on failure. */
+ * the timer. NULL and why on failure. A store that cannot be opened is not
+ * a failure (issue 17): it is logged with what to do, left untouched, and
+ * results are refused with that reason (tempfail) until it opens. */
 struct tlsrpt_sched *tlsrpt_sched_create(struct event_base *base,
         const struct conf *conf, struct dns *dns, struct stats *stats,
         struct tlsrpt_datagram *dgram, char *why, size_t whylen);
+
+/* tlsrpt_sched_reopen_store - try again to open a store that could not be
+ * opened (at a reload: the admin may have fixed it). NULL t is allowed. */
+void tlsrpt_sched_reopen_store(struct tlsrpt_sched *t);
 
 /* tlsrpt_sched_reconfigure - take conf's tlsrpt.send_delay, send_window,
  * retry_deadline, retry_max, max_failure_details and contact_info for what

@@ -5,7 +5,12 @@
 # socketmap socket under missing directories gets them created (owner
 # daemon.user, mode 0755); the TLSRPT datagram socket in a root-owned
 # directory with daemon.user set works when started as root (bound before
-# the privilege drop) and receives datagrams; mxtlsd started as a plain
+# the privilege drop) and receives datagrams; the pid file of a root start
+# is root's (0644, the run user cannot rewrite it; a warning when its
+# directory is the user's), a second mxtlsd is kept out by its lock, a
+# symbolic link in its place is refused; a TLSRPT store the run user
+# cannot read is a warning, the daemon serves and refuses results naming
+# it; mxtlsd started as a plain
 # user with another daemon.user runs (logged, no drop); the systemd
 # notifications (READY=1, RELOADING=1 + MONOTONIC_USEC, STOPPING=1) reach
 # $NOTIFY_SOCKET. Needs root (it checks access as user nobody).
@@ -146,11 +151,82 @@ s.sendto(b"{\"dpv\":\"1\",\"d\":\"enforce.test\",\"pr\":\"v=TLSRPTv1;rua=mailto:
 	else
 		fail "datagram received" "$(timeout 5 "$MXTLS_BIN/mxtlsctl" -s "$URL" stats)"
 	fi
+	# issue 17: the pid file is root's; the run user cannot rewrite it
+	PIDF=$T/sockets/run/mxtlsd.pid
+	expect_eq "pid file: root's, mode 0644" "$(stat -c '%U %G %a' "$PIDF")" "root root 644"
+	expect_eq "pid file: our pid" "$(cat "$PIDF")" "$PID"
+	if setpriv --reuid="$RUN_USER" --regid="$RUN_GROUP" --clear-groups sh -c 'echo 1 >"$1"' sh "$PIDF" 2>/dev/null; then
+		fail "pid file: not writable by $RUN_USER" "$RUN_USER wrote it"
+	else
+		pass "pid file: not writable by $RUN_USER"
+	fi
+	expect_eq "pid file: still our pid" "$(cat "$PIDF")" "$PID"
+	expect_match "pid file in a directory $RUN_USER may write: warned" "$(cat "$LOG")" \
+		"MXTLSD-PIDFILE-DIR: daemon.pid_file $PIDF: its directory $T/sockets/run is writable by $RUN_USER"
+	out=$(timeout 10 "$MXTLS_BIN/mxtlsd" -d -c "$CONF" </dev/null 2>&1)
+	expect_eq "second mxtlsd: exit status" "$?" 1
+	expect_match "second mxtlsd: refused by the lock" "$out" "$PIDF: locked: another mxtlsd \\(pid $PID\\) is running"
+	expect_eq "pid file: untouched by the second" "$(stat -c '%U %a' "$PIDF"):$(cat "$PIDF")" "root 644:$PID"
 	stop
 	expect_eq "sockets: exit status" "$?" 0
+	expect_true "pid file: removed at exit (its directory is $RUN_USER's)" test ! -e "$PIDF"
 else
 	fail "sockets: started as root, daemon.user $RUN_USER" "$(cat "$LOG")"
 fi
+
+# ------------------- the pid file in a root-owned directory (issue 17) --
+conf piddir "$(resolver_ok)"
+mkdir -p "$T/piddir/rootrun"
+chmod 755 "$T/piddir/rootrun"
+sed -i "s#pid_file = \"[^\"]*\"#pid_file = \"$T/piddir/rootrun/mxtlsd.pid\"#" "$CONF"
+# a pid file left by an older mxtlsd, the run user's: taken back by root
+echo 1 >"$T/piddir/rootrun/mxtlsd.pid"
+chown "$RUN_USER" "$T/piddir/rootrun/mxtlsd.pid"
+if start; then
+	PIDF=$T/piddir/rootrun/mxtlsd.pid
+	expect_eq "root directory: pid file root's, 0644, our pid" \
+		"$(stat -c '%U %a' "$PIDF"):$(cat "$PIDF")" "root 644:$PID"
+	expect_true "root directory: no warning" sh -c '! grep -q MXTLSD-PIDFILE-DIR "$1"' sh "$LOG"
+	stop
+	expect_eq "root directory: exit status" "$?" 0
+	# the user cannot unlink it there: left, empty (nothing to signal)
+	expect_eq "root directory: pid file left empty at exit" "$(stat -c '%U %s' "$PIDF")" "root 0"
+else
+	fail "root directory: started as root" "$(cat "$LOG")"
+fi
+# a symbolic link where the pid file goes: refused, the target untouched
+echo keep >"$T/piddir/target"
+rm -f "$T/piddir/rootrun/mxtlsd.pid"
+ln -s "$T/piddir/target" "$T/piddir/rootrun/mxtlsd.pid"
+out=$(timeout 10 "$MXTLS_BIN/mxtlsd" -d -c "$CONF" </dev/null 2>&1)
+expect_eq "pid file a symbolic link: exit status" "$?" 1
+expect_match "pid file a symbolic link: refused" "$out" "mxtlsd.pid: .*symbolic link: remove it"
+expect_eq "pid file a symbolic link: target untouched" "$(cat "$T/piddir/target")" keep
+
+# ---- a TLSRPT store the run user cannot read: served without (issue 17) --
+conf tlsunread "$(resolver_ok)"
+mkdir -p "$T/tlsunread/lib"
+chown "$RUN_USER:$RUN_GROUP" "$T/tlsunread/lib"
+TDB=$T/tlsunread/lib/mxtls.db.tlsrpt
+echo 'counts of unsent reports' >"$TDB"
+chmod 600 "$TDB"
+out=$("$MXTLS_BIN/mxtlsd" -n -c "$CONF" 2>&1 >/dev/null)
+expect_eq "unreadable TLSRPT store: mxtlsd -n exit status (a warning)" "$?" 0
+expect_match "unreadable TLSRPT store: mxtlsd -n warns" "$out" \
+	"TLSRPT store\\) \"$TDB\": not readable and writable by user $RUN_USER .*TLS results are not counted until it is fixed"
+if start; then
+	pass "unreadable TLSRPT store: started"
+	expect_match "unreadable TLSRPT store: logged with what to do" "$(cat "$LOG")" \
+		"MXTLS-TLSRPT-STORE-UNUSABLE: $TDB: cannot open the TLSRPT store: .*move it aside"
+	out=$(timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$URL" result domain=enforce.test mx_host=mx1.enforce.test result=success)
+	expect_eq "unreadable TLSRPT store: result exit code (tempfail)" "$?" 75
+	expect_jq_match "unreadable TLSRPT store: the reason names the file" "$out" '.why' "TLSRPT store $TDB cannot be used"
+	stop
+	expect_eq "unreadable TLSRPT store: exit status" "$?" 0
+else
+	fail "unreadable TLSRPT store: started" "$(cat "$LOG")"
+fi
+expect_eq "unreadable TLSRPT store: untouched" "$(stat -c '%U %a' "$TDB"):$(cat "$TDB")" "root 600:counts of unsent reports"
 
 # --------------------------- started as a plain user, systemd notification --
 conf plain "$(resolver_ok)
@@ -216,12 +292,13 @@ PORT=18471
 python3 -c '
 import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); time.sleep(30)
-' "$PORT" &
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)
+open(sys.argv[2], "w").close(); time.sleep(30)
+' "$PORT" "$T/holder.ready" &
 HOLDER=$!
-# shellcheck disable=SC2317
-holding() { ss -H -ltn "sport = :$PORT" | grep -q 127.0.0.1; }
-poll_until 10 holding || fail "port $PORT held by the test" "not listening after 10 s"
+# not a fixed sleep: under load python may take longer to bind than
+# mxtlsd, which then got the port and started
+poll_until 10 test -e "$T/holder.ready" || true
 conf inuse "$(resolver_ok)
 socketmap: { listen = [\"inet:127.0.0.1:$PORT\"]; };"
 sed -i 's/user = "nobody"/user = ""/' "$CONF"

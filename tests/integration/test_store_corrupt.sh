@@ -4,6 +4,8 @@
 # aside (kept as PATH.corrupt-<time>, logged MXTLS-STORE-CORRUPT) and mxtlsd
 # starts with an empty one and answers (cached/store_sqlite.c). A foreign
 # SQLite database is not ours to move: refused, named, left untouched.
+# The TLSRPT store (real data) unusable: never moved, mxtlsd serves
+# policies, refuses results naming it, and takes it up again at a reload.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 trap daemon_cleanup EXIT
@@ -63,4 +65,38 @@ fi
 expect_match "foreign database: named in the error" "$(cat "$TEST_DIR/foreign/out")" 'mxtls\.db.*not an mxtls store'
 expect_eq "foreign database: left in place" "$(sqlite3 "$DB" 'SELECT x FROM mine')" 42
 expect_eq "foreign database: not set aside" "$(aside | wc -l)" 2
+
+# 4. the TLSRPT store (store.path + ".tlsrpt") is state, not a cache: counts
+# not reported yet. Unusable, it is never moved or replaced; mxtlsd says
+# what to do, serves policies, and refuses results (tempfail) naming it;
+# fixed, a reload (SIGHUP) takes it up (issue 17).
+rm -f "$DB" "$DB-wal" "$DB-shm"
+TDB=$DB.tlsrpt
+rm -f "$TDB" "$TDB-wal" "$TDB-shm"
+printf 'counts of unsent reports, damaged\n%.0s' $(seq 300) >"$TDB"
+sum=$(sha256sum <"$TDB")
+daemon_start s || summary
+expect_eq "garbage TLSRPT store: answers" "$(ctl query dane.test --json | jq -r '.policy')" dane
+expect_match "garbage TLSRPT store: logged with what to do" "$(grep MXTLS-TLSRPT-STORE-UNUSABLE "$DAEMON_LOG")" \
+	"$TDB: cannot open the TLSRPT store: .*move it aside .* to start a new one: its counts of unsent reports are then lost"
+out=$(ctl result domain=enforce.test mx_host=mx1.enforce.test result=success)
+expect_eq "garbage TLSRPT store: result exit code (tempfail)" "$?" 75
+expect_jq "garbage TLSRPT store: result tempfail" "$out" '.status' tempfail
+expect_jq_match "garbage TLSRPT store: the reason names the file" "$out" '.why' "TLSRPT store $TDB cannot be used"
+out=$(ctl report --preview 2>&1)
+expect_eq "garbage TLSRPT store: preview exit code (tempfail)" "$?" 75
+expect_match "garbage TLSRPT store: preview names the file" "$out" "$TDB"
+expect_eq "garbage TLSRPT store: still answers after a result" "$(ctl query dane.test --json | jq -r '.policy')" dane
+expect_eq "garbage TLSRPT store: untouched" "$(sha256sum <"$TDB")" "$sum"
+expect_eq "garbage TLSRPT store: nothing beside it" "$(find "$TEST_DIR/s" -maxdepth 1 -name 'mxtls.db.tlsrpt*' | sort | tr '\n' ' ')" "$TDB "
+# the admin moves it aside and reloads: a new store, results counted
+mv "$TDB" "$TDB.broken"
+kill -HUP "$DAEMON_PID"
+# shellcheck disable=SC2317 # called by poll_until
+reopened() { grep -q MXTLS-TLSRPT-STORE-OPEN "$DAEMON_LOG"; }
+poll_until 10 reopened || true
+out=$(ctl result domain=enforce.test mx_host=mx1.enforce.test result=success)
+expect_jq "moved aside, reloaded: result counted" "$out" '.recorded' true
+daemon_stop
+expect_eq "the moved-aside file untouched" "$(sha256sum <"$TDB.broken")" "$sum"
 summary

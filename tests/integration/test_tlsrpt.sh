@@ -51,10 +51,18 @@ expect_jq "rptfail.test result" "$j" '[.recorded, .policy_type] | map(tostring) 
 dgram '{"dpv": "1","d": "Enforce.Test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt","policies":[{"policy-type":9,"t":0,"f":0}]}'
 dgram '{"dpv": "1","d": "enforce.test","pr": "v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt","policies":[{"policy-type":2,"policy-domain": "enforce.test","policy-string":["version: STSv1","mode: enforce","mx: mx1.enforce.test","mx: *.enforce.test","max_age: 86400"],"mx-host":["mx1.enforce.test","*.enforce.test"],"failure-details":[{"c":205,"s": "192.0.2.1","n": "mx1.enforce.test","r": "127.0.0.2","f": "self-signed_certificate"}],"t":1,"f":1}]}'
 dgram '{"dpv": "2","d": "enforce.test"}'
-poll_ge 5 3 stat_of tlsrpt_datagrams
-expect_eq "datagrams received" "$(stat_of tlsrpt_datagrams)" 3
+# issue 17: any member of the socket's group can send one; its "pr" never
+# decides where reports go: counted under enforce.test's own record
+dgram '{"dpv": "1","d": "enforce.test","pr": "v=TLSRPTv1; rua=mailto:evil@attacker.test","policies":[{"policy-type":9,"t":0,"f":0}]}'
+# and a domain without a record of its own is not counted at all
+dgram '{"dpv": "1","d": "notxt.test","pr": "v=TLSRPTv1; rua=mailto:evil@attacker.test","policies":[{"policy-type":9,"t":0,"f":0}]}'
+poll_ge 5 5 stat_of tlsrpt_datagrams
+poll_ge 5 1 stat_of tlsrpt_datagrams_unreported
+expect_eq "datagrams received" "$(stat_of tlsrpt_datagrams)" 5
 expect_eq "datagrams invalid" "$(stat_of tlsrpt_datagrams_invalid)" 1
-expect_eq "results counted" "$(stat_of tlsrpt_results)" 6
+expect_eq "datagram \"pr\" replaced by the daemon's record" "$(stat_of tlsrpt_datagrams_rua_replaced)" 1
+expect_eq "datagram without a record of its own" "$(stat_of tlsrpt_datagrams_unreported)" 1
+expect_eq "results counted" "$(stat_of tlsrpt_results)" 7
 expect_eq "results refused" "$(stat_of tlsrpt_results_refused)" 1
 expect_eq "own sessions dropped" "$(stat_of tlsrpt_results_own)" 1
 
@@ -65,7 +73,7 @@ check_report() { # LABEL REPORT-JSON
 	expect_jq_match "$1" "$r" '."date-range"."start-datetime"' '^[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00Z$'
 	expect_jq_match "$1" "$r" '."date-range"."end-datetime"' '^[0-9]{4}-[0-9]{2}-[0-9]{2}T23:59:59Z$'
 	expect_jq "$1" "$r" '[.policies[].policy."policy-type"] | sort | join(",")' "no-policy-found,sts"
-	expect_jq "$1: no-policy-found" "$r" '.policies[] | select(.policy."policy-type" == "no-policy-found") | [.policy."policy-domain", .summary."total-successful-session-count"] | map(tostring) | join(" ")' "enforce.test 1"
+	expect_jq "$1: no-policy-found" "$r" '.policies[] | select(.policy."policy-type" == "no-policy-found") | [.policy."policy-domain", .summary."total-successful-session-count"] | map(tostring) | join(" ")' "enforce.test 2"
 	# the daemon's own sts policy (IPC results) and Postfix's (datagram,
 	# the same policy text) are one policy: counted together
 	expect_jq "$1: sts" "$r" '.policies[] | select(.policy."policy-type" == "sts") | [.policy."policy-string"[1], (.policy."mx-host" | join(",")), .summary."total-successful-session-count", .summary."total-failure-session-count"] | map(tostring) | join(" ")' "mode: enforce mx1.enforce.test,*.enforce.test 1 3"
@@ -78,6 +86,11 @@ expect_jq "preview" "$p" '.a | length' 1
 check_report "preview" "$(jqr "$p" '.a[0].report')"
 p=$(preview)
 expect_jq "preview all" "$p" '[.a[].domain] | join(",")' "enforce.test,rptfail.test"
+expect_jq "preview: enforce.test's reports go to its own rua only" "$p" \
+	'[.a[] | select(.domain == "enforce.test") | .rua[]] | join(",")' \
+	"https://report.enforce.test/tlsrpt,mailto:tlsrpt@enforce.test"
+expect_jq "preview: never to the datagram's \"pr\"" "$p" \
+	'[.a[].rua[] | select(test("attacker"))] | length' 0
 # --day: today's date is the same preview; a date that does not exist is
 # refused by mxtlsctl; today cannot be sent before it is over.
 TODAY=$(date -u +%F)

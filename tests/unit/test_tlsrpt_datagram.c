@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,12 +162,77 @@ test_fields(void **state)
 	tlsrpt_datagram_free_obs(obs, n);
 }
 
+/* parse_evil - a datagram for example.com whose "pr" names an attacker's
+ * address, with two policies. */
+static void
+parse_evil(struct tlsrpt_obs **obs, size_t *n)
+{
+	static const char dg[]
+	        = "{\"dpv\":\"1\",\"d\":\"example.com\",\"pr\":\"v=TLSRPTv1; "
+	          "rua=mailto:evil@attacker.test\",\"policies\":[{"
+	          "\"policy-type\":9,\"t\":0,\"f\":0},{\"policy-type\":"
+	          "9,\"t\":0,\"f\":1}]}";
+	char why[256];
+
+	assert_int_equal(tlsrpt_datagram_parse(
+	                         dg, strlen(dg), obs, n, why, sizeof(why)),
+	        0);
+	assert_int_equal(*n, 2);
+	assert_string_equal((*obs)[0].rua, "[\"mailto:evil@attacker.test\"]");
+}
+
+/* issue 17: "pr" never decides where reports go; the daemon's record does */
+static void
+test_apply(void **state)
+{
+	char                *own[]  = { "https://r.example.com/tlsrpt",
+		                "mailto:tlsrpt@example.com" };
+	struct tlsrpt_record rec    = { 2, own };
+	struct tlsrpt_answer a      = { TLSRPT_LOOKUP_FOUND, &rec, 0, "" };
+	const char          *wanted = "[\"https://r.example.com/tlsrpt\","
+	                              "\"mailto:tlsrpt@example.com\"]";
+	struct tlsrpt_obs   *obs;
+	size_t               n;
+	char                 why[1024];
+
+	(void)state;
+	/* another record: counted under the daemon's, and said so */
+	parse_evil(&obs, &n);
+	assert_int_equal(
+	        tlsrpt_datagram_apply(obs, n, &a, why, sizeof(why)), 1);
+	assert_string_equal(obs[0].rua, wanted);
+	assert_string_equal(obs[1].rua, wanted);
+	assert_non_null(strstr(why, "evil@attacker.test"));
+	assert_non_null(strstr(why, "mailto:tlsrpt@example.com"));
+	/* now the same: nothing to say */
+	assert_int_equal(
+	        tlsrpt_datagram_apply(obs, n, &a, why, sizeof(why)), 0);
+	assert_string_equal(obs[1].rua, wanted);
+	tlsrpt_datagram_free_obs(obs, n);
+
+	/* the domain publishes nothing: not counted, never the datagram's */
+	parse_evil(&obs, &n);
+	a.status = TLSRPT_LOOKUP_NONE;
+	a.rec    = NULL;
+	assert_int_equal(
+	        tlsrpt_datagram_apply(obs, n, &a, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "no TLSRPT record of its own"));
+	/* a temporary failure: not counted either, with the reason */
+	a.status = TLSRPT_LOOKUP_TEMPFAIL;
+	snprintf(a.why, sizeof(a.why), "SERVFAIL");
+	assert_int_equal(
+	        tlsrpt_datagram_apply(obs, n, &a, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "SERVFAIL"));
+	tlsrpt_datagram_free_obs(obs, n);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_apply),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
