@@ -3,41 +3,65 @@
 (issue 17: one peer's connections cannot deny lookups to another).
 
   fairshare.py hold ADDR N [SRC]
-      N connections to ADDR (unix:PATH or inet:HOST:PORT; from source
-      address SRC), one after the other; each sends a complete request
-      ("mxtls [held.test]", answered NOTFOUND without a lookup) and keeps
-      the connection if it is answered. Prints "held H refused R", then
+      N connections to ADDR (socketmap: unix:PATH or inet:HOST:PORT, from
+      source address SRC; the IPC protocol over SP: sp:PATH), one after
+      the other; each sends a complete request (socketmap: "mxtls
+      [held.test]", answered NOTFOUND without a lookup; SP: a ping) and
+      keeps the connection if it is answered. Prints "held H refused R",
+      then
       reads commands from stdin:
         check    asks again on every held connection; prints "alive A"
         release  closes them all; prints "released" and exits
   fairshare.py ask ADDR N [SRC]
-      N new connections in turn, one request each; prints the replies
-      ("NOTFOUND " or <EOF>), one a line.
+      N new connections in turn, one request each; prints "ok" for each
+      answered, else what came back (<EOF>: closed), one a line.
   fairshare.py silent ADDR SECONDS
-      one connection that sends nothing; prints "closed" when the server
+      one connection that sends nothing (SP: not even its header); prints "closed" when the server
       closes it within SECONDS, else "open".
   fairshare.py trickle ADDR SECONDS
-      one connection that sends a request one byte a second; prints
+      one socketmap connection that sends a request one byte a second;
+      prints
       "closed after B bytes" when the server closes it first, else
       "answered".
   fairshare.py linger ADDR WAIT
       one connection: a request, WAIT seconds idle, a second request on the
       same connection (as Postfix does between lookups); prints both
-      replies on one line.
+      results ("ok" or what came back) as "R1|R2".
 """
+import json
 import resource
 import socket
+import struct
 import sys
 import time
 
 REQ = b"mxtls [held.test]"
+SP_REQ_HDR = b"\x00SP\x00\x00\x30\x00\x00"
+SP_REP_HDR = b"\x00SP\x00\x00\x31\x00\x00"
+SP_ID = 0x80000001
 
 
 def netstring(b):
     return str(len(b)).encode() + b":" + b + b","
 
 
+class SP:
+    """an SP (nng REQ over ipc://) connection"""
+
+    def __init__(self, s):
+        self.s = s
+        self.hello = False
+
+    def close(self):
+        self.s.close()
+
+
 def connect(addr, src=None):
+    if addr.startswith("sp:"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(30)
+        s.connect(addr[3:])
+        return SP(s)
     if addr.startswith("unix:"):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(30)
@@ -68,12 +92,50 @@ def reply(s):
         return "<EOF>"
 
 
+def read_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+def ask_sp(c):
+    body = json.dumps({"v": 1, "op": "ping"}).encode()
+    out = b"" if c.hello else SP_REQ_HDR
+    out += b"\x01" + struct.pack(">Q", 4 + len(body))
+    out += struct.pack(">I", SP_ID) + body
+    try:
+        c.s.sendall(out)
+        if not c.hello:
+            if read_exact(c.s, 8) != SP_REP_HDR:
+                return "<EOF>"
+            c.hello = True
+        h = read_exact(c.s, 9)
+        if h is None:
+            return "<EOF>"
+        m = read_exact(c.s, struct.unpack(">Q", h[1:])[0])
+    except (ConnectionError, socket.timeout, OSError):
+        return "<EOF>"
+    if m is None:
+        return "<EOF>"
+    if struct.unpack(">I", m[:4])[0] != SP_ID:
+        return "bad id"
+    r = json.loads(m[4:])
+    return "ok" if r.get("status") == "ok" else m[4:].decode()
+
+
 def ask(s):
+    if isinstance(s, SP):
+        return ask_sp(s)
     try:
         s.sendall(netstring(REQ))
     except OSError:
         return "<EOF>"
-    return reply(s)
+    r = reply(s)
+    return "ok" if r == "NOTFOUND " else r
 
 
 def closed_within(s, seconds):
@@ -107,7 +169,7 @@ def main():
             if mode == "ask":
                 print(r, flush=True)
                 s.close()
-            elif r == "NOTFOUND ":
+            elif r == "ok":
                 held.append(s)
             else:
                 refused += 1
@@ -118,7 +180,7 @@ def main():
         for line in sys.stdin:
             cmd = line.strip()
             if cmd == "check":
-                alive = sum(1 for s in held if ask(s) == "NOTFOUND ")
+                alive = sum(1 for s in held if ask(s) == "ok")
                 print("alive %d" % alive, flush=True)
             elif cmd == "release":
                 for s in held:
@@ -128,6 +190,11 @@ def main():
         return 0
     if mode == "silent":
         s = connect(addr)
+        if isinstance(s, SP):  # the daemon's SP header comes first
+            s = s.s
+            if read_exact(s, 8) != SP_REP_HDR:
+                print("no SP header")
+                return 0
         print("closed" if closed_within(s, float(sys.argv[3])) else "open")
         return 0
     if mode == "trickle":

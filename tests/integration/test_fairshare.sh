@@ -19,6 +19,12 @@
 #    trickles a request a byte a second, are closed after the short
 #    timeout; a connection that has sent a complete request answers its
 #    second request 5 s later (the Postfix pattern).
+# 3. The IPC doors (ipc.listen and ipc.direct share one cap): with
+#    ipc.max_connections 16, max_per_peer 4, first_request_timeout 2 and
+#    mode 0666, nobody holds 4 of 10 SP connections (pings) on
+#    ipc.listen; uid 4242 is answered on both sockets, as is root; a
+#    silent connection is closed after the short timeout, an answered one
+#    answers again 5 s later.
 # Needs root (setpriv to other uids), python3.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -93,7 +99,7 @@ hold_release() { # NAME
 asks() {
 	local u=$1 n=$2 addr=$3
 	shift 3
-	fair_as "$u" ask "$addr" "$n" "$@" | grep -c '^NOTFOUND $'
+	fair_as "$u" ask "$addr" "$n" "$@" | grep -c '^ok$'
 }
 
 # shellcheck disable=SC2034 # read by lib.sh's write_config
@@ -157,14 +163,43 @@ if [ -n "$DAEMON_PID" ]; then
 	expect_match "a trickled request does not extend first_request_timeout" \
 		"$out" '^closed after [0-9]+ bytes$'
 	expect_eq "a connection with a complete request answers again 5 s later" \
-		"$(fair_as 0 linger "unix:$SM_UNIX" 5)" "NOTFOUND |NOTFOUND "
+		"$(fair_as 0 linger "unix:$SM_UNIX" 5)" "ok|ok"
 	expect_eq "... over inet: too" \
-		"$(fair_as 0 linger "$INET" 5)" "NOTFOUND |NOTFOUND "
+		"$(fair_as 0 linger "$INET" 5)" "ok|ok"
 	expect_eq "nobody's held connections outlive first_request_timeout" \
 		"$(hold_cmd nobody2 check)" "alive 8"
 	for h in nobody2 addr2 u4001 u4002 u4003; do
 		hold_release "$h"
 	done
+	expect_true "daemon still running" daemon_alive
+	daemon_stop
+fi
+
+# ------------------------------------------------------ 3. IPC doors -----
+DAEMON_LISTEN=ipc://$SM_DIR/ipc.sock
+# shellcheck disable=SC2034 # read by lib.sh
+IPC_CONF=$(printf 'ipc: { listen = "%s"; direct = "ipc://%s/direct.sock"; mode = "0666"; max_connections = 16; max_per_peer = 4; first_request_timeout = 2; };' \
+	"$DAEMON_LISTEN" "$SM_DIR")
+daemon_start ipc
+unset DAEMON_LISTEN IPC_CONF
+if [ -n "$DAEMON_PID" ]; then
+	IPC=sp:$SM_DIR/ipc.sock
+	DIR=sp:$SM_DIR/direct.sock
+	hold_start nobody3 65534 "$IPC" 10
+	expect_eq "nobody holds ipc.max_per_peer (4) of 10 on ipc.listen" "$(hold_wait nobody3)" "held 4 refused 6"
+	expect_eq "nobody's share counts on ipc.direct too" "$(asks 65534 2 "$DIR")" 0
+	expect_eq "uid 4242 is answered on ipc.listen while nobody holds its share" \
+		"$(asks 4242 3 "$IPC")" 3
+	expect_eq "uid 4242 is answered on ipc.direct" "$(asks 4242 3 "$DIR")" 3
+	expect_eq "root is answered (mxtlsctl ping)" \
+		"$(ctl ping >/dev/null 2>&1 && echo yes)" yes
+	expect_eq "a silent IPC connection is closed after ipc.first_request_timeout" \
+		"$(fair_as 0 silent "$IPC" 60)" closed
+	expect_eq "an answered IPC connection answers again 5 s later" \
+		"$(fair_as 0 linger "$DIR" 5)" "ok|ok"
+	expect_eq "nobody's held IPC connections outlive first_request_timeout" \
+		"$(hold_cmd nobody3 check)" "alive 4"
+	hold_release nobody3
 	expect_true "daemon still running" daemon_alive
 	daemon_stop
 fi
