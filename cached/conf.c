@@ -55,6 +55,16 @@ static const struct conf_key conf_keys[] = {
 	        "ipc:///run/mxtls/mxtlsd-direct.sock", 0, 0, 0 },
 	{ "ipc.direct_threads", CT_INT, O(ipc_direct_threads), NULL, -1, -1,
 	        256 },
+	{ "ipc.max_connections", CT_INT, O(ipc_max_connections), NULL, 1024, 8,
+	        1 << 20 },
+	{ "ipc.max_per_peer", CT_INT, O(ipc_max_per_peer), NULL, 0, 0,
+	        1 << 20 },
+	{ "ipc.reserved_users", CT_STRLIST, O(ipc_reserved_users), NULL, 0, 0,
+	        CONF_MAX_RESERVED },
+	{ "ipc.first_request_timeout", CT_INT, O(ipc_first_request_timeout),
+	        NULL, 10, 1, 86400 },
+	{ "ipc.idle_timeout", CT_INT, O(ipc_idle_timeout), NULL, 300, 1,
+	        86400 },
 	{ "store.backend", CT_STR, O(store_backend), "sqlite", 0, 0, 0 },
 	{ "store.path", CT_STR, O(store_path), "/var/lib/mxtls/mxtls.db", 0, 0,
 	        0 },
@@ -110,6 +120,16 @@ static const struct conf_key conf_keys[] = {
 	        0, 0, 0 },
 	{ "socketmap.threads", CT_INT, O(socketmap_threads), NULL, -1, -1,
 	        256 },
+	{ "socketmap.max_connections", CT_INT, O(socketmap_max_connections),
+	        NULL, 1024, 8, 1 << 20 },
+	{ "socketmap.max_per_peer", CT_INT, O(socketmap_max_per_peer), NULL, 0,
+	        0, 1 << 20 },
+	{ "socketmap.reserved_users", CT_STRLIST, O(socketmap_reserved_users),
+	        NULL, 0, 0, CONF_MAX_RESERVED },
+	{ "socketmap.first_request_timeout", CT_INT,
+	        O(socketmap_first_request_timeout), NULL, 10, 1, 86400 },
+	{ "socketmap.idle_timeout", CT_INT, O(socketmap_idle_timeout), NULL,
+	        300, 1, 86400 },
 	{ "tlsrpt.max_ttl", CT_INT, O(tlsrpt_max_ttl), NULL, 3600, 0, 86400 },
 	{ "tlsrpt.datagram_socket", CT_STR, O(tlsrpt_datagram_socket), "", 0,
 	        0, 0 },
@@ -220,11 +240,14 @@ conf_defaults(struct conf *c)
 			break;
 		}
 	}
-	c->ipc_mode           = 0660;
-	c->socketmap_mode     = 0666;
-	c->log_level          = LOG_LVL_INFO;
-	c->log_facility       = LOG_MAIL;
-	c->sts_expired_policy = CONF_EXPIRED_NONE;
+	/* the MTAs' own users (docs/IPC.md "Limits: connections per peer") */
+	c->socketmap_reserved_users[0] = xstrdup("postfix");
+	c->ipc_reserved_users[0]       = xstrdup("Debian-exim");
+	c->ipc_mode                    = 0660;
+	c->socketmap_mode              = 0666;
+	c->log_level                   = LOG_LVL_INFO;
+	c->log_facility                = LOG_MAIL;
+	c->sts_expired_policy          = CONF_EXPIRED_NONE;
 }
 
 static int

@@ -11,6 +11,7 @@
 
 #define CONF_MAX_TRUST_ANCHORS 16
 #define CONF_MAX_LISTEN        8
+#define CONF_MAX_RESERVED      15 /* + uid 0: PEERLIMIT_MAX_RESERVED */
 #define CONF_MAX_WARNINGS      8
 
 enum conf_expired {
@@ -26,9 +27,14 @@ struct conf {
 	char *ipc_listen;
 	char *ipc_mode_str;
 	int   ipc_mode;
-	int   ipc_contexts;       /* deprecated: read, checked, ignored */
-	char *ipc_direct;         /* "" or ipc:///PATH (docs/IPC.md) */
-	int   ipc_direct_threads; /* -1: one per online CPU */
+	int   ipc_contexts;        /* deprecated: read, checked, ignored */
+	char *ipc_direct;          /* "" or ipc:///PATH (docs/IPC.md) */
+	int   ipc_direct_threads;  /* -1: one per online CPU */
+	int   ipc_max_connections; /* ipc.listen and ipc.direct together */
+	int   ipc_max_per_peer;    /* 0: a quarter of max_connections */
+	char *ipc_reserved_users[CONF_MAX_RESERVED + 1];
+	int   ipc_first_request_timeout; /* s, before a complete request */
+	int   ipc_idle_timeout;          /* s, after one */
 	/* store */
 	char *store_backend;
 	char *store_path;
@@ -74,6 +80,11 @@ struct conf {
 	char *socketmap_postfix_version;
 	char *socketmap_testing;
 	int   socketmap_threads; /* -1: one per online CPU */
+	int   socketmap_max_connections;
+	int   socketmap_max_per_peer; /* 0: a quarter of max_connections */
+	char *socketmap_reserved_users[CONF_MAX_RESERVED + 1];
+	int   socketmap_first_request_timeout; /* s, before a request */
+	int   socketmap_idle_timeout;          /* s, after one */
 	/* tlsrpt */
 	int   tlsrpt_max_ttl;
 	char *tlsrpt_datagram_socket;

@@ -20,10 +20,12 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "conf.h"
 #include "direct.h"
 #include "fdlimit.h"
 #include "log.h"
 #include "logrl.h"
+#include "peerlimit.h"
 #include "proto.h"
 #include "server.h"
 #include "socketmap.h"
@@ -48,6 +50,8 @@ struct direct {
 	struct server            *srv;
 	struct socketmap_workers *ws;
 	int                       nthreads;
+	struct peerlimit         *peers; /* per-peer shares */
+	int first_timeout, idle_timeout; /* ipc.*_timeout */
 };
 
 static void
@@ -94,22 +98,31 @@ static void
 on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
         int salen, void *arg)
 {
-	struct dlistener *l = arg;
-	struct direct    *d = l->d;
-	size_t            n;
-	int               one = 1;
+	struct dlistener      *l = arg;
+	struct direct         *d = l->d;
+	struct peerlimit_id    id;
+	struct peerlimit_peer *p;
+	enum peerlimit_verdict v;
+	size_t                 n;
+	int                    one = 1;
 
 	(void)lev;
-	(void)sa;
 	(void)salen;
 	if (!fdlimit_accept(l->pause, fd)) {
 		return;
 	}
-	if ((n = socketmap_worker_conns(d->ws)) >= SOCKETMAP_MAX_CONNECTIONS) {
+	peerlimit_id_of(fd, sa, &id);
+	n = socketmap_worker_conns(d->ws);
+	if ((p = peerlimit_admit(d->peers, &id, n, &v)) == NULL) {
 		log_warn_rl("MXTLS-IPC-DIRECT-BUSY",
-		        "%s: %zu connections open; refusing another", l->name,
-		        n);
-		fdlimit_refused(l->pause, fd);
+		        "%s: %s: %zu connections open, %s; refusing another",
+		        l->name, id.key, n, peerlimit_verdict_str(v));
+		/* pause only when full for everyone (socketmap.c) */
+		if (v == PEERLIMIT_FULL) {
+			fdlimit_refused(l->pause, fd);
+		} else {
+			evutil_closesocket(fd);
+		}
 		return;
 	}
 	/* as nng's tcp:// (NNG_OPT_TCP_NODELAY): a reply goes out at once */
@@ -118,7 +131,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		        fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
 	fdlimit_served(l->pause);
-	socketmap_worker_add_sp(d->ws, fd, l->name, l->tp);
+	socketmap_worker_add_sp(d->ws, fd, l->name, l->tp, p);
 }
 
 static void
@@ -133,15 +146,22 @@ on_listen_error(struct evconnlistener *lev, void *arg)
 }
 
 struct direct *
-direct_open(struct event_base *base, int nthreads)
+direct_open(struct event_base *base, const struct conf *conf)
 {
-	struct direct *d = calloc(1, sizeof(*d));
+	struct direct        *d = calloc(1, sizeof(*d));
+	struct peerlimit_conf pc;
 
 	if (d == NULL) {
 		oom();
 	}
-	d->base     = base;
-	d->nthreads = nthreads;
+	d->base          = base;
+	d->nthreads      = conf->ipc_direct_threads;
+	d->first_timeout = conf->ipc_first_request_timeout;
+	d->idle_timeout  = conf->ipc_idle_timeout;
+	peerlimit_conf_make(&pc, (size_t)conf->ipc_max_connections,
+	        (size_t)conf->ipc_max_per_peer, conf->ipc_reserved_users,
+	        "ipc.reserved_users");
+	d->peers = peerlimit_new(&pc);
 	return (d);
 }
 
@@ -295,6 +315,7 @@ direct_attach(
 			abort();
 		}
 	}
+	socketmap_worker_timeouts(d->ws, d->first_timeout, d->idle_timeout);
 	for (i = 0; i < d->nl; i++) {
 		evconnlistener_enable(d->l[i].lev);
 		log_notice("MXTLS-IPC-LISTEN",
@@ -322,5 +343,6 @@ direct_free(struct direct *d)
 	/* the loop has stopped: no reply to a miss in flight comes now;
 	 * those that came are written */
 	socketmap_worker_stop(d->ws);
+	peerlimit_free(d->peers);
 	free(d);
 }

@@ -30,11 +30,16 @@ struct direct;
 /* Sockets one direct object serves at most (ipc.listen, ipc.direct). */
 #define DIRECT_MAX_LISTEN 2
 
+struct conf;
+
 /*
  * direct_open - an object serving no socket yet, whose workers will be
- * nthreads threads (-1: one per online CPU, 0: on base).
+ * conf's ipc.direct_threads threads (-1: one per online CPU, 0: on base),
+ * whose connections are limited by conf's ipc.max_connections,
+ * ipc.max_per_peer, ipc.reserved_users and timed out by
+ * ipc.first_request_timeout and ipc.idle_timeout (docs/IPC.md "Limits").
  */
-struct direct *direct_open(struct event_base *base, int nthreads);
+struct direct *direct_open(struct event_base *base, const struct conf *conf);
 
 /*
  * direct_listen - bind url, not accepting yet: "ipc:///PATH" (file mode

@@ -369,7 +369,7 @@ main(int argc, char **argv)
 	answers = answer_cache_create(
 	        (size_t)conf.cache_max_entries, conf.cache_answer_ttl);
 	/* ipc.listen and ipc.direct: one set of SP workers (direct.h) */
-	direct = direct_open(base, conf.ipc_direct_threads);
+	direct = direct_open(base, &conf);
 	if (direct_listen(direct, "ipc.listen", conf.ipc_listen, conf.ipc_mode,
 	            1, why, sizeof(why))
 	        != 0) {

@@ -26,6 +26,7 @@
 #include "fdlimit.h"
 #include "log.h"
 #include "logrl.h"
+#include "peerlimit.h"
 #include "query.h"
 #include "socketmap.h"
 #include "socketmap_answer.h"
@@ -48,6 +49,8 @@ struct socketmap {
 	size_t                       nl;
 	int                          nthreads; /* socketmap.threads */
 	struct socketmap_workers    *ws;       /* NULL until attached */
+	struct peerlimit            *peers;    /* per-peer shares */
+	int first_timeout, idle_timeout;       /* socketmap.*_timeout */
 };
 
 static void
@@ -97,26 +100,35 @@ static void
 on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
         int salen, void *arg)
 {
-	struct smlistener *l  = arg;
-	struct socketmap  *sm = l->sm;
-	size_t             n;
+	struct smlistener     *l  = arg;
+	struct socketmap      *sm = l->sm;
+	struct peerlimit_id    id;
+	struct peerlimit_peer *p;
+	enum peerlimit_verdict v;
+	size_t                 n;
 
 	(void)lev;
-	(void)sa;
 	(void)salen;
 	if (!fdlimit_accept(l->pause, fd)) {
 		return;
 	}
-	if ((n = socketmap_worker_conns(sm->ws))
-	        >= SOCKETMAP_MAX_CONNECTIONS) {
+	peerlimit_id_of(fd, sa, &id);
+	n = socketmap_worker_conns(sm->ws);
+	if ((p = peerlimit_admit(sm->peers, &id, n, &v)) == NULL) {
 		log_warn_rl("MXTLS-SOCKETMAP-BUSY",
-		        "%s: %zu connections open; refusing another", l->name,
-		        n);
-		fdlimit_refused(l->pause, fd);
+		        "%s: %s: %zu connections open, %s; refusing another",
+		        l->name, id.key, n, peerlimit_verdict_str(v));
+		/* the listener pauses only when it is full for everyone:
+		 * one peer's refusals must not slow the others down */
+		if (v == PEERLIMIT_FULL) {
+			fdlimit_refused(l->pause, fd);
+		} else {
+			evutil_closesocket(fd);
+		}
 		return;
 	}
 	fdlimit_served(l->pause);
-	socketmap_worker_add(sm->ws, fd, l->name);
+	socketmap_worker_add(sm->ws, fd, l->name, p);
 }
 
 static void
@@ -213,8 +225,16 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 	if (sm == NULL) {
 		oom();
 	}
-	sm->base     = base;
-	sm->nthreads = conf->socketmap_threads;
+	struct peerlimit_conf pc;
+
+	sm->base          = base;
+	sm->nthreads      = conf->socketmap_threads;
+	sm->first_timeout = conf->socketmap_first_request_timeout;
+	sm->idle_timeout  = conf->socketmap_idle_timeout;
+	peerlimit_conf_make(&pc, (size_t)conf->socketmap_max_connections,
+	        (size_t)conf->socketmap_max_per_peer,
+	        conf->socketmap_reserved_users, "socketmap.reserved_users");
+	sm->peers = peerlimit_new(&pc);
 	if (socketmap_answer_conf_init(&sm->ac,
 	            conf->socketmap_postfix_version, conf->socketmap_testing,
 	            why, whylen)
@@ -296,6 +316,7 @@ socketmap_attach(struct socketmap *sm, const struct query_services *svc)
 			abort();
 		}
 	}
+	socketmap_worker_timeouts(sm->ws, sm->first_timeout, sm->idle_timeout);
 	for (i = 0; i < sm->nl; i++) {
 		evconnlistener_enable(sm->l[i].lev);
 		log_notice("MXTLS-SOCKETMAP-LISTEN",
@@ -325,6 +346,7 @@ socketmap_free(struct socketmap *sm)
 	}
 	/* the loop has stopped: no answer to a miss in flight comes */
 	socketmap_worker_stop(sm->ws);
+	peerlimit_free(sm->peers);
 	free(sm);
 }
 

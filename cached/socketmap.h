@@ -24,11 +24,14 @@
 /* Postfix's socketmap_max_query_size default (3.12); 3.7 sends keys of at
  * most a domain name plus the socketmap name. */
 #define SOCKETMAP_MAX_REQUEST 10000
-/* Connections open at once; further ones are closed at once. */
+/* The defaults of socketmap.max_connections / ipc.max_connections. */
 #define SOCKETMAP_MAX_CONNECTIONS 1024
 /* A connection with no request for this long is closed (Postfix closes its
- * idle connections after 10 s itself). */
+ * idle connections after 10 s itself): socketmap.idle_timeout's default. */
 #define SOCKETMAP_IDLE_TIMEOUT 300
+/* ... and one that has sent no complete request since it was accepted:
+ * socketmap.first_request_timeout's default. */
+#define SOCKETMAP_FIRST_TIMEOUT 10
 
 struct event_base;
 struct conf;

@@ -20,6 +20,7 @@
 #include <event2/util.h>
 
 #include "domain.h"
+#include "peerlimit.h"
 #include "proto.h"
 #include "socketmap_answer.h"
 #include "socketmap_worker.h"
@@ -38,6 +39,10 @@ struct smconn {
 	int              dead;       /* closed with a miss out: it frees c */
 	int              hello;      /* SP: the peer's header was read */
 	enum spframe_tp  tp;         /* SP: ipc:// or tcp:// framing */
+	int              served;     /* a complete request was taken */
+	int              armed;      /* the read timeout is the served one */
+	long long        born_ms;    /* monotonic: when accepted */
+	struct peerlimit_peer *peer; /* its count, released on close */
 	struct socketmap_miss *miss; /* the lookup in flight, or NULL */
 	char                  *in;
 	size_t                 inlen, incap;
@@ -91,8 +96,10 @@ struct socketmap_workers {
 	int                          threaded;
 	int                          sp; /* SP wire format, not netstrings */
 	size_t                       inmax;
-	int                          stopping; /* atomic */
-	struct event                *mwake;    /* loop: misses queued */
+	int                          first_timeout; /* s, no request yet */
+	int                          idle_timeout;  /* s, after one */
+	int                          stopping;      /* atomic */
+	struct event                *mwake;         /* loop: misses queued */
 	pthread_mutex_t              mlock;
 	struct smmiss_list           queued;   /* from workers (mlock) */
 	struct smmiss_list           inflight; /* loop thread only */

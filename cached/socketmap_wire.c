@@ -82,6 +82,7 @@ conn_request(struct smconn *c, const char *payload, size_t len)
 {
 	char key[DOMAIN_MAX + 1], why[256], *s;
 
+	c->served = 1;
 	switch (socketmap_answer_key(
 	        payload, len, key, sizeof(key), why, sizeof(why))) {
 	case SOCKETMAP_KEY_LOOKUP:
@@ -166,6 +167,7 @@ sp_request(struct smconn *c, const struct spframe *f)
 	char                   why[128];
 	int                    parsed = 0;
 
+	c->served = 1;
 	if (f->plen <= PROTO_MAX_MSG
 	        && proto_request_parse(
 	                   f->payload, f->plen, &req, why, sizeof(why))

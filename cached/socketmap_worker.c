@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -54,6 +55,39 @@
 #define WRITE_TIMEOUT 60
 
 static void conn_settle(struct smconn *c);
+
+/* now_ms - the monotonic clock in ms. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* conn_arm - (re)start c's read timeout: the idle timeout once it has sent
+ * a complete request, else what is left of the first-request timeout
+ * (counted from the accept: trickling bytes does not extend it). */
+static void
+conn_arm(struct smconn *c)
+{
+	struct socketmap_workers *ws = c->w->ws;
+	struct timeval            tv = { ws->idle_timeout, 0 };
+	long long                 left;
+
+	if (!c->served) {
+		left = c->born_ms + (long long)ws->first_timeout * 1000
+		        - now_ms();
+		if (left < 0) {
+			left = 0;
+		}
+		tv.tv_sec  = (time_t)(left / 1000);
+		tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	}
+	event_add(c->rev, &tv);
+	c->armed = c->served;
+}
 
 /* ------------------------------------------------------- connections -- */
 
@@ -85,6 +119,8 @@ conn_close(struct smconn *c)
 	TAILQ_REMOVE(&w->conns, c, link);
 	__atomic_sub_fetch(&w->nconns, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&w->ws->nconns, 1, __ATOMIC_RELAXED);
+	peerlimit_release(c->peer);
+	c->peer = NULL;
 	if (c->miss != NULL) {
 		c->dead = 1;
 		return;
@@ -213,12 +249,17 @@ conn_settle(struct smconn *c)
 	}
 	if (rd != c->reading) {
 		if (rd) {
-			struct timeval it = { SOCKETMAP_IDLE_TIMEOUT, 0 };
-			event_add(c->rev, &it);
+			conn_arm(c);
 		} else {
 			event_del(c->rev);
 		}
 		c->reading = rd;
+	} else if (rd && (!c->served || !c->armed)) {
+		/* not served yet: the persistent event restarted the full
+		 * first-request timeout on this read; or just served: the
+		 * idle timeout from now on. A served connection's reads
+		 * (the hot path) re-arm nothing */
+		conn_arm(c);
 	}
 }
 
@@ -229,7 +270,8 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	ssize_t        n;
 
 	if (what & EV_TIMEOUT) {
-		log_debug("MXTLS-SOCKETMAP-IDLE", "%s: idle, closing", c->via);
+		log_debug("MXTLS-SOCKETMAP-IDLE", "%s: %s, closing", c->via,
+		        c->served ? "idle" : "no complete request in time");
 		conn_close(c);
 		return;
 	}
@@ -286,8 +328,7 @@ conn_on_write(evutil_socket_t fd, short what, void *arg)
 static void
 conn_begin(struct smconn *c)
 {
-	struct smworker *w  = c->w;
-	struct timeval   it = { SOCKETMAP_IDLE_TIMEOUT, 0 };
+	struct smworker *w = c->w;
 
 	c->rev = event_new(
 	        w->base, c->fd, EV_READ | EV_PERSIST, conn_on_read, c);
@@ -297,7 +338,7 @@ conn_begin(struct smconn *c)
 		xdie();
 	}
 	TAILQ_INSERT_TAIL(&w->conns, c, link);
-	event_add(c->rev, &it);
+	conn_arm(c);
 	c->reading = 1;
 	conn_settle(c); /* SP: our header goes out at once */
 }
@@ -424,10 +465,12 @@ workers_start(struct event_base *loop, int nthreads,
 	if (ac != NULL) {
 		ws->ac = *ac;
 	}
-	ws->inmax   = ws->sp ? IN_MAX_SP : IN_MAX;
-	ws->answers = answers;
-	ws->fn      = fn;
-	ws->arg     = arg;
+	ws->inmax         = ws->sp ? IN_MAX_SP : IN_MAX;
+	ws->first_timeout = SOCKETMAP_FIRST_TIMEOUT;
+	ws->idle_timeout  = SOCKETMAP_IDLE_TIMEOUT;
+	ws->answers       = answers;
+	ws->fn            = fn;
+	ws->arg           = arg;
 	if (nthreads < 0) {
 		long n   = sysconf(_SC_NPROCESSORS_ONLN);
 		nthreads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
@@ -508,15 +551,22 @@ socketmap_worker_start_sp(struct event_base *loop, int nthreads,
 }
 
 void
-socketmap_worker_add(
-        struct socketmap_workers *ws, evutil_socket_t fd, const char *via)
+socketmap_worker_timeouts(struct socketmap_workers *ws, int first, int idle)
 {
-	socketmap_worker_add_sp(ws, fd, via, SPFRAME_IPC);
+	ws->first_timeout = first;
+	ws->idle_timeout  = idle;
+}
+
+void
+socketmap_worker_add(struct socketmap_workers *ws, evutil_socket_t fd,
+        const char *via, struct peerlimit_peer *peer)
+{
+	socketmap_worker_add_sp(ws, fd, via, SPFRAME_IPC, peer);
 }
 
 void
 socketmap_worker_add_sp(struct socketmap_workers *ws, evutil_socket_t fd,
-        const char *via, enum spframe_tp tp)
+        const char *via, enum spframe_tp tp, struct peerlimit_peer *peer)
 {
 	struct smworker *w = &ws->w[0];
 	struct smconn   *c;
@@ -534,12 +584,14 @@ socketmap_worker_add_sp(struct socketmap_workers *ws, evutil_socket_t fd,
 	}
 	ws->next++;
 	(void)evutil_make_socket_nonblocking(fd);
-	c        = xcalloc(1, sizeof(*c));
-	c->w     = w;
-	c->fd    = fd;
-	c->in    = xmalloc(IN_START);
-	c->incap = IN_START;
-	c->tp    = tp;
+	c          = xcalloc(1, sizeof(*c));
+	c->w       = w;
+	c->fd      = fd;
+	c->in      = xmalloc(IN_START);
+	c->incap   = IN_START;
+	c->tp      = tp;
+	c->peer    = peer;
+	c->born_ms = now_ms();
 	if (ws->sp) {
 		socketmap_worker_out(c, SPFRAME_HEADER);
 		spframe_rep_header((unsigned char *)c->out);
@@ -660,6 +712,7 @@ socketmap_worker_stop(struct socketmap_workers *ws)
 		while ((c = TAILQ_FIRST(&w->incoming)) != NULL) {
 			TAILQ_REMOVE(&w->incoming, c, link);
 			evutil_closesocket(c->fd);
+			peerlimit_release(c->peer);
 			conn_free(c);
 		}
 		while ((c = TAILQ_FIRST(&w->conns)) != NULL) {

@@ -63,17 +63,26 @@ struct socketmap_workers *socketmap_worker_start_sp(struct event_base *loop,
         int nthreads, struct answer_cache *answers, socketmap_miss_fn fn,
         void *arg, char *why, size_t whylen);
 
+/* socketmap_worker_timeouts - close a connection that has sent no complete
+ * request for first s since it was accepted, or, once it has, that stays
+ * idle for idle s (defaults: SOCKETMAP_FIRST_TIMEOUT, SOCKETMAP_IDLE_TIMEOUT).
+ * Before the first connection is added. */
+void socketmap_worker_timeouts(
+        struct socketmap_workers *ws, int first, int idle);
+
+struct peerlimit_peer;
+
 /* socketmap_worker_add - serve the connected socket fd (taken: closed by
  * the workers) on the worker with the fewest connections; via names the
- * listener in logs. */
-void socketmap_worker_add(
-        struct socketmap_workers *ws, evutil_socket_t fd, const char *via);
+ * listener in logs; peer (may be NULL) is released when it closes. */
+void socketmap_worker_add(struct socketmap_workers *ws, evutil_socket_t fd,
+        const char *via, struct peerlimit_peer *peer);
 
 /* socketmap_worker_add_sp - the same for workers of
  * socketmap_worker_start_sp: the connection speaks SP over tp's framing
  * (ipc:// or tcp://; socketmap_worker_add: ipc://). */
 void socketmap_worker_add_sp(struct socketmap_workers *ws, evutil_socket_t fd,
-        const char *via, enum spframe_tp tp);
+        const char *via, enum spframe_tp tp, struct peerlimit_peer *peer);
 
 /* socketmap_worker_conns - connections open on all workers. */
 size_t socketmap_worker_conns(struct socketmap_workers *ws);

@@ -225,7 +225,7 @@ connect_pair(struct fix *f)
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	socketmap_worker_add(f->ws, sv[1], "test");
+	socketmap_worker_add(f->ws, sv[1], "test", NULL);
 	return (sv[0]);
 }
 

@@ -227,9 +227,9 @@ start_client(struct fix *f, struct client *c)
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->fd = sv[0];
 	if (c->tp == SPFRAME_IPC) {
-		socketmap_worker_add(f->ws, sv[1], "test");
+		socketmap_worker_add(f->ws, sv[1], "test", NULL);
 	} else {
-		socketmap_worker_add_sp(f->ws, sv[1], "test", c->tp);
+		socketmap_worker_add_sp(f->ws, sv[1], "test", c->tp, NULL);
 	}
 	assert_int_equal(pthread_create(&t, NULL, client_main, c), 0);
 	return (t);

@@ -1,0 +1,85 @@
+/*
+ * peerlimit.h - fair shares of a front door's connections (docs/IPC.md
+ * "Limits: connections per peer"): who a connection's peer is (the uid of a
+ * Unix socket's peer, SO_PEERCRED; a TCP peer's address), how many
+ * connections each peer holds, and whether a new one may be served.
+ *
+ * Rules (peerlimit_decide): at most max connections in all; a reserved
+ * peer (uid 0 and the uids of reserved_users) may take any of them; every
+ * other peer at most per_peer, and all of them together at most
+ * max - reserve, so the last reserve slots are the reserved users' alone.
+ *
+ * Threads: peerlimit_admit and peerlimit_free run on the loop thread (the
+ * accepting one); peerlimit_release on any thread (atomic counts).
+ */
+#ifndef MXTLS_CACHED_PEERLIMIT_H
+#define MXTLS_CACHED_PEERLIMIT_H
+
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#define PEERLIMIT_MAX_RESERVED 16
+
+struct peerlimit_conf {
+	size_t max;      /* connections in all */
+	size_t per_peer; /* per non-reserved peer */
+	size_t reserve;  /* of max, for reserved peers only */
+	uid_t  reserved[PEERLIMIT_MAX_RESERVED];
+	size_t nreserved;
+};
+
+enum peerlimit_verdict {
+	PEERLIMIT_OK,
+	PEERLIMIT_FULL,     /* max connections open */
+	PEERLIMIT_RESERVED, /* only the reserved slots are left */
+	PEERLIMIT_PEER,     /* this peer holds per_peer already */
+};
+
+struct peerlimit_id {
+	int   has_uid; /* a Unix socket's peer: uid is known */
+	uid_t uid;
+	char  key[48]; /* "uid 65534", "127.0.0.2", "::1": the peer */
+};
+
+struct peerlimit;
+struct peerlimit_peer;
+
+/* peerlimit_conf_make - c for max connections, per_peer (0: max / 4) and
+ * the users named in users (NULL-ended; names or numeric uids; unknown
+ * names are logged and skipped); what names the setting in logs. */
+void peerlimit_conf_make(struct peerlimit_conf *c, size_t max, size_t per_peer,
+        char *const *users, const char *what);
+
+/* peerlimit_decide - the rule alone: may a peer holding peer_n of total
+ * connections (others of them held by non-reserved peers) have one more? */
+enum peerlimit_verdict peerlimit_decide(const struct peerlimit_conf *c,
+        size_t total, size_t others, size_t peer_n, int reserved);
+
+/* peerlimit_id_of - the peer of accepted socket fd (sa: its address from
+ * accept). */
+void peerlimit_id_of(
+        int fd, const struct sockaddr *sa, struct peerlimit_id *id);
+
+struct peerlimit *peerlimit_new(const struct peerlimit_conf *c);
+void              peerlimit_free(struct peerlimit *pl);
+
+/* peerlimit_admit - one more connection for id, when total are open: its
+ * peer's entry (hand it to peerlimit_release when the connection closes),
+ * or NULL and *v says why not. */
+struct peerlimit_peer *peerlimit_admit(struct peerlimit *pl,
+        const struct peerlimit_id *id, size_t total,
+        enum peerlimit_verdict *v);
+
+/* peerlimit_release - p's connection is closed (any thread; p may be gone
+ * after). NULL is fine. */
+void peerlimit_release(struct peerlimit_peer *p);
+
+/* peerlimit_count - connections id's peer holds (loop thread; tests). */
+size_t peerlimit_count(struct peerlimit *pl, const struct peerlimit_id *id);
+
+/* peerlimit_verdict_str - why, in words. */
+const char *peerlimit_verdict_str(enum peerlimit_verdict v);
+
+#endif
