@@ -144,7 +144,11 @@ smtpd_start() { # CONF [-D macro=value]...
 	chmod 711 "$ns/spool"
 	printf 'nameserver %s\noptions trust-ad\n' "$RES_ADDR" >"$ns/resolv.conf"
 	cat /etc/ssl/certs/ca-certificates.crt "$WORLD/pki/ca.crt" >"$ns/ca-bundle.crt"
+	# a private /run: smtpd's control socket (/var/run/smtpd.sock) is a
+	# path, so without it two test runs on one machine (each in its own
+	# network namespace) would find each other's smtpd running
 	setsid unshare -m --propagation private /bin/sh -c '
+		mount -t tmpfs -o mode=0755 tmpfs /run || exit 111
 		mount --bind "$1/resolv.conf" /etc/resolv.conf || exit 111
 		mount --bind "$1/ca-bundle.crt" /etc/ssl/certs/ca-certificates.crt || exit 111
 		mount --bind "$1/spool" /var/spool/smtpd || exit 111
