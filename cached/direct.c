@@ -100,29 +100,15 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct dlistener      *l = arg;
 	struct direct         *d = l->d;
-	struct peerlimit_id    id;
 	struct peerlimit_peer *p;
-	enum peerlimit_verdict v;
-	size_t                 n;
 	int                    one = 1;
 
 	(void)lev;
 	(void)salen;
-	if (!fdlimit_accept(l->pause, fd)) {
-		return;
-	}
-	peerlimit_id_of(fd, sa, &id);
-	n = socketmap_worker_conns(d->ws);
-	if ((p = peerlimit_admit(d->peers, &id, n, &v)) == NULL) {
-		log_warn_rl("MXTLS-IPC-DIRECT-BUSY",
-		        "%s: %s: %zu connections open, %s; refusing another",
-		        l->name, id.key, n, peerlimit_verdict_str(v));
-		/* pause only when full for everyone (socketmap.c) */
-		if (v == PEERLIMIT_FULL) {
-			fdlimit_refused(l->pause, fd);
-		} else {
-			evutil_closesocket(fd);
-		}
+	p = peerlimit_accept(d->peers, l->pause, fd, sa,
+	        socketmap_worker_conns(d->ws), "MXTLS-IPC-DIRECT-BUSY",
+	        l->name);
+	if (p == NULL) {
 		return;
 	}
 	/* as nng's tcp:// (NNG_OPT_TCP_NODELAY): a reply goes out at once */
@@ -130,7 +116,6 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		(void)setsockopt(
 		        fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	fdlimit_served(l->pause);
 	socketmap_worker_add_sp(d->ws, fd, l->name, l->tp, p);
 }
 

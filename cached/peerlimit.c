@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fdlimit.h"
 #include "log.h"
+#include "logrl.h"
 #include "peerlimit.h"
 #include "xalloc.h"
 
@@ -245,4 +247,32 @@ peerlimit_verdict_str(enum peerlimit_verdict v)
 		return ("this peer holds its share of connections");
 	}
 	return ("?");
+}
+
+struct peerlimit_peer *
+peerlimit_accept(struct peerlimit *pl, struct fdlimit_pause *pause, int fd,
+        const struct sockaddr *sa, size_t open, const char *logid,
+        const char *name)
+{
+	struct peerlimit_id    id;
+	struct peerlimit_peer *p;
+	enum peerlimit_verdict v;
+
+	if (!fdlimit_accept(pause, fd)) {
+		return (NULL);
+	}
+	peerlimit_id_of(fd, sa, &id);
+	if ((p = peerlimit_admit(pl, &id, open, &v)) == NULL) {
+		log_warn_rl(logid,
+		        "%s: %s: %zu connections open, %s; refusing another",
+		        name, id.key, open, peerlimit_verdict_str(v));
+		if (v == PEERLIMIT_FULL) {
+			fdlimit_refused(pause, fd);
+		} else {
+			evutil_closesocket(fd);
+		}
+		return (NULL);
+	}
+	fdlimit_served(pause);
+	return (p);
 }

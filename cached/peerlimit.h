@@ -72,6 +72,20 @@ struct peerlimit_peer *peerlimit_admit(struct peerlimit *pl,
         const struct peerlimit_id *id, size_t total,
         enum peerlimit_verdict *v);
 
+struct fdlimit_pause;
+
+/*
+ * peerlimit_accept - a front door's accept callback, once: the descriptor
+ * reserve (fdlimit_accept), then this peer's share when open connections
+ * are open. The peer's entry for the connection to keep, or NULL when fd
+ * was closed: refused (logged rate-limited under logid, naming listener
+ * name and the peer), the listener paused only when it is full for
+ * everyone (one peer's refusals must not slow the others down).
+ */
+struct peerlimit_peer *peerlimit_accept(struct peerlimit *pl,
+        struct fdlimit_pause *pause, int fd, const struct sockaddr *sa,
+        size_t open, const char *logid, const char *name);
+
 /* peerlimit_release - p's connection is closed (any thread; p may be gone
  * after). NULL is fine. */
 void peerlimit_release(struct peerlimit_peer *p);

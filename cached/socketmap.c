@@ -102,32 +102,16 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct smlistener     *l  = arg;
 	struct socketmap      *sm = l->sm;
-	struct peerlimit_id    id;
 	struct peerlimit_peer *p;
-	enum peerlimit_verdict v;
-	size_t                 n;
 
 	(void)lev;
 	(void)salen;
-	if (!fdlimit_accept(l->pause, fd)) {
+	p = peerlimit_accept(sm->peers, l->pause, fd, sa,
+	        socketmap_worker_conns(sm->ws), "MXTLS-SOCKETMAP-BUSY",
+	        l->name);
+	if (p == NULL) {
 		return;
 	}
-	peerlimit_id_of(fd, sa, &id);
-	n = socketmap_worker_conns(sm->ws);
-	if ((p = peerlimit_admit(sm->peers, &id, n, &v)) == NULL) {
-		log_warn_rl("MXTLS-SOCKETMAP-BUSY",
-		        "%s: %s: %zu connections open, %s; refusing another",
-		        l->name, id.key, n, peerlimit_verdict_str(v));
-		/* the listener pauses only when it is full for everyone:
-		 * one peer's refusals must not slow the others down */
-		if (v == PEERLIMIT_FULL) {
-			fdlimit_refused(l->pause, fd);
-		} else {
-			evutil_closesocket(fd);
-		}
-		return;
-	}
-	fdlimit_served(l->pause);
 	socketmap_worker_add(sm->ws, fd, l->name, p);
 }
 
