@@ -27,9 +27,9 @@
 
 #include "nngclient.h"
 #include "proto.h"
-#include "sts_policy.h"
-#include "sts_record.h"
-#include "tlsrpt_record.h"
+#include "sts/sts_policy.h"
+#include "sts/sts_record.h"
+#include "tlsrpt/tlsrpt_record.h"
 
 #define EXIT_USAGE       2
 #define EXIT_UNAVAILABLE 69

@@ -45,7 +45,7 @@ struct proto_request {
  * "report-preview" take an optional one. "report-preview" and
  * "report-send-now" take an optional "day" ("YYYY-MM-DD", a real date,
  * UTC); other ops refuse one. The other members of "result" are
- * checked by tlsrpt_result_parse (cached/tlsrpt_result.c).
+ * checked by tlsrpt_result_parse (cached/tlsrpt/tlsrpt_result.c).
  */
 int proto_request_parse(const void *buf, size_t len, struct proto_request *req,
         char *why, size_t whylen);

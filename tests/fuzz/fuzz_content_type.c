@@ -1,6 +1,6 @@
 /*
  * fuzz_content_type.c - libFuzzer target for sts_fetch_content_type_ok
- * (cached/sts_fetch.c): the policy server's Content-Type header (RFC 8461
+ * (cached/sts/sts_fetch.c): the policy server's Content-Type header (RFC 8461
  * §3.3: text/plain, parameters allowed).
  *
  * Beyond "no crash", it checks the rule itself on every input: accepted
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sts_fetch.h"
+#include "sts/sts_fetch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_dns_parse.c - libFuzzer target for dns_parse_answer (cached/dns.c),
+ * fuzz_dns_parse.c - libFuzzer target for dns_parse_answer (cached/dns/dns.c),
  * the parser of answer packets that remote servers shape.
  *
  * Input: one selector byte, then the packet. Selector bits 0-2 pick the
@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

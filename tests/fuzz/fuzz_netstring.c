@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "domain.h"
-#include "netstring.h"
-#include "socketmap.h"
-#include "socketmap_answer.h"
+#include "door/netstring.h"
+#include "door/socketmap.h"
+#include "door/socketmap_answer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_preload.c - libFuzzer target for the MTA-STS preload list parser
- * (EFF STARTTLS-Everywhere policy.json, see cached/preload.h): preload_parse
+ * (EFF STARTTLS-Everywhere policy.json, see cached/sts/preload.h): preload_parse
  * on the whole input at a fixed "now"; on success every key of "policies"
  * (read back with jansson as an oracle) must be found with a valid mode and
  * valid, matching patterns, and the count must agree; on failure why must be
@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "domain.h"
-#include "preload.h"
+#include "sts/preload.h"
 
 #define HOST_MAX 300
 #define NOW      INT64_C(1700000000)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sts_policy.h"
+#include "sts/sts_policy.h"
 
 #define HOST_MAX 300
 

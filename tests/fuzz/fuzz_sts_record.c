@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sts_record.h"
+#include "sts/sts_record.h"
 
 #define MAX_RECORDS 8
 

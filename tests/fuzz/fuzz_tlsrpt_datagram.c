@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlsrpt_datagram.h"
+#include "tlsrpt/tlsrpt_datagram.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

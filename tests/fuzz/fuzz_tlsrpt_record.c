@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlsrpt_record.h"
+#include "tlsrpt/tlsrpt_record.h"
 
 #define MAX_RECORDS 8
 

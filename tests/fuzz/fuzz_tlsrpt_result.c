@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tlsrpt_result.h"
+#include "tlsrpt/tlsrpt_result.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

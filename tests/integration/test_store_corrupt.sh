@@ -2,7 +2,7 @@
 # test_store_corrupt.sh - the policy store is a cache, not state: a store
 # file that is not a database, or that fails its integrity check, is set
 # aside (kept as PATH.corrupt-<time>, logged MXTLS-STORE-CORRUPT) and mxtlsd
-# starts with an empty one and answers (cached/store_sqlite.c). A foreign
+# starts with an empty one and answers (cached/store/store_sqlite.c). A foreign
 # SQLite database is not ours to move: refused, named, left untouched.
 # The TLSRPT store (real data) unusable: never moved, mxtlsd serves
 # policies, refuses results naming it, and takes it up again at a reload.

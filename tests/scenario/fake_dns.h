@@ -1,5 +1,5 @@
 /*
- * fake_dns.h - the scenario tests' stand-in for cached/dns.c: the functions
+ * fake_dns.h - the scenario tests' stand-in for cached/dns/dns.c: the functions
  * of dns.h answered from a scripted table instead of libunbound (link-time
  * substitution: fake_dns.c is linked before mxtls_core, so the archive's
  * dns.o is never pulled in).
@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 /* fake_dns_reset - forget every script entry and count (no query may be
  * live). */

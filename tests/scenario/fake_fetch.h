@@ -1,5 +1,5 @@
 /*
- * fake_fetch.h - the scenario tests' stand-in for cached/sts_fetch.c: the
+ * fake_fetch.h - the scenario tests' stand-in for cached/sts/sts_fetch.c: the
  * functions of sts_fetch.h answered from a scripted table instead of
  * libcurl (link-time substitution, like fake_dns.h).
  *
@@ -10,7 +10,7 @@
 #ifndef MXTLS_TESTS_FAKE_FETCH_H
 #define MXTLS_TESTS_FAKE_FETCH_H
 
-#include "sts_fetch.h"
+#include "sts/sts_fetch.h"
 
 /* fake_fetch_reset - forget every script entry and count. */
 void fake_fetch_reset(void);

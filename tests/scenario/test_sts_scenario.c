@@ -1,9 +1,9 @@
 /*
  * test_sts_scenario.c - the MTA-STS cache life cycle (docs/DECISIONS.md
  * C1-C7; RFC 8461 §3.3, §5.1) as scenarios on a fake clock: the real
- * cached/sts_resolver.c (with the real cache, policy and record parsers and
+ * cached/sts/sts_resolver.c (with the real cache, policy and record parsers and
  * SQLite store) over the scripted DNS and HTTPS of fake_dns.c and
- * fake_fetch.c, the wall clock set and advanced through cached/clock.h.
+ * fake_fetch.c, the wall clock set and advanced through cached/util/clock.h.
  *
  * Each scenario scripts the world, makes lookups, advances the clock, runs
  * the event loop until nothing is ready, and checks the answers (status,
@@ -30,15 +30,15 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "clock.h"
-#include "conf.h"
+#include "util/clock.h"
+#include "util/conf.h"
 #include "fake_dns.h"
 #include "fake_fetch.h"
 #include "log.h"
-#include "stats.h"
-#include "store.h"
-#include "memo.h"
-#include "sts_resolver.h"
+#include "util/stats.h"
+#include "store/store.h"
+#include "util/memo.h"
+#include "sts/sts_resolver.h"
 
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "answer_cache.h"
+#include "serve/answer_cache.h"
 
 struct got {
 	char   buf[256];

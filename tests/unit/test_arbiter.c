@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "arbiter.h"
+#include "serve/arbiter.h"
 
 static void
 mk_sts(struct arbiter_sts *s, enum sts_answer_status st, const char *body)

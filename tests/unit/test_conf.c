@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "util/conf.h"
 
 #define CONF_FILE MXTLS_SOURCE_DIR "/configs/mxtlsd.conf"
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "dane.h"
+#include "dane/dane.h"
 #include "dns_answers.h"
 
 /* hwhy, tname, rwhy - the texts produced from the fields (each its own

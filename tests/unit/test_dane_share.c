@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "dane.h"
-#include "dane_share.h"
+#include "dane/dane.h"
+#include "dane/dane_share.h"
 #include "dns_answers.h"
 
 /* mk_tlsa - one DANE-EE SPKI SHA2-256 record whose digest is all fill */

@@ -1,5 +1,5 @@
 /*
- * test_dns_parse.c - unit tests for dns_parse_answer (cached/dns.c), the
+ * test_dns_parse.c - unit tests for dns_parse_answer (cached/dns/dns.c), the
  * pure function that classifies a libunbound answer: hand-built wire
  * packets for found / NXDOMAIN / NODATA / failures / bogus, CNAME chains,
  * and the rdata of TXT, A, AAAA, MX and TLSA.
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "dns.h"
+#include "dns/dns.h"
 
 /* ---- a tiny packet builder ---- */
 

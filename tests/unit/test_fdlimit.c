@@ -1,5 +1,5 @@
 /*
- * test_fdlimit.c - the descriptor budget (cached/fdlimit.c) on a real
+ * test_fdlimit.c - the descriptor budget (cached/util/fdlimit.c) on a real
  * libevent listener: the soft limit raised to the hard one; the reserve
  * (a quarter, 32..1024, at most half); a connection whose descriptor
  * would eat into the reserve closed and the listener paused, then resumed
@@ -26,7 +26,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "fdlimit.h"
+#include "util/fdlimit.h"
 #include "log.h"
 
 static int                   accepted, refused, errors, guard_fired;

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "intern.h"
+#include "util/intern.h"
 
 static void
 test_share(void **state)

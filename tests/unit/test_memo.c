@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "memo.h"
+#include "util/memo.h"
 
 /* a value; each slot's values have a different size (sizes[]), odd ones
  * included, so that the layout's alignment is exercised */

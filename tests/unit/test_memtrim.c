@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "memtrim.h"
+#include "util/memtrim.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)

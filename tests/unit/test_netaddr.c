@@ -1,6 +1,6 @@
 /*
  * test_netaddr.c - table-driven unit tests for netaddr_is_special and
- * netaddr_format (cached/netaddr.c): for every special range its first and
+ * netaddr_format (cached/util/netaddr.c): for every special range its first and
  * last address and the addresses just outside it.
  */
 #include <sys/socket.h>
@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "netaddr.h"
+#include "util/netaddr.h"
 
 struct netaddr_case {
 	const char *addr;

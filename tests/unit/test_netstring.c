@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "netstring.h"
+#include "door/netstring.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

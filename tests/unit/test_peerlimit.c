@@ -1,6 +1,6 @@
 /*
  * test_peerlimit.c - the fair-share rule of the front doors' connections
- * (cached/peerlimit.c; docs/IPC.md "Limits: connections per peer"): at its
+ * (cached/door/peerlimit.c; docs/IPC.md "Limits: connections per peer"): at its
  * edges, and the table's counts as connections come and go.
  */
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "peerlimit.h"
+#include "door/peerlimit.h"
 
 static void
 conf64(struct peerlimit_conf *c)

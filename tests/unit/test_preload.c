@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "preload.h"
+#include "sts/preload.h"
 
 #ifndef MXTLS_SOURCE_DIR
 #define MXTLS_SOURCE_DIR "."

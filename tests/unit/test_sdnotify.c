@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "sdnotify.h"
+#include "daemon/sdnotify.h"
 
 /* bind_dgram - a datagram socket at name ('@' = abstract). */
 static int

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "domain.h"
-#include "socketmap_answer.h"
+#include "door/socketmap_answer.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

@@ -1,6 +1,6 @@
 /*
  * test_socketmap_worker.c - the socketmap worker threads
- * (cached/socketmap_worker.c) on socketpairs, with the real answer cache
+ * (cached/door/socketmap_worker.c) on socketpairs, with the real answer cache
  * for hits and a fake loop-side lookup (a timer that answers each miss
  * after a random delay, or never): replies in request order for many
  * concurrent clients pipelining hits, misses, NOTFOUND and PERM keys; a
@@ -31,10 +31,10 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "answer_cache.h"
-#include "clock.h"
-#include "socketmap_answer.h"
-#include "socketmap_worker.h"
+#include "serve/answer_cache.h"
+#include "util/clock.h"
+#include "door/socketmap_answer.h"
+#include "door/socketmap_worker.h"
 
 #define NHITS  20
 #define BIGLEN 100000

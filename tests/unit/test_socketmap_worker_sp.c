@@ -1,7 +1,7 @@
 /*
  * test_socketmap_worker_sp.c - the direct socket's workers
- * (socketmap_worker_start_sp, cached/socketmap_worker.c with
- * cached/spframe.c) on socketpairs, with the real answer cache and a fake
+ * (socketmap_worker_start_sp, cached/door/socketmap_worker.c with
+ * cached/door/spframe.c) on socketpairs, with the real answer cache and a fake
  * loop side that answers each miss after a delay: our REP header goes out
  * first; pipelined requests (hits, misses, a non-policy op, an unparsable
  * body, device hops) are answered in order, each with its own backtrace;
@@ -28,11 +28,11 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
-#include "answer_cache.h"
-#include "clock.h"
+#include "serve/answer_cache.h"
+#include "util/clock.h"
 #include "proto.h"
-#include "socketmap_worker.h"
-#include "spframe.h"
+#include "door/socketmap_worker.h"
+#include "door/spframe.h"
 
 #define HIT_JSON "{\"v\":1,\"status\":\"ok\",\"policy\":\"sts\"}"
 

@@ -1,6 +1,6 @@
 /*
- * test_store.c - unit tests for the store dispatcher (cached/store.c) and
- * the SQLite backend (cached/store_sqlite.c). Each test gets a fresh
+ * test_store.c - unit tests for the store dispatcher (cached/store/store.c) and
+ * the SQLite backend (cached/store/store_sqlite.c). Each test gets a fresh
  * directory under /tmp (mkdtemp), removed afterwards.
  */
 #include <sys/stat.h>
@@ -23,7 +23,7 @@
 #include <sqlite3.h>
 
 #include "log.h"
-#include "store.h"
+#include "store/store.h"
 
 struct fixture {
 	char dir[64];

@@ -1,5 +1,5 @@
 /*
- * test_sts_fetch.c - unit tests for cached/sts_fetch.c: the pure helpers
+ * test_sts_fetch.c - unit tests for cached/sts/sts_fetch.c: the pure helpers
  * (table-driven), then the real fetcher on a real libevent loop against
  * HTTPS servers this test starts itself on 127.0.0.1 (ephemeral ports).
  *
@@ -41,7 +41,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "sts_fetch.h"
+#include "sts/sts_fetch.h"
 
 /* ---- pure helpers ---- */
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "sts_policy.h"
+#include "sts/sts_policy.h"
 
 #define LIT(s) s, sizeof(s) - 1
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "sts_record.h"
+#include "sts/sts_record.h"
 
 /* A string literal with its exact length, embedded NULs included. */
 #define LIT(s) s, sizeof(s) - 1

@@ -1,5 +1,5 @@
 /*
- * test_time32.c - unix seconds in 32 bits (cached/time32.h): times from
+ * test_time32.c - unix seconds in 32 bits (cached/util/time32.h): times from
  * 1970 to 2106 round-trip exactly, negative ones clamp to 0 and later ones
  * to the last representable second (never wrapping to the past), and
  * comparisons against int64_t times keep their order across 2038.
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "time32.h"
+#include "util/time32.h"
 
 static void
 test_round_trip(void **state)

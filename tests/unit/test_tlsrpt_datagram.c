@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "tlsrpt_datagram.h"
+#include "tlsrpt/tlsrpt_datagram.h"
 
 #define PR   "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"
 #define HEAD "{\"dpv\": \"1\",\"d\": \"Example.com\",\"pr\": \"" PR "\""

@@ -15,7 +15,7 @@
 
 #include <sys/wait.h>
 
-#include "tlsrpt_mail.h"
+#include "tlsrpt/tlsrpt_mail.h"
 
 static char *
 gunzip(const unsigned char *in, size_t len)

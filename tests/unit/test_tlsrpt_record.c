@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "tlsrpt_record.h"
+#include "tlsrpt/tlsrpt_record.h"
 
 #define MA "mailto:tlsrpt@example.com"
 #define HT "https://reporting.example.com/v1/tlsrpt"

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "tlsrpt_result.h"
+#include "tlsrpt/tlsrpt_result.h"
 
 #define R(extra)                                                              \
 	"{\"v\":1,\"op\":\"result\",\"domain\":\"Example.COM.\","             \
@@ -102,7 +102,7 @@ test_parse_fields(void **state)
 	assert_string_equal(r.mta, "exim");
 }
 
-/* A "policy" reply as cached/arbiter.c renders it. */
+/* A "policy" reply as cached/serve/arbiter.c renders it. */
 static const char reply_json[]
         = "{\"v\":1,\"status\":\"ok\",\"domain\":\"example.com\","
           "\"policy\":\"dane\",\"mode\":\"enforce\","

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "tlsrpt_send.h"
+#include "tlsrpt/tlsrpt_send.h"
 
 static char *
 gunzip(const unsigned char *in, size_t len)

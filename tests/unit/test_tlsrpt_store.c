@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "tlsrpt_json.h"
-#include "tlsrpt_queue.h"
-#include "tlsrpt_store.h"
+#include "tlsrpt/tlsrpt_json.h"
+#include "tlsrpt/tlsrpt_queue.h"
+#include "tlsrpt/tlsrpt_store.h"
 
 #define DAY 1704067200 /* 2024-01-01T00:00:00Z */
 

@@ -1,0 +1,278 @@
+/*
+ * peerlimit.c - fair shares of a front door's connections (see
+ * peerlimit.h; docs/IPC.md "Limits: connections per peer"). The table of
+ * peers is the accepting loop thread's; a connection's worker thread only
+ * decrements counts (atomically) when it closes the connection, its last
+ * touch of the entry. The loop frees entries whose count it reads as 0:
+ * only the loop increments, so nobody holds such an entry any more.
+ */
+#define _GNU_SOURCE /* struct ucred */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/fdlimit.h"
+#include "log.h"
+#include "logrl.h"
+#include "door/peerlimit.h"
+#include "util/xalloc.h"
+
+#define NBUCKETS 256
+
+struct peerlimit_peer {
+	struct peerlimit      *pl;
+	struct peerlimit_peer *next;
+	size_t                 n; /* atomic */
+	int                    reserved;
+	char                   key[48];
+};
+
+struct peerlimit {
+	struct peerlimit_conf  c;
+	size_t                 others; /* atomic: non-reserved peers' */
+	struct peerlimit_peer *b[NBUCKETS];
+};
+
+void
+peerlimit_conf_make(struct peerlimit_conf *c, size_t max, size_t per_peer,
+        char *const *users, const char *what)
+{
+	struct passwd *pw;
+	char          *end;
+	unsigned long  u;
+	size_t         i;
+
+	memset(c, 0, sizeof(*c));
+	c->max      = max;
+	c->per_peer = per_peer > 0 ? per_peer : max / 4;
+	if (c->per_peer == 0)
+		c->per_peer = 1;
+	c->reserve = max / 4;
+	/* uid 0 is always reserved: root can take the daemon down anyway */
+	c->reserved[c->nreserved++] = 0;
+	for (i = 0; users != NULL && users[i] != NULL; i++) {
+		if (c->nreserved >= PEERLIMIT_MAX_RESERVED)
+			break;
+		errno = 0;
+		u     = strtoul(users[i], &end, 10);
+		if (users[i][0] >= '0' && users[i][0] <= '9' && *end == '\0'
+		        && errno == 0) {
+			c->reserved[c->nreserved++] = (uid_t)u;
+		} else if ((pw = getpwnam(users[i])) != NULL) {
+			c->reserved[c->nreserved++] = pw->pw_uid;
+		} else {
+			log_info("MXTLS-RESERVED-USER",
+			        "%s: \"%s\" is not a user here; ignored", what,
+			        users[i]);
+		}
+	}
+}
+
+enum peerlimit_verdict
+peerlimit_decide(const struct peerlimit_conf *c, size_t total, size_t others,
+        size_t peer_n, int reserved)
+{
+	if (total >= c->max)
+		return (PEERLIMIT_FULL);
+	if (reserved)
+		return (PEERLIMIT_OK);
+	if (peer_n >= c->per_peer)
+		return (PEERLIMIT_PEER);
+	if (others + c->reserve >= c->max)
+		return (PEERLIMIT_RESERVED);
+	return (PEERLIMIT_OK);
+}
+
+void
+peerlimit_id_of(int fd, const struct sockaddr *sa, struct peerlimit_id *id)
+{
+	const struct sockaddr_in  *sin  = (const void *)sa;
+	const struct sockaddr_in6 *sin6 = (const void *)sa;
+	struct ucred               cr;
+	socklen_t                  crlen = sizeof(cr);
+	char                       a[INET6_ADDRSTRLEN];
+
+	memset(id, 0, sizeof(*id));
+	if (sa != NULL && sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+		snprintf(id->key, sizeof(id->key), "%s", a);
+	} else if (sa != NULL && sa->sa_family == AF_INET6) {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, a, sizeof(a));
+		snprintf(id->key, sizeof(id->key), "%s", a);
+	} else if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crlen) == 0) {
+		id->has_uid = 1;
+		id->uid     = cr.uid;
+		snprintf(id->key, sizeof(id->key), "uid %lu",
+		        (unsigned long)cr.uid);
+	} else {
+		/* no credentials: one shared peer for all of them */
+		snprintf(id->key, sizeof(id->key), "unknown");
+	}
+}
+
+struct peerlimit *
+peerlimit_new(const struct peerlimit_conf *c)
+{
+	struct peerlimit *pl = xcalloc(1, sizeof(*pl));
+
+	pl->c = *c;
+	return (pl);
+}
+
+void
+peerlimit_free(struct peerlimit *pl)
+{
+	struct peerlimit_peer *p;
+	size_t                 i;
+
+	if (pl == NULL)
+		return;
+	for (i = 0; i < NBUCKETS; i++) {
+		while ((p = pl->b[i]) != NULL) {
+			pl->b[i] = p->next;
+			free(p);
+		}
+	}
+	free(pl);
+}
+
+static unsigned
+hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h % NBUCKETS);
+}
+
+/* lookup - id's entry in its bucket (NULL: none), freeing the entries of
+ * that bucket no connection holds any more. */
+static struct peerlimit_peer *
+lookup(struct peerlimit *pl, const struct peerlimit_id *id)
+{
+	struct peerlimit_peer **pp = &pl->b[hash(id->key)], *p, *found = NULL;
+
+	while ((p = *pp) != NULL) {
+		if (strcmp(p->key, id->key) == 0) {
+			found = p;
+		} else if (__atomic_load_n(&p->n, __ATOMIC_ACQUIRE) == 0) {
+			*pp = p->next;
+			free(p);
+			continue;
+		}
+		pp = &p->next;
+	}
+	return (found);
+}
+
+static int
+is_reserved(const struct peerlimit_conf *c, const struct peerlimit_id *id)
+{
+	size_t i;
+
+	for (i = 0; id->has_uid && i < c->nreserved; i++)
+		if (c->reserved[i] == id->uid)
+			return (1);
+	return (0);
+}
+
+struct peerlimit_peer *
+peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
+        size_t total, enum peerlimit_verdict *v)
+{
+	struct peerlimit_peer *p = lookup(pl, id);
+	int                    r = is_reserved(&pl->c, id);
+	size_t                 n, others;
+
+	n      = p != NULL ? __atomic_load_n(&p->n, __ATOMIC_ACQUIRE) : 0;
+	others = __atomic_load_n(&pl->others, __ATOMIC_RELAXED);
+	if ((*v = peerlimit_decide(&pl->c, total, others, n, r))
+	        != PEERLIMIT_OK)
+		return (NULL);
+	if (p == NULL) {
+		unsigned h = hash(id->key);
+
+		p           = xcalloc(1, sizeof(*p));
+		p->pl       = pl;
+		p->reserved = r;
+		snprintf(p->key, sizeof(p->key), "%s", id->key);
+		p->next  = pl->b[h];
+		pl->b[h] = p;
+	}
+	if (!p->reserved)
+		__atomic_add_fetch(&pl->others, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&p->n, 1, __ATOMIC_RELEASE);
+	return (p);
+}
+
+void
+peerlimit_release(struct peerlimit_peer *p)
+{
+	if (p == NULL)
+		return;
+	if (!p->reserved)
+		__atomic_sub_fetch(&p->pl->others, 1, __ATOMIC_RELAXED);
+	/* the last touch of p: the loop may free it from now on */
+	__atomic_sub_fetch(&p->n, 1, __ATOMIC_RELEASE);
+}
+
+size_t
+peerlimit_count(struct peerlimit *pl, const struct peerlimit_id *id)
+{
+	struct peerlimit_peer *p = lookup(pl, id);
+
+	return (p != NULL ? __atomic_load_n(&p->n, __ATOMIC_ACQUIRE) : 0);
+}
+
+const char *
+peerlimit_verdict_str(enum peerlimit_verdict v)
+{
+	switch (v) {
+	case PEERLIMIT_OK:
+		return ("served");
+	case PEERLIMIT_FULL:
+		return ("every connection is taken");
+	case PEERLIMIT_RESERVED:
+		return ("only the reserved users' connections are left");
+	case PEERLIMIT_PEER:
+		return ("this peer holds its share of connections");
+	}
+	return ("?");
+}
+
+struct peerlimit_peer *
+peerlimit_accept(struct peerlimit *pl, struct fdlimit_pause *pause, int fd,
+        const struct sockaddr *sa, size_t open, const char *logid,
+        const char *name)
+{
+	struct peerlimit_id    id;
+	struct peerlimit_peer *p;
+	enum peerlimit_verdict v;
+
+	if (!fdlimit_accept(pause, fd)) {
+		return (NULL);
+	}
+	peerlimit_id_of(fd, sa, &id);
+	if ((p = peerlimit_admit(pl, &id, open, &v)) == NULL) {
+		log_warn_rl(logid,
+		        "%s: %s: %zu connections open, %s; refusing another",
+		        name, id.key, open, peerlimit_verdict_str(v));
+		if (v == PEERLIMIT_FULL) {
+			fdlimit_refused(pause, fd);
+		} else {
+			evutil_closesocket(fd);
+		}
+		return (NULL);
+	}
+	fdlimit_served(pause);
+	return (p);
+}

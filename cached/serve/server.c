@@ -1,0 +1,362 @@
+/*
+ * server.c - the request dispatcher behind the IPC socket (docs/IPC.md):
+ * ping, policy, flush, stats, and the TLS reporting ops result,
+ * report-preview, report-send-now (RFC 8460). Replies are versioned JSON
+ * objects with a "status" of ok / tempfail / error and a human-readable "why".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "serve/answer_cache.h"
+#include "util/clock.h"
+#include "log.h"
+#include "logrl.h"
+#include "proto.h"
+#include "serve/server.h"
+#include "util/stats.h"
+#include "dane/dane_resolver.h"
+#include "sts/sts_resolver.h"
+#include "tlsrpt/tlsrpt_lookup.h"
+#include "tlsrpt/tlsrpt_result.h"
+#include "tlsrpt/tlsrpt_sched.h"
+
+struct server {
+	struct query_services svc;
+	struct stats         *stats;
+	time_t                started;
+	struct tlsrpt_sched  *tlsrpt;
+};
+
+struct server_req {
+	server_reply_fn      fn;
+	void                *arg;
+	struct server       *srv;
+	struct tlsrpt_result result; /* "result" only */
+};
+
+static char *
+dump(json_t *o)
+{
+	char *s = json_dumps(o, JSON_COMPACT);
+
+	json_decref(o);
+	if (s == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	return (s);
+}
+
+static json_t *
+reply_new(const char *status)
+{
+	return (json_pack("{s:i, s:s}", "v", PROTO_VERSION, "status", status));
+}
+
+static void
+server_policy_done(void *arg, json_t *reply, char *text)
+{
+	struct server_req *rq = arg;
+
+	if (text != NULL) {
+		json_decref(reply);
+		rq->fn(rq->arg, text);
+	} else {
+		rq->fn(rq->arg, dump(reply));
+	}
+	free(rq);
+}
+
+/* server_copy_json - answer_copy_fn: parse the cached reply (under the
+ * answer cache's read lock; the parse copies). */
+static void
+server_copy_json(void *arg, const char *json, size_t len)
+{
+	*(json_t **)arg = json_loadb(json, len, 0, NULL);
+}
+
+static void server_result_done(void *arg, json_t *reply, char *text);
+
+/* server_result_cached - count rq's session under the finished reply the
+ * answer cache holds for its domain (the decision the MTA has just
+ * applied, as a new query would make it again), without a new query;
+ * 0 when there is none. */
+static int
+server_result_cached(struct server *srv, struct server_req *rq)
+{
+	json_t *reply = NULL;
+
+	if (srv->svc.answers == NULL
+	        || !answer_cache_copy(srv->svc.answers, rq->result.domain,
+	                clock_now(), server_copy_json, &reply)
+	        || reply == NULL) {
+		return (0);
+	}
+	server_result_done(rq, reply, NULL);
+	return (1);
+}
+
+static json_t *
+reply_why(const char *status, const char *why)
+{
+	json_t *o = reply_new(status);
+
+	json_object_set_new(o, "why", json_string(why));
+	return (o);
+}
+
+/* server_result_done - the policy decision for a "result" is in: count the
+ * session under it, and reply only once that is durable. */
+static void
+server_result_done(void *arg, json_t *reply, char *text)
+{
+	struct server_req    *rq  = arg;
+	struct server        *srv = rq->srv;
+	struct tlsrpt_result *r   = &rq->result;
+	struct tlsrpt_obs    *obs;
+	char                  why[512];
+	json_t               *o;
+	int                   rv;
+
+	free(text);
+	if ((obs = calloc(1, sizeof(*obs))) == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	rv = tlsrpt_result_to_obs(r, reply, obs, why, sizeof(why));
+	json_decref(reply);
+	if (rv == 0) {
+		if (tlsrpt_sched_add(srv->tlsrpt, obs, why, sizeof(why))
+		        == 0) {
+			o = reply_new("ok");
+			json_object_set_new(o, "recorded", json_true());
+			json_object_set_new(o, "policy_type",
+			        json_string(tlsrpt_ptype_name(obs->ptype)));
+		} else {
+			log_err_rl("MXTLS-TLSRPT-STORE", "%s: %s", r->domain,
+			        why);
+			o = reply_why("tempfail", why);
+		}
+	} else if (rv == 1) {
+		srv->stats->tlsrpt_results_unreported++;
+		o = reply_why("ok", why);
+		json_object_set_new(o, "recorded", json_false());
+	} else if (rv == 3) {
+		/* a policy the daemon does not know: never counted with an
+		 * empty policy-string (RFC 8460 §4.4) */
+		srv->stats->tlsrpt_results_policy_unknown++;
+		o = reply_why("ok", why);
+		json_object_set_new(o, "recorded", json_false());
+	} else if (rv == 2) {
+		o = reply_why("tempfail", why);
+	} else {
+		o = reply_why("error", why);
+	}
+	if (rv != 0 || !json_is_true(json_object_get(o, "recorded"))) {
+		log_info_rl("MXTLS-TLSRPT-RESULT-NOT-COUNTED", "%s: %s",
+		        r->domain, why);
+	}
+	tlsrpt_obs_clear(obs);
+	free(obs);
+	rq->fn(rq->arg, dump(o));
+	free(rq);
+}
+
+static void
+server_tlsrpt(struct server *srv, const struct proto_request *req,
+        const void *buf, size_t len, server_reply_fn fn, void *arg)
+{
+	struct server_req *rq;
+	char               why[512];
+	json_t            *o, *a;
+	int                reports, pending;
+
+	if (srv->tlsrpt == NULL) {
+		fn(arg, proto_reply_error("TLS reporting is not running"));
+		return;
+	}
+	switch (req->op) {
+	case PROTO_OP_RESULT:
+		if ((rq = calloc(1, sizeof(*rq))) == NULL) {
+			log_err("MXTLS-NOMEM", "out of memory");
+			abort();
+		}
+		if (tlsrpt_result_parse(
+		            buf, len, &rq->result, why, sizeof(why))
+		        != 0) {
+			srv->stats->tlsrpt_results_refused++;
+			log_info_rl("MXTLS-TLSRPT-RESULT-INVALID", "%s", why);
+			free(rq);
+			fn(arg, proto_reply_error(why));
+			return;
+		}
+		if (tlsrpt_sched_is_own(srv->tlsrpt, rq->result.sender)) {
+			srv->stats->tlsrpt_results_own++;
+			free(rq);
+			o = reply_why("ok",
+			        "a session carrying our own TLS report: not "
+			        "counted (RFC 8460 §3)");
+			json_object_set_new(o, "recorded", json_false());
+			fn(arg, dump(o));
+			return;
+		}
+		rq->fn  = fn;
+		rq->arg = arg;
+		rq->srv = srv;
+		if (!server_result_cached(srv, rq)) {
+			query_policy(&srv->svc, rq->result.domain,
+			        server_result_done, rq);
+		}
+		return;
+	case PROTO_OP_REPORT_PREVIEW:
+		a = tlsrpt_sched_preview(srv->tlsrpt,
+		        req->has_domain ? req->domain : NULL,
+		        req->has_day ? req->day : -1, why, sizeof(why));
+		if (a == NULL) {
+			fn(arg, dump(reply_why("tempfail", why)));
+			return;
+		}
+		o = reply_new("ok");
+		json_object_set_new(o, "reports", a);
+		fn(arg, dump(o));
+		return;
+	case PROTO_OP_REPORT_SEND_NOW:
+		if (tlsrpt_sched_send_now(srv->tlsrpt,
+		            req->has_day ? req->day : -1, &reports, &pending,
+		            why, sizeof(why))
+		        != 0) {
+			fn(arg, dump(reply_why("tempfail", why)));
+			return;
+		}
+		o = reply_new("ok");
+		json_object_set_new(o, "reports", json_integer(reports));
+		json_object_set_new(o, "deliveries", json_integer(pending));
+		fn(arg, dump(o));
+		return;
+	default:
+		break;
+	}
+	fn(arg, proto_reply_error("unknown op"));
+}
+
+void
+server_handle(struct server *srv, const void *buf, size_t len,
+        server_reply_fn fn, void *arg)
+{
+	struct proto_request req;
+	char                 why[256];
+
+	if (proto_request_parse(buf, len, &req, why, sizeof(why)) != 0) {
+		srv->stats->requests++;
+		srv->stats->request_errors++;
+		log_debug_rl("MXTLS-IPC-BAD-REQUEST", "%s", why);
+		fn(arg, proto_reply_error(why));
+		return;
+	}
+	server_handle_parsed(srv, &req, buf, len, fn, arg);
+}
+
+void
+server_handle_parsed(struct server *srv, const struct proto_request *req,
+        const void *buf, size_t len, server_reply_fn fn, void *arg)
+{
+	struct server_req *rq;
+	json_t            *o, *st;
+	unsigned long      n;
+
+	srv->stats->requests++;
+	switch (req->op) {
+	case PROTO_OP_PING:
+		o = reply_new("ok");
+		json_object_set_new(o, "version", json_string(MXTLS_VERSION));
+		fn(arg, dump(o));
+		return;
+	case PROTO_OP_STATS:
+		tlsrpt_sched_sync_stats(srv->tlsrpt);
+		o  = reply_new("ok");
+		st = stats_to_json(srv->stats,
+		        sts_resolver_entries(srv->svc.sts),
+		        sts_resolver_evictions(srv->svc.sts),
+		        (long)(time(NULL) - srv->started));
+		if (srv->svc.answers != NULL) {
+			/* answered without the loop: not in "requests" */
+			json_object_set_new(st, "answer_cache_hits",
+			        json_integer((json_int_t)answer_cache_hits(
+			                srv->svc.answers)));
+			json_object_set_new(st, "answer_cache_misses",
+			        json_integer((json_int_t)answer_cache_misses(
+			                srv->svc.answers)));
+			json_object_set_new(st, "answer_cache_entries",
+			        json_integer((json_int_t)answer_cache_count(
+			                srv->svc.answers)));
+		}
+		json_object_set_new(o, "stats", st);
+		fn(arg, dump(o));
+		return;
+	case PROTO_OP_FLUSH:
+		n = sts_resolver_flush(
+		        srv->svc.sts, req->has_domain ? req->domain : NULL);
+		dane_resolver_flush(
+		        srv->svc.dane, req->has_domain ? req->domain : NULL);
+		tlsrpt_lookup_flush(
+		        srv->svc.tlsrpt, req->has_domain ? req->domain : NULL);
+		log_info("MXTLS-FLUSH", "flushed %s (%lu entries)",
+		        req->has_domain ? req->domain : "all domains", n);
+		o = reply_new("ok");
+		json_object_set_new(o, "flushed", json_integer((json_int_t)n));
+		fn(arg, dump(o));
+		return;
+	case PROTO_OP_POLICY:
+		srv->stats->policy_requests++;
+		rq = calloc(1, sizeof(*rq));
+		if (rq == NULL) {
+			log_err("MXTLS-NOMEM", "out of memory");
+			abort();
+		}
+		rq->fn  = fn;
+		rq->arg = arg;
+		query_policy(&srv->svc, req->domain, server_policy_done, rq);
+		return;
+	case PROTO_OP_RESULT:
+	case PROTO_OP_REPORT_PREVIEW:
+	case PROTO_OP_REPORT_SEND_NOW:
+		server_tlsrpt(srv, req, buf, len, fn, arg);
+		return;
+	}
+	fn(arg, proto_reply_error("unknown op"));
+}
+
+struct server *
+server_create(struct stats *stats)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (srv == NULL) {
+		log_err("MXTLS-NOMEM", "out of memory");
+		abort();
+	}
+	srv->stats   = stats;
+	srv->started = time(NULL);
+	return (srv);
+}
+
+void
+server_attach(struct server *srv, const struct query_services *svc)
+{
+	srv->svc = *svc;
+}
+
+void
+server_attach_tlsrpt(struct server *srv, struct tlsrpt_sched *t)
+{
+	srv->tlsrpt = t;
+}
+
+void
+server_free(struct server *srv)
+{
+	free(srv);
+}
