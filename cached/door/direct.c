@@ -30,7 +30,7 @@
 #include "serve/server.h"
 #include "door/socketmap.h"
 #include "door/socketmap_worker.h"
-#include "door/spframe.h"
+#include "spframe.h"
 #include "util/unixsock.h"
 
 struct dlistener {

@@ -24,7 +24,7 @@
 #include "proto.h"
 #include "door/socketmap_answer.h"
 #include "door/socketmap_worker.h"
-#include "door/spframe.h"
+#include "spframe.h"
 
 struct smworker;
 

@@ -28,7 +28,7 @@
 
 #include <event2/util.h>
 
-#include "door/spframe.h"
+#include "spframe.h"
 
 struct event_base;
 struct answer_cache;

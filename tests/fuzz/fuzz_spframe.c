@@ -1,6 +1,6 @@
 /*
  * fuzz_spframe.c - libFuzzer target for the IPC sockets' framing
- * (cached/door/spframe.c): the input is a stream as a connection reads it: the
+ * (common/spframe.c): the input is a stream as a connection reads it: the
  * peer's header, then messages, parsed as ipc:// and as tcp:// framing
  * (no type byte), each with a large and a small limit; every
  * payload that is one goes through proto_request_parse, as the workers do.
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "proto.h"
-#include "door/spframe.h"
+#include "spframe.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 # test_spclient.sh - the fork-safe SP client (common/spclient.c) against the
 # real mxtlsd, on its ipc.listen socket ("nng" below: nng's REP served it
 # until issue 14; now the same engine as the direct socket) and on its
-# direct socket (ipc.direct, cached/door/spframe.c): framing
+# direct socket (ipc.direct, common/spframe.c): framing
 # accepted by both, one connection per process across fork(), transparent
 # reconnection after a daemon restart, "unreachable" when the daemon is
 # down. Then real nng (mxtlsctl) on the direct socket, and malformed

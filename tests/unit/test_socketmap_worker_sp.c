@@ -1,7 +1,7 @@
 /*
  * test_socketmap_worker_sp.c - the direct socket's workers
  * (socketmap_worker_start_sp, cached/door/socketmap_worker.c with
- * cached/door/spframe.c) on socketpairs, with the real answer cache and a fake
+ * common/spframe.c) on socketpairs, with the real answer cache and a fake
  * loop side that answers each miss after a delay: our REP header goes out
  * first; pipelined requests (hits, misses, a non-policy op, an unparsable
  * body, device hops) are answered in order, each with its own backtrace;
@@ -32,7 +32,7 @@
 #include "util/clock.h"
 #include "proto.h"
 #include "door/socketmap_worker.h"
-#include "door/spframe.h"
+#include "spframe.h"
 
 #define HIT_JSON "{\"v\":1,\"status\":\"ok\",\"policy\":\"sts\"}"
 

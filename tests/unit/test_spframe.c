@@ -1,6 +1,6 @@
 /*
  * test_spframe.c - table-driven tests of the SP framing the direct socket
- * parses (cached/door/spframe.c: nng's REQ/REP over ipc:// and tcp://).
+ * parses (common/spframe.c: nng's REQ/REP over ipc:// and tcp://).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "door/spframe.h"
+#include "spframe.h"
 
 #define LIT(s) (const unsigned char *)s, sizeof(s) - 1
 

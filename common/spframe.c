@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "door/spframe.h"
+#include "spframe.h"
 
 static const unsigned char peer_req[SPFRAME_HEADER]
         = { 0x00, 'S', 'P', 0x00, 0x00, SPFRAME_PROTO_REQ, 0x00, 0x00 };
