@@ -1,0 +1,490 @@
+/*
+ * instance.c - one running mxtlsd: the loop, the front doors opened as
+ * root, the privilege drop, the subsystems built as the run user and
+ * wired together, and their release (instance.h, docs/ARCHITECTURE.md).
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include <curl/curl.h>
+
+#include "daemon/daemon.h"
+#include "daemon/instance.h"
+#include "daemon/reload.h"
+#include "daemon/sdnotify.h"
+#include "daemon/startcheck.h"
+#include "dane/dane_resolver.h"
+#include "dns/dns.h"
+#include "door/direct.h"
+#include "door/socketmap.h"
+#include "log.h"
+#include "serve/answer_cache.h"
+#include "serve/query.h"
+#include "serve/server.h"
+#include "store/store.h"
+#include "sts/preload_watch.h"
+#include "sts/sts_fetch.h"
+#include "sts/sts_resolver.h"
+#include "tlsrpt/tlsrpt_datagram.h"
+#include "tlsrpt/tlsrpt_lookup.h"
+#include "tlsrpt/tlsrpt_sched.h"
+#include "util/change.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/fdlimit.h"
+#include "util/memo.h"
+#include "util/memtrim.h"
+#include "util/stats.h"
+#include "util/xalloc.h"
+
+struct instance {
+	struct conf              *conf;
+	const char               *conf_path;
+	const struct daemon_user *user;
+	struct stats              stats;
+	struct event_base        *base;
+	int                       pidfd;
+	struct dns               *dns;
+	struct sts_fetcher       *fetch;
+	struct store             *store;
+	struct sts_resolver      *sts;
+	struct dane_resolver     *dane;
+	struct tlsrpt_lookup     *tlook;
+	struct memo              *memo; /* the three memos' records */
+	struct memtrim           *trim; /* free heap pages back */
+	struct tlsrpt_sched      *tlsrpt;
+	struct query_services     svc;
+	struct answer_cache      *answers;
+	struct event             *sweep;
+	struct change_hook        hook;
+	struct preload_watch     *preload;
+	struct server            *srv;
+	struct socketmap         *smap;   /* socketmap.listen */
+	struct direct            *direct; /* ipc.listen, ipc.direct */
+	struct tlsrpt_datagram   *dgram;  /* until tlsrpt_sched takes it */
+	struct reload_target      reload;
+};
+
+/* on_sweep - free the answers that are no longer valid. */
+static void
+on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	answer_cache_sweep(arg, clock_now());
+}
+
+static unsigned
+ms(double seconds)
+{
+	return ((unsigned)(seconds * 1000.0 + 0.5));
+}
+
+/* instance_socketmap_hint - the bind hint for the socketmap.listen entry
+ * why names. */
+static void
+instance_socketmap_hint(const struct conf *conf, const struct daemon_user *u,
+        char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; conf->socketmap_listen[i] != NULL; i++) {
+		if (strstr(why, conf->socketmap_listen[i] + 5) != NULL) {
+			startcheck_bind_hint("socketmap.listen",
+			        conf->socketmap_listen[i], u, why, whylen);
+			return;
+		}
+	}
+}
+
+/* instance_datagram_open - bind tlsrpt.datagram_socket (before the drop:
+ * its directory may be root's) and give it to the run user. */
+static int
+instance_datagram_open(struct instance *inst)
+{
+	const struct daemon_user *u    = inst->user;
+	const char               *path = inst->conf->tlsrpt_datagram_socket;
+	char                      why[1024];
+
+	if (startcheck_sockdir(
+	            "tlsrpt.datagram_socket", path, u, why, sizeof(why))
+	        != 0) {
+		log_err("MXTLSD-TLSRPT", "%s", why);
+		return (-1);
+	}
+	if ((inst->dgram = tlsrpt_datagram_open(inst->base, path,
+	             inst->conf->ipc_mode, NULL, NULL, why, sizeof(why)))
+	        == NULL) {
+		startcheck_bind_hint(
+		        "tlsrpt.datagram_socket", path, u, why, sizeof(why));
+		log_err("MXTLSD-TLSRPT", "%s", why);
+		return (-1);
+	}
+	if (u->set && chown(path, u->uid, u->gid) != 0) {
+		log_err("MXTLSD-TLSRPT",
+		        "tlsrpt.datagram_socket: chown %s: %s", path,
+		        strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* instance_ipc_open - ipc.listen and ipc.direct: one set of SP workers
+ * (direct.h), bound as root. */
+static int
+instance_ipc_open(struct instance *inst)
+{
+	const struct conf        *conf = inst->conf;
+	const struct daemon_user *user = inst->user;
+	char                      why[512];
+
+	if (strncmp(conf->ipc_listen, "ipc://", 6) == 0
+	        && startcheck_sockdir("ipc.listen", conf->ipc_listen + 6, user,
+	                   why, sizeof(why))
+	                != 0) {
+		log_err("MXTLSD-IPC", "%s", why);
+		return (-1);
+	}
+	inst->direct = direct_open(inst->base, conf);
+	if (direct_listen(inst->direct, "ipc.listen", conf->ipc_listen,
+	            conf->ipc_mode, 1, why, sizeof(why))
+	        != 0) {
+		startcheck_bind_hint("ipc.listen", conf->ipc_listen, user, why,
+		        sizeof(why));
+		log_err("MXTLSD-IPC", "%s", why);
+		return (-1);
+	}
+	if (conf->ipc_direct[0] != '\0'
+	        && startcheck_sockdir("ipc.direct", conf->ipc_direct + 6, user,
+	                   why, sizeof(why))
+	                != 0) {
+		log_err("MXTLSD-IPC", "%s", why);
+		return (-1);
+	}
+	if (conf->ipc_direct[0] != '\0'
+	        && direct_listen(inst->direct, "ipc.direct", conf->ipc_direct,
+	                   conf->ipc_mode, 0, why, sizeof(why))
+	                != 0) {
+		startcheck_bind_hint("ipc.direct", conf->ipc_direct, user, why,
+		        sizeof(why));
+		log_err("MXTLSD-IPC", "%s", why);
+		return (-1);
+	}
+	if (user->set
+	        && direct_chown(inst->direct, user->uid, user->gid, why,
+	                   sizeof(why))
+	                != 0) {
+		log_err("MXTLSD-IPC", "%s", why);
+		return (-1);
+	}
+	return (0);
+}
+
+/* instance_socketmap_open - the socketmap listeners, bound as root. */
+static int
+instance_socketmap_open(struct instance *inst)
+{
+	const struct conf        *conf = inst->conf;
+	const struct daemon_user *user = inst->user;
+	char                      why[512];
+	size_t                    i;
+
+	for (i = 0; conf->socketmap_listen[i] != NULL; i++) {
+		if (strncmp(conf->socketmap_listen[i], "unix:", 5) == 0
+		        && startcheck_sockdir("socketmap.listen",
+		                   conf->socketmap_listen[i] + 5, user, why,
+		                   sizeof(why))
+		                != 0) {
+			log_err("MXTLSD-SOCKETMAP", "%s", why);
+			return (-1);
+		}
+	}
+	if ((inst->smap = socketmap_open(inst->base, conf, why, sizeof(why)))
+	        == NULL) {
+		instance_socketmap_hint(conf, user, why, sizeof(why));
+		log_err("MXTLSD-SOCKETMAP", "%s", why);
+		return (-1);
+	}
+	if (user->set
+	        && socketmap_chown(
+	                   inst->smap, user->uid, user->gid, why, sizeof(why))
+	                != 0) {
+		log_err("MXTLSD-SOCKETMAP", "%s", why);
+		return (-1);
+	}
+	return (0);
+}
+
+struct instance *
+instance_open(struct conf *conf, const char *conf_path,
+        const struct daemon_user *user, char *why, size_t whylen)
+{
+	struct instance *inst = xcalloc(1, sizeof(*inst));
+
+	inst->conf      = conf;
+	inst->conf_path = conf_path;
+	inst->user      = user;
+	inst->pidfd     = -1;
+	/* the IPC and socketmap worker threads (which parse requests and
+	 * copy cached answers) would each get their own malloc arena; two
+	 * keep the heap compact (docs/BENCHMARKS.md, memory) at no
+	 * measurable cost in speed */
+	mallopt(M_ARENA_MAX, 2);
+	if (evthread_use_pthreads() != 0
+	        || (inst->base = event_base_new()) == NULL) {
+		snprintf(why, whylen, "cannot create the event loop");
+		log_err("MXTLSD-EVENT", "%s", why);
+		goto fail;
+	}
+	if (startcheck_sockdir("daemon.pid_file", conf->daemon_pid_file, user,
+	            why, whylen)
+	                != 0
+	        || (inst->pidfd = daemon_pidfile_open(
+	                    conf->daemon_pid_file, why, whylen))
+	                < 0) {
+		log_err("MXTLSD-PIDFILE", "%s", why);
+		goto fail;
+	}
+	if (daemon_dir_for(conf->store_path, user, why, whylen) != 0) {
+		log_err("MXTLSD-STORE", "%s", why);
+		goto fail;
+	}
+	fdlimit_raise(); /* soft RLIMIT_NOFILE to hard, the reserve */
+	/* Sockets first, as root; the loop serves them once it runs. */
+	inst->srv     = server_create(&inst->stats);
+	inst->answers = answer_cache_create(
+	        (size_t)conf->cache_max_entries, conf->cache_answer_ttl);
+	if (instance_ipc_open(inst) != 0) {
+		goto fail;
+	}
+	/* the pid file stays root's (daemon_pidfile_open): not given to the
+	 * user, who could otherwise make a root script signal any pid */
+	if (daemon_pidfile_dir_check(conf->daemon_pid_file, user, why, whylen)
+	        != 0) {
+		log_warn("MXTLSD-PIDFILE-DIR", "%s", why);
+	}
+	if (instance_socketmap_open(inst) != 0) {
+		goto fail;
+	}
+	/* the TLSRPT datagram socket: bound as root too (RFC 8460 results
+	 * from Postfix 3.10's libtlsrpt), served once the scheduler exists */
+	if (conf->tlsrpt_enable && conf->tlsrpt_datagram_socket[0] != '\0'
+	        && instance_datagram_open(inst) != 0) {
+		goto fail;
+	}
+	if (daemon_drop(user, why, whylen) != 0) {
+		log_err("MXTLSD-PRIVDROP", "%s", why);
+		goto fail;
+	}
+	return (inst);
+fail:
+	snprintf(why, whylen, "not starting (logged above)");
+	instance_free(inst);
+	return (NULL);
+}
+
+/* instance_resolvers - the DNS context, the fetcher, the preload list and
+ * the three resolvers over one memo. */
+static int
+instance_resolvers(struct instance *inst)
+{
+	const struct conf      *conf = inst->conf;
+	struct dns_config       dcfg;
+	struct sts_fetch_config fcfg;
+	char                    why[512];
+
+	if ((inst->store = store_open(
+	             conf->store_backend, conf->store_path, why, sizeof(why)))
+	        == NULL) {
+		log_err("MXTLSD-STORE", "%s", why);
+		return (-1);
+	}
+	memset(&dcfg, 0, sizeof(dcfg));
+	dcfg.trust_anchor_file   = conf->resolver_trust_anchor_file;
+	dcfg.extra_trust_anchors = (const char **)conf->resolver_trust_anchors;
+	dcfg.unbound_config      = conf->resolver_unbound_config;
+	dcfg.timeout_ms          = ms(conf->resolver_timeout);
+	dcfg.cache_kib           = (unsigned)conf->resolver_cache_size;
+	if ((inst->dns = dns_create(inst->base, &dcfg, why, sizeof(why)))
+	        == NULL) {
+		log_err("MXTLSD-RESOLVER", "%s", why);
+		return (-1);
+	}
+	memset(&fcfg, 0, sizeof(fcfg));
+	fcfg.ca_file            = conf->fetch_ca_file;
+	fcfg.connect_timeout_ms = ms(conf->fetch_connect_timeout);
+	fcfg.timeout_ms         = ms(conf->fetch_timeout);
+	fcfg.low_speed_limit    = (unsigned)conf->fetch_low_speed_limit;
+	fcfg.low_speed_time     = (unsigned)conf->fetch_low_speed_time;
+	fcfg.max_body           = (size_t)conf->fetch_max_body;
+	fcfg.port               = (unsigned)conf->fetch_port;
+	fcfg.user_agent         = "mxtlsd/" MXTLS_VERSION;
+	if ((inst->fetch
+	            = sts_fetch_create(inst->base, &fcfg, why, sizeof(why)))
+	        == NULL) {
+		log_err("MXTLSD-FETCH", "%s", why);
+		return (-1);
+	}
+	if ((inst->preload
+	            = preload_watch_create(inst->base, conf, why, sizeof(why)))
+	        == NULL) {
+		log_err("MXTLSD-PRELOAD", "%s", why);
+		return (-1);
+	}
+	inst->memo = memo_create((size_t)conf->cache_max_entries);
+	inst->sts  = sts_resolver_create(inst->base, conf, inst->dns,
+	         inst->fetch, inst->store, &inst->stats, inst->memo);
+	inst->dane = dane_resolver_create(
+	        inst->base, conf, inst->dns, &inst->stats, inst->memo);
+	inst->tlook = tlsrpt_lookup_create(
+	        inst->base, conf, inst->dns, &inst->stats, inst->memo);
+	return (0);
+}
+
+int
+instance_start(struct instance *inst)
+{
+	const struct conf *conf = inst->conf;
+	struct timeval     tv;
+	char               why[512];
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (instance_resolvers(inst) != 0) {
+		return (-1);
+	}
+	inst->svc.conf    = conf;
+	inst->svc.sts     = inst->sts;
+	inst->svc.dane    = inst->dane;
+	inst->svc.tlsrpt  = inst->tlook;
+	inst->svc.preload = inst->preload;
+	inst->svc.answers = inst->answers;
+	/* a resolver that learns something new drops the finished answers
+	 * built from the old state */
+	inst->hook.fn  = answer_cache_drop;
+	inst->hook.arg = inst->answers;
+	sts_resolver_set_change(inst->sts, &inst->hook);
+	dane_resolver_set_change(inst->dane, &inst->hook);
+	tlsrpt_lookup_set_change(inst->tlook, &inst->hook);
+	preload_watch_set_change(inst->preload, &inst->hook);
+	inst->sweep = event_new(
+	        inst->base, -1, EV_PERSIST, on_sweep, inst->answers);
+	tv.tv_sec  = 60;
+	tv.tv_usec = 0;
+	if (inst->sweep == NULL || event_add(inst->sweep, &tv) != 0) {
+		log_err("MXTLS-NOMEM", "cannot start the answer cache sweep");
+		return (-1);
+	}
+	inst->trim = memtrim_start(inst->base, 10, 1UL << 20); /* memtrim.h */
+	server_attach(inst->srv, &inst->svc);
+	/* TLS reporting (RFC 8460): results in, reports out */
+	if (inst->dgram != NULL) { /* datagrams count under our records */
+		tlsrpt_datagram_set_lookup(inst->dgram, inst->tlook);
+	}
+	if (!conf->tlsrpt_enable) {
+		log_notice("MXTLSD-TLSRPT-OFF",
+		        "TLS reporting is off (tlsrpt.enable = false)");
+	} else {
+		struct tlsrpt_datagram *dgram = inst->dgram;
+
+		inst->dgram  = NULL; /* the scheduler owns it now */
+		inst->tlsrpt = tlsrpt_sched_create(inst->base, conf, inst->dns,
+		        &inst->stats, dgram, why, sizeof(why));
+		if (inst->tlsrpt == NULL) {
+			log_err("MXTLSD-TLSRPT", "%s", why);
+			return (-1);
+		}
+	}
+	server_attach_tlsrpt(inst->srv, inst->tlsrpt);
+	socketmap_attach(inst->smap, &inst->svc);
+	direct_attach(inst->direct, inst->srv, inst->answers);
+
+	inst->reload.path      = inst->conf_path;
+	inst->reload.live      = inst->conf;
+	inst->reload.fetch     = inst->fetch;
+	inst->reload.preload   = inst->preload;
+	inst->reload.socketmap = inst->smap;
+	inst->reload.tlsrpt    = inst->tlsrpt;
+	inst->reload.answers   = inst->answers;
+	return (0);
+}
+
+struct event_base *
+instance_base(struct instance *inst)
+{
+	return (inst->base);
+}
+
+void
+instance_ready(struct instance *inst)
+{
+	const struct conf *conf = inst->conf;
+	char               why[256], buf[512];
+
+	log_notice("MXTLSD-STARTED",
+	        "mxtlsd %s listening on %s (store %s, user %s)", MXTLS_VERSION,
+	        conf->ipc_listen, conf->store_path,
+	        inst->user->set ? inst->user->name : "unchanged");
+	snprintf(buf, sizeof(buf),
+	        "READY=1\nMAINPID=%ld\nSTATUS=serving on %s%s%s",
+	        (long)getpid(), conf->ipc_listen,
+	        conf->ipc_direct[0] != '\0' ? " and " : "", conf->ipc_direct);
+	if (sdnotify_send(buf, why, sizeof(why)) < 0) {
+		log_warn("MXTLSD-NOTIFY", "%s", why);
+	}
+}
+
+void
+instance_reload(struct instance *inst)
+{
+	(void)reload_run(&inst->reload);
+}
+
+void
+instance_free(struct instance *inst)
+{
+	if (inst == NULL) {
+		return;
+	}
+	/* lookups still out never finish now: their clients get tempfail
+	 * while the front doors still take replies */
+	query_shutdown();
+	if (inst->sweep != NULL) {
+		event_free(inst->sweep);
+	}
+	memtrim_stop(inst->trim);
+	tlsrpt_sched_free(inst->tlsrpt);
+	tlsrpt_datagram_close(inst->dgram); /* when no scheduler took it */
+	socketmap_free(inst->smap);
+	direct_free(inst->direct);
+	sts_resolver_free(inst->sts);
+	if (inst->dane != NULL) {
+		dane_resolver_free(inst->dane);
+	}
+	tlsrpt_lookup_free(inst->tlook);
+	memo_free(inst->memo); /* after the three that keep entries in it */
+	preload_watch_free(inst->preload);
+	server_free(inst->srv);
+	if (inst->fetch != NULL) {
+		sts_fetch_free(inst->fetch);
+	}
+	if (inst->dns != NULL) {
+		dns_free(inst->dns);
+	}
+	store_close(inst->store);
+	daemon_pidfile_close(inst->pidfd, inst->conf->daemon_pid_file);
+	/* after direct_free and socketmap_free (their workers read it) and
+	 * the resolvers (they call its hook) */
+	answer_cache_free(inst->answers);
+	if (inst->base != NULL) {
+		event_base_free(inst->base);
+	}
+	curl_global_cleanup();
+	free(inst);
+}
