@@ -35,9 +35,9 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # tests and tools: cmocka unit tests, clang for ASan/UBSan and libFuzzer,
-# clang-format for the style check
+# clang-format and clang-tidy for the style checks
 apt-get install -y -qq --no-install-recommends \
-	clang clang-format libclang-rt-14-dev libcmocka-dev >/dev/null
+	clang clang-format clang-tidy libclang-rt-14-dev libcmocka-dev >/dev/null
 # test world: authoritative DNS with signed zones, HTTPS, tools
 apt-get install -y -qq --no-install-recommends \
 	nsd ldnsutils bind9-dnsutils nginx-light openssl curl jq \
