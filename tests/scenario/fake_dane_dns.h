@@ -32,16 +32,15 @@ dd_mx(const char *domain, int secure, uint32_t ttl, const char *const *hosts)
 		snprintf(rr[n].u.mx.host, sizeof(rr[n].u.mx.host), "%s",
 		        hosts[n]);
 	}
-	fake_dns_set_rrs(domain, DNS_T_MX, DNS_FOUND, secure, ttl, rr, n, NULL,
-	        NULL);
+	fake_dns_set_rrs(
+	        domain, DNS_T_MX, DNS_FOUND, secure, ttl, rr, n, NULL, NULL);
 }
 
 /* dd_fail - name/type answers status: DNS_NOTFOUND (why "NXDOMAIN" or
  * e.g. "no MX records" for NODATA) secure or not with a negative ttl,
  * DNS_TEMPFAIL, DNS_BOGUS (why NULL: the fake's). */
-static void __attribute__((unused))
-dd_fail(const char *name, int type, enum dns_status status, int secure,
-        uint32_t ttl, const char *why)
+static void __attribute__((unused)) dd_fail(const char *name, int type,
+        enum dns_status status, int secure, uint32_t ttl, const char *why)
 {
 	fake_dns_set_rrs(name, type, status, secure, ttl, NULL, 0, NULL, why);
 }
@@ -61,15 +60,14 @@ dd_addr(const char *host, int secure, uint32_t ttl, const char *canon)
 	aaaa.type = DNS_T_AAAA;
 	aaaa.ttl  = ttl;
 	inet_pton(AF_INET6, "::1", &aaaa.u.aaaa);
-	fake_dns_set_rrs(host, DNS_T_A, DNS_FOUND, secure, ttl, &a, 1, canon,
-	        NULL);
+	fake_dns_set_rrs(
+	        host, DNS_T_A, DNS_FOUND, secure, ttl, &a, 1, canon, NULL);
 	fake_dns_set_rrs(host, DNS_T_AAAA, DNS_FOUND, secure, ttl, &aaaa, 1,
 	        canon, NULL);
 }
 
 /* dd_tlsa_name - "_25._tcp.<host>" (static buffer). */
-static const char *__attribute__((unused))
-dd_tlsa_name(const char *host)
+static const char *__attribute__((unused)) dd_tlsa_name(const char *host)
 {
 	static char buf[300];
 

@@ -25,7 +25,7 @@ struct fake_dns_script {
 	enum dns_status status;
 	uint32_t        ttl;
 	char            data[512];
-	int             secure; /* DNS_FOUND / DNS_NOTFOUND */
+	int             secure;                /* DNS_FOUND / DNS_NOTFOUND */
 	char            canon[DOMAIN_MAX + 1]; /* "" : name */
 	char            why[200];              /* "" : the default */
 	struct dns_rr   rrs[FAKE_DNS_RRS];     /* fake_dns_set_rrs */

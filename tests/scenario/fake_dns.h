@@ -1,8 +1,8 @@
 /*
- * fake_dns.h - the scenario tests' stand-in for cached/dns/dns.c: the functions
- * of dns.h answered from a scripted table instead of libunbound (link-time
- * substitution: fake_dns.c is linked before mxtls_core, so the archive's
- * dns.o is never pulled in).
+ * fake_dns.h - the scenario tests' stand-in for cached/dns/dns.c: the
+ * functions of dns.h answered from a scripted table instead of libunbound
+ * (link-time substitution: fake_dns.c is linked before mxtls_core, so the
+ * archive's dns.o is never pulled in).
  *
  * A name/type without a script entry is NXDOMAIN (rcode 3, as is a
  * DNS_NOTFOUND whose reason starts with "NXDOMAIN"; other reasons are

@@ -127,8 +127,8 @@ fake_send_job_free(struct fake_send_job *j)
 static void
 fake_send_deliver(evutil_socket_t fd, short what, void *arg)
 {
-	struct fake_send_job  *j = arg;
-	enum fake_send_outcome o = fake_send_outcome_of(j->uri);
+	struct fake_send_job  *j     = arg;
+	enum fake_send_outcome o     = fake_send_outcome_of(j->uri);
 	tlsrpt_send_cb         cb    = j->cb;
 	void                  *cbarg = j->arg;
 

@@ -37,10 +37,10 @@ unsigned fake_send_live(void);
 /* fake_send_last - the last attempt to uri (NULL when none): its domain,
  * report-id and report JSON (valid until the next reset). */
 struct fake_send_attempt {
-	char   uri[512];
-	char   domain[256];
-	char   report_id[600];
-	char  *json;
+	char    uri[512];
+	char    domain[256];
+	char    report_id[600];
+	char   *json;
 	int64_t day;
 };
 const struct fake_send_attempt *fake_send_last(const char *uri);

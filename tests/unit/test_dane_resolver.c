@@ -104,7 +104,7 @@ setup(void **state)
 	W.dns = dns_create(W.base, NULL, why, sizeof(why));
 	assert_non_null(W.dns);
 	W.memo = memo_create(1000);
-	W.r    = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	W.r = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
 	assert_non_null(W.r);
 	return (0);
 }
@@ -140,7 +140,7 @@ struct rcase {
 	const char           *tlsa_name[2]; /* "" : not looked up */
 	uint32_t              ttl;          /* the result's */
 	int                   memoised;
-	unsigned              a_lookups; /* of mx1.d.test */
+	unsigned              a_lookups;    /* of mx1.d.test */
 	unsigned              tlsa_lookups; /* of _25._tcp.mx1.d.test */
 	const char           *why;          /* in the result's why */
 };
@@ -223,8 +223,7 @@ w_tlsa_bogus(void)
 {
 	dd_mx("d.test", 1, 1200, one_mx);
 	dd_addr("mx1.d.test", 1, 900, NULL);
-	dd_fail(dd_tlsa_name("mx1.d.test"), DNS_T_TLSA, DNS_BOGUS, 0, 0,
-	        NULL);
+	dd_fail(dd_tlsa_name("mx1.d.test"), DNS_T_TLSA, DNS_BOGUS, 0, 0, NULL);
 }
 
 static void
@@ -306,22 +305,22 @@ w_two_ok(void)
 static const struct rcase rcases[] = {
 	{ "usable", w_usable, DANE_MX_SECURE, 1, 1, { U }, { 1 },
 	        { "_25._tcp.mx1.d.test" }, 600, 1, 1, 1, NULL },
-	{ "usable, TTL capped by dane.max_ttl", w_usable_long,
-	        DANE_MX_SECURE, 1, 1, { U }, { 1 },
-	        { "_25._tcp.mx1.d.test" }, 3600, 1, 1, 1, NULL },
+	{ "usable, TTL capped by dane.max_ttl", w_usable_long, DANE_MX_SECURE,
+	        1, 1, { U }, { 1 }, { "_25._tcp.mx1.d.test" }, 3600, 1, 1, 1,
+	        NULL },
 	/* insecure MX: no per-host lookups; no secure TLSA anywhere, so the
 	 * TTL is bounded by dane.negative_ttl */
 	{ "MX insecure", w_mx_insecure, DANE_MX_INSECURE, 0, 1, { N }, { 0 },
 	        { "" }, 300, 1, 0, 0, NULL },
-	{ "MX bogus", w_mx_bogus, DANE_MX_TEMPFAIL, 0, 0, { 0 }, { 0 },
-	        { "" }, 0, 0, 0, 0, "signature expired" },
+	{ "MX bogus", w_mx_bogus, DANE_MX_TEMPFAIL, 0, 0, { 0 }, { 0 }, { "" },
+	        0, 0, 0, 0, "signature expired" },
 	{ "MX SERVFAIL", w_mx_servfail, DANE_MX_TEMPFAIL, 0, 0, { 0 }, { 0 },
 	        { "" }, 0, 0, 0, 0, "SERVFAIL" },
-	{ "null MX", w_null_mx, DANE_MX_NULL, 1, 0, { 0 }, { 0 }, { "" },
-	        300, 1, 0, 0, NULL },
+	{ "null MX", w_null_mx, DANE_MX_NULL, 1, 0, { 0 }, { 0 }, { "" }, 300,
+	        1, 0, 0, NULL },
 	/* negative answer: its TTL (120 s) under dane.negative_ttl */
-	{ "NXDOMAIN", w_nxdomain, DANE_MX_NODOMAIN, 1, 0, { 0 }, { 0 },
-	        { "" }, 120, 1, 0, 0, NULL },
+	{ "NXDOMAIN", w_nxdomain, DANE_MX_NODOMAIN, 1, 0, { 0 }, { 0 }, { "" },
+	        120, 1, 0, 0, NULL },
 	{ "implicit MX", w_implicit, DANE_MX_IMPLICIT, 1, 1, { U }, { 1 },
 	        { "_25._tcp.d.test" }, 300, 1, 0, 0, NULL },
 	{ "addresses insecure", w_addr_insecure, DANE_MX_SECURE, 1, 1, { N },
@@ -330,15 +329,15 @@ static const struct rcase rcases[] = {
 	        { "" }, 0, 0, 1, 0, NULL },
 	{ "TLSA bogus", w_tlsa_bogus, DANE_MX_SECURE, 1, 1, { F }, { 0 },
 	        { "_25._tcp.mx1.d.test" }, 0, 0, 1, 1, NULL },
-	{ "TLSA SERVFAIL", w_tlsa_servfail, DANE_MX_SECURE, 1, 1, { F },
-	        { 0 }, { "_25._tcp.mx1.d.test" }, 0, 0, 1, 1, NULL },
-	{ "TLSA insecure", w_tlsa_insecure, DANE_MX_SECURE, 1, 1, { N },
-	        { 0 }, { "_25._tcp.mx1.d.test" }, 300, 1, 1, 1, NULL },
+	{ "TLSA SERVFAIL", w_tlsa_servfail, DANE_MX_SECURE, 1, 1, { F }, { 0 },
+	        { "_25._tcp.mx1.d.test" }, 0, 0, 1, 1, NULL },
+	{ "TLSA insecure", w_tlsa_insecure, DANE_MX_SECURE, 1, 1, { N }, { 0 },
+	        { "_25._tcp.mx1.d.test" }, 300, 1, 1, 1, NULL },
 	/* securely no TLSA: TTL of the denial (60 s) */
 	{ "TLSA securely absent", w_tlsa_none, DANE_MX_SECURE, 1, 1, { N },
 	        { 0 }, { "_25._tcp.mx1.d.test" }, 60, 1, 1, 1, NULL },
-	{ "TLSA unusable", w_tlsa_unusable, DANE_MX_SECURE, 1, 1, { X },
-	        { 0 }, { "_25._tcp.mx1.d.test" }, 900, 1, 1, 1, NULL },
+	{ "TLSA unusable", w_tlsa_unusable, DANE_MX_SECURE, 1, 1, { X }, { 0 },
+	        { "_25._tcp.mx1.d.test" }, 900, 1, 1, 1, NULL },
 	/* negative answer at the expanded name counts with
 	 * dane.negative_ttl (300 s) */
 	{ "CNAME: TLSA at the original name", w_cname, DANE_MX_SECURE, 1, 1,
@@ -412,7 +411,8 @@ table(void **state)
 			assert_false(lookup("d.test", &g2));
 			run();
 			assert_int_equal(g2.n, 1);
-			assert_int_equal(fake_dns_count("d.test", DNS_T_MX), 2);
+			assert_int_equal(
+			        fake_dns_count("d.test", DNS_T_MX), 2);
 			assert_int_equal(W.stats.dane_hits, 0);
 		}
 		assert_int_equal(fake_dns_live(), 0);
@@ -505,8 +505,8 @@ flush(void **state)
 	fake_dns_release("d.test", DNS_T_MX);
 	run();
 	assert_int_equal(g.n, 1);
-	assert_string_equal(dane_host_status_name(g.res->hosts[0].status),
-	        "usable");
+	assert_string_equal(
+	        dane_host_status_name(g.res->hosts[0].status), "usable");
 	assert_false(lookup("d.test", &g)); /* not memoised */
 	run();
 	assert_int_equal(g.n, 1);

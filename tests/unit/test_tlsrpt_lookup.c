@@ -101,7 +101,7 @@ setup(void **state)
 	W.dns = dns_create(W.base, NULL, why, sizeof(why));
 	assert_non_null(W.dns);
 	W.memo = memo_create(1000);
-	W.t    = tlsrpt_lookup_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	W.t = tlsrpt_lookup_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
 	assert_non_null(W.t);
 	return (0);
 }
@@ -134,19 +134,20 @@ txts(uint32_t ttl, const char *const *texts)
 		rr[n].u.txt.text = (char *)texts[n];
 		rr[n].u.txt.len  = strlen(texts[n]);
 	}
-	fake_dns_set_rrs(NAME, DNS_T_TXT, DNS_FOUND, 1, ttl, rr, n, NULL, NULL);
+	fake_dns_set_rrs(
+	        NAME, DNS_T_TXT, DNS_FOUND, 1, ttl, rr, n, NULL, NULL);
 }
 
 struct lcase {
-	const char *name;
-	enum dns_status dns;      /* the TXT answer */
-	uint32_t        ttl;      /* its TTL (or negative TTL) */
-	const char     *dns_why;  /* NOTFOUND / TEMPFAIL / BOGUS reason */
-	const char     *txt[3];   /* DNS_FOUND: the records */
+	const char     *name;
+	enum dns_status dns;     /* the TXT answer */
+	uint32_t        ttl;     /* its TTL (or negative TTL) */
+	const char     *dns_why; /* NOTFOUND / TEMPFAIL / BOGUS reason */
+	const char     *txt[3];  /* DNS_FOUND: the records */
 	enum tlsrpt_lookup_status want;
 	size_t                    nrua;
 	const char               *rua0;
-	const char               *why; /* substring */
+	const char               *why;  /* substring */
 	int64_t                   memo; /* seconds memoised; 0: never */
 };
 
@@ -156,8 +157,7 @@ static const struct lcase lcases[] = {
 	        TLSRPT_LOOKUP_FOUND, 1, "mailto:tlsrpt@r.test",
 	        "record with 1 usable rua URIs", 600 },
 	{ "two URIs, TTL above tlsrpt.max_ttl", DNS_FOUND, 86400, NULL,
-	        { "v=TLSRPTv1;rua=mailto:a@r.test,https://r.test/rpt",
-	                NULL },
+	        { "v=TLSRPTv1;rua=mailto:a@r.test,https://r.test/rpt", NULL },
 	        TLSRPT_LOOKUP_FOUND, 2, "mailto:a@r.test", "2 usable", 3600 },
 	{ "one TLSRPT record among others", DNS_FOUND, 300, NULL,
 	        { "v=spf1 -all", "v=TLSRPTv1; rua=mailto:x@r.test", NULL },
@@ -171,12 +171,11 @@ static const struct lcase lcases[] = {
 	{ "other negative reason", DNS_NOTFOUND, 100, "odd", { NULL },
 	        TLSRPT_LOOKUP_NONE, 0, "", "no _smtp._tls TXT record (odd)",
 	        100 },
-	{ "not a TLSRPT record", DNS_FOUND, 300, NULL,
-	        { "v=spf1 -all", NULL }, TLSRPT_LOOKUP_NONE, 0, "",
-	        "no v=TLSRPTv1 record", 300 },
+	{ "not a TLSRPT record", DNS_FOUND, 300, NULL, { "v=spf1 -all", NULL },
+	        TLSRPT_LOOKUP_NONE, 0, "", "no v=TLSRPTv1 record", 300 },
 	{ "invalid record", DNS_FOUND, 300, NULL,
-	        { "v=TLSRPTv1; rua=ftp://r.test/x", NULL },
-	        TLSRPT_LOOKUP_NONE, 0, "", "invalid _smtp._tls record", 300 },
+	        { "v=TLSRPTv1; rua=ftp://r.test/x", NULL }, TLSRPT_LOOKUP_NONE,
+	        0, "", "invalid _smtp._tls record", 300 },
 	{ "two TLSRPT records", DNS_FOUND, 300, NULL,
 	        { "v=TLSRPTv1; rua=mailto:a@r.test",
 	                "v=TLSRPTv1; rua=mailto:b@r.test", NULL },
@@ -223,7 +222,8 @@ table(void **state)
 			assert_int_equal(g.expires, T0 + c->memo);
 			clock_advance(c->memo - 1);
 			assert_true(lookup("r.test", &h));
-			assert_string_equal(tlsrpt_lookup_status_name(h.status),
+			assert_string_equal(
+			        tlsrpt_lookup_status_name(h.status),
 			        tlsrpt_lookup_status_name(c->want));
 			assert_string_equal(h.why, g.why);
 			assert_string_equal(h.rua0, g.rua0);
@@ -241,7 +241,8 @@ table(void **state)
 			assert_false(lookup("r.test", &h));
 			run();
 			assert_int_equal(h.n, 1);
-			assert_string_equal(tlsrpt_lookup_status_name(h.status),
+			assert_string_equal(
+			        tlsrpt_lookup_status_name(h.status),
 			        "tempfail");
 			assert_int_equal(fake_dns_count(NAME, DNS_T_TXT), 2);
 			assert_int_equal(W.stats.tlsrpt_hits, 0);
@@ -262,8 +263,9 @@ tempfail_then_found(void **state)
 	lookup("r.test", &g);
 	run();
 	assert_int_equal(g.status, TLSRPT_LOOKUP_TEMPFAIL);
-	txts(600, (const char *const[]){ "v=TLSRPTv1; rua=mailto:a@r.test",
-	        NULL });
+	txts(600,
+	        (const char *const[]) {
+	                "v=TLSRPTv1; rua=mailto:a@r.test", NULL });
 	assert_false(lookup("r.test", &g));
 	run();
 	assert_int_equal(g.status, TLSRPT_LOOKUP_FOUND);
@@ -280,8 +282,9 @@ coalesced(void **state)
 	int        i;
 
 	(void)state;
-	txts(600, (const char *const[]){ "v=TLSRPTv1; rua=mailto:a@r.test",
-	        NULL });
+	txts(600,
+	        (const char *const[]) {
+	                "v=TLSRPTv1; rua=mailto:a@r.test", NULL });
 	fake_dns_hold(NAME, DNS_T_TXT, 1);
 	for (i = 0; i < 10; i++)
 		assert_false(lookup("r.test", &g[i]));
@@ -304,8 +307,9 @@ flush(void **state)
 	struct got g;
 
 	(void)state;
-	txts(600, (const char *const[]){ "v=TLSRPTv1; rua=mailto:a@r.test",
-	        NULL });
+	txts(600,
+	        (const char *const[]) {
+	                "v=TLSRPTv1; rua=mailto:a@r.test", NULL });
 	lookup("r.test", &g);
 	lookup("s.test", &g);
 	run();
