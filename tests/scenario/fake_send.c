@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -19,6 +20,7 @@
 struct fake_send_script {
 	char                   uri[512];
 	enum fake_send_outcome outcome;
+	int                    hold;
 };
 
 struct tlsrpt_sender {
@@ -29,6 +31,7 @@ struct fake_send_job {
 	TAILQ_ENTRY(fake_send_job) link;
 	struct event  *ev;
 	char           uri[512];
+	int            held;
 	tlsrpt_send_cb cb;
 	void          *arg;
 };
@@ -57,22 +60,44 @@ fake_send_reset(void)
 	fake_send_nlive    = 0;
 }
 
+static struct fake_send_script *
+fake_send_script_of(const char *uri)
+{
+	struct fake_send_script *s;
+	size_t                   i;
+
+	for (i = 0; i < fake_send_nscripts; i++)
+		if (strcmp(fake_send_scripts[i].uri, uri) == 0)
+			return (&fake_send_scripts[i]);
+	if (fake_send_nscripts == FAKE_SEND_SCRIPTS)
+		abort();
+	s = &fake_send_scripts[fake_send_nscripts++];
+	memset(s, 0, sizeof(*s));
+	snprintf(s->uri, sizeof(s->uri), "%s", uri);
+	return (s);
+}
+
 void
 fake_send_set(const char *uri, enum fake_send_outcome outcome)
 {
-	size_t i;
+	fake_send_script_of(uri)->outcome = outcome;
+}
 
-	for (i = 0; i < fake_send_nscripts; i++) {
-		if (strcmp(fake_send_scripts[i].uri, uri) == 0) {
-			fake_send_scripts[i].outcome = outcome;
-			return;
+void
+fake_send_hold(const char *uri, int hold)
+{
+	struct fake_send_job *j;
+
+	fake_send_script_of(uri)->hold = hold;
+	if (hold)
+		return;
+	TAILQ_FOREACH(j, &fake_send_jobs, link)
+	{
+		if (j->held && strcmp(j->uri, uri) == 0) {
+			j->held = 0;
+			event_active(j->ev, EV_TIMEOUT, 1);
 		}
 	}
-	if (fake_send_nscripts == FAKE_SEND_SCRIPTS)
-		abort();
-	snprintf(fake_send_scripts[fake_send_nscripts].uri,
-	        sizeof(fake_send_scripts[0].uri), "%s", uri);
-	fake_send_scripts[fake_send_nscripts++].outcome = outcome;
 }
 
 unsigned
@@ -107,12 +132,7 @@ fake_send_last(const char *uri)
 static enum fake_send_outcome
 fake_send_outcome_of(const char *uri)
 {
-	size_t i;
-
-	for (i = 0; i < fake_send_nscripts; i++)
-		if (strcmp(fake_send_scripts[i].uri, uri) == 0)
-			return (fake_send_scripts[i].outcome);
-	return (FAKE_SEND_OK);
+	return (fake_send_script_of(uri)->outcome);
 }
 
 static void
@@ -189,6 +209,7 @@ tlsrpt_send_start(struct tlsrpt_sender *s, const struct tlsrpt_send_job *job,
 	snprintf(a->domain, sizeof(a->domain), "%s", job->domain);
 	snprintf(a->report_id, sizeof(a->report_id), "%s", job->report_id);
 	a->day = job->day;
+	a->at  = (int64_t)time(NULL);
 	if ((a->json = malloc(job->len + 1)) == NULL)
 		abort();
 	memcpy(a->json, job->json, job->len);
@@ -201,5 +222,8 @@ tlsrpt_send_start(struct tlsrpt_sender *s, const struct tlsrpt_send_job *job,
 		abort();
 	TAILQ_INSERT_TAIL(&fake_send_jobs, j, link);
 	fake_send_nlive++;
-	event_active(j->ev, EV_TIMEOUT, 1);
+	if (fake_send_script_of(job->uri)->hold)
+		j->held = 1;
+	else
+		event_active(j->ev, EV_TIMEOUT, 1);
 }

@@ -28,6 +28,10 @@ void fake_send_reset(void);
 /* fake_send_set - the outcome of the attempts to uri from now on. */
 void fake_send_set(const char *uri, enum fake_send_outcome outcome);
 
+/* fake_send_hold - hold (1) the outcomes of the attempts to uri until
+ * released (0: they are delivered on the next loop turn). */
+void fake_send_hold(const char *uri, int hold);
+
 /* fake_send_count - attempts to uri started so far (NULL: all URIs). */
 unsigned fake_send_count(const char *uri);
 
@@ -42,6 +46,7 @@ struct fake_send_attempt {
 	char    report_id[600];
 	char   *json;
 	int64_t day;
+	int64_t at; /* the time (time(2)) it was started */
 };
 const struct fake_send_attempt *fake_send_last(const char *uri);
 
