@@ -415,6 +415,47 @@ nxdomain_then_signed(void **state)
 	expect_usable(&g, 0x66);
 }
 
+/*
+ * After expiry, the lookups that arrive while the new lookup is in flight
+ * wait for it (none is answered with the expired result) and share it; a
+ * host added to the MX RRset meanwhile is in the new result.
+ */
+static void
+expiry_refresh_shared(void **state)
+{
+	struct got g, w[5];
+	int        i;
+
+	(void)state;
+	signed_domain(600, 600, 0x77);
+	assert_false(lookup("life.test", &g));
+	expect_usable(&g, 0x77);
+
+	dd_mx("life.test", 1, 600, mx2);
+	dd_addr("mx2.life.test", 1, 3000, NULL);
+	dd_tlsa("mx2.life.test", 1, 600, 3, 1, 1, 0x78);
+	fake_dns_hold("life.test", DNS_T_MX, 1);
+	clock_advance(600);
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < 5; i++)
+		dane_resolver_lookup(W.r, "life.test", got_cb, &w[i]);
+	run();
+	for (i = 0; i < 5; i++)
+		assert_int_equal(w[i].n, 0);
+	assert_int_equal(fake_dns_release("life.test", DNS_T_MX), 1);
+	run();
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(w[i].n, 1);
+		assert_int_equal(w[i].nhost, 2);
+		assert_string_equal(
+		        dane_host_status_name(w[i].host[1]), "usable");
+		assert_int_equal(w[i].expires, T0 + 600 + 600);
+	}
+	assert_int_equal(mx_lookups("life.test"), 2);
+	assert_int_equal(tlsa_lookups("mx2.life.test"), 1);
+	assert_int_equal(W.stats.dane_lookups, 2);
+}
+
 int
 main(void)
 {
@@ -431,6 +472,8 @@ main(void)
 		        host_tempfail_not_memoised, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        nxdomain_then_signed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		        expiry_refresh_shared, setup, teardown),
 	};
 
 	log_init("test_dane_scenario", 1, 0);
