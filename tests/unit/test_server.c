@@ -415,6 +415,98 @@ result_ops(void **state)
 	assert_int_equal(json_array_size(json_object_get(o, "reports")), 0);
 }
 
+/* policy_of - the element of report rep's "policies" whose policy-type
+ * is type (NULL when none); its "policy" into *pol. */
+static json_t *
+policy_of(json_t *rep, const char *type, json_t **pol)
+{
+	json_t *p;
+	size_t  i;
+
+	json_array_foreach(json_object_get(rep, "policies"), i, p)
+	{
+		*pol = json_object_get(p, "policy");
+		if (strcmp(m(*pol, "policy-type"), type) == 0)
+			return (p);
+	}
+	return (NULL);
+}
+
+static long
+count_of(json_t *summary, const char *key)
+{
+	return ((long)json_integer_value(json_object_get(summary, key)));
+}
+
+/*
+ * Results counted under the daemon's own decision for the domain (T1,
+ * T11, T13): the DANE host's success under "tlsa" with its TLSA record as
+ * the policy-string, a success named "sts" under the MTA-STS policy with
+ * its lines, a success under "sts" at a host the policy does not allow
+ * counted as a validation-failure; "tlsa" named for a host that is not
+ * DANE-authenticated is not counted.
+ */
+static void
+result_into_report(void **state)
+{
+	json_t *o, *rep, *pol, *sum, *fd;
+
+	(void)state;
+	fw_sts_site("p.test", "p1", "enforce");
+	dd_mx("p.test", 1, 3600,
+	        (const char *const[]) { "mx1.p.test", "mx2.p.test", NULL });
+	dd_addr("mx1.p.test", 1, 3600, NULL);
+	dd_tlsa("mx1.p.test", 1, 3600, 3, 1, 1, 0x0f);
+	dd_addr("mx2.p.test", 1, 3600, NULL);
+	dd_fail(dd_tlsa_name("mx2.p.test"), DNS_T_TLSA, DNS_NOTFOUND, 1, 300,
+	        "NXDOMAIN");
+	fw_tlsrpt_record("p.test", "mailto:rpt@p.test");
+
+	o = req(RESULT("p.test", ",\"result\":\"success\""));
+	assert_true(json_is_true(json_object_get(o, "recorded")));
+	assert_string_equal(m(o, "policy_type"), "tlsa");
+	o = req("{\"v\":1,\"op\":\"result\",\"domain\":\"p.test\","
+	        "\"mx_host\":\"mx2.p.test\",\"result\":\"success\"}");
+	assert_true(json_is_true(json_object_get(o, "recorded")));
+	assert_string_equal(m(o, "policy_type"), "sts");
+	o = req("{\"v\":1,\"op\":\"result\",\"domain\":\"p.test\","
+	        "\"mx_host\":\"mx.elsewhere.test\",\"result\":\"success\","
+	        "\"policy_type\":\"sts\"}");
+	assert_true(json_is_true(json_object_get(o, "recorded")));
+	o = req("{\"v\":1,\"op\":\"result\",\"domain\":\"p.test\","
+	        "\"mx_host\":\"mx2.p.test\",\"result\":\"success\","
+	        "\"policy_type\":\"tlsa\"}");
+	expect(o, "ok", NULL);
+	assert_true(json_is_false(json_object_get(o, "recorded")));
+
+	o   = req("{\"v\":1,\"op\":\"report-preview\",\"domain\":\"p.test\"}");
+	rep = json_object_get(
+	        json_array_get(json_object_get(o, "reports"), 0), "report");
+	assert_non_null(rep);
+	assert_non_null(policy_of(rep, "tlsa", &pol));
+	sum = json_object_get(policy_of(rep, "tlsa", &pol), "summary");
+	assert_string_equal(json_string_value(json_array_get(
+	                            json_object_get(pol, "policy-string"), 0)),
+	        "3 1 1 "
+	        "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
+	        "f"
+	        "0f");
+	assert_int_equal(count_of(sum, "total-successful-session-count"), 1);
+	assert_non_null(policy_of(rep, "sts", &pol));
+	sum = json_object_get(policy_of(rep, "sts", &pol), "summary");
+	assert_string_equal(json_string_value(json_array_get(
+	                            json_object_get(pol, "policy-string"), 1)),
+	        "mode: enforce");
+	assert_int_equal(count_of(sum, "total-successful-session-count"), 1);
+	assert_int_equal(count_of(sum, "total-failure-session-count"), 1);
+	fd = json_array_get(json_object_get(policy_of(rep, "sts", &pol),
+	                            "failure-details"),
+	        0);
+	assert_string_equal(m(fd, "result-type"), "validation-failure");
+	assert_string_equal(
+	        m(fd, "receiving-mx-hostname"), "mx.elsewhere.test");
+}
+
 /* a "policy" and a "result" waiting for their lookups (the MX lookup
  * held) when the daemon stops (SIGTERM): query_shutdown answers each
  * exactly once, nothing is counted; the policy with a tempfail */
@@ -520,6 +612,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(tlsrpt_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        result_ops, setup_tlsrpt, teardown),
+		cmocka_unit_test_setup_teardown(
+		        result_into_report, setup_tlsrpt, teardown),
 		cmocka_unit_test_setup_teardown(
 		        shutdown_waiting, setup_tlsrpt, teardown),
 		cmocka_unit_test_setup_teardown(
