@@ -536,6 +536,49 @@ memo_edge(void **state)
 	got_clear(&g);
 }
 
+/*
+ * A memo of 2 records, both with work in flight: a third domain cannot be
+ * looked up now and gets a tempfail (on the next loop turn, not inside
+ * the call); once the work is done, an idle record is evicted for it.
+ */
+static void
+memo_full(void **state)
+{
+	struct got a = { 0 }, b = { 0 }, c = { 0 };
+
+	(void)state;
+	dane_resolver_free(W.r);
+	memo_free(W.memo);
+	W.memo = memo_create(2);
+	W.r = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	dd_mx("a.test", 0, 600, one_mx);
+	dd_mx("b.test", 0, 600, one_mx);
+	dd_mx("c.test", 0, 600, one_mx);
+	fake_dns_hold("a.test", DNS_T_MX, 1);
+	fake_dns_hold("b.test", DNS_T_MX, 1);
+	assert_false(lookup("a.test", &a));
+	assert_false(lookup("b.test", &b));
+	assert_false(lookup("c.test", &c));
+	assert_int_equal(c.n, 0);
+	run();
+	assert_int_equal(c.n, 1);
+	assert_string_equal(dane_mx_status_name(c.res->mx_status), "tempfail");
+	assert_int_equal(c.res->expires, 0);
+	assert_int_equal(fake_dns_count("c.test", DNS_T_MX), 0);
+	fake_dns_release("a.test", DNS_T_MX);
+	fake_dns_release("b.test", DNS_T_MX);
+	run();
+	assert_int_equal(a.n, 1);
+	assert_int_equal(b.n, 1);
+	assert_false(lookup("c.test", &c));
+	run();
+	assert_string_equal(dane_mx_status_name(c.res->mx_status), "insecure");
+	assert_int_equal(fake_dns_count("c.test", DNS_T_MX), 1);
+	got_clear(&a);
+	got_clear(&b);
+	got_clear(&c);
+}
+
 int
 main(void)
 {
@@ -545,6 +588,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(coalesced, setup, teardown),
 		cmocka_unit_test_setup_teardown(flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(memo_edge, setup, teardown),
+		cmocka_unit_test_setup_teardown(memo_full, setup, teardown),
 	};
 
 	log_init("test_dane_resolver", 1, 0);

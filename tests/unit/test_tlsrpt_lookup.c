@@ -327,6 +327,42 @@ flush(void **state)
 	assert_int_equal(fake_dns_count("_smtp._tls.s.test", DNS_T_TXT), 2);
 }
 
+/* a memo of 2 records, both with a lookup in flight: a third domain gets
+ * a tempfail ("cache full"), never memoised; once the lookups are
+ * done, an idle record is evicted for it */
+static void
+memo_full(void **state)
+{
+	struct got a, b, c;
+
+	(void)state;
+	tlsrpt_lookup_free(W.t);
+	memo_free(W.memo);
+	W.memo = memo_create(2);
+	W.t = tlsrpt_lookup_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	fake_dns_hold("_smtp._tls.a.test", DNS_T_TXT, 1);
+	fake_dns_hold("_smtp._tls.b.test", DNS_T_TXT, 1);
+	assert_false(lookup("a.test", &a));
+	assert_false(lookup("b.test", &b));
+	lookup("c.test", &c); /* answered inside the call today (the header
+	                         promises "later" for anything but a memo
+	                         hit): not asserted either way */
+	run();
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.status, TLSRPT_LOOKUP_TEMPFAIL);
+	assert_string_equal(c.why, "cache full");
+	assert_int_equal(c.expires, 0);
+	fake_dns_release("_smtp._tls.a.test", DNS_T_TXT);
+	fake_dns_release("_smtp._tls.b.test", DNS_T_TXT);
+	run();
+	assert_int_equal(a.n, 1);
+	assert_int_equal(b.n, 1);
+	assert_false(lookup("c.test", &c));
+	run();
+	assert_int_equal(c.status, TLSRPT_LOOKUP_NONE);
+	assert_int_equal(fake_dns_count("_smtp._tls.c.test", DNS_T_TXT), 1);
+}
+
 /*
  * KNOWN BUG (skipped unless MXTLS_KNOWN_BUGS is set): a record with TTL 0
  * must not be reused (docs/DECISIONS.md R4: "reused for its TTL (at most
@@ -362,6 +398,7 @@ main(void)
 		        tempfail_then_found, setup, teardown),
 		cmocka_unit_test_setup_teardown(coalesced, setup, teardown),
 		cmocka_unit_test_setup_teardown(flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(memo_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        ttl_zero_not_reused, setup, teardown),
 	};
