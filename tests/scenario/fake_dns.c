@@ -16,6 +16,7 @@
 #include "fake_dns.h"
 
 #define FAKE_DNS_MAX 64
+#define FAKE_DNS_RRS 16
 
 struct fake_dns_script {
 	char            name[DOMAIN_MAX + 1];
@@ -24,6 +25,12 @@ struct fake_dns_script {
 	enum dns_status status;
 	uint32_t        ttl;
 	char            data[512];
+	int             secure;                /* DNS_FOUND / DNS_NOTFOUND */
+	char            canon[DOMAIN_MAX + 1]; /* "" : name */
+	char            why[200];              /* "" : the default */
+	struct dns_rr   rrs[FAKE_DNS_RRS];     /* fake_dns_set_rrs */
+	unsigned char   rrdata[FAKE_DNS_RRS][512];
+	size_t          nrr;
 	int             hold;
 	unsigned        count;
 };
@@ -92,6 +99,51 @@ fake_dns_set(const char *name, int type, enum dns_status status, uint32_t ttl,
 	s->status   = status;
 	s->ttl      = ttl;
 	snprintf(s->data, sizeof(s->data), "%s", data != NULL ? data : "");
+	s->secure   = 1;
+	s->canon[0] = '\0';
+	s->why[0]   = '\0';
+	s->nrr      = 0;
+}
+
+void
+fake_dns_set_rrs(const char *name, int type, enum dns_status status,
+        int secure, uint32_t ttl, const struct dns_rr *rr, size_t nrr,
+        const char *canon, const char *why)
+{
+	struct fake_dns_script *s = fake_dns_entry(name, type);
+	size_t                  i, len;
+
+	if (nrr > FAKE_DNS_RRS) {
+		fprintf(stderr, "fake_dns: too many records\n");
+		abort();
+	}
+	s->scripted = 1;
+	s->status   = status;
+	s->ttl      = ttl;
+	s->data[0]  = '\0';
+	s->secure   = secure;
+	snprintf(s->canon, sizeof(s->canon), "%s", canon != NULL ? canon : "");
+	snprintf(s->why, sizeof(s->why), "%s", why != NULL ? why : "");
+	s->nrr = nrr;
+	for (i = 0; i < nrr; i++) {
+		s->rrs[i] = rr[i];
+		if (s->rrs[i].ttl == 0)
+			s->rrs[i].ttl = ttl;
+		if (rr[i].type == DNS_T_TLSA) {
+			len = rr[i].u.tlsa.len;
+			if (len > sizeof(s->rrdata[i]))
+				abort();
+			memcpy(s->rrdata[i], rr[i].u.tlsa.data, len);
+			s->rrs[i].u.tlsa.data = s->rrdata[i];
+		} else if (rr[i].type == DNS_T_TXT) {
+			len = rr[i].u.txt.len;
+			if (len >= sizeof(s->rrdata[i]))
+				abort();
+			memcpy(s->rrdata[i], rr[i].u.txt.text, len);
+			s->rrdata[i][len]    = '\0';
+			s->rrs[i].u.txt.text = (char *)s->rrdata[i];
+		}
+	}
 }
 
 void
@@ -164,6 +216,7 @@ fake_dns_deliver(evutil_socket_t fd, short what, void *arg)
 	dns_cb                        cb    = q->cb;
 	void                         *cbarg = q->arg;
 	char                         *text  = NULL;
+	struct dns_rr                 rrs[FAKE_DNS_RRS];
 
 	(void)fd;
 	(void)what;
@@ -171,10 +224,17 @@ fake_dns_deliver(evutil_socket_t fd, short what, void *arg)
 	memset(&rr, 0, sizeof(rr));
 	res.status = s->scripted ? s->status : DNS_NOTFOUND;
 	res.ttl    = s->ttl;
-	res.secure = 1;
-	snprintf(res.canon, sizeof(res.canon), "%s", s->name);
+	res.secure = s->scripted ? s->secure : 1;
+	snprintf(res.canon, sizeof(res.canon), "%s",
+	        s->canon[0] != '\0' ? s->canon : s->name);
 	switch (res.status) {
 	case DNS_FOUND:
+		if (s->nrr > 0) { /* fake_dns_set_rrs */
+			memcpy(rrs, s->rrs, s->nrr * sizeof(rrs[0]));
+			res.nrr = s->nrr;
+			res.rr  = rrs;
+			break;
+		}
 		rr.type = (uint16_t)s->type;
 		rr.ttl  = s->ttl;
 		if (s->type == DNS_T_TXT) {
@@ -205,6 +265,10 @@ fake_dns_deliver(evutil_socket_t fd, short what, void *arg)
 		snprintf(res.why, sizeof(res.why), "bogus (fake)");
 		break;
 	}
+	if (s->why[0] != '\0')
+		snprintf(res.why, sizeof(res.why), "%s", s->why);
+	if (res.status == DNS_NOTFOUND && strncmp(res.why, "NXDOMAIN", 8) == 0)
+		res.rcode = 3; /* as dns.c: NXDOMAIN, not NODATA */
 	fake_dns_query_free(q);
 	cb(cbarg, &res);
 	free(text);

@@ -1,8 +1,8 @@
 /*
  * test_sts_scenario.c - the MTA-STS cache life cycle (docs/DECISIONS.md
  * C1-C7; RFC 8461 §3.3, §5.1) as scenarios on a fake clock: the real
- * cached/sts/sts_resolver.c (with the real cache, policy and record parsers and
- * SQLite store) over the scripted DNS and HTTPS of fake_dns.c and
+ * cached/sts/sts_resolver.c (with the real cache, policy and record parsers
+ * and SQLite store) over the scripted DNS and HTTPS of fake_dns.c and
  * fake_fetch.c, the wall clock set and advanced through cached/util/clock.h.
  *
  * Each scenario scripts the world, makes lookups, advances the clock, runs
