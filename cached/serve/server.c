@@ -117,11 +117,29 @@ server_result_done(void *arg, json_t *reply, char *text)
 	struct server        *srv = rq->srv;
 	struct tlsrpt_result *r   = &rq->result;
 	struct tlsrpt_obs    *obs;
+	const char           *status;
 	char                  why[512];
 	json_t               *o;
 	int                   rv;
 
 	free(text);
+	status = json_string_value(json_object_get(reply, "status"));
+	if (status == NULL || strcmp(status, "ok") != 0) {
+		/* no decision now (a lookup failed, or mxtlsd is stopping):
+		 * the client keeps the result and tries again */
+		snprintf(why, sizeof(why), "%s",
+		        json_string_value(json_object_get(reply, "why"))
+		                        != NULL
+		                ? json_string_value(
+		                        json_object_get(reply, "why"))
+		                : "no policy decision for the domain now");
+		json_decref(reply);
+		log_info_rl("MXTLS-TLSRPT-RESULT-NOT-COUNTED", "%s: %s",
+		        r->domain, why);
+		rq->fn(rq->arg, dump(reply_why("tempfail", why)));
+		free(rq);
+		return;
+	}
 	if ((obs = calloc(1, sizeof(*obs))) == NULL) {
 		log_err("MXTLS-NOMEM", "out of memory");
 		abort();

@@ -546,13 +546,11 @@ shutdown_waiting(void **state)
 }
 
 /*
- * KNOWN BUG (skipped unless MXTLS_KNOWN_BUGS is set): the "result" must be
- * answered tempfail too (docs/IPC.md: "a request still waiting for its
- * lookups is answered tempfail"; "error" tells the client its request was
- * wrong, so it drops the result). Today it gets {"status":"error","why":
- * "policy reply without tlsrpt"}: query_shutdown's reply (query.c) has no
- * "tlsrpt" member, tlsrpt_result_to_obs returns -1 and server_result_done
- * (server.c) maps -1 to "error".
+ * The "result" waiting at shutdown is answered tempfail too (docs/IPC.md:
+ * "a request still waiting for its lookups is answered tempfail"; "error"
+ * tells the client its request was wrong, so it drops the result). It was
+ * {"status":"error","why":"policy reply without tlsrpt"} until
+ * server_result_done took any policy reply that is not "ok" as tempfail.
  */
 static void
 shutdown_result_tempfail(void **state)
@@ -560,8 +558,6 @@ shutdown_result_tempfail(void **state)
 	struct reply rp, rr;
 
 	(void)state;
-	if (getenv("MXTLS_KNOWN_BUGS") == NULL)
-		skip();
 	shutdown_waiting_start(&rp, &rr);
 	json_decref(rp.o);
 	expect(rr.o, "tempfail", NULL);
