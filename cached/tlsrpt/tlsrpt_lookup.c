@@ -53,7 +53,9 @@ struct tlsrpt_work {
 	struct tlsrpt_entry  *e;
 	struct dns_query     *q;
 	struct tlsrpt_waiters waiters;
-	char                  domain[];
+	int                   flushed; /* flushed while out: answer, but
+	                                * do not memoise */
+	char domain[];
 };
 
 /* what the memo keeps per domain, in its record (memo.h). A record's rua
@@ -147,7 +149,12 @@ entry_free(void *arg, void *v)
 static void
 entry_reset(void *v)
 {
-	((struct tlsrpt_entry *)v)->known = 0;
+	struct tlsrpt_entry *e = v;
+
+	e->known = 0;
+	if (e->work != NULL) {
+		e->work->flushed = 1; /* its answer predates the flush */
+	}
 }
 
 /* set_why - the entry's why is a code (text NULL) or the given text. */
@@ -274,9 +281,13 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 		free(lens);
 		break;
 	}
-	if (res->ttl > 0 && res->ttl < ttl)
+	if (res->ttl > 0 && res->ttl < ttl) {
 		ttl = res->ttl;
-	e->known   = e->status != TLSRPT_LOOKUP_TEMPFAIL;
+	}
+	/* reused for its TTL (DECISIONS R4): a record with TTL 0 is not
+	 * reused at all; an answer asked before a flush is not kept */
+	e->known = e->status != TLSRPT_LOOKUP_TEMPFAIL && !wk->flushed
+	        && !(e->status == TLSRPT_LOOKUP_FOUND && res->ttl == 0);
 	e->expires = time32_pack(clock_now() + ttl);
 	answer_of(e, &a, &arec);
 	e->work = NULL;
