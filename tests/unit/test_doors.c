@@ -201,7 +201,7 @@ sp_msg(char *out, const char *p, size_t n)
 	        SPFRAME_IPC, (unsigned char *)out, 4 + (uint64_t)n);
 
 	memcpy(out + h, "\x80\0\0\x01", 4);
-	memcpy(out + h + 4, p, n);
+	memmove(out + h + 4, p, n); /* p may be in out */
 	return (h + 4 + n);
 }
 
