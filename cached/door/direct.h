@@ -4,7 +4,7 @@
  * `ipc.direct` (ipc:///PATH). Both carry proto.h's JSON requests and
  * replies in nng's REQ/REP wire format (spframe.h), so an nng REQ client
  * and common/spclient.c both work unchanged, and both are served by one
- * set of worker threads of our own (socketmap_worker_start_sp), not by
+ * set of worker threads of our own (engine.h with codec_sp.h), not by
  * nng: nng 1.5.2's REP listener stops accepting after a client that
  * disconnects during the SP handshake (nng issue 1518), and its thread
  * hand-offs cost more than answering a cached lookup. A "policy" request

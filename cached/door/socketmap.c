@@ -1,9 +1,11 @@
 /*
- * socketmap.c - Postfix socketmap listeners on the daemon's libevent loop
- * (see socketmap.h; socketmap_table(5), docs/postfix.md): accepts on the
- * loop thread and hands each connection to a worker (socketmap_worker.c,
- * which serves it and answers cache hits); looks the workers' cache misses
- * up on the loop (query.c) and renders them (socketmap_answer.c).
+ * socketmap.c - Postfix socketmap listeners (see socketmap.h;
+ * socketmap_table(5), docs/postfix.md): the wiring of the socketmap front
+ * door - its settings, its sockets, the connection engine (engine.c:
+ * threads, admission, timeouts) speaking the socketmap codec
+ * (codec_socketmap.c: netstrings, hits answered on the workers) - and the
+ * loop side of a miss: query_policy (query.c) decides, socketmap_answer.c
+ * renders.
  */
 #include <sys/socket.h>
 
@@ -20,37 +22,27 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
-#include "serve/answer_cache.h"
-#include "util/clock.h"
-#include "util/conf.h"
-#include "util/fdlimit.h"
-#include "log.h"
-#include "logrl.h"
+#include "door/codec_socketmap.h"
+#include "door/engine.h"
 #include "door/peerlimit.h"
-#include "serve/query.h"
 #include "door/socketmap.h"
 #include "door/socketmap_answer.h"
-#include "door/socketmap_worker.h"
-#include "util/unixsock.h"
-
-struct smlistener {
-	struct socketmap      *sm;
-	struct evconnlistener *lev;
-	struct fdlimit_pause  *pause; /* at the descriptor reserve */
-	char                  *path;  /* unix: socket to unlink, or NULL */
-	char                   name[128];
-};
+#include "log.h"
+#include "logrl.h"
+#include "serve/answer_cache.h"
+#include "serve/query.h"
+#include "util/clock.h"
+#include "util/conf.h"
 
 struct socketmap {
 	struct event_base           *base;
 	struct socketmap_answer_conf ac;
 	struct query_services        svc;
-	struct smlistener            l[CONF_MAX_LISTEN];
+	struct codec_socketmap_ctx   cx;
+	char                         name[CONF_MAX_LISTEN][128];
 	size_t                       nl;
 	int                          nthreads; /* socketmap.threads */
-	struct socketmap_workers    *ws;       /* NULL until attached */
-	struct peerlimit            *peers;    /* per-peer shares */
-	int first_timeout, idle_timeout;       /* socketmap.*_timeout */
+	struct engine               *e;
 };
 
 static void
@@ -65,10 +57,10 @@ oom(void)
 static void
 on_answer(void *arg, json_t *r, char *text)
 {
-	struct socketmap_miss *m   = arg;
-	struct socketmap      *sm  = socketmap_worker_arg(m);
-	const char            *key = socketmap_worker_key(m);
-	char                  *s;
+	struct engine_miss *m   = arg;
+	struct socketmap   *sm  = engine_miss_arg(m);
+	const char         *key = codec_socketmap_key(engine_miss_codec(m));
+	char               *s;
 
 	s = socketmap_answer(r, &sm->ac);
 	json_decref(r);
@@ -79,75 +71,33 @@ on_answer(void *arg, json_t *r, char *text)
 	else if (sm->svc.answers != NULL)
 		answer_cache_set_text(sm->svc.answers, key, clock_now(), s);
 	free(text);
-	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s",
-	        socketmap_worker_via(m), key, s);
+	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s", engine_miss_via(m),
+	        key, s);
 	if (strncmp(s, "TEMP ", 5) == 0) {
 		log_info_rl("MXTLS-SOCKETMAP-TEMP", "%s: %s", key, s + 5);
 	}
-	socketmap_worker_answer(m, s);
+	engine_answer(m, s);
 }
 
 /* on_miss - a worker's cache miss, on the loop thread. */
 static void
-on_miss(void *arg, struct socketmap_miss *m)
+on_miss(void *arg, struct engine_miss *m)
 {
 	struct socketmap *sm = arg;
 
-	query_policy(&sm->svc, socketmap_worker_key(m), on_answer, m);
-}
-
-static void
-on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-        int salen, void *arg)
-{
-	struct smlistener     *l  = arg;
-	struct socketmap      *sm = l->sm;
-	struct peerlimit_peer *p;
-
-	(void)lev;
-	(void)salen;
-	p = peerlimit_accept(sm->peers, l->pause, fd, sa,
-	        socketmap_worker_conns(sm->ws), "MXTLS-SOCKETMAP-BUSY",
-	        l->name);
-	if (p == NULL) {
-		return;
-	}
-	socketmap_worker_add(sm->ws, fd, l->name, p);
-}
-
-static void
-on_listen_error(struct evconnlistener *lev, void *arg)
-{
-	struct smlistener *l = arg;
-
-	(void)lev;
-	/* EMFILE and friends: pause the listener (a timer resumes it),
-	 * log rate-limited; never spin on accept */
-	fdlimit_accept_error(l->pause);
+	query_policy(&sm->svc, codec_socketmap_key(engine_miss_codec(m)),
+	        on_answer, m);
 }
 
 static int
-open_unix(struct socketmap *sm, struct smlistener *l, const char *path,
-        int mode, char *why, size_t whylen)
+open_unix(struct socketmap *sm, const char *name, const char *path, int mode,
+        char *why, size_t whylen)
 {
-	char            what[160];
-	evutil_socket_t fd;
+	char what[160];
 
 	snprintf(what, sizeof(what), "socketmap.listen: unix:%s", path);
-	if ((fd = unixsock_listen(path, mode, what, why, whylen)) < 0) {
-		return (-1);
-	}
-	if ((l->path = strdup(path)) == NULL) {
-		oom();
-	}
-	l->lev = evconnlistener_new(sm->base, on_accept, l,
-	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, fd);
-	if (l->lev == NULL) {
-		snprintf(why, whylen, "%s: cannot listen", what);
-		evutil_closesocket(fd);
-		return (-1);
-	}
-	return (0);
+	return (engine_listen_unix(
+	        sm->e, path, mode, name, 0, what, why, whylen));
 }
 
 static int
@@ -164,9 +114,11 @@ is_loopback(const struct sockaddr *sa)
 }
 
 static int
-open_inet(struct socketmap *sm, struct smlistener *l, const char *hostport,
+open_inet(struct socketmap *sm, const char *name, const char *hostport,
         char *why, size_t whylen)
 {
+	char what[160];
+
 	struct sockaddr_storage ss;
 	int                     sslen = (int)sizeof(ss);
 
@@ -183,42 +135,40 @@ open_inet(struct socketmap *sm, struct smlistener *l, const char *hostport,
 		        hostport);
 		return (-1);
 	}
-	l->lev = evconnlistener_new_bind(sm->base, on_accept, l,
-	        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE
-	                | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
-	        128, (struct sockaddr *)&ss, sslen);
-	if (l->lev == NULL) {
-		snprintf(why, whylen, "socketmap.listen: inet:%s: %s",
-		        hostport,
-		        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		return (-1);
-	}
-	return (0);
+	snprintf(what, sizeof(what), "socketmap.listen: inet:%s", hostport);
+	return (engine_listen_tcp(sm->e, (struct sockaddr *)&ss, sslen, name,
+	        0, 0, what, why, whylen));
 }
 
 struct socketmap *
 socketmap_open(struct event_base *base, const struct conf *conf, char *why,
         size_t whylen)
 {
-	struct socketmap  *sm = calloc(1, sizeof(*sm));
-	struct smlistener *l;
-	const char        *e;
-	size_t             i;
-	int                rv;
+	struct socketmap     *sm = calloc(1, sizeof(*sm));
+	struct peerlimit_conf pc;
+	struct engine_conf    ec;
+	const char           *e;
+	char                 *name;
+	size_t                i;
+	int                   rv;
 
 	if (sm == NULL) {
 		oom();
 	}
-	struct peerlimit_conf pc;
-
-	sm->base          = base;
-	sm->nthreads      = conf->socketmap_threads;
-	sm->first_timeout = conf->socketmap_first_request_timeout;
-	sm->idle_timeout  = conf->socketmap_idle_timeout;
+	sm->base     = base;
+	sm->nthreads = conf->socketmap_threads;
+	memset(&ec, 0, sizeof(ec));
+	ec.in_max          = SOCKETMAP_MAX_REQUEST + CODEC_SOCKETMAP_FRAMING;
+	ec.first_timeout   = conf->socketmap_first_request_timeout;
+	ec.idle_timeout    = conf->socketmap_idle_timeout;
+	ec.logid_busy      = "MXTLS-SOCKETMAP-BUSY";
+	ec.logid_accept    = "MXTLS-SOCKETMAP-ACCEPT";
+	ec.logid_idle      = "MXTLS-SOCKETMAP-IDLE";
+	sm->cx.max_request = SOCKETMAP_MAX_REQUEST;
 	peerlimit_conf_make(&pc, (size_t)conf->socketmap_max_connections,
 	        (size_t)conf->socketmap_max_per_peer,
 	        conf->socketmap_reserved_users, "socketmap.reserved_users");
-	sm->peers = peerlimit_new(&pc);
+	sm->e = engine_new(base, &ec, &codec_socketmap, &pc);
 	if (socketmap_answer_conf_init(&sm->ac,
 	            conf->socketmap_postfix_version, conf->socketmap_testing,
 	            why, whylen)
@@ -230,14 +180,13 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 			snprintf(why, whylen, "socketmap.listen: too many");
 			goto fail;
 		}
-		l     = &sm->l[sm->nl];
-		l->sm = sm;
-		snprintf(l->name, sizeof(l->name), "%s", e);
+		name = sm->name[sm->nl];
+		snprintf(name, sizeof(sm->name[0]), "%s", e);
 		if (strncmp(e, "unix:", 5) == 0) {
-			rv = open_unix(sm, l, e + 5, conf->socketmap_mode, why,
-			        whylen);
+			rv = open_unix(sm, name, e + 5, conf->socketmap_mode,
+			        why, whylen);
 		} else if (strncmp(e, "inet:", 5) == 0) {
-			rv = open_inet(sm, l, e + 5, why, whylen);
+			rv = open_inet(sm, name, e + 5, why, whylen);
 		} else {
 			snprintf(why, whylen,
 			        "socketmap.listen: \"%s\": expected "
@@ -246,13 +195,8 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 			rv = -1;
 		}
 		if (rv != 0) {
-			free(l->path);
-			l->path = NULL;
 			goto fail;
 		}
-		evconnlistener_set_error_cb(l->lev, on_listen_error);
-		l->pause = fdlimit_pause_new(
-		        base, l->lev, l->name, "MXTLS-SOCKETMAP-ACCEPT");
 		sm->nl++;
 	}
 	return (sm);
@@ -265,15 +209,11 @@ int
 socketmap_chown(
         struct socketmap *sm, uid_t uid, gid_t gid, char *why, size_t whylen)
 {
-	size_t i;
+	char w[256];
 
-	for (i = 0; sm != NULL && i < sm->nl; i++) {
-		if (sm->l[i].path != NULL
-		        && chown(sm->l[i].path, uid, gid) != 0) {
-			snprintf(why, whylen, "socketmap: chown %s: %s",
-			        sm->l[i].path, strerror(errno));
-			return (-1);
-		}
+	if (sm != NULL && engine_chown(sm->e, uid, gid, w, sizeof(w)) != 0) {
+		snprintf(why, whylen, "socketmap: %s", w);
+		return (-1);
 	}
 	return (0);
 }
@@ -284,53 +224,41 @@ socketmap_attach(struct socketmap *sm, const struct query_services *svc)
 	char   why[256];
 	size_t i;
 
-	sm->svc = *svc;
+	sm->svc        = *svc;
+	sm->cx.answers = svc->answers;
 	if (sm->nl == 0) {
 		return;
 	}
-	sm->ws = socketmap_worker_start(sm->base, sm->nthreads, &sm->ac,
-	        svc->answers, on_miss, sm, why, sizeof(why));
-	if (sm->ws == NULL) {
+	if (engine_start(sm->e, sm->nthreads, &sm->cx, on_miss, sm, why,
+	            sizeof(why))
+	        != 0) {
 		log_warn("MXTLS-SOCKETMAP-THREADS",
 		        "%s; serving socketmap on the main loop", why);
-		sm->ws = socketmap_worker_start(sm->base, 0, &sm->ac,
-		        svc->answers, on_miss, sm, why, sizeof(why));
-		if (sm->ws == NULL) {
+		if (engine_start(
+		            sm->e, 0, &sm->cx, on_miss, sm, why, sizeof(why))
+		        != 0) {
 			log_err("MXTLS-NOMEM", "%s", why);
 			abort();
 		}
 	}
-	socketmap_worker_timeouts(sm->ws, sm->first_timeout, sm->idle_timeout);
 	for (i = 0; i < sm->nl; i++) {
-		evconnlistener_enable(sm->l[i].lev);
 		log_notice("MXTLS-SOCKETMAP-LISTEN",
 		        "socketmap listening on %s (postfix %s attributes, "
 		        "testing %s, %d threads)",
-		        sm->l[i].name, sm->ac.tlsrpt_attrs ? "3.10" : "3.7",
+		        sm->name[i], sm->ac.tlsrpt_attrs ? "3.10" : "3.7",
 		        sm->ac.testing_strict ? "strict" : "opportunistic",
-		        socketmap_worker_threads(sm->ws));
+		        engine_threads(sm->e));
 	}
 }
 
 void
 socketmap_free(struct socketmap *sm)
 {
-	size_t i;
-
 	if (sm == NULL) {
 		return;
 	}
-	for (i = 0; i < sm->nl; i++) {
-		fdlimit_pause_free(sm->l[i].pause);
-		evconnlistener_free(sm->l[i].lev);
-		if (sm->l[i].path != NULL) {
-			unlink(sm->l[i].path);
-			free(sm->l[i].path);
-		}
-	}
 	/* the loop has stopped: no answer to a miss in flight comes */
-	socketmap_worker_stop(sm->ws);
-	peerlimit_free(sm->peers);
+	engine_free(sm->e);
 	free(sm);
 }
 

@@ -5,7 +5,7 @@
  * query_policy() and answered by socketmap_answer() (docs/postfix.md).
  * The loop accepts; socketmap.threads worker threads serve the connections
  * and answer cache hits themselves; misses are decided on the loop
- * (socketmap_worker.h, docs/IPC.md "Socketmap threads").
+ * (engine.h with codec_socketmap.h, docs/IPC.md "Socketmap threads").
  *
  * Protocol: one netstring request "<name> <key>", one netstring reply,
  * persistent connections, requests on one connection answered in order.

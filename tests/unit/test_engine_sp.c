@@ -1,6 +1,6 @@
 /*
- * test_socketmap_worker_sp.c - the direct socket's workers
- * (socketmap_worker_start_sp, cached/door/socketmap_worker.c with
+ * test_engine_sp.c - the IPC sockets' workers: the connection engine
+ * (cached/door/engine.c) speaking the SP codec (cached/door/codec_sp.c,
  * common/spframe.c) on socketpairs, with the real answer cache and a fake
  * loop side that answers each miss after a delay: our REP header goes out
  * first; pipelined requests (hits, misses, a non-policy op, an unparsable
@@ -31,25 +31,27 @@
 #include "serve/answer_cache.h"
 #include "util/clock.h"
 #include "proto.h"
-#include "door/socketmap_worker.h"
+#include "door/codec_sp.h"
+#include "door/engine.h"
 #include "spframe.h"
 
 #define HIT_JSON "{\"v\":1,\"status\":\"ok\",\"policy\":\"sts\"}"
 
 struct fix {
-	struct event_base        *loop;
-	struct answer_cache      *answers;
-	struct socketmap_workers *ws;
-	int                       seen; /* misses given to the loop */
-	char                      ops[256];
-	int                       done; /* atomic: the client finished */
-	int                       hold; /* keep misses in held, unanswered */
-	struct socketmap_miss    *held;
+	struct event_base   *loop;
+	struct answer_cache *answers;
+	struct engine       *ws;
+	struct codec_sp_ctx  cx;
+	int                  seen; /* misses given to the loop */
+	char                 ops[256];
+	int                  done; /* atomic: the client finished */
+	int                  hold; /* keep misses in held, unanswered */
+	struct engine_miss  *held;
 };
 
 struct later {
-	struct event          *ev;
-	struct socketmap_miss *m;
+	struct event       *ev;
+	struct engine_miss *m;
 };
 
 static void
@@ -63,24 +65,24 @@ later_fire(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	req = socketmap_worker_request(l->m, &body, &len);
+	req = codec_sp_request(engine_miss_codec(l->m), &body, &len);
 	assert_int_equal(body[len], '\0');
 	if (req != NULL) {
 		assert_true(asprintf(&s, "{\"miss\":\"%s %s\"}",
 		                    proto_op_name(req->op),
-		                    socketmap_worker_key(l->m))
+		                    codec_sp_key(engine_miss_codec(l->m)))
 		        > 0);
 	} else {
 		assert_true(asprintf(&s, "{\"unparsed\":%zu}", len) > 0);
 	}
-	socketmap_worker_answer(l->m, s);
+	engine_answer(l->m, s);
 	event_free(l->ev);
 	free(l);
 }
 
 /* fake_miss_fn - the loop side: answer 1-3 ms later. */
 static void
-fake_miss_fn(void *arg, struct socketmap_miss *m)
+fake_miss_fn(void *arg, struct engine_miss *m)
 {
 	struct fix    *f = arg;
 	struct later  *l;
@@ -102,24 +104,29 @@ fake_miss_fn(void *arg, struct socketmap_miss *m)
 static void
 fix_init(struct fix *f, int nthreads)
 {
-	char    why[256];
-	int64_t now = clock_now();
+	struct engine_conf ec = { SPFRAME_RECV_MAX + CODEC_SP_FRAMING, 10, 300,
+		"T-BUSY", "T-ACCEPT", "T-IDLE" };
+	char               why[256];
+	int64_t            now = clock_now();
 
 	memset(f, 0, sizeof(*f));
 	assert_non_null(f->loop = event_base_new());
 	f->answers = answer_cache_create(100, 300);
 	answer_cache_put(f->answers, "hit.test", HIT_JSON, strlen(HIT_JSON),
 	        now, now + 300);
-	f->ws = socketmap_worker_start_sp(f->loop, nthreads, f->answers,
-	        fake_miss_fn, f, why, sizeof(why));
-	assert_non_null(f->ws);
-	assert_int_equal(socketmap_worker_threads(f->ws), nthreads);
+	f->cx.answers = f->answers;
+	f->cx.max_msg = SPFRAME_RECV_MAX;
+	f->ws         = engine_new(f->loop, &ec, &codec_sp, NULL);
+	assert_int_equal(engine_start(f->ws, nthreads, &f->cx, fake_miss_fn, f,
+	                         why, sizeof(why)),
+	        0);
+	assert_int_equal(engine_threads(f->ws), nthreads);
 }
 
 static void
 fix_free(struct fix *f)
 {
-	socketmap_worker_stop(f->ws);
+	engine_free(f->ws);
 	answer_cache_free(f->answers);
 	event_base_free(f->loop);
 }
@@ -226,11 +233,7 @@ start_client(struct fix *f, struct client *c)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->fd = sv[0];
-	if (c->tp == SPFRAME_IPC) {
-		socketmap_worker_add(f->ws, sv[1], "test", NULL);
-	} else {
-		socketmap_worker_add_sp(f->ws, sv[1], "test", c->tp, NULL);
-	}
+	engine_add(f->ws, sv[1], "test", (int)c->tp, NULL);
 	assert_int_equal(pthread_create(&t, NULL, client_main, c), 0);
 	return (t);
 }
@@ -414,8 +417,8 @@ stop_delivers(int nthreads)
 		assert_true(t1.tv_sec - t0.tv_sec < 30);
 	}
 	/* the loop has stopped: answer and stop at once */
-	socketmap_worker_answer(f.held, strdup("{\"stopping\":1}"));
-	socketmap_worker_stop(f.ws);
+	engine_answer(f.held, strdup("{\"stopping\":1}"));
+	engine_free(f.ws);
 	f.ws = NULL;
 	pthread_join(t, NULL);
 	close(c.fd);

@@ -1,6 +1,7 @@
 /*
- * test_socketmap_worker.c - the socketmap worker threads
- * (cached/door/socketmap_worker.c) on socketpairs, with the real answer cache
+ * test_engine_socketmap.c - the connection engine's worker threads
+ * (cached/door/engine.c) speaking the socketmap codec
+ * (cached/door/codec_socketmap.c) on socketpairs, with the real answer cache
  * for hits and a fake loop-side lookup (a timer that answers each miss
  * after a random delay, or never): replies in request order for many
  * concurrent clients pipelining hits, misses, NOTFOUND and PERM keys; a
@@ -33,8 +34,9 @@
 
 #include "serve/answer_cache.h"
 #include "util/clock.h"
-#include "door/socketmap_answer.h"
-#include "door/socketmap_worker.h"
+#include "door/codec_socketmap.h"
+#include "door/engine.h"
+#include "door/socketmap.h"
 
 #define NHITS  20
 #define BIGLEN 100000
@@ -42,21 +44,22 @@
 /* ------------------------------------------------------------ fixture -- */
 
 struct fake_miss {
-	struct fix            *f;
-	struct event          *ev;
-	struct socketmap_miss *m;
+	struct fix         *f;
+	struct event       *ev;
+	struct engine_miss *m;
 	TAILQ_ENTRY(fake_miss) link;
 };
 
 struct fix {
-	struct event_base        *loop;
-	struct answer_cache      *answers;
-	struct socketmap_workers *ws;
-	int                       hold;         /* never answer misses */
-	int                       delay_us_max; /* answer after 0..this */
-	int                       seen;         /* misses looked up */
-	int                       answered;
-	unsigned                  seed;
+	struct event_base         *loop;
+	struct answer_cache       *answers;
+	struct codec_socketmap_ctx cx;
+	struct engine             *ws;
+	int                        hold;         /* never answer misses */
+	int                        delay_us_max; /* answer after 0..this */
+	int                        seen;         /* misses looked up */
+	int                        answered;
+	unsigned                   seed;
 	TAILQ_HEAD(, fake_miss) pending;
 	int (*until)(struct fix *);
 	int  done_clients; /* atomic */
@@ -73,11 +76,12 @@ fake_fire(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	assert_true(
-	        asprintf(&s, "OK miss:%s", socketmap_worker_key(fm->m)) > 0);
+	assert_true(asprintf(&s, "OK miss:%s",
+	                    codec_socketmap_key(engine_miss_codec(fm->m)))
+	        > 0);
 	TAILQ_REMOVE(&fm->f->pending, fm, link);
 	fm->f->answered++;
-	socketmap_worker_answer(fm->m, s);
+	engine_answer(fm->m, s);
 	if (fm->ev != NULL) {
 		event_free(fm->ev);
 	}
@@ -87,14 +91,14 @@ fake_fire(evutil_socket_t fd, short what, void *arg)
 /* fake_miss_fn - the loop side: answer after a random delay (0: at once,
  * before returning, as a fully cached lookup does), or hold. */
 static void
-fake_miss_fn(void *arg, struct socketmap_miss *m)
+fake_miss_fn(void *arg, struct engine_miss *m)
 {
 	struct fix       *f  = arg;
 	struct fake_miss *fm = calloc(1, sizeof(*fm));
 	struct timeval    tv = { 0, 0 };
 	int               us;
 
-	assert_ptr_equal(socketmap_worker_arg(m), f);
+	assert_ptr_equal(engine_miss_arg(m), f);
 	f->seen++;
 	fm->f = f;
 	fm->m = m;
@@ -117,10 +121,13 @@ fake_miss_fn(void *arg, struct socketmap_miss *m)
 static void
 fix_init(struct fix *f, int nthreads)
 {
-	struct socketmap_answer_conf ac;
-	char                         dom[64], text[96], why[256];
-	int64_t                      now = clock_now();
-	int                          i;
+	struct engine_conf ec
+	        = { SOCKETMAP_MAX_REQUEST + CODEC_SOCKETMAP_FRAMING,
+		          SOCKETMAP_FIRST_TIMEOUT, SOCKETMAP_IDLE_TIMEOUT,
+		          "T-BUSY", "T-ACCEPT", "T-IDLE" };
+	char    dom[64], text[96], why[256];
+	int64_t now = clock_now();
+	int     i;
 
 	memset(f, 0, sizeof(*f));
 	TAILQ_INIT(&f->pending);
@@ -141,13 +148,13 @@ fix_init(struct fix *f, int nthreads)
 	f->big[BIGLEN] = '\0';
 	answer_cache_put(f->answers, "big.test", "{}", 2, now, now + 300);
 	answer_cache_set_text(f->answers, "big.test", now, f->big);
-	assert_int_equal(socketmap_answer_conf_init(&ac, "3.7",
-	                         "opportunistic", why, sizeof(why)),
+	f->cx.answers     = f->answers;
+	f->cx.max_request = SOCKETMAP_MAX_REQUEST;
+	f->ws             = engine_new(f->loop, &ec, &codec_socketmap, NULL);
+	assert_int_equal(engine_start(f->ws, nthreads, &f->cx, fake_miss_fn, f,
+	                         why, sizeof(why)),
 	        0);
-	f->ws = socketmap_worker_start(f->loop, nthreads, &ac, f->answers,
-	        fake_miss_fn, f, why, sizeof(why));
-	assert_non_null(f->ws);
-	assert_int_equal(socketmap_worker_threads(f->ws), nthreads);
+	assert_int_equal(engine_threads(f->ws), nthreads);
 }
 
 static void
@@ -155,7 +162,7 @@ fix_free(struct fix *f)
 {
 	struct fake_miss *fm;
 
-	socketmap_worker_stop(f->ws);
+	engine_free(f->ws);
 	while ((fm = TAILQ_FIRST(&f->pending)) != NULL) {
 		TAILQ_REMOVE(&f->pending, fm, link);
 		if (fm->ev != NULL) {
@@ -205,7 +212,7 @@ run_until(struct fix *f, int (*pred)(struct fix *))
 static int
 no_conns(struct fix *f)
 {
-	return (socketmap_worker_conns(f->ws) == 0);
+	return (engine_conns(f->ws) == 0);
 }
 
 static int
@@ -225,7 +232,7 @@ connect_pair(struct fix *f)
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	socketmap_worker_add(f->ws, sv[1], "test", NULL);
+	engine_add(f->ws, sv[1], "test", 0, NULL);
 	return (sv[0]);
 }
 
@@ -572,8 +579,8 @@ stop_case(int nthreads)
 	assert_int_equal(read_reply(fd[5], &got, &glen), 0);
 	assert_string_equal(got, "OK hit:h2.test");
 	free(got);
-	assert_int_equal(socketmap_worker_conns(f->ws), 8);
-	socketmap_worker_stop(f->ws);
+	assert_int_equal(engine_conns(f->ws), 8);
+	engine_free(f->ws);
 	f->ws = NULL;
 	for (i = 0; i < 8; i++) {
 		assert_true(eof_within(fd[i], 5000));
