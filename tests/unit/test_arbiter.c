@@ -76,47 +76,47 @@ struct host_case {
 	const char            *sts_body; /* NULL: no policy */
 	enum sts_answer_status sts_status;
 	const char            *host;
-	enum arbiter_action    action;
-	enum arbiter_sts_match match;
+	enum decision_action   action;
+	enum decision_sts      match;
 };
 
 static const struct host_case host_cases[] = {
 	/* DANE wins wherever usable, whatever MTA-STS says */
-	{ DANE_HOST_USABLE, ENFORCE, STS_ANSWER_OK, "mx2.d.test", ARBITER_DANE,
-	        ARBITER_STS_NOMATCH },
+	{ DANE_HOST_USABLE, ENFORCE, STS_ANSWER_OK, "mx2.d.test",
+	        DECISION_ACT_DANE, DECISION_STS_NOMATCH },
 	{ DANE_HOST_USABLE, NULL, STS_ANSWER_TEMPFAIL, "mx1.d.test",
-	        ARBITER_DANE, ARBITER_STS_NONE },
+	        DECISION_ACT_DANE, DECISION_STS_NONE },
 	/* a DANE lookup failure defers the host, never falls back */
 	{ DANE_HOST_TEMPFAIL, ENFORCE, STS_ANSWER_OK, "mx1.d.test",
-	        ARBITER_DEFER, ARBITER_STS_MATCH },
-	{ DANE_HOST_TEMPFAIL, NULL, STS_ANSWER_OK, "mx1.d.test", ARBITER_DEFER,
-	        ARBITER_STS_NONE },
+	        DECISION_ACT_DEFER, DECISION_STS_MATCH },
+	{ DANE_HOST_TEMPFAIL, NULL, STS_ANSWER_OK, "mx1.d.test",
+	        DECISION_ACT_DEFER, DECISION_STS_NONE },
 	/* MTA-STS unknown: defer unless DANE */
 	{ DANE_HOST_NONE, NULL, STS_ANSWER_TEMPFAIL, "mx1.d.test",
-	        ARBITER_DEFER, ARBITER_STS_NONE },
+	        DECISION_ACT_DEFER, DECISION_STS_NONE },
 	/* enforce: verify on match, skip otherwise */
 	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "MX1.d.test.",
-	        ARBITER_VERIFY, ARBITER_STS_MATCH },
-	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "mx2.d.test", ARBITER_SKIP,
-	        ARBITER_STS_NOMATCH },
+	        DECISION_ACT_VERIFY, DECISION_STS_MATCH },
+	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "mx2.d.test",
+	        DECISION_ACT_SKIP, DECISION_STS_NOMATCH },
 	/* unusable TLSA: encrypt, or verify when enforce is stricter */
 	{ DANE_HOST_UNUSABLE, NULL, STS_ANSWER_OK, "mx1.d.test",
-	        ARBITER_ENCRYPT, ARBITER_STS_NONE },
+	        DECISION_ACT_ENCRYPT, DECISION_STS_NONE },
 	{ DANE_HOST_UNUSABLE, ENFORCE, STS_ANSWER_OK, "mx1.d.test",
-	        ARBITER_VERIFY, ARBITER_STS_MATCH },
+	        DECISION_ACT_VERIFY, DECISION_STS_MATCH },
 	{ DANE_HOST_UNUSABLE, ENFORCE, STS_ANSWER_OK, "mx9.d.test",
-	        ARBITER_SKIP, ARBITER_STS_NOMATCH },
+	        DECISION_ACT_SKIP, DECISION_STS_NOMATCH },
 	{ DANE_HOST_UNUSABLE, TESTING, STS_ANSWER_OK, "mx9.d.test",
-	        ARBITER_ENCRYPT, ARBITER_STS_NOMATCH },
+	        DECISION_ACT_ENCRYPT, DECISION_STS_NOMATCH },
 	/* testing and none never block */
-	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx9.d.test", ARBITER_MAY,
-	        ARBITER_STS_NOMATCH },
-	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
-	        ARBITER_STS_MATCH },
-	{ DANE_HOST_NONE, NONE, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
-	        ARBITER_STS_NONE },
-	{ DANE_HOST_NONE, NULL, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
-	        ARBITER_STS_NONE },
+	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx9.d.test",
+	        DECISION_ACT_MAY, DECISION_STS_NOMATCH },
+	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx1.d.test",
+	        DECISION_ACT_MAY, DECISION_STS_MATCH },
+	{ DANE_HOST_NONE, NONE, STS_ANSWER_OK, "mx1.d.test", DECISION_ACT_MAY,
+	        DECISION_STS_NONE },
+	{ DANE_HOST_NONE, NULL, STS_ANSWER_OK, "mx1.d.test", DECISION_ACT_MAY,
+	        DECISION_STS_NONE },
 };
 
 static void
@@ -129,9 +129,9 @@ test_host_cases(void **state)
 		const struct host_case *c = &host_cases[i];
 		struct arbiter_sts      sts;
 		struct dane_host        h;
-		enum arbiter_sts_match  m;
+		enum decision_sts       m;
 		char                    why[512];
-		enum arbiter_action     a;
+		enum decision_action    a;
 
 		memset(&h, 0, sizeof(h));
 		mk_sts(&sts, c->sts_status, c->sts_body);
@@ -140,9 +140,9 @@ test_host_cases(void **state)
 		a        = arbiter_host(&h, &sts, &m, why, sizeof(why));
 		if (a != c->action || m != c->match)
 			fail_msg("case %zu: got %s/%s, want %s/%s (%s)", i,
-			        arbiter_action_name(a), arbiter_match_name(m),
-			        arbiter_action_name(c->action),
-			        arbiter_match_name(c->match), why);
+			        decision_action_name(a), decision_sts_name(m),
+			        decision_action_name(c->action),
+			        decision_sts_name(c->match), why);
 		assert_true(why[0] != '\0');
 		arbiter_sts_clear(&sts);
 	}
