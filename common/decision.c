@@ -313,7 +313,10 @@ decision_encode(const struct decision *d)
 		rv |= set(o, "domain", json_string(d->domain));
 	}
 	rv |= set(o, "status", json_string(decision_status_name(d->status)));
-	rv |= set(o, "policy", json_string(decision_policy_name(d->policy)));
+	if (d->policy != DECISION_POLICY_UNKNOWN) {
+		rv |= set(o, "policy",
+		        json_string(decision_policy_name(d->policy)));
+	}
 	if (d->has_policy) {
 		rv |= set(o, "mode", json_string(decision_mode_name(d->mode)));
 		rv |= set(o, "mx", strv_json(d->mx, d->nmx));
@@ -337,9 +340,16 @@ decision_encode(const struct decision *d)
 		rv |= json_array_append_new(hosts, host_encode(&d->hosts[i]))
 		        != 0;
 	}
-	rv |= set(o, "hosts", hosts);
-	rv |= set(o, "tlsrpt", tlsrpt_encode(d));
-	rv |= set(o, "why", json_string(d->why ? d->why : ""));
+	if (d->has_hosts) {
+		rv |= set(o, "hosts", json_incref(hosts));
+	}
+	json_decref(hosts);
+	if (d->has_tlsrpt) {
+		rv |= set(o, "tlsrpt", tlsrpt_encode(d));
+	}
+	if (d->why != NULL) {
+		rv |= set(o, "why", json_string(d->why));
+	}
 	if (rv != 0) {
 		json_decref(o);
 		return (NULL);

@@ -161,7 +161,8 @@ struct decision_host *decision_host_add(struct decision *d);
  * decision_encode - the reply object of the "policy" op (new reference;
  * NULL when out of memory), members in the order of docs/IPC.md: v,
  * domain, status, policy, MTA-STS members, mx_status, dane_why, hosts,
- * tlsrpt, why.
+ * tlsrpt, why. Members d does not have (NULL, has_* 0, policy UNKNOWN)
+ * are left out, so that a decoded reply encodes as it came.
  */
 json_t *decision_encode(const struct decision *d);
 
