@@ -28,6 +28,7 @@
 #include "clnt_nng.h"
 #include "decision.h"
 #include "proto.h"
+#include "reply.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_record.h"
 #include "tlsrpt/tlsrpt_record.h"
@@ -87,45 +88,37 @@ call_exit(enum clnt_status st, const char *why)
 	                                     : 1);
 }
 
-/* call - send req to the daemon; returns the parsed reply or exits. */
-static json_t *
-call(const struct proto_request *req)
+/* call - send req to the daemon; fills r or exits. */
+static void
+call(const struct proto_request *req, struct reply *r)
 {
 	char            *reply = NULL, why[512];
+	size_t           rlen  = 0;
 	enum clnt_status st;
-	json_t          *o;
-	json_error_t     err;
 
-	st = clnt_request(clnt(), req, &reply, NULL, why, sizeof(why));
+	st = clnt_request(clnt(), req, &reply, &rlen, why, sizeof(why));
 	if (st != CLNT_OK)
 		call_exit(st, why);
-	o = json_loads(reply, 0, &err);
-	if (o == NULL || !json_is_object(o)) {
+	if (reply_parse(reply, rlen, r, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mxtlsctl: malformed reply from daemon: %s\n",
 		        reply);
 		exit(1);
 	}
 	free(reply);
-	return (o);
 }
 
+/* status_exit - the exit status for a reply's status. */
 static int
-status_exit(json_t *o)
+status_exit(enum decision_status st)
 {
-	const char *st = json_string_value(json_object_get(o, "status"));
-
-	if (st != NULL && strcmp(st, "ok") == 0)
-		return (0);
-	if (st != NULL && strcmp(st, "tempfail") == 0)
-		return (EXIT_TEMPFAIL);
-	return (1);
+	return (st == DECISION_OK                 ? 0
+	                : st == DECISION_TEMPFAIL ? EXIT_TEMPFAIL
+	                                          : 1);
 }
 
 static const char *
-str(json_t *o, const char *key)
+nz(const char *s)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
 	return (s != NULL ? s : "");
 }
 
@@ -139,12 +132,6 @@ print_time(const char *label, int64_t v)
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	printf("  %-9s %s\n", label, buf);
-}
-
-static const char *
-nz(const char *s)
-{
-	return (s != NULL ? s : "");
 }
 
 /* print_hosts - one line per MX host: preference, name, action, why. */
@@ -286,7 +273,7 @@ static int
 cmd_simple(enum proto_op op, int argc, char **argv)
 {
 	struct proto_request req;
-	json_t              *o;
+	struct reply         r;
 	char                 why[256];
 	int                  rv;
 
@@ -303,19 +290,17 @@ cmd_simple(enum proto_op op, int argc, char **argv)
 	} else if (argc != 0) {
 		usage();
 	}
-	o  = call(&req);
-	rv = status_exit(o);
-	if (op == PROTO_OP_STATS && rv == 0)
-		print_json(json_object_get(o, "stats"));
+	call(&req, &r);
+	rv = status_exit(r.status);
+	if (op == PROTO_OP_STATS && rv == 0 && r.body != NULL)
+		print_json(r.body);
 	else if (op == PROTO_OP_PING && rv == 0)
-		printf("mxtlsd %s is alive\n", str(o, "version"));
+		printf("mxtlsd %s is alive\n", nz(r.version));
 	else if (op == PROTO_OP_FLUSH && rv == 0)
-		printf("flushed %lld entries\n",
-		        (long long)json_integer_value(
-		                json_object_get(o, "flushed")));
+		printf("flushed %lld entries\n", r.flushed);
 	else
-		fprintf(stderr, "mxtlsctl: %s\n", str(o, "why"));
-	json_decref(o);
+		fprintf(stderr, "mxtlsctl: %s\n", nz(r.why));
+	reply_clear(&r);
 	return (rv);
 }
 
@@ -424,7 +409,7 @@ static int
 cmd_report(int argc, char **argv)
 {
 	struct proto_request req;
-	json_t              *o;
+	struct reply         r;
 	char                 why[256];
 	int                  rv, i = 1;
 
@@ -461,20 +446,17 @@ cmd_report(int argc, char **argv)
 			usage();
 		}
 	}
-	o  = call(&req);
-	rv = status_exit(o);
+	call(&req, &r);
+	rv = status_exit(r.status);
 	if (rv != 0) {
-		fprintf(stderr, "mxtlsctl: %s\n", str(o, "why"));
+		fprintf(stderr, "mxtlsctl: %s\n", nz(r.why));
 	} else if (req.op == PROTO_OP_REPORT_PREVIEW) {
-		print_json(json_object_get(o, "reports"));
+		print_json(r.body);
 	} else {
 		printf("%lld reports made, %lld deliveries due now\n",
-		        (long long)json_integer_value(
-		                json_object_get(o, "reports")),
-		        (long long)json_integer_value(
-		                json_object_get(o, "deliveries")));
+		        r.reports, r.deliveries);
 	}
-	json_decref(o);
+	reply_clear(&r);
 	return (rv);
 }
 
