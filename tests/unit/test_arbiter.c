@@ -156,6 +156,61 @@ jstr(json_t *o, const char *k)
 	return (s != NULL ? s : "");
 }
 
+/* the reply's bytes, as the arbiter wrote them before it used the shared
+ * encoder (common/decision.c): the encoder changed nothing on the wire */
+static void
+test_decide_bytes(void **state)
+{
+	static const char want[]
+	        = "{\"v\":1,\"domain\":\"d.test\",\"status\":\"ok\","
+	          "\"policy\":"
+	          "\"dane\",\"mode\":\"enforce\",\"mx\":[\"mx1.d.test\"],"
+	          "\"poli"
+	          "cy_id\":\"id1\",\"max_age\":86400,\"fetched\":0,\"source\":"
+	          "\""
+	          "fetched\",\"expires\":0,\"mx_status\":\"secure\",\"dane_"
+	          "why\""
+	          ":\"dane "
+	          "why\",\"hosts\":[{\"host\":\"mx0.d.test\",\"pref\":0"
+	          ",\"action\":\"dane\",\"dane\":\"usable\",\"sts\":"
+	          "\"nomatch\""
+	          ",\"tlsa\":[{\"usage\":3,\"selector\":1,\"mtype\":1,"
+	          "\"data\":"
+	          "\"ab0000000000000000000000000000000000000000000000000000000"
+	          "0"
+	          "000000\"}],\"tlsa_name\":\"_25._tcp.mx0.d.test\",\"why\":"
+	          "\"D"
+	          "ANE: 1 usable TLSA records at _25._tcp.mx0.d.test (takes "
+	          "pre"
+	          "cedence over MTA-STS, RFC 8461 "
+	          "§2)\"},{\"host\":\"mx1.d.test"
+	          "\",\"pref\":0,\"action\":\"verify\",\"dane\":\"none\","
+	          "\"sts\""
+	          ":\"match\",\"tlsa\":[],\"tlsa_name\":\"_25._tcp.mx1.d."
+	          "test\""
+	          ",\"why\":\"MTA-STS enforce: host matches the policy; "
+	          "verifie"
+	          "d TLS "
+	          "required\"}],\"tlsrpt\":{\"status\":\"tempfail\",\"why"
+	          "\":\"not looked up\"},\"why\":\"sts why\"}";
+	struct arbiter_sts  sts;
+	struct dane_result *d = mk_dane(DANE_MX_SECURE, 2);
+	json_t             *o;
+	char               *s;
+
+	(void)state;
+	mk_sts(&sts, STS_ANSWER_OK, ENFORCE);
+	mk_host(&d->hosts[0], "mx0.d.test", DANE_HOST_USABLE);
+	mk_host(&d->hosts[1], "mx1.d.test", DANE_HOST_NONE);
+	o = arbiter_decide("d.test", &sts, d, NULL);
+	s = json_dumps(o, JSON_COMPACT);
+	assert_string_equal(s, want);
+	free(s);
+	json_decref(o);
+	dane_result_unref(d);
+	arbiter_sts_clear(&sts);
+}
+
 static void
 test_decide_mixed(void **state)
 {
@@ -368,6 +423,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_cases),
 		cmocka_unit_test(test_decide_mixed),
+		cmocka_unit_test(test_decide_bytes),
 		cmocka_unit_test(test_decide_why_codes),
 		cmocka_unit_test(test_decide_all_skipped),
 		cmocka_unit_test(test_decide_mx_tempfail_and_null),
