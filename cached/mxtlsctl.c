@@ -25,8 +25,10 @@
 
 #include <jansson.h>
 
-#include "nngclient.h"
+#include "clnt_nng.h"
+#include "decision.h"
 #include "proto.h"
+#include "reply.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_record.h"
 #include "tlsrpt/tlsrpt_record.h"
@@ -63,77 +65,70 @@ print_json(json_t *o)
 	fputc('\n', stdout);
 }
 
-/* call_text - send the request text to the daemon; returns the parsed
- * reply or exits. Frees text. */
-static json_t *
-call_text(char *text)
+/* clnt - the typed client to the daemon (nng). */
+static struct clnt *
+clnt(void)
 {
-	char                 *reply = NULL, why[512];
-	enum nngclient_status st;
-	json_t               *o;
-	json_error_t          err;
+	static struct clnt_nng n;
+	static struct clnt     c;
 
-	if (text == NULL) {
-		fprintf(stderr, "mxtlsctl: out of memory\n");
-		exit(1);
-	}
-	st = nngclient_call(url, text, strlen(text), &reply, NULL, timeout_ms,
-	        why, sizeof(why));
-	free(text);
-	if (st != NNGCLIENT_OK) {
-		fprintf(stderr, "mxtlsctl: %s\n", why);
-		exit(st == NNGCLIENT_UNREACHABLE          ? EXIT_UNAVAILABLE
-		                : st == NNGCLIENT_TIMEOUT ? EXIT_TEMPFAIL
-		                                          : 1);
-	}
-	o = json_loads(reply, 0, &err);
-	if (o == NULL || !json_is_object(o)) {
+	n.url        = url;
+	n.timeout_ms = timeout_ms;
+	clnt_nng_init(&c, &n);
+	return (&c);
+}
+
+/* call_exit - exit for a call that got no (usable) reply. */
+static void
+call_exit(enum clnt_status st, const char *why)
+{
+	fprintf(stderr, "mxtlsctl: %s\n", why);
+	exit(st == CLNT_UNREACHABLE          ? EXIT_UNAVAILABLE
+	                : st == CLNT_TIMEOUT ? EXIT_TEMPFAIL
+	                                     : 1);
+}
+
+/* call - send req to the daemon; fills r or exits. */
+static void
+call(const struct proto_request *req, struct reply *r)
+{
+	char            *reply = NULL, why[512];
+	size_t           rlen  = 0;
+	enum clnt_status st;
+
+	st = clnt_request(clnt(), req, &reply, &rlen, why, sizeof(why));
+	if (st != CLNT_OK)
+		call_exit(st, why);
+	if (reply_parse(reply, rlen, r, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mxtlsctl: malformed reply from daemon: %s\n",
 		        reply);
 		exit(1);
 	}
 	free(reply);
-	return (o);
 }
 
-/* call - send req to the daemon; returns the parsed reply or exits. */
-static json_t *
-call(const struct proto_request *req)
-{
-	return (call_text(proto_request_encode(req)));
-}
-
+/* status_exit - the exit status for a reply's status. */
 static int
-status_exit(json_t *o)
+status_exit(enum decision_status st)
 {
-	const char *st = json_string_value(json_object_get(o, "status"));
-
-	if (st != NULL && strcmp(st, "ok") == 0)
-		return (0);
-	if (st != NULL && strcmp(st, "tempfail") == 0)
-		return (EXIT_TEMPFAIL);
-	return (1);
+	return (st == DECISION_OK                 ? 0
+	                : st == DECISION_TEMPFAIL ? EXIT_TEMPFAIL
+	                                          : 1);
 }
 
 static const char *
-str(json_t *o, const char *key)
+nz(const char *s)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
 	return (s != NULL ? s : "");
 }
 
 static void
-print_time(const char *label, json_t *o, const char *key)
+print_time(const char *label, int64_t v)
 {
-	json_t   *v = json_object_get(o, key);
-	time_t    t;
+	time_t    t = (time_t)v;
 	struct tm tm;
 	char      buf[32];
 
-	if (!json_is_integer(v))
-		return;
-	t = (time_t)json_integer_value(v);
 	gmtime_r(&t, &tm);
 	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	printf("  %-9s %s\n", label, buf);
@@ -141,42 +136,58 @@ print_time(const char *label, json_t *o, const char *key)
 
 /* print_hosts - one line per MX host: preference, name, action, why. */
 static void
-print_hosts(json_t *o)
+print_hosts(const struct decision *d)
 {
-	json_t *hosts = json_object_get(o, "hosts"), *h, *t;
-	size_t  i, k;
+	size_t i, k;
 
-	if (hosts == NULL)
+	if (!d->has_hosts)
 		return;
-	printf("  %-9s MX RRset %s%s\n", "mx hosts:", str(o, "mx_status"),
-	        json_array_size(hosts) == 0 ? ", no hosts" : "");
-	json_array_foreach(hosts, i, h)
-	{
-		printf("    %5lld %-30s %-7s %s\n",
-		        (long long)json_integer_value(
-		                json_object_get(h, "pref")),
-		        str(h, "host"), str(h, "action"), str(h, "why"));
-		json_array_foreach(json_object_get(h, "tlsa"), k, t)
-		        printf("          TLSA %lld %lld %lld %s\n",
-		                (long long)json_integer_value(
-		                        json_object_get(t, "usage")),
-		                (long long)json_integer_value(
-		                        json_object_get(t, "selector")),
-		                (long long)json_integer_value(
-		                        json_object_get(t, "mtype")),
-		                str(t, "data"));
+	printf("  %-9s MX RRset %s%s\n", "mx hosts:", nz(d->mx_status),
+	        d->nhosts == 0 ? ", no hosts" : "");
+	for (i = 0; i < d->nhosts; i++) {
+		const struct decision_host *h = &d->hosts[i];
+
+		printf("    %5lld %-30s %-7s %s\n", h->pref, nz(h->host),
+		        h->action == DECISION_ACT_UNKNOWN
+		                ? ""
+		                : decision_action_name(h->action),
+		        nz(h->why));
+		for (k = 0; k < h->ntlsa; k++)
+			printf("          TLSA %lld %lld %lld %s\n",
+			        h->tlsa[k].usage, h->tlsa[k].selector,
+			        h->tlsa[k].mtype, nz(h->tlsa[k].data));
 	}
+}
+
+/* print_decision_json - the reply as the daemon sent it, without "v",
+ * with the domain asked for when it has none. */
+static void
+print_decision_json(struct decision *d, const char *domain)
+{
+	json_t *o;
+
+	if (d->domain == NULL && decision_strdup(&d->domain, domain) != 0) {
+		fprintf(stderr, "mxtlsctl: out of memory\n");
+		exit(1);
+	}
+	if ((o = decision_encode(d)) == NULL) {
+		fprintf(stderr, "mxtlsctl: out of memory\n");
+		exit(1);
+	}
+	json_object_del(o, "v");
+	print_json(o);
+	json_decref(o);
 }
 
 static int
 cmd_query(int argc, char **argv)
 {
-	struct proto_request req;
-	json_t              *o, *mx, *v;
-	size_t               i;
-	int                  json = 0, rv;
-	char                 why[256];
-	const char          *domain = NULL;
+	struct decision  d;
+	enum clnt_status st;
+	size_t           i;
+	int              json = 0, rv;
+	char             why[512], dom[DOMAIN_MAX + 1];
+	const char      *domain = NULL;
 
 	for (i = 0; i < (size_t)argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -188,72 +199,73 @@ cmd_query(int argc, char **argv)
 	}
 	if (domain == NULL)
 		usage();
-	memset(&req, 0, sizeof(req));
-	req.op = PROTO_OP_POLICY;
-	if (domain_normalize(domain, strlen(domain), req.domain,
-	            sizeof(req.domain), why, sizeof(why))
+	if (domain_normalize(
+	            domain, strlen(domain), dom, sizeof(dom), why, sizeof(why))
 	        != 0) {
 		/* same shape as the daemon's answer, so scripts see one
 		 * format */
-		o = json_pack("{s:s, s:s, s:s}", "domain", domain, "status",
-		        "error", "why", why);
+		decision_init(&d);
+		d.status = DECISION_ERROR;
+		d.policy = DECISION_POLICY_UNKNOWN;
+		if (decision_strdup(&d.why, why) != 0)
+			exit(1);
 		if (json)
-			print_json(o);
+			print_decision_json(&d, domain);
 		else
 			fprintf(stderr, "mxtlsctl: %s: %s\n", domain, why);
-		json_decref(o);
+		decision_clear(&d);
 		return (1);
 	}
-	req.has_domain = 1;
-	o              = call(&req);
-	rv             = status_exit(o);
-	if (json_object_get(o, "domain") == NULL)
-		json_object_set_new(o, "domain", json_string(req.domain));
+	st = clnt_policy(clnt(), dom, &d, why, sizeof(why));
+	if (st == CLNT_BADREPLY) {
+		fprintf(stderr, "mxtlsctl: malformed reply from daemon: %s\n",
+		        why);
+		exit(1);
+	}
+	if (st != CLNT_OK)
+		call_exit(st, why);
+	rv = d.status == DECISION_OK            ? 0
+	        : d.status == DECISION_TEMPFAIL ? EXIT_TEMPFAIL
+	                                        : 1;
 	if (json) {
-		json_object_del(o, "v");
-		print_json(o);
-		json_decref(o);
+		print_decision_json(&d, dom);
+		decision_clear(&d);
 		return (rv);
 	}
 	if (rv == EXIT_TEMPFAIL)
-		printf("%s: temporary failure: defer delivery\n", req.domain);
+		printf("%s: temporary failure: defer delivery\n", dom);
 	else if (rv != 0)
-		printf("%s: error\n", req.domain);
+		printf("%s: error\n", dom);
 	else
-		printf("%s: %s\n", req.domain,
-		        strcmp(str(o, "policy"), "dane") == 0
+		printf("%s: %s\n", dom,
+		        d.policy == DECISION_POLICY_DANE
 		                ? "DANE applies to at least one MX host"
-		                : strcmp(str(o, "policy"), "sts") == 0
+		                : d.policy == DECISION_POLICY_STS
 		                ? "MTA-STS policy"
 		                : "no DANE, no MTA-STS policy");
-	if (json_object_get(o, "mode") != NULL) {
+	if (d.has_policy) {
 		printf("  %-9s mode %s, id %s (%s)\n",
-		        "mta-sts:", str(o, "mode"), str(o, "policy_id"),
-		        str(o, "source"));
+		        "mta-sts:", decision_mode_name(d.mode),
+		        nz(d.policy_id), nz(d.source));
 		printf("  %-9s", "mx:");
-		mx = json_object_get(o, "mx");
-		json_array_foreach(mx, i, v)
-		        printf(" %s", json_string_value(v));
-		printf("\n  %-9s %lld\n", "max_age:",
-		        (long long)json_integer_value(
-		                json_object_get(o, "max_age")));
-		print_time("fetched:", o, "fetched");
+		for (i = 0; i < d.nmx; i++)
+			printf(" %s", d.mx[i]);
+		printf("\n  %-9s %lld\n", "max_age:", (long long)d.max_age);
+		print_time("fetched:", d.fetched);
 	}
-	print_time("expires:", o, "expires");
-	print_hosts(o);
-	v = json_object_get(o, "tlsrpt");
-	if (v != NULL) {
-		json_t *u;
-		size_t  k;
-		printf("  %-9s %s", "tlsrpt:", str(v, "status"));
-		json_array_foreach(json_object_get(v, "rua"), k, u)
-		        printf(" %s", json_string_value(u));
-		if (json_object_get(v, "why") != NULL)
-			printf(" (%s)", str(v, "why"));
+	if (d.has_sts)
+		print_time("expires:", d.expires);
+	print_hosts(&d);
+	if (d.has_tlsrpt) {
+		printf("  %-9s %s", "tlsrpt:", decision_tlsrpt_name(d.tlsrpt));
+		for (i = 0; i < d.nrua; i++)
+			printf(" %s", d.rua[i]);
+		if (d.tlsrpt_why != NULL)
+			printf(" (%s)", d.tlsrpt_why);
 		printf("\n");
 	}
-	printf("  %-9s %s\n", "why:", str(o, "why"));
-	json_decref(o);
+	printf("  %-9s %s\n", "why:", nz(d.why));
+	decision_clear(&d);
 	return (rv);
 }
 
@@ -261,7 +273,7 @@ static int
 cmd_simple(enum proto_op op, int argc, char **argv)
 {
 	struct proto_request req;
-	json_t              *o;
+	struct reply         r;
 	char                 why[256];
 	int                  rv;
 
@@ -278,19 +290,17 @@ cmd_simple(enum proto_op op, int argc, char **argv)
 	} else if (argc != 0) {
 		usage();
 	}
-	o  = call(&req);
-	rv = status_exit(o);
-	if (op == PROTO_OP_STATS && rv == 0)
-		print_json(json_object_get(o, "stats"));
+	call(&req, &r);
+	rv = status_exit(r.status);
+	if (op == PROTO_OP_STATS && rv == 0 && r.body != NULL)
+		print_json(r.body);
 	else if (op == PROTO_OP_PING && rv == 0)
-		printf("mxtlsd %s is alive\n", str(o, "version"));
+		printf("mxtlsd %s is alive\n", nz(r.version));
 	else if (op == PROTO_OP_FLUSH && rv == 0)
-		printf("flushed %lld entries\n",
-		        (long long)json_integer_value(
-		                json_object_get(o, "flushed")));
+		printf("flushed %lld entries\n", r.flushed);
 	else
-		fprintf(stderr, "mxtlsctl: %s\n", str(o, "why"));
-	json_decref(o);
+		fprintf(stderr, "mxtlsctl: %s\n", nz(r.why));
+	reply_clear(&r);
 	return (rv);
 }
 
@@ -399,7 +409,7 @@ static int
 cmd_report(int argc, char **argv)
 {
 	struct proto_request req;
-	json_t              *o;
+	struct reply         r;
 	char                 why[256];
 	int                  rv, i = 1;
 
@@ -436,51 +446,64 @@ cmd_report(int argc, char **argv)
 			usage();
 		}
 	}
-	o  = call(&req);
-	rv = status_exit(o);
+	call(&req, &r);
+	rv = status_exit(r.status);
 	if (rv != 0) {
-		fprintf(stderr, "mxtlsctl: %s\n", str(o, "why"));
+		fprintf(stderr, "mxtlsctl: %s\n", nz(r.why));
 	} else if (req.op == PROTO_OP_REPORT_PREVIEW) {
-		print_json(json_object_get(o, "reports"));
+		print_json(r.body);
 	} else {
 		printf("%lld reports made, %lld deliveries due now\n",
-		        (long long)json_integer_value(
-		                json_object_get(o, "reports")),
-		        (long long)json_integer_value(
-		                json_object_get(o, "deliveries")));
+		        r.reports, r.deliveries);
 	}
-	json_decref(o);
+	reply_clear(&r);
 	return (rv);
 }
 
-/* cmd_result - send one "result" op built from KEY=VALUE arguments; prints
- * the reply as JSON. */
+/* cmd_result - send one "result" op built from KEY=VALUE arguments (the
+ * members of docs/IPC.md "result"); prints the reply as JSON. */
 static int
 cmd_result(int argc, char **argv)
 {
-	json_t *req
-	        = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "op", "result");
-	json_t *o;
-	char   *eq;
-	int     i, rv;
+	struct proto_result r;
+	enum proto_recorded rec;
+	enum clnt_status    st;
+	char               *eq, *text, *reply = NULL, why[512];
+	int                 i;
 
-	if (argc < 1 || req == NULL) {
+	if (argc < 1)
 		usage();
-	}
+	memset(&r, 0, sizeof(r));
 	for (i = 0; i < argc; i++) {
-		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i])
+			usage();
+		*eq = '\0';
+		if (proto_result_set(&r, argv[i], eq + 1) != 0) {
+			fprintf(stderr, "mxtlsctl: result: unknown key %s\n",
+			        argv[i]);
 			usage();
 		}
-		*eq = '\0';
-		json_object_set_new(req, argv[i], json_string(eq + 1));
 	}
-	o = call_text(json_dumps(req, JSON_COMPACT));
-	json_decref(req);
-	rv = status_exit(o);
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fputc('\n', stdout);
-	json_decref(o);
-	return (rv);
+	if ((text = proto_result_encode(&r)) == NULL) {
+		fprintf(stderr,
+		        "mxtlsctl: result: domain, mx_host and result are "
+		        "required (UTF-8)\n");
+		usage();
+	}
+	st = clnt_raw(clnt(), text, &reply, NULL, why, sizeof(why));
+	free(text);
+	if (st != CLNT_OK)
+		call_exit(st, why);
+	rec = proto_recorded_parse(reply, strlen(reply), why, sizeof(why));
+	printf("%s\n", reply);
+	free(reply);
+	if (rec == PROTO_UNREADABLE) {
+		fprintf(stderr, "mxtlsctl: malformed reply from daemon\n");
+		return (1);
+	}
+	return (rec == PROTO_RECORDED || rec == PROTO_NOT_RECORDED ? 0
+	                : rec == PROTO_RESULT_TEMPFAIL ? EXIT_TEMPFAIL
+	                                               : 1);
 }
 
 int

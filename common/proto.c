@@ -4,6 +4,7 @@
  * parsed as untrusted input: size-capped, strictly typed, fuzzed.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,4 +204,116 @@ proto_reply_error(const char *why)
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return (s);
+}
+
+static const struct {
+	const char *key;
+	size_t      off;
+} result_keys[] = {
+	{ "domain", offsetof(struct proto_result, domain) },
+	{ "mta", offsetof(struct proto_result, mta) },
+	{ "mx_host", offsetof(struct proto_result, mx_host) },
+	{ "result", offsetof(struct proto_result, result) },
+	{ "policy_type", offsetof(struct proto_result, policy_type) },
+	{ "receiving_ip", offsetof(struct proto_result, receiving_ip) },
+	{ "sending_ip", offsetof(struct proto_result, sending_ip) },
+	{ "sender", offsetof(struct proto_result, sender) },
+	{ "failure_reason", offsetof(struct proto_result, failure_reason) },
+};
+
+#define RESULT_NKEYS (sizeof(result_keys) / sizeof(result_keys[0]))
+
+int
+proto_result_set(struct proto_result *r, const char *key, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < RESULT_NKEYS; i++) {
+		if (strcmp(key, result_keys[i].key) == 0) {
+			*(const char **)((char *)r + result_keys[i].off)
+			        = value;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+char *
+proto_result_encode(const struct proto_result *r)
+{
+	json_t     *root, *v;
+	const char *s;
+	char       *text = NULL;
+	size_t      i;
+	int         required;
+
+	root = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "op",
+	        proto_op_name(PROTO_OP_RESULT));
+	if (root == NULL) {
+		return (NULL);
+	}
+	for (i = 0; i < RESULT_NKEYS; i++) {
+		s        = *(const char *const *)((const char *)r
+                        + result_keys[i].off);
+		required = result_keys[i].off
+		                == offsetof(struct proto_result, domain)
+		        || result_keys[i].off
+		                == offsetof(struct proto_result, mx_host)
+		        || result_keys[i].off
+		                == offsetof(struct proto_result, result);
+		if (s == NULL || s[0] == '\0') {
+			if (required) {
+				goto out;
+			}
+			continue;
+		}
+		/* json_string: NULL when not UTF-8 */
+		if ((v = json_string(s)) == NULL) {
+			if (required) {
+				goto out;
+			}
+			continue;
+		}
+		if (json_object_set_new(root, result_keys[i].key, v) != 0) {
+			goto out;
+		}
+	}
+	text = json_dumps(root, JSON_COMPACT);
+out:
+	json_decref(root);
+	return (text);
+}
+
+enum proto_recorded
+proto_recorded_parse(const char *text, size_t len, char *why, size_t whylen)
+{
+	json_t             *r;
+	json_error_t        jerr;
+	const char         *status, *w;
+	enum proto_recorded res;
+
+	r      = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	status = json_string_value(json_object_get(r, "status"));
+	if (r == NULL || !json_is_object(r) || status == NULL) {
+		why_set(why, whylen,
+		        "daemon reply is not a JSON object with a status");
+		json_decref(r);
+		return (PROTO_UNREADABLE);
+	}
+	w = json_string_value(json_object_get(r, "why"));
+	why_set(why, whylen, "%s", w != NULL ? w : "");
+	if (strcmp(status, "ok") == 0) {
+		res = json_is_true(json_object_get(r, "recorded"))
+		        ? PROTO_RECORDED
+		        : PROTO_NOT_RECORDED;
+	} else if (strcmp(status, "tempfail") == 0) {
+		res = PROTO_RESULT_TEMPFAIL;
+	} else if (strcmp(status, "error") == 0 && w != NULL
+	        && strstr(w, "unknown op") != NULL) {
+		res = PROTO_UNSUPPORTED;
+	} else {
+		res = PROTO_REFUSED;
+	}
+	json_decref(r);
+	return (res);
 }

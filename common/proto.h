@@ -53,6 +53,50 @@ int proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 /* proto_request_encode - the JSON text of req; malloc'd, caller frees. */
 char *proto_request_encode(const struct proto_request *req);
 
+/*
+ * struct proto_result - the members of a "result" request (RFC 8460 §4.3;
+ * docs/IPC.md "result"): NULL or "" members are left out.
+ */
+struct proto_result {
+	const char *domain, *mx_host, *result; /* required */
+	const char *mta;                       /* "exim", "opensmtpd", ... */
+	const char *policy_type;               /* RFC 8460 §4.4 */
+	const char *sending_ip, *receiving_ip;
+	const char *sender;         /* envelope sender (no report loops) */
+	const char *failure_reason; /* left out when not UTF-8 */
+};
+
+/* proto_result_set - set the member of r named key ("domain", "mx_host",
+ * ..., "failure_reason") to value; -1 when key names none. */
+int proto_result_set(
+        struct proto_result *r, const char *key, const char *value);
+
+/*
+ * proto_result_encode - the JSON text of a "result" request (malloc'd,
+ * caller frees; NULL when out of memory or a required member is missing
+ * or not UTF-8). Optional members that are not UTF-8 are left out: the
+ * result is still worth counting.
+ */
+char *proto_result_encode(const struct proto_result *r);
+
+/* What the daemon said to a "result" request. */
+enum proto_recorded {
+	PROTO_RECORDED = 0,    /* ok, recorded:true */
+	PROTO_NOT_RECORDED,    /* ok, recorded:false (why says why) */
+	PROTO_RESULT_TEMPFAIL, /* tempfail: the daemon may count a retry */
+	PROTO_UNSUPPORTED,     /* error "unknown op": no TLSRPT support */
+	PROTO_REFUSED,         /* error: the result was invalid */
+	PROTO_UNREADABLE,      /* not a JSON object with a status */
+};
+
+/*
+ * proto_recorded_parse - read the reply to a "result" request (len bytes,
+ * any content); why gets the daemon's why (or ours for an unreadable
+ * reply), cut to whylen.
+ */
+enum proto_recorded proto_recorded_parse(
+        const char *text, size_t len, char *why, size_t whylen);
+
 /* proto_reply_error - {"v":1,"status":"error","why":why}; malloc'd. */
 char *proto_reply_error(const char *why);
 

@@ -4,7 +4,9 @@
  *
  * Ownership: the descriptor belongs to the process that opened it (c->pid);
  * a shared one (spclient_share) is used by that process's children too,
- * one exchange at a time under the lock (spclient_share.c). Replies are
+ * one exchange at a time under the lock of spclient_share.c (the layer
+ * below this file: it knows nothing of connections). Framing:
+ * common/spframe.c. Replies are
  * malloc'd for the caller.
  */
 #include <sys/socket.h>
@@ -23,7 +25,38 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spclient_int.h"
+#include "spclient.h"
+#include "spclient_share.h"
+#include "spframe.h"
+
+struct spclient {
+	int                ipc; /* 1: ipc:// (typed frames), 0: tcp:// */
+	struct sockaddr_un sun;
+	struct sockaddr_in sin;
+	char               url[160];
+	int                timeout_ms;
+	int                fd;
+	pid_t              pid; /* owner of fd (and of sh's memfd) */
+	uint32_t           next_id;
+	int                adopted; /* fd given by the caller: no reconnect */
+	int                greeted; /* our SP header sent on fd */
+	int                peer_ok; /* the peer's SP header read, REP */
+	int                share;   /* spclient_share: connections made here
+	                               are usable by forked children */
+	struct spclient_share sh;   /* fd shared: its lock and state */
+	dev_t                 fd_dev; /* what fd was */
+	ino_t                 fd_ino; /* when it was opened */
+	pid_t                 user;   /* last process to use fd */
+};
+
+static void share_lock(struct spclient *c);
+
+/* tp - the framing of c's transport. */
+static enum spframe_tp
+tp(const struct spclient *c)
+{
+	return (c->ipc ? SPFRAME_IPC : SPFRAME_TCP);
+}
 
 /* What one I/O step ended with; CLOSED means the peer went away. */
 enum io {
@@ -33,8 +66,8 @@ enum io {
 	IO_ERROR,
 };
 
-long long
-spclient_now_ms(void)
+static long long
+now_ms(void)
 {
 	struct timespec ts;
 
@@ -42,22 +75,15 @@ spclient_now_ms(void)
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-int
-spclient_left_ms(long long deadline)
+static int
+left_ms(long long deadline)
 {
-	long long l = deadline - spclient_now_ms();
+	long long l = deadline - now_ms();
 
 	if (l < 0) {
 		return (0);
 	}
 	return (l > 0x7fffffff ? 0x7fffffff : (int)l);
-}
-
-static void
-put16(unsigned char *p, uint16_t v)
-{
-	p[0] = (unsigned char)(v >> 8);
-	p[1] = (unsigned char)v;
 }
 
 static void
@@ -74,45 +100,6 @@ get32(const unsigned char *p)
 {
 	return (((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16)
 	        | ((uint32_t)p[2] << 8) | (uint32_t)p[3]);
-}
-
-static uint64_t
-get64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int      i;
-
-	for (i = 0; i < 8; i++) {
-		v = (v << 8) | p[i];
-	}
-	return (v);
-}
-
-void
-spclient_conn_header(uint16_t proto, unsigned char out[8])
-{
-	out[0] = 0;
-	out[1] = 'S';
-	out[2] = 'P';
-	out[3] = 0;
-	put16(out + 4, proto);
-	out[6] = 0;
-	out[7] = 0;
-}
-
-size_t
-spclient_frame_header(int ipc, uint64_t len, unsigned char out[9])
-{
-	unsigned char *p = out;
-	int            i;
-
-	if (ipc) {
-		*p++ = 1; /* message type: data */
-	}
-	for (i = 7; i >= 0; i--) {
-		p[7 - i] = (unsigned char)(len >> (8 * i));
-	}
-	return (ipc ? 9 : 8);
 }
 
 const char *
@@ -145,7 +132,7 @@ spclient_new(const char *url, int timeout_ms, char *why, size_t whylen)
 		return (NULL);
 	}
 	c->fd         = -1;
-	c->lockfd     = -1;
+	c->sh.lockfd  = -1;
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	snprintf(c->url, sizeof(c->url), "%s", url);
 	if (strncmp(url, "ipc://", 6) == 0) {
@@ -198,8 +185,8 @@ fail:
  * opened it, or when it was inherited and is still what it was (our copy
  * only; the parent's stays open).
  */
-void
-spclient_disconnect(struct spclient *c)
+static void
+disconnect(struct spclient *c)
 {
 	if (c->fd >= 0
 	        && (c->pid == getpid()
@@ -207,14 +194,8 @@ spclient_disconnect(struct spclient *c)
 	                        c->fd, c->fd_dev, c->fd_ino))) {
 		close(c->fd);
 	}
-	if (c->lockfd >= 0
-	        && (c->pid == getpid()
-	                || spclient_share_same_file(
-	                        c->lockfd, c->lock_dev, c->lock_ino))) {
-		close(c->lockfd);
-	}
-	c->fd     = -1;
-	c->lockfd = -1;
+	spclient_share_close(&c->sh, c->pid == getpid());
+	c->fd = -1;
 }
 
 struct spclient *
@@ -229,7 +210,7 @@ spclient_new_fd(int fd, int ipc, int timeout_ms, char *why, size_t whylen)
 	c->ipc        = ipc;
 	c->timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
 	c->fd         = fd;
-	c->lockfd     = -1;
+	c->sh.lockfd  = -1;
 	c->pid        = getpid();
 	c->adopted    = 1;
 	snprintf(c->url, sizeof(c->url), "fd:%d", fd);
@@ -248,7 +229,7 @@ spclient_free(struct spclient *c)
 	if (c == NULL) {
 		return;
 	}
-	spclient_disconnect(c);
+	disconnect(c);
 	free(c);
 }
 
@@ -262,11 +243,8 @@ int
 spclient_fd(const struct spclient *c)
 {
 	if (c->pid == getpid()
-	        || (c->lockfd >= 0
-	                && spclient_share_same_file(
-	                        c->fd, c->fd_dev, c->fd_ino)
-	                && spclient_share_same_file(
-	                        c->lockfd, c->lock_dev, c->lock_ino))) {
+	        || (spclient_share_same_file(c->fd, c->fd_dev, c->fd_ino)
+	                && spclient_share_valid(&c->sh))) {
 		return (c->fd);
 	}
 	return (-1);
@@ -283,7 +261,7 @@ wait_fd(int fd, short events, long long deadline)
 		pfd.fd      = fd;
 		pfd.events  = events;
 		pfd.revents = 0;
-		n           = poll(&pfd, 1, spclient_left_ms(deadline));
+		n           = poll(&pfd, 1, left_ms(deadline));
 		if (n > 0) {
 			return (IO_OK);
 		}
@@ -484,10 +462,10 @@ do_connect(struct spclient *c, long long deadline, char *why, size_t whylen)
 	c->peer_ok = 0;
 	spclient_share_remember(fd, &c->fd_dev, &c->fd_ino);
 	if (c->next_id == 0) {
-		c->next_id = (uint32_t)c->pid * 2654435761u
-		        ^ (uint32_t)spclient_now_ms();
+		c->next_id
+		        = (uint32_t)c->pid * 2654435761u ^ (uint32_t)now_ms();
 	}
-	spclient_share_lock(c);
+	share_lock(c);
 	return (SPCLIENT_OK);
 }
 
@@ -500,7 +478,8 @@ do_connect(struct spclient *c, long long deadline, char *why, size_t whylen)
 static enum io
 peer_header(struct spclient *c, long long deadline, char *why, size_t whylen)
 {
-	unsigned char peer[8];
+	unsigned char peer[SPFRAME_HEADER];
+	char          why2[128];
 	enum io       r;
 
 	if ((r = read_full(c->fd, peer, sizeof(peer), deadline)) != IO_OK) {
@@ -508,15 +487,9 @@ peer_header(struct spclient *c, long long deadline, char *why, size_t whylen)
 		        io_why(r));
 		return (r);
 	}
-	if (peer[0] != 0 || peer[1] != 'S' || peer[2] != 'P' || peer[3] != 0
-	        || peer[6] != 0 || peer[7] != 0) {
-		snprintf(why, whylen, "%s: not an SP peer", c->url);
-		return (IO_ERROR);
-	}
-	if (peer[4] != 0 || peer[5] != SPCLIENT_PROTO_REP) {
-		snprintf(why, whylen,
-		        "%s: peer speaks protocol 0x%02x%02x, not REP", c->url,
-		        peer[4], peer[5]);
+	if (spframe_rep_peer_header(peer, sizeof(peer), why2, sizeof(why2))
+	        != SPFRAME_OK) {
+		snprintf(why, whylen, "%s: %s", c->url, why2);
 		return (IO_ERROR);
 	}
 	c->peer_ok = 1;
@@ -527,8 +500,8 @@ peer_header(struct spclient *c, long long deadline, char *why, size_t whylen)
  * ensure - a usable connection for this process; *fresh says whether it
  * was opened just now (a fresh connection is not retried).
  */
-enum spclient_status
-spclient_ensure(struct spclient *c, long long deadline, int *fresh, char *why,
+static enum spclient_status
+ensure(struct spclient *c, long long deadline, int *fresh, char *why,
         size_t whylen)
 {
 	pid_t me = getpid();
@@ -536,27 +509,26 @@ spclient_ensure(struct spclient *c, long long deadline, int *fresh, char *why,
 	if (c->fd >= 0 && c->pid != me) {
 		/* shared only once the parent has read the peer's header
 		 * (each process keeps its own copy of that state) */
-		if (c->lockfd >= 0 && c->greeted && c->peer_ok
+		if (c->greeted && c->peer_ok
 		        && spclient_share_same_file(
 		                c->fd, c->fd_dev, c->fd_ino)
-		        && spclient_share_same_file(
-		                c->lockfd, c->lock_dev, c->lock_ino)) {
+		        && spclient_share_valid(&c->sh)) {
 			/* the parent shares it: ours too, under the lock;
 			 * request ids of our own */
 			if (c->user != me) {
 				c->user    = me;
 				c->next_id = (uint32_t)me * 2654435761u
-				        ^ (uint32_t)spclient_now_ms();
+				        ^ (uint32_t)now_ms();
 			}
 		} else {
 			/* inherited across fork: the parent's; drop our copy
 			 * (when it is still what it was) */
-			spclient_disconnect(c);
+			disconnect(c);
 			c->next_id = 0;
 		}
 	}
 	if (c->fd >= 0 && stale(c->fd)) {
-		spclient_disconnect(c);
+		disconnect(c);
 	}
 	*fresh = 0;
 	if (c->fd >= 0 && c->greeted) {
@@ -568,7 +540,7 @@ spclient_ensure(struct spclient *c, long long deadline, int *fresh, char *why,
 		 * goes out with the request */
 		if (c->next_id == 0) {
 			c->next_id = (uint32_t)me * 2654435761u
-			        ^ (uint32_t)spclient_now_ms();
+			        ^ (uint32_t)now_ms();
 		}
 		return (SPCLIENT_OK);
 	}
@@ -577,6 +549,84 @@ spclient_ensure(struct spclient *c, long long deadline, int *fresh, char *why,
 		return (SPCLIENT_UNREACHABLE);
 	}
 	return (do_connect(c, deadline, why, whylen));
+}
+
+/* share_lock - when sharing is on, the memfd (lock and state) of the
+ * connection just opened. */
+static void
+share_lock(struct spclient *c)
+{
+	if (!c->share || c->fd < 0 || c->sh.lockfd >= 0 || c->adopted) {
+		return;
+	}
+	(void)spclient_share_open(&c->sh);
+}
+
+int
+spclient_share(struct spclient *c)
+{
+	c->share = 1;
+	if (c->fd >= 0 && c->pid == getpid()) {
+		share_lock(c);
+	}
+	return (c->fd < 0 || c->sh.lockfd >= 0 ? 0 : -1);
+}
+
+/*
+ * share_acquire - ensure a connection; when it is shared, wait for its
+ * lock (until deadline) and mark it busy until the exchange ends. A
+ * connection left dirty by another process is dropped and this process
+ * opens its own.
+ */
+static enum spclient_status
+share_acquire(struct spclient *c, long long deadline, int *fresh, char *why,
+        size_t whylen)
+{
+	enum spclient_status     st;
+	enum spclient_share_lock l;
+	int                      tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((st = ensure(c, deadline, fresh, why, whylen))
+		        != SPCLIENT_OK) {
+			return (st);
+		}
+		if (c->sh.lockfd < 0) {
+			return (SPCLIENT_OK);
+		}
+		while ((l = spclient_share_trylock(&c->sh))
+		        == SPCLIENT_SHARE_BUSY) {
+			if (left_ms(deadline) == 0) {
+				snprintf(why, whylen,
+				        "%s: shared connection busy: timed "
+				        "out",
+				        c->url);
+				return (SPCLIENT_TIMEOUT);
+			}
+			(void)poll(NULL, 0, 1);
+		}
+		if (l == SPCLIENT_SHARE_FAIL) {
+			snprintf(why, whylen, "%s: shared connection busy: %s",
+			        c->url, strerror(errno));
+			return (SPCLIENT_ERROR);
+		}
+		if (l == SPCLIENT_SHARE_CLEAN) {
+			return (SPCLIENT_OK);
+		}
+		disconnect(c); /* abandoned: everybody leaves it */
+	}
+	snprintf(why, whylen, "%s: no usable connection", c->url);
+	return (SPCLIENT_ERROR);
+}
+
+/* share_release - the exchange on a shared connection is over (ok:
+ * cleanly; otherwise it stays dirty for everybody). */
+static void
+share_release(struct spclient *c, int ok)
+{
+	if (spclient_share_release(&c->sh, ok) != 0) {
+		disconnect(c);
+	}
 }
 
 /*
@@ -592,16 +642,16 @@ send_req(struct spclient *c, uint32_t id, const void *req, size_t len,
 	size_t        h = 0, total;
 	enum io       r;
 
-	total = 8 + 9 + 4 + len;
+	total = SPFRAME_HEADER + SPFRAME_MSGHDR + 4 + len;
 	if (total > sizeof(small) && (buf = malloc(total)) == NULL) {
 		errno = ENOMEM;
 		return (IO_ERROR);
 	}
 	if (!c->greeted) {
-		spclient_conn_header(SPCLIENT_PROTO_REQ, buf);
-		h = 8;
+		spframe_header(SPFRAME_PROTO_REQ, buf);
+		h = SPFRAME_HEADER;
 	}
-	h += spclient_frame_header(c->ipc, (uint64_t)len + 4, buf + h);
+	h += spframe_msg_header(tp(c), buf + h, (uint64_t)len + 4);
 	put32(buf + h, id);
 	h += 4;
 	if (len > 0) {
@@ -625,11 +675,11 @@ static enum io
 recv_reply(struct spclient *c, uint32_t id, char **reply, size_t *replylen,
         long long deadline, char *why, size_t whylen)
 {
-	unsigned char hdr[9];
+	unsigned char hdr[SPFRAME_MSGHDR];
 	unsigned char idb[4];
-	size_t        h = c->ipc ? 9 : 8;
+	size_t        h = spframe_msghdr_len(tp(c));
 	uint64_t      len;
-	char         *buf;
+	char         *buf, why2[128];
 	enum io       r;
 
 	if (!c->peer_ok
@@ -642,13 +692,13 @@ recv_reply(struct spclient *c, uint32_t id, char **reply, size_t *replylen,
 			        io_why(r));
 			return (r);
 		}
-		if (c->ipc && hdr[0] != 1) {
-			snprintf(why, whylen, "%s: unknown message type %u",
-			        c->url, hdr[0]);
+		if (spframe_msg_length(tp(c), hdr, h, SPCLIENT_MAX_REPLY, &len,
+		            why2, sizeof(why2))
+		        != SPFRAME_OK) {
+			snprintf(why, whylen, "%s: %s", c->url, why2);
 			return (IO_ERROR);
 		}
-		len = get64(hdr + h - 8);
-		if (len < 4 || len > SPCLIENT_MAX_REPLY) {
+		if (len < 4) {
 			snprintf(why, whylen, "%s: bad reply length %llu",
 			        c->url, (unsigned long long)len);
 			return (IO_ERROR);
@@ -688,7 +738,7 @@ static enum spclient_status
 exchange(struct spclient *c, const void *req, size_t len, char **reply,
         size_t *replylen, char *why, size_t whylen)
 {
-	long long            deadline = spclient_now_ms() + c->timeout_ms;
+	long long            deadline = now_ms() + c->timeout_ms;
 	enum spclient_status st;
 	enum io              r;
 	uint32_t             id;
@@ -702,8 +752,7 @@ exchange(struct spclient *c, const void *req, size_t len, char **reply,
 		return (SPCLIENT_ERROR);
 	}
 	for (attempt = 0; attempt < 2; attempt++) {
-		if ((st = spclient_share_acquire(
-		             c, deadline, &fresh, why, whylen))
+		if ((st = share_acquire(c, deadline, &fresh, why, whylen))
 		        != SPCLIENT_OK) {
 			return (st);
 		}
@@ -712,17 +761,17 @@ exchange(struct spclient *c, const void *req, size_t len, char **reply,
 			snprintf(why, whylen, "%s: send: %s", c->url,
 			        io_why(r));
 		} else if (reply == NULL) {
-			spclient_share_release(c, 1);
+			share_release(c, 1);
 			return (SPCLIENT_OK);
 		} else if ((r = recv_reply(c, id, reply, replylen, deadline,
 		                    why, whylen))
 		        == IO_OK) {
-			spclient_share_release(c, 1);
+			share_release(c, 1);
 			return (SPCLIENT_OK);
 		}
-		spclient_share_release(
+		share_release(
 		        c, 0); /* left dirty: nobody uses this stream again */
-		spclient_disconnect(c);
+		disconnect(c);
 		if (r != IO_CLOSED || fresh) {
 			return (io_status(r));
 		}

@@ -4,14 +4,10 @@
  * plain stream socket (no libnng). Made for the Exim module: Exim forks
  * without exec and nng must not be used after a fork.
  *
- * Wire format (nng 1.5 src/sp/transport/ipc/ipc.c, tcp/tcp.c and
- * src/sp/protocol/reqrep0/req.c, rep.c):
- *   - connection header, both ways: 0x00 'S' 'P' 0x00, the 16-bit
- *     big-endian protocol id (REQ 0x0030, REP 0x0031), two zero bytes;
- *   - every message: over ipc:// a type byte 0x01 then a 64-bit big-endian
- *     length; over tcp:// the 64-bit length alone; then the payload;
- *   - a REQ payload starts with a 32-bit big-endian request id whose high
- *     bit is set; the REP reply starts with the same id.
+ Wire format: common/spframe.h, which writes and checks the headers for
+ * this client as for the daemon's server; a REQ message's backtrace is
+ * one 32-bit big-endian request id whose high bit is set, and the REP
+ * reply starts with the same id.
  * The client does not wait for the peer's connection header: its own goes
  * out in the same write as the first request (header, frame and body are
  * always one write), and the peer's is read and checked before the first
@@ -41,8 +37,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SPCLIENT_PROTO_REQ 0x30
-#define SPCLIENT_PROTO_REP 0x31
 #define SPCLIENT_MAX_REPLY (1024 * 1024) /* larger replies: SPCLIENT_ERROR */
 
 enum spclient_status {
@@ -109,19 +103,6 @@ enum spclient_status spclient_send(struct spclient *c, const void *req,
 
 /* spclient_status_name - "ok", "unreachable", "timeout", "error". */
 const char *spclient_status_name(enum spclient_status st);
-
-/*
- * spclient_frame_header - the message header for a payload of len bytes
- * over ipc:// (9 bytes: type 1 + 64-bit length) or tcp:// (8 bytes) into
- * out; returns its length. Exposed for the unit test.
- */
-size_t spclient_frame_header(int ipc, uint64_t len, unsigned char out[9]);
-
-/*
- * spclient_conn_header - the 8-byte SP connection header for protocol id
- * proto into out. Exposed for the unit test.
- */
-void spclient_conn_header(uint16_t proto, unsigned char out[8]);
 
 /*
  * spclient_fd - the descriptor this process would use (its own connection,

@@ -1,10 +1,10 @@
 /*
- * spclient_share.c - a client's connection shared with the processes
- * forked from its owner (spclient_share; see spclient.h for the rules):
- * one exchange at a time under a POSIX record lock on a memfd whose first
- * byte says whether the stream is clean; an exchange that does not finish
- * leaves it dirty, and every process then opens its own. Descriptors are
- * checked by fstat identity before an inherited one is used or closed.
+ * spclient_share.c - the lock and state byte of a client connection
+ * shared with forked children (see spclient_share.h; the rules are in
+ * spclient.h): a POSIX record lock on a memfd (one holder per process,
+ * released when the holder dies), whose first byte is SHARE_CLEAN between
+ * exchanges and SHARE_DIRTY during one; an exchange that does not finish
+ * leaves it dirty, and every process then opens its own connection.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memfd_create */
@@ -14,15 +14,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "spclient_int.h"
+#include "spclient_share.h"
 
-/* spclient_share_same_file - fd is still the file (dev, ino) it was: a forked
- * child may have closed an inherited descriptor and reused its number. */
+#define SHARE_CLEAN 0 /* between exchanges: usable */
+#define SHARE_DIRTY 1 /* an exchange did not finish: abandoned by all */
+
 int
 spclient_share_same_file(int fd, dev_t dev, ino_t ino)
 {
@@ -43,129 +42,90 @@ spclient_share_remember(int fd, dev_t *dev, ino_t *ino)
 	}
 }
 
-/* spclient_share_lock - make fd's memfd (lock and state byte) for children. */
-void
-spclient_share_lock(struct spclient *c)
+int
+spclient_share_open(struct spclient_share *s)
 {
 	unsigned char b = SHARE_CLEAN;
 
-	if (!c->share || c->fd < 0 || c->lockfd >= 0 || c->adopted) {
-		return;
+	if ((s->lockfd = memfd_create("mxtls-spclient", MFD_CLOEXEC)) < 0) {
+		return (-1); /* not shared: children connect themselves */
 	}
-	if ((c->lockfd = memfd_create("mxtls-spclient", MFD_CLOEXEC)) < 0) {
-		return; /* not shared: children connect themselves */
+	if (pwrite(s->lockfd, &b, 1, 0) != 1) {
+		close(s->lockfd);
+		s->lockfd = -1;
+		return (-1);
 	}
-	if (pwrite(c->lockfd, &b, 1, 0) != 1) {
-		close(c->lockfd);
-		c->lockfd = -1;
-		return;
-	}
-	spclient_share_remember(c->lockfd, &c->lock_dev, &c->lock_ino);
+	spclient_share_remember(s->lockfd, &s->dev, &s->ino);
+	return (0);
 }
 
 int
-spclient_share(struct spclient *c)
+spclient_share_valid(const struct spclient_share *s)
 {
-	c->share = 1;
-	if (c->fd >= 0 && c->pid == getpid()) {
-		spclient_share_lock(c);
-	}
-	return (c->fd < 0 || c->lockfd >= 0 ? 0 : -1);
+	return (s->lockfd >= 0
+	        && spclient_share_same_file(s->lockfd, s->dev, s->ino));
 }
 
-/* share_set - write the state byte of a shared connection. */
-static void
-share_set(struct spclient *c, unsigned char b)
+void
+spclient_share_close(struct spclient_share *s, int owner)
 {
-	if (pwrite(c->lockfd, &b, 1, 0) != 1) {
-		/* cannot record: nobody else may trust the stream */
-		spclient_disconnect(c);
+	if (s->lockfd >= 0 && (owner || spclient_share_valid(s))) {
+		close(s->lockfd);
 	}
+	s->lockfd = -1;
 }
 
-/* share_unlock - release a shared connection's lock (when still ours). */
+/* unlock - release the lock (when still ours). */
 static void
-share_unlock(struct spclient *c)
+unlock(struct spclient_share *s)
 {
 	struct flock fl;
 
-	if (c->lockfd < 0) {
-		return;
-	}
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type   = F_UNLCK;
 	fl.l_whence = SEEK_SET;
-	(void)fcntl(c->lockfd, F_SETLK, &fl);
+	(void)fcntl(s->lockfd, F_SETLK, &fl);
 }
 
-/*
- * spclient_share_acquire - ensure a connection; when it is shared, wait for
- * its lock (POSIX record locks: one holder per process, released when a holder
- * dies) and mark it dirty until the exchange ends. A connection left dirty
- * by another process is dropped and this process opens its own.
- */
-enum spclient_status
-spclient_share_acquire(struct spclient *c, long long deadline, int *fresh,
-        char *why, size_t whylen)
+enum spclient_share_lock
+spclient_share_trylock(struct spclient_share *s)
 {
-	struct flock         fl;
-	unsigned char        b;
-	enum spclient_status st;
-	int                  tries;
+	struct flock  fl;
+	unsigned char b;
 
-	for (tries = 0; tries < 2; tries++) {
-		if ((st = spclient_ensure(c, deadline, fresh, why, whylen))
-		        != SPCLIENT_OK) {
-			return (st);
-		}
-		if (c->lockfd < 0) {
-			return (SPCLIENT_OK);
-		}
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type   = F_WRLCK;
-		fl.l_whence = SEEK_SET;
-		while (fcntl(c->lockfd, F_SETLK, &fl) != 0) {
-			if ((errno != EACCES && errno != EAGAIN
-			            && errno != EINTR)
-			        || spclient_left_ms(deadline) == 0) {
-				snprintf(why, whylen,
-				        "%s: shared connection busy: %s",
-				        c->url,
-				        errno == EACCES || errno == EAGAIN
-				                ? "timed out"
-				                : strerror(errno));
-				return (errno == EACCES || errno == EAGAIN
-				                ? SPCLIENT_TIMEOUT
-				                : SPCLIENT_ERROR);
-			}
-			(void)poll(NULL, 0, 1);
-		}
-		if (pread(c->lockfd, &b, 1, 0) == 1 && b == SHARE_CLEAN) {
-			share_set(c, SHARE_DIRTY);
-			if (c->fd >= 0) {
-				return (SPCLIENT_OK);
-			}
-			continue;
-		}
-		/* another process's exchange did not finish: the stream
-		 * may hold half a frame; everybody leaves it */
-		share_unlock(c);
-		spclient_disconnect(c);
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type   = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(s->lockfd, F_SETLK, &fl) != 0) {
+		return (errno == EACCES || errno == EAGAIN || errno == EINTR
+		                ? SPCLIENT_SHARE_BUSY
+		                : SPCLIENT_SHARE_FAIL);
 	}
-	snprintf(why, whylen, "%s: no usable connection", c->url);
-	return (SPCLIENT_ERROR);
+	if (pread(s->lockfd, &b, 1, 0) == 1 && b == SHARE_CLEAN) {
+		b = SHARE_DIRTY;
+		if (pwrite(s->lockfd, &b, 1, 0) == 1) {
+			return (SPCLIENT_SHARE_CLEAN);
+		}
+	}
+	/* another process's exchange did not finish (the stream may hold
+	 * half a frame), or we cannot say ours is going on: everybody
+	 * leaves it */
+	unlock(s);
+	return (SPCLIENT_SHARE_ABANDON);
 }
 
-/* spclient_share_release - the exchange on a shared connection is over (ok:
- * cleanly). */
-void
-spclient_share_release(struct spclient *c, int ok)
+int
+spclient_share_release(struct spclient_share *s, int ok)
 {
-	if (c->lockfd < 0) {
-		return;
+	unsigned char b  = SHARE_CLEAN;
+	int           rv = 0;
+
+	if (s->lockfd < 0) {
+		return (0);
 	}
-	if (ok) {
-		share_set(c, SHARE_CLEAN);
+	if (ok && pwrite(s->lockfd, &b, 1, 0) != 1) {
+		rv = -1; /* cannot record: nobody else may trust the stream */
 	}
-	share_unlock(c);
+	unlock(s);
+	return (rv);
 }

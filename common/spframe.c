@@ -1,31 +1,33 @@
 /*
- * spframe.c - the scalability protocols' ipc:// and tcp:// framing for a
- * REP server (see spframe.h; nng 1.5's ipc and tcp transports and
- * reqrep0).
+ * spframe.c - the scalability protocols' ipc:// and tcp:// framing, for
+ * the REP server and the REQ client (see spframe.h; nng 1.5's ipc and tcp
+ * transports and reqrep0).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "spframe.h"
 
-static const unsigned char peer_req[SPFRAME_HEADER]
-        = { 0x00, 'S', 'P', 0x00, 0x00, SPFRAME_PROTO_REQ, 0x00, 0x00 };
-
-enum spframe_status
-spframe_peer_header(
-        const unsigned char *buf, size_t len, char *why, size_t whylen)
+/* header_check - the connection header of a proto peer at buf. */
+static enum spframe_status
+header_check(const unsigned char *buf, size_t len, uint8_t proto, char *why,
+        size_t whylen)
 {
-	size_t n = len < SPFRAME_HEADER ? len : SPFRAME_HEADER;
+	unsigned char want[SPFRAME_HEADER];
+	size_t        n = len < SPFRAME_HEADER ? len : SPFRAME_HEADER;
 
-	if (memcmp(buf, peer_req, n) == 0) {
+	spframe_header(proto, want);
+	if (memcmp(buf, want, n) == 0) {
 		return (n == SPFRAME_HEADER ? SPFRAME_OK : SPFRAME_MORE);
 	}
-	if (n >= 4 && memcmp(buf, peer_req, 4) == 0) {
-		if (n >= 6
-		        && (buf[4] != 0x00 || buf[5] != SPFRAME_PROTO_REQ)) {
+	if (n >= 4 && memcmp(buf, want, 4) == 0) {
+		if (n >= 6 && (buf[4] != 0x00 || buf[5] != proto)) {
 			snprintf(why, whylen,
-			        "peer protocol 0x%02x%02x is not REQ (0x0030)",
-			        buf[4], buf[5]);
+			        "peer protocol 0x%02x%02x is not %s "
+			        "(0x00%02x)",
+			        buf[4], buf[5],
+			        proto == SPFRAME_PROTO_REQ ? "REQ" : "REP",
+			        proto);
 		} else {
 			snprintf(why, whylen,
 			        "reserved bytes of the connection header are "
@@ -37,11 +39,37 @@ spframe_peer_header(
 	return (SPFRAME_BAD);
 }
 
+enum spframe_status
+spframe_peer_header(
+        const unsigned char *buf, size_t len, char *why, size_t whylen)
+{
+	return (header_check(buf, len, SPFRAME_PROTO_REQ, why, whylen));
+}
+
+enum spframe_status
+spframe_rep_peer_header(
+        const unsigned char *buf, size_t len, char *why, size_t whylen)
+{
+	return (header_check(buf, len, SPFRAME_PROTO_REP, why, whylen));
+}
+
+void
+spframe_header(uint8_t proto, unsigned char out[SPFRAME_HEADER])
+{
+	out[0] = 0x00;
+	out[1] = 'S';
+	out[2] = 'P';
+	out[3] = 0x00;
+	out[4] = 0x00;
+	out[5] = proto;
+	out[6] = 0x00;
+	out[7] = 0x00;
+}
+
 void
 spframe_rep_header(unsigned char out[SPFRAME_HEADER])
 {
-	memcpy(out, peer_req, SPFRAME_HEADER);
-	out[5] = SPFRAME_PROTO_REP;
+	spframe_header(SPFRAME_PROTO_REP, out);
 }
 
 size_t
@@ -51,12 +79,11 @@ spframe_msghdr_len(enum spframe_tp tp)
 }
 
 enum spframe_status
-spframe_parse(enum spframe_tp tp, const unsigned char *buf, size_t len,
-        size_t max, struct spframe *f, size_t *used, char *why, size_t whylen)
+spframe_msg_length(enum spframe_tp tp, const unsigned char *buf, size_t len,
+        uint64_t max, uint64_t *n, char *why, size_t whylen)
 {
-	size_t   hl = spframe_msghdr_len(tp);
-	uint64_t n  = 0;
-	size_t   i, bt;
+	size_t hl = spframe_msghdr_len(tp);
+	size_t i;
 
 	if (len < 1) {
 		return (SPFRAME_MORE);
@@ -68,13 +95,30 @@ spframe_parse(enum spframe_tp tp, const unsigned char *buf, size_t len,
 	if (len < hl) {
 		return (SPFRAME_MORE);
 	}
+	*n = 0;
 	for (i = hl - 8; i < hl; i++) {
-		n = n << 8 | buf[i];
+		*n = *n << 8 | buf[i];
 	}
-	if (n > max) {
-		snprintf(why, whylen, "message of %llu bytes (%zu max)",
-		        (unsigned long long)n, max);
+	if (*n > max) {
+		snprintf(why, whylen, "message of %llu bytes (%llu max)",
+		        (unsigned long long)*n, (unsigned long long)max);
 		return (SPFRAME_BAD);
+	}
+	return (SPFRAME_OK);
+}
+
+enum spframe_status
+spframe_parse(enum spframe_tp tp, const unsigned char *buf, size_t len,
+        size_t max, struct spframe *f, size_t *used, char *why, size_t whylen)
+{
+	size_t              hl = spframe_msghdr_len(tp);
+	uint64_t            n  = 0;
+	size_t              bt;
+	enum spframe_status st;
+
+	if ((st = spframe_msg_length(tp, buf, len, max, &n, why, whylen))
+	        != SPFRAME_OK) {
+		return (st);
 	}
 	if (len - hl < n) {
 		return (SPFRAME_MORE);

@@ -1,8 +1,9 @@
 /*
- * spframe.h - the scalability protocols' wire format as a REP server sees
- * it on an ipc:// or a tcp:// stream (nng 1.5 src/sp/transport/ipc/ipc.c,
- * src/sp/transport/tcp/tcp.c and src/sp/protocol/reqrep0/rep.c; the
- * client side is common/spclient.c):
+ * spframe.h - the scalability protocols' wire format on an ipc:// or a
+ * tcp:// stream (nng 1.5 src/sp/transport/ipc/ipc.c,
+ * src/sp/transport/tcp/tcp.c and src/sp/protocol/reqrep0/rep.c), both
+ * sides: the daemon's REP server (cached/door) and the REQ client
+ * (common/spclient.c) write and read it only through these functions:
  *   - a connection header, both ways: 0x00 'S' 'P' 0x00, the 16-bit
  *     big-endian protocol id of the sender (REQ 0x0030, REP 0x0031), two
  *     zero bytes (the same on both transports);
@@ -25,8 +26,8 @@
  *   says so and closes instead of leaving the client to time out).
  * - Any type byte but 0x01 is malformed, as in nng.
  */
-#ifndef MXTLS_CACHED_SPFRAME_H
-#define MXTLS_CACHED_SPFRAME_H
+#ifndef MXTLS_COMMON_SPFRAME_H
+#define MXTLS_COMMON_SPFRAME_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +75,28 @@ enum spframe_status spframe_peer_header(
 
 /* spframe_rep_header - write a REP server's connection header to out. */
 void spframe_rep_header(unsigned char out[SPFRAME_HEADER]);
+
+/* spframe_header - write the connection header of protocol proto
+ * (SPFRAME_PROTO_REQ, SPFRAME_PROTO_REP) to out. */
+void spframe_header(uint8_t proto, unsigned char out[SPFRAME_HEADER]);
+
+/*
+ * spframe_rep_peer_header - check the connection header at the start of
+ * buf (len bytes) as a REQ client does: a REP peer's. As
+ * spframe_peer_header.
+ */
+enum spframe_status spframe_rep_peer_header(
+        const unsigned char *buf, size_t len, char *why, size_t whylen);
+
+/*
+ * spframe_msg_length - the header of a message of transport tp at the
+ * start of buf (len bytes): OK with the length of the backtrace and
+ * payload that follow in *n (at most max), MORE for a valid prefix, BAD
+ * with why (a type byte other than 1, a length above max).
+ */
+enum spframe_status spframe_msg_length(enum spframe_tp tp,
+        const unsigned char *buf, size_t len, uint64_t max, uint64_t *n,
+        char *why, size_t whylen);
 
 /* spframe_msghdr_len - the bytes of a message header on transport tp (9
  * on ipc://, 8 on tcp://). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/xalloc.h"
+#include "decision.h"
 #include "domain.h"
 #include "log.h"
 #include "door/socketmap_answer.h"
@@ -336,19 +337,25 @@ socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 		if ((act = str(h, "action")) == NULL) {
 			continue;
 		}
-		if (strcmp(act, "dane") == 0) {
+		switch (decision_action_of(act)) {
+		case DECISION_ACT_DANE:
 			ndane++;
-		} else if (strcmp(act, "encrypt") == 0) {
+			break;
+		case DECISION_ACT_ENCRYPT:
 			nencrypt++;
-		} else if (strcmp(act, "may") == 0) {
+			break;
+		case DECISION_ACT_MAY:
 			nmay++;
-		} else if (strcmp(act, "defer") == 0) {
+			break;
+		case DECISION_ACT_DEFER:
 			ndefer++;
-		} else {
+			break;
+		default:
 			/* "verify", "skip" and anything unknown: a host that
 			 * Postfix's per-host DANE would use with less than
 			 * its requirement (or use at all). */
 			nstrict++;
+			break;
 		}
 	}
 	if (ndane > 0) {

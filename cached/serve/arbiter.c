@@ -9,41 +9,6 @@
 
 #include "serve/arbiter.h"
 #include "log.h"
-#include "proto.h"
-
-const char *
-arbiter_action_name(enum arbiter_action a)
-{
-	switch (a) {
-	case ARBITER_DANE:
-		return ("dane");
-	case ARBITER_VERIFY:
-		return ("verify");
-	case ARBITER_ENCRYPT:
-		return ("encrypt");
-	case ARBITER_MAY:
-		return ("may");
-	case ARBITER_SKIP:
-		return ("skip");
-	case ARBITER_DEFER:
-		return ("defer");
-	}
-	return ("?");
-}
-
-const char *
-arbiter_match_name(enum arbiter_sts_match m)
-{
-	switch (m) {
-	case ARBITER_STS_NONE:
-		return ("none");
-	case ARBITER_STS_MATCH:
-		return ("match");
-	case ARBITER_STS_NOMATCH:
-		return ("nomatch");
-	}
-	return ("?");
-}
 
 int
 arbiter_sts_copy(struct arbiter_sts *dst, const struct sts_answer *a)
@@ -161,22 +126,22 @@ sts_applies(const struct arbiter_sts *sts)
 	return (sts->policy.mode);
 }
 
-enum arbiter_action
+enum decision_action
 arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
-        enum arbiter_sts_match *match, char *why, size_t whylen)
+        enum decision_sts *match, char *why, size_t whylen)
 {
 	enum sts_mode mode = sts_applies(sts);
 	char          hwhy[DANE_HOST_WHY_MAX], tn[DANE_TLSA_NAME_MAX];
 
 	dane_host_why(h, hwhy, sizeof(hwhy));
-	*match = ARBITER_STS_NONE;
+	*match = DECISION_STS_NONE;
 	if (mode != STS_MODE_NONE)
 		*match = sts_policy_mx_allowed(&sts->policy, h->name)
-		        ? ARBITER_STS_MATCH
-		        : ARBITER_STS_NOMATCH;
+		        ? DECISION_STS_MATCH
+		        : DECISION_STS_NOMATCH;
 	if (h->status == DANE_HOST_TEMPFAIL) {
 		snprintf(why, whylen, "DANE lookups failed: %s", hwhy);
-		return (ARBITER_DEFER);
+		return (DECISION_ACT_DEFER);
 	}
 	if (h->status == DANE_HOST_USABLE) {
 		snprintf(why, whylen,
@@ -185,47 +150,65 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		        "over MTA-STS, RFC 8461 §2)",
 		        (size_t)h->ntlsa,
 		        dane_host_tlsa_name(h, tn, sizeof(tn)));
-		return (ARBITER_DANE);
+		return (DECISION_ACT_DANE);
 	}
 	if (sts != NULL && sts->status == STS_ANSWER_TEMPFAIL) {
 		snprintf(why, whylen, "MTA-STS status unknown: %s", sts->why);
-		return (ARBITER_DEFER);
+		return (DECISION_ACT_DEFER);
 	}
 	if (mode == STS_MODE_ENFORCE) {
-		if (*match == ARBITER_STS_MATCH) {
+		if (*match == DECISION_STS_MATCH) {
 			snprintf(why, whylen,
 			        "MTA-STS enforce: host matches the policy; "
 			        "verified TLS required%s",
 			        h->status == DANE_HOST_UNUSABLE
 			                ? " (its TLSA records are unusable)"
 			                : "");
-			return (ARBITER_VERIFY);
+			return (DECISION_ACT_VERIFY);
 		}
 		snprintf(why, whylen,
 		        "MTA-STS enforce: host matches none of the policy's "
 		        "mx "
 		        "patterns (RFC 8461 §4.1): must not be used");
-		return (ARBITER_SKIP);
+		return (DECISION_ACT_SKIP);
 	}
 	if (h->status == DANE_HOST_UNUSABLE) {
 		snprintf(why, whylen,
 		        "secure TLSA RRset without usable records: TLS "
 		        "mandatory, no authentication (RFC 7672 §2.2): %s",
 		        hwhy);
-		return (ARBITER_ENCRYPT);
+		return (DECISION_ACT_ENCRYPT);
 	}
 	if (mode == STS_MODE_TESTING)
 		snprintf(why, whylen,
 		        "MTA-STS testing (host %s the policy): deliver, "
 		        "report "
 		        "failures; %s",
-		        *match == ARBITER_STS_MATCH ? "matches"
-		                                    : "does not match",
+		        *match == DECISION_STS_MATCH ? "matches"
+		                                     : "does not match",
 		        hwhy);
 	else
 		snprintf(why, whylen, "no DANE, no MTA-STS enforcement: %s",
 		        hwhy);
-	return (ARBITER_MAY);
+	return (DECISION_ACT_MAY);
+}
+
+/* nomem - the daemon's answer to no memory (as everywhere in it). */
+static void
+nomem(void)
+{
+	log_err("MXTLS-NOMEM", "out of memory");
+	abort();
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char *c;
+
+	if (decision_strdup(&c, s) != 0)
+		nomem();
+	return (c);
 }
 
 static char *
@@ -235,10 +218,8 @@ hex(const unsigned char *p, size_t n)
 	char             *s        = malloc(2 * n + 1);
 	size_t            i;
 
-	if (s == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
-	}
+	if (s == NULL)
+		nomem();
 	for (i = 0; i < n; i++) {
 		s[2 * i]     = digits[p[i] >> 4];
 		s[2 * i + 1] = digits[p[i] & 15];
@@ -247,109 +228,128 @@ hex(const unsigned char *p, size_t n)
 	return (s);
 }
 
-static json_t *
-host_json(const struct dane_host *h, enum arbiter_action act,
-        enum arbiter_sts_match match, const char *why)
+static void
+host_fill(struct decision_host *o, const struct dane_host *h,
+        enum decision_action act, enum decision_sts match, const char *why)
 {
-	json_t *o    = json_object();
-	json_t *tlsa = json_array();
-	char    tn[DANE_TLSA_NAME_MAX];
-	size_t  i;
+	char   tn[DANE_TLSA_NAME_MAX];
+	size_t i;
 
-	json_object_set_new(o, "host", json_string(h->name));
-	json_object_set_new(o, "pref", json_integer(h->pref));
-	json_object_set_new(
-	        o, "action", json_string(arbiter_action_name(act)));
-	json_object_set_new(
-	        o, "dane", json_string(dane_host_status_name(h->status)));
-	json_object_set_new(o, "sts", json_string(arbiter_match_name(match)));
+	o->host   = xstrdup(h->name);
+	o->pref   = h->pref;
+	o->action = act;
+	o->dane   = xstrdup(dane_host_status_name(h->status));
+	o->sts    = match;
+	if (h->ntlsa > 0
+	        && (o->tlsa = calloc(h->ntlsa, sizeof(*o->tlsa))) == NULL)
+		nomem();
 	for (i = 0; i < h->ntlsa; i++) {
-		char *d = hex(h->tlsa[i].data, h->tlsa[i].len);
-		json_array_append_new(tlsa,
-		        json_pack("{s:i, s:i, s:i, s:s}", "usage",
-		                h->tlsa[i].usage, "selector",
-		                h->tlsa[i].selector, "mtype", h->tlsa[i].mtype,
-		                "data", d));
-		free(d);
+		o->tlsa[i].usage    = h->tlsa[i].usage;
+		o->tlsa[i].selector = h->tlsa[i].selector;
+		o->tlsa[i].mtype    = h->tlsa[i].mtype;
+		o->tlsa[i].data     = hex(h->tlsa[i].data, h->tlsa[i].len);
+		o->ntlsa++;
 	}
-	json_object_set_new(o, "tlsa", tlsa);
 	if (dane_host_tlsa_name(h, tn, sizeof(tn))[0] != '\0')
-		json_object_set_new(o, "tlsa_name", json_string(tn));
-	json_object_set_new(o, "why", json_string(why));
-	return (o);
+		o->tlsa_name = xstrdup(tn);
+	o->why = xstrdup(why);
+}
+
+static enum decision_mode
+mode_of(enum sts_mode m)
+{
+	switch (m) {
+	case STS_MODE_ENFORCE:
+		return (DECISION_MODE_ENFORCE);
+	case STS_MODE_TESTING:
+		return (DECISION_MODE_TESTING);
+	case STS_MODE_NONE:
+		return (DECISION_MODE_NONE);
+	}
+	return (DECISION_MODE_UNKNOWN);
 }
 
 static void
-sts_members(json_t *o, const struct arbiter_sts *sts)
+sts_fill(struct decision *d, const struct arbiter_sts *sts)
 {
-	json_t *mx;
-	size_t  i;
+	size_t i;
 
 	if (sts == NULL || sts->status != STS_ANSWER_OK)
 		return;
 	if (sts->has_policy) {
-		json_object_set_new(o, "mode",
-		        json_string(sts_mode_name(sts->policy.mode)));
-		mx = json_array();
+		d->has_policy = 1;
+		d->mode       = mode_of(sts->policy.mode);
+		if (sts->policy.nmx > 0
+		        && (d->mx = calloc(sts->policy.nmx, sizeof(char *)))
+		                == NULL)
+			nomem();
 		for (i = 0; i < sts->policy.nmx; i++)
-			json_array_append_new(
-			        mx, json_string(sts->policy.mx[i]));
-		json_object_set_new(o, "mx", mx);
-		json_object_set_new(o, "policy_id", json_string(sts->id));
-		json_object_set_new(
-		        o, "max_age", json_integer(sts->policy.max_age));
-		json_object_set_new(o, "fetched", json_integer(sts->fetched));
+			d->mx[d->nmx++] = xstrdup(sts->policy.mx[i]);
+		d->policy_id = xstrdup(sts->id);
+		d->max_age   = sts->policy.max_age;
+		d->fetched   = sts->fetched;
 	}
-	json_object_set_new(
-	        o, "source", json_string(sts_source_name(sts->source)));
-	json_object_set_new(o, "expires", json_integer(sts->expires));
+	d->has_sts = 1;
+	d->source  = xstrdup(sts_source_name(sts->source));
+	d->expires = sts->expires;
 }
 
-static json_t *
-tlsrpt_json(const struct arbiter_tlsrpt *t)
+static void
+tlsrpt_fill(struct decision *d, const struct arbiter_tlsrpt *t)
 {
-	json_t *o = json_object(), *rua;
-	size_t  i;
+	size_t i;
 
+	d->has_tlsrpt = 1;
 	if (t == NULL) {
-		json_object_set_new(o, "status", json_string("tempfail"));
-		json_object_set_new(o, "why", json_string("not looked up"));
-		return (o);
+		d->tlsrpt     = DECISION_TLSRPT_TEMPFAIL;
+		d->tlsrpt_why = xstrdup("not looked up");
+		return;
 	}
-	json_object_set_new(o, "status",
-	        json_string(tlsrpt_lookup_status_name(t->status)));
-	if (t->status == TLSRPT_LOOKUP_FOUND) {
-		rua = json_array();
+	switch (t->status) {
+	case TLSRPT_LOOKUP_FOUND:
+		d->tlsrpt = DECISION_TLSRPT_FOUND;
+		if (t->rec.nrua > 0
+		        && (d->rua = calloc(t->rec.nrua, sizeof(char *)))
+		                == NULL)
+			nomem();
 		for (i = 0; i < t->rec.nrua; i++)
-			json_array_append_new(rua, json_string(t->rec.rua[i]));
-		json_object_set_new(o, "rua", rua);
-	} else {
-		json_object_set_new(o, "why", json_string(t->why));
+			d->rua[d->nrua++] = xstrdup(t->rec.rua[i]);
+		return;
+	case TLSRPT_LOOKUP_NONE:
+		d->tlsrpt = DECISION_TLSRPT_NONE;
+		break;
+	case TLSRPT_LOOKUP_TEMPFAIL:
+		d->tlsrpt = DECISION_TLSRPT_TEMPFAIL;
+		break;
+	default:
+		d->tlsrpt = DECISION_TLSRPT_UNKNOWN;
+		break;
 	}
-	return (o);
+	d->tlsrpt_why = xstrdup(t->why);
 }
 
 json_t *
 arbiter_decide(const char *domain, const struct arbiter_sts *sts,
         const struct dane_result *dane, const struct arbiter_tlsrpt *tlsrpt)
 {
-	json_t                *o = json_object(), *hosts = json_array();
-	enum arbiter_action    act;
-	enum arbiter_sts_match match;
-	const char            *status = "ok", *policy;
-	char                   why[640], hwhy[512], dwhy[DANE_RESULT_WHY_MAX];
-	size_t      i, ndane = 0, nusable = 0, nskip = 0, ndefer = 0;
-	const char *first_defer    = NULL;
-	char        defer_why[512] = "";
+	struct decision      d;
+	json_t              *o;
+	enum decision_action act;
+	enum decision_sts    match;
+	char                 why[640], hwhy[512], dwhy[DANE_RESULT_WHY_MAX];
+	size_t               i, ndane = 0, nusable = 0, nskip = 0, ndefer = 0;
+	const char          *first_defer    = NULL;
+	char                 defer_why[512] = "";
 
-	json_object_set_new(o, "v", json_integer(PROTO_VERSION));
-	json_object_set_new(o, "domain", json_string(domain));
+	decision_init(&d);
+	d.domain = xstrdup(domain);
+	d.status = DECISION_OK;
 	snprintf(why, sizeof(why), "%s", sts != NULL ? sts->why : "");
 	if (dane == NULL) {
-		status = "tempfail";
+		d.status = DECISION_TEMPFAIL;
 		snprintf(why, sizeof(why), "DANE lookup unavailable");
 	} else if (dane->mx_status == DANE_MX_TEMPFAIL) {
-		status = "tempfail";
+		d.status = DECISION_TEMPFAIL;
 		dane_result_why(dane, why, DANE_RESULT_WHY_MAX);
 	} else if (dane->mx_status == DANE_MX_NULL) {
 		/* RFC 7505 §3: no MTA-STS or DANE question is left to ask */
@@ -360,33 +360,38 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 	} else {
 		for (i = 0; i < dane->nhost; i++) {
 			const struct dane_host *h = &dane->hosts[i];
+			struct decision_host   *e;
+
 			act = arbiter_host(h, sts, &match, hwhy, sizeof(hwhy));
-			json_array_append_new(
-			        hosts, host_json(h, act, match, hwhy));
+			if ((e = decision_host_add(&d)) == NULL)
+				nomem();
+			host_fill(e, h, act, match, hwhy);
 			switch (act) {
-			case ARBITER_DANE:
+			case DECISION_ACT_DANE:
 				ndane++;
 				nusable++;
 				break;
-			case ARBITER_VERIFY:
-			case ARBITER_ENCRYPT:
-			case ARBITER_MAY:
+			case DECISION_ACT_VERIFY:
+			case DECISION_ACT_ENCRYPT:
+			case DECISION_ACT_MAY:
 				nusable++;
 				break;
-			case ARBITER_SKIP:
+			case DECISION_ACT_SKIP:
 				nskip++;
 				break;
-			case ARBITER_DEFER:
+			case DECISION_ACT_DEFER:
 				if (ndefer++ == 0) {
 					first_defer = h->name;
 					snprintf(defer_why, sizeof(defer_why),
 					        "%s", hwhy);
 				}
 				break;
+			case DECISION_ACT_UNKNOWN:
+				break;
 			}
 		}
 		if (dane->nhost > 0 && nusable == 0) {
-			status = "tempfail";
+			d.status = DECISION_TEMPFAIL;
 			if (ndefer > 0)
 				snprintf(why, sizeof(why),
 				        "no usable MX host: %s: %s",
@@ -400,24 +405,23 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 		}
 	}
 	if (ndane > 0)
-		policy = "dane";
+		d.policy = DECISION_POLICY_DANE;
 	else if (sts != NULL && sts->status == STS_ANSWER_OK
 	        && sts->has_policy)
-		policy = "sts";
+		d.policy = DECISION_POLICY_STS;
 	else
-		policy = "none";
-	json_object_set_new(o, "status", json_string(status));
-	json_object_set_new(o, "policy", json_string(policy));
-	sts_members(o, sts);
+		d.policy = DECISION_POLICY_NONE;
+	sts_fill(&d, sts);
 	if (dane != NULL) {
-		json_object_set_new(o, "mx_status",
-		        json_string(dane_mx_status_name(dane->mx_status)));
-		json_object_set_new(o, "dane_why",
-		        json_string(
-		                dane_result_why(dane, dwhy, sizeof(dwhy))));
+		d.mx_status = xstrdup(dane_mx_status_name(dane->mx_status));
+		d.dane_why
+		        = xstrdup(dane_result_why(dane, dwhy, sizeof(dwhy)));
 	}
-	json_object_set_new(o, "hosts", hosts);
-	json_object_set_new(o, "tlsrpt", tlsrpt_json(tlsrpt));
-	json_object_set_new(o, "why", json_string(why));
+	d.has_hosts = 1;
+	tlsrpt_fill(&d, tlsrpt);
+	d.why = xstrdup(why);
+	if ((o = decision_encode(&d)) == NULL)
+		nomem();
+	decision_clear(&d);
 	return (o);
 }

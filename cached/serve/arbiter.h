@@ -3,7 +3,8 @@
  * MTA-STS for the other hosts, opportunistic TLS otherwise (RFC 8461 §2,
  * RFC 7672 §2; docs/DECISIONS.md "Arbitration"). Pure: it only combines
  * the answers of the MTA-STS resolver, the DANE resolver and the TLSRPT
- * lookup into the JSON reply of the "policy" op (docs/IPC.md).
+ * lookup into the "policy" decision (common/decision.h), encoded by
+ * decision_encode into the reply of the "policy" op (docs/IPC.md).
  */
 #ifndef MXTLS_CACHED_ARBITER_H
 #define MXTLS_CACHED_ARBITER_H
@@ -12,27 +13,12 @@
 
 #include <jansson.h>
 
+#include "decision.h"
 #include "dane/dane.h"
 #include "sts/preload.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_resolver.h"
 #include "tlsrpt/tlsrpt_lookup.h"
-
-enum arbiter_action {
-	ARBITER_DANE = 0, /* authenticate the server with its TLSA records */
-	ARBITER_VERIFY,   /* MTA-STS enforce: WebPKI and name check */
-	ARBITER_ENCRYPT,  /* TLS mandatory, no authentication (RFC 7672
-	                     §2.2: secure TLSA RRset, none usable) */
-	ARBITER_MAY,      /* opportunistic TLS */
-	ARBITER_SKIP,     /* MTA-STS enforce, host not allowed: never use */
-	ARBITER_DEFER,    /* cannot be used now (lookup or DNSSEC failure) */
-};
-
-enum arbiter_sts_match {
-	ARBITER_STS_NONE = 0, /* no MTA-STS policy applies to the host */
-	ARBITER_STS_MATCH,
-	ARBITER_STS_NOMATCH,
-};
 
 /* struct arbiter_sts - a copy of an MTA-STS answer that outlives it. */
 struct arbiter_sts {
@@ -77,24 +63,22 @@ void arbiter_sts_clear(struct arbiter_sts *s);
 void arbiter_tlsrpt_clear(struct arbiter_tlsrpt *t);
 
 /*
- * arbiter_host - the action for one MX host given its DANE state and the
+ * arbiter_host - the action (the protocol's vocabulary, common/decision.h)
+ * for one MX host given its DANE state and the
  * domain's MTA-STS answer; *match says how the host relates to the policy,
  * why (whylen bytes) the reason. Rules, in order: DANE lookup failure →
  * defer; usable DANE → dane; MTA-STS unknown (tempfail) → defer; enforce →
  * verify when the host matches, else skip; secure but unusable TLSA →
  * encrypt; otherwise (testing, none, no policy) → may.
  */
-enum arbiter_action arbiter_host(const struct dane_host *h,
-        const struct arbiter_sts *sts, enum arbiter_sts_match *match,
-        char *why, size_t whylen);
-
-/* arbiter_action_name / arbiter_match_name - reply vocabulary. */
-const char *arbiter_action_name(enum arbiter_action a);
-const char *arbiter_match_name(enum arbiter_sts_match m);
+enum decision_action arbiter_host(const struct dane_host *h,
+        const struct arbiter_sts *sts, enum decision_sts *match, char *why,
+        size_t whylen);
 
 /*
  * arbiter_decide - the full reply object of the "policy" op for domain
- * (new reference). dane and tlsrpt may be NULL when unavailable.
+ * (new reference; decision_encode of the decision). dane and tlsrpt may be
+ * NULL when unavailable.
  */
 json_t *arbiter_decide(const char *domain, const struct arbiter_sts *sts,
         const struct dane_result *dane, const struct arbiter_tlsrpt *tlsrpt);

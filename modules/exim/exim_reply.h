@@ -1,7 +1,7 @@
 /*
  * exim_reply.h - the Exim module's reading of mxtlsd's replies (docs/IPC.md):
- * a "policy" reply becomes the routing word and the per-MX-host actions, a
- * "result" reply becomes recorded / not recorded / refused. Pure functions
+ * a "policy" reply (decoded by common/decision.c) becomes the routing word
+ * and the per-MX-host actions. Pure functions
  * (no I/O, no globals, no Exim headers), so the unit test and the fuzz
  * target link the same code as mxtls_exim.so. Everything returned lives in
  * the caller's structures; nothing is allocated that outlives a call.
@@ -12,21 +12,11 @@
 
 #include <stddef.h>
 
+#include "decision.h"
 #include "domain.h"
 
 #define EXIM_REPLY_MAX_HOSTS 32  /* hosts beyond this are not kept */
 #define EXIM_REPLY_WHY       256 /* why texts are cut to this (with NUL) */
-
-/* What the module does with an MX host (the daemon's "action"). */
-enum exim_reply_action {
-	EXIM_REPLY_ACT_UNKNOWN = 0, /* a word we do not know: never used */
-	EXIM_REPLY_ACT_SKIP,        /* MTA-STS enforce, not in the policy */
-	EXIM_REPLY_ACT_DEFER,       /* cannot be used now */
-	EXIM_REPLY_ACT_MAY,
-	EXIM_REPLY_ACT_ENCRYPT,
-	EXIM_REPLY_ACT_VERIFY,
-	EXIM_REPLY_ACT_DANE
-};
 
 /* The daemon's answer as a whole. */
 enum exim_reply_status {
@@ -36,9 +26,9 @@ enum exim_reply_status {
 };
 
 struct exim_reply_host {
-	char                   host[DOMAIN_MAX + 1]; /* lower case */
-	enum exim_reply_action action;
-	char                   why[EXIM_REPLY_WHY];
+	char                 host[DOMAIN_MAX + 1]; /* lower case */
+	enum decision_action action;               /* common/decision.h */
+	char                 why[EXIM_REPLY_WHY];
 };
 
 struct exim_reply_policy {
@@ -53,33 +43,27 @@ struct exim_reply_policy {
 	struct exim_reply_host hosts[EXIM_REPLY_MAX_HOSTS];
 };
 
-/* The answer to a "result" message. */
-enum exim_reply_result {
-	EXIM_REPLY_RECORDED = 0,    /* ok, recorded:true */
-	EXIM_REPLY_NOT_RECORDED,    /* ok, recorded:false (why says why) */
-	EXIM_REPLY_RESULT_TEMPFAIL, /* tempfail: the daemon may count a retry
-	                             */
-	EXIM_REPLY_UNSUPPORTED,     /* error "unknown op": no TLSRPT support */
-	EXIM_REPLY_REFUSED,         /* error: the result was invalid */
-	EXIM_REPLY_UNREADABLE       /* not a JSON object with a status */
-};
-
 /*
- * exim_reply_policy_parse - read a "policy" reply (len bytes, any content).
- * Never fails: an unreadable reply, a missing or mistyped "status" or
- * "hosts" give EXIM_REPLY_ERROR with a why. Host entries without a string
- * "host" are dropped; an action that is missing, mistyped or unknown is
- * EXIM_REPLY_ACT_UNKNOWN (the host is not used).
+ * exim_reply_policy_parse - read a "policy" reply (len bytes, any content;
+ * decoded by common/decision.c). Never fails: an unreadable reply, a
+ * missing or mistyped "status" or "hosts" give EXIM_REPLY_ERROR with a
+ * why. Host entries without a string "host" are dropped; an action that
+ * is missing, mistyped or unknown is DECISION_ACT_UNKNOWN (the host is not
+ * used).
  */
 void exim_reply_policy_parse(
         const char *text, size_t len, struct exim_reply_policy *out);
 
+/*
+ * exim_reply_policy_of - the same from a decoded decision (d->status
+ * ok, tempfail or error; hosts normalised and capped here).
+ */
+void exim_reply_policy_of(
+        const struct decision *d, struct exim_reply_policy *out);
+
 /* exim_reply_host - the entry for host (normal form) or NULL. */
 const struct exim_reply_host *exim_reply_host(
         const struct exim_reply_policy *p, const char *host);
-
-/* exim_reply_action_name - "dane", ..., "unknown" (static). */
-const char *exim_reply_action_name(enum exim_reply_action a);
 
 /* exim_reply_word_rank - 4 dane, 3 verify, 2 encrypt, 1 may/testing. */
 int exim_reply_word_rank(const char *word);
@@ -94,12 +78,5 @@ int exim_reply_word_rank(const char *word);
  * router: the daemon then uses its own decision).
  */
 const char *exim_reply_route_ptype(const char *route);
-
-/*
- * exim_reply_result_parse - read a "result" reply; why gets the daemon's
- * why (or ours for an unreadable reply), cut to whylen.
- */
-enum exim_reply_result exim_reply_result_parse(
-        const char *text, size_t len, char *why, size_t whylen);
 
 #endif

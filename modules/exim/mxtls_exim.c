@@ -33,7 +33,9 @@
  * that echoes the daemon's or the peer's words tainted. Everything else in
  * this file is static and lives per process (the connection is the first
  * process's, shared with its forked children). The
- * daemon's replies are read by exim_reply.c, TLS outcomes classified by
+ * daemon's replies are decoded by common/decision.c and common/proto.c
+ * (requests built there too; common/clnt.c carries them) and read by
+ * exim_reply.c, TLS outcomes classified by
  * exim_outcome.c (both pure, fuzzed and unit-tested without Exim).
  * RFC 8461 §5 (policy application), RFC 7672 §2 (DANE), RFC 8460 §4.3
  * (result types).
@@ -54,8 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "clnt_sp.h"
 #include "domain.h"
 #include "exim_outcome.h"
 #include "exim_reply.h"
@@ -194,36 +195,24 @@ get_client(const char *url, int timeout_ms, char *why, size_t whylen)
 	return (client);
 }
 
-/*
- * ask - one request; on SPCLIENT_OK *reply is the reply text (malloc'd,
- * NUL-terminated, *rlen bytes; the caller frees it).
- */
-static enum spclient_status
-ask(const struct opts *o, json_t *req, int timeout_ms, char **reply,
-        size_t *rlen, char *why, size_t whylen)
+/* ask - the typed client over this process's SP client, or NULL. */
+static struct clnt *
+ask(const struct opts *o, int timeout_ms, char *why, size_t whylen)
 {
-	struct spclient     *c;
-	char                *text;
-	enum spclient_status st;
+	static struct clnt c;
+	struct spclient   *sp;
 
-	*reply = NULL;
-	*rlen  = 0;
-	if ((c = get_client(o->url, timeout_ms, why, whylen)) == NULL) {
-		return (SPCLIENT_ERROR);
+	if ((sp = get_client(o->url, timeout_ms, why, whylen)) == NULL) {
+		return (NULL);
 	}
-	if ((text = json_dumps(req, JSON_COMPACT)) == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return (SPCLIENT_ERROR);
-	}
-	st = spclient_call(c, text, strlen(text), reply, rlen, why, whylen);
-	free(text);
-	return (st);
+	clnt_sp_init(&c, sp);
+	return (&c);
 }
 
 /* ---------------------------------------------------------------- policy --
  */
 
-enum decision {
+enum decide {
 	DECIDE_OK = 0,     /* reply set */
 	DECIDE_TEMPFAIL,   /* daemon: tempfail */
 	DECIDE_ERROR,      /* daemon: error, or a reply we cannot read */
@@ -241,15 +230,14 @@ static time_t                   memo_time;
  * policy - the daemon's answer for domain (normal form); *reply points to
  * this process's memo, valid until the next call.
  */
-static enum decision
+static enum decide
 policy(const struct opts *o, const char *domain,
         const struct exim_reply_policy **reply, char *why, size_t whylen)
 {
 	static struct exim_reply_policy p;
-	json_t                         *req;
-	enum spclient_status            st;
-	char                           *text = NULL;
-	size_t                          len  = 0;
+	struct decision                 d;
+	struct clnt                    *c;
+	enum clnt_status                st;
 
 	*reply = NULL;
 	if (memo_set && strcmp(memo_domain, domain) == 0
@@ -257,21 +245,18 @@ policy(const struct opts *o, const char *domain,
 		*reply = &memo;
 		return (DECIDE_OK);
 	}
-	req = json_pack(
-	        "{s:i,s:s,s:s}", "v", 1, "op", "policy", "domain", domain);
-	if (req == NULL) {
-		snprintf(why, whylen, "out of memory");
+	if ((c = ask(o, o->timeout_ms, why, whylen)) == NULL) {
 		return (DECIDE_ERROR);
 	}
-	st = ask(o, req, o->timeout_ms, &text, &len, why, whylen);
-	json_decref(req);
-	if (st != SPCLIENT_OK) {
-		return (st == SPCLIENT_UNREACHABLE || st == SPCLIENT_TIMEOUT
+	st = clnt_policy(c, domain, &d, why, whylen);
+	if (st != CLNT_OK) {
+		decision_clear(&d);
+		return (st == CLNT_UNREACHABLE || st == CLNT_TIMEOUT
 		                ? DECIDE_UNREACHABLE
 		                : DECIDE_ERROR);
 	}
-	exim_reply_policy_parse(text, len, &p);
-	free(text);
+	exim_reply_policy_of(&d, &p);
+	decision_clear(&d);
 	if (p.status != EXIM_REPLY_OK) {
 		snprintf(why, whylen, "%s", p.why);
 		return (p.status == EXIM_REPLY_TEMPFAIL ? DECIDE_TEMPFAIL
@@ -310,7 +295,7 @@ mxtls_decide(uschar **yield, int argc, uschar *argv[])
 	struct opts                     o;
 	char                            domain[DOMAIN_MAX + 1], why[512];
 	const struct exim_reply_policy *reply;
-	enum decision                   d;
+	enum decide                     d;
 
 	opts_parse(arg(argc, argv, 1), &o);
 	if (normal_domain(arg(argc, argv, 0), domain, why, sizeof(why)) != 0) {
@@ -374,7 +359,7 @@ mxtls_mx_check(uschar **yield, int argc, uschar *argv[])
 	char                            host[DOMAIN_MAX + 1], why[512];
 	const struct exim_reply_policy *reply;
 	const struct exim_reply_host   *h;
-	enum decision                   d;
+	enum decide                     d;
 	const char                     *action;
 
 	opts_parse(arg(argc, argv, 2), &o);
@@ -414,10 +399,9 @@ mxtls_mx_check(uschar **yield, int argc, uschar *argv[])
 		*yield = word("");
 		return (OK);
 	}
-	if (h->action == EXIM_REPLY_ACT_SKIP
-	        || h->action == EXIM_REPLY_ACT_DEFER
-	        || h->action == EXIM_REPLY_ACT_UNKNOWN) {
-		action = exim_reply_action_name(h->action);
+	if (h->action == DECISION_ACT_SKIP || h->action == DECISION_ACT_DEFER
+	        || h->action == DECISION_ACT_UNKNOWN) {
+		action = decision_action_name(h->action);
 		log_write(0, LOG_MAIN,
 		        "mxtls: %s: not connecting to %s: %s (%s)", domain,
 		        host, action, h->why);
@@ -440,81 +424,61 @@ send_result(const struct opts *o, const char *domain, const char *host,
         const char *raddr, const char *saddr, const char *result,
         const char *reason)
 {
-	json_t                *req;
-	enum spclient_status   st;
-	enum exim_reply_result rr;
-	char                   why[512], *text = NULL;
-	size_t                 len = 0;
-	const char            *ptype;
+	struct proto_result r;
+	struct clnt        *c;
+	enum clnt_status    st;
+	enum proto_recorded rr;
+	char                why[512];
 
 	if (result_unsupported) {
 		return;
 	}
-	req = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s}", "v", 1, "op", "result",
-	        "domain", domain, "mta", "exim", "mx_host", host, "result",
-	        result);
-	if (req == NULL) {
-		return;
+	memset(&r, 0, sizeof(r));
+	r.domain  = domain;
+	r.mta     = "exim";
+	r.mx_host = host;
+	r.result  = result;
+	/* the policy the routed transport applied (RFC 8460 §4.4):
+	 * remote_smtp_dane applies DANE to every host of the domain,
+	 * TLS-Required: No mail none */
+	r.policy_type  = exim_reply_route_ptype(o->route);
+	r.receiving_ip = raddr;
+	r.sending_ip   = saddr;
+	/* the daemon does not count sessions carrying its own reports
+	 * (RFC 8460 §3: no report loops) */
+	r.sender         = o->have_sender ? o->sender : NULL;
+	r.failure_reason = reason;
+	if ((c = ask(o, REPORT_TIMEOUT_MS, why, sizeof(why))) == NULL) {
+		st = CLNT_ERROR;
+	} else {
+		st = clnt_result(c, &r, &rr, why, sizeof(why));
 	}
-	if ((ptype = exim_reply_route_ptype(o->route)) != NULL) {
-		/* the policy the routed transport applied (RFC 8460 §4.4):
-		 * remote_smtp_dane applies DANE to every host of the domain,
-		 * TLS-Required: No mail none */
-		json_object_set_new(req, "policy_type", json_string(ptype));
-	}
-	if (raddr[0] != '\0') {
-		json_object_set_new(req, "receiving_ip", json_string(raddr));
-	}
-	if (saddr[0] != '\0') {
-		json_object_set_new(req, "sending_ip", json_string(saddr));
-	}
-	if (o->have_sender && o->sender[0] != '\0') {
-		/* the daemon does not count sessions carrying its own
-		 * reports (RFC 8460 §3: no report loops) */
-		json_t *snd = json_string(o->sender);
-
-		if (snd != NULL) {
-			json_object_set_new(req, "sender", snd);
-		}
-	}
-	if (reason != NULL && reason[0] != '\0') {
-		/* json_string refuses invalid UTF-8: keep the result */
-		json_t *r = json_string(reason);
-
-		if (r != NULL) {
-			json_object_set_new(req, "failure_reason", r);
-		}
-	}
-	st = ask(o, req, REPORT_TIMEOUT_MS, &text, &len, why, sizeof(why));
-	json_decref(req);
-	if (st != SPCLIENT_OK) {
+	if (st != CLNT_OK && st != CLNT_BADREPLY) {
 		log_write(0, LOG_MAIN,
 		        "mxtls: %s: result %s for %s not recorded: %s", domain,
 		        result, host, why);
 		return;
 	}
-	rr = exim_reply_result_parse(text, len, why, sizeof(why));
-	free(text);
 	switch (rr) {
-	case EXIM_REPLY_RECORDED:
-	case EXIM_REPLY_NOT_RECORDED:
+	case PROTO_RECORDED:
+	case PROTO_NOT_RECORDED:
 		if (debug_selector & D_v)
 			debug_printf("mxtls: %s: result %s for %s %s%s\n",
 			        domain, result, host,
-			        rr == EXIM_REPLY_RECORDED ? "recorded"
-			                                  : "not counted: ",
-			        rr == EXIM_REPLY_RECORDED ? "" : why);
+			        rr == PROTO_RECORDED ? "recorded"
+			                             : "not counted: ",
+			        rr == PROTO_RECORDED ? "" : why);
 		break;
-	case EXIM_REPLY_UNSUPPORTED:
+	case PROTO_UNSUPPORTED:
 		result_unsupported = 1;
 		log_write(0, LOG_MAIN,
 		        "mxtls: the daemon does not accept TLSRPT results "
 		        "(%s); results are not recorded",
 		        why);
 		break;
-	case EXIM_REPLY_RESULT_TEMPFAIL:
-	case EXIM_REPLY_REFUSED:
-	case EXIM_REPLY_UNREADABLE:
+	case PROTO_RESULT_TEMPFAIL:
+	case PROTO_REFUSED:
+	case PROTO_UNREADABLE:
 		log_write(0, LOG_MAIN,
 		        "mxtls: %s: result %s for %s not recorded: %s", domain,
 		        result, host, why);
@@ -695,33 +659,23 @@ mxtls_event(uschar **yield, int argc, uschar *argv[])
 int
 mxtls_prefetch(uschar **yield, int argc, uschar *argv[])
 {
-	struct opts          o;
-	struct spclient     *c;
-	char                 domain[DOMAIN_MAX + 1], why[256], *text;
-	json_t              *req;
-	enum spclient_status st;
+	struct opts      o;
+	struct clnt     *c;
+	char             domain[DOMAIN_MAX + 1], why[256];
+	enum clnt_status st;
 
 	*yield = word("");
 	opts_parse(arg(argc, argv, 1), &o);
 	if (normal_domain(arg(argc, argv, 0), domain, why, sizeof(why)) != 0) {
 		return (OK);
 	}
-	if ((c = get_client(o.url, PREFETCH_TIMEOUT_MS, why, sizeof(why)))
-	        == NULL) {
+	if ((c = ask(&o, PREFETCH_TIMEOUT_MS, why, sizeof(why))) == NULL) {
 		return (OK);
 	}
-	req = json_pack(
-	        "{s:i,s:s,s:s}", "v", 1, "op", "policy", "domain", domain);
-	if (req == NULL || (text = json_dumps(req, JSON_COMPACT)) == NULL) {
-		json_decref(req);
-		return (OK);
-	}
-	st = spclient_send(c, text, strlen(text), why, sizeof(why));
-	if (st != SPCLIENT_OK) {
+	st = clnt_prefetch(c, domain, why, sizeof(why));
+	if (st != CLNT_OK) {
 		if (debug_selector & D_v)
 			debug_printf("mxtls: prefetch %s: %s\n", domain, why);
 	}
-	free(text);
-	json_decref(req);
 	return (OK);
 }

@@ -1,21 +1,12 @@
 /*
  * filter_decide.c - RCPT decision from a policy reply (see filter_decide.h;
- * the host actions are those of docs/DECISIONS.md A1-A7).
+ * the host actions are those of docs/DECISIONS.md A1-A7; the reply is
+ * decoded by common/decision.c).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "filter_decide.h"
-
-static const char *
-str(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	return (json_is_string(v) ? json_string_value(v) : NULL);
-}
 
 const char *
 filter_decide_ptype(const char *mode)
@@ -26,92 +17,80 @@ filter_decide_ptype(const char *mode)
 	return ("no-policy-found");
 }
 
-int
-filter_decide(const char *json, size_t len, time_t now, time_t secure_ttl,
+void
+filter_decide_of(const struct decision *r, time_t now, time_t secure_ttl,
         struct filter_decision *d)
 {
-	json_error_t err;
-	json_t      *root, *hosts, *h, *exp;
-	const char  *status, *s;
-	size_t       i;
-	int          dane = 0;
+	size_t i;
+	int    dane = 0;
 
 	memset(d, 0, sizeof(*d));
 	d->ptype = filter_decide_ptype("");
-	root     = json_loadb(json, len, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL || !json_is_object(root)) {
-		snprintf(d->why, sizeof(d->why),
-		        "reply is not a JSON object: %s",
-		        root ? "" : err.text);
-		json_decref(root);
-		return (-1);
-	}
-	if ((status = str(root, "status")) == NULL) {
-		snprintf(d->why, sizeof(d->why), "reply has no status");
-		json_decref(root);
-		return (-1);
-	}
-	s = str(root, "why");
-	snprintf(d->why, sizeof(d->why), "%s", s ? s : "");
-	if (strcmp(status, "error") == 0) {
+	snprintf(d->why, sizeof(d->why), "%s", r->why ? r->why : "");
+	if (r->status == DECISION_ERROR) {
 		d->verdict = FILTER_DECIDE_PROCEED;
-		json_decref(root);
-		return (0);
+		return;
 	}
-	if ((s = str(root, "domain")) != NULL) {
-		snprintf(d->domain, sizeof(d->domain), "%s", s);
-	}
-	if ((s = str(root, "policy")) != NULL) {
-		snprintf(d->policy, sizeof(d->policy), "%s", s);
-	}
-	if ((s = str(root, "mode")) != NULL) {
-		snprintf(d->mode, sizeof(d->mode), "%s", s);
-	}
+	snprintf(d->domain, sizeof(d->domain), "%s",
+	        r->domain ? r->domain : "");
+	snprintf(d->policy, sizeof(d->policy), "%s",
+	        r->policy == DECISION_POLICY_UNKNOWN
+	                ? ""
+	                : decision_policy_name(r->policy));
+	snprintf(d->mode, sizeof(d->mode), "%s", decision_mode_name(r->mode));
 	d->ptype = filter_decide_ptype(d->mode);
-	if (strcmp(status, "tempfail") == 0) {
-		d->verdict = FILTER_DECIDE_TEMPFAIL;
-		d->known   = 1;
-		json_decref(root);
-		return (0);
-	}
-	if (strcmp(status, "ok") != 0) {
-		snprintf(d->why, sizeof(d->why), "unknown status '%.40s'",
-		        status);
-		json_decref(root);
-		return (-1);
-	}
 	d->known = 1;
-	hosts    = json_object_get(root, "hosts");
-	json_array_foreach(hosts, i, h)
-	{
-		const char *host = str(h, "host"), *act = str(h, "action");
-		if (host == NULL || act == NULL) {
+	if (r->status == DECISION_TEMPFAIL) {
+		d->verdict = FILTER_DECIDE_TEMPFAIL;
+		return;
+	}
+	for (i = 0; i < r->nhosts; i++) {
+		const struct decision_host *h = &r->hosts[i];
+
+		if (h->host == NULL || h->action == DECISION_ACT_UNKNOWN) {
 			continue;
 		}
-		if (strcmp(act, "dane") == 0 || strcmp(act, "verify") == 0
-		        || strcmp(act, "encrypt") == 0) {
-			d->secure = 1;
+		if (h->action >= DECISION_ACT_ENCRYPT) {
+			d->secure = 1; /* dane, verify, encrypt */
 		}
-		if (strcmp(act, "dane") == 0) {
+		if (h->action == DECISION_ACT_DANE) {
 			dane = 1;
 		}
 		if (d->nhosts < FILTER_DECIDE_MAXHOSTS) {
 			struct filter_decide_host *o = &d->hosts[d->nhosts++];
-			snprintf(o->host, sizeof(o->host), "%s", host);
-			snprintf(o->action, sizeof(o->action), "%s", act);
+			snprintf(o->host, sizeof(o->host), "%s", h->host);
+			o->action = h->action;
 		}
 	}
 	/* WebPKI stands in for DANE; MTA-STS MX patterns are not checked */
 	d->webpki_only
-	        = d->secure && (dane || strcmp(d->mode, "enforce") == 0);
-	exp = json_object_get(root, "expires");
-	if (json_is_integer(exp) && (time_t)json_integer_value(exp) > now
-	        && !dane) {
-		d->expires = (time_t)json_integer_value(exp);
+	        = d->secure && (dane || r->mode == DECISION_MODE_ENFORCE);
+	if (r->has_sts && (time_t)r->expires > now && !dane) {
+		d->expires = (time_t)r->expires;
 	} else {
 		d->expires = now + secure_ttl;
 	}
 	d->verdict = FILTER_DECIDE_PROCEED;
-	json_decref(root);
-	return (0);
+}
+
+int
+filter_decide(const char *json, size_t len, time_t now, time_t secure_ttl,
+        struct filter_decision *d)
+{
+	struct decision r;
+	int             rv = 0;
+
+	if (decision_decode(json, len, &r, d->why, sizeof(d->why)) != 0) {
+		char why[sizeof(d->why)];
+
+		snprintf(why, sizeof(why), "%s", d->why);
+		memset(d, 0, sizeof(*d));
+		d->ptype = filter_decide_ptype("");
+		snprintf(d->why, sizeof(d->why), "%s", why);
+		rv = -1;
+	} else {
+		filter_decide_of(&r, now, secure_ttl, d);
+	}
+	decision_clear(&r);
+	return (rv);
 }

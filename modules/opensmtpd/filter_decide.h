@@ -1,7 +1,8 @@
 /*
  * filter_decide.h - what filter-mxtls does with a RCPT TO, from mxtlsd's
- * "policy" reply (docs/IPC.md): proceed, tempfail or reject, and whether
- * the domain must be in the verified-TLS table. Pure (no I/O).
+ * "policy" reply (docs/IPC.md; decoded by common/decision.c): proceed,
+ * tempfail or reject, and whether the domain must be in the verified-TLS
+ * table. Pure (no I/O).
  *
  * OpenSMTPD can only require "STARTTLS + WebPKI chain + certificate name =
  * MX host name" (`relay tls`) for a domain, chosen at RCPT time. So every
@@ -21,6 +22,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "decision.h"
+
 #define FILTER_DECIDE_MAXHOSTS 16
 
 enum filter_decide_verdict {
@@ -29,8 +32,8 @@ enum filter_decide_verdict {
 };
 
 struct filter_decide_host {
-	char host[254];
-	char action[12];
+	char                 host[254];
+	enum decision_action action; /* common/decision.h */
 };
 
 struct filter_decision {
@@ -54,6 +57,13 @@ struct filter_decision {
  * enforce and testing, else "no-policy-found".
  */
 const char *filter_decide_ptype(const char *mode);
+
+/*
+ * filter_decide_of - fill d from the decoded reply r (common/decision.c;
+ * r->status ok, tempfail or error). now and secure_ttl as filter_decide.
+ */
+void filter_decide_of(const struct decision *r, time_t now, time_t secure_ttl,
+        struct filter_decision *d);
 
 /*
  * filter_decide - fill d from the reply (len bytes of JSON). now and

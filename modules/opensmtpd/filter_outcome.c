@@ -127,40 +127,21 @@ filter_outcome_event(struct filter_outcome *o, const char *event, char *params,
 	}
 }
 
-json_t *
+void
 filter_outcome_request(const struct filter_outcome *o, const char *domain,
         const char *mx_host, const char *result, const char *reason,
-        const char *ptype)
+        const char *ptype, struct proto_result *r)
 {
-	json_t *req, *snd;
-
-	req = json_pack("{s:i,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "v", 1, "op",
-	        "result", "domain", domain, "mta", "opensmtpd", "mx_host",
-	        mx_host, "sending_ip", o->src, "receiving_ip", o->dst,
-	        "result", result);
-	if (req == NULL) {
-		return (NULL);
-	}
-	if (ptype != NULL
-	        && json_object_set_new(req, "policy_type", json_string(ptype))
-	                != 0) {
-		goto fail;
-	}
-	if (reason != NULL && reason[0] != '\0'
-	        && json_object_set_new(
-	                   req, "failure_reason", json_string(reason))
-	                != 0) {
-		goto fail;
-	}
-	/* json_string: NULL when not UTF-8, then sent without a sender */
-	if (o->sender[0] != '\0' && (snd = json_string(o->sender)) != NULL
-	        && json_object_set_new(req, "sender", snd) != 0) {
-		goto fail;
-	}
-	return (req);
-fail:
-	json_decref(req);
-	return (NULL);
+	memset(r, 0, sizeof(*r));
+	r->domain         = domain;
+	r->mta            = "opensmtpd";
+	r->mx_host        = mx_host;
+	r->sending_ip     = o->src;
+	r->receiving_ip   = o->dst;
+	r->result         = result;
+	r->policy_type    = ptype;
+	r->failure_reason = reason;
+	r->sender         = o->sender;
 }
 
 const char *

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
+#include "proto.h"
 
 struct filter_outcome {
 	uint64_t session;
@@ -54,16 +54,16 @@ const char *filter_outcome_classify(
 
 /*
  * filter_outcome_request - the IPC "result" request (docs/IPC.md) for the
- * session: domain, mx_host, result (from filter_outcome_classify), reason
- * ("" or NULL: none), policy_type ptype (the policy OpenSMTPD applied,
- * filter_decide_ptype; NULL: omitted, for the caller to add), its
- * addresses and "sender" when it has one (omitted for the null sender and
- * for a sender that is not UTF-8). New reference for the caller; NULL
- * when out of memory.
+ * session into r (encoded by common/proto.c: proto_result_encode):
+ * domain, mx_host, result (from filter_outcome_classify), reason ("" or
+ * NULL: none), policy_type ptype (the policy OpenSMTPD applied,
+ * filter_decide_ptype; NULL: omitted), its addresses and "sender" when it
+ * has one (left out for the null sender and for a sender that is not
+ * UTF-8). r points into o and the arguments.
  */
-json_t *filter_outcome_request(const struct filter_outcome *o,
-        const char *domain, const char *mx_host, const char *result,
-        const char *reason, const char *ptype);
+void filter_outcome_request(const struct filter_outcome *o, const char *domain,
+        const char *mx_host, const char *result, const char *reason,
+        const char *ptype, struct proto_result *r);
 
 /*
  * filter_outcome_sender - copy a tx-mail address to out as the bare

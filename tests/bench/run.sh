@@ -89,7 +89,8 @@ case " $SECTIONS " in *" exim "*) EXTRA_TARGETS=mxtls_exim ;; esac
 make -C "$BUILD" -j"$(nproc)" mxtlsd mxtlsctl $EXTRA_TARGETS >"$BENCH_DIR/make.log" 2>&1 ||
 	{ tail -20 "$BENCH_DIR/make.log" >&2; die "build failed"; }
 gcc -O2 -g -std=c11 -D_GNU_SOURCE -DHAVE_SPCLIENT -I"$SRC/common" -o "$LG" \
-	"$SRC/tests/bench/loadgen.c" "$SRC/common/spclient.c" "$SRC/common/spclient_share.c" -lnng -lpthread
+	"$SRC/tests/bench/loadgen.c" "$SRC/common/spclient.c" "$SRC/common/spclient_share.c" \
+	"$SRC/common/spframe.c" -lnng -lpthread
 
 # ------------------------------------------------------------- process stats --
 tree_pids() { # PID: PID and all its descendants

@@ -11,6 +11,7 @@
 
 #include "exim_outcome.h"
 #include "exim_reply.h"
+#include "proto.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,7 +28,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct exim_reply_policy p;
 	struct exim_outcome_cert        c;
-	enum exim_reply_result          r;
+	enum proto_recorded             r;
 	char                            why[64], *text;
 	size_t                          i;
 
@@ -44,16 +45,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct exim_reply_host *h = &p.hosts[i];
 
 		if (h->host[0] == '\0' || exim_reply_host(&p, h->host) == NULL
-		        || strcmp(exim_reply_action_name(h->action), "")
-		                == 0) {
+		        || strcmp(decision_action_name(h->action), "") == 0) {
 			abort();
 		}
 	}
 	why[0] = 'x';
-	r      = exim_reply_result_parse(
-	             (const char *)data, size, why, sizeof(why));
-	if (r > EXIM_REPLY_UNREADABLE
-	        || memchr(why, '\0', sizeof(why)) == NULL) {
+	r = proto_recorded_parse((const char *)data, size, why, sizeof(why));
+	if (r > PROTO_UNREADABLE || memchr(why, '\0', sizeof(why)) == NULL) {
 		abort();
 	}
 	/* the same bytes as tls:cert event data (a C string) */

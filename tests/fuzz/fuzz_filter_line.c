@@ -65,9 +65,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	if (res != NULL) {
-		json_t *req = filter_outcome_request(&o, "example.test",
-		        "mx.example.test", res, reason, "sts");
-		json_decref(req);
+		struct proto_result r;
+
+		filter_outcome_request(&o, "example.test", "mx.example.test",
+		        res, reason, "sts", &r);
+		free(proto_result_encode(&r));
 	}
 	free(buf);
 	return (0);

@@ -76,47 +76,47 @@ struct host_case {
 	const char            *sts_body; /* NULL: no policy */
 	enum sts_answer_status sts_status;
 	const char            *host;
-	enum arbiter_action    action;
-	enum arbiter_sts_match match;
+	enum decision_action   action;
+	enum decision_sts      match;
 };
 
 static const struct host_case host_cases[] = {
 	/* DANE wins wherever usable, whatever MTA-STS says */
-	{ DANE_HOST_USABLE, ENFORCE, STS_ANSWER_OK, "mx2.d.test", ARBITER_DANE,
-	        ARBITER_STS_NOMATCH },
+	{ DANE_HOST_USABLE, ENFORCE, STS_ANSWER_OK, "mx2.d.test",
+	        DECISION_ACT_DANE, DECISION_STS_NOMATCH },
 	{ DANE_HOST_USABLE, NULL, STS_ANSWER_TEMPFAIL, "mx1.d.test",
-	        ARBITER_DANE, ARBITER_STS_NONE },
+	        DECISION_ACT_DANE, DECISION_STS_NONE },
 	/* a DANE lookup failure defers the host, never falls back */
 	{ DANE_HOST_TEMPFAIL, ENFORCE, STS_ANSWER_OK, "mx1.d.test",
-	        ARBITER_DEFER, ARBITER_STS_MATCH },
-	{ DANE_HOST_TEMPFAIL, NULL, STS_ANSWER_OK, "mx1.d.test", ARBITER_DEFER,
-	        ARBITER_STS_NONE },
+	        DECISION_ACT_DEFER, DECISION_STS_MATCH },
+	{ DANE_HOST_TEMPFAIL, NULL, STS_ANSWER_OK, "mx1.d.test",
+	        DECISION_ACT_DEFER, DECISION_STS_NONE },
 	/* MTA-STS unknown: defer unless DANE */
 	{ DANE_HOST_NONE, NULL, STS_ANSWER_TEMPFAIL, "mx1.d.test",
-	        ARBITER_DEFER, ARBITER_STS_NONE },
+	        DECISION_ACT_DEFER, DECISION_STS_NONE },
 	/* enforce: verify on match, skip otherwise */
 	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "MX1.d.test.",
-	        ARBITER_VERIFY, ARBITER_STS_MATCH },
-	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "mx2.d.test", ARBITER_SKIP,
-	        ARBITER_STS_NOMATCH },
+	        DECISION_ACT_VERIFY, DECISION_STS_MATCH },
+	{ DANE_HOST_NONE, ENFORCE, STS_ANSWER_OK, "mx2.d.test",
+	        DECISION_ACT_SKIP, DECISION_STS_NOMATCH },
 	/* unusable TLSA: encrypt, or verify when enforce is stricter */
 	{ DANE_HOST_UNUSABLE, NULL, STS_ANSWER_OK, "mx1.d.test",
-	        ARBITER_ENCRYPT, ARBITER_STS_NONE },
+	        DECISION_ACT_ENCRYPT, DECISION_STS_NONE },
 	{ DANE_HOST_UNUSABLE, ENFORCE, STS_ANSWER_OK, "mx1.d.test",
-	        ARBITER_VERIFY, ARBITER_STS_MATCH },
+	        DECISION_ACT_VERIFY, DECISION_STS_MATCH },
 	{ DANE_HOST_UNUSABLE, ENFORCE, STS_ANSWER_OK, "mx9.d.test",
-	        ARBITER_SKIP, ARBITER_STS_NOMATCH },
+	        DECISION_ACT_SKIP, DECISION_STS_NOMATCH },
 	{ DANE_HOST_UNUSABLE, TESTING, STS_ANSWER_OK, "mx9.d.test",
-	        ARBITER_ENCRYPT, ARBITER_STS_NOMATCH },
+	        DECISION_ACT_ENCRYPT, DECISION_STS_NOMATCH },
 	/* testing and none never block */
-	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx9.d.test", ARBITER_MAY,
-	        ARBITER_STS_NOMATCH },
-	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
-	        ARBITER_STS_MATCH },
-	{ DANE_HOST_NONE, NONE, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
-	        ARBITER_STS_NONE },
-	{ DANE_HOST_NONE, NULL, STS_ANSWER_OK, "mx1.d.test", ARBITER_MAY,
-	        ARBITER_STS_NONE },
+	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx9.d.test",
+	        DECISION_ACT_MAY, DECISION_STS_NOMATCH },
+	{ DANE_HOST_NONE, TESTING, STS_ANSWER_OK, "mx1.d.test",
+	        DECISION_ACT_MAY, DECISION_STS_MATCH },
+	{ DANE_HOST_NONE, NONE, STS_ANSWER_OK, "mx1.d.test", DECISION_ACT_MAY,
+	        DECISION_STS_NONE },
+	{ DANE_HOST_NONE, NULL, STS_ANSWER_OK, "mx1.d.test", DECISION_ACT_MAY,
+	        DECISION_STS_NONE },
 };
 
 static void
@@ -129,9 +129,9 @@ test_host_cases(void **state)
 		const struct host_case *c = &host_cases[i];
 		struct arbiter_sts      sts;
 		struct dane_host        h;
-		enum arbiter_sts_match  m;
+		enum decision_sts       m;
 		char                    why[512];
-		enum arbiter_action     a;
+		enum decision_action    a;
 
 		memset(&h, 0, sizeof(h));
 		mk_sts(&sts, c->sts_status, c->sts_body);
@@ -140,9 +140,9 @@ test_host_cases(void **state)
 		a        = arbiter_host(&h, &sts, &m, why, sizeof(why));
 		if (a != c->action || m != c->match)
 			fail_msg("case %zu: got %s/%s, want %s/%s (%s)", i,
-			        arbiter_action_name(a), arbiter_match_name(m),
-			        arbiter_action_name(c->action),
-			        arbiter_match_name(c->match), why);
+			        decision_action_name(a), decision_sts_name(m),
+			        decision_action_name(c->action),
+			        decision_sts_name(c->match), why);
 		assert_true(why[0] != '\0');
 		arbiter_sts_clear(&sts);
 	}
@@ -154,6 +154,61 @@ jstr(json_t *o, const char *k)
 	const char *s = json_string_value(json_object_get(o, k));
 
 	return (s != NULL ? s : "");
+}
+
+/* the reply's bytes, as the arbiter wrote them before it used the shared
+ * encoder (common/decision.c): the encoder changed nothing on the wire */
+static void
+test_decide_bytes(void **state)
+{
+	static const char want[]
+	        = "{\"v\":1,\"domain\":\"d.test\",\"status\":\"ok\","
+	          "\"policy\":"
+	          "\"dane\",\"mode\":\"enforce\",\"mx\":[\"mx1.d.test\"],"
+	          "\"poli"
+	          "cy_id\":\"id1\",\"max_age\":86400,\"fetched\":0,\"source\":"
+	          "\""
+	          "fetched\",\"expires\":0,\"mx_status\":\"secure\",\"dane_"
+	          "why\""
+	          ":\"dane "
+	          "why\",\"hosts\":[{\"host\":\"mx0.d.test\",\"pref\":0"
+	          ",\"action\":\"dane\",\"dane\":\"usable\",\"sts\":"
+	          "\"nomatch\""
+	          ",\"tlsa\":[{\"usage\":3,\"selector\":1,\"mtype\":1,"
+	          "\"data\":"
+	          "\"ab0000000000000000000000000000000000000000000000000000000"
+	          "0"
+	          "000000\"}],\"tlsa_name\":\"_25._tcp.mx0.d.test\",\"why\":"
+	          "\"D"
+	          "ANE: 1 usable TLSA records at _25._tcp.mx0.d.test (takes "
+	          "pre"
+	          "cedence over MTA-STS, RFC 8461 "
+	          "§2)\"},{\"host\":\"mx1.d.test"
+	          "\",\"pref\":0,\"action\":\"verify\",\"dane\":\"none\","
+	          "\"sts\""
+	          ":\"match\",\"tlsa\":[],\"tlsa_name\":\"_25._tcp.mx1.d."
+	          "test\""
+	          ",\"why\":\"MTA-STS enforce: host matches the policy; "
+	          "verifie"
+	          "d TLS "
+	          "required\"}],\"tlsrpt\":{\"status\":\"tempfail\",\"why"
+	          "\":\"not looked up\"},\"why\":\"sts why\"}";
+	struct arbiter_sts  sts;
+	struct dane_result *d = mk_dane(DANE_MX_SECURE, 2);
+	json_t             *o;
+	char               *s;
+
+	(void)state;
+	mk_sts(&sts, STS_ANSWER_OK, ENFORCE);
+	mk_host(&d->hosts[0], "mx0.d.test", DANE_HOST_USABLE);
+	mk_host(&d->hosts[1], "mx1.d.test", DANE_HOST_NONE);
+	o = arbiter_decide("d.test", &sts, d, NULL);
+	s = json_dumps(o, JSON_COMPACT);
+	assert_string_equal(s, want);
+	free(s);
+	json_decref(o);
+	dane_result_unref(d);
+	arbiter_sts_clear(&sts);
 }
 
 static void
@@ -368,6 +423,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_cases),
 		cmocka_unit_test(test_decide_mixed),
+		cmocka_unit_test(test_decide_bytes),
 		cmocka_unit_test(test_decide_why_codes),
 		cmocka_unit_test(test_decide_all_skipped),
 		cmocka_unit_test(test_decide_mx_tempfail_and_null),

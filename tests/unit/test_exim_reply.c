@@ -16,6 +16,7 @@
 
 #include "exim_outcome.h"
 #include "exim_reply.h"
+#include "proto.h"
 
 #define OK   EXIM_REPLY_OK
 #define TEMP EXIM_REPLY_TEMPFAIL
@@ -160,16 +161,16 @@ test_policy_hosts(void **state)
 	assert_int_equal(p->status, OK);
 	h = exim_reply_host(p, "mx1.e.test");
 	assert_non_null(h);
-	assert_int_equal(h->action, EXIM_REPLY_ACT_VERIFY);
+	assert_int_equal(h->action, DECISION_ACT_VERIFY);
 	assert_string_equal(h->why, "listed");
 	h = exim_reply_host(p, "mx2.e.test");
 	assert_non_null(h);
-	assert_int_equal(h->action, EXIM_REPLY_ACT_SKIP);
-	assert_string_equal(exim_reply_action_name(h->action), "skip");
+	assert_int_equal(h->action, DECISION_ACT_SKIP);
+	assert_string_equal(decision_action_name(h->action), "skip");
 	h = exim_reply_host(p, "mx3.e.test");
 	assert_non_null(h);
-	assert_int_equal(h->action, EXIM_REPLY_ACT_UNKNOWN);
-	assert_string_equal(exim_reply_action_name(h->action), "unknown");
+	assert_int_equal(h->action, DECISION_ACT_UNKNOWN);
+	assert_string_equal(decision_action_name(h->action), "unknown");
 	assert_null(exim_reply_host(p, "mx4.e.test"));
 	assert_null(exim_reply_host(p, "MX1.E.TEST")); /* callers normalise */
 	assert_int_equal(exim_reply_word_rank("dane"), 4);
@@ -242,33 +243,32 @@ test_policy_oversized(void **state)
 }
 
 struct result_case {
-	const char            *json;
-	enum exim_reply_result res;
-	const char            *why;
+	const char         *json;
+	enum proto_recorded res;
+	const char         *why;
 };
 
 static const struct result_case result_cases[] = {
 	{ "{\"v\":1,\"status\":\"ok\",\"recorded\":true,\"policy_type\":"
 	  "\"sts\"}",
-	        EXIM_REPLY_RECORDED, "" },
+	        PROTO_RECORDED, "" },
 	{ "{\"v\":1,\"status\":\"ok\",\"recorded\":false,\"why\":\"no usable "
 	  "TLSRPT record\"}",
-	        EXIM_REPLY_NOT_RECORDED, "no usable" },
-	{ "{\"status\":\"ok\"}", EXIM_REPLY_NOT_RECORDED, "" },
-	{ "{\"status\":\"ok\",\"recorded\":\"true\"}", EXIM_REPLY_NOT_RECORDED,
+	        PROTO_NOT_RECORDED, "no usable" },
+	{ "{\"status\":\"ok\"}", PROTO_NOT_RECORDED, "" },
+	{ "{\"status\":\"ok\",\"recorded\":\"true\"}", PROTO_NOT_RECORDED,
 	        "" },
-	{ "{\"status\":\"tempfail\",\"why\":\"store\"}",
-	        EXIM_REPLY_RESULT_TEMPFAIL, "store" },
-	{ "{\"status\":\"error\",\"why\":\"unknown op\"}",
-	        EXIM_REPLY_UNSUPPORTED, "unknown op" },
+	{ "{\"status\":\"tempfail\",\"why\":\"store\"}", PROTO_RESULT_TEMPFAIL,
+	        "store" },
+	{ "{\"status\":\"error\",\"why\":\"unknown op\"}", PROTO_UNSUPPORTED,
+	        "unknown op" },
 	{ "{\"status\":\"error\",\"why\":\"unknown result \\\"ok\\\"\"}",
-	        EXIM_REPLY_REFUSED, "unknown result" },
-	{ "{\"status\":\"later\"}", EXIM_REPLY_REFUSED, "" },
-	{ "{\"status\":null}", EXIM_REPLY_UNREADABLE, "status" },
-	{ "{\"recorded\":true}", EXIM_REPLY_UNREADABLE, "status" },
-	{ "\"ok\"", EXIM_REPLY_UNREADABLE, "status" },
-	{ "{\"status\":\"ok\",\"recorded\":tr", EXIM_REPLY_UNREADABLE,
-	        "status" },
+	        PROTO_REFUSED, "unknown result" },
+	{ "{\"status\":\"later\"}", PROTO_REFUSED, "" },
+	{ "{\"status\":null}", PROTO_UNREADABLE, "status" },
+	{ "{\"recorded\":true}", PROTO_UNREADABLE, "status" },
+	{ "\"ok\"", PROTO_UNREADABLE, "status" },
+	{ "{\"status\":\"ok\",\"recorded\":tr", PROTO_UNREADABLE, "status" },
 };
 
 static void
@@ -280,9 +280,9 @@ test_result_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(result_cases) / sizeof(result_cases[0]); i++) {
 		const struct result_case *c = &result_cases[i];
-		enum exim_reply_result    r;
+		enum proto_recorded       r;
 
-		r = exim_reply_result_parse(
+		r = proto_recorded_parse(
 		        c->json, strlen(c->json), why, sizeof(why));
 		if (r != c->res || strstr(why, c->why) == NULL) {
 			fail_msg("result case %zu: %d '%s'", i, r, why);
@@ -295,8 +295,8 @@ test_result_table(void **state)
 
 		n = (size_t)snprintf(j, sizeof(j),
 		        "{\"status\":\"error\",\"why\":\"%0300d\"}", 0);
-		assert_int_equal(exim_reply_result_parse(j, n, why, 8),
-		        EXIM_REPLY_REFUSED);
+		assert_int_equal(
+		        proto_recorded_parse(j, n, why, 8), PROTO_REFUSED);
 		assert_int_equal(strlen(why), 7);
 	}
 }

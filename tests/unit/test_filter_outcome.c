@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -163,6 +164,25 @@ test_sender_limits(void **state)
 	}
 }
 
+/* request - the encoded "result" request for the session, parsed back */
+static json_t *
+request(const struct filter_outcome *o, const char *domain,
+        const char *mx_host, const char *result, const char *reason,
+        const char *ptype)
+{
+	struct proto_result r;
+	char               *text;
+	json_t             *req;
+
+	filter_outcome_request(o, domain, mx_host, result, reason, ptype, &r);
+	if ((text = proto_result_encode(&r)) == NULL) {
+		return (NULL);
+	}
+	req = json_loads(text, 0, NULL);
+	free(text);
+	return (req);
+}
+
 static void
 test_request(void **state)
 {
@@ -177,7 +197,7 @@ test_request(void **state)
 	                "tx-rcpt 1|ok|u@enforce.test\n",
 	        6);
 	r   = filter_outcome_classify(&o, reason, sizeof(reason));
-	req = filter_outcome_request(
+	req = request(
 	        &o, "enforce.test", "mx1.enforce.test", r, reason, "sts");
 	assert_non_null(req);
 	assert_string_equal(
@@ -208,8 +228,8 @@ test_request(void **state)
 	        "link-tls TLSv1.3:X:256\n",
 	        6);
 	r   = filter_outcome_classify(&o, reason, sizeof(reason));
-	req = filter_outcome_request(&o, "badcert.test", "mx1.badcert.test", r,
-	        reason, "no-policy-found");
+	req = request(&o, "badcert.test", "mx1.badcert.test", r, reason,
+	        "no-policy-found");
 	assert_non_null(req);
 	assert_null(json_object_get(req, "sender"));
 	assert_string_equal(json_string_value(json_object_get(req, "result")),
@@ -218,7 +238,7 @@ test_request(void **state)
 	json_decref(req);
 
 	feed(&o, CONNECT "tx-mail 1|ok|<>\n", 6);
-	req = filter_outcome_request(
+	req = request(
 	        &o, "enforce.test", "mx1.enforce.test", "success", "", NULL);
 	assert_non_null(req);
 	assert_null(json_object_get(req, "sender"));
@@ -228,8 +248,8 @@ test_request(void **state)
 	/* a sender that is not UTF-8: the result goes without it */
 	feed(&o, CONNECT "tx-mail 1|ok|\xff\xfe@smtpd.test\n", 6);
 	assert_string_equal(o.sender, "\xff\xfe@smtpd.test");
-	req = filter_outcome_request(&o, "enforce.test", "mx1.enforce.test",
-	        "success", NULL, "sts");
+	req = request(&o, "enforce.test", "mx1.enforce.test", "success", NULL,
+	        "sts");
 	assert_non_null(req);
 	assert_null(json_object_get(req, "sender"));
 	json_decref(req);

@@ -30,6 +30,7 @@
 #include <cmocka.h>
 
 #include "spclient.h"
+#include "spframe.h"
 
 /* ------------------------------------------------------------ fake peer -- */
 
@@ -124,7 +125,7 @@ send_frame(int fd, int ipc, const unsigned char id[4], const char *body,
 	unsigned char buf[256];
 	size_t        h, i;
 
-	h = spclient_frame_header(ipc, blen + 4, buf);
+	h = spframe_msg_header(ipc ? SPFRAME_IPC : SPFRAME_TCP, buf, blen + 4);
 	memcpy(buf + h, id, 4);
 	memcpy(buf + h + 4, body, blen);
 	if (!split) {
@@ -151,12 +152,12 @@ peer_run(int fd, const struct frame_case *fc)
 	size_t        h = fc->ipc ? 9 : 8;
 	uint64_t      len;
 
-	spclient_conn_header(SPCLIENT_PROTO_REQ, want);
+	spframe_header(SPFRAME_PROTO_REQ, want);
 	if (xread(fd, hdr, 8) != 0 || memcmp(hdr, want, 8) != 0) {
 		_exit(1);
 	}
-	spclient_conn_header(fc->mode == PEER_WRONGPROTO ? SPCLIENT_PROTO_REQ
-	                                                 : SPCLIENT_PROTO_REP,
+	spframe_header(fc->mode == PEER_WRONGPROTO ? SPFRAME_PROTO_REQ
+	                                           : SPFRAME_PROTO_REP,
 	        mine);
 	if (fc->mode == PEER_BADHDR) {
 		mine[2] = 'Q';
@@ -191,7 +192,7 @@ peer_run(int fd, const struct frame_case *fc)
 		}
 		break;
 	case PEER_BADTYPE:
-		h      = spclient_frame_header(1, 8, hdr);
+		h      = spframe_msg_header(SPFRAME_IPC, hdr, 8);
 		hdr[0] = 2;
 		xwrite(fd, hdr, h);
 		xwrite(fd, id, 4);
@@ -199,8 +200,8 @@ peer_run(int fd, const struct frame_case *fc)
 		_exit(0);
 	case PEER_HUGE:
 	case PEER_SHORT:
-		h = spclient_frame_header(
-		        fc->ipc, fc->mode == PEER_HUGE ? 2u << 20 : 3, hdr);
+		h = spframe_msg_header(fc->ipc ? SPFRAME_IPC : SPFRAME_TCP,
+		        hdr, fc->mode == PEER_HUGE ? 2u << 20 : 3);
 		xwrite(fd, hdr, h);
 		xwrite(fd, "abc", 3);
 		sleep(1);
@@ -226,13 +227,14 @@ test_headers(void **state)
 	const unsigned char f2[8]  = { 0, 0, 0, 1, 0, 0, 0, 5 };
 
 	(void)state;
-	spclient_conn_header(SPCLIENT_PROTO_REQ, b);
+	spframe_header(SPFRAME_PROTO_REQ, b);
 	assert_memory_equal(b, req, 8);
-	spclient_conn_header(SPCLIENT_PROTO_REP, b);
+	spframe_header(SPFRAME_PROTO_REP, b);
 	assert_memory_equal(b, rep, 8);
-	assert_int_equal(spclient_frame_header(1, 0x102, b), 9);
+	assert_int_equal(spframe_msg_header(SPFRAME_IPC, b, 0x102), 9);
 	assert_memory_equal(b, f1, 9);
-	assert_int_equal(spclient_frame_header(0, 0x100000005ull, b), 8);
+	assert_int_equal(
+	        spframe_msg_header(SPFRAME_TCP, b, 0x100000005ull), 8);
 	assert_memory_equal(b, f2, 8);
 }
 
@@ -307,7 +309,7 @@ server_run(int lfd)
 	char          body[256], reply[300];
 	uint64_t      len;
 
-	spclient_conn_header(SPCLIENT_PROTO_REP, mine);
+	spframe_header(SPFRAME_PROTO_REP, mine);
 	for (;;) {
 		pfd[0].fd     = lfd;
 		pfd[0].events = POLLIN;
