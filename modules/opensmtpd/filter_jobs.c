@@ -20,11 +20,11 @@
 #include "filter_decide.h"
 #include "filter_jobs.h"
 #include "filter_learn.h"
-#include "filter_mxtls.h"
+#include "filter_opts.h"
 #include "filter_tablefile.h"
 #include "log.h"
 
-#define O        filter_mxtls_opts
+#define O        filter_opts
 #define MAX_JOBS 256 /* worker threads at once */
 
 static int g_pipe[2] = { -1, -1 };

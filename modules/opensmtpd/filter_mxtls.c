@@ -32,17 +32,17 @@
 #include "filter_jobs.h"
 #include "filter_learn.h"
 #include "filter_line.h"
-#include "filter_mxtls.h"
+#include "filter_opts.h"
 #include "filter_outcome.h"
 #include "filter_tablefile.h"
 #include "log.h"
 
 #define TEMPFAIL_DEFAULT "451 4.7.5 mxtls: TLS policy unavailable, retry later"
 
-struct filter_mxtls_opts filter_mxtls_opts = { "ipc:///run/mxtls/mxtlsd.sock",
+struct filter_opts filter_opts = { "ipc:///run/mxtls/mxtlsd.sock",
 	"/var/lib/mxtls/secure-domains", "mxtls-secure", "/usr/sbin/smtpctl",
 	15000, 0, TEMPFAIL_DEFAULT, 3600, 0, 1 };
-#define o filter_mxtls_opts
+#define o filter_opts
 
 static struct filter_outcome *g_out; /* smtp-out sessions, main only */
 

@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "filter_mxtls.h"
+#include "filter_opts.h"
 #include "filter_table.h"
 #include "filter_tablefile.h"
 #include "log.h"
 
 extern char **environ;
 
-#define O filter_mxtls_opts
+#define O filter_opts
 
 static pthread_mutex_t     t_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct filter_table g_table;

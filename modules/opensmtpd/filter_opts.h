@@ -1,16 +1,16 @@
 /*
- * filter_mxtls.h - what the files of filter-mxtls share (the program's
+ * filter_opts.h - what the files of filter-mxtls share (the program's
  * options; docs/opensmtpd.md): filter_mxtls.c (the smtpd protocol loop),
  * filter_jobs.c (lookups and results in worker threads), filter_tablefile.c
  * (the verified-TLS table file and smtpctl), filter_learn.c (what the
  * decisions taught: MX addresses, policy types).
  */
-#ifndef MXTLS_FILTER_MXTLS_H
-#define MXTLS_FILTER_MXTLS_H
+#ifndef MXTLS_FILTER_OPTS_H
+#define MXTLS_FILTER_OPTS_H
 
 #include <time.h>
 
-struct filter_mxtls_opts {
+struct filter_opts {
 	const char *url;
 	const char *table_path;
 	const char *table_name;
@@ -24,6 +24,6 @@ struct filter_mxtls_opts {
 };
 
 /* The options, set by main before any thread starts; read-only after. */
-extern struct filter_mxtls_opts filter_mxtls_opts;
+extern struct filter_opts filter_opts;
 
 #endif
