@@ -47,13 +47,12 @@
 #include "sts/sts_fetch.h"
 #include "sts/sts_fetch_result.h"
 
-#define STS_FETCH_BODY_MAX  65536
-#define STS_FETCH_ADDR_MAX  16
-#define STS_FETCH_HOST_MAX  253
-#define STS_FETCH_UA        "mxtls"
-#define STS_FETCH_PATH      "/.well-known/mta-sts.txt"
-#define STS_FETCH_PREFIX    "mta-sts."
-#define STS_FETCH_MEDIATYPE "text/plain"
+#define STS_FETCH_BODY_MAX 65536
+#define STS_FETCH_ADDR_MAX 16
+#define STS_FETCH_HOST_MAX 253
+#define STS_FETCH_UA       "mxtls"
+#define STS_FETCH_PATH     "/.well-known/mta-sts.txt"
+#define STS_FETCH_PREFIX   "mta-sts."
 
 enum fetch_state {
 	FETCH_LIVE = 0,  /* in f->live, owned by the fetcher */
@@ -108,54 +107,6 @@ struct sts_fetcher {
 	TAILQ_HEAD(, sts_fetch) live;
 	LIST_HEAD(, fetch_sock) socks;
 };
-
-static const char *const status_names[] = {
-	[STS_FETCH_OK]           = "ok",
-	[STS_FETCH_CONNECT]      = "connect",
-	[STS_FETCH_TLS]          = "tls",
-	[STS_FETCH_TIMEOUT]      = "timeout",
-	[STS_FETCH_HTTP_STATUS]  = "http-status",
-	[STS_FETCH_CONTENT_TYPE] = "content-type",
-	[STS_FETCH_TOO_BIG]      = "too-big",
-	[STS_FETCH_ERROR]        = "error",
-};
-
-const char *
-sts_fetch_status_name(enum sts_fetch_status status)
-{
-	if ((unsigned)status >= sizeof(status_names) / sizeof(status_names[0]))
-		return ("unknown");
-	return (status_names[status]);
-}
-
-/* is_ows - HTTP optional whitespace (RFC 9110 §5.6.3). */
-static int
-is_ows(char c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-int
-sts_fetch_content_type_ok(const char *content_type)
-{
-	const char *p = content_type;
-	size_t      n = sizeof(STS_FETCH_MEDIATYPE) - 1;
-
-	if (p == NULL) {
-		return (0);
-	}
-	while (is_ows(*p)) {
-		p++;
-	}
-	if (strncasecmp(p, STS_FETCH_MEDIATYPE, n) != 0) {
-		return (0);
-	}
-	p += n;
-	while (is_ows(*p)) {
-		p++;
-	}
-	return (*p == '\0' || *p == ';');
-}
 
 /* sanitize - make s safe for a log line: printable ASCII only. */
 static void
