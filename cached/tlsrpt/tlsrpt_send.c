@@ -1,6 +1,6 @@
 /*
  * tlsrpt_send.c - deliver aggregate TLS reports (RFC 8460 §5): HTTPS POST
- * with the libcurl multi-socket API on the loop (the pattern of
+ * with the libcurl multi-socket API on the loop (util/curlev.c, as
  * sts_fetch.c, with its own CURLM); mail by SMTP to the configured relay
  * on the same CURLM (RFC 8460 §5.3, RFC 5321), or through the sendmail
  * command (a child process fed from a memfd, reaped by a timer on the
@@ -32,6 +32,7 @@
 #include "dns/dns.h"
 #include "domain.h"
 #include "log.h"
+#include "util/curlev.h"
 #include "util/netaddr.h"
 #include "tlsrpt/tlsrpt_mail.h"
 #include "tlsrpt/tlsrpt_send.h"
@@ -82,12 +83,6 @@ struct job {
 	char          why[256];
 };
 
-struct sock {
-	LIST_ENTRY(sock) entry;
-	curl_socket_t fd;
-	struct event *ev;
-};
-
 struct tlsrpt_sender {
 	struct event_base        *base;
 	struct dns               *dns;
@@ -96,9 +91,8 @@ struct tlsrpt_sender {
 	char                     *smtp_url; /* NULL: mail by sendmail */
 	int                       smtp_loopback;
 	CURLM                    *multi;
-	struct event             *timer;
+	struct curlev            *curlev; /* multi on base */
 	TAILQ_HEAD(, job) jobs;
-	LIST_HEAD(, sock) socks;
 };
 
 /* ------------------------------------------------------------- pure --- */
@@ -479,82 +473,11 @@ discard_cb(char *data, size_t size, size_t nmemb, void *userp)
 static void check_done(struct tlsrpt_sender *s);
 static void smtp_done(struct job *j, CURLcode rc);
 
+/* sender_after - after libcurl acted on a socket or the timer (curlev.c). */
 static void
-sock_cb(evutil_socket_t fd, short what, void *arg)
+sender_after(void *arg)
 {
-	struct tlsrpt_sender *s      = arg;
-	int                   action = 0, running;
-
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(s->multi, fd, action, &running);
-	check_done(s);
-}
-
-static void
-timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tlsrpt_sender *s = arg;
-	int                   running;
-
-	(void)fd;
-	(void)what;
-	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(s);
-}
-
-static int
-multi_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct tlsrpt_sender *s  = userp;
-	struct sock          *sk = sockp;
-	short                 kind;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (sk != NULL) {
-			LIST_REMOVE(sk, entry);
-			if (sk->ev != NULL)
-				event_free(sk->ev);
-			free(sk);
-			curl_multi_assign(s->multi, fd, NULL);
-		}
-		return (0);
-	}
-	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0)
-	        | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (sk == NULL) {
-		if ((sk = calloc(1, sizeof(*sk))) == NULL)
-			return (-1);
-		sk->fd = fd;
-		LIST_INSERT_HEAD(&s->socks, sk, entry);
-		curl_multi_assign(s->multi, fd, sk);
-	} else if (sk->ev != NULL) {
-		event_free(sk->ev);
-		sk->ev = NULL;
-	}
-	if ((sk->ev = event_new(s->base, fd, kind, sock_cb, s)) == NULL
-	        || event_add(sk->ev, NULL) != 0)
-		return (-1);
-	return (0);
-}
-
-static int
-multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct tlsrpt_sender *s = userp;
-	struct timeval        tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(s->timer);
-		return (0);
-	}
-	tv.tv_sec  = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return (evtimer_add(s->timer, &tv) == 0 ? 0 : -1);
+	check_done(arg);
 }
 
 static void
@@ -973,7 +896,6 @@ tlsrpt_send_create(struct event_base *base, struct dns *dns,
 	s->dns  = dns;
 	s->cfg  = *cfg;
 	TAILQ_INIT(&s->jobs);
-	LIST_INIT(&s->socks);
 	s->cfg.ca_file = s->strs[0] = strdup(cfg->ca_file);
 	s->cfg.user_agent = s->strs[1] = strdup(cfg->user_agent);
 	s->cfg.sendmail = s->strs[2] = strdup(cfg->sendmail);
@@ -983,7 +905,6 @@ tlsrpt_send_create(struct event_base *base, struct dns *dns,
 	if (s->strs[0] == NULL || s->strs[1] == NULL || s->strs[2] == NULL
 	        || s->strs[3] == NULL || s->strs[4] == NULL
 	        || s->strs[5] == NULL
-	        || (s->timer = evtimer_new(base, timer_cb, s)) == NULL
 	        || (s->multi = curl_multi_init()) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		tlsrpt_send_free(s);
@@ -1005,19 +926,20 @@ tlsrpt_send_create(struct event_base *base, struct dns *dns,
 			return (NULL);
 		}
 	}
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, multi_sock_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	if ((s->curlev = curlev_create(
+	             base, s->multi, sender_after, s, why, whylen))
+	        == NULL) {
+		tlsrpt_send_free(s);
+		return (NULL);
+	}
 	return (s);
 }
 
 void
 tlsrpt_send_free(struct tlsrpt_sender *s)
 {
-	struct job  *j;
-	struct sock *sk;
-	size_t       i;
+	struct job *j;
+	size_t      i;
 
 	if (s == NULL) {
 		return;
@@ -1029,15 +951,7 @@ tlsrpt_send_free(struct tlsrpt_sender *s)
 	if (s->multi != NULL) {
 		curl_multi_cleanup(s->multi);
 	}
-	while ((sk = LIST_FIRST(&s->socks)) != NULL) {
-		LIST_REMOVE(sk, entry);
-		if (sk->ev != NULL)
-			event_free(sk->ev);
-		free(sk);
-	}
-	if (s->timer != NULL) {
-		event_free(s->timer);
-	}
+	curlev_free(s->curlev);
 	for (i = 0; i < sizeof(s->strs) / sizeof(s->strs[0]); i++) {
 		free(s->strs[i]);
 	}
