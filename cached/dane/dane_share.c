@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dane/dane.h"
+#include "dane/dane_host.h"
 #include "dane/dane_share.h"
 #include "util/xalloc.h"
 
