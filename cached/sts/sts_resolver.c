@@ -456,8 +456,7 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	w->arg      = arg;
 	w->deadline = evtimer_new(r->base, sts_wait_expired, w);
 	if (w->deadline == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 	wait       = r->conf->sts_first_contact_wait;
 	tv.tv_sec  = (time_t)wait;

@@ -32,6 +32,7 @@
 #include "dns/dns.h"
 #include "domain.h"
 #include "log.h"
+#include "util/xalloc.h"
 #include "util/curlev.h"
 #include "util/netaddr.h"
 #include "tlsrpt/tlsrpt_mail.h"
@@ -194,8 +195,7 @@ fail_later(struct job *j, int permanent, const char *why)
 	}
 	j->ev = evtimer_new(j->s->base, deferred_fail_cb, j);
 	if (j->ev == NULL || evtimer_add(j->ev, &now) != 0) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 }
 
@@ -313,8 +313,7 @@ mail_start(struct job *j, const struct tlsrpt_send_job *job)
 	j->pid = pid;
 	if ((j->ev = evtimer_new(s->base, mail_poll_cb, j)) == NULL
 	        || evtimer_add(j->ev, &tv) != 0) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 }
 
@@ -634,8 +633,7 @@ tlsrpt_send_start(struct tlsrpt_sender *s, const struct tlsrpt_send_job *job,
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL || (j->uri = strdup(job->uri)) == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 	j->s     = s;
 	j->cb    = cb;
