@@ -350,3 +350,19 @@ sts_entry_reset(void *value)
 	e->have_none    = 0;
 	e->expired_seen = 0;
 }
+
+const char *
+sts_source_name(enum sts_source source)
+{
+	switch (source) {
+	case STS_SOURCE_FETCHED:
+		return ("fetched");
+	case STS_SOURCE_CACHE:
+		return ("cache");
+	case STS_SOURCE_STORE:
+		return ("store");
+	case STS_SOURCE_PRELOAD:
+		return ("preload");
+	}
+	return ("?");
+}

@@ -16,8 +16,9 @@
 #include "util/change.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_record.h"
-#include "sts/sts_resolver.h"
+#include "sts/sts_answer.h"
 
+struct conf;
 struct event;
 struct event_base;
 struct intern;

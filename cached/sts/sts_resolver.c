@@ -60,22 +60,6 @@ static void sts_addr_done_a(void *arg, const struct dns_result *res);
 static void sts_addr_done_aaaa(void *arg, const struct dns_result *res);
 static void sts_fetch_done(void *arg, const struct sts_fetch_result *res);
 
-const char *
-sts_source_name(enum sts_source source)
-{
-	switch (source) {
-	case STS_SOURCE_FETCHED:
-		return ("fetched");
-	case STS_SOURCE_CACHE:
-		return ("cache");
-	case STS_SOURCE_STORE:
-		return ("store");
-	case STS_SOURCE_PRELOAD:
-		return ("preload");
-	}
-	return ("?");
-}
-
 /* ---- the work -------------------------------------------------------- */
 
 static void

@@ -36,35 +36,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tlsrpt/tlsrpt_smtp.h" /* the SMTP relay URL and replies */
+#include "tlsrpt/tlsrpt_send_job.h" /* the configuration and the job */
+#include "tlsrpt/tlsrpt_smtp.h"     /* the SMTP relay URL and replies */
 
 struct event_base;
 struct dns;
 struct tlsrpt_sender;
-
-struct tlsrpt_send_config {
-	const char *ca_file;
-	int         allow_private;
-	unsigned    connect_timeout_ms;
-	unsigned    timeout_ms;
-	unsigned    port; /* 443; another only for tests (as sts_fetch) */
-	const char *user_agent;
-	const char *sendmail;  /* shell command reading the message */
-	const char *smtp;      /* SMTP relay URL, "" for sendmail */
-	const char *from;      /* From: address */
-	const char *submitter; /* reporting domain */
-	const char *org;       /* organization-name */
-};
-
-struct tlsrpt_send_job {
-	const char *uri; /* mailto: or https: */
-	const char *domain;
-	const char *report_id;
-	int64_t     day;    /* UTC start of the report's day */
-	int64_t     unique; /* unique-id of the file name */
-	const char *json;
-	size_t      len;
-};
 
 /* tlsrpt_send_cb - ok 1 when delivered, else 0 with why; permanent 1 when
  * retrying cannot help (unsupported URI, refused address). */
