@@ -1,9 +1,10 @@
 /*
  * dane.c - the pure rules of DANE for SMTP (RFC 7672 §2.1, §2.2, §2.2.1,
- * §2.2.2, §3.1; RFC 6698 §2.1; RFC 7671 §4; RFC 7218 names; RFC 7505 null
- * MX; RFC 5321 §5.1 implicit MX): TLSA record usability, and the steps that
- * turn the MX, address and TLSA answers of a destination domain into a
- * struct dane_result. No I/O, no globals: dane_resolver.c does the lookups.
+ * §2.2.2; RFC 7505 null MX; RFC 5321 §5.1 implicit MX): the steps that turn
+ * the MX, address and TLSA answers of a destination domain into a struct
+ * dane_result, and the result's life. TLSA record usability is
+ * dane_tlsa.c's, the reasons' text dane_why.c's. No I/O, no globals:
+ * dane_resolver.c does the lookups.
  *
  * Results are reference-counted; the last dane_result_unref frees the hosts
  * and their TLSA data. The common reasons are kept as codes (enum
@@ -11,7 +12,6 @@
  * dane_host_why / dane_result_why; only failures that quote a DNS error or
  * a record keep their text.
  */
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,159 +21,6 @@
 #include "dane/dane.h"
 #include "dane/dane_share.h"
 #include "log.h"
-
-/* ---- TLSA records ---------------------------------------------------- */
-
-const char *
-dane_usage_name(uint8_t usage)
-{
-	switch (usage) {
-	case 0:
-		return ("PKIX-TA");
-	case 1:
-		return ("PKIX-EE");
-	case 2:
-		return ("DANE-TA");
-	case 3:
-		return ("DANE-EE");
-	case 255:
-		return ("PrivCert");
-	}
-	return ("?");
-}
-
-const char *
-dane_selector_name(uint8_t selector)
-{
-	switch (selector) {
-	case 0:
-		return ("Cert");
-	case 1:
-		return ("SPKI");
-	case 255:
-		return ("PrivSel");
-	}
-	return ("?");
-}
-
-const char *
-dane_mtype_name(uint8_t mtype)
-{
-	switch (mtype) {
-	case 0:
-		return ("Full");
-	case 1:
-		return ("SHA2-256");
-	case 2:
-		return ("SHA2-512");
-	case 255:
-		return ("PrivMatch");
-	}
-	return ("?");
-}
-
-const char *
-dane_mx_status_name(enum dane_mx_status status)
-{
-	switch (status) {
-	case DANE_MX_SECURE:
-		return ("secure");
-	case DANE_MX_INSECURE:
-		return ("insecure");
-	case DANE_MX_IMPLICIT:
-		return ("implicit");
-	case DANE_MX_NULL:
-		return ("null");
-	case DANE_MX_NODOMAIN:
-		return ("nxdomain");
-	case DANE_MX_TEMPFAIL:
-		return ("tempfail");
-	}
-	return ("?");
-}
-
-const char *
-dane_host_status_name(enum dane_host_status status)
-{
-	switch (status) {
-	case DANE_HOST_USABLE:
-		return ("usable");
-	case DANE_HOST_UNUSABLE:
-		return ("unusable");
-	case DANE_HOST_NONE:
-		return ("none");
-	case DANE_HOST_TEMPFAIL:
-		return ("tempfail");
-	}
-	return ("?");
-}
-
-static void
-set_why(char *why, size_t whylen, const char *what, uint8_t value,
-        const char *name, const char *rfc)
-{
-	if (why == NULL || whylen == 0) {
-		return;
-	}
-	if (strcmp(name, "?") == 0) {
-		snprintf(why, whylen, "unknown %s %u (%s)", what,
-		        (unsigned)value, rfc);
-	} else {
-		snprintf(why, whylen, "%s(%u) is not usable for SMTP (%s)",
-		        name, (unsigned)value, rfc);
-	}
-}
-
-enum dane_tlsa_check
-dane_tlsa_check(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len,
-        char *why, size_t whylen)
-{
-	size_t want;
-
-	if (usage != 2 && usage != 3) {
-		set_why(why, whylen, "certificate usage", usage,
-		        dane_usage_name(usage),
-		        usage <= 1 ? "RFC 7672 §3.1.3"
-		                   : "RFC 7672 §3.1, RFC 7671 §4.1");
-		return (DANE_TLSA_BAD_USAGE);
-	}
-	if (selector > 1) {
-		set_why(why, whylen, "selector", selector,
-		        dane_selector_name(selector),
-		        "RFC 6698 §2.1.2, RFC 7671 §4.1");
-		return (DANE_TLSA_BAD_SELECTOR);
-	}
-	if (mtype > 2) {
-		set_why(why, whylen, "matching type", mtype,
-		        dane_mtype_name(mtype),
-		        "RFC 6698 §2.1.3, RFC 7671 §4.1");
-		return (DANE_TLSA_BAD_MTYPE);
-	}
-	want = mtype == 1 ? 32 : mtype == 2 ? 64 : 0;
-	if (len == 0 || (want != 0 && len != want)) {
-		if (why != NULL && whylen > 0) {
-			if (want == 0) {
-				snprintf(why, whylen,
-				        "empty Full(0) association data "
-				        "(RFC 6698 §2.1.4)");
-			} else {
-				snprintf(why, whylen,
-				        "%s(%u) association data is %zu "
-				        "bytes, not %zu (RFC 6698 §2.1.3)",
-				        dane_mtype_name(mtype),
-				        (unsigned)mtype, len, want);
-			}
-		}
-		return (DANE_TLSA_BAD_LENGTH);
-	}
-	if (why != NULL && whylen > 0) {
-		snprintf(why, whylen, "%s(%u) %s(%u) %s(%u)",
-		        dane_usage_name(usage), (unsigned)usage,
-		        dane_selector_name(selector), (unsigned)selector,
-		        dane_mtype_name(mtype), (unsigned)mtype);
-	}
-	return (DANE_TLSA_USABLE);
-}
 
 /* ---- results --------------------------------------------------------- */
 
@@ -203,18 +50,6 @@ dane_result_ref(struct dane_result *r)
 }
 
 void
-dane_host_clear(struct dane_host *h)
-{
-	free(h->canon);
-	free(h->tlsa);
-	free(h->text);
-	h->canon = NULL;
-	h->tlsa  = NULL;
-	h->text  = NULL;
-	h->ntlsa = 0;
-}
-
-void
 dane_result_unref(struct dane_result *r)
 {
 	size_t i;
@@ -232,244 +67,6 @@ dane_result_unref(struct dane_result *r)
 	}
 	free(r->text);
 	free(r);
-}
-
-/* vset - *text = the formatted text, cut to max - 1 bytes. */
-static void vset(char **text, size_t max, const char *fmt, va_list ap)
-        __attribute__((format(printf, 3, 0)));
-
-static void
-vset(char **text, size_t max, const char *fmt, va_list ap)
-{
-	char buf[DANE_RESULT_WHY_MAX];
-
-	if (max > sizeof(buf)) {
-		max = sizeof(buf);
-	}
-	vsnprintf(buf, max, fmt, ap);
-	free(*text);
-	*text = xstrdup(buf);
-}
-
-void
-dane_result_set_why(struct dane_result *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset(&r->text, DANE_RESULT_WHY_MAX, fmt, ap);
-	va_end(ap);
-	r->notes |= DANE_NOTE_WHY;
-}
-
-void
-dane_host_set_why(struct dane_host *h, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset(&h->text, DANE_HOST_WHY_MAX, fmt, ap);
-	va_end(ap);
-	h->why = DANE_WHY_TEXT;
-}
-
-/* host_why_code - h's why is a fixed reason: drop any text. */
-static void
-host_why_code(struct dane_host *h, enum dane_why why)
-{
-	free(h->text);
-	h->text = NULL;
-	h->why  = (uint8_t)why;
-}
-
-const char *
-dane_host_tlsa_name(const struct dane_host *h, char *buf, size_t len)
-{
-	const char *base;
-
-	if (len == 0) {
-		return (buf);
-	}
-	switch (h->tlsa_at) {
-	case DANE_TLSA_AT_CANON:
-		base = h->canon != NULL ? h->canon : h->name;
-		break;
-	case DANE_TLSA_AT_NAME:
-		base = h->name;
-		break;
-	default:
-		buf[0] = '\0';
-		return (buf);
-	}
-	snprintf(buf, len, "_%u._tcp.%s", (unsigned)h->port, base);
-	return (buf);
-}
-
-const char *
-dane_host_why(const struct dane_host *h, char *buf, size_t len)
-{
-	char        tn[DANE_TLSA_NAME_MAX];
-	const char *canon = h->canon != NULL ? h->canon : h->name;
-	int         retried;
-
-	if (len == 0) {
-		return (buf);
-	}
-	dane_host_tlsa_name(h, tn, sizeof(tn));
-	/* after a retry at the original name, the expanded one came first */
-	retried = h->tlsa_at == DANE_TLSA_AT_NAME && h->canon != NULL;
-	switch (h->why) {
-	case DANE_WHY_TEXT:
-		snprintf(buf, len, "%s", h->text != NULL ? h->text : "");
-		break;
-	case DANE_WHY_IMPLICIT_INSECURE:
-		snprintf(buf, len,
-		        "no MX RRset and its denial is not DNSSEC-signed");
-		break;
-	case DANE_WHY_MX_INSECURE:
-		snprintf(buf, len, "MX RRset is not DNSSEC-signed");
-		break;
-	case DANE_WHY_ADDR_INSECURE:
-		snprintf(buf, len,
-		        "address records not DNSSEC-signed: no DANE (RFC 7672 "
-		        "§2.2)");
-		break;
-	case DANE_WHY_TLSA_RETRY:
-		snprintf(buf, len, "no TLSA records at _%u._tcp.%s",
-		        (unsigned)h->port, canon);
-		break;
-	case DANE_WHY_TLSA_NONE:
-	case DANE_WHY_TLSA_NONE_INSECURE:
-		if (retried) {
-			snprintf(buf, len,
-			        "no TLSA records at _%u._tcp.%s, no TLSA "
-			        "records "
-			        "at %s%s",
-			        (unsigned)h->port, canon, tn,
-			        h->why == DANE_WHY_TLSA_NONE
-			                ? " (securely denied)"
-			                : " (denial not DNSSEC-signed)");
-		} else {
-			snprintf(buf, len, "no TLSA records at %s%s", tn,
-			        h->why == DANE_WHY_TLSA_NONE
-			                ? " (securely denied)"
-			                : " (denial not DNSSEC-signed)");
-		}
-		break;
-	case DANE_WHY_TLSA_INSECURE:
-		snprintf(buf, len,
-		        "TLSA records at %s not DNSSEC-signed: no DANE (RFC "
-		        "7672 §2.2)",
-		        tn);
-		break;
-	case DANE_WHY_USABLE:
-		snprintf(buf, len,
-		        "%u usable TLSA record%s at %s (%u unusable)",
-		        (unsigned)h->ntlsa, h->ntlsa == 1 ? "" : "s", tn,
-		        (unsigned)h->nunusable);
-		break;
-	default:
-		buf[0] = '\0';
-		break;
-	}
-	return (buf);
-}
-
-/* mx_notes - the notes of the MX step. */
-static void
-mx_notes(const struct dane_result *r, char *note, size_t len)
-{
-	size_t n;
-
-	note[0] = '\0';
-	if (r->notes & DANE_NOTE_NULL_MIX) {
-		snprintf(note, len,
-		        "; ignored a null MX mixed with other MX records (RFC "
-		        "7505 §3: a null MX must be the only one)");
-	}
-	if (r->notes & DANE_NOTE_MORE) {
-		n = strlen(note);
-		snprintf(note + n, len - n,
-		        "; only the %d most preferred hosts are considered",
-		        DANE_MAX_HOSTS);
-	}
-}
-
-const char *
-dane_result_why(const struct dane_result *r, char *buf, size_t len)
-{
-	char   note[160];
-	size_t n[4] = { 0, 0, 0, 0 }, i, used;
-
-	if (len == 0) {
-		return (buf);
-	}
-	buf[0] = '\0';
-	if (r->text != NULL) {
-		snprintf(buf, len, "%s", r->text);
-	} else if (r->notes & DANE_NOTE_WHY) {
-		switch ((enum dane_mx_status)r->mx_status) {
-		case DANE_MX_NODOMAIN:
-			snprintf(buf, len, "%s does not exist (NXDOMAIN%s)",
-			        r->domain,
-			        r->mx_secure ? ", DNSSEC-signed" : "");
-			break;
-		case DANE_MX_IMPLICIT:
-			if (r->mx_secure) {
-				snprintf(buf, len,
-				        "no MX RRset (securely denied): %s is "
-				        "its own mail host (RFC 5321 §5.1)",
-				        r->domain);
-			} else {
-				snprintf(buf, len,
-				        "no MX RRset: %s is its own mail host "
-				        "(RFC 5321 §5.1); the denial is not "
-				        "DNSSEC-signed: no DANE (RFC 7672 "
-				        "§2.2.1)",
-				        r->domain);
-			}
-			break;
-		case DANE_MX_NULL:
-			snprintf(buf, len,
-			        "null MX (RFC 7505): %s accepts no mail",
-			        r->domain);
-			break;
-		case DANE_MX_SECURE:
-			mx_notes(r, note, sizeof(note));
-			snprintf(buf, len,
-			        "DNSSEC-signed MX RRset, %u host%s%s",
-			        (unsigned)r->nhost, r->nhost == 1 ? "" : "s",
-			        note);
-			break;
-		case DANE_MX_INSECURE:
-			mx_notes(r, note, sizeof(note));
-			snprintf(buf, len,
-			        "MX RRset is not DNSSEC-signed: no DANE for "
-			        "any "
-			        "host (RFC 7672 §2.2.1)%s",
-			        note);
-			break;
-		case DANE_MX_TEMPFAIL:
-			break;
-		}
-	}
-	if ((r->notes & DANE_NOTE_CONCLUDED)
-	        && (r->mx_status == DANE_MX_SECURE
-	                || (r->mx_status == DANE_MX_IMPLICIT
-	                        && r->mx_secure))) {
-		for (i = 0; i < r->nhost; i++) {
-			if (r->hosts[i].status < 4) {
-				n[r->hosts[i].status]++;
-			}
-		}
-		used = strlen(buf);
-		snprintf(buf + used, len - used,
-		        "; hosts: %zu usable, %zu unusable, %zu none, %zu "
-		        "tempfail",
-		        n[DANE_HOST_USABLE], n[DANE_HOST_UNUSABLE],
-		        n[DANE_HOST_NONE], n[DANE_HOST_TEMPFAIL]);
-	}
-	return (buf);
 }
 
 /* ---- the MX step ----------------------------------------------------- */
@@ -585,7 +182,7 @@ dane_mx_apply(struct dane_result *r, const struct dns_result *mx)
 		if (mx->secure) {
 			return (1);
 		}
-		host_why_code(&r->hosts[0], DANE_WHY_IMPLICIT_INSECURE);
+		dane_host_why_code(&r->hosts[0], DANE_WHY_IMPLICIT_INSECURE);
 		return (0);
 	case DNS_FOUND:
 		break;
@@ -608,7 +205,7 @@ dane_mx_apply(struct dane_result *r, const struct dns_result *mx)
 	}
 	r->mx_status = DANE_MX_INSECURE;
 	for (i = 0; i < r->nhost; i++) {
-		host_why_code(&r->hosts[i], DANE_WHY_MX_INSECURE);
+		dane_host_why_code(&r->hosts[i], DANE_WHY_MX_INSECURE);
 	}
 	return (0);
 }
@@ -661,7 +258,7 @@ dane_addr_apply(struct dane_host *h, const struct dns_result *a,
 	}
 	h->addr_secure = (uint8_t)secure;
 	if (!secure) {
-		host_why_code(h, DANE_WHY_ADDR_INSECURE);
+		dane_host_why_code(h, DANE_WHY_ADDR_INSECURE);
 		return (0);
 	}
 	canon = a->status == DNS_FOUND ? a->canon : aaaa->canon;
@@ -672,7 +269,7 @@ dane_addr_apply(struct dane_host *h, const struct dns_result *a,
 	}
 	h->port    = (uint16_t)port;
 	h->tlsa_at = h->canon != NULL ? DANE_TLSA_AT_CANON : DANE_TLSA_AT_NAME;
-	host_why_code(h, DANE_WHY_EMPTY);
+	dane_host_why_code(h, DANE_WHY_EMPTY);
 	return (1);
 }
 
@@ -730,7 +327,7 @@ tlsa_classify(struct dane_host *h, const struct dns_result *t)
 	        = nunusable > UINT16_MAX ? UINT16_MAX : (uint16_t)nunusable;
 	if (h->ntlsa > 0) {
 		h->status = DANE_HOST_USABLE;
-		host_why_code(h, DANE_WHY_USABLE);
+		dane_host_why_code(h, DANE_WHY_USABLE);
 	} else {
 		h->status = DANE_HOST_UNUSABLE;
 		dane_host_set_why(h,
@@ -766,12 +363,12 @@ dane_tlsa_apply(struct dane_host *h, const struct dns_result *t, int port)
 		if (t->secure && h->tlsa_at == DANE_TLSA_AT_CANON
 		        && h->canon != NULL) {
 			/* RFC 7672 §2.2.2: then the name before expansion */
-			host_why_code(h, DANE_WHY_TLSA_RETRY);
+			dane_host_why_code(h, DANE_WHY_TLSA_RETRY);
 			h->port    = (uint16_t)port;
 			h->tlsa_at = DANE_TLSA_AT_NAME;
 			return (1);
 		}
-		host_why_code(h,
+		dane_host_why_code(h,
 		        t->secure ? DANE_WHY_TLSA_NONE
 		                  : DANE_WHY_TLSA_NONE_INSECURE);
 		return (0);
@@ -780,7 +377,7 @@ dane_tlsa_apply(struct dane_host *h, const struct dns_result *t, int port)
 	}
 	if (!t->secure) {
 		h->status = DANE_HOST_NONE;
-		host_why_code(h, DANE_WHY_TLSA_INSECURE);
+		dane_host_why_code(h, DANE_WHY_TLSA_INSECURE);
 		return (0);
 	}
 	tlsa_classify(h, t);

@@ -621,8 +621,7 @@ dane_resolver_create(struct event_base *base, const struct conf *conf,
 	        dane_entry_free, dane_entry_busy, r);
 	r->late_ev = event_new(base, -1, 0, late_run, r);
 	if (r->late_ev == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 	return (r);
 }

@@ -1,30 +1,28 @@
 /*
  * dane_share.c - shared MX host lists of memoised DANE results (see
  * dane_share.h): a hash set keyed by the hosts' names and answers
- * (FNV-1a), chained over a power-of-two bucket array that doubles when the
- * load passes 1.
+ * (FNV-1a) in util/hash.c's table.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dane/dane.h"
+#include "dane/dane_host.h"
 #include "dane/dane_share.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 struct dane_hostset {
-	struct dane_hostset *next;  /* bucket chain */
-	struct dane_share   *share; /* NULL once the table is freed */
-	uint32_t             hash;
-	uint32_t             refs;
-	size_t               nhost;
-	struct dane_host     hosts[]; /* then their names */
+	struct hash_node   node;  /* in the table */
+	struct dane_share *share; /* NULL once the table is freed */
+	uint32_t           hash;
+	uint32_t           refs;
+	size_t             nhost;
+	struct dane_host   hosts[]; /* then their names */
 };
 
 struct dane_share {
-	struct dane_hostset **buckets;
-	size_t                nbuckets;
-	size_t                count;
+	struct hash table; /* of dane_hostset */
 };
 
 #define SET_OF(h)                                                             \
@@ -32,28 +30,16 @@ struct dane_share {
 	        struct dane_hostset, hosts)))
 
 static uint32_t
-fnv(uint32_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	while (n-- > 0) {
-		h ^= *c++;
-		h *= 16777619u;
-	}
-	return (h);
-}
-
-static uint32_t
 hosts_hash(const struct dane_host *hs, size_t n)
 {
-	uint32_t h = 2166136261u;
+	uint32_t h = HASH_FNV32_INIT;
 	size_t   i;
 
 	for (i = 0; i < n; i++) {
-		h = fnv(h, hs[i].name, strlen(hs[i].name) + 1);
-		h = fnv(h, &hs[i].pref, sizeof(hs[i].pref));
-		h = fnv(h, &hs[i].status, sizeof(hs[i].status));
-		h = fnv(h, &hs[i].ntlsa, sizeof(hs[i].ntlsa));
+		h = hash_fnv32(h, hs[i].name, strlen(hs[i].name) + 1);
+		h = hash_fnv32(h, &hs[i].pref, sizeof(hs[i].pref));
+		h = hash_fnv32(h, &hs[i].status, sizeof(hs[i].status));
+		h = hash_fnv32(h, &hs[i].ntlsa, sizeof(hs[i].ntlsa));
 	}
 	return (h);
 }
@@ -89,47 +75,37 @@ host_eq(const struct dane_host *a, const struct dane_host *b)
 	return (1);
 }
 
+static uint64_t
+hostset_hash_of(const struct hash_node *n)
+{
+	return (HASH_ENTRY(n, const struct dane_hostset, node)->hash);
+}
+
 struct dane_share *
 dane_share_create(void)
 {
 	struct dane_share *s = xcalloc(1, sizeof(*s));
 
-	s->nbuckets = 16;
-	s->buckets  = xcalloc(s->nbuckets, sizeof(*s->buckets));
+	hash_init(&s->table, 16, hostset_hash_of);
 	return (s);
+}
+
+/* hostset_orphan - the table goes; the list stays with its results. */
+static void
+hostset_orphan(void *arg, struct hash_node *n)
+{
+	(void)arg;
+	HASH_ENTRY(n, struct dane_hostset, node)->share = NULL;
 }
 
 void
 dane_share_free(struct dane_share *s)
 {
-	struct dane_hostset *l;
-	size_t               i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nbuckets; i++)
-		for (l = s->buckets[i]; l != NULL; l = l->next)
-			l->share = NULL;
-	free(s->buckets);
+	hash_walk(&s->table, hostset_orphan, NULL);
+	hash_fini(&s->table);
 	free(s);
-}
-
-static void
-share_grow(struct dane_share *s)
-{
-	struct dane_hostset **nb, *l, *next;
-	size_t                i, nn = s->nbuckets * 2;
-
-	nb = xcalloc(nn, sizeof(*nb));
-	for (i = 0; i < s->nbuckets; i++)
-		for (l = s->buckets[i]; l != NULL; l = next) {
-			next                   = l->next;
-			l->next                = nb[l->hash & (nn - 1)];
-			nb[l->hash & (nn - 1)] = l;
-		}
-	free(s->buckets);
-	s->buckets  = nb;
-	s->nbuckets = nn;
 }
 
 /* set_new - a shared copy of r's hosts; their owned parts move into it. */
@@ -159,18 +135,15 @@ set_new(struct dane_share *s, struct dane_result *r, uint32_t h)
 		r->hosts[i].tlsa  = NULL;
 		r->hosts[i].text  = NULL;
 	}
-	if (s->count >= s->nbuckets)
-		share_grow(s);
-	l->next                           = s->buckets[h & (s->nbuckets - 1)];
-	s->buckets[h & (s->nbuckets - 1)] = l;
-	s->count++;
+	hash_insert(&s->table, &l->node, h);
 	return (l);
 }
 
 void
 dane_share_result(struct dane_share *s, struct dane_result *r)
 {
-	struct dane_hostset *l;
+	struct dane_hostset *l = NULL;
+	struct hash_node    *n;
 	uint32_t             h;
 	size_t               i;
 
@@ -179,7 +152,8 @@ dane_share_result(struct dane_share *s, struct dane_result *r)
 	        || (r->notes & DANE_NOTE_SHARED))
 		return;
 	h = hosts_hash(r->hosts, r->nhost);
-	for (l = s->buckets[h & (s->nbuckets - 1)]; l != NULL; l = l->next) {
+	for (n = hash_chain(&s->table, h); n != NULL; n = n->next) {
+		l = HASH_ENTRY(n, struct dane_hostset, node);
 		if (l->hash != h || l->nhost != r->nhost)
 			continue;
 		for (i = 0; i < r->nhost; i++)
@@ -188,6 +162,8 @@ dane_share_result(struct dane_share *s, struct dane_result *r)
 		if (i == r->nhost)
 			break;
 	}
+	if (n == NULL)
+		l = NULL;
 	if (l == NULL)
 		l = set_new(s, r, h);
 	for (i = 0; i < r->nhost; i++)
@@ -201,21 +177,13 @@ dane_share_result(struct dane_share *s, struct dane_result *r)
 void
 dane_share_release(struct dane_host *hosts)
 {
-	struct dane_hostset *l = SET_OF(hosts), **pp;
+	struct dane_hostset *l = SET_OF(hosts);
 	size_t               i;
 
 	if (--l->refs > 0)
 		return;
-	if (l->share != NULL) {
-		for (pp                 = &l->share->buckets[l->hash
-                             & (l->share->nbuckets - 1)];
-		        *pp != NULL; pp = &(*pp)->next)
-			if (*pp == l) {
-				*pp = l->next;
-				break;
-			}
-		l->share->count--;
-	}
+	if (l->share != NULL)
+		(void)hash_remove(&l->share->table, &l->node, l->hash);
 	for (i = 0; i < l->nhost; i++)
 		dane_host_clear(&l->hosts[i]);
 	free(l);
@@ -224,5 +192,5 @@ dane_share_release(struct dane_host *hosts)
 size_t
 dane_share_count(const struct dane_share *s)
 {
-	return (s->count);
+	return (hash_count(&s->table));
 }

@@ -123,7 +123,8 @@ void dns_cancel(struct dns_query *q);
 const char *dns_status_name(enum dns_status status);
 
 /*
- * ---- For tests and fuzzing: the pure answer classifier dns.c uses. ----
+ * ---- The pure answer classifier dns.c uses (dns_answer.c); for tests and
+ * fuzzing too. ----
  *
  * dns_parse_answer - classify one libunbound answer into res (which it
  * overwrites): rcode, pkt/len, sec and why_bogus exactly as the
@@ -137,5 +138,12 @@ void dns_parse_answer(const unsigned char *pkt, size_t len, int qtype,
 
 /* dns_result_clear - free the records of res and empty it (nrr 0). */
 void dns_result_clear(struct dns_result *res);
+
+/* dns_type_supported - 1 for the types a lookup may ask for (A, MX, TXT,
+ * AAAA, TLSA), else 0. */
+int dns_type_supported(int type);
+
+/* dns_type_name - "A", "MX", ... or "TYPE<n>" formatted into buf. */
+const char *dns_type_name(int type, char *buf, size_t len);
 
 #endif

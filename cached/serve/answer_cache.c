@@ -1,9 +1,8 @@
 /*
  * answer_cache.c - finished "policy" replies per domain behind a
- * reader-writer lock (see answer_cache.h). Chained hashing over a
- * power-of-two bucket array that doubles when the load passes 1, keyed by
- * a per-process seeded FNV-1a (remote senders choose the domains); the
- * oldest reply goes first when the cache is full.
+ * reader-writer lock (see answer_cache.h). util/hash.c's table, keyed by
+ * a per-process seeded 64-bit FNV-1a (remote senders choose the domains);
+ * the oldest reply goes first when the cache is full.
  */
 #include <sys/queue.h>
 #include <sys/random.h>
@@ -14,10 +13,11 @@
 #include <string.h>
 
 #include "serve/answer_cache.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 struct answer {
-	struct answer *next; /* bucket chain */
+	struct hash_node node; /* in the table */
 	TAILQ_ENTRY(answer) age;
 	uint64_t hash;
 	int64_t  valid_until;
@@ -31,9 +31,7 @@ TAILQ_HEAD(answer_age, answer);
 
 struct answer_cache {
 	pthread_rwlock_t  lock;
-	struct answer   **buckets;
-	size_t            nbuckets;
-	size_t            count;
+	struct hash       table; /* of answer; its count: replies */
 	size_t            max;
 	int               ttl;
 	uint64_t          seed;
@@ -54,6 +52,12 @@ answer_hash(const struct answer_cache *ac, const char *s)
 	return (h ^ (h >> 29));
 }
 
+static uint64_t
+answer_hash_of(const struct hash_node *n)
+{
+	return (HASH_ENTRY(n, const struct answer, node)->hash);
+}
+
 struct answer_cache *
 answer_cache_create(size_t max, int ttl)
 {
@@ -61,10 +65,9 @@ answer_cache_create(size_t max, int ttl)
 
 	if (pthread_rwlock_init(&ac->lock, NULL) != 0)
 		xdie();
-	ac->max      = max > 0 ? max : 1;
-	ac->ttl      = ttl > 0 ? ttl : 0;
-	ac->nbuckets = 256;
-	ac->buckets  = xcalloc(ac->nbuckets, sizeof(*ac->buckets));
+	ac->max = max > 0 ? max : 1;
+	ac->ttl = ttl > 0 ? ttl : 0;
+	hash_init(&ac->table, 256, answer_hash_of);
 	if (getrandom(&ac->seed, sizeof(ac->seed), 0) != sizeof(ac->seed))
 		ac->seed = (uint64_t)(uintptr_t)ac;
 	TAILQ_INIT(&ac->age);
@@ -90,7 +93,7 @@ answer_cache_free(struct answer_cache *ac)
 		TAILQ_REMOVE(&ac->age, a, age);
 		answer_free(a);
 	}
-	free(ac->buckets);
+	hash_fini(&ac->table);
 	pthread_rwlock_destroy(&ac->lock);
 	free(ac);
 }
@@ -101,56 +104,39 @@ answer_cache_ttl(const struct answer_cache *ac)
 	return (ac->ttl);
 }
 
-/* answer_slot - where key's node is (or would be linked). Lock held. */
-static struct answer **
-answer_slot(struct answer_cache *ac, const char *key, uint64_t h)
+/* answer_find - key's reply (h: its answer_hash), or NULL. Lock held
+ * (or the loop thread, the only writer). */
+static struct answer *
+answer_find(struct answer_cache *ac, const char *key, uint64_t h)
 {
-	struct answer **p = &ac->buckets[h & (ac->nbuckets - 1)];
+	struct hash_node *n;
+	struct answer    *a;
 
-	while (*p != NULL && ((*p)->hash != h || strcmp((*p)->key, key) != 0))
-		p = &(*p)->next;
-	return (p);
+	for (n = hash_chain(&ac->table, h); n != NULL; n = n->next) {
+		a = HASH_ENTRY(n, struct answer, node);
+		if (a->hash == h && strcmp(a->key, key) == 0)
+			return (a);
+	}
+	return (NULL);
 }
 
-/* answer_unlink - remove *p from its chain and the age list and free it.
+/* answer_unlink - remove a from the table and the age list and free it.
  * Write lock held. */
 static void
-answer_unlink(struct answer_cache *ac, struct answer **p)
+answer_unlink(struct answer_cache *ac, struct answer *a)
 {
-	struct answer *a = *p;
-
-	*p = a->next;
+	(void)hash_remove(&ac->table, &a->node, a->hash);
 	TAILQ_REMOVE(&ac->age, a, age);
-	ac->count--;
 	answer_free(a);
-}
-
-static void
-answer_grow(struct answer_cache *ac)
-{
-	struct answer **nb;
-	struct answer  *a;
-	size_t          n = ac->nbuckets * 2, i;
-
-	nb = xcalloc(n, sizeof(*nb));
-	TAILQ_FOREACH(a, &ac->age, age)
-	{
-		i       = (size_t)(a->hash & (n - 1));
-		a->next = nb[i];
-		nb[i]   = a;
-	}
-	free(ac->buckets);
-	ac->buckets  = nb;
-	ac->nbuckets = n;
 }
 
 void
 answer_cache_put(struct answer_cache *ac, const char *domain, const char *json,
         size_t len, int64_t now, int64_t valid_until)
 {
-	struct answer **p, *a;
-	size_t          klen = strlen(domain);
-	uint64_t        h;
+	struct answer *old, *a;
+	size_t         klen = strlen(domain);
+	uint64_t       h;
 
 	if (ac->ttl == 0)
 		return;
@@ -169,27 +155,19 @@ answer_cache_put(struct answer_cache *ac, const char *domain, const char *json,
 	a->hash = h = answer_hash(ac, domain);
 
 	pthread_rwlock_wrlock(&ac->lock);
-	p = answer_slot(ac, domain, h);
-	if (*p != NULL) {
+	if ((old = answer_find(ac, domain, h)) != NULL) {
 		/* a reply still here is still valid (every change drops it at
 		 * once), so its text renders the same inputs: keep it */
-		if (now < (*p)->valid_until) {
-			a->text    = (*p)->text;
-			(*p)->text = NULL;
+		if (now < old->valid_until) {
+			a->text   = old->text;
+			old->text = NULL;
 		}
-		answer_unlink(ac, p);
+		answer_unlink(ac, old);
 	}
-	while (ac->count >= ac->max) {
-		struct answer *old = TAILQ_FIRST(&ac->age);
-		answer_unlink(ac, answer_slot(ac, old->key, old->hash));
-	}
-	if (ac->count >= ac->nbuckets)
-		answer_grow(ac);
-	p       = &ac->buckets[h & (ac->nbuckets - 1)];
-	a->next = *p;
-	*p      = a;
+	while (hash_count(&ac->table) >= ac->max)
+		answer_unlink(ac, TAILQ_FIRST(&ac->age));
+	hash_insert(&ac->table, &a->node, h);
 	TAILQ_INSERT_TAIL(&ac->age, a, age);
-	ac->count++;
 	pthread_rwlock_unlock(&ac->lock);
 }
 
@@ -202,7 +180,7 @@ answer_cache_copy(struct answer_cache *ac, const char *domain, int64_t now,
 	int            hit = 0;
 
 	pthread_rwlock_rdlock(&ac->lock);
-	a = *answer_slot(ac, domain, h);
+	a = answer_find(ac, domain, h);
 	if (a != NULL && a->json != NULL && now < a->valid_until) {
 		fn(arg, a->json, a->jsonlen);
 		hit = 1;
@@ -224,7 +202,7 @@ answer_attach_text(struct answer_cache *ac, const char *domain, int64_t now,
 	if (ac->ttl == 0)
 		return;
 	/* the loop is the only writer: finding without the lock is safe */
-	a = *answer_slot(ac, domain, answer_hash(ac, domain));
+	a = answer_find(ac, domain, answer_hash(ac, domain));
 	if (a == NULL || now >= a->valid_until)
 		return;
 	t = xstrdup(text);
@@ -266,7 +244,7 @@ answer_cache_copy_text(struct answer_cache *ac, const char *domain,
 	if (ac->ttl == 0)
 		return (0);
 	pthread_rwlock_rdlock(&ac->lock);
-	a = *answer_slot(ac, domain, h);
+	a = answer_find(ac, domain, h);
 	if (a != NULL && a->text != NULL && now < a->valid_until) {
 		fn(arg, a->text, strlen(a->text));
 		hit = 1;
@@ -280,18 +258,18 @@ void
 answer_cache_drop(void *arg, const char *domain)
 {
 	struct answer_cache *ac = arg;
-	struct answer      **p, *a;
+	struct answer       *a;
 
-	if (ac == NULL || ac->count == 0)
+	if (ac == NULL || hash_count(&ac->table) == 0)
 		return;
 	pthread_rwlock_wrlock(&ac->lock);
 	if (domain != NULL) {
-		p = answer_slot(ac, domain, answer_hash(ac, domain));
-		if (*p != NULL)
-			answer_unlink(ac, p);
+		a = answer_find(ac, domain, answer_hash(ac, domain));
+		if (a != NULL)
+			answer_unlink(ac, a);
 	} else {
 		while ((a = TAILQ_FIRST(&ac->age)) != NULL)
-			answer_unlink(ac, answer_slot(ac, a->key, a->hash));
+			answer_unlink(ac, a);
 	}
 	pthread_rwlock_unlock(&ac->lock);
 }
@@ -301,13 +279,13 @@ answer_cache_sweep(struct answer_cache *ac, int64_t now)
 {
 	struct answer *a, *next;
 
-	if (ac->count == 0)
+	if (hash_count(&ac->table) == 0)
 		return;
 	pthread_rwlock_wrlock(&ac->lock);
 	for (a = TAILQ_FIRST(&ac->age); a != NULL; a = next) {
 		next = TAILQ_NEXT(a, age);
 		if (now >= a->valid_until)
-			answer_unlink(ac, answer_slot(ac, a->key, a->hash));
+			answer_unlink(ac, a);
 	}
 	pthread_rwlock_unlock(&ac->lock);
 }
@@ -315,7 +293,7 @@ answer_cache_sweep(struct answer_cache *ac, int64_t now)
 size_t
 answer_cache_count(struct answer_cache *ac)
 {
-	return (ac->count);
+	return (hash_count(&ac->table));
 }
 
 unsigned long

@@ -14,6 +14,7 @@
 
 #include "serve/answer_cache.h"
 #include "util/clock.h"
+#include "util/xalloc.h"
 #include "serve/arbiter.h"
 #include "dane/dane_resolver.h"
 #include "util/conf.h"
@@ -40,13 +41,6 @@ struct query {
 static TAILQ_HEAD(, query) live = TAILQ_HEAD_INITIALIZER(live);
 
 static void
-oom(void)
-{
-	log_err("MXTLS-NOMEM", "out of memory");
-	abort();
-}
-
-static void
 query_valid_until(struct query *q, int64_t t)
 {
 	if (t < q->valid_until)
@@ -70,7 +64,7 @@ query_keep(struct query *q, json_t *reply)
 	if (q->valid_until <= now || st == NULL || strcmp(st, "ok") != 0)
 		return (NULL);
 	if ((s = json_dumps(reply, JSON_COMPACT)) == NULL)
-		oom();
+		xdie();
 	answer_cache_put(ac, q->domain, s, strlen(s), now, q->valid_until);
 	return (s);
 }
@@ -94,7 +88,7 @@ query_step(struct query *q)
 		            q->svc->conf->preload_no_live_policy,
 		            preload_expires(list), preload_timestamp(list))
 		        < 0)
-			oom();
+			xdie();
 		query_valid_until(q, preload_expires(list));
 	}
 	reply = arbiter_decide(q->domain, &q->sts, q->dane, &q->tlsrpt);
@@ -114,7 +108,7 @@ query_sts_done(void *arg, const struct sts_answer *a)
 
 	query_valid_until(q, a->valid_until);
 	if (arbiter_sts_copy(&q->sts, a) != 0)
-		oom();
+		xdie();
 	query_step(q);
 }
 
@@ -134,7 +128,7 @@ query_tlsrpt_done(void *arg, const struct tlsrpt_answer *a)
 
 	query_valid_until(q, a->expires);
 	if (arbiter_tlsrpt_copy(&q->tlsrpt, a) != 0)
-		oom();
+		xdie();
 	query_step(q);
 }
 
@@ -145,7 +139,7 @@ query_policy(const struct query_services *svc, const char *domain, query_cb cb,
 	struct query *q = calloc(1, sizeof(*q));
 
 	if (q == NULL)
-		oom();
+		xdie();
 	memcpy(q->domain, domain, strlen(domain) + 1);
 	q->svc         = svc;
 	q->valid_until = INT64_MAX;
@@ -173,7 +167,7 @@ query_shutdown(void)
 		        "status", "tempfail", "why",
 		        "mxtlsd is stopping; try again");
 		if (r == NULL)
-			oom();
+			xdie();
 		arbiter_sts_clear(&q->sts);
 		arbiter_tlsrpt_clear(&q->tlsrpt);
 		dane_result_unref(q->dane);

@@ -1,6 +1,7 @@
 /*
  * preload.c - the MTA-STS preload list (EFF STARTTLS-Everywhere policy.json)
- * parser, loader, lookup and MX matching; see preload.h for the format, the
+ * parser, loader and lookup (MX matching: sts_mx.c; date-times:
+ * util/rfc3339.c); see preload.h for the format, the
  * sources it was checked against and the validation decisions.
  *
  * A loaded list is a sorted array of (normal-form domain, policy) entries,
@@ -27,6 +28,8 @@
 #include "why.h"
 #include "domain.h"
 #include "sts/preload.h"
+#include "sts/sts_mx.h"
+#include "util/rfc3339.h"
 
 #define CHUNK_SIZE (64 * 1024)
 #define SHOW_MAX   64 /* characters of a list key or value shown in why */
@@ -147,115 +150,8 @@ fmt_time(int64_t t, char *buf, size_t buflen)
 	}
 }
 
-/* ---- time: RFC 3339 date-time with a zone, or epoch seconds ---- */
-
-static int
-digits(const char *s, size_t n, int *out)
-{
-	size_t i;
-	int    v = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9') {
-			return (-1);
-		}
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return (0);
-}
-
-static int
-is_leap(int y)
-{
-	return ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0);
-}
-
-/* days_from_civil - days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int64_t  era, yy = y - (m <= 2);
-	unsigned yoe, doy, doe;
-
-	era = (yy >= 0 ? yy : yy - 399) / 400;
-	yoe = (unsigned)(yy - era * 400);
-	doy = (unsigned)((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (era * 146097 + (int64_t)doe - 719468);
-}
-
-static int
-parse_rfc3339(
-        const char *s, size_t len, int64_t *out, char *why, size_t whylen)
-{
-	static const int mdays[]
-	        = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int     Y, M, D, h, m, sec, oh, om, dim;
-	int64_t off = 0;
-	size_t  i;
-
-	if (len < 19 || digits(s, 4, &Y) != 0 || s[4] != '-'
-	        || digits(s + 5, 2, &M) != 0 || s[7] != '-'
-	        || digits(s + 8, 2, &D) != 0 || s[10] != 'T'
-	        || digits(s + 11, 2, &h) != 0 || s[13] != ':'
-	        || digits(s + 14, 2, &m) != 0 || s[16] != ':'
-	        || digits(s + 17, 2, &sec) != 0) {
-		return (why_fail(why, whylen,
-		        "not an RFC 3339 date-time "
-		        "(YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm))"));
-	}
-	if (M < 1 || M > 12) {
-		return (why_fail(why, whylen, "month out of range"));
-	}
-	dim = mdays[M - 1] + (M == 2 && is_leap(Y));
-	if (D < 1 || D > dim) {
-		return (why_fail(why, whylen, "day out of range"));
-	}
-	if (h > 23 || m > 59 || sec > 59) {
-		return (why_fail(why, whylen, "time of day out of range"));
-	}
-	i = 19;
-	if (i < len && s[i] == '.') {
-		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) { }
-		if (i == 20) {
-			return (why_fail(
-			        why, whylen, "empty fraction of a second"));
-		}
-	}
-	if (i < len && s[i] == 'Z') {
-		i++;
-	} else if (i < len && (s[i] == '+' || s[i] == '-')) {
-		int neg = s[i] == '-';
-		i++;
-		if (len - i < 4 || digits(s + i, 2, &oh) != 0) {
-			return (why_fail(why, whylen, "bad time zone offset"));
-		}
-		i += 2;
-		if (s[i] == ':') {
-			i++;
-		}
-		if (len - i < 2 || digits(s + i, 2, &om) != 0 || oh > 23
-		        || om > 59) {
-			return (why_fail(why, whylen, "bad time zone offset"));
-		}
-		i += 2;
-		off = (int64_t)oh * 3600 + om * 60;
-		if (neg) {
-			off = -off;
-		}
-	} else {
-		return (why_fail(why, whylen,
-		        "no time zone (need Z or +hh:mm after the time)"));
-	}
-	if (i != len) {
-		return (why_fail(
-		        why, whylen, "trailing characters after the time"));
-	}
-	*out = days_from_civil(Y, M, D) * 86400 + (int64_t)h * 3600 + m * 60
-	        + sec - off;
-	return (0);
-}
+/* ---- time: RFC 3339 date-time with a zone (util/rfc3339.c), or epoch
+ * seconds ---- */
 
 static int
 parse_time(json_t *v, const char *name, int64_t *out, char *why, size_t whylen)
@@ -281,7 +177,7 @@ parse_time(json_t *v, const char *name, int64_t *out, char *why, size_t whylen)
 		        name));
 	}
 	s = json_string_value(v);
-	if (parse_rfc3339(
+	if (rfc3339_parse(
 	            s, json_string_length(v), out, reason, sizeof(reason))
 	        != 0) {
 		return (why_fail(why, whylen, "\"%s\" \"%s\": %s", name,
@@ -780,59 +676,15 @@ preload_count(const struct preload *p)
 	return (p != NULL ? p->n : 0);
 }
 
-static int
-equal_nocase(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		if (x >= 'A' && x <= 'Z') {
-			x = (unsigned char)(x - 'A' + 'a');
-		}
-		if (y >= 'A' && y <= 'Z') {
-			y = (unsigned char)(y - 'A' + 'a');
-		}
-		if (x != y) {
-			return (0);
-		}
-	}
-	return (1);
-}
-
 int
 preload_mx_match(const char *pattern, const char *host)
 {
-	size_t      plen, hlen, dlen;
-	const char *dot;
-
-	if (pattern == NULL || host == NULL) {
+	/* the list's wildcard is a bare leading dot; "..x" has an empty
+	 * label after it and matches nothing */
+	if (pattern != NULL && pattern[0] == '.' && pattern[1] == '.') {
 		return (0);
 	}
-	plen = strlen(pattern);
-	hlen = strlen(host);
-	if (plen > 0 && pattern[plen - 1] == '.') {
-		plen--;
-	}
-	if (hlen > 0 && host[hlen - 1] == '.') {
-		hlen--;
-	}
-	if (plen == 0 || hlen == 0) {
-		return (0);
-	}
-	if (pattern[0] == '.') {
-		/* One leftmost label, then exactly the pattern's domain. */
-		dlen = plen - 1;
-		if (dlen == 0 || pattern[1] == '.') {
-			return (0);
-		}
-		if ((dot = memchr(host, '.', hlen)) == NULL || dot == host) {
-			return (0);
-		}
-		return (hlen - (size_t)(dot + 1 - host) == dlen
-		        && equal_nocase(dot + 1, pattern + 1, dlen));
-	}
-	return (plen == hlen && equal_nocase(pattern, host, plen));
+	return (sts_mx_match(pattern, ".", host));
 }
 
 int

@@ -3,11 +3,11 @@
  * with the libcurl multi-socket API on the caller's libevent loop
  * (RFC 8461 §3.3), following curl's hiperfifo example.
  *
- * One CURLM per fetcher. libcurl tells us which sockets to watch
- * (CURLMOPT_SOCKETFUNCTION: one libevent event per socket) and when to wake
- * it (CURLMOPT_TIMERFUNCTION: one libevent timer); we call
- * curl_multi_socket_action from those events only, then read the CURLMSG_DONE
- * messages and run the callbacks. Callbacks therefore never run from inside
+ * One CURLM per fetcher, driven by util/curlev.c: libcurl tells it which
+ * sockets to watch (one libevent event per socket) and when to wake it (one
+ * libevent timer); curl_multi_socket_action runs from those events only,
+ * then fetcher_after reads the CURLMSG_DONE messages and runs the
+ * callbacks. Callbacks therefore never run from inside
  * sts_fetch_start or from inside libcurl.
  *
  * Address pinning: every fetch gets its own CURLSH sharing only the DNS
@@ -44,27 +44,20 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "util/curlev.h"
 #include "sts/sts_fetch.h"
 #include "sts/sts_fetch_result.h"
 
-#define STS_FETCH_BODY_MAX  65536
-#define STS_FETCH_ADDR_MAX  16
-#define STS_FETCH_HOST_MAX  253
-#define STS_FETCH_UA        "mxtls"
-#define STS_FETCH_PATH      "/.well-known/mta-sts.txt"
-#define STS_FETCH_PREFIX    "mta-sts."
-#define STS_FETCH_MEDIATYPE "text/plain"
+#define STS_FETCH_BODY_MAX 65536
+#define STS_FETCH_ADDR_MAX 16
+#define STS_FETCH_HOST_MAX 253
+#define STS_FETCH_UA       "mxtls"
+#define STS_FETCH_PATH     "/.well-known/mta-sts.txt"
+#define STS_FETCH_PREFIX   "mta-sts."
 
 enum fetch_state {
 	FETCH_LIVE = 0,  /* in f->live, owned by the fetcher */
 	FETCH_DELIVERING /* unlinked; its callback is running */
-};
-
-struct fetch_sock {
-	LIST_ENTRY(fetch_sock) entry;
-	struct sts_fetcher *f;
-	curl_socket_t       fd;
-	struct event       *ev;
 };
 
 struct sts_fetch {
@@ -94,7 +87,7 @@ struct sts_fetch {
 struct sts_fetcher {
 	struct event_base *base;
 	CURLM             *multi;
-	struct event      *timer;
+	struct curlev     *curlev; /* multi on base */
 	char              *ca_file;
 	char              *user_agent;
 	long               connect_timeout_ms;
@@ -106,56 +99,7 @@ struct sts_fetcher {
 	int                busy;         /* depth of our dispatch loops */
 	int                free_pending; /* sts_fetch_free ran while busy */
 	TAILQ_HEAD(, sts_fetch) live;
-	LIST_HEAD(, fetch_sock) socks;
 };
-
-static const char *const status_names[] = {
-	[STS_FETCH_OK]           = "ok",
-	[STS_FETCH_CONNECT]      = "connect",
-	[STS_FETCH_TLS]          = "tls",
-	[STS_FETCH_TIMEOUT]      = "timeout",
-	[STS_FETCH_HTTP_STATUS]  = "http-status",
-	[STS_FETCH_CONTENT_TYPE] = "content-type",
-	[STS_FETCH_TOO_BIG]      = "too-big",
-	[STS_FETCH_ERROR]        = "error",
-};
-
-const char *
-sts_fetch_status_name(enum sts_fetch_status status)
-{
-	if ((unsigned)status >= sizeof(status_names) / sizeof(status_names[0]))
-		return ("unknown");
-	return (status_names[status]);
-}
-
-/* is_ows - HTTP optional whitespace (RFC 9110 §5.6.3). */
-static int
-is_ows(char c)
-{
-	return (c == ' ' || c == '\t');
-}
-
-int
-sts_fetch_content_type_ok(const char *content_type)
-{
-	const char *p = content_type;
-	size_t      n = sizeof(STS_FETCH_MEDIATYPE) - 1;
-
-	if (p == NULL) {
-		return (0);
-	}
-	while (is_ows(*p)) {
-		p++;
-	}
-	if (strncasecmp(p, STS_FETCH_MEDIATYPE, n) != 0) {
-		return (0);
-	}
-	p += n;
-	while (is_ows(*p)) {
-		p++;
-	}
-	return (*p == '\0' || *p == ';');
-}
 
 /* sanitize - make s safe for a log line: printable ASCII only. */
 static void
@@ -335,21 +279,10 @@ fetch_destroy(struct sts_fetch *fetch)
 static void
 fetcher_destroy(struct sts_fetcher *f)
 {
-	struct fetch_sock *s;
-
 	if (f->multi != NULL) {
 		curl_multi_cleanup(f->multi);
 	}
-	while ((s = LIST_FIRST(&f->socks)) != NULL) {
-		LIST_REMOVE(s, entry);
-		if (s->ev != NULL) {
-			event_free(s->ev);
-		}
-		free(s);
-	}
-	if (f->timer != NULL) {
-		event_free(f->timer);
-	}
+	curlev_free(f->curlev);
 	free(f->ca_file);
 	free(f->user_agent);
 	free(f);
@@ -417,94 +350,16 @@ check_done(struct sts_fetcher *f)
 	}
 }
 
+/* fetcher_after - after libcurl acted on a socket or the timer (curlev.c):
+ * deliver what finished; the fetcher may be freed on the way out. */
 static void
-sock_event_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sts_fetcher *f      = arg;
-	int                 action = 0, running;
-
-	if (what & EV_READ) {
-		action |= CURL_CSELECT_IN;
-	}
-	if (what & EV_WRITE) {
-		action |= CURL_CSELECT_OUT;
-	}
-	f->busy++;
-	curl_multi_socket_action(f->multi, fd, action, &running);
-	check_done(f);
-	leave(f);
-}
-
-static void
-timer_event_cb(evutil_socket_t fd, short what, void *arg)
+fetcher_after(void *arg)
 {
 	struct sts_fetcher *f = arg;
-	int                 running;
 
-	(void)fd;
-	(void)what;
 	f->busy++;
-	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 	check_done(f);
 	leave(f);
-}
-
-/* multi_sock_cb - CURLMOPT_SOCKETFUNCTION: watch fd as libcurl asks. */
-static int
-multi_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct sts_fetcher *f = userp;
-	struct fetch_sock  *s = sockp;
-	short               kind;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			LIST_REMOVE(s, entry);
-			if (s->ev != NULL) {
-				event_free(s->ev);
-			}
-			free(s);
-			curl_multi_assign(f->multi, fd, NULL);
-		}
-		return (0);
-	}
-	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0)
-	        | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (s == NULL) {
-		if ((s = calloc(1, sizeof(*s))) == NULL) {
-			return (-1);
-		}
-		s->f  = f;
-		s->fd = fd;
-		LIST_INSERT_HEAD(&f->socks, s, entry);
-		curl_multi_assign(f->multi, fd, s);
-	} else if (s->ev != NULL) {
-		event_free(s->ev);
-		s->ev = NULL;
-	}
-	if ((s->ev = event_new(f->base, fd, kind, sock_event_cb, f)) == NULL
-	        || event_add(s->ev, NULL) != 0) {
-		return (-1);
-	}
-	return (0);
-}
-
-/* multi_timer_cb - CURLMOPT_TIMERFUNCTION: (re)arm or stop our timer. */
-static int
-multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct sts_fetcher *f = userp;
-	struct timeval      tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(f->timer);
-		return (0);
-	}
-	tv.tv_sec  = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return (evtimer_add(f->timer, &tv) == 0 ? 0 : -1);
 }
 
 struct sts_fetcher *
@@ -541,7 +396,6 @@ sts_fetch_create(struct event_base *base, const struct sts_fetch_config *cfg,
 	}
 	f->base = base;
 	TAILQ_INIT(&f->live);
-	LIST_INIT(&f->socks);
 	f->connect_timeout_ms = (long)cfg->connect_timeout_ms;
 	f->timeout_ms         = (long)cfg->timeout_ms;
 	f->low_speed_limit    = (long)cfg->low_speed_limit;
@@ -555,25 +409,17 @@ sts_fetch_create(struct event_base *base, const struct sts_fetch_config *cfg,
 		snprintf(why, whylen, "out of memory");
 		goto fail;
 	}
-	if ((f->timer = evtimer_new(base, timer_event_cb, f)) == NULL) {
-		snprintf(why, whylen, "evtimer_new failed");
-		goto fail;
-	}
 	if ((f->multi = curl_multi_init()) == NULL) {
 		snprintf(why, whylen, "curl_multi_init failed");
 		goto fail;
 	}
-	if (curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, multi_sock_cb)
-	                != CURLM_OK
-	        || curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f)
-	                != CURLM_OK
-	        || curl_multi_setopt(
-	                   f->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb)
-	                != CURLM_OK
-	        || curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f)
-	                != CURLM_OK
-	        || curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, 8L)
-	                != CURLM_OK) {
+	if ((f->curlev = curlev_create(
+	             base, f->multi, fetcher_after, f, why, whylen))
+	        == NULL) {
+		goto fail;
+	}
+	if (curl_multi_setopt(f->multi, CURLMOPT_MAXCONNECTS, 8L)
+	        != CURLM_OK) {
 		snprintf(why, whylen, "curl_multi_setopt failed");
 		goto fail;
 	}

@@ -19,30 +19,12 @@
 
 #include <stddef.h>
 
+#include "sts/sts_fetch_result.h" /* the result, its status, and the
+                                      Content-Type check */
+
 struct event_base;
 struct sts_fetcher;
 struct sts_fetch;
-
-enum sts_fetch_status {
-	STS_FETCH_OK = 0,      /* 200, text/plain, body within the cap */
-	STS_FETCH_CONNECT,     /* could not connect to any address */
-	STS_FETCH_TLS,         /* handshake or certificate validation failed */
-	STS_FETCH_TIMEOUT,     /* connect, total or low-speed timeout */
-	STS_FETCH_HTTP_STATUS, /* status other than 200 (3xx included) */
-	STS_FETCH_CONTENT_TYPE, /* not text/plain */
-	STS_FETCH_TOO_BIG,      /* body over the cap */
-	STS_FETCH_ERROR,        /* anything else (out of memory, curl error) */
-};
-
-struct sts_fetch_result {
-	enum sts_fetch_status status;
-	long                  http_code; /* 0 when no response */
-	const char           *body;      /* STS_FETCH_OK only; not
-	                                    NUL-terminated; valid during the
-	                                    callback */
-	size_t len;
-	char   why[256];
-};
 
 struct sts_fetch_config {
 	const char *ca_file; /* PEM bundle for WebPKI validation */
@@ -86,13 +68,5 @@ struct sts_fetch *sts_fetch_start(struct sts_fetcher *f, const char *domain,
 
 /* sts_fetch_cancel - abort one fetch; its callback will not run. */
 void sts_fetch_cancel(struct sts_fetch *fetch);
-
-/* sts_fetch_status_name - a short stable name for status. */
-const char *sts_fetch_status_name(enum sts_fetch_status status);
-
-/* sts_fetch_content_type_ok - 1 when the Content-Type value (NULL when
- * absent) has media type text/plain (any case, parameters allowed), else 0.
- * Pure; exposed for the unit test. */
-int sts_fetch_content_type_ok(const char *content_type);
 
 #endif

@@ -2,16 +2,67 @@
  * sts_fetch_result.c - what a finished policy transfer means (RFC 8461
  * §3.3): the HTTP status (200 only, redirects never followed), the media
  * type (text/plain), the size bound and libcurl's errors, turned into one
- * sts_fetch_result status with its reason. Pure: the facts come from
+ * sts_fetch_result status with its reason; and the Content-Type check
+ * (text/plain, parameters allowed) it uses. Pure: the facts come from
  * sts_fetch.c.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
-#include "sts/sts_fetch.h"
 #include "sts/sts_fetch_result.h"
+
+#define STS_FETCH_MEDIATYPE "text/plain" /* RFC 8461 §3.3 */
+
+static const char *const status_names[] = {
+	[STS_FETCH_OK]           = "ok",
+	[STS_FETCH_CONNECT]      = "connect",
+	[STS_FETCH_TLS]          = "tls",
+	[STS_FETCH_TIMEOUT]      = "timeout",
+	[STS_FETCH_HTTP_STATUS]  = "http-status",
+	[STS_FETCH_CONTENT_TYPE] = "content-type",
+	[STS_FETCH_TOO_BIG]      = "too-big",
+	[STS_FETCH_ERROR]        = "error",
+};
+
+const char *
+sts_fetch_status_name(enum sts_fetch_status status)
+{
+	if ((unsigned)status >= sizeof(status_names) / sizeof(status_names[0]))
+		return ("unknown");
+	return (status_names[status]);
+}
+
+/* is_ows - HTTP optional whitespace (RFC 9110 §5.6.3). */
+static int
+is_ows(char c)
+{
+	return (c == ' ' || c == '\t');
+}
+
+int
+sts_fetch_content_type_ok(const char *content_type)
+{
+	const char *p = content_type;
+	size_t      n = sizeof(STS_FETCH_MEDIATYPE) - 1;
+
+	if (p == NULL) {
+		return (0);
+	}
+	while (is_ows(*p)) {
+		p++;
+	}
+	if (strncasecmp(p, STS_FETCH_MEDIATYPE, n) != 0) {
+		return (0);
+	}
+	p += n;
+	while (is_ows(*p)) {
+		p++;
+	}
+	return (*p == '\0' || *p == ';');
+}
 
 static int
 is_tls_error(CURLcode rc)

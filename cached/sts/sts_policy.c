@@ -6,6 +6,7 @@
  */
 #include "abnf.h"
 #include "why.h"
+#include "sts/sts_mx.h"
 #include "sts/sts_policy.h"
 
 #include <stdarg.h>
@@ -494,53 +495,10 @@ sts_mode_name(enum sts_mode mode)
 	return ("unknown");
 }
 
-static int
-equal_nocase(const char *a, const char *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i])) {
-			return (0);
-		}
-	}
-	return (1);
-}
-
 int
 sts_policy_mx_match(const char *pattern, const char *host)
 {
-	size_t      plen, hlen, dlen, restlen;
-	const char *dot;
-
-	if (pattern == NULL || host == NULL) {
-		return (0);
-	}
-	plen = strlen(pattern);
-	hlen = strlen(host);
-	if (plen > 0 && pattern[plen - 1] == '.') {
-		plen--;
-	}
-	if (hlen > 0 && host[hlen - 1] == '.') {
-		hlen--;
-	}
-	if (plen == 0 || hlen == 0) {
-		return (0);
-	}
-	if (plen >= 2 && pattern[0] == '*' && pattern[1] == '.') {
-		/* One leftmost label, then exactly the pattern's domain. */
-		dlen = plen - 2;
-		if (dlen == 0) {
-			return (0);
-		}
-		if ((dot = memchr(host, '.', hlen)) == NULL || dot == host) {
-			return (0);
-		}
-		restlen = hlen - (size_t)(dot + 1 - host);
-		return (restlen == dlen
-		        && equal_nocase(dot + 1, pattern + 2, dlen));
-	}
-	return (plen == hlen && equal_nocase(pattern, host, plen));
+	return (sts_mx_match(pattern, "*.", host));
 }
 
 int

@@ -5,6 +5,7 @@
  */
 #include "abnf.h"
 #include "why.h"
+#include "dns/dns_txt.h"
 #include "sts/sts_record.h"
 
 #include <stdarg.h>
@@ -14,23 +15,6 @@
 #define VERSION_TAG     "v=STSv1"
 #define VERSION_TAG_LEN (sizeof(VERSION_TAG) - 1)
 #define EXT_NAME_MAX    32
-
-/* The §3.1 discard rule: does txt begin with the complete version tag? */
-static int
-is_candidate(const char *txt, size_t len)
-{
-	unsigned char c;
-
-	if (txt == NULL || len < VERSION_TAG_LEN
-	        || memcmp(txt, VERSION_TAG, VERSION_TAG_LEN) != 0) {
-		return (0);
-	}
-	if (len == VERSION_TAG_LEN) {
-		return (1);
-	}
-	c = (unsigned char)txt[VERSION_TAG_LEN];
-	return (c == ';' || abnf_wsp(c));
-}
 
 /*
  * Parse one field starting at *pos (which is not at the end). On success
@@ -144,7 +128,7 @@ sts_record_parse(const char *txt, size_t len, struct sts_record *rec,
 	if (rec != NULL) {
 		memset(rec, 0, sizeof(*rec));
 	}
-	if (!is_candidate(txt, len)) {
+	if (!dns_txt_tagged(txt, len, VERSION_TAG)) {
 		why_set(why, whylen, "does not begin with v=STSv1");
 		return (STS_RECORD_NOT_STS);
 	}
@@ -195,27 +179,19 @@ enum sts_record_status
 sts_record_select(const char *const *txts, const size_t *lens, size_t n,
         struct sts_record *rec, char *why, size_t whylen)
 {
-	size_t i, count = 0, found = 0;
+	size_t found;
 
 	if (rec != NULL) {
 		memset(rec, 0, sizeof(*rec));
 	}
-	for (i = 0; i < n; i++) {
-		if (is_candidate(txts[i], lens[i])) {
-			count++;
-			found = i;
-		}
-	}
-	if (count == 0) {
-		why_set(why, whylen, "no TXT record begins with v=STSv1");
+	switch (dns_txt_pick(
+	        txts, lens, n, VERSION_TAG, &found, why, whylen)) {
+	case DNS_TXT_NONE:
 		return (STS_RECORD_NOT_STS);
-	}
-	if (count > 1) {
-		why_set(why, whylen,
-		        "%zu TXT records begin with v=STSv1, exactly one "
-		        "allowed",
-		        count);
+	case DNS_TXT_MANY:
 		return (STS_RECORD_INVALID);
+	case DNS_TXT_ONE:
+		break;
 	}
 	return (sts_record_parse(txts[found], lens[found], rec, why, whylen));
 }

@@ -21,6 +21,9 @@
  *
  * A valid cached policy always wins over a failed refresh (RFC 8461 §5.1;
  * DESIGN decision 3).
+ *
+ * This file runs the steps and answers lookups; what an entry knows, how
+ * it is answered and how its work concludes is sts_entry.c's.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -47,420 +50,15 @@
 #include "store/store.h"
 #include "sts/sts_fetch.h"
 #include "sts/sts_policy.h"
+#include "sts/sts_entry.h"
 #include "sts/sts_record.h"
 #include "sts/sts_resolver.h"
 #include "util/time32.h"
-
-#define STS_MAX_ADDRS 16
-
-struct sts_waiter {
-	TAILQ_ENTRY(sts_waiter) link;
-	struct sts_entry *entry;
-	struct event     *deadline;
-	sts_resolver_cb   cb;
-	void             *arg;
-};
-
-TAILQ_HEAD(sts_waiters, sts_waiter);
-
-enum sts_step {
-	STS_STEP_IDLE = 0,
-	STS_STEP_TXT,
-	STS_STEP_ADDR,
-	STS_STEP_FETCH,
-};
-
-/* work in flight for one entry: allocated by sts_start, freed when the
- * work ends (sts_finish), so an idle cached domain carries none of it */
-struct sts_work {
-	struct dns_query       *q_txt;
-	struct dns_query       *q_a;
-	struct dns_query       *q_aaaa;
-	struct sts_fetch       *fetch;
-	struct sts_waiters      waiters;
-	int                     addr_pending;
-	int                     addr_bogus;
-	int                     addr_tempfail;
-	size_t                  naddr;
-	char                    new_id[STS_RECORD_ID_MAX + 1];
-	char                    addr_why[256];
-	char                    refused[256];
-	struct sockaddr_storage addrs[STS_MAX_ADDRS];
-};
-
-/*
- * one domain: what we know, and the work in flight with its waiters
- * (fields ordered by size to keep an idle entry small: docs/BENCHMARKS.md).
- * The entry lives in its memo record (memo.h), whose copy of the domain is
- * the entry's (sts_domain). The policy's mx list is shared (intern.h).
- *
- * A policy (have_policy) and a remembered "no policy" (have_none) never
- * coexist, so their fields share room: mx and expires are the policy's
- * while have_policy, none_why and none_expires otherwise (policy_keep
- * frees none_why before mx takes its place).
- */
-struct sts_entry {
-	struct sts_resolver *r;
-	struct sts_work     *w; /* NULL when idle and nobody waits */
-	union {
-		char **mx;       /* have_policy: its nmx mx patterns */
-		char  *none_why; /* else: why there is no policy, or NULL */
-	};
-	uint32_t fetched; /* times: time32.h */
-	union {
-		uint32_t expires;      /* have_policy */
-		uint32_t none_expires; /* have_none */
-	};
-	uint32_t checked; /* last TXT confirmation or attempt */
-	uint32_t max_age; /* the policy's */
-	uint16_t nmx;     /* a policy of at most STS_POLICY_MAX_BODY
-	                     bytes has fewer mx lines */
-	uint8_t step : 2; /* enum sts_step */
-	uint8_t mode : 2; /* the policy's enum sts_mode */
-	uint8_t have_policy : 1;
-	uint8_t from_store : 1;
-	uint8_t expired_seen : 1; /* a policy expired unrefreshed */
-	uint8_t have_none : 1;
-	char    id[STS_RECORD_ID_MAX + 1];
-};
-
-struct sts_resolver {
-	struct event_base  *base;
-	const struct conf  *conf;
-	struct dns         *dns;
-	struct sts_fetcher *fetcher;
-	struct store       *store;
-	struct stats       *stats;
-	struct memo        *memo;
-	struct intern      *mx; /* the policies' mx lists */
-	struct change_hook  change;
-};
 
 static void sts_txt_done(void *arg, const struct dns_result *res);
 static void sts_addr_done_a(void *arg, const struct dns_result *res);
 static void sts_addr_done_aaaa(void *arg, const struct dns_result *res);
 static void sts_fetch_done(void *arg, const struct sts_fetch_result *res);
-static int  refresh_margin(const struct sts_entry *e, const struct conf *c);
-
-static int64_t
-now_s(void)
-{
-	return (clock_now());
-}
-
-/* sts_domain - e's domain (normalised): its memo record's key. */
-static const char *
-sts_domain(const struct sts_entry *e)
-{
-	return (memo_key(e->r->memo, MEMO_STS, e));
-}
-
-const char *
-sts_source_name(enum sts_source source)
-{
-	switch (source) {
-	case STS_SOURCE_FETCHED:
-		return ("fetched");
-	case STS_SOURCE_CACHE:
-		return ("cache");
-	case STS_SOURCE_STORE:
-		return ("store");
-	case STS_SOURCE_PRELOAD:
-		return ("preload");
-	}
-	return ("?");
-}
-
-static void
-fmt_time(int64_t t, char *buf, size_t len)
-{
-	time_t    tt = (time_t)t;
-	struct tm tm;
-
-	gmtime_r(&tt, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* ---- entry life cycle ------------------------------------------------ */
-
-/* sts_work_of - e's work, allocated when there is none. */
-static struct sts_work *
-sts_work_of(struct sts_entry *e)
-{
-	if (e->w == NULL) {
-		e->w = xcalloc(1, sizeof(*e->w));
-		TAILQ_INIT(&e->w->waiters);
-	}
-	return (e->w);
-}
-
-/* policy_drop - free what e's policy holds: its shared mx list. */
-static void
-policy_drop(struct sts_entry *e)
-{
-	intern_release(e->r->mx, e->mx);
-	e->mx      = NULL;
-	e->nmx     = 0;
-	e->max_age = 0;
-	e->mode    = STS_MODE_NONE;
-}
-
-/* policy_keep - make pol (parsed, owned by the caller, cleared here) e's
- * policy, its mx list shared; e has none (sts_forget_policy), and forgets
- * why it had none: the policy's fields take that room. */
-static void
-policy_keep(struct sts_entry *e, struct sts_policy *pol)
-{
-	free(e->none_why);
-	e->none_why  = NULL;
-	e->have_none = 0;
-	e->mode      = pol->mode;
-	e->max_age   = pol->max_age;
-	e->nmx       = (uint16_t)pol->nmx;
-	e->mx        = intern_strv(e->r->mx, pol->mx, pol->nmx);
-	sts_policy_clear(pol);
-}
-
-/* sts_work_free - cancel what is in flight and drop e's work (its waiters
- * must have been answered or dropped). */
-static void
-sts_work_free(struct sts_entry *e)
-{
-	struct sts_work *w = e->w;
-
-	if (w == NULL)
-		return;
-	if (w->q_txt != NULL)
-		dns_cancel(w->q_txt);
-	if (w->q_a != NULL)
-		dns_cancel(w->q_a);
-	if (w->q_aaaa != NULL)
-		dns_cancel(w->q_aaaa);
-	if (w->fetch != NULL)
-		sts_fetch_cancel(w->fetch);
-	free(w);
-	e->w = NULL;
-}
-
-static int
-sts_entry_busy(void *value)
-{
-	struct sts_entry *e = value;
-
-	return (e->step != STS_STEP_IDLE
-	        || (e->w != NULL && !TAILQ_EMPTY(&e->w->waiters)));
-}
-
-/* sts_entry_free - release what e holds (its storage is its record's). */
-static void
-sts_entry_free(void *arg, void *value)
-{
-	struct sts_entry  *e = value;
-	struct sts_waiter *w;
-
-	(void)arg; /* e->r */
-	while (e->w != NULL && (w = TAILQ_FIRST(&e->w->waiters)) != NULL) {
-		TAILQ_REMOVE(&e->w->waiters, w, link);
-		event_free(w->deadline);
-		free(w);
-	}
-	sts_work_free(e);
-	if (e->have_policy) {
-		policy_drop(e);
-	} else {
-		free(e->none_why);
-		e->none_why = NULL;
-	}
-}
-
-static void
-sts_forget_policy(struct sts_entry *e)
-{
-	if (e->have_policy)
-		policy_drop(e);
-	e->have_policy = 0;
-	e->from_store  = 0;
-	e->id[0]       = '\0';
-}
-
-/* sts_entry_load - fill a new entry from the store, if it has a row. */
-static void
-sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
-{
-	struct store_policy row;
-	struct sts_policy   pol;
-	char                why[256];
-	enum store_status   st;
-
-	memset(&row, 0, sizeof(row));
-	st = store_policy_get(r->store, sts_domain(e), &row, why, sizeof(why));
-	if (st == STORE_ERROR) {
-		r->stats->store_errors++;
-		log_warn(
-		        "MXTLS-STORE-READ-FAIL", "%s: %s", sts_domain(e), why);
-		return;
-	}
-	if (st == STORE_NOTFOUND)
-		return;
-	if (row.expires <= now_s()) {
-		e->expired_seen = 1;
-	} else if (sts_policy_parse(row.body, row.len, &pol, why, sizeof(why))
-	        != 0) {
-		log_warn("MXTLS-STORE-BAD-POLICY",
-		        "%s: stored policy no longer parses, ignored: %s",
-		        sts_domain(e), why);
-	} else {
-		policy_keep(e, &pol);
-		e->have_policy = 1;
-		e->from_store  = 1;
-		snprintf(e->id, sizeof(e->id), "%s", row.id);
-		e->fetched = time32_pack(row.fetched);
-		e->expires = time32_pack(row.expires);
-		e->checked = 0; /* recheck the TXT id soon */
-		r->stats->store_hits++;
-	}
-	store_policy_clear(&row);
-}
-
-/* ---- answers --------------------------------------------------------- */
-
-static void
-answer_policy(const struct sts_entry *e, enum sts_source source,
-        struct sts_answer *a)
-{
-	char f[32], x[32];
-
-	memset(a, 0, sizeof(*a));
-	a->status      = STS_ANSWER_OK;
-	a->has_policy  = 1;
-	a->pol.mode    = (enum sts_mode)e->mode;
-	a->pol.max_age = e->max_age;
-	a->pol.nmx     = e->nmx;
-	a->pol.mx      = e->mx;
-	a->policy      = &a->pol;
-	a->id          = e->id;
-	a->source      = source;
-	a->fetched     = time32_unpack(e->fetched);
-	a->expires     = time32_unpack(e->expires);
-	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED) {
-		/* the next lookup that would start work: recheck or refresh */
-		a->valid_until = time32_unpack(e->checked)
-		        + e->r->conf->sts_recheck_interval;
-		if (time32_unpack(e->expires) - refresh_margin(e, e->r->conf)
-		        < a->valid_until)
-			a->valid_until = time32_unpack(e->expires)
-			        - refresh_margin(e, e->r->conf);
-	}
-	fmt_time(time32_unpack(e->fetched), f, sizeof(f));
-	fmt_time(time32_unpack(e->expires), x, sizeof(x));
-	snprintf(a->why, sizeof(a->why),
-	        "MTA-STS policy id %s, mode %s, fetched %s, valid until %s",
-	        e->id, sts_mode_name((enum sts_mode)e->mode), f, x);
-}
-
-static void
-answer_none(const struct sts_entry *e, enum sts_source source,
-        struct sts_answer *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->status  = STS_ANSWER_OK;
-	a->source  = source;
-	a->expires = time32_unpack(e->none_expires);
-	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED)
-		a->valid_until = time32_unpack(e->none_expires);
-	snprintf(a->why, sizeof(a->why), "%s",
-	        e->none_why != NULL ? e->none_why : "no policy");
-}
-
-static void
-answer_tempfail(const char *why, struct sts_answer *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->status = STS_ANSWER_TEMPFAIL;
-	snprintf(a->why, sizeof(a->why), "%s", why);
-}
-
-/* sts_finish - the work is over: give ans to every waiter. */
-static void
-sts_finish(struct sts_entry *e, const struct sts_answer *ans)
-{
-	struct sts_waiters ws;
-	struct sts_waiter *w;
-
-	e->step = STS_STEP_IDLE;
-	TAILQ_INIT(&ws);
-	if (e->w != NULL)
-		TAILQ_CONCAT(&ws, &e->w->waiters, link);
-	sts_work_free(e); /* before the callbacks: they may start new work */
-	change_notify(&e->r->change, sts_domain(e));
-	while ((w = TAILQ_FIRST(&ws)) != NULL) {
-		TAILQ_REMOVE(&ws, w, link);
-		event_free(w->deadline);
-		w->cb(w->arg, ans);
-		free(w);
-	}
-}
-
-/* sts_conclude_policy - the work confirmed or fetched e's policy. */
-static void
-sts_conclude_policy(struct sts_entry *e, enum sts_source source)
-{
-	struct sts_answer a;
-
-	e->have_none    = 0;
-	e->expired_seen = 0;
-	answer_policy(e, source, &a);
-	sts_finish(e, &a);
-}
-
-/*
- * sts_conclude_fail - the work failed. A valid cached policy is kept and
- * answered; otherwise a temporary failure is answered as such and a
- * permanent one becomes a remembered "no policy".
- */
-static void
-sts_conclude_fail(struct sts_entry *e, int temporary, const char *why, int ttl)
-{
-	struct sts_resolver *r   = e->r;
-	int64_t              now = now_s();
-	struct sts_answer    a;
-	char                 buf[512];
-
-	if (e->have_policy && now < time32_unpack(e->expires)) {
-		log_warn("MXTLS-STS-REFRESH-FAIL",
-		        "%s: refresh failed, keeping the cached policy id %s: "
-		        "%s",
-		        sts_domain(e), e->id, why);
-		answer_policy(e,
-		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE,
-		        &a);
-		sts_finish(e, &a);
-		return;
-	}
-	if (!temporary && e->expired_seen
-	        && r->conf->sts_expired_policy == CONF_EXPIRED_TEMPFAIL) {
-		snprintf(buf, sizeof(buf),
-		        "cached policy expired and could not be refreshed "
-		        "(sts.expired_policy = tempfail): %s",
-		        why);
-		temporary = 1;
-		why       = buf;
-	}
-	if (temporary) {
-		log_info("MXTLS-STS-TEMPFAIL", "%s: %s", sts_domain(e), why);
-		answer_tempfail(why, &a);
-		sts_finish(e, &a);
-		return;
-	}
-	log_info("MXTLS-STS-NONE", "%s: no policy: %s", sts_domain(e), why);
-	sts_forget_policy(e);
-	e->have_none    = 1;
-	e->none_expires = time32_pack(now + ttl);
-	free(e->none_why);
-	e->none_why = xstrdup(why);
-	answer_none(e, STS_SOURCE_FETCHED, &a);
-	sts_finish(e, &a);
-}
 
 /* ---- the work -------------------------------------------------------- */
 
@@ -470,21 +68,13 @@ sts_start(struct sts_entry *e)
 	struct sts_resolver *r = e->r;
 	char                 name[DOMAIN_MAX + 16];
 
-	snprintf(name, sizeof(name), "_mta-sts.%s", sts_domain(e));
-	sts_work_of(e);
+	snprintf(name, sizeof(name), "_mta-sts.%s", sts_entry_domain(e));
+	sts_entry_work(e);
 	e->step = STS_STEP_TXT;
 	r->stats->txt_lookups++;
 	e->w->q_txt = dns_lookup(r->dns, name, DNS_T_TXT, sts_txt_done, e);
 	if (e->w->q_txt == NULL)
-		sts_conclude_fail(e, 1, "cannot start DNS lookup", 0);
-}
-
-static int
-refresh_margin(const struct sts_entry *e, const struct conf *c)
-{
-	int half = (int)(e->max_age / 2);
-
-	return (c->sts_refresh_before < half ? c->sts_refresh_before : half);
+		sts_entry_conclude_fail(e, 1, "cannot start DNS lookup", 0);
 }
 
 static void
@@ -497,7 +87,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	struct sts_record      rec;
 	enum sts_record_status st;
 	char                   why[384], rwhy[256], name[DOMAIN_MAX + 16];
-	int64_t                now = now_s();
+	int64_t                now = clock_now();
 	int                    ttl;
 
 	e->w->q_txt = NULL;
@@ -507,15 +97,15 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		r->stats->dns_bogus++;
 		snprintf(why, sizeof(why),
 		        "DNSSEC validation failed for _mta-sts.%s TXT: %s",
-		        sts_domain(e), res->why);
-		sts_conclude_fail(e, 1, why, 0);
+		        sts_entry_domain(e), res->why);
+		sts_entry_conclude_fail(e, 1, why, 0);
 		return;
 	case DNS_TEMPFAIL:
 		r->stats->dns_tempfail++;
 		snprintf(why, sizeof(why),
 		        "DNS lookup of _mta-sts.%s TXT failed: %s",
-		        sts_domain(e), res->why);
-		sts_conclude_fail(e, 1, why, 0);
+		        sts_entry_domain(e), res->why);
+		sts_entry_conclude_fail(e, 1, why, 0);
 		return;
 	case DNS_NOTFOUND:
 		ttl = r->conf->cache_negative_ttl;
@@ -523,7 +113,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 			ttl = (int)res->ttl;
 		snprintf(why, sizeof(why), "no _mta-sts TXT record (%s)",
 		        res->why);
-		sts_conclude_fail(e, 0, why, ttl);
+		sts_entry_conclude_fail(e, 0, why, ttl);
 		return;
 	case DNS_FOUND:
 		break;
@@ -542,33 +132,33 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		ttl = (int)res->ttl;
 	if (st == STS_RECORD_NOT_STS) {
 		snprintf(why, sizeof(why),
-		        "no v=STSv1 record at _mta-sts.%s: %s", sts_domain(e),
-		        rwhy);
-		sts_conclude_fail(e, 0, why, ttl);
+		        "no v=STSv1 record at _mta-sts.%s: %s",
+		        sts_entry_domain(e), rwhy);
+		sts_entry_conclude_fail(e, 0, why, ttl);
 		return;
 	}
 	if (st == STS_RECORD_INVALID) {
 		snprintf(why, sizeof(why),
 		        "invalid _mta-sts.%s TXT record (RFC 8461 §3.1: no "
 		        "policy): %s",
-		        sts_domain(e), rwhy);
-		sts_conclude_fail(e, 0, why, ttl);
+		        sts_entry_domain(e), rwhy);
+		sts_entry_conclude_fail(e, 0, why, ttl);
 		return;
 	}
 	if (e->have_policy && now < time32_unpack(e->expires)
 	        && strcmp(rec.id, e->id) == 0
 	        && time32_unpack(e->expires) - now
-	                >= refresh_margin(e, r->conf)) {
+	                >= sts_entry_refresh_margin(e, r->conf)) {
 		log_debug("MXTLS-STS-ID-SAME", "%s: TXT id %s unchanged",
-		        sts_domain(e), rec.id);
-		sts_conclude_policy(e,
+		        sts_entry_domain(e), rec.id);
+		sts_entry_conclude_policy(e,
 		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE);
 		return;
 	}
 	if (e->have_policy && strcmp(rec.id, e->id) != 0)
 		log_info("MXTLS-STS-ID-CHANGED",
 		        "%s: TXT id changed from %s to %s, refetching",
-		        sts_domain(e), e->id, rec.id);
+		        sts_entry_domain(e), e->id, rec.id);
 	snprintf(e->w->new_id, sizeof(e->w->new_id), "%s", rec.id);
 	/* ADDR: resolve the policy host with our own validating resolver. */
 	e->step             = STS_STEP_ADDR;
@@ -578,7 +168,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	e->w->addr_why[0]   = '\0';
 	e->w->refused[0]    = '\0';
 	e->w->addr_pending  = 2;
-	snprintf(name, sizeof(name), "mta-sts.%s", sts_domain(e));
+	snprintf(name, sizeof(name), "mta-sts.%s", sts_entry_domain(e));
 	e->w->q_a = dns_lookup(r->dns, name, DNS_T_A, sts_addr_done_a, e);
 	e->w->q_aaaa
 	        = dns_lookup(r->dns, name, DNS_T_AAAA, sts_addr_done_aaaa, e);
@@ -588,7 +178,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		if (e->w->q_aaaa != NULL)
 			dns_cancel(e->w->q_aaaa);
 		e->w->q_a = e->w->q_aaaa = NULL;
-		sts_conclude_fail(e, 1, "cannot start DNS lookup", 0);
+		sts_entry_conclude_fail(e, 1, "cannot start DNS lookup", 0);
 	}
 }
 
@@ -657,8 +247,8 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 	if (e->w->addr_bogus) {
 		snprintf(why, sizeof(why),
 		        "DNSSEC validation failed for mta-sts.%s: %s",
-		        sts_domain(e), e->w->addr_why);
-		sts_conclude_fail(e, 1, why, 0);
+		        sts_entry_domain(e), e->w->addr_why);
+		sts_entry_conclude_fail(e, 1, why, 0);
 		return;
 	}
 	if (e->w->naddr == 0) {
@@ -669,26 +259,27 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 			        "policy fetch refused: mta-sts.%s resolves "
 			        "only to special addresses (%s; "
 			        "fetch.allow_private is off)",
-			        sts_domain(e), e->w->refused);
+			        sts_entry_domain(e), e->w->refused);
 		} else if (e->w->addr_tempfail) {
 			snprintf(why, sizeof(why),
 			        "policy fetch failed: cannot resolve "
 			        "mta-sts.%s: %s",
-			        sts_domain(e), e->w->addr_why);
+			        sts_entry_domain(e), e->w->addr_why);
 		} else {
 			snprintf(why, sizeof(why),
 			        "policy fetch failed: mta-sts.%s has no "
 			        "address",
-			        sts_domain(e));
+			        sts_entry_domain(e));
 		}
-		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
+		sts_entry_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
 	e->step     = STS_STEP_FETCH;
-	e->w->fetch = sts_fetch_start(r->fetcher, sts_domain(e), e->w->addrs,
-	        e->w->naddr, sts_fetch_done, e);
+	e->w->fetch = sts_fetch_start(r->fetcher, sts_entry_domain(e),
+	        e->w->addrs, e->w->naddr, sts_fetch_done, e);
 	if (e->w->fetch == NULL)
-		sts_conclude_fail(e, 1, "cannot start the policy fetch", 0);
+		sts_entry_conclude_fail(
+		        e, 1, "cannot start the policy fetch", 0);
 }
 
 static void
@@ -717,7 +308,7 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	struct sts_policy    pol;
 	struct store_policy  row;
 	char                 why[384], pwhy[256], swhy[256];
-	int64_t              now = now_s();
+	int64_t              now = clock_now();
 
 	e->w->fetch = NULL;
 	if (res->status != STS_FETCH_OK) {
@@ -725,9 +316,9 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 		snprintf(why, sizeof(why),
 		        "TXT record found but policy fetch failed: %s",
 		        res->why);
-		log_warn("MXTLS-STS-FETCH-FAIL", "%s: %s", sts_domain(e),
+		log_warn("MXTLS-STS-FETCH-FAIL", "%s: %s", sts_entry_domain(e),
 		        res->why);
-		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
+		sts_entry_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
 	if (sts_policy_parse(res->body, res->len, &pol, pwhy, sizeof(pwhy))
@@ -737,25 +328,25 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 		        "TXT record found but the policy is invalid (RFC 8461 "
 		        "§3.2): %s",
 		        pwhy);
-		log_warn("MXTLS-STS-POLICY-INVALID", "%s: %s", sts_domain(e),
-		        pwhy);
-		sts_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
+		log_warn("MXTLS-STS-POLICY-INVALID", "%s: %s",
+		        sts_entry_domain(e), pwhy);
+		sts_entry_conclude_fail(e, 0, why, r->conf->cache_failure_ttl);
 		return;
 	}
 	r->stats->fetch_ok++;
-	sts_forget_policy(e);
-	policy_keep(e, &pol);
+	sts_entry_forget_policy(e);
+	sts_entry_policy_keep(e, &pol);
 	e->have_policy = 1;
 	snprintf(e->id, sizeof(e->id), "%s", e->w->new_id);
 	e->fetched = time32_pack(now);
 	e->expires = time32_pack(now + (int64_t)e->max_age);
 	e->checked = time32_pack(now);
 	log_info("MXTLS-STS-FETCHED", "%s: policy id %s, mode %s, max_age %u",
-	        sts_domain(e), e->id, sts_mode_name((enum sts_mode)e->mode),
-	        e->max_age);
+	        sts_entry_domain(e), e->id,
+	        sts_mode_name((enum sts_mode)e->mode), e->max_age);
 
 	memset(&row, 0, sizeof(row));
-	snprintf(row.domain, sizeof(row.domain), "%s", sts_domain(e));
+	snprintf(row.domain, sizeof(row.domain), "%s", sts_entry_domain(e));
 	snprintf(row.id, sizeof(row.id), "%s", e->id);
 	row.body    = (char *)res->body;
 	row.len     = res->len;
@@ -763,10 +354,10 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	row.expires = time32_unpack(e->expires);
 	if (store_policy_put(r->store, &row, swhy, sizeof(swhy)) != 0) {
 		r->stats->store_errors++;
-		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s", sts_domain(e),
-		        swhy);
+		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s",
+		        sts_entry_domain(e), swhy);
 	}
-	sts_conclude_policy(e, STS_SOURCE_FETCHED);
+	sts_entry_conclude_policy(e, STS_SOURCE_FETCHED);
 }
 
 /* ---- lookups --------------------------------------------------------- */
@@ -785,8 +376,8 @@ sts_wait_expired(evutil_socket_t fd, short what, void *arg)
 	snprintf(why, sizeof(why),
 	        "MTA-STS lookup for %s still in progress after %g s "
 	        "(sts.first_contact_wait); try again later",
-	        sts_domain(e), e->r->conf->sts_first_contact_wait);
-	answer_tempfail(why, &a);
+	        sts_entry_domain(e), e->r->conf->sts_first_contact_wait);
+	sts_entry_answer_tempfail(why, &a);
 	w->cb(w->arg, &a);
 	free(w);
 }
@@ -799,12 +390,12 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	struct sts_waiter *w;
 	struct sts_answer  a;
 	struct timeval     tv;
-	int64_t            now = now_s();
+	int64_t            now = clock_now();
 	double             wait;
 
 	if ((e = memo_get(r->memo, MEMO_STS, domain)) == NULL) {
 		if ((e = memo_put(r->memo, MEMO_STS, domain)) == NULL) {
-			answer_tempfail(
+			sts_entry_answer_tempfail(
 			        "cache full of lookups in progress", &a);
 			cb(arg, &a);
 			return;
@@ -814,13 +405,13 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	}
 	if (e->have_policy && now >= time32_unpack(e->expires)) {
 		log_info("MXTLS-STS-EXPIRED", "%s: policy id %s expired",
-		        sts_domain(e), e->id);
-		sts_forget_policy(e);
+		        sts_entry_domain(e), e->id);
+		sts_entry_forget_policy(e);
 		e->expired_seen = 1;
 	}
 	if (e->have_policy) {
 		r->stats->cache_hits++;
-		answer_policy(e,
+		sts_entry_answer_policy(e,
 		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE,
 		        &a);
 		cb(arg, &a);
@@ -828,7 +419,8 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 		        && (now - time32_unpack(e->checked)
 		                        >= r->conf->sts_recheck_interval
 		                || time32_unpack(e->expires) - now
-		                        < refresh_margin(e, r->conf))) {
+		                        < sts_entry_refresh_margin(
+		                                e, r->conf))) {
 			r->stats->refreshes++;
 			sts_start(e);
 		}
@@ -836,7 +428,7 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	}
 	if (e->have_none && now < time32_unpack(e->none_expires)) {
 		r->stats->cache_hits++;
-		answer_none(e, STS_SOURCE_CACHE, &a);
+		sts_entry_answer_none(e, STS_SOURCE_CACHE, &a);
 		cb(arg, &a);
 		return;
 	}
@@ -848,27 +440,15 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	w->arg      = arg;
 	w->deadline = evtimer_new(r->base, sts_wait_expired, w);
 	if (w->deadline == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 	wait       = r->conf->sts_first_contact_wait;
 	tv.tv_sec  = (time_t)wait;
 	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
 	evtimer_add(w->deadline, &tv);
-	TAILQ_INSERT_TAIL(&sts_work_of(e)->waiters, w, link);
+	TAILQ_INSERT_TAIL(&sts_entry_work(e)->waiters, w, link);
 	if (e->step == STS_STEP_IDLE)
 		sts_start(e);
-}
-
-/* sts_reset - forget what a busy entry knows; its work goes on. */
-static void
-sts_reset(void *value)
-{
-	struct sts_entry *e = value;
-
-	sts_forget_policy(e);
-	e->have_none    = 0;
-	e->expired_seen = 0;
 }
 
 unsigned long
@@ -884,11 +464,11 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 	change_notify(&r->change, domain);
 	if (domain == NULL)
 		return ((unsigned long)memo_flush(
-		        r->memo, MEMO_STS, sts_reset));
+		        r->memo, MEMO_STS, sts_entry_reset));
 	if ((e = memo_get(r->memo, MEMO_STS, domain)) == NULL)
 		return (0);
 	if (sts_entry_busy(e))
-		sts_reset(e);
+		sts_entry_reset(e);
 	else
 		(void)memo_del(r->memo, MEMO_STS, domain);
 	return (1);

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tlsrpt/tlsrpt_send.h"
+#include "tlsrpt/tlsrpt_send_job.h"
 
 /*
  * tlsrpt_mail_address - the address of a mailto: URI (RFC 6068: the part

@@ -6,6 +6,7 @@
  */
 #include "abnf.h"
 #include "why.h"
+#include "dns/dns_txt.h"
 #include "tlsrpt/tlsrpt_record.h"
 
 #include <stdarg.h>
@@ -39,22 +40,6 @@ static unsigned char
 lower(unsigned char c)
 {
 	return ((c >= 'A' && c <= 'Z') ? (unsigned char)(c - 'A' + 'a') : c);
-}
-
-static int
-is_candidate(const char *txt, size_t len)
-{
-	unsigned char c;
-
-	if (txt == NULL || len < VERSION_TAG_LEN
-	        || memcmp(txt, VERSION_TAG, VERSION_TAG_LEN) != 0) {
-		return (0);
-	}
-	if (len == VERSION_TAG_LEN) {
-		return (1);
-	}
-	c = (unsigned char)txt[VERSION_TAG_LEN];
-	return (c == ';' || abnf_wsp(c));
 }
 
 static int
@@ -272,7 +257,7 @@ tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *rec,
 	if (rec != NULL) {
 		memset(rec, 0, sizeof(*rec));
 	}
-	if (!is_candidate(txt, len)) {
+	if (!dns_txt_tagged(txt, len, VERSION_TAG)) {
 		why_set(why, whylen, "does not begin with v=TLSRPTv1");
 		return (TLSRPT_RECORD_NOT_TLSRPT);
 	}
@@ -330,27 +315,19 @@ enum tlsrpt_record_status
 tlsrpt_record_select(const char *const *txts, const size_t *lens, size_t n,
         struct tlsrpt_record *rec, char *why, size_t whylen)
 {
-	size_t i, count = 0, found = 0;
+	size_t found;
 
 	if (rec != NULL) {
 		memset(rec, 0, sizeof(*rec));
 	}
-	for (i = 0; i < n; i++) {
-		if (is_candidate(txts[i], lens[i])) {
-			count++;
-			found = i;
-		}
-	}
-	if (count == 0) {
-		why_set(why, whylen, "no TXT record begins with v=TLSRPTv1");
+	switch (dns_txt_pick(
+	        txts, lens, n, VERSION_TAG, &found, why, whylen)) {
+	case DNS_TXT_NONE:
 		return (TLSRPT_RECORD_NOT_TLSRPT);
-	}
-	if (count > 1) {
-		why_set(why, whylen,
-		        "%zu TXT records begin with v=TLSRPTv1, exactly one "
-		        "allowed",
-		        count);
+	case DNS_TXT_MANY:
 		return (TLSRPT_RECORD_INVALID);
+	case DNS_TXT_ONE:
+		break;
 	}
 	return (tlsrpt_record_parse(
 	        txts[found], lens[found], rec, why, whylen));

@@ -1,6 +1,6 @@
 /*
  * tlsrpt_send.c - deliver aggregate TLS reports (RFC 8460 §5): HTTPS POST
- * with the libcurl multi-socket API on the loop (the pattern of
+ * with the libcurl multi-socket API on the loop (util/curlev.c, as
  * sts_fetch.c, with its own CURLM); mail by SMTP to the configured relay
  * on the same CURLM (RFC 8460 §5.3, RFC 5321), or through the sendmail
  * command (a child process fed from a memfd, reaped by a timer on the
@@ -12,10 +12,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,60 +30,50 @@
 #include "dns/dns.h"
 #include "domain.h"
 #include "log.h"
+#include "util/xalloc.h"
+#include "util/curlev.h"
 #include "util/netaddr.h"
 #include "tlsrpt/tlsrpt_mail.h"
 #include "tlsrpt/tlsrpt_send.h"
+#include "tlsrpt/tlsrpt_smtp.h"
 
 #define MAX_ADDRS       16
 #define MAIL_TIMEOUT_MS 60000
 #define MAIL_POLL_MS    50
-/* SMTP: each reply within 30 s (also the bound of the QUIT libcurl sends,
- * blocking, when it closes a cached connection at shutdown) */
-#define SMTP_REPLY_TIMEOUT_S 30L
 
 enum job_kind { JOB_HTTPS, JOB_MAIL, JOB_SMTP, JOB_FAIL };
 
 struct job {
 	TAILQ_ENTRY(job) entry;
-	struct tlsrpt_sender    *s;
-	enum job_kind            kind;
-	tlsrpt_send_cb           cb;
-	void                    *arg;
-	char                    *uri;
-	char                     host[DOMAIN_MAX + 1];
-	int                      port;
-	int                      explicit_port;
-	unsigned char           *gz;
-	size_t                   gzlen;
-	struct dns_query        *q[2];
-	int                      qpending;
-	struct sockaddr_storage  addrs[MAX_ADDRS];
-	size_t                   naddr;
-	char                     refused[128];
-	char                     dnswhy[256];
-	CURL                    *easy;
-	int                      in_multi;
-	struct curl_slist       *resolve;
-	struct curl_slist       *connect_to;
-	struct curl_slist       *headers;
-	struct curl_slist       *rcpt;
-	char                    *msg; /* SMTP: the message, CRLF line ends */
-	size_t                   msglen;
-	size_t                   msgoff;
-	struct tlsrpt_smtp_reply reply;
-	char                     errbuf[CURL_ERROR_SIZE];
-	pid_t                    pid;
-	int           errfd; /* sendmail's stderr (a memfd), or -1 */
-	int           waited_ms;
-	struct event *ev; /* mail poll timer, or deferred failure */
-	int           permanent;
-	char          why[256];
-};
-
-struct sock {
-	LIST_ENTRY(sock) entry;
-	curl_socket_t fd;
-	struct event *ev;
+	struct tlsrpt_sender   *s;
+	enum job_kind           kind;
+	tlsrpt_send_cb          cb;
+	void                   *arg;
+	char                   *uri;
+	char                    host[DOMAIN_MAX + 1];
+	int                     port;
+	int                     explicit_port;
+	unsigned char          *gz;
+	size_t                  gzlen;
+	struct dns_query       *q[2];
+	int                     qpending;
+	struct sockaddr_storage addrs[MAX_ADDRS];
+	size_t                  naddr;
+	char                    refused[128];
+	char                    dnswhy[256];
+	CURL                   *easy;
+	int                     in_multi;
+	struct curl_slist      *resolve;
+	struct curl_slist      *connect_to;
+	struct curl_slist      *headers;
+	struct tlsrpt_smtp      smtp; /* JOB_SMTP: the submission */
+	char                    errbuf[CURL_ERROR_SIZE];
+	pid_t                   pid;
+	int                     errfd; /* sendmail's stderr (a memfd), or -1 */
+	int                     waited_ms;
+	struct event           *ev; /* mail poll timer, or deferred failure */
+	int                     permanent;
+	char                    why[256];
 };
 
 struct tlsrpt_sender {
@@ -96,9 +84,8 @@ struct tlsrpt_sender {
 	char                     *smtp_url; /* NULL: mail by sendmail */
 	int                       smtp_loopback;
 	CURLM                    *multi;
-	struct event             *timer;
+	struct curlev            *curlev; /* multi on base */
 	TAILQ_HEAD(, job) jobs;
-	LIST_HEAD(, sock) socks;
 };
 
 /* ------------------------------------------------------------- pure --- */
@@ -137,140 +124,6 @@ tlsrpt_send_gzip(
 	return (0);
 }
 
-static int
-is_loopback_host(const char *host)
-{
-	char            h[INET6_ADDRSTRLEN + 2];
-	struct in_addr  a4;
-	struct in6_addr a6;
-	size_t          n = strlen(host);
-
-	if (strcasecmp(host, "localhost") == 0) {
-		return (1);
-	}
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']'
-	        && n - 2 < sizeof(h)) {
-		memcpy(h, host + 1, n - 2);
-		h[n - 2] = '\0';
-		return (inet_pton(AF_INET6, h, &a6) == 1
-		        && IN6_IS_ADDR_LOOPBACK(&a6));
-	}
-	if (inet_pton(AF_INET, host, &a4) == 1) {
-		return ((ntohl(a4.s_addr) >> 24) == 127);
-	}
-	return (inet_pton(AF_INET6, host, &a6) == 1
-	        && IN6_IS_ADDR_LOOPBACK(&a6));
-}
-
-int
-tlsrpt_send_smtp_url(const char *relay, const char *ehlo, char *url,
-        size_t len, int *loopback, char *why, size_t whylen)
-{
-	CURLU *u      = curl_url();
-	char  *scheme = NULL, *host = NULL, *user = NULL, *query = NULL;
-	char  *frag = NULL, *path = NULL, *full = NULL;
-	int    rc = -1;
-
-	*loopback = 0;
-	if (u == NULL) {
-		snprintf(why, whylen, "out of memory");
-		return (-1);
-	}
-	if (curl_url_set(u, CURLUPART_URL, relay, 0) != CURLUE_OK
-	        || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK
-	        || curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		snprintf(why, whylen, "tlsrpt.smtp \"%s\": not a URL", relay);
-	} else if (strcmp(scheme, "smtp") != 0
-	        && strcmp(scheme, "smtps") != 0) {
-		snprintf(why, whylen,
-		        "tlsrpt.smtp \"%s\": the scheme must be smtp or smtps",
-		        relay);
-	} else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
-		snprintf(why, whylen,
-		        "tlsrpt.smtp \"%s\": SMTP authentication is not "
-		        "supported (relay to the local MTA)",
-		        relay);
-	} else if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK
-	        || curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0)
-	                == CURLUE_OK) {
-		snprintf(why, whylen,
-		        "tlsrpt.smtp \"%s\": no query or fragment allowed",
-		        relay);
-	} else if (host[0] == '\0') {
-		snprintf(why, whylen, "tlsrpt.smtp \"%s\": no host", relay);
-	} else if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK
-	        || ((path[0] == '\0' || strcmp(path, "/") == 0)
-	                && curl_url_set(u, CURLUPART_PATH, ehlo, 0)
-	                        != CURLUE_OK)
-	        || curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
-		snprintf(why, whylen, "tlsrpt.smtp \"%s\": bad EHLO name",
-		        relay);
-	} else if (strlen(full) >= len) {
-		snprintf(why, whylen, "tlsrpt.smtp \"%s\": too long", relay);
-	} else {
-		snprintf(url, len, "%s", full);
-		*loopback = is_loopback_host(host);
-		rc        = 0;
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_free(query);
-	curl_free(frag);
-	curl_free(path);
-	curl_free(full);
-	curl_url_cleanup(u);
-	return (rc);
-}
-
-void
-tlsrpt_send_smtp_line(
-        struct tlsrpt_smtp_reply *r, const char *line, size_t len)
-{
-	size_t off, i, start = 0;
-	int    last;
-
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
-		len--;
-	}
-	if (len < 3 || !isdigit((unsigned char)line[0])
-	        || !isdigit((unsigned char)line[1])
-	        || !isdigit((unsigned char)line[2])) {
-		return; /* not a reply line */
-	}
-	if (r->code >= 400 && r->complete) {
-		return; /* the first failure is the reason */
-	}
-	if (memcmp(line, "221", 3) == 0) {
-		return; /* the answer to QUIT says nothing about the mail */
-	}
-	last = len == 3 || line[3] != '-';
-	if (r->complete || r->text[0] == '\0') {
-		r->text[0]  = '\0';
-		r->complete = 0;
-	} else {
-		start = 4; /* a continuation: the code once */
-	}
-	off = strlen(r->text);
-	if (off > 0 && off + 1 < sizeof(r->text)) {
-		r->text[off++] = ' ';
-	}
-	for (i = start; i < len && off + 1 < sizeof(r->text); i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		r->text[off++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
-	}
-	r->text[off] = '\0';
-	if (start == 0 && len > 3) {
-		r->text[3] = ' '; /* "250-..." as "250 ..." */
-	}
-	if (last) {
-		r->complete = 1;
-		r->code     = (line[0] - '0') * 100 + (line[1] - '0') * 10
-		        + (line[2] - '0');
-	}
-}
-
 /* ------------------------------------------------------ job plumbing --- */
 
 static void
@@ -302,8 +155,7 @@ job_free(struct job *j)
 	curl_slist_free_all(j->resolve);
 	curl_slist_free_all(j->connect_to);
 	curl_slist_free_all(j->headers);
-	curl_slist_free_all(j->rcpt);
-	free(j->msg);
+	tlsrpt_smtp_clear(&j->smtp);
 	free(j->gz);
 	free(j->uri);
 	free(j);
@@ -341,8 +193,7 @@ fail_later(struct job *j, int permanent, const char *why)
 	}
 	j->ev = evtimer_new(j->s->base, deferred_fail_cb, j);
 	if (j->ev == NULL || evtimer_add(j->ev, &now) != 0) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 }
 
@@ -460,8 +311,7 @@ mail_start(struct job *j, const struct tlsrpt_send_job *job)
 	j->pid = pid;
 	if ((j->ev = evtimer_new(s->base, mail_poll_cb, j)) == NULL
 	        || evtimer_add(j->ev, &tv) != 0) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 }
 
@@ -479,82 +329,11 @@ discard_cb(char *data, size_t size, size_t nmemb, void *userp)
 static void check_done(struct tlsrpt_sender *s);
 static void smtp_done(struct job *j, CURLcode rc);
 
+/* sender_after - after libcurl acted on a socket or the timer (curlev.c). */
 static void
-sock_cb(evutil_socket_t fd, short what, void *arg)
+sender_after(void *arg)
 {
-	struct tlsrpt_sender *s      = arg;
-	int                   action = 0, running;
-
-	if (what & EV_READ)
-		action |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		action |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(s->multi, fd, action, &running);
-	check_done(s);
-}
-
-static void
-timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct tlsrpt_sender *s = arg;
-	int                   running;
-
-	(void)fd;
-	(void)what;
-	curl_multi_socket_action(s->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(s);
-}
-
-static int
-multi_sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *sockp)
-{
-	struct tlsrpt_sender *s  = userp;
-	struct sock          *sk = sockp;
-	short                 kind;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (sk != NULL) {
-			LIST_REMOVE(sk, entry);
-			if (sk->ev != NULL)
-				event_free(sk->ev);
-			free(sk);
-			curl_multi_assign(s->multi, fd, NULL);
-		}
-		return (0);
-	}
-	kind = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0)
-	        | ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-	if (sk == NULL) {
-		if ((sk = calloc(1, sizeof(*sk))) == NULL)
-			return (-1);
-		sk->fd = fd;
-		LIST_INSERT_HEAD(&s->socks, sk, entry);
-		curl_multi_assign(s->multi, fd, sk);
-	} else if (sk->ev != NULL) {
-		event_free(sk->ev);
-		sk->ev = NULL;
-	}
-	if ((sk->ev = event_new(s->base, fd, kind, sock_cb, s)) == NULL
-	        || event_add(sk->ev, NULL) != 0)
-		return (-1);
-	return (0);
-}
-
-static int
-multi_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct tlsrpt_sender *s = userp;
-	struct timeval        tv;
-
-	(void)multi;
-	if (timeout_ms < 0) {
-		evtimer_del(s->timer);
-		return (0);
-	}
-	tv.tv_sec  = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return (evtimer_add(s->timer, &tv) == 0 ? 0 : -1);
+	check_done(arg);
 }
 
 static void
@@ -693,133 +472,55 @@ https_go(struct job *j)
 
 /* ------------------------------------------------------------- smtp --- */
 
-/* smtp_read_cb - the message for libcurl's DATA (it dot-stuffs). */
-static size_t
-smtp_read_cb(char *buf, size_t size, size_t nmemb, void *userp)
-{
-	struct job *j = userp;
-	size_t      n = size * nmemb;
-
-	if (n > j->msglen - j->msgoff) {
-		n = j->msglen - j->msgoff;
-	}
-	memcpy(buf, j->msg + j->msgoff, n);
-	j->msgoff += n;
-	return (n);
-}
-
-/* smtp_debug_cb - the server's reply lines, as libcurl's debug output
- * (CURLINFO_HEADER_IN; the header callback does not get the reply that
- * fails a command). The rest of the debug output is dropped. */
-static int
-smtp_debug_cb(
-        CURL *easy, curl_infotype type, char *data, size_t size, void *userp)
-{
-	struct job *j = userp;
-	size_t      i, start = 0;
-
-	(void)easy;
-	if (type != CURLINFO_HEADER_IN) {
-		return (0);
-	}
-	for (i = 0; i < size; i++) {
-		if (data[i] == '\n') {
-			tlsrpt_send_smtp_line(
-			        &j->reply, data + start, i + 1 - start);
-			start = i + 1;
-		}
-	}
-	if (start < size) {
-		tlsrpt_send_smtp_line(&j->reply, data + start, size - start);
-	}
-	return (0);
-}
-
-/* smtp_done - the transfer ended: 250 to the data, or a failed attempt
- * with the server's last reply (4xx and 5xx alike are retried, as a
- * failing sendmail command: tlsrpt_send.h). */
+/* smtp_done - the transfer ended (tlsrpt_smtp.c says what it means). */
 static void
 smtp_done(struct job *j, CURLcode rc)
 {
-	char        why[256];
-	const char *err
-	        = j->errbuf[0] != '\0' ? j->errbuf : curl_easy_strerror(rc);
+	char why[256];
+	int  ok;
 
-	if (rc == CURLE_OK) {
-		snprintf(why, sizeof(why), "accepted by the SMTP relay: %s",
-		        j->reply.text[0] != '\0' ? j->reply.text : "250");
-		finish(j, 1, why);
-	} else if (j->reply.code >= 400) {
-		snprintf(why, sizeof(why), "SMTP %s (%s)", j->reply.text, err);
-		finish(j, 0, why);
-	} else {
-		snprintf(why, sizeof(why), "SMTP relay %s: %s", j->s->smtp_url,
-		        err);
-		finish(j, 0, why);
-	}
+	ok = tlsrpt_smtp_result(
+	        &j->smtp, rc, j->errbuf, j->s->smtp_url, why, sizeof(why));
+	finish(j, ok, why);
 }
 
 static void
 smtp_start(struct job *j, const struct tlsrpt_send_job *job)
 {
-	struct tlsrpt_sender *s = j->s;
-	char                  to[320], addr[330], *msg;
-	size_t                i, n, lf = 0;
+	struct tlsrpt_sender    *s = j->s;
+	struct tlsrpt_smtp_relay relay;
+	char                     to[320], why[256], *msg;
+	int                      rc;
 
 	if ((msg = mail_message(j, job, to, sizeof(to))) == NULL) {
 		return;
 	}
-	n = strlen(msg);
-	for (i = 0; i < n; i++) {
-		lf += msg[i] == '\n';
-	}
-	if ((j->msg = malloc(n + lf + 1)) == NULL) {
+	if ((j->easy = curl_easy_init()) == NULL) {
 		free(msg);
 		fail_later(j, 0, "out of memory");
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		if (msg[i] == '\n' && (i == 0 || msg[i - 1] != '\r')) {
-			j->msg[j->msglen++] = '\r';
-		}
-		j->msg[j->msglen++] = msg[i];
-	}
-	free(msg);
-	snprintf(addr, sizeof(addr), "<%s>", to);
-	if ((j->rcpt = curl_slist_append(NULL, addr)) == NULL
-	        || (j->easy = curl_easy_init()) == NULL) {
-		fail_later(j, 0, "out of memory");
+	memset(&relay, 0, sizeof(relay));
+	relay.url                = s->smtp_url;
+	relay.loopback           = s->smtp_loopback;
+	relay.ca_file            = s->cfg.ca_file;
+	relay.from               = s->cfg.from;
+	relay.connect_timeout_ms = s->cfg.connect_timeout_ms;
+	relay.timeout_ms         = MAIL_TIMEOUT_MS;
+	if (curl_easy_setopt(j->easy, CURLOPT_PRIVATE, (void *)j) != CURLE_OK
+	        || curl_easy_setopt(j->easy, CURLOPT_ERRORBUFFER, j->errbuf)
+	                != CURLE_OK) {
+		free(msg);
+		fail_later(j, 0, "curl_easy_setopt failed");
 		return;
 	}
-	snprintf(addr, sizeof(addr), "<%s>", s->cfg.from);
-	SETOPT(CURLOPT_PRIVATE, (void *)j);
-	SETOPT(CURLOPT_ERRORBUFFER, j->errbuf);
-	SETOPT(CURLOPT_URL, s->smtp_url);
-	SETOPT(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	SETOPT(CURLOPT_PROXY, "");
-	SETOPT(CURLOPT_MAIL_FROM, addr);
-	SETOPT(CURLOPT_MAIL_RCPT, j->rcpt);
-	SETOPT(CURLOPT_UPLOAD, 1L);
-	SETOPT(CURLOPT_INFILESIZE_LARGE, (curl_off_t)j->msglen);
-	SETOPT(CURLOPT_READFUNCTION, smtp_read_cb);
-	SETOPT(CURLOPT_READDATA, (void *)j);
-	SETOPT(CURLOPT_DEBUGFUNCTION, smtp_debug_cb);
-	SETOPT(CURLOPT_DEBUGDATA, (void *)j);
-	SETOPT(CURLOPT_VERBOSE, 1L);
-	if (s->smtp_loopback && strncmp(s->smtp_url, "smtps:", 6) != 0) {
-		/* the local MTA: TLS would protect nothing */
-		SETOPT(CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
-	} else {
-		SETOPT(CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-		SETOPT(CURLOPT_CAINFO, s->cfg.ca_file);
-		SETOPT(CURLOPT_CAPATH, (char *)NULL);
-		SETOPT(CURLOPT_SSL_VERIFYPEER, 1L);
-		SETOPT(CURLOPT_SSL_VERIFYHOST, 2L);
+	rc = tlsrpt_smtp_setup(
+	        &j->smtp, j->easy, &relay, to, msg, why, sizeof(why));
+	free(msg);
+	if (rc != 0) {
+		fail_later(j, 0, why);
+		return;
 	}
-	SETOPT(CURLOPT_CONNECTTIMEOUT_MS, (long)s->cfg.connect_timeout_ms);
-	SETOPT(CURLOPT_TIMEOUT_MS, (long)MAIL_TIMEOUT_MS);
-	SETOPT(CURLOPT_SERVER_RESPONSE_TIMEOUT, SMTP_REPLY_TIMEOUT_S);
-	SETOPT(CURLOPT_NOSIGNAL, 1L);
 	if (curl_multi_add_handle(s->multi, j->easy) != CURLM_OK) {
 		fail_later(j, 0, "curl_multi_add_handle failed");
 		return;
@@ -930,8 +631,7 @@ tlsrpt_send_start(struct tlsrpt_sender *s, const struct tlsrpt_send_job *job,
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (j == NULL || (j->uri = strdup(job->uri)) == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 	j->s     = s;
 	j->cb    = cb;
@@ -973,7 +673,6 @@ tlsrpt_send_create(struct event_base *base, struct dns *dns,
 	s->dns  = dns;
 	s->cfg  = *cfg;
 	TAILQ_INIT(&s->jobs);
-	LIST_INIT(&s->socks);
 	s->cfg.ca_file = s->strs[0] = strdup(cfg->ca_file);
 	s->cfg.user_agent = s->strs[1] = strdup(cfg->user_agent);
 	s->cfg.sendmail = s->strs[2] = strdup(cfg->sendmail);
@@ -983,7 +682,6 @@ tlsrpt_send_create(struct event_base *base, struct dns *dns,
 	if (s->strs[0] == NULL || s->strs[1] == NULL || s->strs[2] == NULL
 	        || s->strs[3] == NULL || s->strs[4] == NULL
 	        || s->strs[5] == NULL
-	        || (s->timer = evtimer_new(base, timer_cb, s)) == NULL
 	        || (s->multi = curl_multi_init()) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		tlsrpt_send_free(s);
@@ -1005,19 +703,20 @@ tlsrpt_send_create(struct event_base *base, struct dns *dns,
 			return (NULL);
 		}
 	}
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, multi_sock_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERFUNCTION, multi_timer_cb);
-	curl_multi_setopt(s->multi, CURLMOPT_TIMERDATA, s);
+	if ((s->curlev = curlev_create(
+	             base, s->multi, sender_after, s, why, whylen))
+	        == NULL) {
+		tlsrpt_send_free(s);
+		return (NULL);
+	}
 	return (s);
 }
 
 void
 tlsrpt_send_free(struct tlsrpt_sender *s)
 {
-	struct job  *j;
-	struct sock *sk;
-	size_t       i;
+	struct job *j;
+	size_t      i;
 
 	if (s == NULL) {
 		return;
@@ -1029,15 +728,7 @@ tlsrpt_send_free(struct tlsrpt_sender *s)
 	if (s->multi != NULL) {
 		curl_multi_cleanup(s->multi);
 	}
-	while ((sk = LIST_FIRST(&s->socks)) != NULL) {
-		LIST_REMOVE(sk, entry);
-		if (sk->ev != NULL)
-			event_free(sk->ev);
-		free(sk);
-	}
-	if (s->timer != NULL) {
-		event_free(s->timer);
-	}
+	curlev_free(s->curlev);
 	for (i = 0; i < sizeof(s->strs) / sizeof(s->strs[0]); i++) {
 		free(s->strs[i]);
 	}

@@ -36,33 +36,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlsrpt/tlsrpt_send_job.h" /* the configuration and the job */
+#include "tlsrpt/tlsrpt_smtp.h"     /* the SMTP relay URL and replies */
+
 struct event_base;
 struct dns;
 struct tlsrpt_sender;
-
-struct tlsrpt_send_config {
-	const char *ca_file;
-	int         allow_private;
-	unsigned    connect_timeout_ms;
-	unsigned    timeout_ms;
-	unsigned    port; /* 443; another only for tests (as sts_fetch) */
-	const char *user_agent;
-	const char *sendmail;  /* shell command reading the message */
-	const char *smtp;      /* SMTP relay URL, "" for sendmail */
-	const char *from;      /* From: address */
-	const char *submitter; /* reporting domain */
-	const char *org;       /* organization-name */
-};
-
-struct tlsrpt_send_job {
-	const char *uri; /* mailto: or https: */
-	const char *domain;
-	const char *report_id;
-	int64_t     day;    /* UTC start of the report's day */
-	int64_t     unique; /* unique-id of the file name */
-	const char *json;
-	size_t      len;
-};
 
 /* tlsrpt_send_cb - ok 1 when delivered, else 0 with why; permanent 1 when
  * retrying cannot help (unsupported URI, refused address). */
@@ -88,33 +67,5 @@ void tlsrpt_send_start(struct tlsrpt_sender *s,
 /* tlsrpt_send_gzip - gzip in into *out (malloc'd). 0 or -1. */
 int tlsrpt_send_gzip(
         const void *in, size_t len, unsigned char **out, size_t *outlen);
-
-/*
- * tlsrpt_send_smtp_url - check the relay URL relay (smtp:// or smtps://,
- * a host, an optional port, an optional path naming the EHLO domain, no
- * user, query or fragment) and write into url the URL libcurl gets: the
- * path is ehlo when relay has none. *loopback is 1 when the host is
- * "localhost" or a literal loopback address (127.0.0.0/8, ::1). 0, or -1
- * with why.
- */
-int tlsrpt_send_smtp_url(const char *relay, const char *ehlo, char *url,
-        size_t len, int *loopback, char *why, size_t whylen);
-
-/* the SMTP reply (RFC 5321 §4.2) that tells how a submission went, built
- * from the reply lines libcurl passes to the debug callback: the last
- * one, except that the first 4xx/5xx reply stays (what follows it, up to
- * libcurl's QUIT, is no reason) and 221 replies (to QUIT) are skipped.
- * text is one line of printable ASCII, the lines of a multiline reply
- * joined by spaces (the code once). */
-struct tlsrpt_smtp_reply {
-	char text[256];
-	int  code;     /* of the last complete reply, 0 before any */
-	int  complete; /* the last line had "NNN " (the next line starts a new
-	                  reply) */
-};
-
-/* tlsrpt_send_smtp_line - add one reply line (with or without CRLF). */
-void tlsrpt_send_smtp_line(
-        struct tlsrpt_smtp_reply *r, const char *line, size_t len);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "util/fdlimit.h"
 #include "log.h"
+#include "util/xalloc.h"
 #include "logrl.h"
 
 struct fdlimit_pause {
@@ -98,8 +99,7 @@ fdlimit_pause_new(struct event_base *base, struct evconnlistener *lev,
 	struct fdlimit_pause *p = calloc(1, sizeof(*p));
 
 	if (p == NULL || (p->timer = evtimer_new(base, on_timer, p)) == NULL) {
-		log_err("MXTLS-NOMEM", "out of memory");
-		abort();
+		xdie();
 	}
 	p->lev      = lev;
 	p->id       = id;

@@ -1,28 +1,26 @@
 /*
  * intern.c - shared copies of string lists (see intern.h): a hash set of
- * lists keyed by their contents (FNV-1a over the strings and their NULs),
- * chained over a power-of-two bucket array that doubles when the load
- * passes 1.
+ * lists keyed by their contents (FNV-1a over the strings and a separator)
+ * in util/hash.c's table.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hash.h"
 #include "util/intern.h"
 #include "util/xalloc.h"
 
 struct intern_list {
-	struct intern_list *next; /* bucket chain */
-	uint32_t            hash;
-	uint32_t            refs;
-	size_t              n;
-	char               *v[]; /* n pointers, then the strings */
+	struct hash_node node; /* in the table */
+	uint32_t         hash;
+	uint32_t         refs;
+	size_t           n;
+	char            *v[]; /* n pointers, then the strings */
 };
 
 struct intern {
-	struct intern_list **buckets;
-	size_t               nbuckets;
-	size_t               count;
+	struct hash table; /* of intern_list */
 };
 
 #define LIST_OF(v)                                                            \
@@ -32,19 +30,21 @@ struct intern {
 static uint32_t
 list_hash(char *const *v, size_t n)
 {
-	uint32_t    h = 2166136261u;
-	size_t      i;
-	const char *s;
+	uint32_t h = HASH_FNV32_INIT;
+	size_t   i;
 
 	for (i = 0; i < n; i++) {
-		for (s = v[i]; *s != '\0'; s++) {
-			h ^= (unsigned char)*s;
-			h *= 16777619u;
-		}
-		h ^= 0xff; /* the separator: ["ab"] differs from ["a","b"] */
-		h *= 16777619u;
+		h = hash_fnv32(h, v[i], strlen(v[i]));
+		/* the separator: ["ab"] differs from ["a","b"] */
+		h = hash_fnv32(h, "\xff", 1);
 	}
 	return (h);
+}
+
+static uint64_t
+list_hash_of(const struct hash_node *n)
+{
+	return (HASH_ENTRY(n, const struct intern_list, node)->hash);
 }
 
 static int
@@ -65,50 +65,32 @@ intern_create(void)
 {
 	struct intern *t = xcalloc(1, sizeof(*t));
 
-	t->nbuckets = 16;
-	t->buckets  = xcalloc(t->nbuckets, sizeof(*t->buckets));
+	hash_init(&t->table, 16, list_hash_of);
 	return (t);
+}
+
+static void
+intern_free_list(void *arg, struct hash_node *n)
+{
+	(void)arg;
+	free(HASH_ENTRY(n, struct intern_list, node));
 }
 
 void
 intern_free(struct intern *t)
 {
-	struct intern_list *l, *next;
-	size_t              i;
-
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->nbuckets; i++)
-		for (l = t->buckets[i]; l != NULL; l = next) {
-			next = l->next;
-			free(l);
-		}
-	free(t->buckets);
+	hash_walk(&t->table, intern_free_list, NULL);
+	hash_fini(&t->table);
 	free(t);
-}
-
-static void
-intern_grow(struct intern *t)
-{
-	struct intern_list **nb, *l, *next;
-	size_t               i, nn = t->nbuckets * 2;
-
-	nb = xcalloc(nn, sizeof(*nb));
-	for (i = 0; i < t->nbuckets; i++)
-		for (l = t->buckets[i]; l != NULL; l = next) {
-			next                   = l->next;
-			l->next                = nb[l->hash & (nn - 1)];
-			nb[l->hash & (nn - 1)] = l;
-		}
-	free(t->buckets);
-	t->buckets  = nb;
-	t->nbuckets = nn;
 }
 
 char **
 intern_strv(struct intern *t, char *const *v, size_t n)
 {
 	struct intern_list *l;
+	struct hash_node   *hn;
 	uint32_t            h;
 	size_t              i, len, bytes = 0;
 	char               *p;
@@ -116,11 +98,13 @@ intern_strv(struct intern *t, char *const *v, size_t n)
 	if (n == 0)
 		return (NULL);
 	h = list_hash(v, n);
-	for (l = t->buckets[h & (t->nbuckets - 1)]; l != NULL; l = l->next)
+	for (hn = hash_chain(&t->table, h); hn != NULL; hn = hn->next) {
+		l = HASH_ENTRY(hn, struct intern_list, node);
 		if (l->hash == h && list_equal(l, v, n)) {
 			l->refs++;
 			return (l->v);
 		}
+	}
 	for (i = 0; i < n; i++)
 		bytes += strlen(v[i]) + 1;
 	l       = xmalloc(sizeof(*l) + n * sizeof(l->v[0]) + bytes);
@@ -133,36 +117,26 @@ intern_strv(struct intern *t, char *const *v, size_t n)
 		l->v[i] = memcpy(p, v[i], len);
 		p += len;
 	}
-	if (t->count >= t->nbuckets)
-		intern_grow(t);
-	l->next                           = t->buckets[h & (t->nbuckets - 1)];
-	t->buckets[h & (t->nbuckets - 1)] = l;
-	t->count++;
+	hash_insert(&t->table, &l->node, h);
 	return (l->v);
 }
 
 void
 intern_release(struct intern *t, char **v)
 {
-	struct intern_list *l, **pp;
+	struct intern_list *l;
 
 	if (v == NULL)
 		return;
 	l = LIST_OF(v);
 	if (--l->refs > 0)
 		return;
-	for (pp    = &t->buckets[l->hash & (t->nbuckets - 1)]; *pp != NULL;
-	        pp = &(*pp)->next)
-		if (*pp == l) {
-			*pp = l->next;
-			break;
-		}
-	t->count--;
+	(void)hash_remove(&t->table, &l->node, l->hash);
 	free(l);
 }
 
 size_t
 intern_count(const struct intern *t)
 {
-	return (t->count);
+	return (hash_count(&t->table));
 }

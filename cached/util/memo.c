@@ -1,8 +1,8 @@
 /*
  * memo.c - one record per domain shared by the per-domain memos (see
- * memo.h). Chained hashing (FNV-1a, seeded per process: remote senders
- * choose the domains) over a power-of-two bucket array that doubles when
- * the load passes 1; a doubly-linked list keeps recency.
+ * memo.h). util/hash.c's table keyed by FNV-1a, seeded per process
+ * (remote senders choose the domains); a doubly-linked list keeps
+ * recency.
  *
  * A record is one allocation: the header below, then each attached slot's
  * value at its offset (m->off), then the key. Which slots hold a value is
@@ -16,11 +16,12 @@
 #include <string.h>
 
 #include "log.h"
+#include "util/hash.h"
 #include "util/memo.h"
 #include "util/xalloc.h"
 
 struct memo_rec {
-	struct memo_rec *next; /* bucket chain */
+	struct hash_node node; /* in the table */
 	TAILQ_ENTRY(memo_rec) lru;
 	uint32_t hash;
 	uint8_t  has; /* bit s: slot s holds a value */
@@ -43,9 +44,7 @@ struct memo_owner {
 };
 
 struct memo {
-	struct memo_rec **buckets;
-	size_t            nbuckets;
-	size_t            count; /* records */
+	struct hash       table; /* of memo_rec; its count: records */
 	size_t            max;
 	size_t            key_off; /* of the key in a record */
 	uint32_t          seed;
@@ -56,13 +55,15 @@ struct memo {
 static uint32_t
 memo_hash(const struct memo *m, const char *s)
 {
-	uint32_t h = 2166136261u ^ m->seed;
+	uint32_t h = hash_fnv32(HASH_FNV32_INIT ^ m->seed, s, strlen(s));
 
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
 	return (h ^ (h >> 15));
+}
+
+static uint64_t
+memo_rec_hash(const struct hash_node *n)
+{
+	return (HASH_ENTRY(n, const struct memo_rec, node)->hash);
 }
 
 /* memo_layout - place the attached slots' values and the key. */
@@ -87,9 +88,8 @@ memo_create(size_t max)
 	if (getrandom(&m->seed, sizeof(m->seed), GRND_NONBLOCK)
 	        != (ssize_t)sizeof(m->seed))
 		m->seed = (uint32_t)(uintptr_t)m;
-	m->nbuckets = 64;
-	m->buckets  = xcalloc(m->nbuckets, sizeof(*m->buckets));
-	m->max      = max > 0 ? max : 1;
+	hash_init(&m->table, 64, memo_rec_hash);
+	m->max = max > 0 ? max : 1;
 	TAILQ_INIT(&m->lru);
 	memo_layout(m);
 	return (m);
@@ -113,32 +113,33 @@ rec_has(const struct memo_rec *r, int s)
 	return ((r->has & (1u << s)) != 0);
 }
 
-static struct memo_rec **
-memo_slot_of(struct memo *m, const char *key, uint32_t h)
+/* memo_lookup - key's record (h: its memo_hash), or NULL. */
+static struct memo_rec *
+memo_lookup(struct memo *m, const char *key, uint32_t h)
 {
-	struct memo_rec **pp = &m->buckets[h & (m->nbuckets - 1)];
+	struct hash_node *n;
+	struct memo_rec  *r;
 
-	for (; *pp != NULL; pp = &(*pp)->next)
-		if ((*pp)->hash == h && strcmp(rec_key(m, *pp), key) == 0)
-			break;
-	return (pp);
+	for (n = hash_chain(&m->table, h); n != NULL; n = n->next) {
+		r = HASH_ENTRY(n, struct memo_rec, node);
+		if (r->hash == h && strcmp(rec_key(m, r), key) == 0)
+			return (r);
+	}
+	return (NULL);
 }
 
 static struct memo_rec *
 memo_find(struct memo *m, const char *key)
 {
-	return (*memo_slot_of(m, key, memo_hash(m, key)));
+	return (memo_lookup(m, key, memo_hash(m, key)));
 }
 
 /* rec_unlink - take r out of the table and the list (not freed). */
 static void
 rec_unlink(struct memo *m, struct memo_rec *r)
 {
-	struct memo_rec **pp = memo_slot_of(m, rec_key(m, r), r->hash);
-
-	*pp = r->next;
+	(void)hash_remove(&m->table, &r->node, r->hash);
 	TAILQ_REMOVE(&m->lru, r, lru);
-	m->count--;
 }
 
 /* rec_clear - release value s of r and drop it; r goes when it was its
@@ -165,7 +166,7 @@ memo_free(struct memo *m)
 		return;
 	for (s = 0; s < MEMO_NSLOTS; s++)
 		memo_detach(m, (enum memo_slot)s);
-	free(m->buckets);
+	hash_fini(&m->table);
 	free(m);
 }
 
@@ -173,7 +174,7 @@ void
 memo_attach(struct memo *m, enum memo_slot s, size_t size,
         memo_free_fn release, memo_busy_fn busy, void *arg)
 {
-	if (m->count > 0 && m->own[s].size != size) {
+	if (hash_count(&m->table) > 0 && m->own[s].size != size) {
 		log_err("MXTLS-MEMO-ATTACH",
 		        "memo slot %d attached with records held", (int)s);
 		abort();
@@ -251,31 +252,11 @@ memo_evict_one(struct memo *m)
 	return (-1);
 }
 
-static void
-memo_grow(struct memo *m)
-{
-	struct memo_rec **nb;
-	size_t            i, nn = m->nbuckets * 2;
-
-	nb = xcalloc(nn, sizeof(*nb));
-	for (i = 0; i < m->nbuckets; i++) {
-		struct memo_rec *r = m->buckets[i], *next;
-		for (; r != NULL; r = next) {
-			next                   = r->next;
-			r->next                = nb[r->hash & (nn - 1)];
-			nb[r->hash & (nn - 1)] = r;
-		}
-	}
-	free(m->buckets);
-	m->buckets  = nb;
-	m->nbuckets = nn;
-}
-
 void *
 memo_put(struct memo *m, enum memo_slot s, const char *key)
 {
 	uint32_t         h = memo_hash(m, key);
-	struct memo_rec *r = *memo_slot_of(m, key, h);
+	struct memo_rec *r = memo_lookup(m, key, h);
 	size_t           klen;
 	void            *v;
 
@@ -284,17 +265,13 @@ memo_put(struct memo *m, enum memo_slot s, const char *key)
 		abort();
 	}
 	if (r == NULL) {
-		if (m->count >= m->max && memo_evict_one(m) != 0)
+		if (hash_count(&m->table) >= m->max && memo_evict_one(m) != 0)
 			return (NULL);
-		if (m->count >= m->nbuckets)
-			memo_grow(m);
 		klen    = strlen(key);
 		r       = xcalloc(1, m->key_off + klen + 1);
 		r->hash = h;
 		memcpy(rec_key(m, r), key, klen + 1);
-		r->next = m->buckets[h & (m->nbuckets - 1)];
-		m->buckets[h & (m->nbuckets - 1)] = r;
-		m->count++;
+		hash_insert(&m->table, &r->node, h);
 	} else {
 		TAILQ_REMOVE(&m->lru, r, lru);
 	}
@@ -377,7 +354,7 @@ memo_count(const struct memo *m, enum memo_slot s)
 size_t
 memo_records(const struct memo *m)
 {
-	return (m->count);
+	return (hash_count(&m->table));
 }
 
 unsigned long

@@ -13,12 +13,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/netaddr.h"
+#include "why.h"
 
 struct range4 {
 	uint32_t    net;
@@ -75,21 +75,6 @@ static const struct range6 ranges6[] = {
 	{ { 0xff }, 8, -1, "multicast ff00::/8" },
 };
 
-static void set_why(char *why, size_t whylen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void
-set_why(char *why, size_t whylen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why != NULL && whylen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(why, whylen, fmt, ap);
-		va_end(ap);
-	}
-}
-
 /* special4 - the range containing addr (host order), or NULL. */
 static const char *
 special4(uint32_t addr)
@@ -141,24 +126,24 @@ special6(const uint8_t *a, char *why, size_t whylen)
 			continue;
 		}
 		if (ranges6[i].embeds4 < 0) {
-			set_why(why, whylen, "%s", ranges6[i].name);
+			why_set(why, whylen, "%s", ranges6[i].name);
 			return (1);
 		}
 		v4 = special4(get32(a + ranges6[i].embeds4));
 		if (v4 != NULL) {
-			set_why(why, whylen, "%s embedding %s",
+			why_set(why, whylen, "%s embedding %s",
 			        ranges6[i].name, v4);
 			return (1);
 		}
-		set_why(why, whylen, "%s", "");
+		why_set(why, whylen, "%s", "");
 		return (0);
 	}
 	if ((a[0] & 0xe0) != 0x20) {
-		set_why(why, whylen, "%s",
+		why_set(why, whylen, "%s",
 		        "reserved (outside global unicast 2000::/3)");
 		return (1);
 	}
-	set_why(why, whylen, "%s", "");
+	why_set(why, whylen, "%s", "");
 	return (0);
 }
 
@@ -170,20 +155,20 @@ netaddr_is_special(const struct sockaddr *sa, char *why, size_t whylen)
 	const char                *name;
 
 	if (sa == NULL) {
-		set_why(why, whylen, "%s", "no address");
+		why_set(why, whylen, "%s", "no address");
 		return (1);
 	}
 	switch (sa->sa_family) {
 	case AF_INET:
 		sin  = (const struct sockaddr_in *)(const void *)sa;
 		name = special4(ntohl(sin->sin_addr.s_addr));
-		set_why(why, whylen, "%s", name != NULL ? name : "");
+		why_set(why, whylen, "%s", name != NULL ? name : "");
 		return (name != NULL);
 	case AF_INET6:
 		sin6 = (const struct sockaddr_in6 *)(const void *)sa;
 		return (special6(sin6->sin6_addr.s6_addr, why, whylen));
 	default:
-		set_why(why, whylen, "%s", "unsupported address family");
+		why_set(why, whylen, "%s", "unsupported address family");
 		return (1);
 	}
 }

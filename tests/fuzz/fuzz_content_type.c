@@ -1,7 +1,7 @@
 /*
  * fuzz_content_type.c - libFuzzer target for sts_fetch_content_type_ok
- * (cached/sts/sts_fetch.c): the policy server's Content-Type header (RFC 8461
- * §3.3: text/plain, parameters allowed).
+ * (cached/sts/sts_fetch_result.c): the policy server's Content-Type header
+ * (RFC 8461 §3.3: text/plain, parameters allowed).
  *
  * Beyond "no crash", it checks the rule itself on every input: accepted
  * means "text/plain" (any case) after optional whitespace, followed by
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "sts/sts_fetch.h"
+#include "sts/sts_fetch_result.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

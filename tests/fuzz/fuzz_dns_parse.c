@@ -1,6 +1,7 @@
 /*
- * fuzz_dns_parse.c - libFuzzer target for dns_parse_answer (cached/dns/dns.c),
- * the parser of answer packets that remote servers shape.
+ * fuzz_dns_parse.c - libFuzzer target for dns_parse_answer
+ * (cached/dns/dns_answer.c), the parser of answer packets that remote servers
+ * shape.
  *
  * Input: one selector byte, then the packet. Selector bits 0-2 pick the
  * type asked for (A, MX, TXT, AAAA, TLSA, or an unsupported one), bits 3-4

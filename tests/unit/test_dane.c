@@ -1,9 +1,9 @@
 /*
- * test_dane.c - table-driven tests of the pure DANE rules (dane.c): TLSA
- * usability for SMTP (RFC 7672 §3.1, RFC 6698 §2.1), RFC 7218 names,
- * result reference counting, and the MX / address / TLSA steps and the
- * conclusion applied to hand-built DNS answers (RFC 7672 §2.1, §2.2,
- * §2.2.1, §2.2.2; RFC 7505; RFC 5321 §5.1).
+ * test_dane.c - table-driven tests of the pure DANE rules (dane.c,
+ * dane_tlsa.c, dane_why.c): TLSA usability for SMTP (RFC 7672 §3.1, RFC 6698
+ * §2.1), RFC 7218 names, result reference counting, and the MX / address /
+ * TLSA steps and the conclusion applied to hand-built DNS answers (RFC 7672
+ * §2.1, §2.2, §2.2.1, §2.2.2; RFC 7505; RFC 5321 §5.1).
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,8 +1,8 @@
 /*
- * test_dns_parse.c - unit tests for dns_parse_answer (cached/dns/dns.c), the
- * pure function that classifies a libunbound answer: hand-built wire
- * packets for found / NXDOMAIN / NODATA / failures / bogus, CNAME chains,
- * and the rdata of TXT, A, AAAA, MX and TLSA.
+ * test_dns_parse.c - unit tests for dns_parse_answer
+ * (cached/dns/dns_answer.c), the pure function that classifies a libunbound
+ * answer: hand-built wire packets for found / NXDOMAIN / NODATA / failures /
+ * bogus, CNAME chains, and the rdata of TXT, A, AAAA, MX and TLSA.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "tlsrpt/tlsrpt_mail.h"
+#include "tlsrpt/tlsrpt_send.h" /* tlsrpt_send_gzip */
 
 static char *
 gunzip(const unsigned char *in, size_t len)
