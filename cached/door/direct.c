@@ -22,6 +22,7 @@
 #include "door/engine.h"
 #include "door/peerlimit.h"
 #include "log.h"
+#include "util/xalloc.h"
 #include "proto.h"
 #include "serve/server.h"
 #include "spframe.h"
@@ -42,19 +43,12 @@ struct direct {
 	int                 nthreads;
 };
 
-static void
-oom(void)
-{
-	log_err("MXTLS-NOMEM", "out of memory");
-	abort();
-}
-
 /* on_reply - server.c's reply to a miss (loop thread). */
 static void
 on_reply(void *arg, char *reply)
 {
 	if (reply == NULL) {
-		oom();
+		xdie();
 	}
 	engine_answer(arg, reply);
 }
@@ -90,7 +84,7 @@ direct_open(struct event_base *base, const struct conf *conf)
 	struct engine_conf    ec;
 
 	if (d == NULL) {
-		oom();
+		xdie();
 	}
 	d->base     = base;
 	d->nthreads = conf->ipc_direct_threads;

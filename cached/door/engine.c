@@ -1,8 +1,8 @@
 /*
  * engine.c - the connection engine of the front doors (see engine.h;
- * docs/IPC.md "Socketmap threads", "Limits"): listeners and admission on
- * the loop thread, connections served by worker threads with an
- * event_base each. What a request is and how a reply is framed is the
+ * docs/IPC.md "Socketmap threads", "Limits"): connections served by
+ * worker threads with an event_base each (the listeners and the admission
+ * at accept, on the loop thread, are engine_listen.c). What a request is and how a reply is framed is the
  * codec's (codec.h); this file moves bytes between threads and sockets.
  *
  * A connection is a non-blocking socket with one persistent read event
@@ -23,7 +23,6 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -41,11 +40,10 @@
 
 #include "door/codec.h"
 #include "door/engine.h"
+#include "door/engine_int.h"
 #include "door/peerlimit.h"
 #include "log.h"
 #include "logrl.h"
-#include "util/fdlimit.h"
-#include "util/unixsock.h"
 #include "util/xalloc.h"
 
 /* Input starts this large and grows to the door's in_max. */
@@ -88,9 +86,6 @@ struct engine_miss {
 	max_align_t cm[]; /* the codec's miss_size bytes */
 };
 
-TAILQ_HEAD(conn_list, conn);
-TAILQ_HEAD(miss_list, engine_miss);
-
 struct worker {
 	struct engine     *e;
 	struct event_base *base;
@@ -103,38 +98,6 @@ struct worker {
 	struct conn_list   conns;    /* this worker's thread only */
 	size_t             nconns;   /* atomic */
 	void              *scratch;  /* the codec's miss, until it is one */
-};
-
-struct listener {
-	struct engine         *e;
-	struct evconnlistener *lev;
-	struct fdlimit_pause  *pause; /* at the descriptor reserve */
-	char                  *path;  /* Unix socket to unlink, or NULL */
-	int                    variant;
-	int                    nodelay;
-	char                   name[128];
-};
-
-struct engine {
-	struct event_base  *loop;
-	struct engine_conf  conf;
-	const struct codec *codec;
-	void               *ctx;
-	engine_miss_fn      fn;
-	void               *arg;
-	struct peerlimit   *peers; /* per-peer shares, or NULL */
-	struct listener   **l;
-	size_t              nl;
-	struct worker      *w;
-	int                 nw;
-	int                 threaded;
-	int                 stopping; /* atomic */
-	struct event       *mwake;    /* loop: misses queued */
-	pthread_mutex_t     mlock;
-	struct miss_list    queued;   /* from workers (mlock) */
-	struct miss_list    inflight; /* loop thread only */
-	size_t              nconns;   /* atomic */
-	unsigned            next;
 };
 
 static void conn_settle(struct conn *c);
@@ -778,127 +741,6 @@ engine_answer(struct engine_miss *m, char *text)
 	event_active(w->wake, EV_READ, 0);
 }
 
-/* --------------------------------------------------------- listeners -- */
-
-static void
-on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
-        int salen, void *arg)
-{
-	struct listener       *l = arg;
-	struct engine         *e = l->e;
-	struct peerlimit_peer *p;
-	int                    one = 1;
-
-	(void)lev;
-	(void)salen;
-	p = peerlimit_accept(e->peers, l->pause, fd, sa, engine_conns(e),
-	        e->conf.logid_busy, l->name);
-	if (p == NULL) {
-		return;
-	}
-	/* as nng's tcp:// (NNG_OPT_TCP_NODELAY): a reply goes out at once */
-	if (l->nodelay) {
-		(void)setsockopt(
-		        fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	}
-	engine_add(e, fd, l->name, l->variant, p);
-}
-
-static void
-on_listen_error(struct evconnlistener *lev, void *arg)
-{
-	struct listener *l = arg;
-
-	(void)lev;
-	/* EMFILE and friends: pause the listener (a timer resumes it),
-	 * log rate-limited; never spin on accept */
-	fdlimit_accept_error(l->pause);
-}
-
-/* listener_new - a listener of e named name (not yet accepting). */
-static struct listener *
-listener_new(struct engine *e, const char *name, int variant)
-{
-	struct listener *l = xcalloc(1, sizeof(*l));
-
-	l->e       = e;
-	l->variant = variant;
-	snprintf(l->name, sizeof(l->name), "%s", name);
-	return (l);
-}
-
-/* listener_add - l's evconnlistener is made: wire it and keep l. */
-static void
-listener_add(struct engine *e, struct listener *l)
-{
-	evconnlistener_set_error_cb(l->lev, on_listen_error);
-	l->pause = fdlimit_pause_new(
-	        e->loop, l->lev, l->name, e->conf.logid_accept);
-	e->l = realloc(e->l, (e->nl + 1) * sizeof(*e->l));
-	if (e->l == NULL) {
-		xdie();
-	}
-	e->l[e->nl++] = l;
-}
-
-int
-engine_listen_unix(struct engine *e, const char *path, int mode,
-        const char *name, int variant, const char *what, char *why,
-        size_t whylen)
-{
-	struct listener *l;
-	evutil_socket_t  fd;
-
-	if (e->peers == NULL) {
-		snprintf(why, whylen, "%s: no connection limits", what);
-		return (-1);
-	}
-	if ((fd = unixsock_listen(path, mode, what, why, whylen)) < 0) {
-		return (-1);
-	}
-	l       = listener_new(e, name, variant);
-	l->path = xstrdup(path);
-	l->lev  = evconnlistener_new(e->loop, on_accept, l,
-	         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_DISABLED, 0, fd);
-	if (l->lev == NULL) {
-		snprintf(why, whylen, "%s: cannot listen", what);
-		evutil_closesocket(fd);
-		unlink(path);
-		free(l->path);
-		free(l);
-		return (-1);
-	}
-	listener_add(e, l);
-	return (0);
-}
-
-int
-engine_listen_tcp(struct engine *e, const struct sockaddr *sa, int salen,
-        const char *name, int variant, int nodelay, const char *what,
-        char *why, size_t whylen)
-{
-	struct listener *l;
-
-	if (e->peers == NULL) {
-		snprintf(why, whylen, "%s: no connection limits", what);
-		return (-1);
-	}
-	l          = listener_new(e, name, variant);
-	l->nodelay = nodelay;
-	l->lev     = evconnlistener_new_bind(e->loop, on_accept, l,
-	            LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE
-	                    | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED,
-	            128, sa, salen);
-	if (l->lev == NULL) {
-		snprintf(why, whylen, "%s: %s", what,
-		        evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		free(l);
-		return (-1);
-	}
-	listener_add(e, l);
-	return (0);
-}
-
 int
 engine_chown(struct engine *e, uid_t uid, gid_t gid, char *why, size_t whylen)
 {
@@ -935,21 +777,10 @@ engine_new(struct event_base *loop, const struct engine_conf *conf,
 void
 engine_free(struct engine *e)
 {
-	size_t i;
-
 	if (e == NULL) {
 		return;
 	}
-	for (i = 0; i < e->nl; i++) {
-		fdlimit_pause_free(e->l[i]->pause);
-		evconnlistener_free(e->l[i]->lev);
-		if (e->l[i]->path != NULL) {
-			unlink(e->l[i]->path);
-			free(e->l[i]->path);
-		}
-		free(e->l[i]);
-	}
-	free(e->l);
+	engine_listen_close(e);
 	/* the loop has stopped: no reply to a miss in flight comes now;
 	 * those that came are written */
 	workers_stop(e);

@@ -28,6 +28,7 @@
 #include "door/socketmap.h"
 #include "door/socketmap_answer.h"
 #include "log.h"
+#include "util/xalloc.h"
 #include "logrl.h"
 #include "serve/answer_cache.h"
 #include "serve/query.h"
@@ -44,13 +45,6 @@ struct socketmap {
 	int                          nthreads; /* socketmap.threads */
 	struct engine               *e;
 };
-
-static void
-oom(void)
-{
-	log_err("MXTLS-NOMEM", "out of memory");
-	abort();
-}
 
 /* on_answer - the decision for a miss (loop thread): render it, keep the
  * rendering beside the cached reply, send it to the connection's worker. */
@@ -153,7 +147,7 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 	int                   rv;
 
 	if (sm == NULL) {
-		oom();
+		xdie();
 	}
 	sm->base     = base;
 	sm->nthreads = conf->socketmap_threads;

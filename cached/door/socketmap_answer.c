@@ -23,13 +23,6 @@ struct sbuf {
 	size_t len, cap;
 };
 
-static void
-oom(void)
-{
-	log_err("MXTLS-NOMEM", "out of memory");
-	abort();
-}
-
 static void sb_add(struct sbuf *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
@@ -45,7 +38,7 @@ sb_add(struct sbuf *b, const char *fmt, ...)
 		        b->s ? b->cap - b->len : 0, fmt, ap);
 		va_end(ap);
 		if (n < 0) {
-			oom();
+			xdie();
 		}
 		if (b->s != NULL && (size_t)n < b->cap - b->len) {
 			b->len += (size_t)n;
@@ -53,7 +46,7 @@ sb_add(struct sbuf *b, const char *fmt, ...)
 		}
 		b->cap = (b->len + (size_t)n + 1) * 2;
 		if ((b->s = realloc(b->s, b->cap)) == NULL) {
-			oom();
+			xdie();
 		}
 	}
 }
