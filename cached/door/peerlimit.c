@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "util/fdlimit.h"
+#include "util/hash.h"
 #include "log.h"
 #include "logrl.h"
 #include "door/peerlimit.h"
@@ -28,17 +29,18 @@
 #define NBUCKETS 256
 
 struct peerlimit_peer {
-	struct peerlimit      *pl;
-	struct peerlimit_peer *next;
-	size_t                 n; /* atomic */
-	int                    reserved;
-	char                   key[48];
+	struct hash_node  node; /* in pl->peers, by key */
+	uint32_t          h;    /* hash_fnv32 of key */
+	struct peerlimit *pl;
+	size_t            n; /* atomic */
+	int               reserved;
+	char              key[48];
 };
 
 struct peerlimit {
-	struct peerlimit_conf  c;
-	size_t                 others; /* atomic: non-reserved peers' */
-	struct peerlimit_peer *b[NBUCKETS];
+	struct peerlimit_conf c;
+	size_t                others; /* atomic: non-reserved peers' */
+	struct hash           peers;  /* loop thread only */
 };
 
 void
@@ -118,40 +120,44 @@ peerlimit_id_of(int fd, const struct sockaddr *sa, struct peerlimit_id *id)
 	}
 }
 
+static uint64_t
+peer_hash_of(const struct hash_node *n)
+{
+	return (HASH_ENTRY(n, const struct peerlimit_peer, node)->h);
+}
+
+static uint32_t
+key_hash(const char *key)
+{
+	return (hash_fnv32(HASH_FNV32_INIT, key, strlen(key)));
+}
+
 struct peerlimit *
 peerlimit_new(const struct peerlimit_conf *c)
 {
 	struct peerlimit *pl = xcalloc(1, sizeof(*pl));
 
 	pl->c = *c;
+	hash_init(&pl->peers, NBUCKETS, peer_hash_of);
 	return (pl);
+}
+
+static void
+peer_free(void *arg, struct hash_node *n)
+{
+	(void)arg;
+	free(HASH_ENTRY(n, struct peerlimit_peer, node));
 }
 
 void
 peerlimit_free(struct peerlimit *pl)
 {
-	struct peerlimit_peer *p;
-	size_t                 i;
-
-	if (pl == NULL)
+	if (pl == NULL) {
 		return;
-	for (i = 0; i < NBUCKETS; i++) {
-		while ((p = pl->b[i]) != NULL) {
-			pl->b[i] = p->next;
-			free(p);
-		}
 	}
+	hash_walk(&pl->peers, peer_free, NULL);
+	hash_fini(&pl->peers);
 	free(pl);
-}
-
-static unsigned
-hash(const char *s)
-{
-	unsigned h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return (h % NBUCKETS);
 }
 
 /* lookup - id's entry in its bucket (NULL: none), freeing the entries of
@@ -159,17 +165,19 @@ hash(const char *s)
 static struct peerlimit_peer *
 lookup(struct peerlimit *pl, const struct peerlimit_id *id)
 {
-	struct peerlimit_peer **pp = &pl->b[hash(id->key)], *p, *found = NULL;
+	uint32_t               h = key_hash(id->key);
+	struct hash_node      *n, *next;
+	struct peerlimit_peer *p, *found = NULL;
 
-	while ((p = *pp) != NULL) {
-		if (strcmp(p->key, id->key) == 0) {
+	for (n = hash_chain(&pl->peers, h); n != NULL; n = next) {
+		next = n->next;
+		p    = HASH_ENTRY(n, struct peerlimit_peer, node);
+		if (p->h == h && strcmp(p->key, id->key) == 0) {
 			found = p;
 		} else if (__atomic_load_n(&p->n, __ATOMIC_ACQUIRE) == 0) {
-			*pp = p->next;
+			(void)hash_remove(&pl->peers, &p->node, p->h);
 			free(p);
-			continue;
 		}
-		pp = &p->next;
 	}
 	return (found);
 }
@@ -199,14 +207,12 @@ peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
 	        != PEERLIMIT_OK)
 		return (NULL);
 	if (p == NULL) {
-		unsigned h = hash(id->key);
-
 		p           = xcalloc(1, sizeof(*p));
 		p->pl       = pl;
 		p->reserved = r;
 		snprintf(p->key, sizeof(p->key), "%s", id->key);
-		p->next  = pl->b[h];
-		pl->b[h] = p;
+		p->h = key_hash(p->key);
+		hash_insert(&pl->peers, &p->node, p->h);
 	}
 	if (!p->reserved)
 		__atomic_add_fetch(&pl->others, 1, __ATOMIC_RELAXED);

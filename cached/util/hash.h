@@ -5,7 +5,7 @@
  * (32 or 64 bits, as it likes); the table asks for it back, through the
  * hash_of function, only when it grows. Lookups walk a bucket's chain and
  * compare what they need (HASH_ENTRY gets the entry from its node). Used
- * by memo.c, intern.c, dane_share.c and answer_cache.c.
+ * by memo.c, intern.c, dane_share.c, answer_cache.c and peerlimit.c.
  *
  * No locking: the owner serialises (answer_cache.c takes its lock around
  * every call).
