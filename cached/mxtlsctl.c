@@ -97,8 +97,9 @@ call(const struct proto_request *req, struct reply *r)
 	enum clnt_status st;
 
 	st = clnt_request(clnt(), req, &reply, &rlen, why, sizeof(why));
-	if (st != CLNT_OK)
+	if (st != CLNT_OK) {
 		call_exit(st, why);
+	}
 	if (reply_parse(reply, rlen, r, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mxtlsctl: malformed reply from daemon: %s\n",
 		        reply);
@@ -140,8 +141,9 @@ print_hosts(const struct decision *d)
 {
 	size_t i, k;
 
-	if (!d->has_hosts)
+	if (!d->has_hosts) {
 		return;
+	}
 	printf("  %-9s MX RRset %s%s\n", "mx hosts:", nz(d->mx_status),
 	        d->nhosts == 0 ? ", no hosts" : "");
 	for (i = 0; i < d->nhosts; i++) {
@@ -152,10 +154,11 @@ print_hosts(const struct decision *d)
 		                ? ""
 		                : decision_action_name(h->action),
 		        nz(h->why));
-		for (k = 0; k < h->ntlsa; k++)
+		for (k = 0; k < h->ntlsa; k++) {
 			printf("          TLSA %lld %lld %lld %s\n",
 			        h->tlsa[k].usage, h->tlsa[k].selector,
 			        h->tlsa[k].mtype, nz(h->tlsa[k].data));
+		}
 	}
 }
 
@@ -190,15 +193,17 @@ cmd_query(int argc, char **argv)
 	const char      *domain = NULL;
 
 	for (i = 0; i < (size_t)argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+		if (strcmp(argv[i], "--json") == 0) {
 			json = 1;
-		else if (domain == NULL)
+		} else if (domain == NULL) {
 			domain = argv[i];
-		else
+		} else {
 			usage();
+		}
 	}
-	if (domain == NULL)
+	if (domain == NULL) {
 		usage();
+	}
 	if (domain_normalize(
 	            domain, strlen(domain), dom, sizeof(dom), why, sizeof(why))
 	        != 0) {
@@ -207,12 +212,14 @@ cmd_query(int argc, char **argv)
 		decision_init(&d);
 		d.status = DECISION_ERROR;
 		d.policy = DECISION_POLICY_UNKNOWN;
-		if (decision_strdup(&d.why, why) != 0)
+		if (decision_strdup(&d.why, why) != 0) {
 			exit(1);
-		if (json)
+		}
+		if (json) {
 			print_decision_json(&d, domain);
-		else
+		} else {
 			fprintf(stderr, "mxtlsctl: %s: %s\n", domain, why);
+		}
 		decision_clear(&d);
 		return (1);
 	}
@@ -222,8 +229,9 @@ cmd_query(int argc, char **argv)
 		        why);
 		exit(1);
 	}
-	if (st != CLNT_OK)
+	if (st != CLNT_OK) {
 		call_exit(st, why);
+	}
 	rv = d.status == DECISION_OK            ? 0
 	        : d.status == DECISION_TEMPFAIL ? EXIT_TEMPFAIL
 	                                        : 1;
@@ -232,36 +240,41 @@ cmd_query(int argc, char **argv)
 		decision_clear(&d);
 		return (rv);
 	}
-	if (rv == EXIT_TEMPFAIL)
+	if (rv == EXIT_TEMPFAIL) {
 		printf("%s: temporary failure: defer delivery\n", dom);
-	else if (rv != 0)
+	} else if (rv != 0) {
 		printf("%s: error\n", dom);
-	else
+	} else {
 		printf("%s: %s\n", dom,
 		        d.policy == DECISION_POLICY_DANE
 		                ? "DANE applies to at least one MX host"
 		                : d.policy == DECISION_POLICY_STS
 		                ? "MTA-STS policy"
 		                : "no DANE, no MTA-STS policy");
+	}
 	if (d.has_policy) {
 		printf("  %-9s mode %s, id %s (%s)\n",
 		        "mta-sts:", decision_mode_name(d.mode),
 		        nz(d.policy_id), nz(d.source));
 		printf("  %-9s", "mx:");
-		for (i = 0; i < d.nmx; i++)
+		for (i = 0; i < d.nmx; i++) {
 			printf(" %s", d.mx[i]);
+		}
 		printf("\n  %-9s %lld\n", "max_age:", (long long)d.max_age);
 		print_time("fetched:", d.fetched);
 	}
-	if (d.has_sts)
+	if (d.has_sts) {
 		print_time("expires:", d.expires);
+	}
 	print_hosts(&d);
 	if (d.has_tlsrpt) {
 		printf("  %-9s %s", "tlsrpt:", decision_tlsrpt_name(d.tlsrpt));
-		for (i = 0; i < d.nrua; i++)
+		for (i = 0; i < d.nrua; i++) {
 			printf(" %s", d.rua[i]);
-		if (d.tlsrpt_why != NULL)
+		}
+		if (d.tlsrpt_why != NULL) {
 			printf(" (%s)", d.tlsrpt_why);
+		}
 		printf("\n");
 	}
 	printf("  %-9s %s\n", "why:", nz(d.why));
@@ -292,14 +305,15 @@ cmd_simple(enum proto_op op, int argc, char **argv)
 	}
 	call(&req, &r);
 	rv = status_exit(r.status);
-	if (op == PROTO_OP_STATS && rv == 0 && r.body != NULL)
+	if (op == PROTO_OP_STATS && rv == 0 && r.body != NULL) {
 		print_json(r.body);
-	else if (op == PROTO_OP_PING && rv == 0)
+	} else if (op == PROTO_OP_PING && rv == 0) {
 		printf("mxtlsd %s is alive\n", nz(r.version));
-	else if (op == PROTO_OP_FLUSH && rv == 0)
+	} else if (op == PROTO_OP_FLUSH && rv == 0) {
 		printf("flushed %lld entries\n", r.flushed);
-	else
+	} else {
 		fprintf(stderr, "mxtlsctl: %s\n", nz(r.why));
+	}
 	reply_clear(&r);
 	return (rv);
 }
@@ -315,11 +329,13 @@ read_all(const char *path, size_t *len)
 		fprintf(stderr, "mxtlsctl: %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
-	if ((buf = malloc(cap)) == NULL)
+	if ((buf = malloc(cap)) == NULL) {
 		exit(1);
+	}
 	n = fread(buf, 1, cap, f);
-	if (f != stdin)
+	if (f != stdin) {
 		fclose(f);
+	}
 	if (n == cap) {
 		fprintf(stderr,
 		        "mxtlsctl: %s: larger than %d bytes (RFC 8461 §3.2 "
@@ -337,15 +353,17 @@ cmd_parse(int argc, char **argv)
 	char    why[512];
 	json_t *o = NULL;
 
-	if (argc != 2)
+	if (argc != 2) {
 		usage();
+	}
 	why[0] = '\0';
 	if (strcmp(argv[0], "sts-record") == 0) {
 		struct sts_record rec;
 		if (sts_record_parse(
 		            argv[1], strlen(argv[1]), &rec, why, sizeof(why))
-		        == STS_RECORD_OK)
+		        == STS_RECORD_OK) {
 			o = sts_record_to_json(&rec);
+		}
 	} else if (strcmp(argv[0], "sts-policy") == 0) {
 		struct sts_policy pol;
 		size_t            len;
@@ -385,8 +403,9 @@ report_day(int argc, char **argv, int *i, struct proto_request *req)
 	char                 buf[128], why[256];
 	int                  n;
 
-	if (*i + 1 >= argc)
+	if (*i + 1 >= argc) {
 		usage();
+	}
 	n = snprintf(buf, sizeof(buf),
 	        "{\"v\":1,\"op\":\"report-preview\",\"day\":\"%s\"}",
 	        argv[*i + 1]);
@@ -414,8 +433,9 @@ cmd_report(int argc, char **argv)
 	int                  rv, i = 1;
 
 	memset(&req, 0, sizeof(req));
-	if (argc < 1)
+	if (argc < 1) {
 		usage();
+	}
 	if (strcmp(argv[0], "--preview") == 0) {
 		req.op = PROTO_OP_REPORT_PREVIEW;
 	} else if (strcmp(argv[0], "--send") == 0
@@ -426,10 +446,12 @@ cmd_report(int argc, char **argv)
 	}
 	while (i < argc) {
 		if (strcmp(argv[i], "--day") == 0) {
-			if (req.has_day)
+			if (req.has_day) {
 				usage();
-			if (report_day(argc, argv, &i, &req) != 0)
+			}
+			if (report_day(argc, argv, &i, &req) != 0) {
 				return (1);
+			}
 		} else if (req.op == PROTO_OP_REPORT_PREVIEW && !req.has_domain
 		        && argv[i][0] != '-') {
 			if (domain_normalize(argv[i], strlen(argv[i]),
@@ -471,12 +493,14 @@ cmd_result(int argc, char **argv)
 	char               *eq, *text, *reply = NULL, why[512];
 	int                 i;
 
-	if (argc < 1)
+	if (argc < 1) {
 		usage();
+	}
 	memset(&r, 0, sizeof(r));
 	for (i = 0; i < argc; i++) {
-		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i])
+		if ((eq = strchr(argv[i], '=')) == NULL || eq == argv[i]) {
 			usage();
+		}
 		*eq = '\0';
 		if (proto_result_set(&r, argv[i], eq + 1) != 0) {
 			fprintf(stderr, "mxtlsctl: result: unknown key %s\n",
@@ -492,8 +516,9 @@ cmd_result(int argc, char **argv)
 	}
 	st = clnt_raw(clnt(), text, &reply, NULL, why, sizeof(why));
 	free(text);
-	if (st != CLNT_OK)
+	if (st != CLNT_OK) {
 		call_exit(st, why);
+	}
 	rec = proto_recorded_parse(reply, strlen(reply), why, sizeof(why));
 	printf("%s\n", reply);
 	free(reply);
@@ -519,8 +544,9 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			timeout_ms = (int)(strtod(optarg, &end) * 1000);
-			if (*end != '\0' || timeout_ms <= 0)
+			if (*end != '\0' || timeout_ms <= 0) {
 				usage();
+			}
 			break;
 		default:
 			usage();
@@ -528,26 +554,36 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (url == NULL)
+	if (url == NULL) {
 		url = getenv("MXTLS_SOCKET");
-	if (url == NULL || *url == '\0')
+	}
+	if (url == NULL || *url == '\0') {
 		url = DEFAULT_URL;
-	if (argc < 1)
+	}
+	if (argc < 1) {
 		usage();
-	if (strcmp(argv[0], "query") == 0)
+	}
+	if (strcmp(argv[0], "query") == 0) {
 		return (cmd_query(argc - 1, argv + 1));
-	if (strcmp(argv[0], "ping") == 0)
+	}
+	if (strcmp(argv[0], "ping") == 0) {
 		return (cmd_simple(PROTO_OP_PING, argc - 1, argv + 1));
-	if (strcmp(argv[0], "stats") == 0)
+	}
+	if (strcmp(argv[0], "stats") == 0) {
 		return (cmd_simple(PROTO_OP_STATS, argc - 1, argv + 1));
-	if (strcmp(argv[0], "flush") == 0)
+	}
+	if (strcmp(argv[0], "flush") == 0) {
 		return (cmd_simple(PROTO_OP_FLUSH, argc - 1, argv + 1));
-	if (strcmp(argv[0], "parse") == 0)
+	}
+	if (strcmp(argv[0], "parse") == 0) {
 		return (cmd_parse(argc - 1, argv + 1));
-	if (strcmp(argv[0], "report") == 0)
+	}
+	if (strcmp(argv[0], "report") == 0) {
 		return (cmd_report(argc - 1, argv + 1));
-	if (strcmp(argv[0], "result") == 0)
+	}
+	if (strcmp(argv[0], "result") == 0) {
 		return (cmd_result(argc - 1, argv + 1));
+	}
 	usage();
 	return (EXIT_USAGE);
 }

@@ -28,8 +28,9 @@ void
 log_init(const char *ident, int to_stderr, int syslog_facility)
 {
 	log_to_stderr = to_stderr;
-	if (!to_stderr)
+	if (!to_stderr) {
 		openlog(ident, LOG_PID | LOG_NDELAY, syslog_facility);
+	}
 }
 
 void
@@ -49,17 +50,20 @@ log_level_parse(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++)
-		if (strcmp(name, log_names[i]) == 0)
+	for (i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++) {
+		if (strcmp(name, log_names[i]) == 0) {
 			return ((int)i);
+		}
+	}
 	return (-1);
 }
 
 const char *
 log_level_name(enum log_level level)
 {
-	if ((unsigned)level >= sizeof(log_names) / sizeof(log_names[0]))
+	if ((unsigned)level >= sizeof(log_names) / sizeof(log_names[0])) {
 		return ("?");
+	}
 	return (log_names[level]);
 }
 
@@ -71,11 +75,13 @@ log_vmsg(enum log_level level, const char *id, const char *fmt, va_list ap)
 	char line[2048];
 	int  n;
 
-	if (level > __atomic_load_n(&log_current, __ATOMIC_RELAXED))
+	if (level > __atomic_load_n(&log_current, __ATOMIC_RELAXED)) {
 		return;
+	}
 	n = snprintf(line, sizeof(line), "%s: ", id);
-	if (n < 0 || (size_t)n >= sizeof(line))
+	if (n < 0 || (size_t)n >= sizeof(line)) {
 		n = 0;
+	}
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	if (log_to_stderr) {
 		char      ts[32];

@@ -53,11 +53,14 @@ logrl_slot(const char *id, time_t now)
 	struct logrl_slot *s;
 	size_t             i;
 
-	for (i = 0; i < logrl_used; i++)
-		if (strcmp(logrl_slots[i].id, id) == 0)
+	for (i = 0; i < logrl_used; i++) {
+		if (strcmp(logrl_slots[i].id, id) == 0) {
 			return (&logrl_slots[i]);
-	if (logrl_used >= LOGRL_IDS || strlen(id) >= sizeof(s->id))
+		}
+	}
+	if (logrl_used >= LOGRL_IDS || strlen(id) >= sizeof(s->id)) {
 		return (NULL);
+	}
 	s = &logrl_slots[logrl_used++];
 	memset(s, 0, sizeof(*s));
 	snprintf(s->id, sizeof(s->id), "%s", id);
@@ -70,8 +73,9 @@ static int
 logrl_admit_locked(struct logrl_slot *s, time_t now, unsigned long *summary)
 {
 	*summary = 0;
-	if (s == NULL)
+	if (s == NULL) {
 		return (1);
+	}
 	/* a window closes LOGRL_WINDOW s after it began (or when the
 	 * clock went back) */
 	if (now - s->start >= LOGRL_WINDOW || now < s->start) {
@@ -115,19 +119,23 @@ logrl_msg(enum log_level level, const char *id, const char *fmt, ...)
 	time_t             now;
 	int                ok;
 
-	if (level > log_get_level())
+	if (level > log_get_level()) {
 		return;
+	}
 	pthread_mutex_lock(&logrl_lock);
 	now = logrl_now();
 	s   = logrl_slot(id, now);
 	ok  = logrl_admit_locked(s, now, &summary);
-	if (s != NULL)
+	if (s != NULL) {
 		s->level = level;
+	}
 	pthread_mutex_unlock(&logrl_lock);
-	if (summary > 0)
+	if (summary > 0) {
 		logrl_summary(level, id, summary);
-	if (!ok)
+	}
+	if (!ok) {
 		return;
+	}
 	va_start(ap, fmt);
 	log_vmsg(level, id, fmt, ap);
 	va_end(ap);
@@ -147,8 +155,10 @@ logrl_flush(time_t now)
 	for (i = 0; i < logrl_used; i++) {
 		struct logrl_slot *s = &logrl_slots[i];
 		if (s->suppressed == 0
-		        || (now - s->start < LOGRL_WINDOW && now >= s->start))
+		        || (now - s->start < LOGRL_WINDOW
+		                && now >= s->start)) {
 			continue;
+		}
 		memcpy(out[nout].id, s->id, sizeof(out[nout].id));
 		out[nout].n     = s->suppressed;
 		out[nout].level = s->level;
@@ -159,6 +169,7 @@ logrl_flush(time_t now)
 		s->suppressed = 0;
 	}
 	pthread_mutex_unlock(&logrl_lock);
-	for (i = 0; i < nout; i++)
+	for (i = 0; i < nout; i++) {
 		logrl_summary(out[i].level, out[i].id, out[i].n);
+	}
 }

@@ -47,8 +47,9 @@ nngclient_call(const char *url, const void *req, size_t len, char **reply,
 	}
 	memcpy(*reply, buf, n);
 	(*reply)[n] = '\0';
-	if (replylen != NULL)
+	if (replylen != NULL) {
 		*replylen = n;
+	}
 	nng_free(buf, n);
 	st = NNGCLIENT_OK;
 out:

@@ -30,8 +30,9 @@ static const char *const proto_ops[] = {
 const char *
 proto_op_name(enum proto_op op)
 {
-	if ((unsigned)op >= PROTO_NOPS)
+	if ((unsigned)op >= PROTO_NOPS) {
 		return ("?");
+	}
 	return (proto_ops[op]);
 }
 
@@ -44,24 +45,29 @@ proto_day_parse(const char *s, size_t len, int64_t *day)
 	time_t    t;
 	size_t    i;
 
-	if (len != 10 || s[4] != '-' || s[7] != '-')
+	if (len != 10 || s[4] != '-' || s[7] != '-') {
 		return (-1);
-	for (i = 0; i < len; i++)
-		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+	}
+	for (i = 0; i < len; i++) {
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
 			return (-1);
+		}
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100
 	        + (s[2] - '0') * 10 + (s[3] - '0') - 1900;
 	tm.tm_mon  = (s[5] - '0') * 10 + (s[6] - '0') - 1;
 	tm.tm_mday = (s[8] - '0') * 10 + (s[9] - '0');
 	if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11
-	        || tm.tm_mday < 1)
+	        || tm.tm_mday < 1) {
 		return (-1);
+	}
 	back = tm;
 	if ((t = timegm(&tm)) == (time_t)-1 || gmtime_r(&t, &tm) == NULL
 	        || tm.tm_mday != back.tm_mday || tm.tm_mon != back.tm_mon
-	        || tm.tm_year != back.tm_year)
+	        || tm.tm_year != back.tm_year) {
 		return (-1); /* 2026-02-30 and the like */
+	}
 	*day = (int64_t)t;
 	return (0);
 }
@@ -78,12 +84,14 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 	int          rv = -1;
 
 	memset(req, 0, sizeof(*req));
-	if (len > PROTO_MAX_MSG)
+	if (len > PROTO_MAX_MSG) {
 		return (why_fail(why, whylen,
 		        "request too large (%d bytes max)", PROTO_MAX_MSG));
+	}
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &err);
-	if (root == NULL)
+	if (root == NULL) {
 		return (why_fail(why, whylen, "malformed JSON: %s", err.text));
+	}
 	if (!json_is_object(root)) {
 		why_fail(why, whylen, "%s", "request is not a JSON object");
 		goto out;
@@ -108,9 +116,11 @@ proto_request_parse(const void *buf, size_t len, struct proto_request *req,
 		goto out;
 	}
 	name = json_string_value(op);
-	for (i = 0; i < PROTO_NOPS; i++)
-		if (strcmp(name, proto_ops[i]) == 0)
+	for (i = 0; i < PROTO_NOPS; i++) {
+		if (strcmp(name, proto_ops[i]) == 0) {
 			break;
+		}
+	}
 	if (i == PROTO_NOPS || strlen(name) != json_string_length(op)) {
 		why_fail(why, whylen, "unknown op \"%.64s\"", name);
 		goto out;
@@ -170,10 +180,12 @@ proto_request_encode(const struct proto_request *req)
 
 	root = json_pack("{s:i, s:s}", "v", PROTO_VERSION, "op",
 	        proto_op_name(req->op));
-	if (root == NULL)
+	if (root == NULL) {
 		return (NULL);
-	if (req->has_domain)
+	}
+	if (req->has_domain) {
 		json_object_set_new(root, "domain", json_string(req->domain));
+	}
 	if (req->has_day) {
 		struct tm tm;
 		time_t    t = (time_t)req->day;
@@ -199,8 +211,9 @@ proto_reply_error(const char *why)
 
 	root = json_pack("{s:i, s:s, s:s}", "v", PROTO_VERSION, "status",
 	        "error", "why", why);
-	if (root == NULL)
+	if (root == NULL) {
 		return (NULL);
+	}
 	s = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	return (s);

@@ -11,8 +11,9 @@ why_set(char *why, size_t whylen, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (why == NULL || whylen == 0)
+	if (why == NULL || whylen == 0) {
 		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(why, whylen, fmt, ap);
 	va_end(ap);

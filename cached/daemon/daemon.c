@@ -22,8 +22,9 @@ daemon_user_lookup(
 	struct passwd *pw;
 
 	memset(u, 0, sizeof(*u));
-	if (geteuid() != 0 || name == NULL || name[0] == '\0')
+	if (geteuid() != 0 || name == NULL || name[0] == '\0') {
 		return (0);
+	}
 	errno = 0;
 	if ((pw = getpwnam(name)) == NULL) {
 		snprintf(why, whylen,
@@ -52,10 +53,12 @@ daemon_dir_for(const char *path, const struct daemon_user *u, char *why,
 	struct stat st;
 
 	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
+	if ((slash = strrchr(dir, '/')) == NULL) {
 		return (0);
-	if (slash == dir)
+	}
+	if (slash == dir) {
 		return (0);
+	}
 	*slash = '\0';
 	if (stat(dir, &st) != 0) {
 		if (errno != ENOENT || mkdir(dir, 0750) != 0) {
@@ -185,8 +188,9 @@ daemon_pidfile_close(int fd, const char *path)
 int
 daemon_drop(const struct daemon_user *u, char *why, size_t whylen)
 {
-	if (!u->set)
+	if (!u->set) {
 		return (0);
+	}
 	if (initgroups(u->name, u->gid) != 0 || setgid(u->gid) != 0
 	        || setuid(u->uid) != 0) {
 		snprintf(why, whylen, "cannot become %s: %s", u->name,

@@ -48,15 +48,16 @@ on_change(void *arg, const char *key, const char *old, const char *new,
 	log_notice("MXTLSD-RELOAD-KEY", "%s: %s = %s (was %s)", st->path, key,
 	        new, old);
 	if (strncmp(key, "preload.", 8) == 0
-	        && strcmp(key, "preload.no_live_policy") != 0)
+	        && strcmp(key, "preload.no_live_policy") != 0) {
 		st->preload = 1;
-	else if (strncmp(key, "fetch.", 6) == 0)
+	} else if (strncmp(key, "fetch.", 6) == 0) {
 		st->fetch = 1;
-	else if (strncmp(key, "socketmap.", 10) == 0)
+	} else if (strncmp(key, "socketmap.", 10) == 0) {
 		st->smap = 1;
-	else if (strncmp(key, "tlsrpt.", 7) == 0
-	        && strcmp(key, "tlsrpt.max_ttl") != 0)
+	} else if (strncmp(key, "tlsrpt.", 7) == 0
+	        && strcmp(key, "tlsrpt.max_ttl") != 0) {
 		st->tlsrpt = 1;
+	}
 }
 
 static unsigned
@@ -72,8 +73,9 @@ reload_done(const char *status)
 	char why[256], buf[512];
 
 	snprintf(buf, sizeof(buf), "READY=1\nSTATUS=%s", status);
-	if (sdnotify_send(buf, why, sizeof(why)) < 0)
+	if (sdnotify_send(buf, why, sizeof(why)) < 0) {
 		log_warn("MXTLSD-NOTIFY", "%s", why);
+	}
 }
 
 int
@@ -86,8 +88,9 @@ reload_run(const struct reload_target *t)
 	char                         why[512], status[256];
 	int                          n;
 
-	if (sdnotify_reloading(why, sizeof(why)) < 0)
+	if (sdnotify_reloading(why, sizeof(why)) < 0) {
 		log_warn("MXTLSD-NOTIFY", "%s", why);
+	}
 	/* an unusable TLSRPT store the admin has fixed since (issue 17) */
 	tlsrpt_sched_reopen_store(t->tlsrpt);
 	if (t->path == NULL) {
@@ -130,19 +133,23 @@ reload_run(const struct reload_target *t)
 		fcfg.low_speed_time = (unsigned)t->live->fetch_low_speed_time;
 		sts_fetch_set_limits(t->fetch, &fcfg);
 	}
-	if (st.preload)
+	if (st.preload) {
 		preload_watch_reconfigure(t->preload);
+	}
 	if (st.smap
 	        && socketmap_reconfigure(
 	                   t->socketmap, t->live, why, sizeof(why))
-	                != 0)
+	                != 0) {
 		log_err("MXTLSD-RELOAD-FAIL", "%s", why); /* checked above */
-	if (st.tlsrpt)
+	}
+	if (st.tlsrpt) {
 		tlsrpt_sched_reconfigure(t->tlsrpt, t->live);
+	}
 	/* finished replies (and their socketmap renderings) were built with
 	 * the old values; the resolvers' caches stay */
-	if (n > 0 && t->answers != NULL)
+	if (n > 0 && t->answers != NULL) {
 		answer_cache_drop(t->answers, NULL);
+	}
 	log_notice("MXTLSD-RELOADED",
 	        "%s: reloaded: %d key%s applied, %d changed key%s need%s a "
 	        "restart",

@@ -29,8 +29,9 @@ sdnotify_send(const char *state, char *why, size_t whylen)
 	ssize_t            n;
 	int                fd;
 
-	if (name == NULL || name[0] == '\0')
+	if (name == NULL || name[0] == '\0') {
 		return (0);
+	}
 	len = strlen(name);
 	if ((name[0] != '/' && name[0] != '@')
 	        || len >= sizeof(sun.sun_path)) {
@@ -43,8 +44,9 @@ sdnotify_send(const char *state, char *why, size_t whylen)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	memcpy(sun.sun_path, name, len);
-	if (name[0] == '@')
+	if (name[0] == '@') {
 		sun.sun_path[0] = '\0';
+	}
 	salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0) {
 		snprintf(why, whylen, "NOTIFY_SOCKET: socket: %s",

@@ -45,8 +45,9 @@ report(struct startcheck *sc, int fatal, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	sc->fn(sc->arg, fatal, msg);
-	if (fatal)
+	if (fatal) {
 		sc->fatal++;
+	}
 }
 
 /* dir_of - path's directory into dir ("" when path has no '/'). */
@@ -56,26 +57,29 @@ dir_of(const char *path, char *dir, size_t len)
 	char *slash;
 
 	snprintf(dir, len, "%s", path);
-	if ((slash = strrchr(dir, '/')) == NULL)
+	if ((slash = strrchr(dir, '/')) == NULL) {
 		dir[0] = '\0';
-	else if (slash == dir)
+	} else if (slash == dir) {
 		dir[1] = '\0';
-	else
+	} else {
 		*slash = '\0';
+	}
 }
 
 static const char *
 missing_fix(const char *key)
 {
-	if (strcmp(key, "resolver.trust_anchor_file") == 0)
+	if (strcmp(key, "resolver.trust_anchor_file") == 0) {
 		return ("install the root trust anchor (Debian: apt-get "
 		        "install "
 		        "dns-root-data; or unbound-anchor -a FILE) or point "
 		        "resolver.trust_anchor_file at it");
+	}
 	if (strcmp(key, "fetch.ca_file") == 0
-	        || strcmp(key, "tlsrpt.ca_file") == 0)
+	        || strcmp(key, "tlsrpt.ca_file") == 0) {
 		return ("install the CA bundle (Debian: apt-get install "
 		        "ca-certificates) or point the key at one");
+	}
 	return ("create it, or correct the key");
 }
 
@@ -85,15 +89,16 @@ check_read(struct startcheck *sc, const char *key, const char *path)
 {
 	struct stat st;
 
-	if (path == NULL || path[0] == '\0')
+	if (path == NULL || path[0] == '\0') {
 		return;
+	}
 	if (stat(path, &st) != 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
+		if (errno == ENOENT || errno == ENOTDIR) {
 			report(sc, 1,
 			        "%s \"%s\": no such file (checked as user "
 			        "%s); fix: %s",
 			        key, path, sc->user, missing_fix(key));
-		else
+		} else {
 			report(sc, 1,
 			        "%s \"%s\": %s for user %s; fix: let %s "
 			        "search "
@@ -102,6 +107,7 @@ check_read(struct startcheck *sc, const char *key, const char *path)
 			        "with group %s)",
 			        key, path, strerror(errno), sc->user, sc->user,
 			        sc->group);
+		}
 		return;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -109,7 +115,7 @@ check_read(struct startcheck *sc, const char *key, const char *path)
 		        path, missing_fix(key));
 		return;
 	}
-	if (access(path, R_OK) != 0)
+	if (access(path, R_OK) != 0) {
 		report(sc, 1,
 		        "%s \"%s\": not readable by user %s (%s; owner uid "
 		        "%u, "
@@ -118,6 +124,7 @@ check_read(struct startcheck *sc, const char *key, const char *path)
 		        key, path, sc->user, strerror(errno),
 		        (unsigned)st.st_uid, (unsigned)st.st_gid,
 		        (unsigned)(st.st_mode & 07777), sc->group, path, path);
+	}
 }
 
 /*
@@ -133,16 +140,18 @@ check_dir(struct startcheck *sc, const char *key, const char *path,
 	char        dir[4096], parent[4096];
 	struct stat st;
 
-	if (sc->was_root && root_makes_it)
+	if (sc->was_root && root_makes_it) {
 		return;
+	}
 	dir_of(path, dir, sizeof(dir));
-	if (dir[0] == '\0')
+	if (dir[0] == '\0') {
 		snprintf(dir, sizeof(dir), ".");
+	}
 	if (stat(dir, &st) == 0) {
-		if (!S_ISDIR(st.st_mode))
+		if (!S_ISDIR(st.st_mode)) {
 			report(sc, 1, "%s \"%s\": %s is not a directory", key,
 			        path, dir);
-		else if (access(dir, W_OK | X_OK) != 0)
+		} else if (access(dir, W_OK | X_OK) != 0) {
 			report(sc, 1,
 			        "%s \"%s\": directory %s is not writable by "
 			        "user "
@@ -153,6 +162,7 @@ check_dir(struct startcheck *sc, const char *key, const char *path,
 			                ? ""
 			                : ", or start mxtlsd as root with "
 			                  "daemon.user set");
+		}
 		return;
 	}
 	if (errno != ENOENT) {
@@ -160,12 +170,14 @@ check_dir(struct startcheck *sc, const char *key, const char *path,
 		        strerror(errno), sc->user);
 		return;
 	}
-	if (sc->was_root)
+	if (sc->was_root) {
 		return; /* created at start, owned by daemon.user */
+	}
 	dir_of(dir, parent, sizeof(parent));
-	if (parent[0] == '\0')
+	if (parent[0] == '\0') {
 		snprintf(parent, sizeof(parent), ".");
-	if (access(parent, W_OK | X_OK) != 0)
+	}
+	if (access(parent, W_OK | X_OK) != 0) {
 		report(sc, 1,
 		        "%s \"%s\": directory %s is missing and user %s "
 		        "cannot "
@@ -175,6 +187,7 @@ check_dir(struct startcheck *sc, const char *key, const char *path,
 		        "start mxtlsd as root",
 		        key, path, dir, sc->user, parent, strerror(errno),
 		        sc->user, dir);
+	}
 }
 
 /* check_rw - an existing file (a store) must be readable and writable;
@@ -183,9 +196,10 @@ check_dir(struct startcheck *sc, const char *key, const char *path,
 static void
 check_rw(struct startcheck *sc, const char *key, const char *path, int fatal)
 {
-	if (access(path, F_OK) != 0)
+	if (access(path, F_OK) != 0) {
 		return;
-	if (access(path, R_OK | W_OK) != 0)
+	}
+	if (access(path, R_OK | W_OK) != 0) {
 		report(sc, fatal,
 		        "%s \"%s\": not readable and writable by user %s "
 		        "(%s)%s; "
@@ -195,6 +209,7 @@ check_rw(struct startcheck *sc, const char *key, const char *path, int fatal)
 		              : ": policies are served, TLS results are not "
 		                "counted until it is fixed",
 		        sc->user, path);
+	}
 }
 
 static void
@@ -212,29 +227,36 @@ check_all(struct startcheck *sc, const struct conf *c)
 		check_dir(sc, "store.path", c->store_path, 0);
 		check_rw(sc, "store.path", c->store_path, 1);
 		snprintf(path, sizeof(path), "%s.tlsrpt", c->store_path);
-		if (c->tlsrpt_enable)
+		if (c->tlsrpt_enable) {
 			check_rw(sc, "store.path (TLSRPT store)", path, 0);
+		}
 	}
 	check_dir(sc, "daemon.pid_file", c->daemon_pid_file, 1);
-	if (strncmp(c->ipc_listen, "ipc://", 6) == 0)
+	if (strncmp(c->ipc_listen, "ipc://", 6) == 0) {
 		check_dir(sc, "ipc.listen", c->ipc_listen + 6, 1);
-	if (strncmp(c->ipc_direct, "ipc://", 6) == 0)
+	}
+	if (strncmp(c->ipc_direct, "ipc://", 6) == 0) {
 		check_dir(sc, "ipc.direct", c->ipc_direct + 6, 1);
-	for (i = 0; c->socketmap_listen[i] != NULL; i++)
-		if (strncmp(c->socketmap_listen[i], "unix:", 5) == 0)
+	}
+	for (i = 0; c->socketmap_listen[i] != NULL; i++) {
+		if (strncmp(c->socketmap_listen[i], "unix:", 5) == 0) {
 			check_dir(sc, "socketmap.listen",
 			        c->socketmap_listen[i] + 5, 1);
-	if (!c->tlsrpt_enable)
+		}
+	}
+	if (!c->tlsrpt_enable) {
 		return;
+	}
 	check_read(sc, "tlsrpt.ca_file", c->tlsrpt_ca_file);
-	if (c->tlsrpt_datagram_socket[0] != '\0')
+	if (c->tlsrpt_datagram_socket[0] != '\0') {
 		check_dir(sc, "tlsrpt.datagram_socket",
 		        c->tlsrpt_datagram_socket, 1);
+	}
 	n = strcspn(c->tlsrpt_sendmail, " \t");
 	if (c->tlsrpt_sendmail[0] == '/' && n < sizeof(prog)) {
 		memcpy(prog, c->tlsrpt_sendmail, n);
 		prog[n] = '\0';
-		if (access(prog, X_OK) != 0)
+		if (access(prog, X_OK) != 0) {
 			report(sc, 0,
 			        "tlsrpt.sendmail: %s: not executable by user "
 			        "%s "
@@ -243,6 +265,7 @@ check_all(struct startcheck *sc, const struct conf *c)
 			        "fix: install an MTA's sendmail, or correct "
 			        "tlsrpt.sendmail",
 			        prog, sc->user, strerror(errno));
+		}
 	}
 }
 
@@ -270,14 +293,16 @@ startcheck_files(const struct conf *conf, const struct daemon_user *u,
 		snprintf(name, sizeof(name), "uid %u", (unsigned)geteuid());
 	}
 	sc.user = name;
-	if ((gr = getgrgid(gid)) != NULL)
+	if ((gr = getgrgid(gid)) != NULL) {
 		snprintf(group, sizeof(group), "%s", gr->gr_name);
-	else
+	} else {
 		snprintf(group, sizeof(group), "%u", (unsigned)gid);
+	}
 	sc.group = group;
 	fflush(NULL);
-	if ((pid = fork()) < 0)
+	if ((pid = fork()) < 0) {
 		return (-1);
+	}
 	if (pid == 0) {
 		if (u->set
 		        && (initgroups(u->name, u->gid) != 0
@@ -292,11 +317,14 @@ startcheck_files(const struct conf *conf, const struct daemon_user *u,
 		fflush(NULL);
 		_exit(sc.fatal > 100 ? 100 : sc.fatal);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
 			return (-1);
-	if (!WIFEXITED(status))
+		}
+	}
+	if (!WIFEXITED(status)) {
 		return (-1);
+	}
 	return (WEXITSTATUS(status));
 }
 
@@ -306,26 +334,29 @@ startcheck_user(const struct conf *conf, struct daemon_user *u, int quiet,
 {
 	struct passwd *pw;
 
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
 		return (daemon_user_lookup(conf->daemon_user, u, why, whylen));
+	}
 	memset(u, 0, sizeof(*u));
 	pw = getpwuid(geteuid());
 	snprintf(u->name, sizeof(u->name), "%s",
 	        pw != NULL ? pw->pw_name : "?");
-	if (quiet)
+	if (quiet) {
 		return (0);
+	}
 	if (conf->daemon_user[0] != '\0'
-	        && strcmp(conf->daemon_user, u->name) != 0)
+	        && strcmp(conf->daemon_user, u->name) != 0) {
 		log_notice("MXTLSD-USER",
 		        "not started as root: running as %s (uid %u); "
 		        "daemon.user \"%s\" is not applied (no chown, no "
 		        "privilege drop)",
 		        u->name, (unsigned)geteuid(), conf->daemon_user);
-	else
+	} else {
 		log_info("MXTLSD-USER",
 		        "not started as root: running as %s (uid %u), no "
 		        "privilege drop",
 		        u->name, (unsigned)geteuid());
+	}
 	return (0);
 }
 
@@ -338,12 +369,14 @@ startcheck_sockdir(const char *key, const char *path,
 	const char *who = geteuid() == 0 ? "root" : u->name;
 
 	dir_of(path, dir, sizeof(dir));
-	if (dir[0] == '\0' || strcmp(dir, "/") == 0)
+	if (dir[0] == '\0' || strcmp(dir, "/") == 0) {
 		return (0);
+	}
 	/* mkdir -p: every missing component, 0755, given to u */
 	for (p = dir + 1;; p++) {
-		if (*p != '/' && *p != '\0')
+		if (*p != '/' && *p != '\0') {
 			continue;
+		}
 		char c = *p;
 		*p     = '\0';
 		if (stat(dir, &st) != 0) {
@@ -378,8 +411,9 @@ startcheck_sockdir(const char *key, const char *path,
 			return (-1);
 		}
 		*p = c;
-		if (c == '\0')
+		if (c == '\0') {
 			break;
+		}
 	}
 	return (0);
 }
@@ -395,12 +429,14 @@ startcheck_bind_hint(const char *key, const char *addr,
 	long        port;
 
 	p = addr;
-	if (strncmp(p, "ipc://", 6) == 0)
+	if (strncmp(p, "ipc://", 6) == 0) {
 		p += 6;
-	else if (strncmp(p, "unix:", 5) == 0)
+	} else if (strncmp(p, "unix:", 5) == 0) {
 		p += 5;
-	if (len + 1 >= whylen)
+	}
+	if (len + 1 >= whylen) {
 		return;
+	}
 	if (strstr(why, "ermission denied") != NULL && p[0] == '/') {
 		dir_of(p, dir, sizeof(dir));
 		snprintf(why + len, whylen - len,

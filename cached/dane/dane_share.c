@@ -47,8 +47,9 @@ hosts_hash(const struct dane_host *hs, size_t n)
 static int
 str_eq(const char *a, const char *b)
 {
-	if (a == NULL || b == NULL)
+	if (a == NULL || b == NULL) {
 		return (a == b);
+	}
 	return (strcmp(a, b) == 0);
 }
 
@@ -62,15 +63,17 @@ host_eq(const struct dane_host *a, const struct dane_host *b)
 	        || a->status != b->status || a->addr_secure != b->addr_secure
 	        || a->why != b->why || a->tlsa_at != b->tlsa_at
 	        || strcmp(a->name, b->name) != 0 || !str_eq(a->canon, b->canon)
-	        || !str_eq(a->text, b->text))
+	        || !str_eq(a->text, b->text)) {
 		return (0);
+	}
 	for (i = 0; i < a->ntlsa; i++) {
 		const struct dane_tlsa *x = &a->tlsa[i], *y = &b->tlsa[i];
 
 		if (x->usage != y->usage || x->selector != y->selector
 		        || x->mtype != y->mtype || x->len != y->len
-		        || memcmp(x->data, y->data, x->len) != 0)
+		        || memcmp(x->data, y->data, x->len) != 0) {
 			return (0);
+		}
 	}
 	return (1);
 }
@@ -101,8 +104,9 @@ hostset_orphan(void *arg, struct hash_node *n)
 void
 dane_share_free(struct dane_share *s)
 {
-	if (s == NULL)
+	if (s == NULL) {
 		return;
+	}
 	hash_walk(&s->table, hostset_orphan, NULL);
 	hash_fini(&s->table);
 	free(s);
@@ -116,8 +120,9 @@ set_new(struct dane_share *s, struct dane_result *r, uint32_t h)
 	size_t               i, names = 0, len;
 	char                *p;
 
-	for (i = 0; i < r->nhost; i++)
+	for (i = 0; i < r->nhost; i++) {
 		names += strlen(r->hosts[i].name) + 1;
+	}
 	l = xcalloc(1, sizeof(*l) + r->nhost * sizeof(l->hosts[0]) + names);
 	l->share = s;
 	l->hash  = h;
@@ -149,25 +154,33 @@ dane_share_result(struct dane_share *s, struct dane_result *r)
 
 	if (r->nhost == 0 || r->hosts == NULL
 	        || r->mx_status == DANE_MX_IMPLICIT
-	        || (r->notes & DANE_NOTE_SHARED))
+	        || (r->notes & DANE_NOTE_SHARED)) {
 		return;
+	}
 	h = hosts_hash(r->hosts, r->nhost);
 	for (n = hash_chain(&s->table, h); n != NULL; n = n->next) {
 		l = HASH_ENTRY(n, struct dane_hostset, node);
-		if (l->hash != h || l->nhost != r->nhost)
+		if (l->hash != h || l->nhost != r->nhost) {
 			continue;
-		for (i = 0; i < r->nhost; i++)
-			if (!host_eq(&l->hosts[i], &r->hosts[i]))
+		}
+		for (i = 0; i < r->nhost; i++) {
+			if (!host_eq(&l->hosts[i], &r->hosts[i])) {
 				break;
-		if (i == r->nhost)
+			}
+		}
+		if (i == r->nhost) {
 			break;
+		}
 	}
-	if (n == NULL)
+	if (n == NULL) {
 		l = NULL;
-	if (l == NULL)
+	}
+	if (l == NULL) {
 		l = set_new(s, r, h);
-	for (i = 0; i < r->nhost; i++)
+	}
+	for (i = 0; i < r->nhost; i++) {
 		dane_host_clear(&r->hosts[i]);
+	}
 	free(r->hosts);
 	l->refs++;
 	r->hosts = l->hosts;
@@ -180,12 +193,15 @@ dane_share_release(struct dane_host *hosts)
 	struct dane_hostset *l = SET_OF(hosts);
 	size_t               i;
 
-	if (--l->refs > 0)
+	if (--l->refs > 0) {
 		return;
-	if (l->share != NULL)
+	}
+	if (l->share != NULL) {
 		(void)hash_remove(&l->share->table, &l->node, l->hash);
-	for (i = 0; i < l->nhost; i++)
+	}
+	for (i = 0; i < l->nhost; i++) {
 		dane_host_clear(&l->hosts[i]);
+	}
 	free(l);
 }
 

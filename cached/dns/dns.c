@@ -76,8 +76,9 @@ set_cache_size(struct ub_ctx *ub, unsigned kib)
 
 	snprintf(msg, sizeof(msg), "%uk", kib);
 	snprintf(rrset, sizeof(rrset), "%uk", 2 * kib);
-	if ((rv = ub_ctx_set_option(ub, "msg-cache-size:", msg)) != 0)
+	if ((rv = ub_ctx_set_option(ub, "msg-cache-size:", msg)) != 0) {
 		return (rv);
+	}
 	return (ub_ctx_set_option(ub, "rrset-cache-size:", rrset));
 }
 

@@ -2,8 +2,9 @@
  * engine.c - the connection engine of the front doors (see engine.h;
  * docs/IPC.md "Socketmap threads", "Limits"): connections served by
  * worker threads with an event_base each (the listeners and the admission
- * at accept, on the loop thread, are engine_listen.c). What a request is and how a reply is framed is the
- * codec's (codec.h); this file moves bytes between threads and sockets.
+ * at accept, on the loop thread, are engine_listen.c). What a request is and
+ * how a reply is framed is the codec's (codec.h); this file moves bytes
+ * between threads and sockets.
  *
  * A connection is a non-blocking socket with one persistent read event
  * (the first-request or idle timeout) and a write event armed only while

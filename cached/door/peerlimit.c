@@ -55,14 +55,16 @@ peerlimit_conf_make(struct peerlimit_conf *c, size_t max, size_t per_peer,
 	memset(c, 0, sizeof(*c));
 	c->max      = max;
 	c->per_peer = per_peer > 0 ? per_peer : max / 4;
-	if (c->per_peer == 0)
+	if (c->per_peer == 0) {
 		c->per_peer = 1;
+	}
 	c->reserve = max / 4;
 	/* uid 0 is always reserved: root can take the daemon down anyway */
 	c->reserved[c->nreserved++] = 0;
 	for (i = 0; users != NULL && users[i] != NULL; i++) {
-		if (c->nreserved >= PEERLIMIT_MAX_RESERVED)
+		if (c->nreserved >= PEERLIMIT_MAX_RESERVED) {
 			break;
+		}
 		errno = 0;
 		u     = strtoul(users[i], &end, 10);
 		if (users[i][0] >= '0' && users[i][0] <= '9' && *end == '\0'
@@ -82,14 +84,18 @@ enum peerlimit_verdict
 peerlimit_decide(const struct peerlimit_conf *c, size_t total, size_t others,
         size_t peer_n, int reserved)
 {
-	if (total >= c->max)
+	if (total >= c->max) {
 		return (PEERLIMIT_FULL);
-	if (reserved)
+	}
+	if (reserved) {
 		return (PEERLIMIT_OK);
-	if (peer_n >= c->per_peer)
+	}
+	if (peer_n >= c->per_peer) {
 		return (PEERLIMIT_PEER);
-	if (others + c->reserve >= c->max)
+	}
+	if (others + c->reserve >= c->max) {
 		return (PEERLIMIT_RESERVED);
+	}
 	return (PEERLIMIT_OK);
 }
 
@@ -187,9 +193,11 @@ is_reserved(const struct peerlimit_conf *c, const struct peerlimit_id *id)
 {
 	size_t i;
 
-	for (i = 0; id->has_uid && i < c->nreserved; i++)
-		if (c->reserved[i] == id->uid)
+	for (i = 0; id->has_uid && i < c->nreserved; i++) {
+		if (c->reserved[i] == id->uid) {
 			return (1);
+		}
+	}
 	return (0);
 }
 
@@ -204,8 +212,9 @@ peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
 	n      = p != NULL ? __atomic_load_n(&p->n, __ATOMIC_ACQUIRE) : 0;
 	others = __atomic_load_n(&pl->others, __ATOMIC_RELAXED);
 	if ((*v = peerlimit_decide(&pl->c, total, others, n, r))
-	        != PEERLIMIT_OK)
+	        != PEERLIMIT_OK) {
 		return (NULL);
+	}
 	if (p == NULL) {
 		p           = xcalloc(1, sizeof(*p));
 		p->pl       = pl;
@@ -214,8 +223,9 @@ peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
 		p->h = key_hash(p->key);
 		hash_insert(&pl->peers, &p->node, p->h);
 	}
-	if (!p->reserved)
+	if (!p->reserved) {
 		__atomic_add_fetch(&pl->others, 1, __ATOMIC_RELAXED);
+	}
 	__atomic_add_fetch(&p->n, 1, __ATOMIC_RELEASE);
 	return (p);
 }
@@ -223,10 +233,12 @@ peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
 void
 peerlimit_release(struct peerlimit_peer *p)
 {
-	if (p == NULL)
+	if (p == NULL) {
 		return;
-	if (!p->reserved)
+	}
+	if (!p->reserved) {
 		__atomic_sub_fetch(&p->pl->others, 1, __ATOMIC_RELAXED);
+	}
 	/* the last touch of p: the loop may free it from now on */
 	__atomic_sub_fetch(&p->n, 1, __ATOMIC_RELEASE);
 }

@@ -60,10 +60,11 @@ on_answer(void *arg, json_t *r, char *text)
 	json_decref(r);
 	/* text != NULL: this lookup has just kept its reply, so no IPC
 	 * client asked for it: keep the rendering alone */
-	if (sm->svc.answers != NULL && text != NULL)
+	if (sm->svc.answers != NULL && text != NULL) {
 		answer_cache_text_only(sm->svc.answers, key, clock_now(), s);
-	else if (sm->svc.answers != NULL)
+	} else if (sm->svc.answers != NULL) {
 		answer_cache_set_text(sm->svc.answers, key, clock_now(), s);
+	}
 	free(text);
 	log_debug("MXTLS-SOCKETMAP-ANSWER", "%s: %s: %s", engine_miss_via(m),
 	        key, s);
@@ -264,9 +265,11 @@ socketmap_reconfigure(struct socketmap *sm, const struct conf *conf, char *why,
 
 	if (socketmap_answer_conf_init(&ac, conf->socketmap_postfix_version,
 	            conf->socketmap_testing, why, whylen)
-	        != 0)
+	        != 0) {
 		return (-1);
-	if (sm != NULL)
+	}
+	if (sm != NULL) {
 		sm->ac = ac;
+	}
 	return (0);
 }

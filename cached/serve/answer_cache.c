@@ -63,13 +63,15 @@ answer_cache_create(size_t max, int ttl)
 {
 	struct answer_cache *ac = xcalloc(1, sizeof(*ac));
 
-	if (pthread_rwlock_init(&ac->lock, NULL) != 0)
+	if (pthread_rwlock_init(&ac->lock, NULL) != 0) {
 		xdie();
+	}
 	ac->max = max > 0 ? max : 1;
 	ac->ttl = ttl > 0 ? ttl : 0;
 	hash_init(&ac->table, 256, answer_hash_of);
-	if (getrandom(&ac->seed, sizeof(ac->seed), 0) != sizeof(ac->seed))
+	if (getrandom(&ac->seed, sizeof(ac->seed), 0) != sizeof(ac->seed)) {
 		ac->seed = (uint64_t)(uintptr_t)ac;
+	}
 	TAILQ_INIT(&ac->age);
 	return (ac);
 }
@@ -87,8 +89,9 @@ answer_cache_free(struct answer_cache *ac)
 {
 	struct answer *a;
 
-	if (ac == NULL)
+	if (ac == NULL) {
 		return;
+	}
 	while ((a = TAILQ_FIRST(&ac->age)) != NULL) {
 		TAILQ_REMOVE(&ac->age, a, age);
 		answer_free(a);
@@ -114,8 +117,9 @@ answer_find(struct answer_cache *ac, const char *key, uint64_t h)
 
 	for (n = hash_chain(&ac->table, h); n != NULL; n = n->next) {
 		a = HASH_ENTRY(n, struct answer, node);
-		if (a->hash == h && strcmp(a->key, key) == 0)
+		if (a->hash == h && strcmp(a->key, key) == 0) {
 			return (a);
+		}
 	}
 	return (NULL);
 }
@@ -138,12 +142,15 @@ answer_cache_put(struct answer_cache *ac, const char *domain, const char *json,
 	size_t         klen = strlen(domain);
 	uint64_t       h;
 
-	if (ac->ttl == 0)
+	if (ac->ttl == 0) {
 		return;
-	if (valid_until > now + ac->ttl)
+	}
+	if (valid_until > now + ac->ttl) {
 		valid_until = now + ac->ttl;
-	if (valid_until <= now)
+	}
+	if (valid_until <= now) {
 		return;
+	}
 	a = xmalloc(sizeof(*a) + klen + 1);
 	memcpy(a->key, domain, klen + 1);
 	a->json = xmalloc(len + 1);
@@ -164,8 +171,9 @@ answer_cache_put(struct answer_cache *ac, const char *domain, const char *json,
 		}
 		answer_unlink(ac, old);
 	}
-	while (hash_count(&ac->table) >= ac->max)
+	while (hash_count(&ac->table) >= ac->max) {
 		answer_unlink(ac, TAILQ_FIRST(&ac->age));
+	}
 	hash_insert(&ac->table, &a->node, h);
 	TAILQ_INSERT_TAIL(&ac->age, a, age);
 	pthread_rwlock_unlock(&ac->lock);
@@ -199,12 +207,14 @@ answer_attach_text(struct answer_cache *ac, const char *domain, int64_t now,
 	struct answer *a;
 	char          *t, *old, *json = NULL;
 
-	if (ac->ttl == 0)
+	if (ac->ttl == 0) {
 		return;
+	}
 	/* the loop is the only writer: finding without the lock is safe */
 	a = answer_find(ac, domain, answer_hash(ac, domain));
-	if (a == NULL || now >= a->valid_until)
+	if (a == NULL || now >= a->valid_until) {
 		return;
+	}
 	t = xstrdup(text);
 	pthread_rwlock_wrlock(&ac->lock);
 	old     = a->text;
@@ -241,8 +251,9 @@ answer_cache_copy_text(struct answer_cache *ac, const char *domain,
 	uint64_t       h   = answer_hash(ac, domain);
 	int            hit = 0;
 
-	if (ac->ttl == 0)
+	if (ac->ttl == 0) {
 		return (0);
+	}
 	pthread_rwlock_rdlock(&ac->lock);
 	a = answer_find(ac, domain, h);
 	if (a != NULL && a->text != NULL && now < a->valid_until) {
@@ -260,16 +271,19 @@ answer_cache_drop(void *arg, const char *domain)
 	struct answer_cache *ac = arg;
 	struct answer       *a;
 
-	if (ac == NULL || hash_count(&ac->table) == 0)
+	if (ac == NULL || hash_count(&ac->table) == 0) {
 		return;
+	}
 	pthread_rwlock_wrlock(&ac->lock);
 	if (domain != NULL) {
 		a = answer_find(ac, domain, answer_hash(ac, domain));
-		if (a != NULL)
+		if (a != NULL) {
 			answer_unlink(ac, a);
+		}
 	} else {
-		while ((a = TAILQ_FIRST(&ac->age)) != NULL)
+		while ((a = TAILQ_FIRST(&ac->age)) != NULL) {
 			answer_unlink(ac, a);
+		}
 	}
 	pthread_rwlock_unlock(&ac->lock);
 }
@@ -279,13 +293,15 @@ answer_cache_sweep(struct answer_cache *ac, int64_t now)
 {
 	struct answer *a, *next;
 
-	if (hash_count(&ac->table) == 0)
+	if (hash_count(&ac->table) == 0) {
 		return;
+	}
 	pthread_rwlock_wrlock(&ac->lock);
 	for (a = TAILQ_FIRST(&ac->age); a != NULL; a = next) {
 		next = TAILQ_NEXT(a, age);
-		if (now >= a->valid_until)
+		if (now >= a->valid_until) {
 			answer_unlink(ac, a);
+		}
 	}
 	pthread_rwlock_unlock(&ac->lock);
 }

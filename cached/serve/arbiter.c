@@ -22,8 +22,9 @@ arbiter_sts_copy(struct arbiter_sts *dst, const struct sts_answer *a)
 	snprintf(dst->why, sizeof(dst->why), "%s", a->why);
 	if (a->has_policy) {
 		snprintf(dst->id, sizeof(dst->id), "%s", a->id);
-		if (sts_policy_copy(&dst->policy, a->policy) != 0)
+		if (sts_policy_copy(&dst->policy, a->policy) != 0) {
 			return (-1);
+		}
 	}
 	return (0);
 }
@@ -31,8 +32,9 @@ arbiter_sts_copy(struct arbiter_sts *dst, const struct sts_answer *a)
 void
 arbiter_sts_clear(struct arbiter_sts *s)
 {
-	if (s->has_policy)
+	if (s->has_policy) {
 		sts_policy_clear(&s->policy);
+	}
 	memset(s, 0, sizeof(*s));
 }
 
@@ -44,14 +46,17 @@ arbiter_tlsrpt_copy(struct arbiter_tlsrpt *dst, const struct tlsrpt_answer *a)
 	memset(dst, 0, sizeof(*dst));
 	dst->status = a->status;
 	snprintf(dst->why, sizeof(dst->why), "%s", a->why);
-	if (a->status != TLSRPT_LOOKUP_FOUND || a->rec == NULL)
+	if (a->status != TLSRPT_LOOKUP_FOUND || a->rec == NULL) {
 		return (0);
+	}
 	dst->rec.rua = calloc(a->rec->nrua ? a->rec->nrua : 1, sizeof(char *));
-	if (dst->rec.rua == NULL)
+	if (dst->rec.rua == NULL) {
 		return (-1);
+	}
 	for (i = 0; i < a->rec->nrua; i++) {
-		if ((dst->rec.rua[i] = strdup(a->rec->rua[i])) == NULL)
+		if ((dst->rec.rua[i] = strdup(a->rec->rua[i])) == NULL) {
 			return (-1);
+		}
 		dst->rec.nrua++;
 	}
 	return (0);
@@ -73,8 +78,9 @@ arbiter_apply_preload(struct arbiter_sts *sts, const struct preload_entry *e,
 	size_t        i;
 
 	if (sts->status != STS_ANSWER_OK || sts->has_policy
-	        || strcmp(rule, "ignore") == 0)
+	        || strcmp(rule, "ignore") == 0) {
 		return (0);
+	}
 	snprintf(live, sizeof(live), "%s", sts->why);
 	if (strcmp(rule, "tempfail") == 0 && mode == STS_MODE_ENFORCE) {
 		sts->status = STS_ANSWER_TEMPFAIL;
@@ -84,21 +90,25 @@ arbiter_apply_preload(struct arbiter_sts *sts, const struct preload_entry *e,
 		        live);
 		return (1);
 	}
-	if (strcmp(rule, "testing") == 0)
+	if (strcmp(rule, "testing") == 0) {
 		mode = STS_MODE_TESTING;
+	}
 	memset(&sts->policy, 0, sizeof(sts->policy));
 	sts->policy.mx = calloc(e->nmx ? e->nmx : 1, sizeof(char *));
-	if (sts->policy.mx == NULL)
+	if (sts->policy.mx == NULL) {
 		return (-1);
+	}
 	for (i = 0; i < e->nmx; i++) {
 		const char *p = e->mx[i];
 		char       *c = malloc(strlen(p) + 2);
-		if (c == NULL)
+		if (c == NULL) {
 			return (-1);
-		if (p[0] == '.')
+		}
+		if (p[0] == '.') {
 			snprintf(c, strlen(p) + 2, "*%s", p);
-		else
+		} else {
 			snprintf(c, strlen(p) + 2, "%s", p);
+		}
 		sts->policy.mx[sts->policy.nmx++] = c;
 	}
 	sts->policy.mode    = mode;
@@ -121,8 +131,9 @@ arbiter_apply_preload(struct arbiter_sts *sts, const struct preload_entry *e,
 static enum sts_mode
 sts_applies(const struct arbiter_sts *sts)
 {
-	if (sts == NULL || sts->status != STS_ANSWER_OK || !sts->has_policy)
+	if (sts == NULL || sts->status != STS_ANSWER_OK || !sts->has_policy) {
 		return (STS_MODE_NONE);
+	}
 	return (sts->policy.mode);
 }
 
@@ -135,10 +146,11 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 
 	dane_host_why(h, hwhy, sizeof(hwhy));
 	*match = DECISION_STS_NONE;
-	if (mode != STS_MODE_NONE)
+	if (mode != STS_MODE_NONE) {
 		*match = sts_policy_mx_allowed(&sts->policy, h->name)
 		        ? DECISION_STS_MATCH
 		        : DECISION_STS_NOMATCH;
+	}
 	if (h->status == DANE_HOST_TEMPFAIL) {
 		snprintf(why, whylen, "DANE lookups failed: %s", hwhy);
 		return (DECISION_ACT_DEFER);
@@ -179,7 +191,7 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		        hwhy);
 		return (DECISION_ACT_ENCRYPT);
 	}
-	if (mode == STS_MODE_TESTING)
+	if (mode == STS_MODE_TESTING) {
 		snprintf(why, whylen,
 		        "MTA-STS testing (host %s the policy): deliver, "
 		        "report "
@@ -187,9 +199,10 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		        *match == DECISION_STS_MATCH ? "matches"
 		                                     : "does not match",
 		        hwhy);
-	else
+	} else {
 		snprintf(why, whylen, "no DANE, no MTA-STS enforcement: %s",
 		        hwhy);
+	}
 	return (DECISION_ACT_MAY);
 }
 
@@ -206,8 +219,9 @@ xstrdup(const char *s)
 {
 	char *c;
 
-	if (decision_strdup(&c, s) != 0)
+	if (decision_strdup(&c, s) != 0) {
 		nomem();
+	}
 	return (c);
 }
 
@@ -218,8 +232,9 @@ hex(const unsigned char *p, size_t n)
 	char             *s        = malloc(2 * n + 1);
 	size_t            i;
 
-	if (s == NULL)
+	if (s == NULL) {
 		nomem();
+	}
 	for (i = 0; i < n; i++) {
 		s[2 * i]     = digits[p[i] >> 4];
 		s[2 * i + 1] = digits[p[i] & 15];
@@ -241,8 +256,9 @@ host_fill(struct decision_host *o, const struct dane_host *h,
 	o->dane   = xstrdup(dane_host_status_name(h->status));
 	o->sts    = match;
 	if (h->ntlsa > 0
-	        && (o->tlsa = calloc(h->ntlsa, sizeof(*o->tlsa))) == NULL)
+	        && (o->tlsa = calloc(h->ntlsa, sizeof(*o->tlsa))) == NULL) {
 		nomem();
+	}
 	for (i = 0; i < h->ntlsa; i++) {
 		o->tlsa[i].usage    = h->tlsa[i].usage;
 		o->tlsa[i].selector = h->tlsa[i].selector;
@@ -250,8 +266,9 @@ host_fill(struct decision_host *o, const struct dane_host *h,
 		o->tlsa[i].data     = hex(h->tlsa[i].data, h->tlsa[i].len);
 		o->ntlsa++;
 	}
-	if (dane_host_tlsa_name(h, tn, sizeof(tn))[0] != '\0')
+	if (dane_host_tlsa_name(h, tn, sizeof(tn))[0] != '\0') {
 		o->tlsa_name = xstrdup(tn);
+	}
 	o->why = xstrdup(why);
 }
 
@@ -274,17 +291,20 @@ sts_fill(struct decision *d, const struct arbiter_sts *sts)
 {
 	size_t i;
 
-	if (sts == NULL || sts->status != STS_ANSWER_OK)
+	if (sts == NULL || sts->status != STS_ANSWER_OK) {
 		return;
+	}
 	if (sts->has_policy) {
 		d->has_policy = 1;
 		d->mode       = mode_of(sts->policy.mode);
 		if (sts->policy.nmx > 0
 		        && (d->mx = calloc(sts->policy.nmx, sizeof(char *)))
-		                == NULL)
+		                == NULL) {
 			nomem();
-		for (i = 0; i < sts->policy.nmx; i++)
+		}
+		for (i = 0; i < sts->policy.nmx; i++) {
 			d->mx[d->nmx++] = xstrdup(sts->policy.mx[i]);
+		}
 		d->policy_id = xstrdup(sts->id);
 		d->max_age   = sts->policy.max_age;
 		d->fetched   = sts->fetched;
@@ -310,10 +330,12 @@ tlsrpt_fill(struct decision *d, const struct arbiter_tlsrpt *t)
 		d->tlsrpt = DECISION_TLSRPT_FOUND;
 		if (t->rec.nrua > 0
 		        && (d->rua = calloc(t->rec.nrua, sizeof(char *)))
-		                == NULL)
+		                == NULL) {
 			nomem();
-		for (i = 0; i < t->rec.nrua; i++)
+		}
+		for (i = 0; i < t->rec.nrua; i++) {
 			d->rua[d->nrua++] = xstrdup(t->rec.rua[i]);
+		}
 		return;
 	case TLSRPT_LOOKUP_NONE:
 		d->tlsrpt = DECISION_TLSRPT_NONE;
@@ -363,8 +385,9 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 			struct decision_host   *e;
 
 			act = arbiter_host(h, sts, &match, hwhy, sizeof(hwhy));
-			if ((e = decision_host_add(&d)) == NULL)
+			if ((e = decision_host_add(&d)) == NULL) {
 				nomem();
+			}
 			host_fill(e, h, act, match, hwhy);
 			switch (act) {
 			case DECISION_ACT_DANE:
@@ -392,25 +415,27 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 		}
 		if (dane->nhost > 0 && nusable == 0) {
 			d.status = DECISION_TEMPFAIL;
-			if (ndefer > 0)
+			if (ndefer > 0) {
 				snprintf(why, sizeof(why),
 				        "no usable MX host: %s: %s",
 				        first_defer, defer_why);
-			else
+			} else {
 				snprintf(why, sizeof(why),
 				        "no MX host matches the MTA-STS "
 				        "enforce policy (RFC 8461 §5.1): "
 				        "%zu skipped",
 				        nskip);
+			}
 		}
 	}
-	if (ndane > 0)
+	if (ndane > 0) {
 		d.policy = DECISION_POLICY_DANE;
-	else if (sts != NULL && sts->status == STS_ANSWER_OK
-	        && sts->has_policy)
+	} else if (sts != NULL && sts->status == STS_ANSWER_OK
+	        && sts->has_policy) {
 		d.policy = DECISION_POLICY_STS;
-	else
+	} else {
 		d.policy = DECISION_POLICY_NONE;
+	}
 	sts_fill(&d, sts);
 	if (dane != NULL) {
 		d.mx_status = xstrdup(dane_mx_status_name(dane->mx_status));
@@ -420,8 +445,9 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 	d.has_hosts = 1;
 	tlsrpt_fill(&d, tlsrpt);
 	d.why = xstrdup(why);
-	if ((o = decision_encode(&d)) == NULL)
+	if ((o = decision_encode(&d)) == NULL) {
 		nomem();
+	}
 	decision_clear(&d);
 	return (o);
 }

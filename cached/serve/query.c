@@ -43,8 +43,9 @@ static TAILQ_HEAD(, query) live = TAILQ_HEAD_INITIALIZER(live);
 static void
 query_valid_until(struct query *q, int64_t t)
 {
-	if (t < q->valid_until)
+	if (t < q->valid_until) {
 		q->valid_until = t;
+	}
 }
 
 /* query_keep - put reply into the answer cache when it may be reused;
@@ -57,14 +58,17 @@ query_keep(struct query *q, json_t *reply)
 	int64_t              now;
 	char                *s;
 
-	if (ac == NULL || answer_cache_ttl(ac) == 0)
+	if (ac == NULL || answer_cache_ttl(ac) == 0) {
 		return (NULL);
+	}
 	now = clock_now();
 	st  = json_string_value(json_object_get(reply, "status"));
-	if (q->valid_until <= now || st == NULL || strcmp(st, "ok") != 0)
+	if (q->valid_until <= now || st == NULL || strcmp(st, "ok") != 0) {
 		return (NULL);
-	if ((s = json_dumps(reply, JSON_COMPACT)) == NULL)
+	}
+	if ((s = json_dumps(reply, JSON_COMPACT)) == NULL) {
 		xdie();
+	}
 	answer_cache_put(ac, q->domain, s, strlen(s), now, q->valid_until);
 	return (s);
 }
@@ -78,8 +82,9 @@ query_step(struct query *q)
 	const struct preload *list;
 	struct preload_entry  pe;
 
-	if (--q->pending > 0)
+	if (--q->pending > 0) {
 		return;
+	}
 	query_valid_until(q, q->dane != NULL ? q->dane->expires : 0);
 	list = preload_watch_get(q->svc->preload);
 	if (list != NULL
@@ -87,8 +92,9 @@ query_step(struct query *q)
 		if (arbiter_apply_preload(&q->sts, &pe,
 		            q->svc->conf->preload_no_live_policy,
 		            preload_expires(list), preload_timestamp(list))
-		        < 0)
+		        < 0) {
 			xdie();
+		}
 		query_valid_until(q, preload_expires(list));
 	}
 	reply = arbiter_decide(q->domain, &q->sts, q->dane, &q->tlsrpt);
@@ -107,8 +113,9 @@ query_sts_done(void *arg, const struct sts_answer *a)
 	struct query *q = arg;
 
 	query_valid_until(q, a->valid_until);
-	if (arbiter_sts_copy(&q->sts, a) != 0)
+	if (arbiter_sts_copy(&q->sts, a) != 0) {
 		xdie();
+	}
 	query_step(q);
 }
 
@@ -127,8 +134,9 @@ query_tlsrpt_done(void *arg, const struct tlsrpt_answer *a)
 	struct query *q = arg;
 
 	query_valid_until(q, a->expires);
-	if (arbiter_tlsrpt_copy(&q->tlsrpt, a) != 0)
+	if (arbiter_tlsrpt_copy(&q->tlsrpt, a) != 0) {
 		xdie();
+	}
 	query_step(q);
 }
 
@@ -138,8 +146,9 @@ query_policy(const struct query_services *svc, const char *domain, query_cb cb,
 {
 	struct query *q = calloc(1, sizeof(*q));
 
-	if (q == NULL)
+	if (q == NULL) {
 		xdie();
+	}
 	memcpy(q->domain, domain, strlen(domain) + 1);
 	q->svc         = svc;
 	q->valid_until = INT64_MAX;
@@ -166,8 +175,9 @@ query_shutdown(void)
 		r = json_pack("{s:i,s:s,s:s,s:s}", "v", 1, "domain", q->domain,
 		        "status", "tempfail", "why",
 		        "mxtlsd is stopping; try again");
-		if (r == NULL)
+		if (r == NULL) {
 			xdie();
+		}
 		arbiter_sts_clear(&q->sts);
 		arbiter_tlsrpt_clear(&q->tlsrpt);
 		dane_result_unref(q->dane);

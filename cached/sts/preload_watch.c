@@ -37,8 +37,9 @@ file_changed(struct preload_watch *w, int *gone)
 	}
 	if (st.st_mtim.tv_sec == w->mtime.tv_sec
 	        && st.st_mtim.tv_nsec == w->mtime.tv_nsec
-	        && st.st_size == w->size)
+	        && st.st_size == w->size) {
 		return (0);
+	}
 	w->mtime = st.st_mtim;
 	w->size  = st.st_size;
 	return (1);
@@ -52,8 +53,9 @@ preload_watch_load(struct preload_watch *w, char *why, size_t whylen)
 
 	p = preload_load(
 	        w->conf->preload_path, (int64_t)time(NULL), why, whylen);
-	if (p == NULL)
+	if (p == NULL) {
 		return (-1);
+	}
 	preload_free(w->list);
 	w->list = p;
 	change_notify(&w->change, NULL);
@@ -71,23 +73,26 @@ preload_watch_tick(evutil_socket_t fd, short what, void *arg)
 	int                   gone;
 
 	if (file_changed(w, &gone)
-	        && preload_watch_load(w, why, sizeof(why)) != 0)
+	        && preload_watch_load(w, why, sizeof(why)) != 0) {
 		log_err("MXTLS-PRELOAD-LOAD-FAIL",
 		        "%s (keeping the previous list until it expires)",
 		        why);
-	if (gone)
+	}
+	if (gone) {
 		log_warn("MXTLS-PRELOAD-LOAD-FAIL",
 		        "%s: cannot stat (keeping the previous list until it "
 		        "expires)",
 		        w->conf->preload_path);
+	}
 	(void)preload_watch_get(w);
 }
 
 const struct preload *
 preload_watch_get(struct preload_watch *w)
 {
-	if (w == NULL || w->list == NULL)
+	if (w == NULL || w->list == NULL) {
 		return (NULL);
+	}
 	if (preload_expires(w->list) <= (int64_t)time(NULL)) {
 		log_warn("MXTLS-PRELOAD-EXPIRED",
 		        "%s: the preload list expired at %lld and is no "
@@ -104,8 +109,9 @@ preload_watch_get(struct preload_watch *w)
 void
 preload_watch_set_change(struct preload_watch *w, const struct change_hook *h)
 {
-	if (w != NULL)
+	if (w != NULL) {
 		w->change = *h;
+	}
 }
 
 struct preload_watch *
@@ -122,8 +128,9 @@ preload_watch_create(struct event_base *base, const struct conf *conf,
 	}
 	w->base = base;
 	w->conf = conf;
-	if (conf->preload_path[0] == '\0')
+	if (conf->preload_path[0] == '\0') {
 		return (w);
+	}
 	(void)file_changed(w, &gone);
 	if (preload_watch_load(w, why, whylen) != 0) {
 		if (strstr(why, "expired") == NULL) {
@@ -146,10 +153,12 @@ preload_watch_create(struct event_base *base, const struct conf *conf,
 void
 preload_watch_free(struct preload_watch *w)
 {
-	if (w == NULL)
+	if (w == NULL) {
 		return;
-	if (w->timer != NULL)
+	}
+	if (w->timer != NULL) {
 		event_free(w->timer);
+	}
 	preload_free(w->list);
 	free(w);
 }
@@ -161,8 +170,9 @@ preload_watch_reconfigure(struct preload_watch *w)
 	char           why[512];
 	int            gone;
 
-	if (w == NULL)
+	if (w == NULL) {
 		return;
+	}
 	if (w->timer != NULL) {
 		event_free(w->timer);
 		w->timer = NULL;
@@ -180,13 +190,15 @@ preload_watch_reconfigure(struct preload_watch *w)
 		return;
 	}
 	(void)file_changed(w, &gone);
-	if (preload_watch_load(w, why, sizeof(why)) != 0)
+	if (preload_watch_load(w, why, sizeof(why)) != 0) {
 		log_err("MXTLS-PRELOAD-LOAD-FAIL",
 		        "%s (keeping the previous list until it expires)",
 		        why);
+	}
 	w->timer   = event_new(w->base, -1, EV_PERSIST, preload_watch_tick, w);
 	tv.tv_sec  = w->conf->preload_reload_interval;
 	tv.tv_usec = 0;
-	if (w->timer == NULL || event_add(w->timer, &tv) != 0)
+	if (w->timer == NULL || event_add(w->timer, &tv) != 0) {
 		log_err("MXTLS-NOMEM", "cannot restart the preload timer");
+	}
 }

@@ -100,16 +100,21 @@ sts_entry_work_free(struct sts_entry *e)
 {
 	struct sts_work *w = e->w;
 
-	if (w == NULL)
+	if (w == NULL) {
 		return;
-	if (w->q_txt != NULL)
+	}
+	if (w->q_txt != NULL) {
 		dns_cancel(w->q_txt);
-	if (w->q_a != NULL)
+	}
+	if (w->q_a != NULL) {
 		dns_cancel(w->q_a);
-	if (w->q_aaaa != NULL)
+	}
+	if (w->q_aaaa != NULL) {
 		dns_cancel(w->q_aaaa);
-	if (w->fetch != NULL)
+	}
+	if (w->fetch != NULL) {
 		sts_fetch_cancel(w->fetch);
+	}
 	free(w);
 	e->w = NULL;
 }
@@ -148,8 +153,9 @@ sts_entry_free(void *arg, void *value)
 void
 sts_entry_forget_policy(struct sts_entry *e)
 {
-	if (e->have_policy)
+	if (e->have_policy) {
 		sts_entry_policy_drop(e);
+	}
 	e->have_policy = 0;
 	e->from_store  = 0;
 	e->id[0]       = '\0';
@@ -173,8 +179,9 @@ sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 		        sts_entry_domain(e), why);
 		return;
 	}
-	if (st == STORE_NOTFOUND)
+	if (st == STORE_NOTFOUND) {
 		return;
+	}
 	if (row.expires <= clock_now()) {
 		e->expired_seen = 1;
 	} else if (sts_policy_parse(row.body, row.len, &pol, why, sizeof(why))
@@ -221,9 +228,10 @@ sts_entry_answer_policy(const struct sts_entry *e, enum sts_source source,
 		        + e->r->conf->sts_recheck_interval;
 		if (time32_unpack(e->expires)
 		                - sts_entry_refresh_margin(e, e->r->conf)
-		        < a->valid_until)
+		        < a->valid_until) {
 			a->valid_until = time32_unpack(e->expires)
 			        - sts_entry_refresh_margin(e, e->r->conf);
+		}
 	}
 	sts_entry_fmt_time(time32_unpack(e->fetched), f, sizeof(f));
 	sts_entry_fmt_time(time32_unpack(e->expires), x, sizeof(x));
@@ -240,8 +248,9 @@ sts_entry_answer_none(const struct sts_entry *e, enum sts_source source,
 	a->status  = STS_ANSWER_OK;
 	a->source  = source;
 	a->expires = time32_unpack(e->none_expires);
-	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED)
+	if (e->step == STS_STEP_IDLE && source != STS_SOURCE_FETCHED) {
 		a->valid_until = time32_unpack(e->none_expires);
+	}
 	snprintf(a->why, sizeof(a->why), "%s",
 	        e->none_why != NULL ? e->none_why : "no policy");
 }
@@ -263,8 +272,9 @@ sts_entry_finish(struct sts_entry *e, const struct sts_answer *ans)
 
 	e->step = STS_STEP_IDLE;
 	TAILQ_INIT(&ws);
-	if (e->w != NULL)
+	if (e->w != NULL) {
 		TAILQ_CONCAT(&ws, &e->w->waiters, link);
+	}
 	sts_entry_work_free(
 	        e); /* before the callbacks: they may start new work */
 	change_notify(&e->r->change, sts_entry_domain(e));

@@ -611,8 +611,9 @@ sts_fetch_cancel(struct sts_fetch *fetch)
 void
 sts_fetch_set_limits(struct sts_fetcher *f, const struct sts_fetch_config *cfg)
 {
-	if (cfg->timeout_ms == 0)
+	if (cfg->timeout_ms == 0) {
 		return;
+	}
 	f->connect_timeout_ms = (long)cfg->connect_timeout_ms;
 	f->timeout_ms         = (long)cfg->timeout_ms;
 	f->low_speed_limit    = (long)cfg->low_speed_limit;

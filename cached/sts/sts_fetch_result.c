@@ -30,8 +30,10 @@ static const char *const status_names[] = {
 const char *
 sts_fetch_status_name(enum sts_fetch_status status)
 {
-	if ((unsigned)status >= sizeof(status_names) / sizeof(status_names[0]))
+	if ((unsigned)status
+	        >= sizeof(status_names) / sizeof(status_names[0])) {
 		return ("unknown");
+	}
 	return (status_names[status]);
 }
 

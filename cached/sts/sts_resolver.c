@@ -73,8 +73,9 @@ sts_start(struct sts_entry *e)
 	e->step = STS_STEP_TXT;
 	r->stats->txt_lookups++;
 	e->w->q_txt = dns_lookup(r->dns, name, DNS_T_TXT, sts_txt_done, e);
-	if (e->w->q_txt == NULL)
+	if (e->w->q_txt == NULL) {
 		sts_entry_conclude_fail(e, 1, "cannot start DNS lookup", 0);
+	}
 }
 
 static void
@@ -109,8 +110,9 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		return;
 	case DNS_NOTFOUND:
 		ttl = r->conf->cache_negative_ttl;
-		if (res->ttl > 0 && (int64_t)res->ttl < ttl)
+		if (res->ttl > 0 && (int64_t)res->ttl < ttl) {
 			ttl = (int)res->ttl;
+		}
 		snprintf(why, sizeof(why), "no _mta-sts TXT record (%s)",
 		        res->why);
 		sts_entry_conclude_fail(e, 0, why, ttl);
@@ -128,8 +130,9 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	free(txts);
 	free(lens);
 	ttl = r->conf->cache_negative_ttl;
-	if (res->ttl > 0 && (int64_t)res->ttl < ttl)
+	if (res->ttl > 0 && (int64_t)res->ttl < ttl) {
 		ttl = (int)res->ttl;
+	}
 	if (st == STS_RECORD_NOT_STS) {
 		snprintf(why, sizeof(why),
 		        "no v=STSv1 record at _mta-sts.%s: %s",
@@ -155,10 +158,11 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		        e->from_store ? STS_SOURCE_STORE : STS_SOURCE_CACHE);
 		return;
 	}
-	if (e->have_policy && strcmp(rec.id, e->id) != 0)
+	if (e->have_policy && strcmp(rec.id, e->id) != 0) {
 		log_info("MXTLS-STS-ID-CHANGED",
 		        "%s: TXT id changed from %s to %s, refetching",
 		        sts_entry_domain(e), e->id, rec.id);
+	}
 	snprintf(e->w->new_id, sizeof(e->w->new_id), "%s", rec.id);
 	/* ADDR: resolve the policy host with our own validating resolver. */
 	e->step             = STS_STEP_ADDR;
@@ -173,10 +177,12 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	e->w->q_aaaa
 	        = dns_lookup(r->dns, name, DNS_T_AAAA, sts_addr_done_aaaa, e);
 	if (e->w->q_a == NULL || e->w->q_aaaa == NULL) {
-		if (e->w->q_a != NULL)
+		if (e->w->q_a != NULL) {
 			dns_cancel(e->w->q_a);
-		if (e->w->q_aaaa != NULL)
+		}
+		if (e->w->q_aaaa != NULL) {
 			dns_cancel(e->w->q_aaaa);
+		}
 		e->w->q_a = e->w->q_aaaa = NULL;
 		sts_entry_conclude_fail(e, 1, "cannot start DNS lookup", 0);
 	}
@@ -208,9 +214,10 @@ sts_addr_add(struct sts_entry *e, const struct dns_result *res)
 		                (struct sockaddr *)&ss, swhy, sizeof(swhy))) {
 			netaddr_format(
 			        (struct sockaddr *)&ss, txt, sizeof(txt));
-			if (e->w->refused[0] == '\0')
+			if (e->w->refused[0] == '\0') {
 				snprintf(e->w->refused, sizeof(e->w->refused),
 				        "%s is %s", txt, swhy);
+			}
 			continue;
 		}
 		e->w->addrs[e->w->naddr++] = ss;
@@ -242,8 +249,9 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 		        res->why);
 		break;
 	}
-	if (--e->w->addr_pending > 0)
+	if (--e->w->addr_pending > 0) {
 		return;
+	}
 	if (e->w->addr_bogus) {
 		snprintf(why, sizeof(why),
 		        "DNSSEC validation failed for mta-sts.%s: %s",
@@ -277,9 +285,10 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 	e->step     = STS_STEP_FETCH;
 	e->w->fetch = sts_fetch_start(r->fetcher, sts_entry_domain(e),
 	        e->w->addrs, e->w->naddr, sts_fetch_done, e);
-	if (e->w->fetch == NULL)
+	if (e->w->fetch == NULL) {
 		sts_entry_conclude_fail(
 		        e, 1, "cannot start the policy fetch", 0);
+	}
 }
 
 static void
@@ -447,8 +456,9 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	tv.tv_usec = (suseconds_t)((wait - (double)tv.tv_sec) * 1e6);
 	evtimer_add(w->deadline, &tv);
 	TAILQ_INSERT_TAIL(&sts_entry_work(e)->waiters, w, link);
-	if (e->step == STS_STEP_IDLE)
+	if (e->step == STS_STEP_IDLE) {
 		sts_start(e);
+	}
 }
 
 unsigned long
@@ -462,15 +472,18 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 		log_warn("MXTLS-STORE-WRITE-FAIL", "flush: %s", why);
 	}
 	change_notify(&r->change, domain);
-	if (domain == NULL)
+	if (domain == NULL) {
 		return ((unsigned long)memo_flush(
 		        r->memo, MEMO_STS, sts_entry_reset));
-	if ((e = memo_get(r->memo, MEMO_STS, domain)) == NULL)
+	}
+	if ((e = memo_get(r->memo, MEMO_STS, domain)) == NULL) {
 		return (0);
-	if (sts_entry_busy(e))
+	}
+	if (sts_entry_busy(e)) {
 		sts_entry_reset(e);
-	else
+	} else {
 		(void)memo_del(r->memo, MEMO_STS, domain);
+	}
 	return (1);
 }
 
@@ -503,8 +516,9 @@ sts_resolver_set_change(struct sts_resolver *r, const struct change_hook *h)
 void
 sts_resolver_free(struct sts_resolver *r)
 {
-	if (r == NULL)
+	if (r == NULL) {
 		return;
+	}
 	memo_detach(r->memo, MEMO_STS);
 	intern_free(r->mx);
 	free(r);

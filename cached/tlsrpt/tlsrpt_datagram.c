@@ -452,8 +452,9 @@ feed(struct tlsrpt_datagram *d, const struct tlsrpt_obs *obs, size_t nobs)
 	size_t i;
 
 	for (i = 0; i < nobs; i++) {
-		if (d->sink == NULL)
+		if (d->sink == NULL) {
 			snprintf(why, sizeof(why), "no TLSRPT store yet");
+		}
 		if (d->sink == NULL
 		        || d->sink(d->arg, &obs[i], why, sizeof(why)) != 0) {
 			d->counters.store_failed++;

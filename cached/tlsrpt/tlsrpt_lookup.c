@@ -111,10 +111,12 @@ work_free(struct tlsrpt_work *wk)
 {
 	struct tlsrpt_waiter *w;
 
-	if (wk == NULL)
+	if (wk == NULL) {
 		return;
-	if (wk->q != NULL)
+	}
+	if (wk->q != NULL) {
 		dns_cancel(wk->q);
+	}
 	while ((w = TAILQ_FIRST(&wk->waiters)) != NULL) {
 		TAILQ_REMOVE(&wk->waiters, w, link);
 		free(w);
@@ -126,10 +128,11 @@ work_free(struct tlsrpt_work *wk)
 static void
 why_drop(struct tlsrpt_lookup *t, struct tlsrpt_entry *e)
 {
-	if (e->why == TLSRPT_WHY_FOUND)
+	if (e->why == TLSRPT_WHY_FOUND) {
 		intern_release(t->rua, e->rua);
-	else if (e->why == TLSRPT_WHY_TEXT)
+	} else if (e->why == TLSRPT_WHY_TEXT) {
 		free(e->text);
+	}
 	e->rua  = NULL;
 	e->nrua = 0;
 	e->why  = TLSRPT_WHY_TEXT;
@@ -169,8 +172,9 @@ set_why(struct tlsrpt_entry *e, enum tlsrpt_why why, const char *fmt, ...)
 
 	/* e holds no text nor rua list (why_drop) */
 	e->why = (uint8_t)why;
-	if (why != TLSRPT_WHY_TEXT)
+	if (why != TLSRPT_WHY_TEXT) {
 		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -239,13 +243,14 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 		break;
 	case DNS_NOTFOUND:
 		e->status = TLSRPT_LOOKUP_NONE;
-		if (strcmp(res->why, "NXDOMAIN") == 0)
+		if (strcmp(res->why, "NXDOMAIN") == 0) {
 			set_why(e, TLSRPT_WHY_NONE_NXDOMAIN, "%s", "");
-		else if (strcmp(res->why, "no TXT records") == 0)
+		} else if (strcmp(res->why, "no TXT records") == 0) {
 			set_why(e, TLSRPT_WHY_NONE_NODATA, "%s", "");
-		else
+		} else {
 			set_why(e, TLSRPT_WHY_TEXT,
 			        "no _smtp._tls TXT record (%s)", res->why);
+		}
 		break;
 	case DNS_FOUND:
 		txts = xcalloc(res->nrr, sizeof(*txts));
@@ -367,12 +372,14 @@ tlsrpt_lookup_flush(struct tlsrpt_lookup *t, const char *domain)
 		memo_flush(t->memo, MEMO_TLSRPT, entry_reset);
 		return;
 	}
-	if ((e = memo_get(t->memo, MEMO_TLSRPT, domain)) == NULL)
+	if ((e = memo_get(t->memo, MEMO_TLSRPT, domain)) == NULL) {
 		return;
-	if (entry_busy(e))
+	}
+	if (entry_busy(e)) {
 		entry_reset(e);
-	else
+	} else {
 		(void)memo_del(t->memo, MEMO_TLSRPT, domain);
+	}
 }
 
 void
@@ -401,8 +408,9 @@ tlsrpt_lookup_create(struct event_base *base, const struct conf *conf,
 void
 tlsrpt_lookup_free(struct tlsrpt_lookup *t)
 {
-	if (t == NULL)
+	if (t == NULL) {
 		return;
+	}
 	memo_detach(t->memo, MEMO_TLSRPT);
 	intern_free(t->rua);
 	free(t);

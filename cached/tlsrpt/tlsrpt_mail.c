@@ -18,12 +18,15 @@
 static int
 hexval(char c)
 {
-	if (c >= '0' && c <= '9')
+	if (c >= '0' && c <= '9') {
 		return (c - '0');
-	if (c >= 'a' && c <= 'f')
+	}
+	if (c >= 'a' && c <= 'f') {
 		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
+	}
+	if (c >= 'A' && c <= 'F') {
 		return (c - 'A' + 10);
+	}
 	return (-1);
 }
 
@@ -98,10 +101,12 @@ b64(const unsigned char *in, size_t len)
 	for (i = 0; i < len; i += 3) {
 		unsigned v = (unsigned)in[i] << 16;
 
-		if (i + 1 < len)
+		if (i + 1 < len) {
 			v |= (unsigned)in[i + 1] << 8;
-		if (i + 2 < len)
+		}
+		if (i + 2 < len) {
 			v |= in[i + 2];
+		}
 		out[o++] = tab[(v >> 18) & 63];
 		out[o++] = tab[(v >> 12) & 63];
 		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';

@@ -523,17 +523,19 @@ tlsrpt_sched_free(struct tlsrpt_sched *t)
 void
 tlsrpt_sched_reconfigure(struct tlsrpt_sched *t, const struct conf *conf)
 {
-	if (t == NULL)
+	if (t == NULL) {
 		return;
+	}
 	t->max_details    = conf->tlsrpt_max_failure_details;
 	t->send_delay     = conf->tlsrpt_send_delay;
 	t->send_window    = conf->tlsrpt_send_window;
 	t->retry_deadline = conf->tlsrpt_retry_deadline;
 	t->retry_max      = conf->tlsrpt_retry_max;
-	if (conf->tlsrpt_contact[0] != '\0')
+	if (conf->tlsrpt_contact[0] != '\0') {
 		snprintf(t->contact, sizeof(t->contact), "%s",
 		        conf->tlsrpt_contact);
-	else
+	} else {
 		snprintf(t->contact, sizeof(t->contact), "postmaster@%s",
 		        t->submitter);
+	}
 }

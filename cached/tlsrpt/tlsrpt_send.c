@@ -348,8 +348,9 @@ check_done(struct tlsrpt_sender *s)
 		long        code = 0;
 		CURLcode    rc;
 
-		if (msg->msg != CURLMSG_DONE)
+		if (msg->msg != CURLMSG_DONE) {
 			continue;
+		}
 		rc = msg->data.result;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
 		j = (struct job *)(void *)priv;

@@ -13,8 +13,9 @@ static int64_t clock_fake_now;
 int64_t
 clock_now(void)
 {
-	if (clock_fake)
+	if (clock_fake) {
 		return (clock_fake_now);
+	}
 	return ((int64_t)time(NULL));
 }
 
@@ -28,8 +29,9 @@ clock_set_fake(int64_t t)
 void
 clock_advance(int64_t secs)
 {
-	if (secs > 0)
+	if (secs > 0) {
 		clock_fake_now += secs;
+	}
 }
 
 void

@@ -192,16 +192,18 @@ conf_key_count(void)
 const char *
 conf_key_name(int i)
 {
-	if (i < 0 || i >= CONF_NKEYS)
+	if (i < 0 || i >= CONF_NKEYS) {
 		return (NULL);
+	}
 	return (conf_keys[i].path);
 }
 
 const char *
 conf_key_deprecated(int i)
 {
-	if (i < 0 || i >= CONF_NKEYS)
+	if (i < 0 || i >= CONF_NKEYS) {
 		return (NULL);
+	}
 	return (conf_keys[i].deprecated);
 }
 
@@ -267,10 +269,12 @@ conf_warn(struct conf *c, const char *file, int line, const char *key,
 	char buf[512];
 	int  i;
 
-	for (i = 0; i < CONF_MAX_WARNINGS && c->warnings[i] != NULL; i++)
+	for (i = 0; i < CONF_MAX_WARNINGS && c->warnings[i] != NULL; i++) {
 		;
-	if (i == CONF_MAX_WARNINGS)
+	}
+	if (i == CONF_MAX_WARNINGS) {
 		return;
+	}
 	snprintf(buf, sizeof(buf), "%s:%d: %s: deprecated, %s", file, line,
 	        key, msg);
 	c->warnings[i] = xstrdup(buf);
@@ -287,29 +291,33 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 
 	switch (k->type) {
 	case CT_STR:
-		if (type != CONFIG_TYPE_STRING)
+		if (type != CONFIG_TYPE_STRING) {
 			return (conf_error(why, whylen, file, line, k->path,
 			        "must be a string"));
+		}
 		free(*(char **)field(c, k));
 		*(char **)field(c, k) = xstrdup(config_setting_get_string(s));
 		return (0);
 	case CT_BOOL:
-		if (type != CONFIG_TYPE_BOOL)
+		if (type != CONFIG_TYPE_BOOL) {
 			return (conf_error(why, whylen, file, line, k->path,
 			        "must be true or false"));
+		}
 		*(int *)field(c, k) = config_setting_get_bool(s);
 		return (0);
 	case CT_INT:
 	case CT_SECONDS:
-		if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
 			num = (double)config_setting_get_int64(s);
-		else if (type == CONFIG_TYPE_FLOAT && k->type == CT_SECONDS)
+		} else if (type == CONFIG_TYPE_FLOAT
+		        && k->type == CT_SECONDS) {
 			num = config_setting_get_float(s);
-		else
+		} else {
 			return (conf_error(why, whylen, file, line, k->path,
 			        k->type == CT_INT ? "must be an integer"
 			                          : "must be a number of "
 			                            "seconds"));
+		}
 		if (num < k->min || num > k->max) {
 			snprintf(msg, sizeof(msg),
 			        "%g is out of range [%g, %g]", num, k->min,
@@ -317,30 +325,34 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 			return (conf_error(
 			        why, whylen, file, line, k->path, msg));
 		}
-		if (k->type == CT_INT)
+		if (k->type == CT_INT) {
 			*(int *)field(c, k) = (int)num;
-		else
+		} else {
 			*(double *)field(c, k) = num;
+		}
 		return (0);
 	case CT_STRLIST: {
 		char **list = (char **)field(c, k);
 		int    i, n;
-		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
 			return (conf_error(why, whylen, file, line, k->path,
 			        "must be a list of strings"));
+		}
 		n = config_setting_length(s);
-		if (n > (int)k->max)
+		if (n > (int)k->max) {
 			return (conf_error(why, whylen, file, line, k->path,
 			        "too many entries"));
+		}
 		for (i = 0; list[i] != NULL; i++) {
 			free(list[i]);
 			list[i] = NULL;
 		}
 		for (i = 0; i < n; i++) {
 			config_setting_t *e = config_setting_get_elem(s, i);
-			if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			if (config_setting_type(e) != CONFIG_TYPE_STRING) {
 				return (conf_error(why, whylen, file, line,
 				        k->path, "must be a list of strings"));
+			}
 			list[i] = xstrdup(config_setting_get_string(e));
 		}
 		return (0);
@@ -360,71 +372,86 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 	errno = 0;
 	mode  = strtol(c->ipc_mode_str, &end, 8);
 	if (errno != 0 || *end != '\0' || end == c->ipc_mode_str || mode < 0
-	        || mode > 0777)
+	        || mode > 0777) {
 		return (conf_error(why, whylen, file, 0, "ipc.mode",
 		        "must be an octal mode such as \"0660\""));
+	}
 	c->ipc_mode = (int)mode;
-	if ((lvl = log_level_parse(c->log_level_str)) < 0)
+	if ((lvl = log_level_parse(c->log_level_str)) < 0) {
 		return (conf_error(why, whylen, file, 0, "log.level",
 		        "must be err, warn, notice, info or debug"));
+	}
 	c->log_level = lvl;
 	for (i = 0; i < sizeof(conf_facilities) / sizeof(conf_facilities[0]);
-	        i++)
-		if (strcmp(c->log_facility_str, conf_facilities[i].name) == 0)
+	        i++) {
+		if (strcmp(c->log_facility_str, conf_facilities[i].name)
+		        == 0) {
 			break;
-	if (i == sizeof(conf_facilities) / sizeof(conf_facilities[0]))
+		}
+	}
+	if (i == sizeof(conf_facilities) / sizeof(conf_facilities[0])) {
 		return (conf_error(why, whylen, file, 0, "log.facility",
 		        "must be mail, daemon, user or local0..local7"));
+	}
 	c->log_facility = conf_facilities[i].value;
-	if (strcmp(c->sts_expired_policy_str, "none") == 0)
+	if (strcmp(c->sts_expired_policy_str, "none") == 0) {
 		c->sts_expired_policy = CONF_EXPIRED_NONE;
-	else if (strcmp(c->sts_expired_policy_str, "tempfail") == 0)
+	} else if (strcmp(c->sts_expired_policy_str, "tempfail") == 0) {
 		c->sts_expired_policy = CONF_EXPIRED_TEMPFAIL;
-	else
+	} else {
 		return (conf_error(why, whylen, file, 0, "sts.expired_policy",
 		        "must be \"none\" or \"tempfail\""));
+	}
 	errno = 0;
 	mode  = strtol(c->socketmap_mode_str, &end, 8);
 	if (errno != 0 || *end != '\0' || end == c->socketmap_mode_str
-	        || mode < 0 || mode > 0777)
+	        || mode < 0 || mode > 0777) {
 		return (conf_error(why, whylen, file, 0, "socketmap.mode",
 		        "must be an octal mode such as \"0666\""));
+	}
 	c->socketmap_mode = (int)mode;
-	for (i = 0; c->socketmap_listen[i] != NULL; i++)
+	for (i = 0; c->socketmap_listen[i] != NULL; i++) {
 		if (strncmp(c->socketmap_listen[i], "unix:", 5) != 0
 		        && strncmp(c->socketmap_listen[i], "inet:127.", 9) != 0
 		        && strncmp(c->socketmap_listen[i], "inet:[::1]:", 11)
-		                != 0)
+		                != 0) {
 			return (conf_error(why, whylen, file, 0,
 			        "socketmap.listen",
 			        "entries must be unix:PATH or a loopback "
 			        "inet:127.0.0.1:PORT"));
+		}
+	}
 	if (strcmp(c->socketmap_testing, "opportunistic") != 0
-	        && strcmp(c->socketmap_testing, "strict") != 0)
+	        && strcmp(c->socketmap_testing, "strict") != 0) {
 		return (conf_error(why, whylen, file, 0, "socketmap.testing",
 		        "must be \"opportunistic\" or \"strict\""));
+	}
 	if (strcmp(c->preload_no_live_policy, "enforce") != 0
 	        && strcmp(c->preload_no_live_policy, "testing") != 0
 	        && strcmp(c->preload_no_live_policy, "tempfail") != 0
-	        && strcmp(c->preload_no_live_policy, "ignore") != 0)
+	        && strcmp(c->preload_no_live_policy, "ignore") != 0) {
 		return (conf_error(why, whylen, file, 0,
 		        "preload.no_live_policy",
 		        "must be enforce, testing, tempfail or ignore"));
-	if (strcmp(c->store_backend, "sqlite") != 0)
+	}
+	if (strcmp(c->store_backend, "sqlite") != 0) {
 		return (conf_error(why, whylen, file, 0, "store.backend",
 		        "must be \"sqlite\" (the only backend built)"));
+	}
 	if (strncmp(c->ipc_listen, "ipc:///", 7) != 0
 	        && strncmp(c->ipc_listen, "tcp://127.", 10) != 0
-	        && strncmp(c->ipc_listen, "tcp://[::1]:", 12) != 0)
+	        && strncmp(c->ipc_listen, "tcp://[::1]:", 12) != 0) {
 		return (conf_error(why, whylen, file, 0, "ipc.listen",
 		        "must be ipc:///PATH (absolute) or a loopback tcp:// "
 		        "URL (tcp://127.0.0.1:PORT, tcp://[::1]:PORT)"));
+	}
 	if (c->ipc_direct[0] != '\0'
 	        && (strncmp(c->ipc_direct, "ipc:///", 7) != 0
-	                || strcmp(c->ipc_direct, c->ipc_listen) == 0))
+	                || strcmp(c->ipc_direct, c->ipc_listen) == 0)) {
 		return (conf_error(why, whylen, file, 0, "ipc.direct",
 		        "must be \"\" (off) or ipc:///PATH, another path "
 		        "than ipc.listen's"));
+	}
 	return (0);
 }
 
@@ -438,13 +465,14 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 
 	config_init(&cfg);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
 			snprintf(why, whylen, "%s: cannot read: %s", path,
 			        strerror(errno));
-		else
+		} else {
 			snprintf(why, whylen, "%s:%d: %s", path,
 			        config_error_line(&cfg),
 			        config_error_text(&cfg));
+		}
 		goto out;
 	}
 	root = config_root_setting(&cfg);
@@ -463,9 +491,11 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 			snprintf(name, sizeof(name), "%s.%s",
 			        config_setting_name(grp),
 			        config_setting_name(s));
-			for (k = 0; k < CONF_NKEYS; k++)
-				if (strcmp(name, conf_keys[k].path) == 0)
+			for (k = 0; k < CONF_NKEYS; k++) {
+				if (strcmp(name, conf_keys[k].path) == 0) {
 					break;
+				}
+			}
 			if (k == CONF_NKEYS) {
 				conf_error(why, whylen, path,
 				        config_setting_source_line(s), name,
@@ -473,12 +503,14 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 				goto out;
 			}
 			if (conf_set(c, &conf_keys[k], s, path, why, whylen)
-			        != 0)
+			        != 0) {
 				goto out;
-			if (conf_keys[k].deprecated != NULL)
+			}
+			if (conf_keys[k].deprecated != NULL) {
 				conf_warn(c, path,
 				        config_setting_source_line(s), name,
 				        conf_keys[k].deprecated);
+			}
 		}
 	}
 	rv = conf_derive(c, path, why, whylen);
@@ -495,8 +527,9 @@ print_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
+		if (*s == '"' || *s == '\\') {
 			fputc('\\', out);
+		}
 		fputc(*s, out);
 	}
 	fputc('"', out);
@@ -514,8 +547,9 @@ conf_print(const struct conf *c, FILE *out)
 		size_t                 glen = (size_t)(dot - k->path);
 		if (group == NULL || strncmp(group, k->path, glen) != 0
 		        || group[glen] != '.') {
-			if (group != NULL)
+			if (group != NULL) {
 				fprintf(out, "};\n");
+			}
 			fprintf(out, "%.*s: {\n", (int)glen, k->path);
 			group = k->path;
 		}
@@ -531,8 +565,9 @@ conf_print(const struct conf *c, FILE *out)
 		print_value(c, k, out);
 		fprintf(out, ";\n");
 	}
-	if (group != NULL)
+	if (group != NULL) {
 		fprintf(out, "};\n");
+	}
 }
 
 /* print_value - k's value in c, in libconfig syntax. */
@@ -555,10 +590,11 @@ print_value(const struct conf *c, const struct conf_key *k, FILE *out)
 			break;
 		case CT_SECONDS: {
 			double d = *(const double *)cfield(c, k);
-			if (d == (double)(long)d)
+			if (d == (double)(long)d) {
 				fprintf(out, "%ld", (long)d);
-			else
+			} else {
 				fprintf(out, "%g", d);
+			}
 			break;
 		}
 		case CT_STRLIST: {
@@ -638,9 +674,11 @@ conf_key_reloadable(const char *path)
 	size_t i;
 
 	for (i = 0; i < sizeof(conf_reloadable) / sizeof(conf_reloadable[0]);
-	        i++)
-		if (strcmp(path, conf_reloadable[i]) == 0)
+	        i++) {
+		if (strcmp(path, conf_reloadable[i]) == 0) {
 			return (1);
+		}
+	}
 	return (0);
 }
 
@@ -652,8 +690,9 @@ value_string(
 	FILE *f = fmemopen(buf, len, "w");
 
 	buf[0] = '\0';
-	if (f == NULL)
+	if (f == NULL) {
 		return;
+	}
 	print_value(c, k, f);
 	fclose(f);
 	buf[len - 1] = '\0';
@@ -698,8 +737,9 @@ conf_merge(struct conf *live, struct conf *fresh, conf_change_fn fn, void *arg)
 		const struct conf_key *k = &conf_keys[i];
 		value_string(live, k, old, sizeof(old));
 		value_string(fresh, k, new, sizeof(new));
-		if (strcmp(old, new) == 0)
+		if (strcmp(old, new) == 0) {
 			continue;
+		}
 		if (conf_key_reloadable(k->path)) {
 			swap_value(live, fresh, k);
 			n++;

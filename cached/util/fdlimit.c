@@ -34,12 +34,15 @@ fdlimit_reserve_for(long limit)
 {
 	long r = limit / 4;
 
-	if (r < 32)
+	if (r < 32) {
 		r = 32;
-	if (r > 1024)
+	}
+	if (r > 1024) {
 		r = 1024;
-	if (r > limit / 2)
+	}
+	if (r > limit / 2) {
 		r = limit / 2;
+	}
 	return (r);
 }
 
@@ -111,8 +114,9 @@ fdlimit_pause_new(struct event_base *base, struct evconnlistener *lev,
 void
 fdlimit_pause_free(struct fdlimit_pause *p)
 {
-	if (p == NULL)
+	if (p == NULL) {
 		return;
+	}
 	event_free(p->timer);
 	free(p);
 }
@@ -125,8 +129,9 @@ pause_listener(struct fdlimit_pause *p)
 	int            ms = p->delay_ms;
 
 	p->refused++;
-	if (p->paused)
+	if (p->paused) {
 		return (ms);
+	}
 	evconnlistener_disable(p->lev);
 	tv.tv_sec  = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;

@@ -52,11 +52,14 @@ list_equal(const struct intern_list *l, char *const *v, size_t n)
 {
 	size_t i;
 
-	if (l->n != n)
+	if (l->n != n) {
 		return (0);
-	for (i = 0; i < n; i++)
-		if (strcmp(l->v[i], v[i]) != 0)
+	}
+	for (i = 0; i < n; i++) {
+		if (strcmp(l->v[i], v[i]) != 0) {
 			return (0);
+		}
+	}
 	return (1);
 }
 
@@ -79,8 +82,9 @@ intern_free_list(void *arg, struct hash_node *n)
 void
 intern_free(struct intern *t)
 {
-	if (t == NULL)
+	if (t == NULL) {
 		return;
+	}
 	hash_walk(&t->table, intern_free_list, NULL);
 	hash_fini(&t->table);
 	free(t);
@@ -95,8 +99,9 @@ intern_strv(struct intern *t, char *const *v, size_t n)
 	size_t              i, len, bytes = 0;
 	char               *p;
 
-	if (n == 0)
+	if (n == 0) {
 		return (NULL);
+	}
 	h = list_hash(v, n);
 	for (hn = hash_chain(&t->table, h); hn != NULL; hn = hn->next) {
 		l = HASH_ENTRY(hn, struct intern_list, node);
@@ -105,8 +110,9 @@ intern_strv(struct intern *t, char *const *v, size_t n)
 			return (l->v);
 		}
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		bytes += strlen(v[i]) + 1;
+	}
 	l       = xmalloc(sizeof(*l) + n * sizeof(l->v[0]) + bytes);
 	l->hash = h;
 	l->refs = 1;
@@ -126,11 +132,13 @@ intern_release(struct intern *t, char **v)
 {
 	struct intern_list *l;
 
-	if (v == NULL)
+	if (v == NULL) {
 		return;
+	}
 	l = LIST_OF(v);
-	if (--l->refs > 0)
+	if (--l->refs > 0) {
 		return;
+	}
 	(void)hash_remove(&t->table, &l->node, l->hash);
 	free(l);
 }

@@ -86,8 +86,9 @@ memo_create(size_t max)
 	struct memo *m = xcalloc(1, sizeof(*m));
 
 	if (getrandom(&m->seed, sizeof(m->seed), GRND_NONBLOCK)
-	        != (ssize_t)sizeof(m->seed))
+	        != (ssize_t)sizeof(m->seed)) {
 		m->seed = (uint32_t)(uintptr_t)m;
+	}
 	hash_init(&m->table, 64, memo_rec_hash);
 	m->max = max > 0 ? max : 1;
 	TAILQ_INIT(&m->lru);
@@ -122,8 +123,9 @@ memo_lookup(struct memo *m, const char *key, uint32_t h)
 
 	for (n = hash_chain(&m->table, h); n != NULL; n = n->next) {
 		r = HASH_ENTRY(n, struct memo_rec, node);
-		if (r->hash == h && strcmp(rec_key(m, r), key) == 0)
+		if (r->hash == h && strcmp(rec_key(m, r), key) == 0) {
 			return (r);
+		}
 	}
 	return (NULL);
 }
@@ -147,8 +149,9 @@ rec_unlink(struct memo *m, struct memo_rec *r)
 static void
 rec_clear(struct memo *m, struct memo_rec *r, enum memo_slot s)
 {
-	if (m->own[s].release != NULL)
+	if (m->own[s].release != NULL) {
 		m->own[s].release(m->own[s].arg, rec_value(m, r, s));
+	}
 	r->has &= (uint8_t) ~(1u << s);
 	m->own[s].count--;
 	if (r->has == 0) {
@@ -162,10 +165,12 @@ memo_free(struct memo *m)
 {
 	int s;
 
-	if (m == NULL)
+	if (m == NULL) {
 		return;
-	for (s = 0; s < MEMO_NSLOTS; s++)
+	}
+	for (s = 0; s < MEMO_NSLOTS; s++) {
 		memo_detach(m, (enum memo_slot)s);
+	}
 	hash_fini(&m->table);
 	free(m);
 }
@@ -194,8 +199,9 @@ memo_detach(struct memo *m, enum memo_slot s)
 	for (r    = TAILQ_FIRST(&m->lru); r != NULL && m->own[s].count > 0;
 	        r = next) {
 		next = TAILQ_NEXT(r, lru);
-		if (rec_has(r, s))
+		if (rec_has(r, s)) {
 			rec_clear(m, r, s);
+		}
 	}
 	m->own[s].release = NULL;
 	m->own[s].busy    = NULL;
@@ -207,8 +213,9 @@ memo_get(struct memo *m, enum memo_slot s, const char *key)
 {
 	struct memo_rec *r = memo_find(m, key);
 
-	if (r == NULL || !rec_has(r, s))
+	if (r == NULL || !rec_has(r, s)) {
 		return (NULL);
+	}
 	TAILQ_REMOVE(&m->lru, r, lru);
 	TAILQ_INSERT_HEAD(&m->lru, r, lru);
 	return (rec_value(m, r, s));
@@ -219,10 +226,13 @@ rec_busy(const struct memo *m, const struct memo_rec *r)
 {
 	int s;
 
-	for (s = 0; s < MEMO_NSLOTS; s++)
+	for (s = 0; s < MEMO_NSLOTS; s++) {
 		if (rec_has(r, s) && m->own[s].busy != NULL
-		        && m->own[s].busy(rec_value(m, r, (enum memo_slot)s)))
+		        && m->own[s].busy(
+		                rec_value(m, r, (enum memo_slot)s))) {
 			return (1);
+		}
+	}
 	return (0);
 }
 
@@ -234,17 +244,20 @@ memo_evict_one(struct memo *m)
 
 	TAILQ_FOREACH_REVERSE(r, &m->lru, memo_lru, lru)
 	{
-		if (rec_busy(m, r))
+		if (rec_busy(m, r)) {
 			continue;
+		}
 		rec_unlink(m, r);
 		for (s = 0; s < MEMO_NSLOTS; s++) {
-			if (!rec_has(r, s))
+			if (!rec_has(r, s)) {
 				continue;
+			}
 			m->own[s].count--;
 			m->own[s].evictions++;
-			if (m->own[s].release != NULL)
+			if (m->own[s].release != NULL) {
 				m->own[s].release(m->own[s].arg,
 				        rec_value(m, r, (enum memo_slot)s));
+			}
 		}
 		free(r);
 		return (0);
@@ -265,8 +278,10 @@ memo_put(struct memo *m, enum memo_slot s, const char *key)
 		abort();
 	}
 	if (r == NULL) {
-		if (hash_count(&m->table) >= m->max && memo_evict_one(m) != 0)
+		if (hash_count(&m->table) >= m->max
+		        && memo_evict_one(m) != 0) {
 			return (NULL);
+		}
 		klen    = strlen(key);
 		r       = xcalloc(1, m->key_off + klen + 1);
 		r->hash = h;
@@ -303,8 +318,9 @@ memo_del(struct memo *m, enum memo_slot s, const char *key)
 {
 	struct memo_rec *r = memo_find(m, key);
 
-	if (r == NULL || !rec_has(r, s))
+	if (r == NULL || !rec_has(r, s)) {
 		return (0);
+	}
 	rec_clear(m, r, s);
 	return (1);
 }
@@ -317,12 +333,14 @@ memo_flush(struct memo *m, enum memo_slot s, void (*reset)(void *))
 
 	for (r = TAILQ_LAST(&m->lru, memo_lru); r != NULL; r = prev) {
 		prev = TAILQ_PREV(r, memo_lru, lru);
-		if (!rec_has(r, s))
+		if (!rec_has(r, s)) {
 			continue;
+		}
 		if (m->own[s].busy != NULL
 		        && m->own[s].busy(rec_value(m, r, s))) {
-			if (reset != NULL)
+			if (reset != NULL) {
 				reset(rec_value(m, r, s));
+			}
 			continue;
 		}
 		rec_clear(m, r, s);
@@ -339,8 +357,9 @@ memo_keys(struct memo *m, enum memo_slot s)
 
 	TAILQ_FOREACH(r, &m->lru, lru)
 	{
-		if (rec_has(r, s))
+		if (rec_has(r, s)) {
 			keys[n++] = xstrdup(rec_key(m, r));
+		}
 	}
 	return (keys);
 }

@@ -26,8 +26,9 @@ memtrim_run(unsigned long min_free)
 
 	/* fordblks: free bytes inside the arenas (the top chunk included,
 	 * which malloc gives back by itself past M_TRIM_THRESHOLD) */
-	if (mi.fordblks < min_free + mi.keepcost)
+	if (mi.fordblks < min_free + mi.keepcost) {
 		return (0);
+	}
 	malloc_trim(0);
 	return (1);
 #else
@@ -52,8 +53,9 @@ memtrim_start(struct event_base *base, int interval_s, unsigned long min_free)
 	struct memtrim *t;
 	struct timeval  tv;
 
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = calloc(1, sizeof(*t))) == NULL) {
 		return (NULL);
+	}
 	t->min_free = min_free;
 	tv.tv_sec   = interval_s;
 	tv.tv_usec  = 0;
@@ -68,9 +70,11 @@ memtrim_start(struct event_base *base, int interval_s, unsigned long min_free)
 void
 memtrim_stop(struct memtrim *t)
 {
-	if (t == NULL)
+	if (t == NULL) {
 		return;
-	if (t->ev != NULL)
+	}
+	if (t->ev != NULL) {
 		event_free(t->ev);
+	}
 	free(t);
 }

@@ -19,8 +19,9 @@ xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n, size);
 
-	if (p == NULL)
+	if (p == NULL) {
 		xdie();
+	}
 	return (p);
 }
 
@@ -29,8 +30,9 @@ xmalloc(size_t size)
 {
 	void *p = malloc(size);
 
-	if (p == NULL)
+	if (p == NULL) {
 		xdie();
+	}
 	return (p);
 }
 
@@ -39,7 +41,8 @@ xstrdup(const char *s)
 {
 	char *p = strdup(s);
 
-	if (p == NULL)
+	if (p == NULL) {
 		xdie();
+	}
 	return (p);
 }

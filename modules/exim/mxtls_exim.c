@@ -306,9 +306,10 @@ mxtls_decide(uschar **yield, int argc, uschar *argv[])
 	d = policy(&o, domain, &reply, why, sizeof(why));
 	switch (d) {
 	case DECIDE_OK:
-		if (debug_selector & D_v)
+		if (debug_selector & D_v) {
 			debug_printf("mxtls: %s: -> %s (%s)\n", domain,
 			        reply->word, reply->why);
+		}
 		*yield = word(reply->word);
 		return (OK);
 	case DECIDE_UNREACHABLE:
@@ -462,12 +463,13 @@ send_result(const struct opts *o, const char *domain, const char *host,
 	switch (rr) {
 	case PROTO_RECORDED:
 	case PROTO_NOT_RECORDED:
-		if (debug_selector & D_v)
+		if (debug_selector & D_v) {
 			debug_printf("mxtls: %s: result %s for %s %s%s\n",
 			        domain, result, host,
 			        rr == PROTO_RECORDED ? "recorded"
 			                             : "not counted: ",
 			        rr == PROTO_RECORDED ? "" : why);
+		}
 		break;
 	case PROTO_UNSUPPORTED:
 		result_unsupported = 1;
@@ -674,8 +676,9 @@ mxtls_prefetch(uschar **yield, int argc, uschar *argv[])
 	}
 	st = clnt_prefetch(c, domain, why, sizeof(why));
 	if (st != CLNT_OK) {
-		if (debug_selector & D_v)
+		if (debug_selector & D_v) {
 			debug_printf("mxtls: prefetch %s: %s\n", domain, why);
+		}
 	}
 	return (OK);
 }

@@ -1,11 +1,11 @@
 /*
  * fuzz_preload.c - libFuzzer target for the MTA-STS preload list parser
- * (EFF STARTTLS-Everywhere policy.json, see cached/sts/preload.h): preload_parse
- * on the whole input at a fixed "now"; on success every key of "policies"
- * (read back with jansson as an oracle) must be found with a valid mode and
- * valid, matching patterns, and the count must agree; on failure why must be
- * a non-empty string. Always preload_mx_match on a pattern and a host taken
- * from the first two lines of the input. Aborts when an invariant of the
+ * (EFF STARTTLS-Everywhere policy.json, see cached/sts/preload.h):
+ * preload_parse on the whole input at a fixed "now"; on success every key of
+ * "policies" (read back with jansson as an oracle) must be found with a valid
+ * mode and valid, matching patterns, and the count must agree; on failure why
+ * must be a non-empty string. Always preload_mx_match on a pattern and a host
+ * taken from the first two lines of the input. Aborts when an invariant of the
  * API does not hold.
  */
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /*
  * test_netaddr.c - table-driven unit tests for netaddr_is_special and
- * netaddr_format (cached/util/netaddr.c): for every special range its first and
- * last address and the addresses just outside it.
+ * netaddr_format (cached/util/netaddr.c): for every special range its first
+ * and last address and the addresses just outside it.
  */
 #include <sys/socket.h>
 #include <sys/un.h>

@@ -1,7 +1,7 @@
 /*
  * test_peerlimit.c - the fair-share rule of the front doors' connections
- * (cached/door/peerlimit.c; docs/IPC.md "Limits: connections per peer"): at its
- * edges, and the table's counts as connections come and go.
+ * (cached/door/peerlimit.c; docs/IPC.md "Limits: connections per peer"): at
+ * its edges, and the table's counts as connections come and go.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /*
- * test_store.c - unit tests for the store dispatcher (cached/store/store.c) and
- * the SQLite backend (cached/store/store_sqlite.c). Each test gets a fresh
+ * test_store.c - unit tests for the store dispatcher (cached/store/store.c)
+ * and the SQLite backend (cached/store/store_sqlite.c). Each test gets a fresh
  * directory under /tmp (mkdtemp), removed afterwards.
  */
 #include <sys/stat.h>
