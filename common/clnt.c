@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "why.h"
 #include "clnt.h"
+#include "why.h"
 
 const char *
 clnt_status_name(enum clnt_status st)

@@ -1,8 +1,8 @@
 /*
  * clnt_nng.c - the clnt transport over nng's REQ socket (see clnt_nng.h).
  */
-#include "nngclient.h"
 #include "clnt_nng.h"
+#include "nngclient.h"
 
 static enum clnt_status
 nng_call(void *ctx, const char *req, size_t len, char **reply, size_t *rlen,

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decision.h"
 #include "proto.h"
 #include "why.h"
-#include "decision.h"
 
 static const char *const action_names[] = {
 	[DECISION_ACT_UNKNOWN] = "unknown",

@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "why.h"
 #include "domain.h"
+#include "why.h"
 
 #define LABEL_MAX 63
 

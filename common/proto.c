@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-#include "why.h"
 #include "proto.h"
+#include "why.h"
 
 static const char *const proto_ops[] = {
 	[PROTO_OP_PING]            = "ping",

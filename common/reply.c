@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "why.h"
 #include "reply.h"
+#include "why.h"
 
 /* copy - *dst = a copy of o[key] when it is a string; -1: no memory. */
 static int

@@ -11,16 +11,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "serve/answer_cache.h"
-#include "util/conf.h"
-#include "log.h"
-#include "sts/preload_watch.h"
 #include "daemon/reload.h"
 #include "daemon/sdnotify.h"
 #include "door/socketmap.h"
 #include "door/socketmap_answer.h"
+#include "log.h"
+#include "serve/answer_cache.h"
+#include "sts/preload_watch.h"
 #include "sts/sts_fetch.h"
 #include "tlsrpt/tlsrpt_sched.h"
+#include "util/conf.h"
 
 struct reload_state {
 	const char *path;

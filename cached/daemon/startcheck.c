@@ -19,9 +19,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/conf.h"
-#include "log.h"
 #include "daemon/startcheck.h"
+#include "log.h"
+#include "util/conf.h"
 
 struct startcheck {
 	startcheck_report_fn fn;

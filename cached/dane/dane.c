@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/xalloc.h"
 #include "dane/dane.h"
 #include "dane/dane_share.h"
 #include "log.h"
+#include "util/xalloc.h"
 
 /* ---- results --------------------------------------------------------- */
 

@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns/dns.h"
 #include "dane/dane_host.h" /* the result and host data */
+#include "dns/dns.h"
 
 /*
  * dane_tlsa_check - classify one TLSA record for SMTP use (RFC 7672 §3.1,

@@ -42,18 +42,18 @@
 
 #include <event2/event.h>
 
-#include "util/xalloc.h"
-#include "util/clock.h"
-#include "util/change.h"
-#include "util/conf.h"
 #include "dane/dane.h"
 #include "dane/dane_resolver.h"
 #include "dane/dane_share.h"
 #include "dns/dns.h"
 #include "log.h"
+#include "util/change.h"
+#include "util/clock.h"
+#include "util/conf.h"
 #include "util/memo.h"
 #include "util/stats.h"
 #include "util/time32.h"
+#include "util/xalloc.h"
 
 struct dane_waiter {
 	TAILQ_ENTRY(dane_waiter) link;

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/xalloc.h"
 #include "dane/dane.h"
+#include "util/xalloc.h"
 
 /* vset - *text = the formatted text, cut to max - 1 bytes. */
 static void vset(char **text, size_t max, const char *fmt, va_list ap)

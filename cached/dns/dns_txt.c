@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "abnf.h"
-#include "why.h"
 #include "dns/dns_txt.h"
+#include "why.h"
 
 int
 dns_txt_tagged(const char *txt, size_t len, const char *tag)

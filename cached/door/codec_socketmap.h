@@ -15,8 +15,8 @@
 
 #include <stddef.h>
 
-#include "door/codec.h"
 #include "domain.h"
+#include "door/codec.h"
 
 /* Input the framing adds to a request: the length's digits, ':' and ','
  * (an engine's input limit is the largest request plus this). */

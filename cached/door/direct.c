@@ -22,11 +22,11 @@
 #include "door/engine.h"
 #include "door/peerlimit.h"
 #include "log.h"
-#include "util/xalloc.h"
 #include "proto.h"
 #include "serve/server.h"
 #include "spframe.h"
 #include "util/conf.h"
+#include "util/xalloc.h"
 
 struct dlistener {
 	const char *key; /* the setting: "ipc.listen" */

@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/fdlimit.h"
-#include "util/hash.h"
+#include "door/peerlimit.h"
 #include "log.h"
 #include "logrl.h"
-#include "door/peerlimit.h"
+#include "util/fdlimit.h"
+#include "util/hash.h"
 #include "util/xalloc.h"
 
 #define NBUCKETS 256

@@ -28,12 +28,12 @@
 #include "door/socketmap.h"
 #include "door/socketmap_answer.h"
 #include "log.h"
-#include "util/xalloc.h"
 #include "logrl.h"
 #include "serve/answer_cache.h"
 #include "serve/query.h"
 #include "util/clock.h"
 #include "util/conf.h"
+#include "util/xalloc.h"
 
 struct socketmap {
 	struct event_base           *base;

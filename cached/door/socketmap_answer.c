@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/xalloc.h"
 #include "decision.h"
 #include "domain.h"
-#include "log.h"
 #include "door/socketmap_answer.h"
+#include "log.h"
+#include "util/xalloc.h"
 
 #define WHY_MAX 200
 

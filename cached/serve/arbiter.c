@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "serve/arbiter.h"
 #include "log.h"
+#include "serve/arbiter.h"
 
 int
 arbiter_sts_copy(struct arbiter_sts *dst, const struct sts_answer *a)

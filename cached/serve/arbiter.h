@@ -13,8 +13,8 @@
 
 #include <jansson.h>
 
-#include "decision.h"
 #include "dane/dane.h"
+#include "decision.h"
 #include "sts/preload.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_resolver.h"

@@ -12,17 +12,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "serve/answer_cache.h"
-#include "util/clock.h"
-#include "util/xalloc.h"
-#include "serve/arbiter.h"
 #include "dane/dane_resolver.h"
-#include "util/conf.h"
 #include "log.h"
-#include "sts/preload_watch.h"
+#include "serve/answer_cache.h"
+#include "serve/arbiter.h"
 #include "serve/query.h"
+#include "sts/preload_watch.h"
 #include "sts/sts_resolver.h"
 #include "tlsrpt/tlsrpt_lookup.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/xalloc.h"
 
 struct query {
 	TAILQ_ENTRY(query) link; /* in live */

@@ -10,18 +10,18 @@
 
 #include <jansson.h>
 
-#include "serve/answer_cache.h"
-#include "util/clock.h"
+#include "dane/dane_resolver.h"
 #include "log.h"
 #include "logrl.h"
 #include "proto.h"
+#include "serve/answer_cache.h"
 #include "serve/server.h"
-#include "util/stats.h"
-#include "dane/dane_resolver.h"
 #include "sts/sts_resolver.h"
 #include "tlsrpt/tlsrpt_lookup.h"
 #include "tlsrpt/tlsrpt_result.h"
 #include "tlsrpt/tlsrpt_sched.h"
+#include "util/clock.h"
+#include "util/stats.h"
 
 struct server {
 	struct query_services svc;

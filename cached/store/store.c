@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "why.h"
 #include "store/store.h"
+#include "why.h"
 
 extern const struct store_backend store_backend_sqlite;
 

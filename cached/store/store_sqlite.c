@@ -57,9 +57,9 @@
 
 #include <sqlite3.h>
 
-#include "why.h"
 #include "log.h"
 #include "store/store.h"
+#include "why.h"
 
 #define SQLITE_BUSY_MS  5000
 #define STORE_CACHE_KIB "256" /* PRAGMA cache_size, KiB (see store_open) */

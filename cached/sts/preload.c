@@ -25,11 +25,11 @@
 
 #include <jansson.h>
 
-#include "why.h"
 #include "domain.h"
 #include "sts/preload.h"
 #include "sts/sts_mx.h"
 #include "util/rfc3339.h"
+#include "why.h"
 
 #define CHUNK_SIZE (64 * 1024)
 #define SHOW_MAX   64 /* characters of a list key or value shown in why */

@@ -10,10 +10,10 @@
 
 #include <event2/event.h>
 
-#include "util/change.h"
-#include "util/conf.h"
 #include "log.h"
 #include "sts/preload_watch.h"
+#include "util/change.h"
+#include "util/conf.h"
 
 struct preload_watch {
 	struct event_base *base;

@@ -14,19 +14,19 @@
 
 #include <event2/event.h>
 
-#include "util/xalloc.h"
-#include "util/clock.h"
-#include "util/change.h"
-#include "util/conf.h"
 #include "dns/dns.h"
-#include "util/intern.h"
 #include "log.h"
-#include "util/memo.h"
-#include "util/stats.h"
 #include "store/store.h"
 #include "sts/sts_entry.h"
 #include "sts/sts_fetch.h"
+#include "util/change.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/intern.h"
+#include "util/memo.h"
+#include "util/stats.h"
 #include "util/time32.h"
+#include "util/xalloc.h"
 
 /* sts_entry_domain - e's domain (normalised): its memo record's key. */
 const char *

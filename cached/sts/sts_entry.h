@@ -13,10 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util/change.h"
+#include "sts/sts_answer.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_record.h"
-#include "sts/sts_answer.h"
+#include "util/change.h"
 
 struct conf;
 struct event;

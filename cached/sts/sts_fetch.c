@@ -44,9 +44,9 @@
 #include <event2/event.h>
 
 #include "log.h"
-#include "util/curlev.h"
 #include "sts/sts_fetch.h"
 #include "sts/sts_fetch_result.h"
+#include "util/curlev.h"
 
 #define STS_FETCH_BODY_MAX 65536
 #define STS_FETCH_ADDR_MAX 16

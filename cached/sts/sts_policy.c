@@ -5,9 +5,9 @@
  * struct sts_policy until sts_policy_clear.
  */
 #include "abnf.h"
-#include "why.h"
 #include "sts/sts_mx.h"
 #include "sts/sts_policy.h"
+#include "why.h"
 
 #include <stdarg.h>
 #include <stdio.h>

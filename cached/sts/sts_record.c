@@ -4,9 +4,9 @@
  * allocated except by sts_record_to_json, whose result the caller owns.
  */
 #include "abnf.h"
-#include "why.h"
 #include "dns/dns_txt.h"
 #include "sts/sts_record.h"
+#include "why.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -37,23 +37,23 @@
 
 #include <event2/event.h>
 
-#include "util/xalloc.h"
-#include "util/clock.h"
-#include "util/change.h"
-#include "util/conf.h"
 #include "dns/dns.h"
-#include "util/intern.h"
 #include "log.h"
+#include "store/store.h"
+#include "sts/sts_entry.h"
+#include "sts/sts_fetch.h"
+#include "sts/sts_policy.h"
+#include "sts/sts_record.h"
+#include "sts/sts_resolver.h"
+#include "util/change.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/intern.h"
 #include "util/memo.h"
 #include "util/netaddr.h"
 #include "util/stats.h"
-#include "store/store.h"
-#include "sts/sts_fetch.h"
-#include "sts/sts_policy.h"
-#include "sts/sts_entry.h"
-#include "sts/sts_record.h"
-#include "sts/sts_resolver.h"
 #include "util/time32.h"
+#include "util/xalloc.h"
 
 static void sts_txt_done(void *arg, const struct dns_result *res);
 static void sts_addr_done_a(void *arg, const struct dns_result *res);

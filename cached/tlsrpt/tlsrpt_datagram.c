@@ -21,9 +21,9 @@
 
 #include "log.h"
 #include "logrl.h"
-#include "why.h"
 #include "tlsrpt/tlsrpt_datagram.h"
 #include "tlsrpt/tlsrpt_record.h"
+#include "why.h"
 
 #define MAX_STRINGS 64  /* policy-string and mx-host entries per policy */
 #define MAX_PENDING 256 /* datagrams waiting for their domain's record */

@@ -17,17 +17,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "util/xalloc.h"
-#include "util/clock.h"
-#include "util/change.h"
-#include "util/conf.h"
 #include "dns/dns.h"
-#include "util/intern.h"
 #include "log.h"
+#include "tlsrpt/tlsrpt_lookup.h"
+#include "util/change.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/intern.h"
 #include "util/memo.h"
 #include "util/stats.h"
 #include "util/time32.h"
-#include "tlsrpt/tlsrpt_lookup.h"
+#include "util/xalloc.h"
 
 struct tlsrpt_waiter {
 	TAILQ_ENTRY(tlsrpt_waiter) link;

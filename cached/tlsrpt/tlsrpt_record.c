@@ -5,9 +5,9 @@
  * tlsrpt_record until tlsrpt_record_clear.
  */
 #include "abnf.h"
-#include "why.h"
 #include "dns/dns_txt.h"
 #include "tlsrpt/tlsrpt_record.h"
+#include "why.h"
 
 #include <stdarg.h>
 #include <stdio.h>

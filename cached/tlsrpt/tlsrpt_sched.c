@@ -12,15 +12,15 @@
 
 #include <event2/event.h>
 
-#include "util/conf.h"
 #include "log.h"
-#include "util/stats.h"
 #include "tlsrpt/tlsrpt_datagram.h"
 #include "tlsrpt/tlsrpt_json.h"
+#include "tlsrpt/tlsrpt_queue.h"
 #include "tlsrpt/tlsrpt_sched.h"
 #include "tlsrpt/tlsrpt_send.h"
-#include "tlsrpt/tlsrpt_queue.h"
 #include "tlsrpt/tlsrpt_store.h"
+#include "util/conf.h"
+#include "util/stats.h"
 #include "why.h"
 
 #define TICK_SECONDS  30

@@ -30,12 +30,12 @@
 #include "dns/dns.h"
 #include "domain.h"
 #include "log.h"
-#include "util/xalloc.h"
-#include "util/curlev.h"
-#include "util/netaddr.h"
 #include "tlsrpt/tlsrpt_mail.h"
 #include "tlsrpt/tlsrpt_send.h"
 #include "tlsrpt/tlsrpt_smtp.h"
+#include "util/curlev.h"
+#include "util/netaddr.h"
+#include "util/xalloc.h"
 
 #define MAX_ADDRS       16
 #define MAIL_TIMEOUT_MS 60000

@@ -24,10 +24,10 @@
 #include <sqlite3.h>
 
 #include "log.h"
-#include "why.h"
 #include "tlsrpt/tlsrpt_json.h"
 #include "tlsrpt/tlsrpt_store.h"
 #include "tlsrpt/tlsrpt_store_db.h"
+#include "why.h"
 
 static const char *const migrations[] = {
 	NULL,

@@ -15,9 +15,9 @@
 
 #include <libconfig.h>
 
-#include "util/xalloc.h"
-#include "util/conf.h"
 #include "log.h"
+#include "util/conf.h"
+#include "util/xalloc.h"
 
 enum conf_type {
 	CT_STR,

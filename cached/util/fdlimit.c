@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/fdlimit.h"
 #include "log.h"
-#include "util/xalloc.h"
 #include "logrl.h"
+#include "util/fdlimit.h"
+#include "util/xalloc.h"
 
 struct fdlimit_pause {
 	struct evconnlistener *lev;

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "why.h"
 #include "util/rfc3339.h"
+#include "why.h"
 
 static int
 digits(const char *s, size_t n, int *out)
