@@ -265,7 +265,7 @@ host_encode(const struct decision_host *h)
 	if (h->tlsa_name != NULL) {
 		rv |= set(o, "tlsa_name", json_string(h->tlsa_name));
 	}
-	rv |= set(o, "why", json_string(h->why ? h->why : ""));
+	rv |= set(o, "why", why_json(h->why));
 	if (rv != 0) {
 		json_decref(o);
 		return (NULL);
@@ -286,8 +286,7 @@ tlsrpt_encode(const struct decision *d)
 	if (d->tlsrpt == DECISION_TLSRPT_FOUND) {
 		rv |= set(o, "rua", strv_json(d->rua, d->nrua));
 	} else {
-		rv |= set(o, "why",
-		        json_string(d->tlsrpt_why ? d->tlsrpt_why : ""));
+		rv |= set(o, "why", why_json(d->tlsrpt_why));
 	}
 	if (rv != 0) {
 		json_decref(o);
@@ -334,7 +333,7 @@ decision_encode(const struct decision *d)
 		rv |= set(o, "mx_status", json_string(d->mx_status));
 	}
 	if (d->dane_why != NULL) {
-		rv |= set(o, "dane_why", json_string(d->dane_why));
+		rv |= set(o, "dane_why", why_json(d->dane_why));
 	}
 	for (i = 0; i < d->nhosts; i++) {
 		rv |= json_array_append_new(hosts, host_encode(&d->hosts[i]))
@@ -348,7 +347,7 @@ decision_encode(const struct decision *d)
 		rv |= set(o, "tlsrpt", tlsrpt_encode(d));
 	}
 	if (d->why != NULL) {
-		rv |= set(o, "why", json_string(d->why));
+		rv |= set(o, "why", why_json(d->why));
 	}
 	if (rv != 0) {
 		json_decref(o);

@@ -209,8 +209,10 @@ proto_reply_error(const char *why)
 	json_t *root;
 	char   *s;
 
-	root = json_pack("{s:i, s:s, s:s}", "v", PROTO_VERSION, "status",
-	        "error", "why", why);
+	/* the reason may quote a peer's bytes: never NULL for want of
+	 * UTF-8 (a NULL reply means out of memory to every front door) */
+	root = json_pack("{s:i, s:s, s:o}", "v", PROTO_VERSION, "status",
+	        "error", "why", why_json(why));
 	if (root == NULL) {
 		return (NULL);
 	}

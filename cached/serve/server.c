@@ -22,6 +22,7 @@
 #include "tlsrpt/tlsrpt_sched.h"
 #include "util/clock.h"
 #include "util/stats.h"
+#include "why.h"
 
 struct server {
 	struct query_services svc;
@@ -104,7 +105,7 @@ reply_why(const char *status, const char *why)
 {
 	json_t *o = reply_new(status);
 
-	json_object_set_new(o, "why", json_string(why));
+	json_object_set_new(o, "why", why_json(why));
 	return (o);
 }
 
