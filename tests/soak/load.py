@@ -14,9 +14,15 @@ DOOR is one of
                                      domain enforce.test, over SP
   dgram:PATH                         TLSRPT datagrams (libtlsrpt format),
                                      domain dane.test, no-policy-found
+  new+sm:... | new+sp:...            the same on a new connection for every
+                                     request (an Exim delivery process, a
+                                     Postfix smtp process starting), one
+                                     every 0.2 s: what a flood's refusals
+                                     would hit
 
 Every answer (or failure) is one line of OUT, flushed:
-  <unix time> <phase> <door> <uid> <outcome> <detail>
+  <unix time> <phase> <door> <uid> <outcome> <ms> <domain> <detail>
+(<ms>: from the request to its answer; <domain>: "-" when none).
 outcome: ok notfound temp perm error (the daemon's answers), acked unacked
 (results: "recorded":true or not), sent (datagrams), and the failures
 refused (connect refused / no such socket), eof (closed without a reply),
@@ -63,9 +69,10 @@ def phase():
         return "-"
 
 
-def log(ph, door, outcome, detail=""):
-    line = "%.3f %s %s %d %s %s\n" % (time.time(), ph, door, os.getuid(),
-                                      outcome, detail.replace("\n", " ")[:120])
+def log(ph, door, outcome, detail="", ms=0.0, dom="-"):
+    line = "%.3f %s %s %d %s %.1f %s %s\n" % (
+        time.time(), ph, door, os.getuid(), outcome, ms, dom,
+        detail.replace("\n", " ")[:120])
     with out_lock:
         OUT.write(line)
         OUT.flush()
@@ -197,6 +204,9 @@ def sp_outcome(j):
 # -------------------------------------------------------------------- doors --
 def run_door(door):
     kind, addr = door.split(":", 1)
+    fresh = kind.startswith("new+")
+    if fresh:
+        kind = kind[4:]
     if kind == "sm":
         conn = Socketmap(addr)
     elif kind in ("sp", "result"):
@@ -207,15 +217,20 @@ def run_door(door):
     while not os.path.exists(STOP_FILE):
         ph = phase()
         n += 1
+        dom = "-"
+        t0 = time.time()
         try:
             if kind == "sm":
-                o, d = sm_outcome(conn.ask(pick()))
+                dom = pick()
+                o, d = sm_outcome(conn.ask(dom))
             elif kind == "sp":
                 if ph == "dnsfault" and n % 50 == 0:
                     conn.ask({"v": 1, "op": "flush",
                               "domain": random.choice(FAULT)})
+                dom = pick()
+                t0 = time.time()
                 o, d = sp_outcome(conn.ask({"v": 1, "op": "policy",
-                                            "domain": pick()}))
+                                            "domain": dom}))
             elif kind == "result":
                 fail = n % 4 == 0
                 req = {"v": 1, "op": "result", "domain": "enforce.test",
@@ -225,13 +240,16 @@ def run_door(door):
                 if fail:
                     req["receiving_ip"] = "127.0.0.2"
                     req["failure_reason"] = "soak"
-                log(ph, door, "sent", req["result"])
+                dom = "enforce.test"
+                log(ph, door, "sent", req["result"], 0.0, dom)
+                t0 = time.time()
                 j = conn.ask(req)
                 if j.get("status") == "ok" and j.get("recorded") is True:
                     o, d = "acked", req["result"]
                 else:
                     o, d = "unacked", j.get("why", j.get("status", "?"))
             else:  # dgram
+                dom = "dane.test"
                 dg = {"dpv": "1", "d": "dane.test",
                       "pr": "v=TLSRPTv1; rua=mailto:reports@dane.test",
                       "policies": [{"policy-type": 9, "t": 1, "f": 0}]}
@@ -253,7 +271,10 @@ def run_door(door):
             o, d = "error", "bad reply: %s" % e
             if conn is not None:
                 conn.close()
-        log(ph, door, o, d)
+        log(ph, door, o, d, (time.time() - t0) * 1000, dom)
+        if fresh:
+            conn.close()
+            time.sleep(0.2)
         # an MTA's pace, not a benchmark: the machine is shared
         time.sleep(0.02)
     if conn is not None:

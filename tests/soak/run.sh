@@ -36,14 +36,17 @@
 # Environment: SOAK_MINUTES (30), SOAK_DIR (/tmp/mxtls-soak: world, logs,
 # results), MXTLS_BIN (build/cached of this tree), SOAK_KILL_EVERY (180),
 # SOAK_PHASE (20 s per phase), SOAK_FLOOD (300), SOAK_NOFILE (1024:
-# mxtlsd's RLIMIT_NOFILE, soft and hard, so that the floods reach its
-# limit). Results: $SOAK_DIR/results/{events.log,rss.log,phases.log,
+# mxtlsd's RLIMIT_NOFILE, soft and hard, small enough for the floods to
+# matter), SOAK_MAXCONN (256: socketmap.max_connections and
+# ipc.max_connections; docs/IPC.md asks that the two together stay below
+# the descriptor limit less its reserve, 768 of 1024: set 1024 to see what
+# happens when they do not). Results: $SOAK_DIR/results/{events.log,rss.log,phases.log,
 # recover.log,summary.txt}. Exit status 0 when no acknowledged result was
 # lost and no request of the MTAs' users was refused while the daemon was up.
 set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 : "${SOAK_MINUTES:=30}" "${SOAK_DIR:=/tmp/mxtls-soak}" "${SOAK_KILL_EVERY:=180}"
-: "${SOAK_PHASE:=20}" "${SOAK_FLOOD:=300}" "${SOAK_NOFILE:=1024}"
+: "${SOAK_PHASE:=20}" "${SOAK_FLOOD:=300}" "${SOAK_NOFILE:=1024}" "${SOAK_MAXCONN:=256}"
 : "${MXTLS_BIN:=$SRC/build/cached}"
 die() {
 	echo "soak: $*" >&2
@@ -120,10 +123,10 @@ chmod +x "$MXTLS_BIN/mxtlsd"
 
 DAEMON_LISTEN=ipc://$IPC_SOCK
 # shellcheck disable=SC2034 # read by lib.sh's write_config
-IPC_CONF="ipc: { listen = \"ipc://$IPC_SOCK\"; direct = \"ipc://$DIRECT_SOCK\"; mode = \"0666\"; };"
+IPC_CONF="ipc: { listen = \"ipc://$IPC_SOCK\"; direct = \"ipc://$DIRECT_SOCK\"; mode = \"0666\"; max_connections = $SOAK_MAXCONN; };"
 # shellcheck disable=SC2034
 LOG_CONF='log: { level = "info"; };'
-EXTRA="socketmap: { listen = [\"unix:$SM_UNIX\", \"inet:127.0.0.1:$SM_PORT\"]; mode = \"0666\"; threads = 2; };
+EXTRA="socketmap: { listen = [\"unix:$SM_UNIX\", \"inet:127.0.0.1:$SM_PORT\"]; mode = \"0666\"; threads = 2; max_connections = $SOAK_MAXCONN; };
 tlsrpt: { datagram_socket = \"$DGRAM\"; submitter = \"sender.test\"; from = \"tlsrpt@sender.test\";
  organization_name = \"mxtls soak\"; contact_info = \"mailto:tlsrpt@sender.test\"; sendmail = \"/bin/false\"; smtp = \"\"; };"
 
@@ -162,8 +165,9 @@ as() { # USER CMD...: CMD as USER and its primary group, no others
 	shift
 	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" --clear-groups -- "$@"
 }
-set_phase() {
-	echo "$1" >"$PHASE"
+set_phase() { # atomically: the load reads it before every request
+	echo "$1" >"$PHASE.new"
+	mv -f "$PHASE.new" "$PHASE"
 	log "phase $1"
 }
 
@@ -189,10 +193,12 @@ RSS_PID=$!
 chmod 0666 "$RES/events.log"
 chmod 0755 "$RES" "$SOAK_DIR" 2>/dev/null
 as "$MTA_SM" /usr/bin/python3 "$SD/load.py" "$RES/events.log" "$PHASE" "$STOP" \
-	"sm:unix:$SM_UNIX" "sm:inet:127.0.0.1:$SM_PORT" "dgram:$DGRAM" 2>>"$RES/load.err" &
+	"sm:unix:$SM_UNIX" "sm:inet:127.0.0.1:$SM_PORT" "dgram:$DGRAM" \
+	"new+sm:unix:$SM_UNIX" 2>>"$RES/load.err" &
 LOADS+=($!)
 as "$MTA_IPC" /usr/bin/python3 "$SD/load.py" "$RES/events.log" "$PHASE" "$STOP" \
-	"sp:$IPC_SOCK" "sp:$DIRECT_SOCK" "result:$IPC_SOCK" 2>>"$RES/load.err" &
+	"sp:$IPC_SOCK" "sp:$DIRECT_SOCK" "result:$IPC_SOCK" \
+	"new+sp:$IPC_SOCK" "new+sp:$DIRECT_SOCK" 2>>"$RES/load.err" &
 LOADS+=($!)
 log "load: $MTA_SM (socketmap, datagrams), $MTA_IPC (IPC policy, results); $SOAK_MINUTES min"
 

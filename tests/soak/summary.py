@@ -8,18 +8,30 @@ or timed out while the daemon was up (any phase but "restart"), else 0.
 import collections
 import sys
 
+FAULT_DOMAINS = {"servfail.test", "timeout.test", "stsservfail.test",
+                 "ststimeout.test", "tlsaservfail.test", "tlsatimeout.test",
+                 "bogus.test", "badtlsa.test", "slow.test", "404.test",
+                 "wrongcert.test", "expired.test", "big.test",
+                 "redirect.test"}  # load.py's FAULT
 ANSWERED = {"ok", "notfound", "temp", "perm", "error", "acked", "unacked"}
 FAILED = {"refused", "eof", "timeout"}
+
+
+def pct(v):
+    if not v:
+        return "-"
+    return "%.0f / %.0f / %.0f" % (v[len(v) // 2], v[min(len(v) - 1, len(v) * 99 // 100)], v[-1])
 
 
 def main(res):
     ev = []
     with open(res + "/events.log") as f:
         for line in f:
-            p = line.rstrip("\n").split(" ", 5)
-            if len(p) >= 5:
+            # time phase door uid outcome ms domain detail
+            p = line.rstrip("\n").split(" ", 7)
+            if len(p) >= 7:
                 ev.append((float(p[0]), p[1], p[2], p[3], p[4],
-                           p[5] if len(p) > 5 else ""))
+                           p[7] if len(p) > 7 else "", float(p[5]), p[6]))
     out = []
     if not ev:
         print("no events")
@@ -57,7 +69,28 @@ def main(res):
                "daemon was up: %d (during floods by other users: %d)"
                % (len(mta_refused), len(flood_refused)))
     for e in mta_refused[:10]:
-        out.append("    %.3f %s %s uid %s %s %s" % e)
+        out.append("    %.3f %s %s uid %s %s %s" % e[:6])
+
+    out.append("")
+    out.append("per phase: seconds, lookups answered per second, and latency "
+               "(ms, p50 / p99 / max) of the answering domains and of the "
+               "faulty ones:")
+    runs = []
+    for e in ev:
+        if not runs or runs[-1][0] != e[1]:
+            runs.append([e[1], e[0], e[0]])
+        runs[-1][2] = e[0]
+    secs = collections.Counter()
+    for ph, a, b in runs:
+        secs[ph] += b - a
+    for ph in [p for p in ("calm", "fdflood", "idleflood", "dnsfault",
+                           "restart") if secs[p] > 0]:
+        lk = [e for e in ev if e[1] == ph and e[4] in ANSWERED
+              and not e[2].startswith("result:")]
+        good = sorted(e[6] for e in lk if e[7] not in FAULT_DOMAINS)
+        bad = sorted(e[6] for e in lk if e[7] in FAULT_DOMAINS)
+        out.append("  %-10s %5.0f s %6.1f/s  good %s  faulty %s" % (
+            ph, secs[ph], len(lk) / secs[ph], pct(good), pct(bad)))
 
     acked = sum(1 for e in ev if e[2].startswith("result:") and e[4] == "acked")
     sent = sum(1 for e in ev if e[2].startswith("result:") and e[4] == "sent")
