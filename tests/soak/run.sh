@@ -288,15 +288,15 @@ done
 LOADS=()
 log "load stopped"
 
-# acknowledged results against the TLSRPT store (the daemon still runs;
-# after a last kill -9 and restart, so that only what is durable counts)
+# the last run's counters, then the acknowledged results against the
+# TLSRPT store (after a last kill -9 and restart: only what is durable counts)
+ctl stats >"$RES/stats.json" 2>&1
 daemon_kill9
 start_daemon
 poll_until 30 ready
 SUM='[.[] | .report.policies[].summary | ."total-successful-session-count" + ."total-failure-session-count"] | add // 0'
 stored=$(ctl report --preview enforce.test | jq "$SUM")
 dstored=$(ctl report --preview dane.test | jq "$SUM")
-ctl stats >"$RES/stats.json" 2>&1
 echo "stored_results $stored" >"$RES/store.txt"
 echo "stored_datagrams $dstored" >>"$RES/store.txt"
 cp "$DAEMON_LOG" "$RES/mxtlsd.log" 2>/dev/null
