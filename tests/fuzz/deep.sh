@@ -60,10 +60,15 @@ for t in "${targets[@]}"; do
 	start=$(date +%s)
 	# -print_final_stats=1 gives stat::number_of_executed_units even on a
 	# crash or a timeout; ASan's and UBSan's reports end the run.
-	"$bin" -runs="$runs" -max_total_time="$maxt" -print_final_stats=1 \
-		-artifact_prefix="$out/crash-$t-" -close_fd_mask=3 \
-		"$work" >"$out/$t.log" 2>&1
-	rc=$?
+	rc=0
+	if [ "$runs" -gt 0 ]; then
+		"$bin" -runs="$runs" -max_total_time="$maxt" \
+			-print_final_stats=1 -artifact_prefix="$out/crash-$t-" \
+			-close_fd_mask=3 "$work" >"$out/$t.log" 2>&1
+		rc=$?
+	else
+		: >"$out/$t.log"
+	fi
 	secs=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/$t.log" |
 		tail -n 1)
@@ -74,12 +79,19 @@ for t in "${targets[@]}"; do
 		result="FAILED rc=$rc (see $out/$t.log)"
 		status=1
 	fi
-	# Merge: only the inputs of the run that add coverage join the corpus.
-	"$bin" -merge=1 -close_fd_mask=3 "$corpus" "$work" \
-		>"$out/$t.merge.log" 2>&1 ||
+	# Minimise: the named seeds first, then what keeps the coverage.
+	min=$(mktemp -d)
+	find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' \
+		-exec cp {} "$min"/ \;
+	if "$bin" -merge=1 -close_fd_mask=3 "$min" "$corpus" "$work" \
+		>"$out/$t.merge.log" 2>&1; then
+		rm -f "$corpus"/*
+		cp "$min"/. "$corpus"/ -r
+	else
 		echo "$t: merge failed (see $out/$t.merge.log)"
+	fi
 	after=$(ls "$corpus" | wc -l)
-	rm -rf "$work"
+	rm -rf "$work" "$min"
 	printf '%-18s %12s %8s %8s %7s %s\n' "$t" "${execs:-?}" "${eps:-?}" \
 		"$secs" "$before->$after" "$result" | tee -a "$out/summary.txt"
 done
