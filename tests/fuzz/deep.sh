@@ -18,7 +18,7 @@
 # build-fuzz/deep/<target>.log, a crash to build-fuzz/deep/crash-<target>-*.
 # Exit status: 1 if any target crashed (the remaining targets still run).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 root=$PWD
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 runs=${FUZZ_RUNS:-10000000}

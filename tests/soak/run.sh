@@ -121,6 +121,7 @@ printf '#!/bin/sh\nexec prlimit --nofile=%s:%s "%s/mxtlsd" "$@"\n' \
 	"$SOAK_NOFILE" "$SOAK_NOFILE" "$REAL_BIN" >"$MXTLS_BIN/mxtlsd"
 chmod +x "$MXTLS_BIN/mxtlsd"
 
+# shellcheck disable=SC2034 # read by lib.sh's daemon_start
 DAEMON_LISTEN=ipc://$IPC_SOCK
 # shellcheck disable=SC2034 # read by lib.sh's write_config
 IPC_CONF="ipc: { listen = \"ipc://$IPC_SOCK\"; direct = \"ipc://$DIRECT_SOCK\"; mode = \"0666\"; max_connections = $SOAK_MAXCONN; };"
