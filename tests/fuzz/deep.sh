@@ -81,7 +81,8 @@ for t in "${targets[@]}"; do
 	fi
 	# Minimise: the named seeds first, then what keeps the coverage.
 	min=$(mktemp -d)
-	find "$corpus" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' \
+	find "$corpus" -maxdepth 1 -type f -regextype posix-extended \
+		! -regex '.*/[0-9a-f]{40}' \
 		-exec cp {} "$min"/ \;
 	if "$bin" -merge=1 -close_fd_mask=3 "$min" "$corpus" "$work" \
 		>"$out/$t.merge.log" 2>&1; then
