@@ -257,6 +257,13 @@ instance_open(struct conf *conf, const char *conf_path,
 		goto fail;
 	}
 	fdlimit_raise(); /* soft RLIMIT_NOFILE to hard, the reserve */
+	if (!fdlimit_caps_fit((conf->socketmap_listen[0] != NULL
+	                                      ? conf->socketmap_max_connections
+	                                      : 0)
+	                    + conf->ipc_max_connections,
+	            why, whylen)) {
+		log_warn("MXTLS-FDLIMIT-CAPS", "%s", why);
+	}
 	/* Sockets first, as root; the loop serves them once it runs. */
 	inst->srv     = server_create(&inst->stats);
 	inst->answers = answer_cache_create(

@@ -79,6 +79,24 @@ fdlimit_raise(void)
 }
 
 int
+fdlimit_caps_fit(long conns, char *why, size_t whylen)
+{
+	if (fdlimit_limit == 0 || conns < fdlimit_ceiling) {
+		return (1);
+	}
+	snprintf(why, whylen,
+	        "the front doors take up to %ld connections "
+	        "(socketmap.max_connections + ipc.max_connections), but "
+	        "connections are refused from descriptor %ld on (limit %ld "
+	        "less its reserve): a flood by one user then refuses every "
+	        "user's new connections, the MTA's own included; raise "
+	        "LimitNOFILE (ulimit -n) or lower max_connections "
+	        "(docs/IPC.md \"Limits\")",
+	        conns, fdlimit_ceiling, fdlimit_limit);
+	return (0);
+}
+
+int
 fdlimit_fd_ok(evutil_socket_t fd)
 {
 	return (fdlimit_limit == 0 || (long)fd < fdlimit_ceiling);

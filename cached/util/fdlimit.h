@@ -22,6 +22,13 @@
  * open. */
 void fdlimit_raise(void);
 
+/* fdlimit_caps_fit - 1 when conns connections (the front doors'
+ * max_connections together) fit below the descriptor limit less the
+ * reserve; else 0 with why saying so and what to change: the MTAs' users
+ * would then be refused by the descriptor reserve, shared by every user,
+ * before their reserved connections. 1 before fdlimit_raise. */
+int fdlimit_caps_fit(long conns, char *why, size_t whylen);
+
 /* fdlimit_reserve_for - the reserve for a limit of limit descriptors:
  * a quarter, at least 32 and at most 1024, never more than half. */
 long fdlimit_reserve_for(long limit);

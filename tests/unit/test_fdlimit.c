@@ -145,6 +145,16 @@ test_pause_resume(void **state)
 	assert_int_equal(rl.rlim_cur, 128);
 	assert_true(fdlimit_fd_ok(95));
 	assert_false(fdlimit_fd_ok(96));
+	/* the doors' caps must fit below descriptor 96 */
+	{
+		char why[512];
+
+		assert_true(fdlimit_caps_fit(95, why, sizeof(why)));
+		assert_false(fdlimit_caps_fit(96, why, sizeof(why)));
+		assert_non_null(strstr(why, "up to 96 connections"));
+		assert_non_null(
+		        strstr(why, "from descriptor 96 on (limit 128"));
+	}
 
 	base = event_base_new();
 	assert_non_null(base);
