@@ -781,7 +781,9 @@ engine_free(struct engine *e)
 	if (e == NULL) {
 		return;
 	}
-	engine_listen_close(e);
+	if (e->listen_close != NULL) {
+		e->listen_close(e);
+	}
 	/* the loop has stopped: no reply to a miss in flight comes now;
 	 * those that came are written */
 	workers_stop(e);

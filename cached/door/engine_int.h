@@ -42,21 +42,20 @@ struct engine {
 	void               *arg;
 	struct peerlimit   *peers; /* per-peer shares, or NULL */
 	struct listener   **l;
-	size_t              nl;
-	struct worker      *w;
-	int                 nw;
-	int                 threaded;
-	int                 stopping; /* atomic */
-	struct event       *mwake;    /* loop: misses queued */
-	pthread_mutex_t     mlock;
-	struct miss_list    queued;   /* from workers (mlock) */
-	struct miss_list    inflight; /* loop thread only */
-	size_t              nconns;   /* atomic */
-	unsigned            next;
+	/* frees the listeners (set by engine_listen.c with the first one, so
+	 * that engine.c never calls into the file that calls it) */
+	void (*listen_close)(struct engine *e);
+	size_t           nl;
+	struct worker   *w;
+	int              nw;
+	int              threaded;
+	int              stopping; /* atomic */
+	struct event    *mwake;    /* loop: misses queued */
+	pthread_mutex_t  mlock;
+	struct miss_list queued;   /* from workers (mlock) */
+	struct miss_list inflight; /* loop thread only */
+	size_t           nconns;   /* atomic */
+	unsigned         next;
 };
-
-/* engine_listen_close - free e's listeners and unlink their socket files
- * (loop thread, before the workers stop). */
-void engine_listen_close(struct engine *e);
 
 #endif

@@ -72,13 +72,35 @@ listener_new(struct engine *e, const char *name, int variant)
 	return (l);
 }
 
+/* listen_close - free e's listeners and unlink their socket files (loop
+ * thread, before the workers stop): the engine's listen_close. */
+static void
+listen_close(struct engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nl; i++) {
+		fdlimit_pause_free(e->l[i]->pause);
+		evconnlistener_free(e->l[i]->lev);
+		if (e->l[i]->path != NULL) {
+			unlink(e->l[i]->path);
+			free(e->l[i]->path);
+		}
+		free(e->l[i]);
+	}
+	free(e->l);
+	e->l  = NULL;
+	e->nl = 0;
+}
+
 /* listener_add - l's evconnlistener is made: wire it and keep l. */
 static void
 listener_add(struct engine *e, struct listener *l)
 {
 	evconnlistener_set_error_cb(l->lev, on_listen_error);
-	l->pause = fdlimit_pause_new(
-	        e->loop, l->lev, l->name, e->conf.logid_accept);
+	e->listen_close = listen_close;
+	l->pause        = fdlimit_pause_new(
+	               e->loop, l->lev, l->name, e->conf.logid_accept);
 	e->l = realloc(e->l, (e->nl + 1) * sizeof(*e->l));
 	if (e->l == NULL) {
 		xdie();
@@ -142,23 +164,4 @@ engine_listen_tcp(struct engine *e, const struct sockaddr *sa, int salen,
 	}
 	listener_add(e, l);
 	return (0);
-}
-
-void
-engine_listen_close(struct engine *e)
-{
-	size_t i;
-
-	for (i = 0; i < e->nl; i++) {
-		fdlimit_pause_free(e->l[i]->pause);
-		evconnlistener_free(e->l[i]->lev);
-		if (e->l[i]->path != NULL) {
-			unlink(e->l[i]->path);
-			free(e->l[i]->path);
-		}
-		free(e->l[i]);
-	}
-	free(e->l);
-	e->l  = NULL;
-	e->nl = 0;
 }
