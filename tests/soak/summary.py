@@ -3,7 +3,9 @@
 docs/SOAK.md) from events.log (load.py), rss.log, recover.log, pids.log
 and store.txt. Prints them; exit status 1 when an acknowledged TLSRPT
 result was lost or a request of the MTAs' own users was refused, cut off
-or timed out while the daemon was up (any phase but "restart"), else 0.
+or timed out while the daemon was up (any phase but "restart", and not in
+the two seconds before a restart in pids.log: a request begun just before
+the phase switched was cut off by the kill), else 0.
 """
 import collections
 import sys
@@ -62,7 +64,23 @@ def main(res):
     for k, n in kinds.most_common(25):
         out.append("  %6d  %s" % (n, k))
 
-    mta_refused = [e for e in ev if e[4] in FAILED and e[1] != "restart"]
+    # a request that began before run.sh switched the phase to "restart"
+    # and was cut off by the kill -9 carries the earlier phase: the daemon's
+    # (re)starts (pids.log; the kill is just before) count it as the kill's
+    starts = []
+    try:
+        with open(res + "/pids.log") as f:
+            starts = [float(l.split()[0]) for l in f if l.strip()][1:]
+    except OSError:
+        pass
+
+    def at_kill(t):
+        return any(s - 2.0 <= t <= s + 1.0 for s in starts)
+
+    mta_refused = [e for e in ev if e[4] in FAILED and e[1] != "restart"
+                   and not at_kill(e[0])]
+    cut_by_kill = [e for e in ev if e[4] in FAILED and e[1] != "restart"
+                   and at_kill(e[0])]
     flood_refused = [e for e in mta_refused if e[1] in ("fdflood", "idleflood")]
     out.append("")
     out.append("requests of the MTAs' users refused/cut off/timed out while the "
@@ -70,6 +88,8 @@ def main(res):
                % (len(mta_refused), len(flood_refused)))
     for e in mta_refused[:10]:
         out.append("    %.3f %s %s uid %s %s %s" % e[:6])
+    out.append("requests in flight when mxtlsd was killed -9 (begun in the "
+               "phase before \"restart\"): %d" % len(cut_by_kill))
 
     out.append("")
     out.append("per phase: seconds, lookups answered per second, and latency "
