@@ -1,6 +1,6 @@
 /*
  * dns_answers.h - hand-built DNS answers for the DANE unit tests
- * (test_dane.c, test_dane_share.c). Include after <cmocka.h> and
+ * (test_dane_*.c). Include after <cmocka.h> and
  * "dns.h"; the answers are freed with dns_result_clear like real ones.
  */
 #ifndef MXTLS_TESTS_DNS_ANSWERS_H
@@ -18,7 +18,7 @@ struct mxrec {
 
 /* mk_mx - a found MX answer (TTL 3600) holding recs, DNSSEC-secure when
  * secure. */
-static void
+static inline void
 mk_mx(struct dns_result *res, int secure, const struct mxrec *recs, size_t n)
 {
 	size_t i;
