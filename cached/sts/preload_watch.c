@@ -13,6 +13,7 @@
 #include "log.h"
 #include "sts/preload_watch.h"
 #include "util/change.h"
+#include "util/clock.h"
 #include "util/conf.h"
 
 struct preload_watch {
@@ -51,8 +52,7 @@ preload_watch_load(struct preload_watch *w, char *why, size_t whylen)
 {
 	struct preload *p;
 
-	p = preload_load(
-	        w->conf->preload_path, (int64_t)time(NULL), why, whylen);
+	p = preload_load(w->conf->preload_path, clock_now(), why, whylen);
 	if (p == NULL) {
 		return (-1);
 	}
@@ -93,7 +93,7 @@ preload_watch_get(struct preload_watch *w)
 	if (w == NULL || w->list == NULL) {
 		return (NULL);
 	}
-	if (preload_expires(w->list) <= (int64_t)time(NULL)) {
+	if (preload_expires(w->list) <= clock_now()) {
 		log_warn("MXTLS-PRELOAD-EXPIRED",
 		        "%s: the preload list expired at %lld and is no "
 		        "longer used",

@@ -19,6 +19,7 @@
 #include "tlsrpt/tlsrpt_sched.h"
 #include "tlsrpt/tlsrpt_send.h"
 #include "tlsrpt/tlsrpt_store.h"
+#include "util/clock.h"
 #include "util/conf.h"
 #include "util/stats.h"
 #include "why.h"
@@ -66,7 +67,7 @@ tlsrpt_sched_now(void)
 {
 	const char *o = getenv("MXTLSD_TLSRPT_TIME_OFFSET");
 
-	return ((int64_t)time(NULL) + (o != NULL ? atoll(o) : 0));
+	return (clock_now() + (o != NULL ? atoll(o) : 0));
 }
 
 int

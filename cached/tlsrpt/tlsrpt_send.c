@@ -33,6 +33,7 @@
 #include "tlsrpt/tlsrpt_mail.h"
 #include "tlsrpt/tlsrpt_send.h"
 #include "tlsrpt/tlsrpt_smtp.h"
+#include "util/clock.h"
 #include "util/curlev.h"
 #include "util/netaddr.h"
 #include "util/xalloc.h"
@@ -250,7 +251,7 @@ mail_message(struct job *j, const struct tlsrpt_send_job *job, char *to,
 		return (NULL);
 	}
 	msg = tlsrpt_mail_compose(
-	        &j->s->cfg, job, to, j->gz, j->gzlen, (int64_t)time(NULL));
+	        &j->s->cfg, job, to, j->gz, j->gzlen, clock_now());
 	if (msg == NULL) {
 		fail_later(j, 0, "out of memory");
 	}
