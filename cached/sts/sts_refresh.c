@@ -145,10 +145,12 @@ sts_refresh_visit(
 			        now + c->sts_proactive_interval, 0);
 			return (VISIT_PLANNED);
 		}
+		/* a lookup rechecked it since (not for a retry: checked
+		 * counts attempts too) */
 		at = sts_plan_next(d->domain, now, time32_unpack(e->checked),
 		        time32_unpack(e->expires), e->max_age,
 		        c->sts_refresh_before, c->sts_proactive_interval);
-		if (at > now) { /* a lookup rechecked it since */
+		if (at > now && d->refresh_fails == 0) {
 			sts_refresh_plan(s, d->domain, at, d->refresh_fails);
 			return (VISIT_PLANNED);
 		}
