@@ -23,7 +23,11 @@
  * DESIGN decision 3).
  *
  * This file runs the steps and answers lookups; what an entry knows, how
- * it is answered and how its work concludes is sts_entry.c's.
+ * it is answered and how its work concludes is sts_entry.c's. The refresh
+ * timer (sts_refresh.c; RFC 8461 §3.3) starts the same work on entries
+ * nobody looks up (sts_resolver_start, sts_resolver_entry) and is told
+ * when it ends (refresh_done); a lookup records the domain's last use in
+ * the store, at most once an hour (sts_used).
  */
 #include <sys/queue.h>
 #include <sys/socket.h>

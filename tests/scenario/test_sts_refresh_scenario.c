@@ -530,6 +530,34 @@ test_unused(void **state)
 	assert_true(row("busy.test").expires > T0 + 3 * WEEK);
 }
 
+/* (4b) the edge of the bound: last use exactly sts.refresh_unused_for ago
+ * is still in use, a second more is not */
+static void
+test_unused_edge(void **state)
+{
+	char why[256];
+
+	(void)state;
+	W.conf.sts_refresh_unused_for = 2 * DAY;
+	site("a.test", "1", 3 * WEEK);
+	site("b.test", "1", 3 * WEEK);
+	(void)lookup("a.test");
+	(void)lookup("b.test");
+	assert_int_equal(store_policy_plan(W.store, "a.test", T0 + 2 * DAY, 0,
+	                         why, sizeof(why)),
+	        0);
+	assert_int_equal(store_policy_plan(W.store, "b.test", T0 + 2 * DAY + 1,
+	                         0, why, sizeof(why)),
+	        0);
+	at(T0 + 2 * DAY);
+	assert_int_equal(txts("a.test"), 2); /* refreshed */
+	assert_int_equal(txts("b.test"), 1); /* not due yet */
+	at(T0 + 2 * DAY + 1);
+	assert_int_equal(txts("b.test"), 1); /* due, but unused */
+	assert_true(row("b.test").refresh_at == T0 + 3 * DAY + 1);
+	assert_true(W.stats.refresh_timer_started == 1);
+}
+
 /* (5) a failing refresh is retried with back-off (5, 10, 20, 40, 60, 60
  * ... min), the last try before expiry; the cached policy is answered
  * until it expires */
@@ -665,6 +693,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		        test_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unused, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		        test_unused_edge, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        test_failing_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(
