@@ -31,6 +31,7 @@
 #include "store/store.h"
 #include "sts/preload_watch.h"
 #include "sts/sts_fetch.h"
+#include "sts/sts_refresh.h"
 #include "sts/sts_resolver.h"
 #include "tlsrpt/tlsrpt_datagram.h"
 #include "tlsrpt/tlsrpt_lookup.h"
@@ -55,6 +56,7 @@ struct instance {
 	struct sts_fetcher       *fetch;
 	struct store             *store;
 	struct sts_resolver      *sts;
+	struct sts_refresh       *refresh; /* the refresh timer */
 	struct dane_resolver     *dane;
 	struct tlsrpt_lookup     *tlook;
 	struct memo              *memo; /* the three memos' records */
@@ -348,6 +350,12 @@ instance_resolvers(struct instance *inst)
 	inst->memo = memo_create((size_t)conf->cache_max_entries);
 	inst->sts  = sts_resolver_create(inst->base, conf, inst->dns,
 	         inst->fetch, inst->store, &inst->stats, inst->memo);
+	/* RFC 8461 §3.3: policies refreshed before they expire, looked up
+	 * or not (sts.proactive_refresh turns it off at the next tick) */
+	if ((inst->refresh = sts_refresh_create(inst->sts)) == NULL) {
+		log_err("MXTLS-NOMEM", "cannot start the refresh timer");
+		return (-1);
+	}
 	inst->dane = dane_resolver_create(
 	        inst->base, conf, inst->dns, &inst->stats, inst->memo);
 	inst->tlook = tlsrpt_lookup_create(
@@ -470,6 +478,7 @@ instance_free(struct instance *inst)
 	tlsrpt_datagram_close(inst->dgram); /* when no scheduler took it */
 	socketmap_free(inst->smap);
 	direct_free(inst->direct);
+	sts_refresh_free(inst->refresh);
 	sts_resolver_free(inst->sts);
 	if (inst->dane != NULL) {
 		dane_resolver_free(inst->dane);

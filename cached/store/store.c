@@ -182,6 +182,54 @@ store_policy_foreach(struct store *st,
 	return (rv);
 }
 
+int
+store_policy_due(struct store *st, int64_t now, size_t max,
+        int (*cb)(void *arg, const struct store_due *d), void *arg, char *why,
+        size_t whylen)
+{
+	int rv;
+
+	if (st->walking) {
+		return (why_fail(
+		        why, whylen, "store: foreach already running"));
+	}
+	st->walking = 1;
+	rv          = st->backend->policy_due(
+	                 st->handle, now, max, cb, arg, why, whylen);
+	st->walking = 0;
+	return (rv);
+}
+
+int
+store_policy_touch(struct store *st, const char *domain, int64_t last_used,
+        char *why, size_t whylen)
+{
+	if (st->walking) {
+		return (why_fail(why, whylen,
+		        "store: touch not allowed during foreach"));
+	}
+	if (check_domain(domain, why, whylen) != 0) {
+		return (-1);
+	}
+	return (st->backend->policy_touch(
+	        st->handle, domain, last_used, why, whylen));
+}
+
+int
+store_policy_plan(struct store *st, const char *domain, int64_t refresh_at,
+        int fails, char *why, size_t whylen)
+{
+	if (st->walking) {
+		return (why_fail(why, whylen,
+		        "store: plan not allowed during foreach"));
+	}
+	if (check_domain(domain, why, whylen) != 0) {
+		return (-1);
+	}
+	return (st->backend->policy_plan(
+	        st->handle, domain, refresh_at, fails, why, whylen));
+}
+
 void
 store_policy_clear(struct store_policy *p)
 {

@@ -33,6 +33,19 @@ struct store_policy {
 	size_t  len;
 	int64_t fetched; /* unix seconds */
 	int64_t expires; /* fetched + capped max_age */
+	/* the refresh timer's (cached/sts/sts_refresh.c): */
+	int64_t last_used;     /* last lookup (to the hour); 0: unknown */
+	int64_t refresh_at;    /* when the timer next looks at the row */
+	int     refresh_fails; /* timer refreshes failed in a row */
+};
+
+/* store_due - a row the refresh timer is due to look at (no body). */
+struct store_due {
+	char    domain[DOMAIN_MAX + 1];
+	int64_t expires;
+	int64_t last_used;
+	int64_t refresh_at;
+	int     refresh_fails;
 };
 
 struct store;
@@ -50,6 +63,13 @@ struct store_backend {
 	int (*policy_foreach)(void *handle,
 	        int (*cb)(void *arg, const struct store_policy *p), void *arg,
 	        char *why, size_t whylen);
+	int (*policy_due)(void *handle, int64_t now, size_t max,
+	        int (*cb)(void *arg, const struct store_due *d), void *arg,
+	        char *why, size_t whylen);
+	int (*policy_touch)(void *handle, const char *domain,
+	        int64_t last_used, char *why, size_t whylen);
+	int (*policy_plan)(void *handle, const char *domain,
+	        int64_t refresh_at, int fails, char *why, size_t whylen);
 };
 
 /*
@@ -88,6 +108,25 @@ int store_policy_del(
 int store_policy_foreach(struct store *st,
         int (*cb)(void *arg, const struct store_policy *p), void *arg,
         char *why, size_t whylen);
+
+/*
+ * store_policy_due - call cb for at most max rows whose refresh_at is at
+ * or before now, earliest first (the refresh timer's walk; no bodies).
+ * Writes are refused during the walk, as in foreach. 0 or -1 and why.
+ */
+int store_policy_due(struct store *st, int64_t now, size_t max,
+        int (*cb)(void *arg, const struct store_due *d), void *arg, char *why,
+        size_t whylen);
+
+/* store_policy_touch - domain was looked up at last_used: raise the row's
+ * last_used to it (never lowers it). No row: nothing, not an error. */
+int store_policy_touch(struct store *st, const char *domain, int64_t last_used,
+        char *why, size_t whylen);
+
+/* store_policy_plan - set the row's refresh_at and refresh_fails. No row:
+ * nothing, not an error. 0 or -1 and why. */
+int store_policy_plan(struct store *st, const char *domain, int64_t refresh_at,
+        int fails, char *why, size_t whylen);
 
 /* store_policy_clear - free what a row owns and zero it. */
 void store_policy_clear(struct store_policy *p);

@@ -20,8 +20,9 @@
  * - defensive mode on, so no SQL can corrupt the file on purpose.
  *
  * Schema: versioned with PRAGMA user_version; migrations[i] takes version
- * i - 1 to i inside one IMMEDIATE transaction. A file at a newer version
- * than this build knows, or at version 0 with foreign tables in it, is
+ * i - 1 to i inside one IMMEDIATE transaction (version 2: the refresh
+ * timer's columns, queried by store_sqlite_refresh.c). A file at a newer
+ * version than this build knows, or at version 0 with foreign tables in it, is
  * refused rather than touched.
  *
  * At open the schema is read and PRAGMA quick_check run (a cache holds a
@@ -59,6 +60,7 @@
 
 #include "log.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 #include "why.h"
 
 #define SQLITE_BUSY_MS  5000
@@ -74,23 +76,24 @@ static const char *const migrations[] = {
 	"body BLOB NOT NULL, "
 	"fetched INTEGER NOT NULL, "
 	"expires INTEGER NOT NULL)",
+	/* 2: the refresh timer's columns (cached/sts/sts_refresh.c): the
+	 * last lookup, when the timer next looks at the row, its failures
+	 * in a row; rows of version 1 keep everything, last_used 0 meaning
+	 * "unknown" */
+	"ALTER TABLE sts_policy ADD COLUMN last_used INTEGER NOT NULL "
+	"DEFAULT 0;"
+	"ALTER TABLE sts_policy ADD COLUMN refresh_at INTEGER NOT NULL "
+	"DEFAULT 0;"
+	"ALTER TABLE sts_policy ADD COLUMN refresh_fails INTEGER NOT NULL "
+	"DEFAULT 0;"
+	"CREATE INDEX sts_policy_refresh ON sts_policy(refresh_at)",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 
-#define ROW_COLUMNS "domain, id, body, fetched, expires"
-
-struct sqlite_store {
-	sqlite3      *db;
-	char         *location;
-	sqlite3_stmt *get;
-	sqlite3_stmt *put;
-	sqlite3_stmt *del;
-	sqlite3_stmt *del_all;
-	sqlite3_stmt *all;
-	char         *buf; /* foreach: the current row's body */
-	size_t        bufsize;
-};
+#define ROW_COLUMNS                                                           \
+	"domain, id, body, fetched, expires, last_used, refresh_at, "         \
+	"refresh_fails"
 
 extern const struct store_backend store_backend_sqlite;
 
@@ -331,6 +334,7 @@ sqlite_close(void *handle)
 	sqlite3_finalize(h->del);
 	sqlite3_finalize(h->del_all);
 	sqlite3_finalize(h->all);
+	store_sqlite_refresh_close(h);
 	if (sqlite3_close(h->db) != SQLITE_OK) {
 		log_warn("MXTLS-STORE-CLOSE", "%s: %s", h->location,
 		        sqlite3_errmsg(h->db));
@@ -494,7 +498,7 @@ open_once(const char *location, int *corrupt, char *why, size_t whylen)
 	                != 0
 	        || prepare(h,
 	                   "INSERT OR REPLACE INTO sts_policy(" ROW_COLUMNS
-	                   ") VALUES (?1, ?2, ?3, ?4, ?5)",
+	                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	                   &h->put, why, whylen)
 	                != 0
 	        || prepare(h, "DELETE FROM sts_policy WHERE domain = ?1",
@@ -545,11 +549,14 @@ row_read(struct sqlite_store *h, sqlite3_stmt *s, struct store_policy *p,
 		        h->location, p->domain));
 	}
 	memcpy(p->id, id, (size_t)idlen);
-	*body      = sqlite3_column_blob(s, 2);
-	blen       = sqlite3_column_bytes(s, 2);
-	p->len     = blen > 0 ? (size_t)blen : 0;
-	p->fetched = sqlite3_column_int64(s, 3);
-	p->expires = sqlite3_column_int64(s, 4);
+	*body            = sqlite3_column_blob(s, 2);
+	blen             = sqlite3_column_bytes(s, 2);
+	p->len           = blen > 0 ? (size_t)blen : 0;
+	p->fetched       = sqlite3_column_int64(s, 3);
+	p->expires       = sqlite3_column_int64(s, 4);
+	p->last_used     = sqlite3_column_int64(s, 5);
+	p->refresh_at    = sqlite3_column_int64(s, 6);
+	p->refresh_fails = sqlite3_column_int(s, 7);
 	if (p->len > 0 && *body == NULL) {
 		return (why_fail(why, whylen,
 		        "%s: %s: out of memory reading body", h->location,
@@ -624,7 +631,11 @@ sqlite_policy_put(
 	                   (sqlite3_uint64)p->len, SQLITE_STATIC)
 	                != SQLITE_OK
 	        || sqlite3_bind_int64(h->put, 4, p->fetched) != SQLITE_OK
-	        || sqlite3_bind_int64(h->put, 5, p->expires) != SQLITE_OK) {
+	        || sqlite3_bind_int64(h->put, 5, p->expires) != SQLITE_OK
+	        || sqlite3_bind_int64(h->put, 6, p->last_used) != SQLITE_OK
+	        || sqlite3_bind_int64(h->put, 7, p->refresh_at) != SQLITE_OK
+	        || sqlite3_bind_int(h->put, 8, p->refresh_fails)
+	                != SQLITE_OK) {
 		db_fail(h, "put: bind", why, whylen);
 		stmt_done(h->put);
 		return (-1);
@@ -707,6 +718,27 @@ fail:
 	return (-1);
 }
 
+/* for store_sqlite_refresh.c (store_sqlite_int.h) */
+int
+store_sqlite_fail(
+        struct sqlite_store *h, const char *what, char *why, size_t whylen)
+{
+	return (db_fail(h, what, why, whylen));
+}
+
+int
+store_sqlite_prepare(struct sqlite_store *h, const char *sql, sqlite3_stmt **s,
+        char *why, size_t whylen)
+{
+	return (prepare(h, sql, s, why, whylen));
+}
+
+void
+store_sqlite_done(sqlite3_stmt *s)
+{
+	stmt_done(s);
+}
+
 const struct store_backend store_backend_sqlite = {
 	.name           = "sqlite",
 	.open           = sqlite_open,
@@ -715,4 +747,7 @@ const struct store_backend store_backend_sqlite = {
 	.policy_put     = sqlite_policy_put,
 	.policy_del     = sqlite_policy_del,
 	.policy_foreach = sqlite_policy_foreach,
+	.policy_due     = store_sqlite_refresh_due,
+	.policy_touch   = store_sqlite_refresh_touch,
+	.policy_plan    = store_sqlite_refresh_plan,
 };

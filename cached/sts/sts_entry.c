@@ -136,6 +136,9 @@ sts_entry_free(void *arg, void *value)
 	struct sts_waiter *w;
 
 	(void)arg; /* e->r */
+	if (e->step != STS_STEP_IDLE && e->r->busy > 0) {
+		e->r->busy--; /* its work is cancelled below */
+	}
 	while (e->w != NULL && (w = TAILQ_FIRST(&e->w->waiters)) != NULL) {
 		TAILQ_REMOVE(&e->w->waiters, w, link);
 		event_free(w->deadline);
@@ -199,6 +202,7 @@ sts_entry_load(struct sts_resolver *r, struct sts_entry *e)
 		e->checked = 0; /* recheck the TXT id soon */
 		r->stats->store_hits++;
 	}
+	e->used = time32_pack(row.last_used);
 	store_policy_clear(&row);
 }
 
@@ -267,17 +271,25 @@ sts_entry_answer_tempfail(const char *why, struct sts_answer *a)
 void
 sts_entry_finish(struct sts_entry *e, const struct sts_answer *ans)
 {
-	struct sts_waiters ws;
-	struct sts_waiter *w;
+	struct sts_resolver *r = e->r;
+	struct sts_waiters   ws;
+	struct sts_waiter   *w;
 
+	if (e->step != STS_STEP_IDLE && r->busy > 0) {
+		r->busy--;
+	}
 	e->step = STS_STEP_IDLE;
 	TAILQ_INIT(&ws);
 	if (e->w != NULL) {
 		TAILQ_CONCAT(&ws, &e->w->waiters, link);
 	}
+	if (e->w != NULL && e->w->by_timer && r->refresh_done != NULL) {
+		/* the timer reads what the work found (sts_refresh.c) */
+		r->refresh_done(r->refresh_arg, e, e->w);
+	}
 	sts_entry_work_free(
 	        e); /* before the callbacks: they may start new work */
-	change_notify(&e->r->change, sts_entry_domain(e));
+	change_notify(&r->change, sts_entry_domain(e));
 	while ((w = TAILQ_FIRST(&ws)) != NULL) {
 		TAILQ_REMOVE(&ws, w, link);
 		event_free(w->deadline);
@@ -312,6 +324,9 @@ sts_entry_conclude_fail(
 	struct sts_answer    a;
 	char                 buf[512];
 
+	if (e->w != NULL) {
+		e->w->failed = 1;
+	}
 	if (e->have_policy && now < time32_unpack(e->expires)) {
 		log_warn("MXTLS-STS-REFRESH-FAIL",
 		        "%s: refresh failed, keeping the cached policy id %s: "

@@ -25,6 +25,11 @@ struct intern;
 
 #define STS_MAX_ADDRS 16
 
+/* STS_USED_GRAIN - a lookup writes the domain's last use to the store
+ * when the one there is at least this old (seconds): at most one write
+ * an hour per domain in use. */
+#define STS_USED_GRAIN 3600
+
 struct sts_waiter {
 	TAILQ_ENTRY(sts_waiter) link;
 	struct sts_entry *entry;
@@ -58,6 +63,12 @@ struct sts_work {
 	char                    addr_why[256];
 	char                    refused[256];
 	struct sockaddr_storage addrs[STS_MAX_ADDRS];
+	/* the refresh timer's (sts_refresh.c) */
+	int by_timer;    /* it started this work */
+	int timer_fails; /* its refreshes of the domain failed in a row */
+	int id_changed;  /* the TXT id differed from the cached policy's */
+	int fetched;     /* a policy was fetched */
+	int failed;      /* concluded by sts_entry_conclude_fail */
 };
 
 /*
@@ -85,6 +96,7 @@ struct sts_entry {
 	};
 	uint32_t checked; /* last TXT confirmation or attempt */
 	uint32_t max_age; /* the policy's */
+	uint32_t used;    /* last lookup, to STS_USED_GRAIN (as stored) */
 	uint16_t nmx;     /* a policy of at most STS_POLICY_MAX_BODY
 	                     bytes has fewer mx lines */
 	uint8_t step : 2; /* enum sts_step */
@@ -106,7 +118,24 @@ struct sts_resolver {
 	struct memo        *memo;
 	struct intern      *mx; /* the policies' mx lists */
 	struct change_hook  change;
+	unsigned long       busy; /* entries with work in flight */
+	/* the refresh timer's, called when work it started ends, before
+	 * the waiters are answered (sts_refresh.c) */
+	void (*refresh_done)(
+	        void *arg, struct sts_entry *e, const struct sts_work *w);
+	void *refresh_arg;
 };
+
+/* sts_resolver_start - start e's work (TXT, then addresses and fetch as
+ * needed); e->w may be set up before (sts_entry_work). Defined in
+ * sts_resolver.c, for the refresh timer. */
+void sts_resolver_start(struct sts_entry *e);
+
+/* sts_resolver_entry - domain's entry, made and filled from the store
+ * when there is none (a lookup's use is not recorded); NULL when the
+ * memo is full of busy entries. Defined in sts_resolver.c. */
+struct sts_entry *sts_resolver_entry(
+        struct sts_resolver *r, const char *domain);
 
 /* sts_entry_domain - e's domain (normalised): its memo record's key. */
 const char *sts_entry_domain(const struct sts_entry *e);

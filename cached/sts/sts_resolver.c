@@ -23,7 +23,11 @@
  * DESIGN decision 3).
  *
  * This file runs the steps and answers lookups; what an entry knows, how
- * it is answered and how its work concludes is sts_entry.c's.
+ * it is answered and how its work concludes is sts_entry.c's. The refresh
+ * timer (sts_refresh.c; RFC 8461 §3.3) starts the same work on entries
+ * nobody looks up (sts_resolver_start, sts_resolver_entry) and is told
+ * when it ends (refresh_done); a lookup records the domain's last use in
+ * the store, at most once an hour (sts_used).
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -42,6 +46,7 @@
 #include "store/store.h"
 #include "sts/sts_entry.h"
 #include "sts/sts_fetch.h"
+#include "sts/sts_plan.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_record.h"
 #include "sts/sts_resolver.h"
@@ -71,6 +76,7 @@ sts_start(struct sts_entry *e)
 	snprintf(name, sizeof(name), "_mta-sts.%s", sts_entry_domain(e));
 	sts_entry_work(e);
 	e->step = STS_STEP_TXT;
+	r->busy++;
 	r->stats->txt_lookups++;
 	e->w->q_txt = dns_lookup(r->dns, name, DNS_T_TXT, sts_txt_done, e);
 	if (e->w->q_txt == NULL) {
@@ -159,6 +165,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		return;
 	}
 	if (e->have_policy && strcmp(rec.id, e->id) != 0) {
+		e->w->id_changed = 1;
 		log_info("MXTLS-STS-ID-CHANGED",
 		        "%s: TXT id changed from %s to %s, refetching",
 		        sts_entry_domain(e), e->id, rec.id);
@@ -357,10 +364,16 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	memset(&row, 0, sizeof(row));
 	snprintf(row.domain, sizeof(row.domain), "%s", sts_entry_domain(e));
 	snprintf(row.id, sizeof(row.id), "%s", e->id);
-	row.body    = (char *)res->body;
-	row.len     = res->len;
-	row.fetched = time32_unpack(e->fetched);
-	row.expires = time32_unpack(e->expires);
+	row.body      = (char *)res->body;
+	row.len       = res->len;
+	row.fetched   = time32_unpack(e->fetched);
+	row.expires   = time32_unpack(e->expires);
+	row.last_used = time32_unpack(e->used);
+	/* the refresh timer's next visit (sts_refresh.c) */
+	row.refresh_at = sts_plan_next(sts_entry_domain(e), now, now,
+	        row.expires, e->max_age, r->conf->sts_refresh_before,
+	        r->conf->sts_proactive_interval);
+	e->w->fetched  = 1;
 	if (store_policy_put(r->store, &row, swhy, sizeof(swhy)) != 0) {
 		r->stats->store_errors++;
 		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s",
@@ -391,6 +404,30 @@ sts_wait_expired(evutil_socket_t fd, short what, void *arg)
 	free(w);
 }
 
+/* sts_used - a lookup of e at now: its last use, written to the store
+ * (for the refresh timer's sts.refresh_unused_for) when the one there is
+ * STS_USED_GRAIN old, so at most once an hour per domain. */
+static void
+sts_used(struct sts_resolver *r, struct sts_entry *e, int64_t now)
+{
+	char why[256];
+
+	if (now - time32_unpack(e->used) < STS_USED_GRAIN) {
+		return;
+	}
+	e->used = time32_pack(now);
+	if (!e->have_policy && !e->expired_seen) {
+		return; /* no row */
+	}
+	if (store_policy_touch(
+	            r->store, sts_entry_domain(e), now, why, sizeof(why))
+	        != 0) {
+		r->stats->store_errors++;
+		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s",
+		        sts_entry_domain(e), why);
+	}
+}
+
 void
 sts_resolver_lookup(struct sts_resolver *r, const char *domain,
         sts_resolver_cb cb, void *arg)
@@ -412,6 +449,7 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 		e->r = r;
 		sts_entry_load(r, e);
 	}
+	sts_used(r, e, now);
 	if (e->have_policy && now >= time32_unpack(e->expires)) {
 		log_info("MXTLS-STS-EXPIRED", "%s: policy id %s expired",
 		        sts_entry_domain(e), e->id);
@@ -459,6 +497,28 @@ sts_resolver_lookup(struct sts_resolver *r, const char *domain,
 	if (e->step == STS_STEP_IDLE) {
 		sts_start(e);
 	}
+}
+
+void
+sts_resolver_start(struct sts_entry *e)
+{
+	sts_start(e);
+}
+
+struct sts_entry *
+sts_resolver_entry(struct sts_resolver *r, const char *domain)
+{
+	struct sts_entry *e;
+
+	if ((e = memo_get(r->memo, MEMO_STS, domain)) != NULL) {
+		return (e);
+	}
+	if ((e = memo_put(r->memo, MEMO_STS, domain)) == NULL) {
+		return (NULL);
+	}
+	e->r = r;
+	sts_entry_load(r, e);
+	return (e);
 }
 
 unsigned long

@@ -9,7 +9,8 @@
  * policy is answered at once; the TXT id is rechecked and the policy
  * refreshed in the background, never on the request path. A lookup of an
  * unknown domain waits for the work up to sts.first_contact_wait and then
- * answers tempfail while the work goes on (docs/DECISIONS.md).
+ * answers tempfail while the work goes on (docs/DECISIONS.md). Policies
+ * nobody looks up are refreshed by the refresh timer (sts_refresh.h).
  *
  * Runs on the loop thread only.
  */

@@ -59,12 +59,17 @@ struct conf {
 	int    fetch_low_speed_time;
 	int    fetch_max_body;
 	int    fetch_port;
+	int    fetch_max_per_second; /* refresh timer: refreshes started/s */
+	int    fetch_max_in_flight;  /* ... while fewer are in flight */
 	/* sts */
 	double sts_first_contact_wait;
 	int    sts_recheck_interval;
 	int    sts_refresh_before;
 	char  *sts_expired_policy_str;
 	int    sts_expired_policy;
+	int    sts_proactive_refresh;  /* the refresh timer on */
+	int    sts_proactive_interval; /* its recheck of each domain */
+	int    sts_refresh_unused_for; /* ... looked up within this */
 	/* dane */
 	int dane_port;
 	int dane_max_ttl;

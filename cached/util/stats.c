@@ -26,6 +26,12 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(refreshes);
 	PUT(wait_timeouts);
 	PUT(store_errors);
+	PUT(refresh_timer_started);
+	PUT(refresh_timer_fetched);
+	PUT(refresh_timer_changed);
+	PUT(refresh_timer_failed);
+	PUT(refresh_rate_limited);
+	PUT(refresh_dropped_unused);
 	PUT(dane_lookups);
 	PUT(dane_hits);
 	PUT(tlsrpt_lookups);

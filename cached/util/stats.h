@@ -23,10 +23,17 @@ struct stats {
 	unsigned long refreshes;       /* background refreshes started */
 	unsigned long wait_timeouts;   /* first-contact waits that expired */
 	unsigned long store_errors;    /* store reads or writes that failed */
-	unsigned long dane_lookups;    /* DANE lookups started (memo misses) */
-	unsigned long dane_hits;       /* DANE answers from the memo */
-	unsigned long tlsrpt_lookups;  /* _smtp._tls lookups started */
-	unsigned long tlsrpt_hits;     /* _smtp._tls answers from the memo */
+	/* the refresh timer, cached/sts/sts_refresh.c */
+	unsigned long refresh_timer_started;  /* refreshes it started */
+	unsigned long refresh_timer_fetched;  /* ... that refetched */
+	unsigned long refresh_timer_changed;  /* ... found a new TXT id */
+	unsigned long refresh_timer_failed;   /* ... failed (policy kept) */
+	unsigned long refresh_rate_limited;   /* ticks that left due work */
+	unsigned long refresh_dropped_unused; /* unused, expired: dropped */
+	unsigned long dane_lookups;   /* DANE lookups started (memo misses) */
+	unsigned long dane_hits;      /* DANE answers from the memo */
+	unsigned long tlsrpt_lookups; /* _smtp._tls lookups started */
+	unsigned long tlsrpt_hits;    /* _smtp._tls answers from the memo */
 	/* TLS reporting (RFC 8460), cached/tlsrpt/tlsrpt_sched.c */
 	unsigned long tlsrpt_results;            /* results counted */
 	unsigned long tlsrpt_results_refused;    /* invalid result requests */

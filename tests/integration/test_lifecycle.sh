@@ -142,6 +142,30 @@ if daemon_start refresh; then
 	daemon_stop
 fi
 
+# ------------------------------- the refresh timer, with no lookup at all --
+# max_age 20: the timer's refetch window is (expires - 10 s, expires - 5 s]
+# (docs/DECISIONS.md C12); nothing looks the domain up in between.
+"$W/set-policy.sh" "$WORLD" idchange.test enforce 20 mx1.idchange.test
+"$W/set-txt.sh" "$WORLD" idchange.test "t1$RUN"
+if daemon_start timer; then
+	j=$(q idchange.test)
+	f1=$(jqr "$j" '.fetched')
+	expect_jq "timer: fetched with max_age 20" "$j" '[.source, .max_age] | join(" ")' "fetched 20"
+	# shellcheck disable=SC2317
+	timer_fetched() { [ "$(jqr "$(ctl stats)" '.refresh_timer_fetched')" = 1 ]; }
+	if poll_until 25 timer_fetched; then
+		pass "timer: refetched before expiry without a lookup"
+	else
+		fail "timer: refetched without a lookup" "$(ctl stats)"
+	fi
+	s=$(ctl stats)
+	expect_jq "timer: one refresh started, none failed" "$s" \
+		'[.refresh_timer_started, .refresh_timer_failed, .fetch_ok] | map(tostring) | join(" ")' "1 0 2"
+	j=$(q idchange.test)
+	expect_jq "timer: the cached copy is the new one" "$j" ".fetched > $f1" true
+	daemon_stop
+fi
+
 # ------------------------------------------------ stopping mid-lookup --
 # timeout.test's name servers never answer (resolver timeout 5 s): the
 # lookups are still out at SIGTERM. Their clients, on the nng and the

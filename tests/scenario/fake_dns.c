@@ -15,7 +15,7 @@
 
 #include "fake_dns.h"
 
-#define FAKE_DNS_MAX 64
+#define FAKE_DNS_MAX 256
 #define FAKE_DNS_RRS 16
 
 struct fake_dns_script {

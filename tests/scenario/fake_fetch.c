@@ -14,8 +14,9 @@
 
 #include "domain.h"
 #include "fake_fetch.h"
+#include "util/clock.h"
 
-#define FAKE_FETCH_MAX 32
+#define FAKE_FETCH_MAX 128
 
 struct fake_fetch_script {
 	char                  domain[DOMAIN_MAX + 1];
@@ -45,6 +46,12 @@ static TAILQ_HEAD(, sts_fetch) fake_fetches = TAILQ_HEAD_INITIALIZER(
 static struct fake_fetch_script fake_fetch_table[FAKE_FETCH_MAX];
 static size_t                   fake_fetch_n;
 static unsigned                 fake_fetch_nlive;
+/* the load: fetches started in the current fake second, the most in any
+ * second and the most live at once, since fake_fetch_load_reset */
+static int64_t  fake_fetch_sec;
+static unsigned fake_fetch_in_sec;
+static unsigned fake_fetch_sec_max;
+static unsigned fake_fetch_live_max;
 
 static struct fake_fetch_script *
 fake_fetch_entry(const char *domain)
@@ -76,6 +83,28 @@ fake_fetch_reset(void)
 	}
 	fake_fetch_n     = 0;
 	fake_fetch_nlive = 0;
+	fake_fetch_load_reset();
+}
+
+void
+fake_fetch_load_reset(void)
+{
+	fake_fetch_sec      = -1;
+	fake_fetch_in_sec   = 0;
+	fake_fetch_sec_max  = 0;
+	fake_fetch_live_max = fake_fetch_nlive;
+}
+
+unsigned
+fake_fetch_max_per_second(void)
+{
+	return (fake_fetch_sec_max);
+}
+
+unsigned
+fake_fetch_max_live(void)
+{
+	return (fake_fetch_live_max);
 }
 
 void
@@ -213,6 +242,14 @@ sts_fetch_start(struct sts_fetcher *fetcher, const char *domain,
 		          */
 	TAILQ_INSERT_TAIL(&fake_fetches, f, link);
 	fake_fetch_nlive++;
+	if (fake_fetch_nlive > fake_fetch_live_max)
+		fake_fetch_live_max = fake_fetch_nlive;
+	if (clock_now() != fake_fetch_sec) {
+		fake_fetch_sec    = clock_now();
+		fake_fetch_in_sec = 0;
+	}
+	if (++fake_fetch_in_sec > fake_fetch_sec_max)
+		fake_fetch_sec_max = fake_fetch_in_sec;
 	if (f->script->hold)
 		f->held = 1;
 	else

@@ -33,4 +33,14 @@ unsigned fake_fetch_count(const char *domain);
 /* fake_fetch_live - fetches started and neither done nor cancelled. */
 unsigned fake_fetch_live(void);
 
+/* fake_fetch_load_reset - start counting the load afresh (below). */
+void fake_fetch_load_reset(void);
+
+/* fake_fetch_max_per_second - the most fetches started in one second of
+ * the fake clock (cached/util/clock.h) since fake_fetch_load_reset. */
+unsigned fake_fetch_max_per_second(void);
+
+/* fake_fetch_max_live - the most fetches live at once since then. */
+unsigned fake_fetch_max_live(void);
+
 #endif
