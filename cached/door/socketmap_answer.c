@@ -3,7 +3,6 @@
  * Postfix smtp_tls_policy_maps answer mapping (see socketmap_answer.h and
  * docs/postfix.md; postconf(5) smtp_tls_policy_maps, TLSRPT_README).
  */
-#include <arpa/inet.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,10 +100,9 @@ enum socketmap_key
 socketmap_answer_key(const char *req, size_t len, char *domain,
         size_t domainlen, char *why, size_t whylen)
 {
-	const char   *sp = memchr(req, ' ', len), *key;
-	size_t        klen;
-	char          dwhy[160], addr[64];
-	unsigned char abuf[16];
+	const char *sp = memchr(req, ' ', len), *key;
+	size_t      klen;
+	char        dwhy[160];
 
 	if (sp == NULL || sp == req) {
 		snprintf(why, whylen,
@@ -117,25 +115,8 @@ socketmap_answer_key(const char *req, size_t len, char *domain,
 		snprintf(why, whylen, "malformed request: empty key");
 		return (SOCKETMAP_KEY_PERM);
 	}
-	if (key[0] == '.') {
-		snprintf(why, whylen, "parent-domain probe");
+	if (domain_not_a_name(key, klen, why, whylen)) {
 		return (SOCKETMAP_KEY_NOTFOUND);
-	}
-	if (key[0] == '[') {
-		snprintf(why, whylen, "explicit next hop");
-		return (SOCKETMAP_KEY_NOTFOUND);
-	}
-	if (memchr(key, ':', klen) != NULL) {
-		snprintf(why, whylen, "next hop with a port");
-		return (SOCKETMAP_KEY_NOTFOUND);
-	}
-	if (klen < sizeof(addr) && memchr(key, '\0', klen) == NULL) {
-		memcpy(addr, key, klen);
-		addr[klen] = '\0';
-		if (inet_pton(AF_INET, addr, abuf) == 1) {
-			snprintf(why, whylen, "an address, not a domain");
-			return (SOCKETMAP_KEY_NOTFOUND);
-		}
 	}
 	if (domain_normalize(key, klen, domain, domainlen, dwhy, sizeof(dwhy))
 	        != 0) {

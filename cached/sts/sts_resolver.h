@@ -17,6 +17,7 @@
 #define MXTLS_CACHED_STS_RESOLVER_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "sts/sts_answer.h" /* the answer and its callback */
 #include "sts/sts_policy.h"
@@ -56,6 +57,31 @@ struct change_hook;
  * knows about a domain changed (cached/util/change.h). */
 void sts_resolver_set_change(
         struct sts_resolver *r, const struct change_hook *h);
+
+/* what the resolver holds for one domain (sts_dump.c) */
+struct sts_resolver_state {
+	int have_policy;        /* a policy: id, mode, max_age, fetched,
+	                           expires are its */
+	int have_none;          /* a remembered "no policy": none_why,
+	                           expires (until when) */
+	int         busy;       /* a lookup or fetch is in flight */
+	int         from_store; /* loaded from the store after a restart */
+	const char *id, *mode, *none_why;
+	long long   max_age;
+	time_t      fetched, expires, checked;
+	time_t      next_check; /* when a lookup next starts work: the TXT
+	                           recheck (sts.recheck_interval) or the
+	                           refresh (sts.refresh_before); 0 unknown */
+};
+
+/* sts_resolver_domains - the domains the resolver holds, most recently
+ * used first, NULL-ended (memo_keys: free each, then the array). */
+char **sts_resolver_domains(struct sts_resolver *r);
+
+/* sts_resolver_state - fill s for domain (pointers valid until the loop
+ * runs again); 0, or -1 when the resolver holds nothing for it. */
+int sts_resolver_state(struct sts_resolver *r, const char *domain,
+        struct sts_resolver_state *s);
 
 /* sts_resolver_flush - forget domain (NULL: every domain) in memory and in
  * the store. Returns the number of entries dropped. */
