@@ -80,6 +80,22 @@ sts_answer testing.test "$j" testing testing1
 j=$(q none.test)
 sts_answer none.test "$j" none none1
 
+# ---------------------------------------------------- dump and purge --
+# mxtlsctl dump lists what the daemon holds (docs/IPC.md "dump"): the
+# policy with its id, mode, expiry and next check; purge forgets a domain.
+d=$(ctl dump --json)
+expect_jq "dump: enforce.test listed" "$d" \
+	'.domains[] | select(.domain == "enforce.test") | [.sts, .mode, .policy_id] | join(" ")' "policy enforce enforce1"
+expect_jq "dump: enforce.test expires after now, next check before expiry" "$d" \
+	'.now as $now | .domains[] | select(.domain == "enforce.test") | (.expires > $now and .next_check <= .expires and .next_check > 0)' true
+expect_jq "dump: not truncated" "$d" '[.truncated, (.total == (.domains | length))] | map(tostring) | join(" ")' "false true"
+expect_match "dump: text, one line a domain" "$(ctl dump)" \
+	"enforce.test +enforce +enforce1 +20[0-9-]+T[0-9:]+Z"
+expect_eq "purge enforce.test" "$(ctl purge enforce.test)" "flushed 1 entries of enforce.test"
+expect_jq "dump after purge: enforce.test gone" "$(ctl dump --json)" \
+	'[.domains[] | select(.domain == "enforce.test")] | length' 0
+expect_match "dump after purge: others stay" "$(ctl dump)" "testing.test"
+
 # _mta-sts.cname.test is a CNAME to _mta-sts.enforce.test: that id, own policy.
 j=$(q cname.test)
 sts_answer cname.test "$j" testing enforce1
