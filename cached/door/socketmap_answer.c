@@ -126,16 +126,65 @@ socketmap_answer_key(const char *req, size_t len, char *domain,
 	return (SOCKETMAP_KEY_LOOKUP);
 }
 
+/* utf8_next - the code point of the valid UTF-8 sequence at p (n bytes
+ * there), its length in *len; -1 when p starts no valid sequence
+ * (overlong, surrogate, above U+10FFFF, cut short). */
+static long
+utf8_next(const unsigned char *p, size_t n, size_t *len)
+{
+	long   cp;
+	size_t k, i;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4) {
+		return (-1);
+	}
+	k  = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	cp = p[0] & (0x7f >> k);
+	if (n < k) {
+		return (-1);
+	}
+	for (i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			return (-1);
+		}
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000)
+	        || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+		return (-1);
+	}
+	*len = k;
+	return (cp);
+}
+
 char *
 socketmap_answer_error(const char *kind, const char *why)
 {
-	struct sbuf b = { NULL, 0, 0 };
-	size_t      i;
+	struct sbuf          b = { NULL, 0, 0 };
+	const unsigned char *p = (const unsigned char *)(why ? why : "");
+	size_t               i, n = strlen((const char *)p), len;
+	long                 cp;
 
+	/* Postfix turns every byte outside printable ASCII into '?': write
+	 * them as escapes it passes through (docs/postfix.md "Reasons"):
+	 * a UTF-8 character as \uXXXX (\UXXXXXXXX above U+FFFF), any other
+	 * byte (a control character, invalid UTF-8) as \xHH, '\' as \\ */
 	sb_add(&b, "%s ", kind);
-	for (i = 0; why != NULL && why[i] != '\0' && i < WHY_MAX; i++) {
-		unsigned char ch = (unsigned char)why[i];
-		sb_add(&b, "%c", ch >= 0x20 && ch < 0x7f ? ch : '?');
+	if (n > WHY_MAX) {
+		n = WHY_MAX;
+	}
+	for (i = 0; i < n; i += len) {
+		len = 1;
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+			sb_add(&b, "%c", p[i]);
+		} else if (p[i] == '\\') {
+			sb_add(&b, "\\\\");
+		} else if (p[i] >= 0x80
+		        && (cp = utf8_next(p + i, n - i, &len)) >= 0) {
+			sb_add(&b, cp > 0xffff ? "\\U%08lX" : "\\u%04lX", cp);
+		} else {
+			sb_add(&b, "\\x%02X", p[i]);
+		}
 	}
 	return (b.s);
 }

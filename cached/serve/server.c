@@ -219,7 +219,7 @@ server_tlsrpt(struct server *srv, const struct proto_request *req,
 			free(rq);
 			o = reply_why("ok",
 			        "a session carrying our own TLS report: not "
-			        "counted (RFC 8460 §3)");
+			        "counted (RFC 8460 section 3)");
 			json_object_set_new(o, "recorded", json_false());
 			fn(arg, dump(o));
 			return;
