@@ -50,7 +50,10 @@ ctl_dump(struct ctl *c, int argc, char **argv)
 		        ctl_str(e, "policy_id", "-"),
 		        ctl_time(num(e, "expires"), x, sizeof(x)),
 		        ctl_str(e, "dane", "-"),
-		        ctl_time(num(e, "next_check"), n, sizeof(n)));
+		        strcmp(ctl_str(e, "sts", ""), "stored") == 0
+		                ? "on next lookup (in the store)"
+		                : ctl_time(
+		                        num(e, "next_check"), n, sizeof(n)));
 	}
 	printf("%zu domains", json_array_size(a));
 	if (json_is_true(json_object_get(o, "truncated"))) {

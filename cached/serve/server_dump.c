@@ -4,8 +4,10 @@
  * max_age, fetched, expires: RFC 8461 §3.2, §5.1) or its remembered "no
  * policy", its DANE memo (RFC 7672 §2.2: MX status, hosts with usable
  * TLSA records), and when the next lookup starts work again. Domains
- * only in the DANE memo are listed too. At most max domains: past that,
- * "truncated" is true and "total" says how many there are.
+ * only in the DANE memo are listed too, then the policies only in the
+ * store (sts "stored": loaded on the domain's next lookup). At most max
+ * domains: past that, "truncated" is true and "total" says how many there
+ * are.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #include "dane/dane_resolver.h"
 #include "log.h"
+#include "logrl.h"
 #include "proto.h"
 #include "serve/server_dump.h"
 #include "sts/sts_resolver.h"
@@ -115,6 +118,37 @@ dump_add(const struct query_services *svc, char **domains, json_t *a,
 	free(domains);
 }
 
+struct dump_walk {
+	json_t *a, *seen;
+	size_t  max, *total;
+};
+
+/* dump_stored - one policy of the store not already listed */
+static int
+dump_stored(void *arg, const struct sts_resolver_stored *p)
+{
+	struct dump_walk *w = arg;
+	json_t           *o;
+
+	if (json_object_get(w->seen, p->domain) != NULL) {
+		return (0);
+	}
+	(*w->total)++;
+	if (json_array_size(w->a) >= w->max) {
+		return (0);
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s}", "domain", p->domain, "sts",
+	        "stored", "policy_id", p->id, "source", "store");
+	if (p->mode != NULL) {
+		json_object_set_new(o, "mode", json_string(p->mode));
+		json_object_set_new(o, "max_age", json_integer(p->max_age));
+	}
+	set_time(o, "fetched", p->fetched);
+	set_time(o, "expires", p->expires);
+	json_array_append_new(w->a, o);
+	return (0);
+}
+
 char *
 server_dump(const struct query_services *svc, size_t max)
 {
@@ -129,6 +163,19 @@ server_dump(const struct query_services *svc, size_t max)
 	if (svc->dane != NULL) {
 		dump_add(svc, dane_resolver_domains(svc->dane), a, seen, max,
 		        &total);
+	}
+	if (svc->sts != NULL) {
+		struct dump_walk w = { a, seen, max, &total };
+		char             why[256];
+
+		if (sts_resolver_stored(
+		            svc->sts, dump_stored, &w, why, sizeof(why))
+		        != 0) {
+			log_warn_rl("MXTLS-DUMP-STORE",
+			        "dump: the store's policies are not listed: "
+			        "%s",
+			        why);
+		}
 	}
 	json_decref(seen);
 	o = json_pack("{s:i, s:s, s:I, s:I, s:b, s:o}", "v", PROTO_VERSION,

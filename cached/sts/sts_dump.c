@@ -5,9 +5,12 @@
  * (§5.1: the TXT id recheck every sts.recheck_interval, the refresh
  * sts.refresh_before expiry), computed as sts_entry_answer_policy does.
  * Looks without touching: the LRU order and the entries stay as they are.
+ * The store's policies are listed too (they are loaded on a domain's next
+ * lookup after a restart).
  */
 #include <string.h>
 
+#include "store/store.h"
 #include "sts/sts_entry.h"
 #include "sts/sts_resolver.h"
 #include "util/conf.h"
@@ -53,4 +56,44 @@ sts_resolver_state(struct sts_resolver *r, const char *domain,
 		s->next_check = s->expires;
 	}
 	return (0);
+}
+
+struct stored_walk {
+	int (*cb)(void *arg, const struct sts_resolver_stored *p);
+	void *arg;
+};
+
+static int
+stored_one(void *arg, const struct store_policy *p)
+{
+	struct stored_walk        *w = arg;
+	struct sts_resolver_stored s;
+	struct sts_policy          pol;
+	int                        rv;
+
+	memset(&s, 0, sizeof(s));
+	s.domain  = p->domain;
+	s.id      = p->id;
+	s.fetched = (time_t)p->fetched;
+	s.expires = (time_t)p->expires;
+	if (sts_policy_parse(p->body, p->len, &pol, NULL, 0) == 0) {
+		s.mode    = sts_mode_name(pol.mode);
+		s.max_age = pol.max_age;
+		sts_policy_clear(&pol);
+	}
+	rv = w->cb(w->arg, &s);
+	return (rv);
+}
+
+int
+sts_resolver_stored(struct sts_resolver *r,
+        int (*cb)(void *arg, const struct sts_resolver_stored *p), void *arg,
+        char *why, size_t whylen)
+{
+	struct stored_walk w = { cb, arg };
+
+	if (r->store == NULL) {
+		return (0);
+	}
+	return (store_policy_foreach(r->store, stored_one, &w, why, whylen));
 }

@@ -83,6 +83,21 @@ char **sts_resolver_domains(struct sts_resolver *r);
 int sts_resolver_state(struct sts_resolver *r, const char *domain,
         struct sts_resolver_state *s);
 
+/* a policy in the store (sts_dump.c) */
+struct sts_resolver_stored {
+	const char *domain, *id, *mode; /* mode NULL when the body no longer
+	                                   parses */
+	long long max_age;
+	time_t    fetched, expires;
+};
+
+/* sts_resolver_stored - call cb for every policy in the store (none
+ * without a store); a non-zero return from cb stops the walk. 0, or -1
+ * with why when the store cannot be read. */
+int sts_resolver_stored(struct sts_resolver *r,
+        int (*cb)(void *arg, const struct sts_resolver_stored *p), void *arg,
+        char *why, size_t whylen);
+
 /* sts_resolver_flush - forget domain (NULL: every domain) in memory and in
  * the store. Returns the number of entries dropped. */
 unsigned long sts_resolver_flush(struct sts_resolver *r, const char *domain);

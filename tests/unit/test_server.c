@@ -355,6 +355,35 @@ dump(void **state)
 	assert_non_null(dumped(o, "n.test"));
 	json_decref(o);
 
+	/* a policy only in the store (as after a restart): listed as
+	 * "stored", with what the row says */
+	{
+		struct store_policy sp;
+		char                why[128];
+
+		memset(&sp, 0, sizeof(sp));
+		snprintf(sp.domain, sizeof(sp.domain), "s.test");
+		snprintf(sp.id, sizeof(sp.id), "s9");
+		sp.body    = "version: STSv1\r\nmode: testing\r\nmx: "
+		             "mx.s.test\r\nmax_age: 86400\r\n";
+		sp.len     = strlen(sp.body);
+		sp.fetched = T0 - 100;
+		sp.expires = T0 - 100 + 86400;
+		assert_int_equal(
+		        store_policy_put(W.store, &sp, why, sizeof(why)), 0);
+	}
+	o = req("{\"v\":1,\"op\":\"dump\"}");
+	assert_int_equal(num(o, "total"), 3);
+	assert_non_null(e = dumped(o, "s.test"));
+	assert_string_equal(m(e, "sts"), "stored");
+	assert_string_equal(m(e, "policy_id"), "s9");
+	assert_string_equal(m(e, "mode"), "testing");
+	assert_string_equal(m(e, "source"), "store");
+	assert_int_equal(num(e, "expires"), T0 - 100 + 86400);
+	assert_null(json_object_get(e, "next_check"));
+	/* p.test is in memory and in the store: listed once */
+	assert_int_equal(json_array_size(json_object_get(o, "domains")), 3);
+
 	/* purge (flush) one: gone from the dump */
 	req("{\"v\":1,\"op\":\"flush\",\"domain\":\"p.test\"}");
 	o = req("{\"v\":1,\"op\":\"dump\"}");
