@@ -224,6 +224,7 @@ main(int argc, char **argv)
 	} else {
 		log_init("mxtlsd", to_stderr, conf.log_facility);
 		log_set_level((enum log_level)conf.log_level);
+		log_set_format((enum log_format)conf.log_format);
 		rv = mxtlsd_serve(&conf, conf_path, foreground);
 	}
 	conf_free(&conf);

@@ -11,6 +11,8 @@
  * Pure functions: no I/O, no globals, no allocation. The caller owns out and
  * why.
  */
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -162,4 +164,34 @@ domain_is_normal(const char *s)
 		return (0);
 	}
 	return (strcmp(buf, s) == 0);
+}
+
+int
+domain_not_a_name(const char *key, size_t len, char *why, size_t whylen)
+{
+	char          addr[64];
+	unsigned char abuf[16];
+
+	if (len > 0 && key[0] == '.') {
+		snprintf(why, whylen, "parent-domain probe");
+		return (1);
+	}
+	if (len > 0 && key[0] == '[') {
+		snprintf(why, whylen, "explicit next hop");
+		return (1);
+	}
+	if (len < sizeof(addr) && memchr(key, '\0', len) == NULL) {
+		memcpy(addr, key, len);
+		addr[len] = '\0';
+		if (inet_pton(AF_INET, addr, abuf) == 1
+		        || inet_pton(AF_INET6, addr, abuf) == 1) {
+			snprintf(why, whylen, "an address, not a domain");
+			return (1);
+		}
+	}
+	if (memchr(key, ':', len) != NULL) {
+		snprintf(why, whylen, "next hop with a port");
+		return (1);
+	}
+	return (0);
 }

@@ -23,6 +23,18 @@
 int domain_normalize(const char *in, size_t len, char *out, size_t outlen,
         char *why, size_t whylen);
 
+/*
+ * domain_not_a_name - 1 with a one-line reason in why when key (len bytes)
+ * is something other than a destination domain that an MTA or an admin
+ * may hand us: "." first (Postfix's parent-domain probe), "[" first (an
+ * explicit next hop or address literal, RFC 5321 §4.1.3), an IPv4 or IPv6
+ * address, or a ":port" suffix. Such a key has no MTA-STS or DANE policy
+ * of its own: it is refused at once, without a lookup. 0 otherwise (the
+ * key may still fail domain_normalize). One rule for the socketmap and
+ * mxtlsctl.
+ */
+int domain_not_a_name(const char *key, size_t len, char *why, size_t whylen);
+
 /* domain_is_normal - 1 when s is already in normal form, else 0. */
 int domain_is_normal(const char *s);
 

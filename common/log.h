@@ -3,12 +3,17 @@
  *
  * Every message carries an ID ("MXTLS-STS-FETCH-FAIL") that never changes
  * between releases, so admins can grep and alert on it. The sink is chosen
- * once by log_init(); the level can change at any time.
+ * once by log_init(); the level can change at any time. Lines are text
+ * ("MXTLS-ID: message") or, with log_set_format(LOG_FMT_JSON), one JSON
+ * object a line: {"ts":"2026-12-07T22:00:00Z","level":"info",
+ * "id":"MXTLS-ID","msg":"message"} (RFC 8259; the message's bytes that are
+ * not valid UTF-8 written as the text \xHH).
  */
 #ifndef MXTLS_COMMON_LOG_H
 #define MXTLS_COMMON_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LVL_ERR = 0,
@@ -16,6 +21,11 @@ enum log_level {
 	LOG_LVL_NOTICE,
 	LOG_LVL_INFO,
 	LOG_LVL_DEBUG,
+};
+
+enum log_format {
+	LOG_FMT_TEXT = 0,
+	LOG_FMT_JSON,
 };
 
 /* log_init - choose the sink: stderr when to_stderr, else syslog(ident). */
@@ -33,6 +43,18 @@ int log_level_parse(const char *name);
 
 /* log_level_name - the name log_level_parse accepts for level. */
 const char *log_level_name(enum log_level level);
+
+/* log_set_format - text or JSON lines, on stderr and syslog alike. */
+void log_set_format(enum log_format format);
+
+/* log_format_parse - "text", "json" -> format; -1 for anything else. */
+int log_format_parse(const char *name);
+
+/* log_format_line - the line log_vmsg writes for a message (text or
+ * JSON), in buf (len bytes; cut to fit, a JSON line still closed). The
+ * timestamp ts is "YYYY-MM-DDTHH:MM:SSZ" or NULL for none. */
+void log_format_line(char *buf, size_t len, enum log_format format,
+        const char *ts, enum log_level level, const char *id, const char *msg);
 
 /* log_msg - log one message with its stable id. */
 void log_msg(enum log_level level, const char *id, const char *fmt, ...)

@@ -159,13 +159,13 @@ dane_mx_apply(struct dane_result *r, const struct dns_result *mx)
 		r->mx_status = DANE_MX_TEMPFAIL;
 		dane_result_set_why(r,
 		        "DNSSEC validation failed for the MX RRset of %s: %s "
-		        "(RFC 7672 §2.1: deferred)",
+		        "(RFC 7672 section 2.1: deferred)",
 		        r->domain, mx->why);
 		return (0);
 	case DNS_TEMPFAIL:
 		r->mx_status = DANE_MX_TEMPFAIL;
 		dane_result_set_why(r,
-		        "MX lookup for %s failed: %s (RFC 7672 §2.1: "
+		        "MX lookup for %s failed: %s (RFC 7672 section 2.1: "
 		        "deferred)",
 		        r->domain, mx->why);
 		return (0);
@@ -333,7 +333,8 @@ tlsa_classify(struct dane_host *h, const struct dns_result *t)
 		dane_host_set_why(h,
 		        "no usable record in the secure TLSA RRset at %s "
 		        "(%s): "
-		        "TLS mandatory, unauthenticated (RFC 7672 §2.2)",
+		        "TLS mandatory, unauthenticated (RFC 7672 section "
+		        "2.2)",
 		        dane_host_tlsa_name(h, tn, sizeof(tn)), first);
 	}
 }
@@ -349,14 +350,14 @@ dane_tlsa_apply(struct dane_host *h, const struct dns_result *t, int port)
 		h->status = DANE_HOST_TEMPFAIL;
 		dane_host_set_why(h,
 		        "DNSSEC validation failed for %s TLSA: %s (RFC 7672 "
-		        "§2.1)",
+		        "section 2.1)",
 		        tn, t->why);
 		return (0);
 	case DNS_TEMPFAIL:
 		h->status = DANE_HOST_TEMPFAIL;
 		dane_host_set_why(h,
-		        "TLSA lookup at %s failed: %s (RFC 7672 §2.1)", tn,
-		        t->why);
+		        "TLSA lookup at %s failed: %s (RFC 7672 section 2.1)",
+		        tn, t->why);
 		return (0);
 	case DNS_NOTFOUND:
 		h->status = DANE_HOST_NONE;

@@ -598,6 +598,39 @@ dane_resolver_flush(struct dane_resolver *r, const char *domain)
 	free(keys);
 }
 
+char **
+dane_resolver_domains(struct dane_resolver *r)
+{
+	return (memo_keys(r->memo, MEMO_DANE));
+}
+
+int
+dane_resolver_state(struct dane_resolver *r, const char *domain,
+        struct dane_resolver_state *s)
+{
+	struct dane_entry *e = memo_peek(r->memo, MEMO_DANE, domain);
+	int                i;
+
+	memset(s, 0, sizeof(*s));
+	if (e == NULL) {
+		return (-1);
+	}
+	s->busy = e->work != NULL;
+	if (e->memo != NULL) {
+		s->known     = 1;
+		s->mx_status = dane_mx_status_name(
+		        (enum dane_mx_status)e->memo->mx_status);
+		s->hosts   = e->memo->nhost;
+		s->expires = (long long)time32_unpack(e->memo->expires);
+		for (i = 0; i < e->memo->nhost; i++) {
+			if (e->memo->hosts[i].status == DANE_HOST_USABLE) {
+				s->usable++;
+			}
+		}
+	}
+	return (0);
+}
+
 void
 dane_resolver_set_change(struct dane_resolver *r, const struct change_hook *h)
 {

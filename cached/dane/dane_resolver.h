@@ -50,6 +50,27 @@ struct change_hook;
 void dane_resolver_set_change(
         struct dane_resolver *r, const struct change_hook *h);
 
+/* what the memo holds for one domain ("mxtlsctl dump") */
+struct dane_resolver_state {
+	int         known;     /* a memoised result */
+	int         busy;      /* a lookup in flight */
+	const char *mx_status; /* dane_mx_status_name */
+	int         hosts;     /* MX hosts */
+	int         usable;    /* hosts with usable TLSA records (RFC 7672
+	                          §2.2): DANE applies to them */
+	long long expires;     /* until when the memo is used */
+};
+
+/* dane_resolver_domains - the domains the memo holds for DANE, NULL-ended
+ * (memo_keys: free each, then the array). */
+char **dane_resolver_domains(struct dane_resolver *r);
+
+/* dane_resolver_state - fill s for domain (pointers valid until the loop
+ * runs again), without touching the memo's LRU order; 0, or -1 when there
+ * is nothing for domain. */
+int dane_resolver_state(struct dane_resolver *r, const char *domain,
+        struct dane_resolver_state *s);
+
 /* dane_resolver_flush - forget domain (NULL: all). */
 void dane_resolver_flush(struct dane_resolver *r, const char *domain);
 

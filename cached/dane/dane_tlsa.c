@@ -81,20 +81,21 @@ dane_tlsa_check(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len,
 	if (usage != 2 && usage != 3) {
 		dane_tlsa_why(why, whylen, "certificate usage", usage,
 		        dane_usage_name(usage),
-		        usage <= 1 ? "RFC 7672 §3.1.3"
-		                   : "RFC 7672 §3.1, RFC 7671 §4.1");
+		        usage <= 1 ? "RFC 7672 section 3.1.3"
+		                   : "RFC 7672 section 3.1, RFC 7671 section "
+		                     "4.1");
 		return (DANE_TLSA_BAD_USAGE);
 	}
 	if (selector > 1) {
 		dane_tlsa_why(why, whylen, "selector", selector,
 		        dane_selector_name(selector),
-		        "RFC 6698 §2.1.2, RFC 7671 §4.1");
+		        "RFC 6698 section 2.1.2, RFC 7671 section 4.1");
 		return (DANE_TLSA_BAD_SELECTOR);
 	}
 	if (mtype > 2) {
 		dane_tlsa_why(why, whylen, "matching type", mtype,
 		        dane_mtype_name(mtype),
-		        "RFC 6698 §2.1.3, RFC 7671 §4.1");
+		        "RFC 6698 section 2.1.3, RFC 7671 section 4.1");
 		return (DANE_TLSA_BAD_MTYPE);
 	}
 	want = mtype == 1 ? 32 : mtype == 2 ? 64 : 0;
@@ -103,11 +104,12 @@ dane_tlsa_check(uint8_t usage, uint8_t selector, uint8_t mtype, size_t len,
 			if (want == 0) {
 				snprintf(why, whylen,
 				        "empty Full(0) association data "
-				        "(RFC 6698 §2.1.4)");
+				        "(RFC 6698 section 2.1.4)");
 			} else {
 				snprintf(why, whylen,
 				        "%s(%u) association data is %zu "
-				        "bytes, not %zu (RFC 6698 §2.1.3)",
+				        "bytes, not %zu (RFC 6698 section "
+				        "2.1.3)",
 				        dane_mtype_name(mtype),
 				        (unsigned)mtype, len, want);
 			}

@@ -110,7 +110,7 @@ dane_host_why(const struct dane_host *h, char *buf, size_t len)
 	case DANE_WHY_ADDR_INSECURE:
 		snprintf(buf, len,
 		        "address records not DNSSEC-signed: no DANE (RFC 7672 "
-		        "§2.2)");
+		        "section 2.2)");
 		break;
 	case DANE_WHY_TLSA_RETRY:
 		snprintf(buf, len, "no TLSA records at _%u._tcp.%s",
@@ -137,7 +137,7 @@ dane_host_why(const struct dane_host *h, char *buf, size_t len)
 	case DANE_WHY_TLSA_INSECURE:
 		snprintf(buf, len,
 		        "TLSA records at %s not DNSSEC-signed: no DANE (RFC "
-		        "7672 §2.2)",
+		        "7672 section 2.2)",
 		        tn);
 		break;
 	case DANE_WHY_USABLE:
@@ -163,7 +163,7 @@ mx_notes(const struct dane_result *r, char *note, size_t len)
 	if (r->notes & DANE_NOTE_NULL_MIX) {
 		snprintf(note, len,
 		        "; ignored a null MX mixed with other MX records (RFC "
-		        "7505 §3: a null MX must be the only one)");
+		        "7505 section 3: a null MX must be the only one)");
 	}
 	if (r->notes & DANE_NOTE_MORE) {
 		n = strlen(note);
@@ -196,14 +196,16 @@ dane_result_why(const struct dane_result *r, char *buf, size_t len)
 			if (r->mx_secure) {
 				snprintf(buf, len,
 				        "no MX RRset (securely denied): %s is "
-				        "its own mail host (RFC 5321 §5.1)",
+				        "its own mail host (RFC 5321 section "
+				        "5.1)",
 				        r->domain);
 			} else {
 				snprintf(buf, len,
 				        "no MX RRset: %s is its own mail host "
-				        "(RFC 5321 §5.1); the denial is not "
+				        "(RFC 5321 section 5.1); the denial "
+				        "is not "
 				        "DNSSEC-signed: no DANE (RFC 7672 "
-				        "§2.2.1)",
+				        "section 2.2.1)",
 				        r->domain);
 			}
 			break;
@@ -224,7 +226,7 @@ dane_result_why(const struct dane_result *r, char *buf, size_t len)
 			snprintf(buf, len,
 			        "MX RRset is not DNSSEC-signed: no DANE for "
 			        "any "
-			        "host (RFC 7672 §2.2.1)%s",
+			        "host (RFC 7672 section 2.2.1)%s",
 			        note);
 			break;
 		case DANE_MX_TEMPFAIL:

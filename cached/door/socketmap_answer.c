@@ -3,7 +3,6 @@
  * Postfix smtp_tls_policy_maps answer mapping (see socketmap_answer.h and
  * docs/postfix.md; postconf(5) smtp_tls_policy_maps, TLSRPT_README).
  */
-#include <arpa/inet.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -101,10 +100,9 @@ enum socketmap_key
 socketmap_answer_key(const char *req, size_t len, char *domain,
         size_t domainlen, char *why, size_t whylen)
 {
-	const char   *sp = memchr(req, ' ', len), *key;
-	size_t        klen;
-	char          dwhy[160], addr[64];
-	unsigned char abuf[16];
+	const char *sp = memchr(req, ' ', len), *key;
+	size_t      klen;
+	char        dwhy[160];
 
 	if (sp == NULL || sp == req) {
 		snprintf(why, whylen,
@@ -117,25 +115,8 @@ socketmap_answer_key(const char *req, size_t len, char *domain,
 		snprintf(why, whylen, "malformed request: empty key");
 		return (SOCKETMAP_KEY_PERM);
 	}
-	if (key[0] == '.') {
-		snprintf(why, whylen, "parent-domain probe");
+	if (domain_not_a_name(key, klen, why, whylen)) {
 		return (SOCKETMAP_KEY_NOTFOUND);
-	}
-	if (key[0] == '[') {
-		snprintf(why, whylen, "explicit next hop");
-		return (SOCKETMAP_KEY_NOTFOUND);
-	}
-	if (memchr(key, ':', klen) != NULL) {
-		snprintf(why, whylen, "next hop with a port");
-		return (SOCKETMAP_KEY_NOTFOUND);
-	}
-	if (klen < sizeof(addr) && memchr(key, '\0', klen) == NULL) {
-		memcpy(addr, key, klen);
-		addr[klen] = '\0';
-		if (inet_pton(AF_INET, addr, abuf) == 1) {
-			snprintf(why, whylen, "an address, not a domain");
-			return (SOCKETMAP_KEY_NOTFOUND);
-		}
 	}
 	if (domain_normalize(key, klen, domain, domainlen, dwhy, sizeof(dwhy))
 	        != 0) {
@@ -145,16 +126,65 @@ socketmap_answer_key(const char *req, size_t len, char *domain,
 	return (SOCKETMAP_KEY_LOOKUP);
 }
 
+/* utf8_next - the code point of the valid UTF-8 sequence at p (n bytes
+ * there), its length in *len; -1 when p starts no valid sequence
+ * (overlong, surrogate, above U+10FFFF, cut short). */
+static long
+utf8_next(const unsigned char *p, size_t n, size_t *len)
+{
+	long   cp;
+	size_t k, i;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4) {
+		return (-1);
+	}
+	k  = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	cp = p[0] & (0x7f >> k);
+	if (n < k) {
+		return (-1);
+	}
+	for (i = 1; i < k; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			return (-1);
+		}
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000)
+	        || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+		return (-1);
+	}
+	*len = k;
+	return (cp);
+}
+
 char *
 socketmap_answer_error(const char *kind, const char *why)
 {
-	struct sbuf b = { NULL, 0, 0 };
-	size_t      i;
+	struct sbuf          b = { NULL, 0, 0 };
+	const unsigned char *p = (const unsigned char *)(why ? why : "");
+	size_t               i, n = strlen((const char *)p), len;
+	long                 cp;
 
+	/* Postfix turns every byte outside printable ASCII into '?': write
+	 * them as escapes it passes through (docs/postfix.md "Reasons"):
+	 * a UTF-8 character as \uXXXX (\UXXXXXXXX above U+FFFF), any other
+	 * byte (a control character, invalid UTF-8) as \xHH, '\' as \\ */
 	sb_add(&b, "%s ", kind);
-	for (i = 0; why != NULL && why[i] != '\0' && i < WHY_MAX; i++) {
-		unsigned char ch = (unsigned char)why[i];
-		sb_add(&b, "%c", ch >= 0x20 && ch < 0x7f ? ch : '?');
+	if (n > WHY_MAX) {
+		n = WHY_MAX;
+	}
+	for (i = 0; i < n; i += len) {
+		len = 1;
+		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+			sb_add(&b, "%c", p[i]);
+		} else if (p[i] == '\\') {
+			sb_add(&b, "\\\\");
+		} else if (p[i] >= 0x80
+		        && (cp = utf8_next(p + i, n - i, &len)) >= 0) {
+			sb_add(&b, cp > 0xffff ? "\\U%08lX" : "\\u%04lX", cp);
+		} else {
+			sb_add(&b, "\\x%02X", p[i]);
+		}
 	}
 	return (b.s);
 }

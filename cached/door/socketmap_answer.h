@@ -77,7 +77,9 @@ char *socketmap_answer(
         const json_t *reply, const struct socketmap_answer_conf *c);
 
 /* socketmap_answer_error - "TEMP <why>" or "PERM <why>" (kind "TEMP" or
- * "PERM") with why made safe (printable ASCII, at most 200 bytes). */
+ * "PERM") with why made printable ASCII that Postfix passes on intact: its
+ * first 200 bytes, a UTF-8 character as \uXXXX (\UXXXXXXXX), any other
+ * byte outside printable ASCII as \xHH, '\' as \\ (docs/postfix.md). */
 char *socketmap_answer_error(const char *kind, const char *why);
 
 #endif

@@ -159,7 +159,7 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		snprintf(why, whylen,
 		        "DANE: %zu usable TLSA records at %s (takes "
 		        "precedence "
-		        "over MTA-STS, RFC 8461 §2)",
+		        "over MTA-STS, RFC 8461 section 2)",
 		        (size_t)h->ntlsa,
 		        dane_host_tlsa_name(h, tn, sizeof(tn)));
 		return (DECISION_ACT_DANE);
@@ -181,13 +181,14 @@ arbiter_host(const struct dane_host *h, const struct arbiter_sts *sts,
 		snprintf(why, whylen,
 		        "MTA-STS enforce: host matches none of the policy's "
 		        "mx "
-		        "patterns (RFC 8461 §4.1): must not be used");
+		        "patterns (RFC 8461 section 4.1): must not be used");
 		return (DECISION_ACT_SKIP);
 	}
 	if (h->status == DANE_HOST_UNUSABLE) {
 		snprintf(why, whylen,
 		        "secure TLSA RRset without usable records: TLS "
-		        "mandatory, no authentication (RFC 7672 §2.2): %s",
+		        "mandatory, no authentication (RFC 7672 section 2.2): "
+		        "%s",
 		        hwhy);
 		return (DECISION_ACT_ENCRYPT);
 	}
@@ -422,7 +423,8 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 			} else {
 				snprintf(why, sizeof(why),
 				        "no MX host matches the MTA-STS "
-				        "enforce policy (RFC 8461 §5.1): "
+				        "enforce policy (RFC 8461 section "
+				        "5.1): "
 				        "%zu skipped",
 				        nskip);
 			}

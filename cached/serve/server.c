@@ -1,8 +1,9 @@
 /*
  * server.c - the request dispatcher behind the IPC socket (docs/IPC.md):
- * ping, policy, flush, stats, and the TLS reporting ops result,
- * report-preview, report-send-now (RFC 8460). Replies are versioned JSON
- * objects with a "status" of ok / tempfail / error and a human-readable "why".
+ * ping, policy, flush, stats, dump (server_dump.c), and the TLS reporting ops
+ * result, report-preview, report-send-now (RFC 8460). Replies are versioned
+ * JSON objects with a "status" of ok / tempfail / error and a human-readable
+ * "why".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "proto.h"
 #include "serve/answer_cache.h"
 #include "serve/server.h"
+#include "serve/server_dump.h"
 #include "sts/sts_resolver.h"
 #include "tlsrpt/tlsrpt_lookup.h"
 #include "tlsrpt/tlsrpt_result.h"
@@ -217,7 +219,7 @@ server_tlsrpt(struct server *srv, const struct proto_request *req,
 			free(rq);
 			o = reply_why("ok",
 			        "a session carrying our own TLS report: not "
-			        "counted (RFC 8460 §3)");
+			        "counted (RFC 8460 section 3)");
 			json_object_set_new(o, "recorded", json_false());
 			fn(arg, dump(o));
 			return;
@@ -343,6 +345,9 @@ server_handle_parsed(struct server *srv, const struct proto_request *req,
 	case PROTO_OP_REPORT_PREVIEW:
 	case PROTO_OP_REPORT_SEND_NOW:
 		server_tlsrpt(srv, req, buf, len, fn, arg);
+		return;
+	case PROTO_OP_DUMP:
+		fn(arg, server_dump(&srv->svc, SERVER_DUMP_MAX));
 		return;
 	}
 	fn(arg, proto_reply_error("unknown op"));

@@ -148,7 +148,8 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	}
 	if (st == STS_RECORD_INVALID) {
 		snprintf(why, sizeof(why),
-		        "invalid _mta-sts.%s TXT record (RFC 8461 §3.1: no "
+		        "invalid _mta-sts.%s TXT record (RFC 8461 section "
+		        "3.1: no "
 		        "policy): %s",
 		        sts_entry_domain(e), rwhy);
 		sts_entry_conclude_fail(e, 0, why, ttl);
@@ -342,7 +343,7 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 		r->stats->fetch_fail++;
 		snprintf(why, sizeof(why),
 		        "TXT record found but the policy is invalid (RFC 8461 "
-		        "§3.2): %s",
+		        "section 3.2): %s",
 		        pwhy);
 		log_warn("MXTLS-STS-POLICY-INVALID", "%s: %s",
 		        sts_entry_domain(e), pwhy);

@@ -18,6 +18,7 @@
 #define MXTLS_CACHED_STS_RESOLVER_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "sts/sts_answer.h" /* the answer and its callback */
 #include "sts/sts_policy.h"
@@ -57,6 +58,46 @@ struct change_hook;
  * knows about a domain changed (cached/util/change.h). */
 void sts_resolver_set_change(
         struct sts_resolver *r, const struct change_hook *h);
+
+/* what the resolver holds for one domain (sts_dump.c) */
+struct sts_resolver_state {
+	int have_policy;        /* a policy: id, mode, max_age, fetched,
+	                           expires are its */
+	int have_none;          /* a remembered "no policy": none_why,
+	                           expires (until when) */
+	int         busy;       /* a lookup or fetch is in flight */
+	int         from_store; /* loaded from the store after a restart */
+	const char *id, *mode, *none_why;
+	long long   max_age;
+	time_t      fetched, expires, checked;
+	time_t      next_check; /* when a lookup next starts work: the TXT
+	                           recheck (sts.recheck_interval) or the
+	                           refresh (sts.refresh_before); 0 unknown */
+};
+
+/* sts_resolver_domains - the domains the resolver holds, most recently
+ * used first, NULL-ended (memo_keys: free each, then the array). */
+char **sts_resolver_domains(struct sts_resolver *r);
+
+/* sts_resolver_state - fill s for domain (pointers valid until the loop
+ * runs again); 0, or -1 when the resolver holds nothing for it. */
+int sts_resolver_state(struct sts_resolver *r, const char *domain,
+        struct sts_resolver_state *s);
+
+/* a policy in the store (sts_dump.c) */
+struct sts_resolver_stored {
+	const char *domain, *id, *mode; /* mode NULL when the body no longer
+	                                   parses */
+	long long max_age;
+	time_t    fetched, expires;
+};
+
+/* sts_resolver_stored - call cb for every policy in the store (none
+ * without a store); a non-zero return from cb stops the walk. 0, or -1
+ * with why when the store cannot be read. */
+int sts_resolver_stored(struct sts_resolver *r,
+        int (*cb)(void *arg, const struct sts_resolver_stored *p), void *arg,
+        char *why, size_t whylen);
 
 /* sts_resolver_flush - forget domain (NULL: every domain) in memory and in
  * the store. Returns the number of entries dropped. */

@@ -278,7 +278,8 @@ tlsrpt_done(void *arg, const struct dns_result *res)
 		case TLSRPT_RECORD_INVALID:
 			e->status = TLSRPT_LOOKUP_NONE;
 			set_why(e, TLSRPT_WHY_TEXT,
-			        "invalid _smtp._tls record (RFC 8460 §3): %s",
+			        "invalid _smtp._tls record (RFC 8460 section "
+			        "3): %s",
 			        rwhy);
 			break;
 		}

@@ -222,7 +222,7 @@ tlsrpt_result_parse(const void *buf, size_t len, struct tlsrpt_result *r,
 	if ((t = tlsrpt_rtype_parse(tmp)) < 0) {
 		why_fail(why, whylen,
 		        "unknown result \"%.40s\" (success or an RFC 8460 "
-		        "§4.3 result type)",
+		        "section 4.3 result type)",
 		        tmp);
 		goto out;
 	}
@@ -456,14 +456,14 @@ tlsrpt_obs_check(const struct tlsrpt_obs *obs, char *why, size_t whylen)
 	if (obs->pstr == NULL || strcmp(obs->pstr, "[]") == 0) {
 		return (why_fail(why, whylen,
 		        "a %s policy without its policy-string (RFC 8460 "
-		        "§4.4)",
+		        "section 4.4)",
 		        tlsrpt_ptype_name(obs->ptype)));
 	}
 	if (obs->ptype == TLSRPT_PTYPE_STS
 	        && (obs->mx == NULL || strcmp(obs->mx, "[]") == 0)) {
 		return (why_fail(why, whylen,
 		        "an sts policy without its mx-host patterns (RFC 8460 "
-		        "§4.4)"));
+		        "section 4.4)"));
 	}
 	return (0);
 }
@@ -491,7 +491,7 @@ unknown_policy(const struct tlsrpt_result *r, json_t *reply, json_t *host,
 		snprintf(why, whylen,
 		        "%s: policy_type sts, but mxtlsd knows no MTA-STS "
 		        "policy in force for it (%s%s%s): not counted "
-		        "(RFC 8460 §4.4: a policy is reported with its "
+		        "(RFC 8460 section 4.4: a policy is reported with its "
 		        "policy-string)",
 		        r->domain, temp ? "lookup failed now; " : "",
 		        mode != NULL ? "mode " : "no policy",
@@ -500,7 +500,8 @@ unknown_policy(const struct tlsrpt_result *r, json_t *reply, json_t *host,
 		snprintf(why, whylen,
 		        "%s: policy_type tlsa, but MX host %s has no usable "
 		        "TLSA records in mxtlsd's decision (%s%s%s): not "
-		        "counted (RFC 8460 §4.4: a policy is reported with "
+		        "counted (RFC 8460 section 4.4: a policy is reported "
+		        "with "
 		        "its "
 		        "policy-string)",
 		        r->domain, r->mx_host,
@@ -622,7 +623,7 @@ tlsrpt_result_to_obs(const struct tlsrpt_result *r, json_t *reply,
 			d->rtype = TLSRPT_VALIDATION_FAILURE;
 			snprintf(d->reason, sizeof(d->reason),
 			        "MX host %s matches none of the MTA-STS "
-			        "policy's mx patterns (RFC 8461 §4.1)",
+			        "policy's mx patterns (RFC 8461 section 4.1)",
 			        r->mx_host);
 		}
 	}

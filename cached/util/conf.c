@@ -70,6 +70,7 @@ static const struct conf_key conf_keys[] = {
 	        0 },
 	{ "log.level", CT_STR, O(log_level_str), "info", 0, 0, 0 },
 	{ "log.facility", CT_STR, O(log_facility_str), "mail", 0, 0, 0 },
+	{ "log.format", CT_STR, O(log_format_str), "text", 0, 0, 0 },
 	{ "resolver.trust_anchor_file", CT_STR, O(resolver_trust_anchor_file),
 	        "/usr/share/dns/root.key", 0, 0, 0 },
 	{ "resolver.trust_anchors", CT_STRLIST, O(resolver_trust_anchors),
@@ -404,6 +405,11 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		        "must be mail, daemon, user or local0..local7"));
 	}
 	c->log_facility = conf_facilities[i].value;
+	if ((lvl = log_format_parse(c->log_format_str)) < 0) {
+		return (conf_error(why, whylen, file, 0, "log.format",
+		        "must be \"text\" or \"json\""));
+	}
+	c->log_format = lvl;
 	if (strcmp(c->sts_expired_policy_str, "none") == 0) {
 		c->sts_expired_policy = CONF_EXPIRED_NONE;
 	} else if (strcmp(c->sts_expired_policy_str, "tempfail") == 0) {

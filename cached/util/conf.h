@@ -43,6 +43,8 @@ struct conf {
 	int   log_level;
 	char *log_facility_str;
 	int   log_facility;
+	char *log_format_str; /* "text" or "json" */
+	int   log_format;     /* enum log_format */
 	/* resolver */
 	char  *resolver_trust_anchor_file;
 	char  *resolver_trust_anchors[CONF_MAX_TRUST_ANCHORS + 1];

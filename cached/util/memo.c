@@ -221,6 +221,14 @@ memo_get(struct memo *m, enum memo_slot s, const char *key)
 	return (rec_value(m, r, s));
 }
 
+void *
+memo_peek(struct memo *m, enum memo_slot s, const char *key)
+{
+	struct memo_rec *r = memo_find(m, key);
+
+	return (r == NULL || !rec_has(r, s) ? NULL : rec_value(m, r, s));
+}
+
 static int
 rec_busy(const struct memo *m, const struct memo_rec *r)
 {

@@ -65,6 +65,10 @@ void memo_detach(struct memo *m, enum memo_slot s);
  * or NULL. */
 void *memo_get(struct memo *m, enum memo_slot s, const char *key);
 
+/* memo_peek - slot s's value under key, or NULL, leaving the record's
+ * place in the LRU order alone (for looking, as "mxtlsctl dump" does). */
+void *memo_peek(struct memo *m, enum memo_slot s, const char *key);
+
 /*
  * memo_put - a new value in slot s under key (empty there; the slot must be
  * attached with a size): zeroed storage of the slot's size, valid until the

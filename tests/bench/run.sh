@@ -365,7 +365,7 @@ EOF
 	tail "$d/mxtlsd.log" >&2
 	return 1
 }
-mxstat() { timeout 10 "$BUILD/cached/mxtlsctl" -s "ipc://$RUN/mxtlsd/ipc.sock" stats 2>/dev/null || echo '{}'; }
+mxstat() { timeout 10 "$BUILD/cached/mxtlsctl" -s "ipc://$RUN/mxtlsd/ipc.sock" stats --json 2>/dev/null || echo '{}'; }
 mxtlsd_stop() {
 	[ -n "$MX_PID" ] || return 0
 	kill -TERM "$MX_PID" 2>/dev/null || true

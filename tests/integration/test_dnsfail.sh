@@ -54,7 +54,7 @@ hosts_are() {
 
 # stat NAME - one counter of the daemon now.
 stat() {
-	jqr "$(ctl stats)" ".$1"
+	jqr "$(ctl stats --json)" ".$1"
 }
 
 # dead_domain LABEL DOMAIN WHY_ERE - the MX lookup itself fails: the whole
@@ -117,7 +117,7 @@ tlsa_dead tlsaservfail.test tlsaservfail.test SERVFAIL
 dead_domain timeout.test timeout.test "$TIMEOUT_WHY"
 sts_dead ststimeout.test ststimeout.test "$TIMEOUT_WHY"
 tlsa_dead tlsatimeout.test tlsatimeout.test "$TIMEOUT_WHY"
-expect_jq "stats after the timeouts" "$(ctl stats)" '.dns_tempfail >= 4' true
+expect_jq "stats after the timeouts" "$(ctl stats --json)" '.dns_tempfail >= 4' true
 
 # ------------------------------------------ failures are never remembered --
 # A second lookup asks DNS again (a new TXT lookup, a new DANE lookup) and

@@ -13,7 +13,7 @@
 # trusted_configs naming our configs - are bind-mounted privately, the
 # host's stay as they are). Outcomes: Exim's mainlogs (=> delivered, ==
 # deferred), the receivers' mailboxes, and what mxtlsd recorded for TLS
-# reporting (mxtlsctl report --preview DOMAIN).
+# reporting (mxtlsctl report --preview --json DOMAIN).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -235,7 +235,7 @@ rcv_has() { grep -qs "rcpt=.*<$2>" "$TEST_DIR/rcv-$1"/*.msg; }
 rcv_line() { grep -hs "rcpt=.*<$2>" "$TEST_DIR/rcv-$1"/*.msg | head -1; }
 rcv_count() { find "$TEST_DIR/rcv-$1" -name '*.msg' 2>/dev/null | wc -l; }
 # preview DOMAIN - the report preview (an array) wrapped as {"a": [...]}.
-preview() { printf '{"a":%s}' "$(ctl report --preview "$1" 2>/dev/null)"; }
+preview() { printf '{"a":%s}' "$(ctl report --preview --json "$1" 2>/dev/null)"; }
 # rtypes DOMAIN PTYPE - the failure result types recorded under PTYPE.
 rtypes() {
 	jqr "$(preview "$1")" "[.a[].report.policies[] | select(.policy.\"policy-type\" == \"$2\") | (.[\"failure-details\"] // [])[] | .\"result-type\"] | unique | join(\",\")"
@@ -386,7 +386,7 @@ if has "$ML" 'mxtls: the daemon does not accept TLSRPT results'; then
 	expect_eq "results: logged at most once per delivery process" \
 		"$(grep 'does not accept TLSRPT results' "$ML" | awk '{print $3}' | sort | uniq -d)" ""
 else
-	expect_match "results: recorded by the daemon" "$(ctl stats 2>&1)" 'result'
+	expect_match "results: recorded by the daemon" "$(ctl stats --json 2>&1)" 'result'
 fi
 expect_eq "results: none lost" "$(grep -c 'mxtls: .*: result .* not recorded' "$ML")" 0
 
@@ -395,11 +395,11 @@ expect_eq "results: none lost" "$(grep -c 'mxtls: .*: result .* not recorded' "$
 # (default tlsrpt-noreply@<host name>); the module passes $sender_address
 # with every result, so that session is not counted in a report.
 OWN_FROM="tlsrpt-noreply@$(hostname)"
-own0=$(jqr "$(ctl stats)" '.tlsrpt_results_own')
+own0=$(jqr "$(ctl stats --json)" '.tlsrpt_results_own')
 send u-own@enforce.test --from "$OWN_FROM"
 l=$(delivered u-own@enforce.test)
 expect_match "own report mail: delivered with verified TLS" "$l" 'T=remote_smtp_sts .*CV=yes'
-own_counted() { [ "$(jqr "$(ctl stats)" '.tlsrpt_results_own')" -gt "$own0" ]; }
+own_counted() { [ "$(jqr "$(ctl stats --json)" '.tlsrpt_results_own')" -gt "$own0" ]; }
 expect_true "own report mail: its session is not counted (tlsrpt_results_own)" poll_until 10 own_counted
 
 # --- daemon down: fail closed ----------------------------------------------

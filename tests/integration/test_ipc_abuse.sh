@@ -64,12 +64,12 @@ if daemon_start abuse-ipc; then
 	expect_match "$T: the PUB peer was logged and refused" \
 		"$(cat "$DAEMON_LOG")" 'MXTLS-IPC-DIRECT-BAD-FRAME.*0x0020 is not REQ'
 	# SIGTERM: a lookup still out on this socket is answered tempfail
-	n0=$(jqr "$(ctl stats)" '.requests')
+	n0=$(jqr "$(ctl stats --json)" '.requests')
 	timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$DAEMON_URL" query timeout.test --json \
 		>"$TEST_DIR/stop.out" 2>&1 &
 	p=$!
 	# shellcheck disable=SC2317
-	out_now() { [ "$(jqr "$(ctl stats)" '.requests')" -ge $((n0 + 2)) ]; }
+	out_now() { [ "$(jqr "$(ctl stats --json)" '.requests')" -ge $((n0 + 2)) ]; }
 	poll_until 5 out_now
 	daemon_stop
 	rc=0

@@ -29,7 +29,7 @@ if daemon_start wait; then
 	else
 		fail "slow.test: the background fetch concluded" "still not none"
 	fi
-	s=$(ctl stats)
+	s=$(ctl stats --json)
 	expect_jq "wait: stats" "$s" '.wait_timeouts >= 1' true
 	daemon_stop
 fi
@@ -113,7 +113,7 @@ if daemon_start coalesce; then
 			okn=$((okn + 1))
 	done
 	expect_eq "100 simultaneous lookups of a new domain: all answered" "$okn" 100
-	s=$(ctl stats)
+	s=$(ctl stats --json)
 	expect_jq "100 simultaneous lookups: one TXT lookup" "$s" '.txt_lookups' 1
 	expect_jq "100 simultaneous lookups: one policy fetch" "$s" '.fetch_ok' 1
 	daemon_stop
@@ -131,11 +131,11 @@ if daemon_start refresh; then
 	j=$(q idchange.test)
 	expect_jq "refresh: still answered from the cache" "$j" '.source' cache
 	# shellcheck disable=SC2317
-	refreshed() { [ "$(jqr "$(ctl stats)" '.fetch_ok')" = 2 ]; }
+	refreshed() { [ "$(jqr "$(ctl stats --json)" '.fetch_ok')" = 2 ]; }
 	if poll_until 8 refreshed; then
 		pass "refresh: refetched in the background before expiry"
 	else
-		fail "refresh: refetched in the background" "$(ctl stats)"
+		fail "refresh: refetched in the background" "$(ctl stats --json)"
 	fi
 	j=$(q idchange.test)
 	expect_jq "refresh: the new copy is newer" "$j" ".fetched > $f1" true
@@ -179,7 +179,7 @@ if daemon_start stopping; then
 		>"$TEST_DIR/stop-direct.out" 2>&1 &
 	p2=$!
 	# shellcheck disable=SC2317
-	both_out() { [ "$(jqr "$(ctl stats)" '.requests')" -ge 3 ]; }
+	both_out() { [ "$(jqr "$(ctl stats --json)" '.requests')" -ge 3 ]; }
 	poll_until 5 both_out
 	t0=$(now_ms)
 	daemon_stop

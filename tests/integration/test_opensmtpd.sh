@@ -162,7 +162,7 @@ expect_true "badcert.test: TLS result validation-failure logged" poll_until 45 \
 	grep -qE 'MXTLS-SMTPD-TLS-RESULT.*domain=badcert\.test mx=mx1\.badcert\.test ip=127\.0\.0\.7 result=validation-failure' "$SMTPD_LOG"
 expect_true "badcert.test: result accepted by mxtlsd" poll_until 20 \
 	grep -qE 'MXTLS-SMTPD-RESULT-SENT.*badcert\.test' "$SMTPD_LOG"
-p=$(printf '{"a":%s}' "$(ctl report --preview badcert.test)")
+p=$(printf '{"a":%s}' "$(ctl report --preview --json badcert.test)")
 expect_jq "badcert.test: report preview has the failure" "$p" \
 	'[.a[].report.policies[] | select(.policy."policy-type" == "sts") | .["failure-details"][] | select(."receiving-ip" == "127.0.0.7") | ."result-type"] | unique | join(",")' \
 	"validation-failure"
@@ -208,7 +208,7 @@ expect_match "smtp-out: the session's envelope sender (tx-mail) logged" \
 # in), so this message gets a session of its own.
 OWN_FROM="tlsrpt-noreply@$(hostname)"
 OWN_RE=${OWN_FROM//./\\.}
-stat_of() { jqr "$(ctl stats)" ".$1"; }
+stat_of() { jqr "$(ctl stats --json)" ".$1"; }
 own0=$(stat_of tlsrpt_results_own)
 res0=$(stat_of tlsrpt_results)
 expect_match "own report mail: stats readable" "$own0 $res0" '^[0-9]+ [0-9]+$'
@@ -260,12 +260,12 @@ for d in dane.test danemixed.test; do
 	expect_true "$d: result counted by mxtlsd" poll_until 20 \
 		grep -qE "MXTLS-SMTPD-RESULT-SENT.*${d//./\\.}: result accepted\$" "$SMTPD_LOG"
 done
-p=$(printf '{"a":%s}' "$(ctl report --preview dane.test)")
+p=$(printf '{"a":%s}' "$(ctl report --preview --json dane.test)")
 expect_jq "dane.test report: policies (no tlsa)" "$p" '[.a[].report.policies[].policy."policy-type"] | join(",")' "no-policy-found"
 expect_jq "dane.test report: the session is a success" "$p" '[.a[].report.policies[].summary."total-successful-session-count"] | add' 1
 jqr "$p" '.a[0].report' >"$TEST_DIR/report-dane.json"
 expect_jq "dane.test report: RFC 8460" "$(python3 "$LIB_DIR/tlsrpt_check.py" report "$TEST_DIR/report-dane.json")" '.problems | join("; ")' ""
-p=$(printf '{"a":%s}' "$(ctl report --preview danemixed.test)")
+p=$(printf '{"a":%s}' "$(ctl report --preview --json danemixed.test)")
 expect_jq "danemixed.test report: policies (sts, no tlsa)" "$p" '[.a[].report.policies[].policy."policy-type"] | join(",")' "sts"
 expect_jq "danemixed.test report: the MTA-STS policy" "$p" '.a[0].report.policies[0].policy | [(."policy-string" | join("|")), (."mx-host" | join(","))] | join(" ")' \
 	"version: STSv1|mode: enforce|mx: mx2.danemixed.test|max_age: 86400 mx2.danemixed.test"

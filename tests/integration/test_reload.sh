@@ -28,7 +28,7 @@ hup() {
 	reloaded() { [ "$(grep -cE 'MXTLSD-(RELOADED|RELOAD-FAIL)' "$DAEMON_LOG")" -ge "$n" ]; }
 	poll_until 10 reloaded || fail "SIGHUP $n" "no MXTLSD-RELOADED in the log"
 }
-stat_of() { jqr "$(ctl stats)" ".$1"; }
+stat_of() { jqr "$(ctl stats --json)" ".$1"; }
 
 LOG_CONF='log: { level = "info"; };'
 CACHE_CONF='cache: { max_entries = 1000; };'

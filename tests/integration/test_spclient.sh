@@ -112,9 +112,9 @@ c=$(ctl query dane.test --json)
 expect_eq "direct: the cached answer is the nng socket's" "$b" "$c"
 expect_eq "direct: the cached answer is the first one (but its source)" \
 	"$(printf '%s' "$b" | jq -c 'del(.source)')" "$(printf '%s' "$a" | jq -c 'del(.source)')"
-hits0=$(ctl stats | jq -r '.answer_cache_hits')
+hits0=$(ctl stats --json | jq -r '.answer_cache_hits')
 timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$DIRECT_URL" query dane.test >/dev/null
-hits1=$(ctl stats | jq -r '.answer_cache_hits')
+hits1=$(ctl stats --json | jq -r '.answer_cache_hits')
 expect_eq "direct: a cached policy is an answer-cache hit" "$((hits1 - hits0))" 1
 
 out=$($SPRAW "$dpath" pipeline dane.test enforce.test dane.test 2>&1)

@@ -145,11 +145,11 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.sendto(b"{\"dpv\":\"1\",\"d\":\"enforce.test\",\"pr\":\"v=TLSRPTv1;rua=mailto:r@enforce.test\",\"policies\":[{\"policy-type\":9,\"t\":1,\"f\":0}]}", sys.argv[1])
 ' "$T/sockets/rootonly/tlsrpt.sock"
 	# shellcheck disable=SC2317
-	got_dgram() { [ "$(jqr "$(timeout 5 "$MXTLS_BIN/mxtlsctl" -s "$URL" stats)" .tlsrpt_datagrams)" -ge 1 ]; }
+	got_dgram() { [ "$(jqr "$(timeout 5 "$MXTLS_BIN/mxtlsctl" -s "$URL" stats --json)" .tlsrpt_datagrams)" -ge 1 ]; }
 	if poll_until 10 got_dgram; then
 		pass "datagram received through the socket bound before the drop"
 	else
-		fail "datagram received" "$(timeout 5 "$MXTLS_BIN/mxtlsctl" -s "$URL" stats)"
+		fail "datagram received" "$(timeout 5 "$MXTLS_BIN/mxtlsctl" -s "$URL" stats --json)"
 	fi
 	# issue 17: the pid file is root's; the run user cannot rewrite it
 	PIDF=$T/sockets/run/mxtlsd.pid
@@ -218,7 +218,7 @@ if start; then
 	pass "unreadable TLSRPT store: started"
 	expect_match "unreadable TLSRPT store: logged with what to do" "$(cat "$LOG")" \
 		"MXTLS-TLSRPT-STORE-UNUSABLE: $TDB: cannot open the TLSRPT store: .*move it aside"
-	out=$(timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$URL" result domain=enforce.test mx_host=mx1.enforce.test result=success)
+	out=$(timeout 30 "$MXTLS_BIN/mxtlsctl" -s "$URL" result --json domain=enforce.test mx_host=mx1.enforce.test result=success)
 	expect_eq "unreadable TLSRPT store: result exit code (tempfail)" "$?" 75
 	expect_jq_match "unreadable TLSRPT store: the reason names the file" "$out" '.why' "TLSRPT store $TDB cannot be used"
 	stop

@@ -79,11 +79,11 @@ daemon_start s || summary
 expect_eq "garbage TLSRPT store: answers" "$(ctl query dane.test --json | jq -r '.policy')" dane
 expect_match "garbage TLSRPT store: logged with what to do" "$(grep MXTLS-TLSRPT-STORE-UNUSABLE "$DAEMON_LOG")" \
 	"$TDB: cannot open the TLSRPT store: .*move it aside .* to start a new one: its counts of unsent reports are then lost"
-out=$(ctl result domain=enforce.test mx_host=mx1.enforce.test result=success)
+out=$(ctl result --json domain=enforce.test mx_host=mx1.enforce.test result=success)
 expect_eq "garbage TLSRPT store: result exit code (tempfail)" "$?" 75
 expect_jq "garbage TLSRPT store: result tempfail" "$out" '.status' tempfail
 expect_jq_match "garbage TLSRPT store: the reason names the file" "$out" '.why' "TLSRPT store $TDB cannot be used"
-out=$(ctl report --preview 2>&1)
+out=$(ctl report --preview --json 2>&1)
 expect_eq "garbage TLSRPT store: preview exit code (tempfail)" "$?" 75
 expect_match "garbage TLSRPT store: preview names the file" "$out" "$TDB"
 expect_eq "garbage TLSRPT store: still answers after a result" "$(ctl query dane.test --json | jq -r '.policy')" dane
@@ -95,7 +95,7 @@ kill -HUP "$DAEMON_PID"
 # shellcheck disable=SC2317 # called by poll_until
 reopened() { grep -q MXTLS-TLSRPT-STORE-OPEN "$DAEMON_LOG"; }
 poll_until 10 reopened || true
-out=$(ctl result domain=enforce.test mx_host=mx1.enforce.test result=success)
+out=$(ctl result --json domain=enforce.test mx_host=mx1.enforce.test result=success)
 expect_jq "moved aside, reloaded: result counted" "$out" '.recorded' true
 daemon_stop
 expect_eq "the moved-aside file untouched" "$(sha256sum <"$TDB.broken")" "$sum"

@@ -59,9 +59,9 @@ expect_jq "enforce.test again" "$j" '.mx | join(",")' "mx1.enforce.test,*.enforc
 # ------------------------------------------------------------ answer cache --
 # The second answer was kept whole (answer_cache.h): the third comes from
 # nng's thread, byte for byte the same, and the loop's counters do not move.
-st0=$(ctl stats)
+st0=$(ctl stats --json)
 j3=$(q enforce.test)
-st1=$(ctl stats)
+st1=$(ctl stats --json)
 expect_eq "answer cache: same reply" "$j3" "$j"
 expect_eq "answer cache: one hit" \
 	"$(($(jqr "$st1" '.answer_cache_hits') - $(jqr "$st0" '.answer_cache_hits')))" 1
@@ -71,7 +71,7 @@ expect_eq "answer cache: not through the loop (cache_hits unchanged)" \
 ctl flush enforce.test >/dev/null
 j=$(q enforce.test)
 expect_jq "answer cache: after flush, fetched again" "$j" '.source' fetched
-st2=$(ctl stats)
+st2=$(ctl stats --json)
 expect_eq "answer cache: after flush, no hit" \
 	"$(jqr "$st2" '.answer_cache_hits')" "$(jqr "$st1" '.answer_cache_hits')"
 
@@ -79,6 +79,22 @@ j=$(q testing.test)
 sts_answer testing.test "$j" testing testing1
 j=$(q none.test)
 sts_answer none.test "$j" none none1
+
+# ---------------------------------------------------- dump and purge --
+# mxtlsctl dump lists what the daemon holds (docs/IPC.md "dump"): the
+# policy with its id, mode, expiry and next check; purge forgets a domain.
+d=$(ctl dump --json)
+expect_jq "dump: enforce.test listed" "$d" \
+	'.domains[] | select(.domain == "enforce.test") | [.sts, .mode, .policy_id] | join(" ")' "policy enforce enforce1"
+expect_jq "dump: enforce.test expires after now, next check before expiry" "$d" \
+	'.now as $now | .domains[] | select(.domain == "enforce.test") | (.expires > $now and .next_check <= .expires and .next_check > 0)' true
+expect_jq "dump: not truncated" "$d" '[.truncated, (.total == (.domains | length))] | map(tostring) | join(" ")' "false true"
+expect_match "dump: text, one line a domain" "$(ctl dump)" \
+	"enforce.test +enforce +enforce1 +20[0-9-]+T[0-9:]+Z"
+expect_eq "purge enforce.test" "$(ctl purge enforce.test)" "flushed 1 entries of enforce.test"
+expect_jq "dump after purge: enforce.test gone" "$(ctl dump --json)" \
+	'[.domains[] | select(.domain == "enforce.test")] | length' 0
+expect_match "dump after purge: others stay" "$(ctl dump)" "testing.test"
 
 # _mta-sts.cname.test is a CNAME to _mta-sts.enforce.test: that id, own policy.
 j=$(q cname.test)
@@ -146,7 +162,7 @@ expect_eq "bad..name: exit code" "$rc" 1
 expect_jq bad..name "$j" '.status' error
 
 # ------------------------------------------------------------------- stats --
-s=$(ctl stats)
+s=$(ctl stats --json)
 rc=$?
 expect_eq "stats: exit code" "$rc" 0
 expect_jq stats "$s" '(.fetch_ok | type) + " " + (.fetch_fail | type)' "number number"
@@ -169,7 +185,7 @@ restart_check() { # LABEL
 	expect_jq_match "$1" "$j" '.source' '^(store|cache)$'
 	sts_answer "$1" "$j" enforce enforce1
 	expect_jq "$1" "$j" '.mx | join(",")' "mx1.enforce.test,*.enforce.test"
-	s=$(ctl stats)
+	s=$(ctl stats --json)
 	expect_jq "$1: stats" "$s" '.fetch_ok' 0
 }
 daemon_stop
@@ -186,7 +202,7 @@ if daemon_start ssrf; then
 	expect_jq "enforce.test, allow_private = false" "$j" '.policy' none
 	expect_jq_match "enforce.test, allow_private = false" "$j" '.why' \
 		'refus|private|loopback|not allowed|forbidden|blocked'
-	s=$(ctl stats)
+	s=$(ctl stats --json)
 	expect_jq "ssrf: stats" "$s" '.fetch_ok' 0
 	daemon_stop
 fi

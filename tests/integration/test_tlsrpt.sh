@@ -17,7 +17,7 @@ TLSRPT_CONF=$(tlsrpt_conf "datagram_socket = \"$DGRAM\";")
 START_POSTS=$( (grep -c '^POST /tlsrpt ' "$ACCESS_LOG" 2>/dev/null || true) | tail -1)
 
 # res ARGS... - one "result" op; prints the reply, returns mxtlsctl's code.
-res() { ctl result "$@"; }
+res() { ctl result --json "$@"; }
 
 # dgram JSON - send one datagram to the collector, as libtlsrpt does.
 dgram() {
@@ -80,7 +80,7 @@ check_report() { # LABEL REPORT-JSON
 	expect_jq "$1: sts details" "$r" '.policies[] | select(.policy."policy-type" == "sts") | [.["failure-details"][] | "\(."result-type") \(."failed-session-count") \(."receiving-ip") \(."failure-reason-code")"] | join(",")' "certificate-expired 2 127.0.0.2 X509: certificate has expired,validation-failure 1 127.0.0.2 self-signed_certificate"
 }
 # preview - the report-preview answer (an array) wrapped as {"a": [...]}.
-preview() { printf '{"a":%s}' "$(ctl report --preview "$@")"; }
+preview() { printf '{"a":%s}' "$(ctl report --preview --json "$@")"; }
 p=$(preview enforce.test)
 expect_jq "preview" "$p" '.a | length' 1
 check_report "preview" "$(jqr "$p" '.a[0].report')"
@@ -97,7 +97,7 @@ TODAY=$(date -u +%F)
 expect_eq "preview --day today = preview" "$(preview --day "$TODAY")" "$p"
 expect_eq "preview --day today DOMAIN = preview DOMAIN" \
 	"$(preview --day "$TODAY" enforce.test)" "$(preview enforce.test)"
-out=$(ctl report --preview --day 2026-02-30 2>&1)
+out=$(ctl report --preview --json --day 2026-02-30 2>&1)
 expect_eq "preview --day 2026-02-30: exit code" "$?" 1
 expect_match "preview --day 2026-02-30: refused" "$out" 'not a date YYYY-MM-DD'
 out=$(ctl report --send --day "$TODAY" 2>&1)

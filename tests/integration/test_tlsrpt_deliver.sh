@@ -51,7 +51,7 @@ res domain=enforce.test mx_host=mx1.enforce.test result=certificate-expired \
 res domain=rptmix.test mx_host=mx1.rptmix.test result=success
 res domain=rptflaky.test mx_host=mx1.rptflaky.test result=success
 res domain=rptbounce.test mx_host=mx1.rptbounce.test result=success
-p=$(printf '{"a":%s}' "$(ctl report --preview)")
+p=$(printf '{"a":%s}' "$(ctl report --preview --json)")
 expect_jq "D1 preview" "$p" '[.a[].domain] | join(",")' "enforce.test,rptbounce.test,rptflaky.test,rptmix.test"
 expect_jq "D1 preview: rptmix.test rua" "$p" '.a[] | select(.domain == "rptmix.test") | .rua | join(",")' \
 	"https://report.enforce.test/tlsrpt-rcv/mix,mailto:tlsrpt@rptmix.test"

@@ -78,7 +78,7 @@ res domain=enforce.test mx_host=mx1.enforce.test result=success sending_ip=192.0
 res domain=enforce.test mx_host=mx1.enforce.test result=certificate-expired \
 	sending_ip=192.0.2.1 receiving_ip=127.0.0.2 failure_reason="certificate has expired"
 res domain=rptbounce.test mx_host=mx1.rptbounce.test result=success
-PREVIEW=$(printf '{"a":%s}' "$(ctl report --preview enforce.test)")
+PREVIEW=$(printf '{"a":%s}' "$(ctl report --preview --json enforce.test)")
 expect_jq "D1 preview: enforce.test" "$PREVIEW" '.a | length' 1
 daemon_stop
 

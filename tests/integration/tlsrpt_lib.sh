@@ -206,7 +206,7 @@ rcv_count() {
 # rcv_body NAME SEQ - the file of request SEQ to NAME.
 rcv_body() { echo "$RCV/$1.$2.body"; }
 
-stat_of() { jqr "$(ctl stats)" ".$1"; }
+stat_of() { jqr "$(ctl stats --json)" ".$1"; }
 
 # poll_ge SECONDS N CMD... - poll until CMD prints a number >= N.
 poll_ge() {

@@ -223,7 +223,7 @@ check "mxtlsd runs as user $user" \
 	sh -c "[ \"\$(ps -o user= -p $daemon_pid)\" = '$user' ]"
 check "socket /run/mxtls/mxtlsd.sock: mxtls:mxtls, mode 660" \
 	sh -c '[ "$(stat -c %U:%G:%a /run/mxtls/mxtlsd.sock)" = mxtls:mxtls:660 ]'
-check "mxtlsctl stats" sh -c "$ctl stats | grep -q '\"'"
+check "mxtlsctl stats" sh -c "$ctl stats --json | grep -q '\"'"
 check "the store is in the state dir" test -e /var/lib/mxtls/mxtls.db
 check "the store is mxtls's only (UMask=$umask_unit)" \
 	sh -c '[ "$(stat -c %U:%a /var/lib/mxtls/mxtls.db)" = mxtls:600 ]'

@@ -31,7 +31,7 @@
 # again (a socketmap lookup on unix: and inet:, mxtlsctl ping on both IPC
 # sockets). RSS of mxtlsd every 5 s. At the end the acknowledged TLSRPT
 # results are compared with what the TLSRPT store holds
-# (mxtlsctl report --preview), and summary.py prints the figures.
+# (mxtlsctl report --preview --json), and summary.py prints the figures.
 #
 # Environment: SOAK_MINUTES (30), SOAK_DIR (/tmp/mxtls-soak: world, logs,
 # results), MXTLS_BIN (build/cached of this tree), SOAK_KILL_EVERY (180),
@@ -291,13 +291,13 @@ log "load stopped"
 
 # the last run's counters, then the acknowledged results against the
 # TLSRPT store (after a last kill -9 and restart: only what is durable counts)
-ctl stats >"$RES/stats.json" 2>&1
+ctl stats --json >"$RES/stats.json" 2>&1
 daemon_kill9
 start_daemon
 poll_until 30 ready
 SUM='[.[] | .report.policies[].summary | ."total-successful-session-count" + ."total-failure-session-count"] | add // 0'
-stored=$(ctl report --preview enforce.test | jq "$SUM")
-dstored=$(ctl report --preview dane.test | jq "$SUM")
+stored=$(ctl report --preview --json enforce.test | jq "$SUM")
+dstored=$(ctl report --preview --json dane.test | jq "$SUM")
 echo "stored_results $stored" >"$RES/store.txt"
 echo "stored_datagrams $dstored" >>"$RES/store.txt"
 cp "$DAEMON_LOG" "$RES/mxtlsd.log" 2>/dev/null

@@ -3,7 +3,9 @@
 
 1. cached/ is in floors, from the ground up:
        util < dns, store < sts, dane < tlsrpt < serve < door < daemon
-   and the two mains (cached/mxtlsd.c, cached/mxtlsctl.c) on top. A file
+       < ctl (mxtlsctl's commands)
+   and the two mains (cached/mxtlsd.c, cached/mxtlsctl.c) on top; only
+   mxtlsctl.c includes ctl/. A file
    includes headers of its own folder or of a lower floor only; two folders
    on one floor (dns and store, sts and dane) do not include each other.
 2. common/ (linked into the MTA plugins) includes nothing of cached/ or
@@ -23,7 +25,7 @@ import re
 import sys
 
 FLOORS = {"util": 1, "dns": 2, "store": 2, "sts": 3, "dane": 3,
-          "tlsrpt": 4, "serve": 5, "door": 6, "daemon": 7}
+          "tlsrpt": 4, "serve": 5, "door": 6, "daemon": 7, "ctl": 8}
 MAINS = {"cached/mxtlsd.c", "cached/mxtlsctl.c"}
 LISTENERS = {"socketmap", "direct"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -87,6 +89,10 @@ def main():
                 bad.append(f"{where}: common/ includes only common/")
             if path.startswith("modules/") and target.startswith("cached/"):
                 bad.append(f"{where}: a plugin includes nothing of cached/")
+            if (target.startswith("cached/ctl/") and path.startswith("cached/")
+                    and not path.startswith("cached/ctl/")
+                    and path != "cached/mxtlsctl.c"):
+                bad.append(f"{where}: only mxtlsctl.c includes ctl/")
             if path.startswith("cached/") and path not in MAINS:
                 parts = path.split("/")
                 if len(parts) != 3 or parts[1] not in FLOORS:

@@ -2,7 +2,7 @@
 # man_pages.sh - the man pages stay in step with the code:
 #  - every key of configs/mxtlsd.conf (section.key) has a ".B section.key"
 #    entry in man/mxtlsd.conf.5, and every entry there is a key of the file;
-#  - every subcommand in mxtlsctl's usage (what it prints for -h) is a
+#  - every subcommand in mxtlsctl's usage (what it prints for --help) is a
 #    .TP entry of man/mxtlsctl.8, and every entry there is in the usage;
 #  - every page renders without warnings (man --warnings), when man exists.
 #   man_pages.sh SOURCE_DIR MXTLSCTL
@@ -32,8 +32,9 @@ fi
 
 # mxtlsctl's usage: the word after "mxtlsctl [opts]" on each line, with
 # "parse"'s and "report"'s own first word; "a | b | c" alternatives too
-"$ctl" -h 2>"$tmp/usage" >/dev/null || true
-sed -e 's/^usage://' -e 's/\[-[st] [A-Z]*\]//g' "$tmp/usage" |
+"$ctl" --help >"$tmp/usage" 2>&1 || true
+grep -E '^(usage:)? *mxtlsctl ' "$tmp/usage" |
+	sed -e 's/^usage://' -e 's/\[-[st] [A-Z]*\]//g' |
 	awk '{ for (i = 1; i <= NF; i++) if ($i == "mxtlsctl") break;
 		w = $(i + 1);
 		if (w == "parse" || w == "report") w = w " " $(i + 2);

@@ -183,7 +183,7 @@ test_decide_bytes(void **state)
 	          "ANE: 1 usable TLSA records at _25._tcp.mx0.d.test (takes "
 	          "pre"
 	          "cedence over MTA-STS, RFC 8461 "
-	          "§2)\"},{\"host\":\"mx1.d.test"
+	          "section 2)\"},{\"host\":\"mx1.d.test"
 	          "\",\"pref\":0,\"action\":\"verify\",\"dane\":\"none\","
 	          "\"sts\""
 	          ":\"match\",\"tlsa\":[],\"tlsa_name\":\"_25._tcp.mx1.d."
@@ -232,7 +232,7 @@ test_decide_mixed(void **state)
 	assert_string_equal(jstr(h, "tlsa_name"), "_25._tcp.mx0.d.test");
 	assert_string_equal(jstr(h, "why"),
 	        "DANE: 1 usable TLSA records at _25._tcp.mx0.d.test (takes "
-	        "precedence over MTA-STS, RFC 8461 §2)");
+	        "precedence over MTA-STS, RFC 8461 section 2)");
 	assert_string_equal(
 	        jstr(json_array_get(json_object_get(h, "tlsa"), 0), "data"),
 	        "ab000000000000000000000000000000"
@@ -295,7 +295,7 @@ test_decide_all_skipped(void **state)
 	o = arbiter_decide("d.test", &sts, d, NULL);
 	assert_string_equal(jstr(o, "status"), "tempfail");
 	assert_string_equal(jstr(o, "policy"), "sts");
-	assert_non_null(strstr(jstr(o, "why"), "RFC 8461 §5.1"));
+	assert_non_null(strstr(jstr(o, "why"), "RFC 8461 section 5.1"));
 	json_decref(o);
 	dane_result_unref(d);
 	arbiter_sts_clear(&sts);

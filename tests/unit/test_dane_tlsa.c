@@ -42,7 +42,7 @@ static const struct check_case check_cases[] = {
 	/* usage: PKIX-TA(0), PKIX-EE(1) not for SMTP; unknown ones */
 	{ 0, 0, 1, 32, DANE_TLSA_BAD_USAGE, "PKIX-TA(0) is not usable" },
 	{ 1, 1, 1, 32, DANE_TLSA_BAD_USAGE, "PKIX-EE(1) is not usable" },
-	{ 1, 1, 1, 32, DANE_TLSA_BAD_USAGE, "RFC 7672 §3.1.3" },
+	{ 1, 1, 1, 32, DANE_TLSA_BAD_USAGE, "RFC 7672 section 3.1.3" },
 	{ 4, 1, 1, 32, DANE_TLSA_BAD_USAGE, "unknown certificate usage 4" },
 	{ 254, 1, 1, 32, DANE_TLSA_BAD_USAGE, "usage 254" },
 	{ 255, 1, 1, 32, DANE_TLSA_BAD_USAGE, "PrivCert(255)" },

@@ -35,7 +35,8 @@ test_why_texts(void **state)
 	assert_int_equal(dane_mx_apply(r, &res), 2);
 	assert_string_equal(rwhy(r),
 	        "DNSSEC-signed MX RRset, 2 hosts; ignored a null MX mixed "
-	        "with other MX records (RFC 7505 §3: a null MX must be the "
+	        "with other MX records (RFC 7505 section 3: a null MX must be "
+	        "the "
 	        "only one)");
 	dns_result_clear(&res);
 	h = &r->hosts[0];
@@ -61,12 +62,14 @@ test_why_texts(void **state)
 	a.secure = 0;
 	assert_int_equal(dane_addr_apply(h, &a, &aaaa, 25), 0);
 	assert_string_equal(hwhy(h),
-	        "address records not DNSSEC-signed: no DANE (RFC 7672 §2.2)");
+	        "address records not DNSSEC-signed: no DANE (RFC 7672 section "
+	        "2.2)");
 	assert_string_equal(tname(h), "");
 	assert_int_equal(dane_result_conclude(r, 300, 3600, 300), 1);
 	assert_string_equal(rwhy(r),
 	        "DNSSEC-signed MX RRset, 2 hosts; ignored a null MX mixed "
-	        "with other MX records (RFC 7505 §3: a null MX must be the "
+	        "with other MX records (RFC 7505 section 3: a null MX must be "
+	        "the "
 	        "only one); hosts: 1 usable, 0 unusable, 1 none, 0 tempfail");
 	/* a short buffer is cut, not overrun */
 	{
@@ -87,7 +90,7 @@ test_why_texts(void **state)
 	dns_result_clear(&res);
 	assert_string_equal(rwhy(r),
 	        "MX RRset is not DNSSEC-signed: no DANE for any host (RFC "
-	        "7672 §2.2.1)");
+	        "7672 section 2.2.1)");
 	assert_string_equal(
 	        hwhy(&r->hosts[0]), "MX RRset is not DNSSEC-signed");
 	dane_result_unref(r);
@@ -110,8 +113,9 @@ test_why_texts(void **state)
 	assert_ptr_equal(r->hosts[0].name, r->domain); /* not copied */
 	assert_string_equal(rwhy(r),
 	        "no MX RRset: example.org is its own mail host (RFC 5321 "
-	        "§5.1); the denial is not DNSSEC-signed: no DANE (RFC 7672 "
-	        "§2.2.1)");
+	        "section 5.1); the denial is not DNSSEC-signed: no DANE (RFC "
+	        "7672 "
+	        "section 2.2.1)");
 	assert_string_equal(hwhy(&r->hosts[0]),
 	        "no MX RRset and its denial is not DNSSEC-signed");
 	dane_result_unref(r);
@@ -152,7 +156,7 @@ test_why_texts_cname(void **state)
 	assert_int_equal(dane_tlsa_apply(&h, &t, 25), 0);
 	assert_string_equal(hwhy(&h),
 	        "TLSA records at _25._tcp.real.example not DNSSEC-signed: no "
-	        "DANE (RFC 7672 §2.2)");
+	        "DANE (RFC 7672 section 2.2)");
 	dane_host_clear(&h);
 	assert_null(h.canon);
 }

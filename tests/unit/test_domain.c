@@ -226,6 +226,48 @@ test_is_normal(void **state)
 	assert_int_equal(domain_is_normal(NULL), 0);
 }
 
+/* domain_not_a_name: the socketmap's and mxtlsctl's one rule */
+static void
+test_not_a_name(void **state)
+{
+	static const struct {
+		const char *s;
+		const char *why; /* NULL: may be a name */
+	} t[] = {
+		{ "example.com", NULL },
+		{ "192.0.2.1.example", NULL },
+		{ "1.2.3", NULL },
+		{ "192.0.2.1", "an address, not a domain" },
+		{ "2001:db8::1", "an address, not a domain" },
+		{ "::ffff:192.0.2.1", "an address, not a domain" },
+		{ "[192.0.2.1]", "explicit next hop" },
+		{ "[mx.example]:25", "explicit next hop" },
+		{ ".example.com", "parent-domain probe" },
+		{ "mx.example:25", "next hop with a port" },
+		{ "", NULL },
+	};
+	char   why[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		why[0] = '\0';
+		if (domain_not_a_name(t[i].s, strlen(t[i].s), why, sizeof(why))
+		        != (t[i].why != NULL)) {
+			fail_msg("\"%s\": expected %d", t[i].s,
+			        t[i].why != NULL);
+		}
+		if (t[i].why != NULL && strcmp(why, t[i].why) != 0) {
+			fail_msg("\"%s\": why \"%s\"", t[i].s, why);
+		}
+	}
+	/* not NUL-terminated, with a NUL inside: never read past len */
+	assert_int_equal(
+	        domain_not_a_name("192.0.2.1x", 9, why, sizeof(why)), 1);
+	assert_int_equal(
+	        domain_not_a_name("192.0\0.2.1", 10, why, sizeof(why)), 0);
+}
+
 int
 main(void)
 {
@@ -234,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_total_length),
 		cmocka_unit_test(test_buffers),
 		cmocka_unit_test(test_is_normal),
+		cmocka_unit_test(test_not_a_name),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -221,6 +221,26 @@ test_lru_eviction(void **state)
 	assert_int_equal(freed[MEMO_STS][0], 1);
 }
 
+/* memo_peek looks without touching the LRU order: d0, peeked at, is
+ * still the least recently used and goes first */
+static void
+test_peek_keeps_order(void **state)
+{
+	struct memo *m = mk_memo(2);
+
+	(void)state;
+	assert_non_null(put(m, MEMO_STS, "d0.test", 0));
+	assert_non_null(put(m, MEMO_STS, "d1.test", 1));
+	assert_non_null(memo_peek(m, MEMO_STS, "d0.test"));
+	assert_null(memo_peek(m, MEMO_DANE, "d0.test"));
+	assert_null(memo_peek(m, MEMO_STS, "nope.test"));
+	assert_non_null(put(m, MEMO_STS, "d2.test", 2));
+	assert_int_equal(freed[MEMO_STS][0], 1);
+	assert_int_equal(freed[MEMO_STS][1], 0);
+	assert_null(memo_peek(m, MEMO_STS, "d0.test"));
+	memo_free(m);
+}
+
 static void
 test_busy_not_evicted(void **state)
 {
@@ -350,6 +370,7 @@ main(void)
 		cmocka_unit_test(test_slots),
 		cmocka_unit_test(test_one_slot),
 		cmocka_unit_test(test_lru_eviction),
+		cmocka_unit_test(test_peek_keeps_order),
 		cmocka_unit_test(test_busy_not_evicted),
 		cmocka_unit_test(test_flush_detach),
 		cmocka_unit_test(test_growth),

@@ -1,6 +1,6 @@
 /*
  * test_server.c - cached/serve/server.c, request JSON to reply for every op
- * of docs/IPC.md: ping, stats, flush, policy, result, report-preview,
+ * of docs/IPC.md: ping, stats, flush, dump, policy, result, report-preview,
  * report-send-now; malformed requests, unknown v and op, members refused
  * on an op; the TLS reporting ops without TLS reporting, with a store that
  * cannot be opened (tempfail with the reason, then usable after
@@ -25,6 +25,7 @@
 #include "log.h"
 #include "proto.h"
 #include "serve/server.h"
+#include "serve/server_dump.h"
 
 #define DAY 1704067200 /* 2024-01-01T00:00:00Z */
 #define T0  (DAY + 3600)
@@ -269,6 +270,125 @@ policy(void **state)
 	o = req("{\"v\":1,\"op\":\"policy\",\"domain\":\"p.test\"}");
 	assert_string_equal(m(o, "source"), "cache");
 	assert_int_equal(fake_dns_count("p.test", DNS_T_MX), 1);
+}
+
+/* ---- dump ------------------------------------------------------------ */
+
+static json_t *
+dumped(json_t *o, const char *domain)
+{
+	json_t *e;
+	size_t  i;
+
+	json_array_foreach(json_object_get(o, "domains"), i, e)
+	{
+		if (strcmp(m(e, "domain"), domain) == 0) {
+			return (e);
+		}
+	}
+	return (NULL);
+}
+
+static long long
+num(json_t *o, const char *key)
+{
+	return ((long long)json_integer_value(json_object_get(o, key)));
+}
+
+/* every cached domain with its policy, DANE state and next check; a cap
+ * with "truncated" and "total"; nothing looked up by looking */
+static void
+dump(void **state)
+{
+	json_t *o, *e;
+	char   *text;
+	size_t  lookups;
+
+	(void)state;
+	o = req("{\"v\":1,\"op\":\"dump\"}");
+	expect(o, "ok", NULL);
+	assert_int_equal(json_array_size(json_object_get(o, "domains")), 0);
+	assert_true(json_is_false(json_object_get(o, "truncated")));
+
+	fw_sts_site("p.test", "p1", "enforce");
+	dd_mx("p.test", 1, 3600, p_mx);
+	dd_addr("mx1.p.test", 1, 3600, NULL);
+	dd_tlsa("mx1.p.test", 1, 3600, 3, 1, 1, 0x0f);
+	req("{\"v\":1,\"op\":\"policy\",\"domain\":\"p.test\"}");
+	dd_mx("n.test", 0, 3600, (const char *const[]) { "mx.n.test", NULL });
+	req("{\"v\":1,\"op\":\"policy\",\"domain\":\"n.test\"}");
+	lookups = fake_dns_total();
+
+	o = req("{\"v\":1,\"op\":\"dump\"}");
+	expect(o, "ok", NULL);
+	assert_int_equal(num(o, "total"), 2);
+	assert_true(json_is_false(json_object_get(o, "truncated")));
+	assert_non_null(e = dumped(o, "p.test"));
+	assert_string_equal(m(e, "sts"), "policy");
+	assert_string_equal(m(e, "mode"), "enforce");
+	assert_string_equal(m(e, "policy_id"), "p1");
+	assert_string_equal(m(e, "source"), "cache");
+	assert_int_equal(num(e, "fetched"), T0);
+	assert_true(num(e, "expires") > T0);
+	assert_true(num(e, "next_check") > T0);
+	assert_true(num(e, "next_check") <= num(e, "expires"));
+	assert_string_equal(m(e, "dane"), "dane");
+	assert_string_equal(m(e, "dane_mx"), "secure");
+	assert_int_equal(num(e, "dane_hosts"), 1);
+	assert_int_equal(num(e, "dane_usable"), 1);
+	assert_non_null(e = dumped(o, "n.test"));
+	assert_string_equal(m(e, "sts"), "none");
+	assert_null(json_object_get(e, "policy_id"));
+	assert_string_equal(m(e, "dane"), "no-dane");
+	assert_string_equal(m(e, "dane_mx"), "insecure");
+	/* looking looked nothing up */
+	assert_int_equal(fake_dns_total(), lookups);
+
+	/* the cap: one of two, most recently used first */
+	text = server_dump(&W.svc, 1);
+	o    = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(o);
+	assert_true(json_is_true(json_object_get(o, "truncated")));
+	assert_int_equal(num(o, "total"), 2);
+	assert_int_equal(json_array_size(json_object_get(o, "domains")), 1);
+	assert_non_null(dumped(o, "n.test"));
+	json_decref(o);
+
+	/* a policy only in the store (as after a restart): listed as
+	 * "stored", with what the row says */
+	{
+		struct store_policy sp;
+		char                why[128];
+
+		memset(&sp, 0, sizeof(sp));
+		snprintf(sp.domain, sizeof(sp.domain), "s.test");
+		snprintf(sp.id, sizeof(sp.id), "s9");
+		sp.body    = "version: STSv1\r\nmode: testing\r\nmx: "
+		             "mx.s.test\r\nmax_age: 86400\r\n";
+		sp.len     = strlen(sp.body);
+		sp.fetched = T0 - 100;
+		sp.expires = T0 - 100 + 86400;
+		assert_int_equal(
+		        store_policy_put(W.store, &sp, why, sizeof(why)), 0);
+	}
+	o = req("{\"v\":1,\"op\":\"dump\"}");
+	assert_int_equal(num(o, "total"), 3);
+	assert_non_null(e = dumped(o, "s.test"));
+	assert_string_equal(m(e, "sts"), "stored");
+	assert_string_equal(m(e, "policy_id"), "s9");
+	assert_string_equal(m(e, "mode"), "testing");
+	assert_string_equal(m(e, "source"), "store");
+	assert_int_equal(num(e, "expires"), T0 - 100 + 86400);
+	assert_null(json_object_get(e, "next_check"));
+	/* p.test is in memory and in the store: listed once */
+	assert_int_equal(json_array_size(json_object_get(o, "domains")), 3);
+
+	/* purge (flush) one: gone from the dump */
+	req("{\"v\":1,\"op\":\"flush\",\"domain\":\"p.test\"}");
+	o = req("{\"v\":1,\"op\":\"dump\"}");
+	assert_null(dumped(o, "p.test"));
+	assert_non_null(dumped(o, "n.test"));
 }
 
 /* a domain whose MX RRset is bogus, or whose MTA-STS TXT lookup fails:
@@ -603,6 +723,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		        ping_stats_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(policy, setup, teardown),
+		cmocka_unit_test_setup_teardown(dump, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        policy_tempfail, setup, teardown),
 		cmocka_unit_test_setup_teardown(tlsrpt_off, setup, teardown),

@@ -129,7 +129,15 @@ static const struct answer_case answer_cases[] = {
 	        0, 0, "TEMP MX lookup: DNSSEC validation failed: bogus" },
 	{ "tempfail non-ascii why",
 	        "{\"status\":\"tempfail\",\"why\":\"RFC 8461 \\u00a75.1\\n\"}",
-	        0, 0, "TEMP RFC 8461 ??5.1?" },
+	        0, 0, "TEMP RFC 8461 \\u00A75.1\\x0A" },
+	/* every front door carries a remote reason intact: UTF-8 as
+	 * \uXXXX, beyond the BMP \UXXXXXXXX, invalid bytes and controls
+	 * \xHH, the backslash doubled; quotes are plain ASCII */
+	{ "tempfail utf-8 why",
+	        "{\"status\":\"tempfail\",\"why\":\"b\\u00fccher "
+	        "\\u20ac \\ud83d\\ude00 \\\"q\\\" a\\\\b\\t\"}",
+	        0, 0,
+	        "TEMP b\\u00FCcher \\u20AC \\U0001F600 \"q\" a\\\\b\\x09" },
 	{ "tempfail no why", "{\"status\":\"tempfail\"}", 0, 0,
 	        "TEMP temporary failure" },
 	{ "error", "{\"status\":\"error\",\"why\":\"invalid domain\"}", 0, 0,
@@ -324,6 +332,36 @@ test_answers(void **state)
 /* A policy whose answer would pass Postfix's 100000-byte reply limit:
  * 1000 long patterns only fit without the 3.10 attributes; 2000 admitted
  * host names (more than a real reply has) do not fit at all. */
+/* socketmap_answer_error on bytes no JSON reply can carry: invalid UTF-8
+ * (a lone continuation byte, an overlong form, a surrogate, a sequence cut
+ * short), control characters; and the 200-byte cap */
+static void
+test_error_bytes(void **state)
+{
+	char  *got, big[400];
+	size_t i;
+
+	(void)state;
+	got = socketmap_answer_error("PERM",
+	        "a\x80"
+	        "b \xc0\xaf \xed\xa0\x80 \x01\x7f \xc3\xa9 \xe2\x82");
+	assert_string_equal(got,
+	        "PERM a\\x80b \\xC0\\xAF \\xED\\xA0\\x80 \\x01\\x7F "
+	        "\\u00E9 \\xE2\\x82");
+	for (i = 0; got[i] != '\0'; i++) {
+		assert_true(got[i] >= 0x20 && got[i] < 0x7f);
+	}
+	free(got);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	got                  = socketmap_answer_error("TEMP", big);
+	assert_int_equal(strlen(got), 5 + 200);
+	free(got);
+	got = socketmap_answer_error("TEMP", NULL);
+	assert_string_equal(got, "TEMP ");
+	free(got);
+}
+
 static void
 test_too_large(void **state)
 {
@@ -417,6 +455,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_answers),
+		cmocka_unit_test(test_error_bytes),
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_conf),
 	};
