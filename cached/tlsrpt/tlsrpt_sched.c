@@ -539,3 +539,13 @@ tlsrpt_sched_reconfigure(struct tlsrpt_sched *t, const struct conf *conf)
 		        t->submitter);
 	}
 }
+
+const char *
+tlsrpt_sched_store_why(const struct tlsrpt_sched *t)
+{
+	if (t == NULL || t->store != NULL) {
+		return (NULL);
+	}
+	return (t->store_why[0] != '\0' ? t->store_why
+	                                : "TLSRPT store not open");
+}
