@@ -5,7 +5,8 @@
  * histogram buckets cumulative with +Inf equal to _count, callbacks read
  * at render time, counts from several threads exact, malformed tables
  * refused, and the daemon table's TLSRPT result values in the order of
- * tlsrpt_rtype.
+ * tlsrpt_rtype; the "answer" label of socketmap and IPC replies, and the
+ * metrics endpoint's routing of a request line.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -17,6 +18,9 @@
 
 #include <cmocka.h>
 
+#include "daemon/metrics_http.h"
+#include "door/codec_socketmap.h"
+#include "door/codec_sp.h"
 #include "tlsrpt/tlsrpt_result.h"
 #include "util/metrics.h"
 
@@ -236,6 +240,86 @@ test_daemon_table(void **state)
 	metrics_fini();
 }
 
+static int
+smc(const char *s)
+{
+	return (codec_socketmap_answer_class(s, strlen(s)));
+}
+
+static int
+spc(const char *s)
+{
+	return (codec_sp_answer_class(s, strlen(s)));
+}
+
+static void
+test_answer_classes(void **state)
+{
+	(void)state;
+	assert_int_equal(smc("OK dane"), MA_DANE);
+	assert_int_equal(smc("OK dane-only"), MA_DANE_ONLY);
+	assert_int_equal(smc("OK daneish"), MA_NONE); /* not a word of ours */
+	assert_int_equal(
+	        smc("OK secure match=a servername=hostname"), MA_SECURE);
+	assert_int_equal(smc("OK encrypt"), MA_ENCRYPT);
+	assert_int_equal(smc("NOTFOUND "), MA_NONE);
+	assert_int_equal(smc("TEMP MX lookup failed"), MA_TEMPFAIL);
+	assert_int_equal(smc("PERM malformed request"), MA_ERROR);
+	assert_int_equal(smc(""), MA_ERROR);
+	assert_int_equal(
+	        spc("{\"status\":\"tempfail\",\"why\":\"x\"}"), MA_TEMPFAIL);
+	assert_int_equal(spc("{\"status\":\"error\"}"), MA_ERROR);
+	assert_int_equal(spc("not json"), MA_ERROR);
+	assert_int_equal(spc("{\"status\":\"ok\",\"mode\":\"enforce\","
+	                     "\"hosts\":[{\"action\":\"dane\"}]}"),
+	        MA_DANE);
+	assert_int_equal(spc("{\"status\":\"ok\",\"mode\":\"enforce\","
+	                     "\"hosts\":[{\"action\":\"verify\"}]}"),
+	        MA_SECURE);
+	assert_int_equal(spc("{\"status\":\"ok\",\"mode\":\"testing\","
+	                     "\"hosts\":[{\"action\":\"may\"}]}"),
+	        MA_TESTING);
+	assert_int_equal(spc("{\"status\":\"ok\",\"policy\":\"none\","
+	                     "\"hosts\":[{\"action\":\"encrypt\"}]}"),
+	        MA_ENCRYPT);
+	assert_int_equal(spc("{\"status\":\"ok\",\"mode\":\"none\","
+	                     "\"hosts\":[{\"action\":\"may\"}]}"),
+	        MA_NONE);
+}
+
+static void
+test_route(void **state)
+{
+	char path;
+	int  head;
+
+	(void)state;
+	assert_int_equal(
+	        metrics_http_route("GET /metrics HTTP/1.1", &path, &head),
+	        200);
+	assert_int_equal(path, 'm');
+	assert_int_equal(head, 0);
+	assert_int_equal(
+	        metrics_http_route("HEAD /healthz?x=1 HTTP/1.0", &path, &head),
+	        200);
+	assert_int_equal(path, 'h');
+	assert_int_equal(head, 1);
+	assert_int_equal(
+	        metrics_http_route("POST /metrics HTTP/1.1", &path, &head),
+	        405);
+	assert_int_equal(
+	        metrics_http_route("GET /metricsx HTTP/1.1", &path, &head),
+	        404);
+	assert_int_equal(
+	        metrics_http_route("GET / HTTP/1.1", &path, &head), 404);
+	assert_int_equal(
+	        metrics_http_route("GET /metrics", &path, &head), 400);
+	assert_int_equal(
+	        metrics_http_route("GET /metrics SPDY/3", &path, &head), 400);
+	assert_int_equal(metrics_http_route("", &path, &head), 400);
+	assert_int_equal(path, 0);
+}
+
 int
 main(void)
 {
@@ -247,6 +331,8 @@ main(void)
 		cmocka_unit_test(test_bad_tables),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_daemon_table),
+		cmocka_unit_test(test_answer_classes),
+		cmocka_unit_test(test_route),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
