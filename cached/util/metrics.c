@@ -60,6 +60,9 @@ metrics_reg_new(const struct metrics_def *defs, size_t n)
 		struct metrics_fam       *f      = &r->fam[i];
 		size_t                    series = 1;
 
+		if (d->name == NULL || d->help == NULL) {
+			goto bad; /* a hole in the table */
+		}
 		for (j = 0; j < METRICS_MAX_LABELS; j++) {
 			f->nv[j] = 1;
 			if (d->label[j] != NULL) {
@@ -523,6 +526,9 @@ const struct metrics_def metrics_table[M__COUNT] = {
 	[M_OVERRIDES_ACTIVE]
 	= { "mxtls_overrides_active", "Operator overrides in force.",
 	        METRICS_GAUGE, { NULL, NULL }, { NULL, NULL }, NULL, 0 },
+	[M_REFRESH_STARTED] = { "mxtls_policy_refreshes_started",
+	        "Timer-driven MTA-STS policy refreshes started.",
+	        METRICS_COUNTER, { NULL, NULL }, { NULL, NULL }, NULL, 0 },
 	[M_REFRESHES]       = { "mxtls_policy_refreshes",
 	              "Timer-driven MTA-STS policy refreshes finished, by result.",
 	              METRICS_COUNTER, { "result", NULL }, { v_refresh, NULL }, NULL,

@@ -104,6 +104,7 @@ enum metrics_id {
 	M_TLSRPT_DELIVERIES,    /* {transport, outcome} */
 	M_OVERRIDES_APPLIED,    /* {action}, fed by the overrides */
 	M_OVERRIDES_ACTIVE,     /* gauge, fed by the overrides */
+	M_REFRESH_STARTED,      /* fed by the refresh timer */
 	M_REFRESHES,            /* {result}, fed by the refresh timer */
 	M_REFRESH_DELAYED,      /* fed by the refresh timer */
 	M_READY,                /* gauge (fn) */

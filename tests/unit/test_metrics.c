@@ -167,6 +167,8 @@ test_bad_tables(void **state)
 	d[0].label[0]  = "l";
 	d[0].values[0] = none;
 	assert_null(metrics_reg_new(d, 1)); /* a label without values */
+	memset(d, 0, sizeof(d));
+	assert_null(metrics_reg_new(d, 1)); /* a hole in the table */
 }
 
 static struct metrics_reg *shared;
