@@ -32,6 +32,7 @@
 struct mconn {
 	struct metrics_http *m;
 	struct bufferevent  *bev;
+	struct event        *deadline; /* METRICS_HTTP_TIMEOUT after accept */
 	TAILQ_ENTRY(mconn) link;
 };
 
@@ -81,6 +82,9 @@ conn_free(struct mconn *c)
 {
 	TAILQ_REMOVE(&c->m->conns, c, link);
 	c->m->nconns--;
+	if (c->deadline != NULL) {
+		event_free(c->deadline);
+	}
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -90,6 +94,16 @@ static void
 on_written(struct bufferevent *bev, void *arg)
 {
 	(void)bev;
+	conn_free(arg);
+}
+
+/* on_deadline - the connection's time is up, whatever it sent (a trickle
+ * does not extend it). */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
 	conn_free(arg);
 }
 
@@ -225,8 +239,17 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 	c      = xcalloc(1, sizeof(*c));
 	c->m   = m;
 	c->bev = bufferevent_socket_new(m->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (c->bev == NULL) {
-		close(fd);
+	c->deadline = evtimer_new(m->base, on_deadline, c);
+	if (c->bev == NULL || c->deadline == NULL
+	        || evtimer_add(c->deadline, &tv) != 0) {
+		if (c->bev != NULL) {
+			bufferevent_free(c->bev);
+		} else {
+			close(fd);
+		}
+		if (c->deadline != NULL) {
+			event_free(c->deadline);
+		}
 		free(c);
 		return;
 	}

@@ -5,8 +5,11 @@
  * with 200 "ok" or 503 and the reason. One request per connection
  * (answered with "Connection: close"), at most METRICS_HTTP_MAX_CONNS
  * connections at once (more are closed at accept), a request head of at
- * most 8 KiB within 5 s, descriptors at the reserve refused
+ * most 8 KiB, 5 s for the whole exchange counted from the accept (a
+ * trickle does not extend it), descriptors at the reserve refused
  * (util/fdlimit.h): a local flood costs the loop an accept and a close.
+ * A local user who keeps every slot taken denies the endpoint, not the
+ * front doors.
  *
  * Threads: the loop's (the scrape reads loop-owned state through the
  * registry's callbacks).

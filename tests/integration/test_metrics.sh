@@ -16,7 +16,8 @@
 #      built, sent by HTTPS, retried and given up over HTTPS and SMTP;
 #   C. a TLSRPT store that cannot open: /healthz 503 with the reason,
 #      mxtls_ready 0; fetch.allow_private off: a fetch refused by the SSRF
-#      rule.
+#      rule; a local flood of trickling connections: the 17th is closed at
+#      accept, the front doors answer, the 5 s deadline frees the slots.
 # Prometheus and promtool come from Debian's prometheus package, unpacked
 # (apt-get download + dpkg -x, never installed: its postinst would start a
 # server on every address) into MXTLS_PROMETHEUS_OPT (default
@@ -82,6 +83,11 @@ expect_metric_ge() {
 	else
 		fail "$1: $3 >= $4" "got $v"
 	fi
+}
+# nlog ERE - matching lines of the running daemon's log since its start
+nlog() {
+	sed -n "$(grep -n '^=== .* daemon_start ' "$DAEMON_LOG" | tail -1 | cut -d: -f1),\$p" "$DAEMON_LOG" |
+		grep -cE -- "$1"
 }
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
 
@@ -352,6 +358,30 @@ expect_metric "broken" "$m" 'mxtls_store_open' 1
 expect_metric "SSRF rule" "$m" 'mxtls_policy_fetches_total{result="refused"}' 1
 "$PROMTOOL" check metrics <<<"$m" >/dev/null 2>&1 ||
 	fail "promtool check metrics (phase C)" "$("$PROMTOOL" check metrics <<<"$m" 2>&1)"
+# a local flood: 16 connections trickling a byte every 0.5 s for 10 s take
+# every slot; a 17th is closed at accept, the front doors still answer,
+# and the deadline (5 s from the accept, not extended by the trickle)
+# frees the slots
+python3 - "$MPORT" <<'EOP' &
+import socket, sys, time
+ss = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(16)]
+end = time.time() + 10
+while time.time() < end:
+    for s in ss:
+        try:
+            s.send(b"G")
+        except OSError:
+            pass
+    time.sleep(0.5)
+EOP
+FLOOD=$!
+refused() { [ "$(http_code "$MURL/healthz")" = 000 ]; }
+expect_true "flood: a 17th connection is closed at accept" poll_until 3 refused
+expect_true "flood: the front doors still answer" ctl ping
+answered() { [ "$(http_code "$MURL/healthz")" = 503 ]; }
+expect_true "flood: the trickling connections end at their deadline" poll_until 10 answered
+expect_match "flood: logged" "$(nlog MXTLS-METRICS-BUSY)" '^[1-9]'
+wait "$FLOOD"
 daemon_stop
 unset STORE_CONF FETCH_CONF STS_CONF CACHE_CONF
 
