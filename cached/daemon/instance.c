@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -17,6 +18,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/instance.h"
+#include "daemon/metrics_http.h"
 #include "daemon/reload.h"
 #include "daemon/sdnotify.h"
 #include "daemon/startcheck.h"
@@ -42,6 +44,7 @@
 #include "util/fdlimit.h"
 #include "util/memo.h"
 #include "util/memtrim.h"
+#include "util/metrics.h"
 #include "util/stats.h"
 #include "util/xalloc.h"
 
@@ -72,6 +75,9 @@ struct instance {
 	struct direct            *direct; /* ipc.listen, ipc.direct */
 	struct tlsrpt_datagram   *dgram;  /* until tlsrpt_sched takes it */
 	struct reload_target      reload;
+	struct metrics_http      *mhttp;   /* metrics.listen, or NULL */
+	int                       serving; /* instance_ready was called */
+	time_t                    started;
 };
 
 /* on_sweep - free the answers that are no longer valid. */
@@ -288,6 +294,16 @@ instance_open(struct conf *conf, const char *conf_path,
 	        && instance_datagram_open(inst) != 0) {
 		goto fail;
 	}
+	/* the metrics endpoint: bound as root too (any port) */
+	metrics_init();
+	inst->started = time(NULL);
+	if (conf->metrics_listen[0] != '\0'
+	        && (inst->mhttp = metrics_http_open(
+	                    inst->base, conf->metrics_listen, why, whylen))
+	                == NULL) {
+		log_err("MXTLSD-METRICS", "%s", why);
+		goto fail;
+	}
 	if (daemon_drop(user, why, whylen) != 0) {
 		log_err("MXTLSD-PRIVDROP", "%s", why);
 		goto fail;
@@ -363,6 +379,104 @@ instance_resolvers(struct instance *inst)
 	return (0);
 }
 
+/* instance_is_ready - /healthz: every front door listens (the loop
+ * serves them: instance_ready was called), the policy store is open, and
+ * so is the TLSRPT store when TLS reporting is on. */
+static int
+instance_is_ready(void *arg, char *why, size_t whylen)
+{
+	struct instance *inst = arg;
+	const char      *tw;
+
+	if (!inst->serving) {
+		snprintf(why, whylen,
+		        "starting: the front doors do not listen "
+		        "yet");
+		return (0);
+	}
+	if (inst->store == NULL) {
+		snprintf(why, whylen, "the policy store is not open");
+		return (0);
+	}
+	if (inst->conf->tlsrpt_enable
+	        && (inst->tlsrpt == NULL
+	                || (tw = tlsrpt_sched_store_why(inst->tlsrpt))
+	                        != NULL)) {
+		snprintf(why, whylen, "the TLSRPT store is not open: %s",
+		        inst->tlsrpt == NULL ? "no scheduler" : tw);
+		return (0);
+	}
+	return (1);
+}
+
+/* instance_metric - the families read at scrape time (loop thread). */
+static double
+instance_metric(struct instance *inst, int id, int l0)
+{
+	char why[8];
+
+	switch (id) {
+	case M_CACHE_ENTRIES:
+		return (l0 == MC_ANSWER
+		                ? (double)answer_cache_count(inst->answers)
+		                : (double)sts_resolver_entries(inst->sts));
+	case M_CACHE_HITS:
+		return (l0 == MC_ANSWER
+		                ? (double)answer_cache_hits(inst->answers)
+		                : (double)inst->stats.cache_hits);
+	case M_CACHE_MISSES:
+		return (l0 == MC_ANSWER
+		                ? (double)answer_cache_misses(inst->answers)
+		                : (double)inst->stats.cache_misses);
+	case M_CACHE_EVICTIONS:
+		return (l0 == MC_ANSWER
+		                ? (double)answer_cache_evictions(inst->answers)
+		                : (double)sts_resolver_evictions(inst->sts));
+	case M_READY:
+		return (instance_is_ready(inst, why, sizeof(why)));
+	case M_STORE_OPEN:
+		return (inst->store != NULL);
+	case M_UPTIME:
+		return ((double)(time(NULL) - inst->started));
+	}
+	return (0);
+}
+
+#define INSTANCE_METRIC(id)                                                   \
+	static double instance_metric_##id(void *arg, int l0, int l1)         \
+	{                                                                     \
+		(void)l1;                                                     \
+		return (instance_metric(arg, id, l0));                        \
+	}
+INSTANCE_METRIC(M_CACHE_ENTRIES)
+INSTANCE_METRIC(M_CACHE_HITS)
+INSTANCE_METRIC(M_CACHE_MISSES)
+INSTANCE_METRIC(M_CACHE_EVICTIONS)
+INSTANCE_METRIC(M_READY)
+INSTANCE_METRIC(M_STORE_OPEN)
+INSTANCE_METRIC(M_UPTIME)
+#undef INSTANCE_METRIC
+
+/* instance_metrics - the callbacks of the scrape-time families and of
+ * /healthz. */
+static void
+instance_metrics(struct instance *inst)
+{
+	struct metrics_reg *r = metrics_global();
+
+	metrics_reg_fn(
+	        r, M_CACHE_ENTRIES, instance_metric_M_CACHE_ENTRIES, inst);
+	metrics_reg_fn(r, M_CACHE_HITS, instance_metric_M_CACHE_HITS, inst);
+	metrics_reg_fn(
+	        r, M_CACHE_MISSES, instance_metric_M_CACHE_MISSES, inst);
+	metrics_reg_fn(
+	        r, M_CACHE_EVICTIONS, instance_metric_M_CACHE_EVICTIONS, inst);
+	metrics_reg_fn(r, M_READY, instance_metric_M_READY, inst);
+	metrics_reg_fn(r, M_STORE_OPEN, instance_metric_M_STORE_OPEN, inst);
+	metrics_reg_fn(r, M_UPTIME, instance_metric_M_UPTIME, inst);
+	metrics_http_set_ready(inst->mhttp, instance_is_ready, inst);
+}
+
 int
 instance_start(struct instance *inst)
 {
@@ -427,6 +541,7 @@ instance_start(struct instance *inst)
 	inst->reload.socketmap = inst->smap;
 	inst->reload.tlsrpt    = inst->tlsrpt;
 	inst->reload.answers   = inst->answers;
+	instance_metrics(inst);
 	return (0);
 }
 
@@ -442,6 +557,7 @@ instance_ready(struct instance *inst)
 	const struct conf *conf = inst->conf;
 	char               why[256], buf[512];
 
+	inst->serving = 1;
 	log_notice("MXTLSD-STARTED",
 	        "mxtlsd %s listening on %s (store %s, user %s)", MXTLS_VERSION,
 	        conf->ipc_listen, conf->store_path,
@@ -470,6 +586,7 @@ instance_free(struct instance *inst)
 	/* lookups still out never finish now: their clients get tempfail
 	 * while the front doors still take replies */
 	query_shutdown();
+	metrics_http_free(inst->mhttp);
 	if (inst->sweep != NULL) {
 		event_free(inst->sweep);
 	}

@@ -35,6 +35,7 @@
 
 #include "dns/dns.h"
 #include "log.h"
+#include "util/metrics.h"
 #include "why.h"
 
 struct dns_query {
@@ -256,6 +257,13 @@ query_event(evutil_socket_t fd, short what, void *arg)
 		snprintf(q->res.why, sizeof(q->res.why), "timeout after %u ms",
 		        q->dns->timeout_ms);
 	}
+	metrics_inc(M_DNS_LOOKUPS,
+	        !q->ready                               ? MDNS_TIMEOUT
+	                : q->res.status == DNS_TEMPFAIL ? MDNS_SERVFAIL
+	                : q->res.status == DNS_BOGUS    ? MDNS_BOGUS
+	                : q->res.secure                 ? MDNS_SECURE
+	                                                : MDNS_INSECURE,
+	        0);
 	/* Take the result out of q: the callback may free everything. */
 	res = q->res;
 	memset(&q->res, 0, sizeof(q->res));

@@ -57,6 +57,9 @@ struct codec_conn {
 	                    * its framing, ipc:// or tcp://) */
 	int         state; /* the codec's; 0 when the connection starts */
 	const char *via;   /* the listener's name, for logs */
+	int         door; /* the listener's front door (util/metrics.h MD_*) */
+	double      t0;   /* when the request being answered was framed
+	                   * (metrics_now): the lookup latency's start */
 };
 
 struct codec {

@@ -40,4 +40,10 @@ extern const struct codec codec_socketmap;
 /* codec_socketmap_key - a miss's domain (cm: engine_miss_codec). */
 const char *codec_socketmap_key(const void *cm);
 
+/* codec_socketmap_answer_class - the "answer" label (util/metrics.h MA_*)
+ * of a socketmap answer text of len bytes: OK dane, OK dane-only,
+ * OK secure, OK encrypt; NOTFOUND (and any other OK) none; TEMP tempfail;
+ * PERM and anything else error. */
+int codec_socketmap_answer_class(const char *text, size_t len);
+
 #endif

@@ -4,6 +4,7 @@
  * framing by common/spframe.c, requests parsed by common/proto.c, hits
  * copied from the answer cache straight into the connection's output.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "door/codec_sp.h"
 #include "serve/answer_cache.h"
 #include "util/clock.h"
+#include "util/metrics.h"
 #include "util/xalloc.h"
 
 /* put - one SP reply (backtrace bt, payload s of n bytes) into out. */
@@ -68,6 +70,45 @@ sp_frame(void *ctx, struct codec_conn *cc, const char *in, size_t len,
 	return (CODEC_REQUEST);
 }
 
+/* has - 1 when the n bytes of s contain the NUL-ended string w. */
+static int
+has(const char *s, size_t n, const char *w)
+{
+	return (memmem(s, n, w, strlen(w)) != NULL);
+}
+
+int
+codec_sp_answer_class(const char *json, size_t len)
+{
+	if (has(json, len, "\"status\":\"tempfail\"")) {
+		return (MA_TEMPFAIL);
+	}
+	if (!has(json, len, "\"status\":\"ok\"")) {
+		return (MA_ERROR);
+	}
+	if (has(json, len, "\"action\":\"dane\"")) {
+		return (MA_DANE);
+	}
+	if (has(json, len, "\"mode\":\"enforce\"")) {
+		return (MA_SECURE);
+	}
+	if (has(json, len, "\"mode\":\"testing\"")) {
+		return (MA_TESTING);
+	}
+	if (has(json, len, "\"action\":\"encrypt\"")) {
+		return (MA_ENCRYPT);
+	}
+	return (MA_NONE);
+}
+
+/* counted - one "policy" lookup of cc's door answered with json. */
+static void
+counted(const struct codec_conn *cc, const char *json, size_t len)
+{
+	metrics_inc(M_LOOKUPS, cc->door, codec_sp_answer_class(json, len));
+	metrics_observe(M_LOOKUP_SECONDS, cc->door, 0, metrics_now() - cc->t0);
+}
+
 struct sp_hit {
 	const struct codec_conn *cc;
 	const struct codec_req  *req;
@@ -82,6 +123,7 @@ hit_copy(void *arg, const char *json, size_t len)
 	struct sp_hit *h = arg;
 
 	put(h->cc, h->out, h->req->tag, h->req->tlen, json, len);
+	counted(h->cc, json, len);
 }
 
 /* sp_answer - a "policy" request with a finished reply in the answer
@@ -124,6 +166,9 @@ sp_reply(const struct codec_conn *cc, const void *cm, const char *text,
 	const struct codec_sp_miss *m = cm;
 
 	put(cc, out, m->bt, m->btlen, text, n);
+	if (m->parsed && m->req.op == PROTO_OP_POLICY) {
+		counted(cc, text, n);
+	}
 }
 
 static void

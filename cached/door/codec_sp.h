@@ -51,4 +51,11 @@ const struct proto_request *codec_sp_request(
 /* codec_sp_key - the domain of a miss's parsed request, or "". */
 const char *codec_sp_key(const void *cm);
 
+/* codec_sp_answer_class - the "answer" label (util/metrics.h MA_*) of a
+ * "policy" reply (compact JSON, len bytes): tempfail; error (any status
+ * but ok); dane when a host's action is dane; secure for an MTA-STS
+ * policy in mode enforce; testing in mode testing; encrypt when a host's
+ * action is encrypt; else none. */
+int codec_sp_answer_class(const char *json, size_t len);
+
 #endif

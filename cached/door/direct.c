@@ -26,6 +26,7 @@
 #include "serve/server.h"
 #include "spframe.h"
 #include "util/conf.h"
+#include "util/metrics.h"
 #include "util/xalloc.h"
 
 struct dlistener {
@@ -159,6 +160,8 @@ direct_listen(struct direct *d, const char *key, const char *url, int mode,
 	l->key = key;
 	snprintf(l->name, sizeof(l->name), "%s", url);
 	snprintf(what, sizeof(what), "%s: %s", key, url);
+	engine_set_door(
+	        d->e, strcmp(key, "ipc.direct") == 0 ? MD_DIRECT : MD_IPC);
 	if (strncmp(url, "ipc:///", 7) == 0) {
 		rv = engine_listen_unix(d->e, url + 6, mode, l->name,
 		        SPFRAME_IPC, what, why, whylen);

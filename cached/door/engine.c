@@ -45,6 +45,7 @@
 #include "door/peerlimit.h"
 #include "log.h"
 #include "logrl.h"
+#include "util/metrics.h"
 #include "util/xalloc.h"
 
 /* Input starts this large and grows to the door's in_max. */
@@ -229,6 +230,7 @@ conn_process(struct conn *c)
 		case CODEC_REQUEST:
 			off += used;
 			c->served = 1;
+			c->cc.t0  = metrics_now();
 			if (!k->answer(e->ctx, &c->cc, &req, &c->out,
 			            c->w->scratch)) {
 				miss_queue(c);
@@ -658,8 +660,14 @@ fail:
 }
 
 void
+engine_set_door(struct engine *e, int door)
+{
+	e->door = door;
+}
+
+void
 engine_add(struct engine *e, evutil_socket_t fd, const char *via, int variant,
-        struct peerlimit_peer *peer)
+        int door, struct peerlimit_peer *peer)
 {
 	struct worker *w = &e->w[0];
 	struct conn   *c;
@@ -685,6 +693,7 @@ engine_add(struct engine *e, evutil_socket_t fd, const char *via, int variant,
 	c->peer       = peer;
 	c->born_ms    = now_ms();
 	c->cc.variant = variant;
+	c->cc.door    = door;
 	c->cc.via     = c->via;
 	snprintf(c->via, sizeof(c->via), "%.40s", via);
 	if (e->codec->hello != NULL) {

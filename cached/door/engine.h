@@ -82,6 +82,11 @@ int engine_listen_tcp(struct engine *e, const struct sockaddr *sa, int salen,
         const char *name, int variant, int nodelay, const char *what,
         char *why, size_t whylen);
 
+/* engine_set_door - the front door (util/metrics.h MD_*: the "door" label
+ * of lookup metrics) of the listeners added from now on; 0 (socketmap)
+ * until called. */
+void engine_set_door(struct engine *e, int door);
+
 /* engine_chown - give the Unix sockets to uid:gid; -1 with why
  * ("chown PATH: ..."). */
 int engine_chown(
@@ -99,10 +104,10 @@ int engine_start(struct engine *e, int nthreads, void *ctx, engine_miss_fn fn,
 
 /* engine_add - serve the connected socket fd (taken: closed by the
  * engine) on the worker with the fewest connections, with the codec's
- * variant; via names it in logs; peer (may be NULL) is released when it
- * closes. After engine_start. */
+ * variant; via names it in logs; door is its front door (metrics); peer
+ * (may be NULL) is released when it closes. After engine_start. */
 void engine_add(struct engine *e, evutil_socket_t fd, const char *via,
-        int variant, struct peerlimit_peer *peer);
+        int variant, int door, struct peerlimit_peer *peer);
 
 /* engine_conns - connections open on all workers. */
 size_t engine_conns(struct engine *e);

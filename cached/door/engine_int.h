@@ -29,6 +29,7 @@ struct listener {
 	struct fdlimit_pause  *pause; /* at the descriptor reserve */
 	char                  *path;  /* Unix socket to unlink, or NULL */
 	int                    variant;
+	int                    door; /* metrics: MD_* */
 	int                    nodelay;
 	char                   name[128];
 };
@@ -56,6 +57,7 @@ struct engine {
 	struct miss_list inflight; /* loop thread only */
 	size_t           nconns;   /* atomic */
 	unsigned         next;
+	int              door; /* of the listeners added next (metrics) */
 };
 
 #endif

@@ -46,7 +46,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 		(void)setsockopt(
 		        fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	engine_add(e, fd, l->name, l->variant, p);
+	engine_add(e, fd, l->name, l->variant, l->door, p);
 }
 
 static void
@@ -68,6 +68,7 @@ listener_new(struct engine *e, const char *name, int variant)
 
 	l->e       = e;
 	l->variant = variant;
+	l->door    = e->door;
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	return (l);
 }

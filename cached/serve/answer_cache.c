@@ -35,9 +35,10 @@ struct answer_cache {
 	size_t            max;
 	int               ttl;
 	uint64_t          seed;
-	struct answer_age age;    /* oldest first */
-	unsigned long     hits;   /* atomic */
-	unsigned long     misses; /* atomic */
+	struct answer_age age;       /* oldest first */
+	unsigned long     hits;      /* atomic */
+	unsigned long     misses;    /* atomic */
+	unsigned long     evictions; /* loop thread */
 };
 
 static uint64_t
@@ -173,6 +174,7 @@ answer_cache_put(struct answer_cache *ac, const char *domain, const char *json,
 	}
 	while (hash_count(&ac->table) >= ac->max) {
 		answer_unlink(ac, TAILQ_FIRST(&ac->age));
+		ac->evictions++;
 	}
 	hash_insert(&ac->table, &a->node, h);
 	TAILQ_INSERT_TAIL(&ac->age, a, age);
@@ -322,4 +324,10 @@ unsigned long
 answer_cache_misses(const struct answer_cache *ac)
 {
 	return (__atomic_load_n(&ac->misses, __ATOMIC_RELAXED));
+}
+
+unsigned long
+answer_cache_evictions(const struct answer_cache *ac)
+{
+	return (ac->evictions);
 }

@@ -94,4 +94,8 @@ size_t        answer_cache_count(struct answer_cache *ac);
 unsigned long answer_cache_hits(const struct answer_cache *ac);
 unsigned long answer_cache_misses(const struct answer_cache *ac);
 
+/* answer_cache_evictions - replies dropped to make room for another (the
+ * oldest first). Loop thread. */
+unsigned long answer_cache_evictions(const struct answer_cache *ac);
+
 #endif

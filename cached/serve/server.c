@@ -23,6 +23,7 @@
 #include "tlsrpt/tlsrpt_result.h"
 #include "tlsrpt/tlsrpt_sched.h"
 #include "util/clock.h"
+#include "util/metrics.h"
 #include "util/stats.h"
 #include "why.h"
 
@@ -152,6 +153,8 @@ server_result_done(void *arg, json_t *reply, char *text)
 	if (rv == 0) {
 		if (tlsrpt_sched_add(srv->tlsrpt, obs, why, sizeof(why))
 		        == 0) {
+			metrics_inc(
+			        M_TLSRPT_RESULTS_MTA, metrics_mta(r->mta), 0);
 			o = reply_new("ok");
 			json_object_set_new(o, "recorded", json_true());
 			json_object_set_new(o, "policy_type",

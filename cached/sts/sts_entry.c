@@ -24,6 +24,7 @@
 #include "util/conf.h"
 #include "util/intern.h"
 #include "util/memo.h"
+#include "util/metrics.h"
 #include "util/stats.h"
 #include "util/time32.h"
 #include "util/xalloc.h"
@@ -304,8 +305,9 @@ sts_entry_conclude_policy(struct sts_entry *e, enum sts_source source)
 {
 	struct sts_answer a;
 
-	e->have_none    = 0;
-	e->expired_seen = 0;
+	e->have_none       = 0;
+	e->expired_seen    = 0;
+	e->removal_counted = 0;
 	sts_entry_answer_policy(e, source, &a);
 	sts_entry_finish(e, &a);
 }
@@ -356,6 +358,13 @@ sts_entry_conclude_fail(
 	}
 	log_info("MXTLS-STS-NONE", "%s: no policy: %s", sts_entry_domain(e),
 	        why);
+	if (e->expired_seen && !e->removal_counted) {
+		/* it had a policy, which expired, and now has none: the
+		 * removal of RFC 8461 §8.3 (or a policy host gone); counted
+		 * once, not at each later "none" */
+		metrics_inc(M_POLICY_CHANGES, MCH_REMOVED, 0);
+		e->removal_counted = 1;
+	}
 	sts_entry_forget_policy(e);
 	e->have_none    = 1;
 	e->none_expires = time32_pack(now + ttl);

@@ -105,6 +105,7 @@ struct sts_entry {
 	uint8_t from_store : 1;
 	uint8_t expired_seen : 1; /* a policy expired unrefreshed */
 	uint8_t have_none : 1;
+	uint8_t removal_counted : 1; /* metrics: since expired_seen */
 	char    id[STS_RECORD_ID_MAX + 1];
 };
 

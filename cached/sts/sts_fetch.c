@@ -47,6 +47,7 @@
 #include "sts/sts_fetch.h"
 #include "sts/sts_fetch_result.h"
 #include "util/curlev.h"
+#include "util/metrics.h"
 
 #define STS_FETCH_BODY_MAX 65536
 #define STS_FETCH_ADDR_MAX 16
@@ -78,6 +79,7 @@ struct sts_fetch {
 	char                 *buf;
 	size_t                len;
 	size_t                cap;
+	double                t0;      /* started (metrics_now) */
 	int                   checked; /* headers in, status/type looked at */
 	int                   too_big;
 	int                   nomem;
@@ -300,6 +302,8 @@ deliver(struct sts_fetch *fetch, const struct sts_fetch_result *res)
 
 	TAILQ_REMOVE(&f->live, fetch, entry);
 	fetch->state = FETCH_DELIVERING;
+	metrics_observe(
+	        M_POLICY_FETCH_SECONDS, 0, 0, metrics_now() - fetch->t0);
 	if (res->status == STS_FETCH_OK) {
 		log_debug("MXTLS-STS-FETCH-DONE", "%s: ok, %zu bytes",
 		        fetch->host, res->len);
@@ -557,6 +561,7 @@ sts_fetch_start(struct sts_fetcher *f, const char *domain,
 	fetch->cb    = cb;
 	fetch->arg   = arg;
 	fetch->state = FETCH_LIVE;
+	fetch->t0    = metrics_now();
 	snprintf(fetch->host, sizeof(fetch->host), "%s%.*s", STS_FETCH_PREFIX,
 	        (int)(sizeof(fetch->host) - sizeof(STS_FETCH_PREFIX)), domain);
 	if (!host_ok(domain)) {

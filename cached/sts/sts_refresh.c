@@ -44,6 +44,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/memo.h"
+#include "util/metrics.h"
 #include "util/stats.h"
 #include "util/time32.h"
 #include "util/tokenbucket.h"
@@ -179,6 +180,7 @@ sts_refresh_visit(
 	sts_refresh_plan(
 	        s, d->domain, now + STS_PLAN_RETRY_MIN, d->refresh_fails);
 	r->stats->refresh_timer_started++;
+	metrics_inc(M_REFRESH_STARTED, 0, 0);
 	r->stats->refreshes++;
 	log_debug("MXTLS-STS-REFRESH-START",
 	        "%s: timer refresh of policy id %s (expires in %lld s)",
@@ -203,6 +205,7 @@ sts_refresh_done(void *arg, struct sts_entry *e, const struct sts_work *w)
 
 	if (w->failed) {
 		r->stats->refresh_timer_failed++;
+		metrics_inc(M_REFRESHES, MR_FAILED, 0);
 		fails = w->timer_fails + 1;
 		at    = sts_plan_retry(now, fails, time32_unpack(e->expires));
 		log_info("MXTLS-STS-REFRESH-RETRY",
@@ -219,6 +222,7 @@ sts_refresh_done(void *arg, struct sts_entry *e, const struct sts_work *w)
 	if (w->id_changed) {
 		r->stats->refresh_timer_changed++;
 	}
+	metrics_inc(M_REFRESHES, w->id_changed ? MR_CHANGED : MR_UNCHANGED, 0);
 	if (!e->have_policy) {
 		sts_refresh_plan(
 		        s, domain, now + c->sts_proactive_interval, 0);
@@ -268,6 +272,7 @@ sts_refresh_tick(struct sts_refresh *s)
 			if (sts_refresh_visit(s, &s->due[i], now)
 			        == VISIT_HELD) {
 				r->stats->refresh_rate_limited++;
+				metrics_inc(M_REFRESH_DELAYED, 0, 0);
 				return;
 			}
 		}

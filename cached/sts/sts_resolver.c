@@ -55,6 +55,7 @@
 #include "util/conf.h"
 #include "util/intern.h"
 #include "util/memo.h"
+#include "util/metrics.h"
 #include "util/netaddr.h"
 #include "util/stats.h"
 #include "util/time32.h"
@@ -271,6 +272,7 @@ sts_addr_done(struct sts_entry *e, const struct dns_result *res)
 		r->stats->fetch_fail++;
 		if (e->w->refused[0] != '\0') {
 			r->stats->fetch_refused++;
+			metrics_inc(M_POLICY_FETCHES, MF_REFUSED, 0);
 			snprintf(why, sizeof(why),
 			        "policy fetch refused: mta-sts.%s resolves "
 			        "only to special addresses (%s; "
@@ -317,6 +319,51 @@ sts_addr_done_aaaa(void *arg, const struct dns_result *res)
 	sts_addr_done(e, res);
 }
 
+/* sts_fetch_metric - the "result" label of a failed transfer. */
+static int
+sts_fetch_metric(enum sts_fetch_status st)
+{
+	switch (st) {
+	case STS_FETCH_OK:
+		return (MF_OK);
+	case STS_FETCH_CONNECT:
+		return (MF_CONNECT);
+	case STS_FETCH_TLS:
+		return (MF_TLS);
+	case STS_FETCH_TIMEOUT:
+		return (MF_TIMEOUT);
+	case STS_FETCH_HTTP_STATUS:
+		return (MF_HTTP_STATUS);
+	case STS_FETCH_CONTENT_TYPE:
+		return (MF_MEDIA_TYPE);
+	case STS_FETCH_TOO_BIG:
+		return (MF_SIZE);
+	case STS_FETCH_ERROR:
+		break;
+	}
+	return (MF_ERROR);
+}
+
+/* sts_policy_changes - count what the policy fetched (pol) changes of the
+ * one e holds (metrics: mxtls_policy_changes_total): a new id, a mode
+ * that no longer enforces. */
+static void
+sts_policy_changes(const struct sts_entry *e, const struct sts_policy *pol)
+{
+	if (!e->have_policy) {
+		return;
+	}
+	if (strcmp(e->id, e->w->new_id) != 0) {
+		metrics_inc(M_POLICY_CHANGES, MCH_NEW_ID, 0);
+	}
+	if (e->mode == STS_MODE_ENFORCE && pol->mode == STS_MODE_TESTING) {
+		metrics_inc(M_POLICY_CHANGES, MCH_DOWNGRADE_TESTING, 0);
+	}
+	if (e->mode != STS_MODE_NONE && pol->mode == STS_MODE_NONE) {
+		metrics_inc(M_POLICY_CHANGES, MCH_DOWNGRADE_NONE, 0);
+	}
+}
+
 static void
 sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 {
@@ -330,6 +377,8 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	e->w->fetch = NULL;
 	if (res->status != STS_FETCH_OK) {
 		r->stats->fetch_fail++;
+		metrics_inc(
+		        M_POLICY_FETCHES, sts_fetch_metric(res->status), 0);
 		snprintf(why, sizeof(why),
 		        "TXT record found but policy fetch failed: %s",
 		        res->why);
@@ -341,6 +390,7 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 	if (sts_policy_parse(res->body, res->len, &pol, pwhy, sizeof(pwhy))
 	        != 0) {
 		r->stats->fetch_fail++;
+		metrics_inc(M_POLICY_FETCHES, MF_INVALID, 0);
 		snprintf(why, sizeof(why),
 		        "TXT record found but the policy is invalid (RFC 8461 "
 		        "section 3.2): %s",
@@ -351,6 +401,8 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 		return;
 	}
 	r->stats->fetch_ok++;
+	metrics_inc(M_POLICY_FETCHES, MF_OK, 0);
+	sts_policy_changes(e, &pol);
 	sts_entry_forget_policy(e);
 	sts_entry_policy_keep(e, &pol);
 	e->have_policy = 1;

@@ -21,6 +21,7 @@
 #include "tlsrpt/tlsrpt_store.h"
 #include "util/clock.h"
 #include "util/conf.h"
+#include "util/metrics.h"
 #include "util/stats.h"
 #include "why.h"
 
@@ -59,7 +60,8 @@ struct tlsrpt_sched {
 	int64_t                   send_window;
 	int64_t                   retry_deadline;
 	int                       retry_max;
-	struct inflight           fl[MAX_IN_FLIGHT];
+	int             mail_smtp; /* mailto: by SMTP, not sendmail */
+	struct inflight fl[MAX_IN_FLIGHT];
 };
 
 int64_t
@@ -99,6 +101,16 @@ send_at(void *arg, int64_t day, const char *domain)
 
 static void tick(struct tlsrpt_sched *t);
 
+/* transport - the "transport" label of a delivery to uri (metrics). */
+static int
+transport(const struct tlsrpt_sched *t, const char *uri)
+{
+	if (strncasecmp(uri, "https:", 6) == 0) {
+		return (MT_HTTPS);
+	}
+	return (t->mail_smtp ? MT_SMTP : MT_SENDMAIL);
+}
+
 static void
 sent_cb(void *arg, int ok, int permanent, const char *why)
 {
@@ -113,12 +125,16 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 	        || f->attempts + 1 >= t->retry_max) {
 		if (ok) {
 			t->stats->tlsrpt_sent++;
+			metrics_inc(M_TLSRPT_DELIVERIES, transport(t, f->uri),
+			        MDL_SENT);
 			log_notice("MXTLS-TLSRPT-SENT",
 			        "%s: report %s to %s: %s", f->domain,
 			        f->report_id, f->uri, why);
 		} else {
 			t->stats->tlsrpt_send_failures++;
 			t->stats->tlsrpt_given_up++;
+			metrics_inc(M_TLSRPT_DELIVERIES, transport(t, f->uri),
+			        MDL_GIVEN_UP);
 			log_warn("MXTLS-TLSRPT-GIVEUP",
 			        "%s: report %s to %s given up after %d "
 			        "attempts: %s",
@@ -133,6 +149,8 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 		}
 	} else {
 		t->stats->tlsrpt_send_failures++;
+		metrics_inc(M_TLSRPT_DELIVERIES, transport(t, f->uri),
+		        MDL_RETRIED);
 		backoff = BACKOFF_FIRST;
 		for (i = 0; i < f->attempts && backoff < BACKOFF_MAX; i++) {
 			backoff *= 2;
@@ -219,6 +237,7 @@ tick(struct tlsrpt_sched *t)
 		log_err("MXTLS-TLSRPT-STORE", "closing days: %s", why);
 	} else {
 		t->stats->tlsrpt_reports += (unsigned long)n;
+		metrics_add(M_TLSRPT_REPORTS, 0, 0, n);
 	}
 	if (tlsrpt_queue_due(t->store, now, MAX_IN_FLIGHT, start_one, t, why,
 	            sizeof(why))
@@ -258,6 +277,11 @@ tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
 	}
 	t->stats->tlsrpt_results++;
 	t->stats->tlsrpt_details_dropped += (unsigned long)dropped;
+	if (!obs->failed) {
+		metrics_inc(M_TLSRPT_RESULTS, TLSRPT_SUCCESS, 0);
+	} else if (obs->ndetail > 0) {
+		metrics_inc(M_TLSRPT_RESULTS, (int)obs->detail[0].rtype, 0);
+	}
 	log_debug("MXTLS-TLSRPT-RESULT", "%s: %s %s counted", obs->domain,
 	        tlsrpt_ptype_name(obs->ptype),
 	        obs->failed ? "failure" : "success");
@@ -268,7 +292,11 @@ tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
 static int
 dgram_sink(void *arg, const struct tlsrpt_obs *obs, char *why, size_t whylen)
 {
-	return (tlsrpt_sched_add(arg, obs, why, whylen));
+	if (tlsrpt_sched_add(arg, obs, why, whylen) != 0) {
+		return (-1);
+	}
+	metrics_inc(M_TLSRPT_RESULTS_MTA, MM_POSTFIX, 0);
+	return (0);
 }
 
 json_t *
@@ -329,6 +357,7 @@ tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
 		return (-1);
 	}
 	t->stats->tlsrpt_reports += (unsigned long)n;
+	metrics_add(M_TLSRPT_REPORTS, 0, 0, n);
 	*reports = n;
 	h        = day < 0 ? tlsrpt_queue_hurry(t->store, now, why, whylen)
 	                   : tlsrpt_queue_hurry_day(t->store, now, day, why, whylen);
@@ -485,6 +514,7 @@ tlsrpt_sched_create(struct event_base *base, const struct conf *conf,
 	sc.user_agent = "mxtlsd/" MXTLS_VERSION;
 	sc.sendmail   = conf->tlsrpt_sendmail;
 	sc.smtp       = conf->tlsrpt_smtp;
+	t->mail_smtp  = conf->tlsrpt_smtp[0] != '\0';
 	sc.from       = t->from;
 	sc.submitter  = t->submitter;
 	sc.org        = t->org;
@@ -539,4 +569,14 @@ tlsrpt_sched_reconfigure(struct tlsrpt_sched *t, const struct conf *conf)
 		snprintf(t->contact, sizeof(t->contact), "postmaster@%s",
 		        t->submitter);
 	}
+}
+
+const char *
+tlsrpt_sched_store_why(const struct tlsrpt_sched *t)
+{
+	if (t == NULL || t->store != NULL) {
+		return (NULL);
+	}
+	return (t->store_why[0] != '\0' ? t->store_why
+	                                : "TLSRPT store not open");
 }

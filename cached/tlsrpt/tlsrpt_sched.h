@@ -89,6 +89,10 @@ int tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
 /* tlsrpt_sched_sync_stats - copy the collector's counters into stats. */
 void tlsrpt_sched_sync_stats(struct tlsrpt_sched *t);
 
+/* tlsrpt_sched_store_why - NULL when the TLSRPT store is open, else why
+ * it is not (what the "result" op answers). t NULL: NULL. */
+const char *tlsrpt_sched_store_why(const struct tlsrpt_sched *t);
+
 /* tlsrpt_sched_now - the TLSRPT clock (see above). */
 int64_t tlsrpt_sched_now(void);
 

@@ -7,12 +7,18 @@
  * seconds (integer or decimal); derived fields (ipc_mode, log_level, ...)
  * are computed from their string keys after loading.
  */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
+#include <event2/util.h>
 #include <libconfig.h>
 
 #include "log.h"
@@ -173,6 +179,7 @@ static const struct conf_key conf_keys[] = {
 	        86400 },
 	{ "cache.answer_ttl", CT_INT, O(cache_answer_ttl), NULL, 300, 0,
 	        86400 },
+	{ "metrics.listen", CT_STR, O(metrics_listen), "", 0, 0, 0 },
 };
 
 #define CONF_NKEYS ((int)(sizeof(conf_keys) / sizeof(conf_keys[0])))
@@ -193,6 +200,34 @@ static const struct {
 	{ "local6", LOG_LOCAL6 },
 	{ "local7", LOG_LOCAL7 },
 };
+
+int
+conf_metrics_addr(const char *hostport, struct sockaddr_storage *ss, int *len)
+{
+	struct sockaddr_storage    tmp;
+	const struct sockaddr_in  *sin  = (const void *)&tmp;
+	const struct sockaddr_in6 *sin6 = (const void *)&tmp;
+	int                        n    = (int)sizeof(tmp);
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (evutil_parse_sockaddr_port(hostport, (struct sockaddr *)&tmp, &n)
+	        != 0) {
+		return (-1);
+	}
+	if (!(tmp.ss_family == AF_INET
+	            && (ntohl(sin->sin_addr.s_addr) >> 24) == 127
+	            && sin->sin_port != 0)
+	        && !(tmp.ss_family == AF_INET6
+	                && IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)
+	                && sin6->sin6_port != 0)) {
+		return (-1);
+	}
+	if (ss != NULL) {
+		*ss  = tmp;
+		*len = n;
+	}
+	return (0);
+}
 
 int
 conf_key_count(void)
@@ -467,6 +502,12 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		return (conf_error(why, whylen, file, 0, "ipc.direct",
 		        "must be \"\" (off) or ipc:///PATH, another path "
 		        "than ipc.listen's"));
+	}
+	if (c->metrics_listen[0] != '\0'
+	        && conf_metrics_addr(c->metrics_listen, NULL, NULL) != 0) {
+		return (conf_error(why, whylen, file, 0, "metrics.listen",
+		        "must be \"\" (off) or a loopback address and port "
+		        "(127.0.0.1:9461, [::1]:9461)"));
 	}
 	return (0);
 }

@@ -113,6 +113,8 @@ struct conf {
 	int cache_negative_ttl;
 	int cache_failure_ttl;
 	int cache_answer_ttl;
+	/* metrics (docs/METRICS.md) */
+	char *metrics_listen; /* "" (off) or a loopback HOST:PORT */
 	/* what conf_load had to say about keys that loaded (deprecated
 	 * ones): "file:line: key: ..."; NULL-terminated */
 	char *warnings[CONF_MAX_WARNINGS + 1];
@@ -152,6 +154,14 @@ typedef void (*conf_change_fn)(void *arg, const char *key, const char *old,
  */
 int conf_merge(
         struct conf *live, struct conf *fresh, conf_change_fn fn, void *arg);
+
+struct sockaddr_storage;
+
+/* conf_metrics_addr - 0 when hostport ("127.0.0.1:9461", "[::1]:9461") is
+ * a loopback address with a port, filling *ss and *len when ss is not
+ * NULL; -1 otherwise. */
+int conf_metrics_addr(
+        const char *hostport, struct sockaddr_storage *ss, int *len);
 
 /* conf_key_count / conf_key_name - walk the table (for the docs test);
  * conf_key_deprecated - why key i is ignored, or NULL when it is not

@@ -43,6 +43,7 @@
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/memo.h"
+#include "util/metrics.h"
 #include "util/stats.h"
 
 #define T0   1700000000 /* 2023-11-14T22:13:20Z */
@@ -298,6 +299,13 @@ teardown(void **state)
 
 /* (1) looked up once, never again: rechecked daily, refetched in its
  * refresh window before expiry, valid past its first expiry */
+/* mv - a series of the global metrics registry (counted beside stats). */
+static int64_t
+mv(int id, int l0)
+{
+	return (metrics_reg_value(metrics_global(), id, l0, 0));
+}
+
 static void
 test_unqueried_refreshed(void **state)
 {
@@ -305,6 +313,10 @@ test_unqueried_refreshed(void **state)
 	struct got          g;
 	int64_t             first_exp, refetched_at = 0, t;
 	unsigned            txt0;
+	int64_t             m_started = mv(M_REFRESH_STARTED, 0),
+	        m_unchanged           = mv(M_REFRESHES, MR_UNCHANGED),
+	        m_changed             = mv(M_REFRESHES, MR_CHANGED),
+	        m_failed              = mv(M_REFRESHES, MR_FAILED);
 
 	(void)state;
 	site("a.test", "1", WEEK);
@@ -334,6 +346,13 @@ test_unqueried_refreshed(void **state)
 	assert_true(W.stats.refresh_timer_fetched == 1);
 	assert_true(W.stats.refresh_timer_changed == 0);
 	assert_true(W.stats.refresh_timer_failed == 0);
+	/* the metrics count the same events */
+	assert_true(mv(M_REFRESH_STARTED, 0) - m_started
+	        == (int64_t)W.stats.refresh_timer_started);
+	assert_true(mv(M_REFRESHES, MR_UNCHANGED) - m_unchanged
+	        == (int64_t)W.stats.refresh_timer_started);
+	assert_true(mv(M_REFRESHES, MR_CHANGED) == m_changed);
+	assert_true(mv(M_REFRESHES, MR_FAILED) == m_failed);
 	p = row("a.test");
 	assert_true(p.expires > first_exp);
 	assert_true(p.last_used == T0); /* the timer is not a lookup */
@@ -406,7 +425,7 @@ static void
 test_rate_limit(void **state)
 {
 	unsigned long started, before;
-	int64_t       t;
+	int64_t       t, m_delayed = mv(M_REFRESH_DELAYED, 0);
 	int           i, done;
 
 	(void)state;
@@ -436,6 +455,8 @@ test_rate_limit(void **state)
 	assert_true(t - (T0 + WEEK - 18 * HOUR) >= NDOM / 5 - 1);
 	assert_int_equal(fake_fetch_max_per_second(), 5);
 	assert_true(W.stats.refresh_rate_limited > 0);
+	assert_true(mv(M_REFRESH_DELAYED, 0) - m_delayed
+	        == (int64_t)W.stats.refresh_rate_limited);
 	for (i = 0; i < NDOM; i++)
 		assert_true(row(dom(i)).expires > T0 + WEEK);
 	/* and nothing more is due for a while */
@@ -567,6 +588,7 @@ test_failing_refresh(void **state)
 	int64_t    tries[64], exp = T0 + WEEK, t, last_try = 0;
 	unsigned   n = 0, last = 1;
 	struct got g;
+	int64_t    m_failed = mv(M_REFRESHES, MR_FAILED);
 
 	(void)state;
 	site("a.test", "1", WEEK);
@@ -599,6 +621,8 @@ test_failing_refresh(void **state)
 	        tries[6] - tries[5] >= 3600 && tries[6] - tries[5] <= 3660);
 	assert_true(last_try >= exp - 3600); /* the last, before expiry */
 	assert_true(W.stats.refresh_timer_failed >= 10);
+	assert_true(mv(M_REFRESHES, MR_FAILED) - m_failed
+	        == (int64_t)W.stats.refresh_timer_failed);
 	assert_true(W.stats.refresh_timer_fetched == 0);
 	/* still answered, a minute before expiry, from the cache */
 	clock_set_fake(exp - 60);
@@ -704,5 +728,6 @@ main(void)
 	};
 
 	log_set_level(LOG_LVL_ERR);
+	metrics_init();
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -232,7 +232,7 @@ pair(struct fix *f, int v)
 	int sv[2];
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	engine_add(f->e, sv[1], "test", v, NULL);
+	engine_add(f->e, sv[1], "test", v, 0, NULL);
 	return (sv[0]);
 }
 

@@ -232,7 +232,7 @@ connect_pair(struct fix *f)
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	engine_add(f->ws, sv[1], "test", 0, NULL);
+	engine_add(f->ws, sv[1], "test", 0, 0, NULL);
 	return (sv[0]);
 }
 

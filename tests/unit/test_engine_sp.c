@@ -233,7 +233,7 @@ start_client(struct fix *f, struct client *c)
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	c->fd = sv[0];
-	engine_add(f->ws, sv[1], "test", (int)c->tp, NULL);
+	engine_add(f->ws, sv[1], "test", (int)c->tp, 0, NULL);
 	assert_int_equal(pthread_create(&t, NULL, client_main, c), 0);
 	return (t);
 }
