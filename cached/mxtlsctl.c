@@ -7,6 +7,7 @@
  *   mxtlsctl [-s URL] report --preview [--day YYYY-MM-DD] [DOMAIN]
  *   mxtlsctl [-s URL] report --send [--day YYYY-MM-DD]   (--send-now: same)
  *   mxtlsctl [-s URL] result KEY=VALUE...   (the IPC "result" op)
+ *   mxtlsctl [-s URL] override add|del|list ...   (mxtlsctl_override.c)
  *
  * The daemon is reached at -s URL, else $MXTLS_SOCKET, else the default
  * ipc:///run/mxtls/mxtlsd.sock. The parse commands work offline with the
@@ -38,6 +39,9 @@
 #define EXIT_TEMPFAIL    75
 #define DEFAULT_URL      "ipc:///run/mxtls/mxtlsd.sock"
 
+/* mxtlsctl_override.c */
+int ctl_override(int argc, char **argv, const char *url, int timeout_ms);
+
 static const char *url        = NULL;
 static int         timeout_ms = 30000;
 
@@ -54,7 +58,8 @@ usage(void)
 	        "[DOMAIN]\n"
 	        "       mxtlsctl [-s URL] report --send [--day YYYY-MM-DD]\n"
 	        "       mxtlsctl [-s URL] result domain=D mx_host=H "
-	        "result=R [KEY=VALUE...]\n");
+	        "result=R [KEY=VALUE...]\n"
+	        "       mxtlsctl [-s URL] override add|del|list ...\n");
 	exit(EXIT_USAGE);
 }
 
@@ -583,6 +588,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[0], "result") == 0) {
 		return (cmd_result(argc - 1, argv + 1));
+	}
+	if (strcmp(argv[0], "override") == 0) {
+		return (ctl_override(argc - 1, argv + 1, url, timeout_ms));
 	}
 	usage();
 	return (EXIT_USAGE);

@@ -27,6 +27,9 @@ enum proto_op {
 	PROTO_OP_RESULT,          /* TLSRPT session result (RFC 8460 §4.3) */
 	PROTO_OP_REPORT_PREVIEW,  /* today's TLSRPT reports, not sent */
 	PROTO_OP_REPORT_SEND_NOW, /* send the reports of closed days now */
+	PROTO_OP_OVERRIDE_ADD,    /* local overrides (docs/IPC.md) */
+	PROTO_OP_OVERRIDE_DEL,
+	PROTO_OP_OVERRIDE_LIST,
 };
 
 struct proto_request {

@@ -114,8 +114,14 @@ exim_reply_policy_of(const struct decision *d, struct exim_reply_policy *out)
 			best = out->hosts[i].action;
 		}
 	}
-	out->testing = d->policy == DECISION_POLICY_STS
-	        && d->mode == DECISION_MODE_TESTING;
+	/* a local override "testing" of an enforce policy: deliver and
+	 * report like MTA-STS testing (docs/DECISIONS.md "Local
+	 * overrides") */
+	out->testing = (d->policy == DECISION_POLICY_STS
+	                       && d->mode == DECISION_MODE_TESTING)
+	        || (d->override.action != NULL
+	                && strcmp(d->override.action, "testing") == 0
+	                && d->has_policy);
 	out->word = word_of[best];
 	if (best == DECISION_ACT_MAY && out->testing) {
 		out->word = "testing";

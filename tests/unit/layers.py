@@ -24,7 +24,8 @@ import sys
 
 FLOORS = {"util": 1, "dns": 2, "store": 2, "sts": 3, "dane": 3,
           "tlsrpt": 4, "serve": 5, "door": 6, "daemon": 7}
-MAINS = {"cached/mxtlsd.c", "cached/mxtlsctl.c"}
+MAINS = {"cached/mxtlsd.c", "cached/mxtlsctl.c",
+         "cached/mxtlsctl_override.c"}
 LISTENERS = {"socketmap", "direct"}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
