@@ -334,8 +334,9 @@ TOMORROW=$(date -u -d '+1 day' +%F)
 expect_true "override: badcert.test testing" ctl override add badcert.test testing \
 	--until "$TOMORROW" --reason "MX certificate broken, ticket 7"
 expect_eq "override testing: badcert.test not enforced (postmap)" "$(pf_q badcert.test)" ""
-expect_true "override testing: postqueue -f" pf postqueue -f
-expect_true "override testing: badcert.test delivered" poll_until 60 sent_to u@badcert.test
+# requeue (as above: postqueue -f is setgid)
+expect_true "override testing: requeue (postsuper -r)" pf postsuper -r ALL
+expect_true "override testing: badcert.test delivered" poll_until 90 sent_to u@badcert.test
 expect_eq "override testing: the wrong-name MX received it" \
 	"$(grep -ls 'rcpt=<u@badcert.test>' "$BADMX_DIR"/*.msg 2>/dev/null | wc -l)" 1
 expect_true "override: del badcert.test" ctl override del badcert.test
