@@ -252,7 +252,7 @@ override_table_add(struct override_table *t, const struct override_rule *r,
 	if (t->store != NULL
 	        && store_override_put(t->store, &c, why, whylen) != 0) {
 		log_err("MXTLS-OVERRIDE-STORE", "%s", why);
-		return (-1);
+		return (-2);
 	}
 	if ((i = find(t, c.target, OVERRIDE_SRC_CLI)) >= 0) {
 		t->rules[i] = c;

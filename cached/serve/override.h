@@ -53,7 +53,8 @@ void override_table_set_config(struct override_table *t,
 
 /*
  * override_table_add - add or replace the CLI rule for r->target (checked
- * here: override_rule_check), in the store first. 0, or -1 with why.
+ * here: override_rule_check), in the store first. 0, or -1 with why (the
+ * rule is refused), or -2 with why (the store failed: nothing changed).
  * *replaced is set when an older CLI rule for the target was replaced.
  */
 int override_table_add(struct override_table *t, const struct override_rule *r,

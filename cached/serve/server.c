@@ -308,7 +308,7 @@ server_override_add(struct server *srv, json_t *root)
 	const char          *reason = ov_str(root, "reason");
 	json_t              *until  = json_object_get(root, "until"), *o;
 	char                 why[512];
-	int                  act, replaced;
+	int                  act, replaced, rv;
 
 	memset(&r, 0, sizeof(r));
 	if (target == NULL) {
@@ -343,14 +343,10 @@ server_override_add(struct server *srv, json_t *root)
 		return (reply_why("error", why));
 	}
 	snprintf(r.reason, sizeof(r.reason), "%s", reason);
-	if (override_table_add(srv->svc.overrides, &r, clock_now(), &replaced,
-	            why, sizeof(why))
+	if ((rv = override_table_add(srv->svc.overrides, &r, clock_now(),
+	             &replaced, why, sizeof(why)))
 	        != 0) {
-		return (reply_why(strstr(why, "store") != NULL
-		                        || strstr(why, "sqlite") != NULL
-		                ? "tempfail"
-		                : "error",
-		        why));
+		return (reply_why(rv == -2 ? "tempfail" : "error", why));
 	}
 	r.source  = OVERRIDE_SRC_CLI;
 	r.created = clock_now();
