@@ -147,12 +147,14 @@ expect_true "del mx:mx1.enforce.test" ctl override del mx:mx1.enforce.test
 expect_eq "mx: gone" "$(sm enforce.test)" "$ENF"
 
 # ----------------------------------------------------------- 3. expiry --
-until_s=$(($(date +%s) + 4))
+until_s=$(($(date +%s) + 5))
 until_t=$(date -u -d "@$until_s" +%FT%TZ)
 expect_true "add enforce.test defer until $until_t" add enforce.test defer --until "$until_t" --reason short
 expect_match "expiry: held before" "$(sm enforce.test)" '^TEMP '
+expect_match "expiry: postmap held before" "$(pmq enforce.test)" '^<error '
 while [ "$(date +%s)" -le "$until_s" ]; do sleep 0.5; done
 expect_eq "expiry: socketmap after until" "$(sm enforce.test)" "$ENF"
+expect_eq "expiry: postmap after until" "$(pmq enforce.test)" "${ENF#OK }"
 expect_jq "expiry: query after until" "$(q enforce.test)" '.status' ok
 expect_true "expiry: logged (MXTLS-OVERRIDE-EXPIRED)" poll_until 5 grep -q 'MXTLS-OVERRIDE-EXPIRED: override enforce.test defer' "$DAEMON_LOG"
 sleep 2
