@@ -104,7 +104,8 @@ enum proto_recorded proto_recorded_parse(
 char *proto_reply_error(const char *why);
 
 /* proto_op_name - "ping", "policy", "flush", "stats", "result",
- * "report-preview", "report-send-now". */
+ * "report-preview", "report-send-now", "override_add", "override_del",
+ * "override_list". */
 const char *proto_op_name(enum proto_op op);
 
 #endif
