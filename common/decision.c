@@ -143,6 +143,16 @@ strv_free(char **v, size_t n)
 	free(v);
 }
 
+static void
+override_clear(struct decision_override *o)
+{
+	free(o->target);
+	free(o->action);
+	free(o->reason);
+	free(o->source);
+	memset(o, 0, sizeof(*o));
+}
+
 void
 decision_clear(struct decision *d)
 {
@@ -158,6 +168,7 @@ decision_clear(struct decision *d)
 		free(h->host);
 		free(h->dane);
 		free(h->tlsa_name);
+		override_clear(&h->override);
 		free(h->why);
 	}
 	free(d->hosts);
@@ -169,6 +180,7 @@ decision_clear(struct decision *d)
 	free(d->mx_status);
 	free(d->dane_why);
 	free(d->tlsrpt_why);
+	override_clear(&d->override);
 	free(d->why);
 	decision_init(d);
 }
@@ -236,6 +248,32 @@ strv_json(char *const *v, size_t n)
 	return (a);
 }
 
+/* override_encode - o["override"] = ov when ov has an action. */
+static int
+override_encode(json_t *o, const struct decision_override *ov)
+{
+	json_t *v;
+	int     rv = 0;
+
+	if (ov->action == NULL) {
+		return (0);
+	}
+	if ((v = json_object()) == NULL) {
+		return (-1);
+	}
+	if (ov->target != NULL) {
+		rv |= set(v, "target", json_string(ov->target));
+	}
+	rv |= set(v, "action", json_string(ov->action));
+	rv |= set(v, "until", json_integer(ov->until));
+	rv |= set(v, "reason", why_json(ov->reason ? ov->reason : ""));
+	if (ov->source != NULL) {
+		rv |= set(v, "source", json_string(ov->source));
+	}
+	rv |= set(o, "override", v);
+	return (rv);
+}
+
 static json_t *
 host_encode(const struct decision_host *h)
 {
@@ -265,6 +303,7 @@ host_encode(const struct decision_host *h)
 	if (h->tlsa_name != NULL) {
 		rv |= set(o, "tlsa_name", json_string(h->tlsa_name));
 	}
+	rv |= override_encode(o, &h->override);
 	rv |= set(o, "why", why_json(h->why));
 	if (rv != 0) {
 		json_decref(o);
@@ -346,6 +385,7 @@ decision_encode(const struct decision *d)
 	if (d->has_tlsrpt) {
 		rv |= set(o, "tlsrpt", tlsrpt_encode(d));
 	}
+	rv |= override_encode(o, &d->override);
 	if (d->why != NULL) {
 		rv |= set(o, "why", why_json(d->why));
 	}
@@ -421,6 +461,27 @@ strv(json_t *a, char ***v, size_t *n)
 	return (0);
 }
 
+/* override_decode - o (the "override" member) into ov when it is an
+ * object with a string action; -1 when out of memory. */
+static int
+override_decode(json_t *o, struct decision_override *ov)
+{
+	long long ll;
+
+	if (!json_is_object(o) || str(o, "action") == NULL) {
+		return (0);
+	}
+	if (integer(o, "until", &ll)) {
+		ov->until = ll;
+	}
+	return (dup(o, "action", &ov->action) != 0
+	                        || dup(o, "target", &ov->target) != 0
+	                        || dup(o, "reason", &ov->reason) != 0
+	                        || dup(o, "source", &ov->source) != 0
+	                ? -1
+	                : 0);
+}
+
 static int
 host_decode(json_t *o, struct decision_host *h)
 {
@@ -436,7 +497,10 @@ host_decode(json_t *o, struct decision_host *h)
 	}
 	if (dup(o, "host", &h->host) != 0 || dup(o, "dane", &h->dane) != 0
 	        || dup(o, "tlsa_name", &h->tlsa_name) != 0
-	        || dup(o, "why", &h->why) != 0) {
+	        || dup(o, "why", &h->why) != 0
+	        || override_decode(
+	                   json_object_get(o, "override"), &h->override)
+	                != 0) {
 		return (-1);
 	}
 	if (!json_is_array(tlsa) || json_array_size(tlsa) == 0) {
@@ -514,7 +578,10 @@ members(json_t *r, struct decision *d)
 	        || dup(r, "dane_why", &d->dane_why) != 0
 	        || dup(r, "why", &d->why) != 0
 	        || strv(json_object_get(r, "mx"), &d->mx, &d->nmx) != 0
-	        || tlsrpt_decode(json_object_get(r, "tlsrpt"), d) != 0) {
+	        || tlsrpt_decode(json_object_get(r, "tlsrpt"), d) != 0
+	        || override_decode(
+	                   json_object_get(r, "override"), &d->override)
+	                != 0) {
 		return (-1);
 	}
 	if (d->source != NULL) {

@@ -80,16 +80,31 @@ struct decision_tlsa {
 	char     *data; /* lower-case hex */
 };
 
+/*
+ * struct decision_override - a local override that shaped the reply
+ * ("override" of the reply and of a host; docs/IPC.md, docs/DECISIONS.md
+ * "Local overrides"). action NULL: none. The action word is the daemon's
+ * ("none", "testing", "no-dane", "no-sts", "defer"), kept as sent.
+ */
+struct decision_override {
+	char   *target; /* "example.com" or "mx:HOST" */
+	char   *action;
+	int64_t until; /* Unix seconds */
+	char   *reason;
+	char   *source; /* "config" or "cli" */
+};
+
 struct decision_host {
-	char                 *host; /* lower case; NULL when missing */
-	long long             pref;
-	enum decision_action  action;
-	char                 *dane; /* "usable", "unusable", "none", ... */
-	enum decision_sts     sts;
-	struct decision_tlsa *tlsa;
-	size_t                ntlsa;
-	char                 *tlsa_name; /* NULL: not in the reply */
-	char                 *why;
+	char                    *host; /* lower case; NULL when missing */
+	long long                pref;
+	enum decision_action     action;
+	char                    *dane; /* "usable", "unusable", "none", ... */
+	enum decision_sts        sts;
+	struct decision_tlsa    *tlsa;
+	size_t                   ntlsa;
+	char                    *tlsa_name; /* NULL: not in the reply */
+	struct decision_override override;  /* an mx: override */
+	char                    *why;
 };
 
 /*
@@ -103,27 +118,28 @@ struct decision {
 	/* MTA-STS: has_policy - "mode", "mx", "policy_id", "max_age",
 	 * "fetched"; has_sts - "source" and "expires" (the answer is known,
 	 * with or without a policy) */
-	int                   has_policy;
-	enum decision_mode    mode;
-	char                **mx;
-	size_t                nmx;
-	char                 *policy_id;
-	int64_t               max_age;
-	int64_t               fetched;
-	int                   has_sts;
-	char                 *source;
-	int64_t               expires;
-	char                 *mx_status; /* NULL: no DANE result */
-	char                 *dane_why;
-	int                   has_hosts; /* "hosts" is an array */
-	struct decision_host *hosts;
-	size_t                nhosts;
-	int                   has_tlsrpt;
-	enum decision_tlsrpt  tlsrpt;
-	char                **rua; /* FOUND */
-	size_t                nrua;
-	char                 *tlsrpt_why;
-	char                 *why;
+	int                      has_policy;
+	enum decision_mode       mode;
+	char                   **mx;
+	size_t                   nmx;
+	char                    *policy_id;
+	int64_t                  max_age;
+	int64_t                  fetched;
+	int                      has_sts;
+	char                    *source;
+	int64_t                  expires;
+	char                    *mx_status; /* NULL: no DANE result */
+	char                    *dane_why;
+	int                      has_hosts; /* "hosts" is an array */
+	struct decision_host    *hosts;
+	size_t                   nhosts;
+	int                      has_tlsrpt;
+	enum decision_tlsrpt     tlsrpt;
+	char                   **rua; /* FOUND */
+	size_t                   nrua;
+	char                    *tlsrpt_why;
+	struct decision_override override; /* a domain override */
+	char                    *why;
 };
 
 /* decision_action_name - "dane", "verify", "encrypt", "may", "skip",
@@ -161,8 +177,9 @@ struct decision_host *decision_host_add(struct decision *d);
  * decision_encode - the reply object of the "policy" op (new reference;
  * NULL when out of memory), members in the order of docs/IPC.md: v,
  * domain, status, policy, MTA-STS members, mx_status, dane_why, hosts,
- * tlsrpt, why. Members d does not have (NULL, has_* 0, policy UNKNOWN)
- * are left out, so that a decoded reply encodes as it came.
+ * tlsrpt, override, why (a host: ..., tlsa_name, override, why). Members d
+ * does not have (NULL, has_* 0, policy UNKNOWN) are left out, so that a
+ * decoded reply encodes as it came.
  */
 json_t *decision_encode(const struct decision *d);
 

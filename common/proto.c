@@ -24,6 +24,9 @@ static const char *const proto_ops[] = {
 	[PROTO_OP_REPORT_PREVIEW]  = "report-preview",
 	[PROTO_OP_REPORT_SEND_NOW] = "report-send-now",
 	[PROTO_OP_DUMP]            = "dump",
+	[PROTO_OP_OVERRIDE_ADD]    = "override_add",
+	[PROTO_OP_OVERRIDE_DEL]    = "override_del",
+	[PROTO_OP_OVERRIDE_LIST]   = "override_list",
 };
 
 #define PROTO_NOPS (sizeof(proto_ops) / sizeof(proto_ops[0]))

@@ -28,6 +28,9 @@ enum proto_op {
 	PROTO_OP_REPORT_PREVIEW,  /* today's TLSRPT reports, not sent */
 	PROTO_OP_REPORT_SEND_NOW, /* send the reports of closed days now */
 	PROTO_OP_DUMP,            /* every cached domain (mxtlsctl dump) */
+	PROTO_OP_OVERRIDE_ADD,    /* local overrides (docs/IPC.md) */
+	PROTO_OP_OVERRIDE_DEL,
+	PROTO_OP_OVERRIDE_LIST,
 };
 
 struct proto_request {
@@ -102,7 +105,8 @@ enum proto_recorded proto_recorded_parse(
 char *proto_reply_error(const char *why);
 
 /* proto_op_name - "ping", "policy", "flush", "stats", "result",
- * "report-preview", "report-send-now". */
+ * "report-preview", "report-send-now", "override_add", "override_del",
+ * "override_list". */
 const char *proto_op_name(enum proto_op op);
 
 #endif

@@ -19,6 +19,7 @@
 	CTL_CMD(parse) \
 	CTL_CMD(report) \
 	CTL_CMD(result) \
+	CTL_CMD(override) \
 	/* end */
 /* clang-format on */
 

@@ -28,6 +28,7 @@
 #include "door/socketmap.h"
 #include "log.h"
 #include "serve/answer_cache.h"
+#include "serve/override.h"
 #include "serve/query.h"
 #include "serve/server.h"
 #include "store/store.h"
@@ -68,6 +69,8 @@ struct instance {
 	struct query_services     svc;
 	struct answer_cache      *answers;
 	struct event             *sweep;
+	struct override_table    *overrides;
+	struct event             *ovsweep; /* expired overrides */
 	struct change_hook        hook;
 	struct preload_watch     *preload;
 	struct server            *srv;
@@ -87,6 +90,16 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	answer_cache_sweep(arg, clock_now());
+}
+
+/* on_override_sweep - remove and log the overrides that expired (they
+ * already stopped applying at their second: override.h). */
+static void
+on_override_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	override_table_sweep(arg, clock_now());
 }
 
 static unsigned
@@ -488,12 +501,14 @@ instance_start(struct instance *inst)
 	if (instance_resolvers(inst) != 0) {
 		return (-1);
 	}
-	inst->svc.conf    = conf;
-	inst->svc.sts     = inst->sts;
-	inst->svc.dane    = inst->dane;
-	inst->svc.tlsrpt  = inst->tlook;
-	inst->svc.preload = inst->preload;
-	inst->svc.answers = inst->answers;
+	inst->svc.conf      = conf;
+	inst->svc.sts       = inst->sts;
+	inst->svc.dane      = inst->dane;
+	inst->svc.tlsrpt    = inst->tlook;
+	inst->svc.preload   = inst->preload;
+	inst->svc.answers   = inst->answers;
+	inst->overrides     = override_table_create(inst->store, &inst->stats);
+	inst->svc.overrides = inst->overrides;
 	/* a resolver that learns something new drops the finished answers
 	 * built from the old state */
 	inst->hook.fn  = answer_cache_drop;
@@ -502,6 +517,22 @@ instance_start(struct instance *inst)
 	dane_resolver_set_change(inst->dane, &inst->hook);
 	tlsrpt_lookup_set_change(inst->tlook, &inst->hook);
 	preload_watch_set_change(inst->preload, &inst->hook);
+	override_table_set_change(inst->overrides, &inst->hook);
+	if (override_table_load(inst->overrides, clock_now(), why, sizeof(why))
+	        != 0) {
+		log_err("MXTLS-OVERRIDE-STORE",
+		        "reading the overrides made with mxtlsctl: %s", why);
+	}
+	override_table_set_config(inst->overrides, conf->overrides,
+	        conf->noverrides, clock_now());
+	inst->ovsweep = event_new(inst->base, -1, EV_PERSIST,
+	        on_override_sweep, inst->overrides);
+	tv.tv_sec     = 1;
+	tv.tv_usec    = 0;
+	if (inst->ovsweep == NULL || event_add(inst->ovsweep, &tv) != 0) {
+		log_err("MXTLS-NOMEM", "cannot start the override sweep");
+		return (-1);
+	}
 	inst->sweep = event_new(
 	        inst->base, -1, EV_PERSIST, on_sweep, inst->answers);
 	tv.tv_sec  = 60;
@@ -542,6 +573,7 @@ instance_start(struct instance *inst)
 	inst->reload.tlsrpt    = inst->tlsrpt;
 	inst->reload.answers   = inst->answers;
 	instance_metrics(inst);
+	inst->reload.overrides = inst->overrides;
 	return (0);
 }
 
@@ -590,6 +622,9 @@ instance_free(struct instance *inst)
 	if (inst->sweep != NULL) {
 		event_free(inst->sweep);
 	}
+	if (inst->ovsweep != NULL) {
+		event_free(inst->ovsweep);
+	}
 	memtrim_stop(inst->trim);
 	tlsrpt_sched_free(inst->tlsrpt);
 	tlsrpt_datagram_close(inst->dgram); /* when no scheduler took it */
@@ -610,6 +645,7 @@ instance_free(struct instance *inst)
 	if (inst->dns != NULL) {
 		dns_free(inst->dns);
 	}
+	override_table_free(inst->overrides); /* before its store */
 	store_close(inst->store);
 	daemon_pidfile_close(inst->pidfd, inst->conf->daemon_pid_file);
 	/* after direct_free and socketmap_free (their workers read it) and

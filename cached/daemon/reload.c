@@ -9,6 +9,7 @@
  * their own setters. log.level is an atomic the other threads read.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "daemon/reload.h"
@@ -17,9 +18,11 @@
 #include "door/socketmap_answer.h"
 #include "log.h"
 #include "serve/answer_cache.h"
+#include "serve/override.h"
 #include "sts/preload_watch.h"
 #include "sts/sts_fetch.h"
 #include "tlsrpt/tlsrpt_sched.h"
+#include "util/clock.h"
 #include "util/conf.h"
 
 struct reload_state {
@@ -121,6 +124,17 @@ reload_run(const struct reload_target *t)
 	memset(&st, 0, sizeof(st));
 	st.path = t->path;
 	n       = conf_merge(t->live, &fresh, on_change, &st);
+	/* the "override" list is always taken as it is in the file now
+	 * (the table drops the finished answers when it changes) */
+	free(t->live->overrides);
+	t->live->overrides  = fresh.overrides;
+	t->live->noverrides = fresh.noverrides;
+	fresh.overrides     = NULL;
+	fresh.noverrides    = 0;
+	if (t->overrides != NULL) {
+		override_table_set_config(t->overrides, t->live->overrides,
+		        t->live->noverrides, clock_now());
+	}
 	conf_free(&fresh);
 
 	log_set_level((enum log_level)t->live->log_level);

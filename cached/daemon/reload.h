@@ -10,6 +10,7 @@
 #define MXTLS_CACHED_RELOAD_H
 
 struct answer_cache;
+struct override_table;
 struct conf;
 struct preload_watch;
 struct socketmap;
@@ -19,13 +20,14 @@ struct tlsrpt_sched;
 /* reload_target - what a reload reaches (none owned; NULL members are
  * skipped). live is the struct conf the subsystems read. */
 struct reload_target {
-	const char           *path; /* the -c file, or NULL (defaults) */
-	struct conf          *live;
-	struct sts_fetcher   *fetch;
-	struct preload_watch *preload;
-	struct socketmap     *socketmap;
-	struct tlsrpt_sched  *tlsrpt;
-	struct answer_cache  *answers;
+	const char            *path; /* the -c file, or NULL (defaults) */
+	struct conf           *live;
+	struct sts_fetcher    *fetch;
+	struct preload_watch  *preload;
+	struct socketmap      *socketmap;
+	struct tlsrpt_sched   *tlsrpt;
+	struct answer_cache   *answers;
+	struct override_table *overrides; /* the "override" list */
 };
 
 /*

@@ -335,6 +335,46 @@ enforced(const json_t *reply, const json_t *hosts,
 	return (s);
 }
 
+/* held - whether host h is deferred by a local override of its own. */
+static int
+held(const json_t *h)
+{
+	const char *a = str(json_object_get(h, "override"), "action");
+
+	return (a != NULL && strcmp(a, "defer") == 0);
+}
+
+/* weakens - whether override object o sets MTA-STS aside. */
+static int
+weakens(const json_t *o)
+{
+	const char *a = str(o, "action");
+
+	return (a != NULL
+	        && (strcmp(a, "none") == 0 || strcmp(a, "testing") == 0
+	                || strcmp(a, "no-sts") == 0));
+}
+
+/* downgraded - whether a local override of the domain or of one of its
+ * hosts sets MTA-STS aside. */
+static int
+downgraded(const json_t *reply, const json_t *hosts)
+{
+	const json_t *h;
+	size_t        i;
+
+	if (weakens(json_object_get(reply, "override"))) {
+		return (1);
+	}
+	json_array_foreach(hosts, i, h)
+	{
+		if (weakens(json_object_get(h, "override"))) {
+			return (1);
+		}
+	}
+	return (0);
+}
+
 char *
 socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 {
@@ -342,7 +382,7 @@ socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 	const char   *mode  = str(reply, "mode"), *act;
 	const json_t *hosts = json_object_get(reply, "hosts"), *h;
 	size_t        i, ndane = 0, nencrypt = 0, nmay = 0, nstrict = 0;
-	size_t        ndefer = 0;
+	size_t        ndefer = 0, nheld = 0;
 	int           enforce;
 
 	if (status == NULL) {
@@ -359,6 +399,9 @@ socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 	{
 		if ((act = str(h, "action")) == NULL) {
 			continue;
+		}
+		if (held(h)) {
+			nheld++;
 		}
 		switch (decision_action_of(act)) {
 		case DECISION_ACT_DANE:
@@ -381,6 +424,14 @@ socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 			break;
 		}
 	}
+	if (nheld > 0) {
+		/* Postfix's policy table is per destination: it cannot
+		 * skip one MX host, so an MX host held by a local override
+		 * holds the domain (docs/DECISIONS.md "Local overrides") */
+		return (socketmap_answer_error("TEMP",
+		        "an MX host of the domain is held by a local "
+		        "override (defer)"));
+	}
 	if (ndane > 0) {
 		/* "dane" only when Postfix's own per-host DANE gives every
 		 * other host exactly its requirement: unusable TLSA ->
@@ -392,10 +443,13 @@ socketmap_answer(const json_t *reply, const struct socketmap_answer_conf *c)
 		                ? "OK dane"
 		                : "OK dane-only"));
 	}
+	/* under an MTA-STS policy in force a host is "may" only by a local
+	 * override (testing, none, no-sts): the policy is then not enforced
+	 * (docs/DECISIONS.md "Local overrides") */
 	enforce = mode != NULL
-	        && (strcmp(mode, "enforce") == 0
-	                || (c->testing_strict
-	                        && strcmp(mode, "testing") == 0));
+	        && ((strcmp(mode, "enforce") == 0 && nmay == 0)
+	                || (c->testing_strict && strcmp(mode, "testing") == 0
+	                        && !downgraded(reply, hosts)));
 	if (enforce) {
 		return (enforced(reply, hosts, c));
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "serve/arbiter.h"
@@ -351,19 +352,144 @@ tlsrpt_fill(struct decision *d, const struct arbiter_tlsrpt *t)
 	d->tlsrpt_why = xstrdup(t->why);
 }
 
+/* ov_note - record rule r in ov (once). */
+static void
+ov_note(struct arbiter_overrides *ov, const struct override_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < ov->n; i++) {
+		if (ov->rule[i] == r) {
+			return;
+		}
+	}
+	if (r->until < ov->until) {
+		ov->until = r->until;
+	}
+	if (ov->n < ARBITER_MAX_OVERRIDES) {
+		ov->rule[ov->n++] = r;
+	}
+}
+
+/* ov_text - "local override ACTION for TARGET (until T, SOURCE: REASON)" */
+static void
+ov_text(const struct override_rule *r, char *buf, size_t len)
+{
+	time_t    tt = (time_t)r->until;
+	struct tm tm;
+	char      until[32];
+
+	if (gmtime_r(&tt, &tm) == NULL
+	        || strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm)
+	                == 0) {
+		snprintf(until, sizeof(until), "%lld", (long long)r->until);
+	}
+	snprintf(buf, len, "local override %s for %s (until %s, %s: %s)",
+	        override_action_name(r->action), r->target, until,
+	        override_source_name(r->source), r->reason);
+}
+
+static void
+ov_fill(struct decision_override *o, const struct override_rule *r)
+{
+	o->target = xstrdup(r->target);
+	o->action = xstrdup(override_action_name(r->action));
+	o->until  = r->until;
+	o->reason = xstrdup(r->reason);
+	o->source = xstrdup(override_source_name(r->source));
+}
+
+/* ov_sts - the MTA-STS answer as rule r leaves it (tmp: storage): none
+ * and no-sts: no policy (a lookup failure too); testing: an enforce
+ * policy becomes testing (RFC 8461 §5). */
+static const struct arbiter_sts *
+ov_sts(const struct override_rule *r, const struct arbiter_sts *sts,
+        struct arbiter_sts *tmp)
+{
+	if (r == NULL || sts == NULL) {
+		return (sts);
+	}
+	switch (r->action) {
+	case OVERRIDE_NONE:
+	case OVERRIDE_NO_STS:
+		memset(tmp, 0, sizeof(*tmp));
+		tmp->status = STS_ANSWER_OK;
+		snprintf(tmp->why, sizeof(tmp->why), "MTA-STS ignored");
+		return (tmp);
+	case OVERRIDE_TESTING:
+		if (sts->status == STS_ANSWER_OK && sts->has_policy
+		        && sts->policy.mode == STS_MODE_ENFORCE) {
+			*tmp             = *sts; /* shallow: read only */
+			tmp->policy.mode = STS_MODE_TESTING;
+			return (tmp);
+		}
+		return (sts);
+	default:
+		return (sts);
+	}
+}
+
+/* ov_host - the action for host h under rule r (NULL: none), why in
+ * whylen bytes. */
+static enum decision_action
+ov_host(const struct override_rule *r, const struct dane_host *h,
+        const struct arbiter_sts *sts, enum decision_sts *match, char *why,
+        size_t whylen)
+{
+	struct dane_host     hh;
+	struct arbiter_sts   tmp;
+	enum decision_action act;
+	char                 note[512], inner[512];
+
+	if (r == NULL) {
+		return (arbiter_host(h, sts, match, why, whylen));
+	}
+	ov_text(r, note, sizeof(note));
+	if (r->action == OVERRIDE_DEFER) {
+		(void)arbiter_host(h, sts, match, inner, sizeof(inner));
+		snprintf(why, whylen, "%s: held (defer)", note);
+		return (DECISION_ACT_DEFER);
+	}
+	hh = *h; /* shallow: read only */
+	if (r->action == OVERRIDE_NONE || r->action == OVERRIDE_NO_DANE) {
+		hh.status = DANE_HOST_NONE;
+		hh.ntlsa  = 0;
+	}
+	act = arbiter_host(
+	        &hh, ov_sts(r, sts, &tmp), match, inner, sizeof(inner));
+	snprintf(why, whylen, "%s: %s", note, inner);
+	return (act);
+}
+
 json_t *
 arbiter_decide(const char *domain, const struct arbiter_sts *sts,
-        const struct dane_result *dane, const struct arbiter_tlsrpt *tlsrpt)
+        const struct dane_result *dane, const struct arbiter_tlsrpt *tlsrpt,
+        const struct override_table *ovt, int64_t now,
+        struct arbiter_overrides *ov)
 {
-	struct decision      d;
-	json_t              *o;
-	enum decision_action act;
-	enum decision_sts    match;
-	char                 why[640], hwhy[512], dwhy[DANE_RESULT_WHY_MAX];
-	size_t               i, ndane = 0, nusable = 0, nskip = 0, ndefer = 0;
-	const char          *first_defer    = NULL;
-	char                 defer_why[512] = "";
+	struct arbiter_overrides    none;
+	const struct override_rule *dr, *hr;
+	const struct arbiter_sts   *dsts;
+	struct arbiter_sts          tmp;
+	char                        note[512], owhy[1200];
+	size_t                      nhostov      = 0;
+	const char                 *first_hostov = NULL;
+	struct decision             d;
+	json_t                     *o;
+	enum decision_action        act;
+	enum decision_sts           match;
+	char        why[1200], hwhy[1100], dwhy[DANE_RESULT_WHY_MAX];
+	size_t      i, ndane = 0, nusable = 0, nskip = 0, ndefer = 0;
+	const char *first_defer    = NULL;
+	char        defer_why[512] = "";
 
+	if (ov == NULL) {
+		ov = &none;
+	}
+	memset(ov, 0, sizeof(*ov));
+	ov->until = INT64_MAX;
+	dr        = override_table_domain(ovt, domain, now);
+	dsts      = ov_sts(dr, sts, &tmp);
 	decision_init(&d);
 	d.domain = xstrdup(domain);
 	d.status = DECISION_OK;
@@ -385,11 +511,24 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 			const struct dane_host *h = &dane->hosts[i];
 			struct decision_host   *e;
 
-			act = arbiter_host(h, sts, &match, hwhy, sizeof(hwhy));
+			hr = override_table_host(ovt, h->name, now);
+			if (hr != NULL) {
+				nhostov++;
+				first_hostov = first_hostov ? first_hostov
+				                            : h->name;
+				ov_note(ov, hr);
+			} else if (dr != NULL
+			        && dr->action != OVERRIDE_DEFER) {
+				hr = dr;
+			}
+			act = ov_host(hr, h, sts, &match, hwhy, sizeof(hwhy));
 			if ((e = decision_host_add(&d)) == NULL) {
 				nomem();
 			}
 			host_fill(e, h, act, match, hwhy);
+			if (hr != NULL && hr->is_mx) {
+				ov_fill(&e->override, hr);
+			}
 			switch (act) {
 			case DECISION_ACT_DANE:
 				ndane++;
@@ -432,13 +571,33 @@ arbiter_decide(const char *domain, const struct arbiter_sts *sts,
 	}
 	if (ndane > 0) {
 		d.policy = DECISION_POLICY_DANE;
-	} else if (sts != NULL && sts->status == STS_ANSWER_OK
-	        && sts->has_policy) {
+	} else if (dsts != NULL && dsts->status == STS_ANSWER_OK
+	        && dsts->has_policy) {
 		d.policy = DECISION_POLICY_STS;
 	} else {
 		d.policy = DECISION_POLICY_NONE;
 	}
+	/* the policy as published (what TLSRPT reports under) */
 	sts_fill(&d, sts);
+	if (dr != NULL) {
+		ov_note(ov, dr);
+		ov_fill(&d.override, dr);
+		ov_text(dr, note, sizeof(note));
+		if (dr->action == OVERRIDE_DEFER) {
+			d.status = DECISION_TEMPFAIL;
+			snprintf(owhy, sizeof(owhy), "%s: mail held; %s", note,
+			        why);
+		} else {
+			snprintf(owhy, sizeof(owhy), "%s; %s", note, why);
+		}
+		snprintf(why, sizeof(why), "%s", owhy);
+	}
+	if (nhostov > 0) {
+		snprintf(owhy, sizeof(owhy),
+		        "%s; local override for MX host %s%s (see hosts)", why,
+		        first_hostov, nhostov > 1 ? " and others" : "");
+		snprintf(why, sizeof(why), "%s", owhy);
+	}
 	if (dane != NULL) {
 		d.mx_status = xstrdup(dane_mx_status_name(dane->mx_status));
 		d.dane_why

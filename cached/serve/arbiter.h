@@ -15,6 +15,7 @@
 
 #include "dane/dane.h"
 #include "decision.h"
+#include "serve/override.h"
 #include "sts/preload.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_resolver.h"
@@ -75,12 +76,33 @@ enum decision_action arbiter_host(const struct dane_host *h,
         const struct arbiter_sts *sts, enum decision_sts *match, char *why,
         size_t whylen);
 
+#define ARBITER_MAX_OVERRIDES 16
+
+/* struct arbiter_overrides - the local overrides a reply was made under:
+ * the distinct rules (at most ARBITER_MAX_OVERRIDES are listed) and the
+ * earliest until among them (INT64_MAX: none), which bounds the reply's
+ * life in the answer cache. */
+struct arbiter_overrides {
+	const struct override_rule *rule[ARBITER_MAX_OVERRIDES];
+	size_t                      n;
+	int64_t                     until;
+};
+
 /*
  * arbiter_decide - the full reply object of the "policy" op for domain
  * (new reference; decision_encode of the decision). dane and tlsrpt may be
- * NULL when unavailable.
+ * NULL when unavailable. ovt (NULL: none) holds the local overrides, taken
+ * as they stand at now (docs/DECISIONS.md "Local overrides"): a domain
+ * rule for domain, and an mx: rule per MX host, which wins over the
+ * domain rule for its host. The MTA-STS members of the reply (mode, mx,
+ * policy_id, ...) stay the policy the domain publishes (TLSRPT reports
+ * under it); the overrides change the host actions, "policy", the
+ * status (defer) and add "override" members. ov (may be NULL) gets the
+ * rules applied.
  */
 json_t *arbiter_decide(const char *domain, const struct arbiter_sts *sts,
-        const struct dane_result *dane, const struct arbiter_tlsrpt *tlsrpt);
+        const struct dane_result *dane, const struct arbiter_tlsrpt *tlsrpt,
+        const struct override_table *ovt, int64_t now,
+        struct arbiter_overrides *ov);
 
 #endif

@@ -79,8 +79,11 @@ query_step(struct query *q)
 	json_t *reply;
 	char   *text;
 
-	const struct preload *list;
-	struct preload_entry  pe;
+	const struct preload    *list;
+	struct preload_entry     pe;
+	struct arbiter_overrides ov;
+	int64_t                  now;
+	size_t                   i;
 
 	if (--q->pending > 0) {
 		return;
@@ -97,8 +100,16 @@ query_step(struct query *q)
 		}
 		query_valid_until(q, preload_expires(list));
 	}
-	reply = arbiter_decide(q->domain, &q->sts, q->dane, &q->tlsrpt);
-	text  = query_keep(q, reply);
+	now   = clock_now();
+	reply = arbiter_decide(q->domain, &q->sts, q->dane, &q->tlsrpt,
+	        q->svc->overrides, now, &ov);
+	/* a reply made under an override is not kept past its expiry (the
+	 * table drops every kept reply when a rule is added or deleted) */
+	query_valid_until(q, ov.until);
+	for (i = 0; i < ov.n; i++) {
+		override_table_count_applied(q->svc->overrides, ov.rule[i]);
+	}
+	text = query_keep(q, reply);
 	arbiter_sts_clear(&q->sts);
 	arbiter_tlsrpt_clear(&q->tlsrpt);
 	dane_result_unref(q->dane);

@@ -14,14 +14,16 @@ struct tlsrpt_lookup;
 struct preload_watch;
 struct conf;
 struct answer_cache;
+struct override_table;
 
 struct query_services {
-	const struct conf    *conf;
-	struct sts_resolver  *sts;
-	struct dane_resolver *dane;
-	struct tlsrpt_lookup *tlsrpt;
-	struct preload_watch *preload; /* may be NULL */
-	struct answer_cache  *answers; /* finished replies; may be NULL */
+	const struct conf     *conf;
+	struct sts_resolver   *sts;
+	struct dane_resolver  *dane;
+	struct tlsrpt_lookup  *tlsrpt;
+	struct preload_watch  *preload;   /* may be NULL */
+	struct answer_cache   *answers;   /* finished replies; may be NULL */
+	struct override_table *overrides; /* local overrides; may be NULL */
 };
 
 /* query_cb - the reply object, and its compact JSON text when that was

@@ -1,9 +1,10 @@
 /*
  * server.c - the request dispatcher behind the IPC socket (docs/IPC.md):
- * ping, policy, flush, stats, dump (server_dump.c), and the TLS reporting ops
- * result, report-preview, report-send-now (RFC 8460). Replies are versioned
- * JSON objects with a "status" of ok / tempfail / error and a human-readable
- * "why".
+ * ping, policy, flush, stats, dump (server_dump.c), the TLS reporting ops
+ * result, report-preview, report-send-now (RFC 8460), and the local
+ * overrides' override_add, override_del, override_list. Replies are
+ * versioned JSON objects with a "status" of ok / tempfail / error and a
+ * human-readable "why".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "logrl.h"
 #include "proto.h"
 #include "serve/answer_cache.h"
+#include "serve/override.h"
 #include "serve/server.h"
 #include "serve/server_dump.h"
 #include "sts/sts_resolver.h"
@@ -112,6 +114,21 @@ reply_why(const char *status, const char *why)
 	return (o);
 }
 
+/* held - whether reply is a tempfail made only by a defer override of
+ * its domain (the lookups themselves succeeded). */
+static int
+held(json_t *reply)
+{
+	json_t     *ov = json_object_get(reply, "override");
+	const char *a  = json_string_value(json_object_get(ov, "action"));
+	const char *mx
+	        = json_string_value(json_object_get(reply, "mx_status"));
+
+	return (a != NULL && strcmp(a, "defer") == 0 && mx != NULL
+	        && strcmp(mx, "tempfail") != 0
+	        && json_array_size(json_object_get(reply, "hosts")) > 0);
+}
+
 /* server_result_done - the policy decision for a "result" is in: count the
  * session under it, and reply only once that is durable. */
 static void
@@ -128,6 +145,12 @@ server_result_done(void *arg, json_t *reply, char *text)
 
 	free(text);
 	status = json_string_value(json_object_get(reply, "status"));
+	if (status != NULL && strcmp(status, "tempfail") == 0 && held(reply)) {
+		/* held by a defer override: the session happened before
+		 * (or regardless); it is counted under what the domain
+		 * publishes, which the reply's hosts still say */
+		status = "ok";
+	}
 	if (status == NULL || strcmp(status, "ok") != 0) {
 		/* no decision now (a lookup failed, or mxtlsd is stopping):
 		 * the client keeps the result and tries again */
@@ -266,6 +289,136 @@ server_tlsrpt(struct server *srv, const struct proto_request *req,
 	fn(arg, proto_reply_error("unknown op"));
 }
 
+/* ov_str - root[key] as a string without NUL inside, or NULL. */
+static const char *
+ov_str(json_t *root, const char *key)
+{
+	json_t *v = json_object_get(root, key);
+
+	if (!json_is_string(v)
+	        || strlen(json_string_value(v)) != json_string_length(v)) {
+		return (NULL);
+	}
+	return (json_string_value(v));
+}
+
+/* server_override_add - {target, action, until, reason}: checked (a clear
+ * why for each refusal), stored, in force. */
+static json_t *
+server_override_add(struct server *srv, json_t *root)
+{
+	struct override_rule r;
+	const char          *target = ov_str(root, "target");
+	const char          *action = ov_str(root, "action");
+	const char          *reason = ov_str(root, "reason");
+	json_t              *until  = json_object_get(root, "until"), *o;
+	char                 why[512];
+	int                  act, replaced, rv;
+
+	memset(&r, 0, sizeof(r));
+	if (target == NULL) {
+		return (reply_why("error", "override_add needs a \"target\""));
+	}
+	if (override_target_parse(target, r.target, sizeof(r.target), &r.is_mx,
+	            why, sizeof(why))
+	        != 0) {
+		return (reply_why("error", why));
+	}
+	if ((act = override_action_of(action)) < 0) {
+		snprintf(why, sizeof(why),
+		        "unknown action \"%.40s\" (none, testing, no-dane, "
+		        "no-sts, defer)",
+		        action != NULL ? action : "");
+		return (reply_why("error", why));
+	}
+	r.action = (enum override_action)act;
+	if (!json_is_integer(until)) {
+		return (reply_why("error",
+		        "override_add needs \"until\" (Unix seconds)"));
+	}
+	r.until = (int64_t)json_integer_value(until);
+	if (reason == NULL || reason[0] == '\0') {
+		return (reply_why("error",
+		        "an override needs a reason (who, why, a ticket)"));
+	}
+	if (strlen(reason) > OVERRIDE_REASON_MAX) {
+		snprintf(why, sizeof(why),
+		        "the reason is longer than %d bytes",
+		        OVERRIDE_REASON_MAX);
+		return (reply_why("error", why));
+	}
+	snprintf(r.reason, sizeof(r.reason), "%s", reason);
+	if ((rv = override_table_add(srv->svc.overrides, &r, clock_now(),
+	             &replaced, why, sizeof(why)))
+	        != 0) {
+		return (reply_why(rv == -2 ? "tempfail" : "error", why));
+	}
+	r.source  = OVERRIDE_SRC_CLI;
+	r.created = clock_now();
+	o         = reply_why("ok",
+                r.action == OVERRIDE_NONE
+	                        ? "added; WARNING: mail to it goes without "
+	                          "any TLS policy (opportunistic TLS, no "
+	                          "MTA-STS, no DANE) until it expires"
+	                        : "added");
+	json_object_set_new(o, "override", override_rule_json(&r));
+	json_object_set_new(o, "replaced", json_boolean(replaced));
+	return (o);
+}
+
+static json_t *
+server_override(struct server *srv, const struct proto_request *req,
+        const void *buf, size_t len)
+{
+	json_t     *root, *o;
+	const char *target, *action;
+	char        norm[OVERRIDE_TARGET_MAX + 1], why[512];
+	int         is_mx, act = -1, n;
+
+	if (srv->svc.overrides == NULL) {
+		return (reply_why("error", "overrides are not available"));
+	}
+	if (req->op == PROTO_OP_OVERRIDE_LIST) {
+		o = reply_new("ok");
+		json_object_set_new(o, "overrides",
+		        override_table_list(srv->svc.overrides, clock_now()));
+		return (o);
+	}
+	if ((root = json_loadb(buf, len, 0, NULL)) == NULL) {
+		return (reply_why("error", "malformed JSON"));
+	}
+	if (req->op == PROTO_OP_OVERRIDE_ADD) {
+		o = server_override_add(srv, root);
+		json_decref(root);
+		return (o);
+	}
+	target = ov_str(root, "target");
+	action = ov_str(root, "action");
+	if (target == NULL
+	        || override_target_parse(target, norm, sizeof(norm), &is_mx,
+	                   why, sizeof(why))
+	                != 0) {
+		json_decref(root);
+		return (reply_why("error",
+		        target == NULL ? "override_del needs a \"target\""
+		                       : why));
+	}
+	if (action != NULL && (act = override_action_of(action)) < 0) {
+		json_decref(root);
+		return (reply_why("error", "unknown action"));
+	}
+	json_decref(root);
+	if ((n = override_table_del(
+	             srv->svc.overrides, norm, act, why, sizeof(why)))
+	        < 0) {
+		return (reply_why("error", why));
+	}
+	o = reply_why(
+	        "ok", n > 0 ? "deleted" : "no such override (from mxtlsctl)");
+	json_object_set_new(o, "deleted", json_integer(n));
+	return (o);
+}
+
 void
 server_handle(struct server *srv, const void *buf, size_t len,
         server_reply_fn fn, void *arg)
@@ -317,6 +470,12 @@ server_handle_parsed(struct server *srv, const struct proto_request *req,
 			        json_integer((json_int_t)answer_cache_count(
 			                srv->svc.answers)));
 		}
+		if (srv->svc.overrides != NULL) {
+			override_table_active(srv->svc.overrides, clock_now());
+			json_object_set_new(st, "overrides_active",
+			        json_integer((json_int_t)srv->stats
+			                             ->overrides_active));
+		}
 		json_object_set_new(o, "stats", st);
 		fn(arg, dump(o));
 		return;
@@ -351,6 +510,11 @@ server_handle_parsed(struct server *srv, const struct proto_request *req,
 		return;
 	case PROTO_OP_DUMP:
 		fn(arg, server_dump(&srv->svc, SERVER_DUMP_MAX));
+		return;
+	case PROTO_OP_OVERRIDE_ADD:
+	case PROTO_OP_OVERRIDE_DEL:
+	case PROTO_OP_OVERRIDE_LIST:
+		fn(arg, dump(server_override(srv, req, buf, len)));
 		return;
 	}
 	fn(arg, proto_reply_error("unknown op"));

@@ -239,3 +239,42 @@ store_policy_clear(struct store_policy *p)
 	free(p->body);
 	memset(p, 0, sizeof(*p));
 }
+
+int
+store_override_put(struct store *st, const struct override_rule *r, char *why,
+        size_t whylen)
+{
+	if (st->walking) {
+		return (why_fail(
+		        why, whylen, "store: put not allowed during foreach"));
+	}
+	return (st->backend->override_put(st->handle, r, why, whylen));
+}
+
+int
+store_override_del(
+        struct store *st, const char *target, char *why, size_t whylen)
+{
+	if (st->walking) {
+		return (why_fail(why, whylen,
+		        "store: delete not allowed during foreach"));
+	}
+	return (st->backend->override_del(st->handle, target, why, whylen));
+}
+
+int
+store_override_foreach(struct store *st,
+        int (*cb)(void *arg, const struct override_rule *r), void *arg,
+        char *why, size_t whylen)
+{
+	int rv;
+
+	if (st->walking) {
+		return (why_fail(
+		        why, whylen, "store: foreach already running"));
+	}
+	st->walking = 1;
+	rv = st->backend->override_foreach(st->handle, cb, arg, why, whylen);
+	st->walking = 0;
+	return (rv);
+}

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "domain.h"
+#include "util/override_rule.h"
 
 enum store_status {
 	STORE_FOUND = 0,
@@ -70,6 +71,15 @@ struct store_backend {
 	        int64_t last_used, char *why, size_t whylen);
 	int (*policy_plan)(void *handle, const char *domain,
 	        int64_t refresh_at, int fails, char *why, size_t whylen);
+	/* local overrides made with mxtlsctl (docs/DECISIONS.md "Local
+	 * overrides"): one row per target */
+	int (*override_put)(void *handle, const struct override_rule *r,
+	        char *why, size_t whylen);
+	int (*override_del)(
+	        void *handle, const char *target, char *why, size_t whylen);
+	int (*override_foreach)(void *handle,
+	        int (*cb)(void *arg, const struct override_rule *r), void *arg,
+	        char *why, size_t whylen);
 };
 
 /*
@@ -127,6 +137,29 @@ int store_policy_touch(struct store *st, const char *domain, int64_t last_used,
  * nothing, not an error. 0 or -1 and why. */
 int store_policy_plan(struct store *st, const char *domain, int64_t refresh_at,
         int fails, char *why, size_t whylen);
+
+/*
+ * store_override_put - insert or replace the override row of r->target
+ * (its action, until, created and reason; the source is always "cli");
+ * durable on return (0), -1 with why.
+ */
+int store_override_put(struct store *st, const struct override_rule *r,
+        char *why, size_t whylen);
+
+/* store_override_del - delete target's row (0 also when there was none),
+ * -1 with why. */
+int store_override_del(
+        struct store *st, const char *target, char *why, size_t whylen);
+
+/*
+ * store_override_foreach - call cb for every override row (valid during the
+ * call; source "cli"); a row that does not read back (an unknown action,
+ * a target or reason too long) is skipped and logged. cb returns 0 to go on,
+ * anything else to stop (returned). -1 with why on a store error.
+ */
+int store_override_foreach(struct store *st,
+        int (*cb)(void *arg, const struct override_rule *r), void *arg,
+        char *why, size_t whylen);
 
 /* store_policy_clear - free what a row owns and zero it. */
 void store_policy_clear(struct store_policy *p);

@@ -61,6 +61,7 @@
 #include "log.h"
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
+#include "store/store_sqlite_override.h"
 #include "why.h"
 
 #define SQLITE_BUSY_MS  5000
@@ -488,7 +489,8 @@ open_once(const char *location, int *corrupt, char *why, size_t whylen)
 		goto fail;
 	}
 
-	if (migrate(h, why, whylen) != 0) {
+	if (migrate(h, why, whylen) != 0
+	        || sqlite_override_schema(h->db, location, why, whylen) != 0) {
 		goto fail;
 	}
 
@@ -740,14 +742,23 @@ store_sqlite_done(sqlite3_stmt *s)
 }
 
 const struct store_backend store_backend_sqlite = {
-	.name           = "sqlite",
-	.open           = sqlite_open,
-	.close          = sqlite_close,
-	.policy_get     = sqlite_policy_get,
-	.policy_put     = sqlite_policy_put,
-	.policy_del     = sqlite_policy_del,
-	.policy_foreach = sqlite_policy_foreach,
-	.policy_due     = store_sqlite_refresh_due,
-	.policy_touch   = store_sqlite_refresh_touch,
-	.policy_plan    = store_sqlite_refresh_plan,
+	.name             = "sqlite",
+	.open             = sqlite_open,
+	.close            = sqlite_close,
+	.policy_get       = sqlite_policy_get,
+	.policy_put       = sqlite_policy_put,
+	.policy_del       = sqlite_policy_del,
+	.policy_foreach   = sqlite_policy_foreach,
+	.policy_due       = store_sqlite_refresh_due,
+	.policy_touch     = store_sqlite_refresh_touch,
+	.policy_plan      = store_sqlite_refresh_plan,
+	.override_put     = sqlite_override_put,
+	.override_del     = sqlite_override_del,
+	.override_foreach = sqlite_override_foreach,
 };
+
+sqlite3 *
+sqlite_store_db(void *handle)
+{
+	return (((struct sqlite_store *)handle)->db);
+}

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "util/conf.h"
+#include "util/conf_override.h"
 #include "util/xalloc.h"
 
 enum conf_type {
@@ -535,6 +536,15 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 	root = config_root_setting(&cfg);
 	for (i = 0; i < config_setting_length(root); i++) {
 		grp = config_setting_get_elem(root, (unsigned)i);
+		if (strcmp(config_setting_name(grp), "override") == 0) {
+			free(c->overrides);
+			if (conf_override_parse(grp, path, &c->overrides,
+			            &c->noverrides, why, whylen)
+			        != 0) {
+				goto out;
+			}
+			continue;
+		}
 		if (config_setting_type(grp) != CONFIG_TYPE_GROUP) {
 			conf_error(why, whylen, path,
 			        config_setting_source_line(grp),
@@ -625,6 +635,7 @@ conf_print(const struct conf *c, FILE *out)
 	if (group != NULL) {
 		fprintf(out, "};\n");
 	}
+	conf_override_print(c->overrides, c->noverrides, out);
 }
 
 /* print_value - k's value in c, in libconfig syntax. */
@@ -677,6 +688,9 @@ conf_free(struct conf *c)
 		free(c->warnings[i]);
 		c->warnings[i] = NULL;
 	}
+	free(c->overrides);
+	c->overrides  = NULL;
+	c->noverrides = 0;
 	for (i = 0; i < CONF_NKEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		if (k->type == CT_STR) {

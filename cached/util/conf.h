@@ -19,6 +19,8 @@ enum conf_expired {
 	CONF_EXPIRED_TEMPFAIL, /* stricter: defer until it can be refetched */
 };
 
+struct override_rule; /* util/override_rule.h */
+
 struct conf {
 	/* daemon */
 	char *daemon_user;
@@ -118,6 +120,9 @@ struct conf {
 	/* what conf_load had to say about keys that loaded (deprecated
 	 * ones): "file:line: key: ..."; NULL-terminated */
 	char *warnings[CONF_MAX_WARNINGS + 1];
+	/* the "override" list (util/conf_override.c); applied on SIGHUP */
+	struct override_rule *overrides;
+	size_t                noverrides;
 };
 
 /* conf_defaults - fill c with the embedded defaults (strings malloc'd). */

@@ -51,6 +51,12 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(tlsrpt_sent);
 	PUT(tlsrpt_send_failures);
 	PUT(tlsrpt_given_up);
+	PUT(overrides_applied_none);
+	PUT(overrides_applied_testing);
+	PUT(overrides_applied_no_dane);
+	PUT(overrides_applied_no_sts);
+	PUT(overrides_applied_defer);
+	PUT(overrides_active);
 #undef PUT
 	json_object_set_new(o, "entries", json_integer((json_int_t)entries));
 	json_object_set_new(

@@ -50,6 +50,15 @@ struct stats {
 	unsigned long tlsrpt_sent;          /* deliveries done */
 	unsigned long tlsrpt_send_failures; /* failed attempts */
 	unsigned long tlsrpt_given_up;      /* deliveries given up */
+	/* local overrides (cached/serve/override.c): replies made under
+	 * one, per action (a reply under a domain override and a host
+	 * override counts once for each); the gauge is set by the table */
+	unsigned long overrides_applied_none;
+	unsigned long overrides_applied_testing;
+	unsigned long overrides_applied_no_dane;
+	unsigned long overrides_applied_no_sts;
+	unsigned long overrides_applied_defer;
+	unsigned long overrides_active; /* gauge: rules in force */
 };
 
 /* stats_to_json - a new JSON object of the counters plus the given

@@ -40,6 +40,7 @@ exim_reply_route_ptype(const char *route)
 		return ("sts");
 	}
 	if (strcmp(route, "encrypt") == 0 || strcmp(route, "may") == 0
+	        || strcmp(route, "nodane") == 0
 	        || strcmp(route, "tls-required-no") == 0) {
 		return ("no-policy-found");
 	}
@@ -79,6 +80,33 @@ host_entry(const struct decision_host *h, struct exim_reply_policy *out)
 	return (0);
 }
 
+/* sets_dane_aside - whether override o ignores DANE (none, no-dane). */
+static int
+sets_dane_aside(const struct decision_override *o)
+{
+	return (o->action != NULL
+	        && (strcmp(o->action, "none") == 0
+	                || strcmp(o->action, "no-dane") == 0));
+}
+
+/* drops_dane - a local override of the domain or of one of its hosts
+ * ignores DANE (docs/DECISIONS.md "Local overrides"). */
+static int
+drops_dane(const struct decision *d)
+{
+	size_t i;
+
+	if (sets_dane_aside(&d->override)) {
+		return (1);
+	}
+	for (i = 0; i < d->nhosts; i++) {
+		if (sets_dane_aside(&d->hosts[i].override)) {
+			return (1);
+		}
+	}
+	return (0);
+}
+
 void
 exim_reply_policy_of(const struct decision *d, struct exim_reply_policy *out)
 {
@@ -114,11 +142,22 @@ exim_reply_policy_of(const struct decision *d, struct exim_reply_policy *out)
 			best = out->hosts[i].action;
 		}
 	}
-	out->testing = d->policy == DECISION_POLICY_STS
-	        && d->mode == DECISION_MODE_TESTING;
+	/* a local override "testing" of an enforce policy: deliver and
+	 * report like MTA-STS testing (docs/DECISIONS.md "Local
+	 * overrides") */
+	out->testing = (d->policy == DECISION_POLICY_STS
+	                       && d->mode == DECISION_MODE_TESTING)
+	        || (d->override.action != NULL
+	                && strcmp(d->override.action, "testing") == 0
+	                && d->has_policy);
 	out->word = word_of[best];
 	if (best == DECISION_ACT_MAY && out->testing) {
 		out->word = "testing";
+	} else if (best == DECISION_ACT_MAY && drops_dane(d)) {
+		/* Exim's own DANE on the opportunistic transport would
+		 * still use the TLSA records: "nodane" turns it off there
+		 * (configs/exim/transports.conf, hosts_try_dane) */
+		out->word = "nodane";
 	}
 	out->status = EXIM_REPLY_OK;
 	snprintf(out->why, sizeof(out->why), "%s",

@@ -33,8 +33,10 @@ struct exim_reply_host {
 
 struct exim_reply_policy {
 	enum exim_reply_status status;
-	/* the routing word: "dane", "verify", "encrypt", "may" or
-	 * "testing" (MTA-STS testing and no host stricter than may) */
+	/* the routing word: "dane", "verify", "encrypt", "may",
+	 * "testing" (MTA-STS testing, or a local override "testing", and
+	 * no host stricter than may) or "nodane" (may under a local
+	 * override that ignores DANE: none, no-dane) */
 	const char *word;
 	int         testing; /* policy "sts", mode "testing" */
 	char        why[EXIM_REPLY_WHY];
@@ -65,7 +67,7 @@ void exim_reply_policy_of(
 const struct exim_reply_host *exim_reply_host(
         const struct exim_reply_policy *p, const char *host);
 
-/* exim_reply_word_rank - 4 dane, 3 verify, 2 encrypt, 1 may/testing. */
+/* exim_reply_word_rank - 4 dane, 3 verify, 2 encrypt, 1 may/testing/nodane. */
 int exim_reply_word_rank(const char *word);
 
 /*

@@ -8,7 +8,8 @@
  * Entry points (exim_dlfunc_t, local_scan.h ABI 6.0), the last argument
  * always optional OPTIONS ("socket=URL timeout=S unreachable=defer|may"):
  *   mxtls_decide{DOMAIN}{OPTS}  -> "dane" | "verify" | "encrypt" | "may" |
- *       "testing" (MTA-STS testing: deliver, verify for the report);
+ *       "testing" (MTA-STS testing: deliver, verify for the report) | "nodane"
+ *       (may under a local override that ignores DANE: no DANE by Exim);
  *       FAIL (a non-forced expansion failure: the router defers) when the
  *       daemon answers tempfail or error, or cannot be reached and
  *       unreachable=defer (the default).

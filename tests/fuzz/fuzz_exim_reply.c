@@ -20,7 +20,7 @@ known_word(const char *w)
 {
 	return (strcmp(w, "dane") == 0 || strcmp(w, "verify") == 0
 	        || strcmp(w, "encrypt") == 0 || strcmp(w, "may") == 0
-	        || strcmp(w, "testing") == 0);
+	        || strcmp(w, "testing") == 0 || strcmp(w, "nodane") == 0);
 }
 
 int

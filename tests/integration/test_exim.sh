@@ -8,7 +8,8 @@
 # (pki/wrong.crt, wrong name), 127.0.0.8 expiredmx.test (pki/mxexpired.crt),
 # 127.0.0.9 nostarttls.test (no STARTTLS), 127.0.0.10 daneself.test
 # (self-signed pki/selfsigned.crt, DANE-EE TLSA), 127.0.0.11
-# testingbad.test (MTA-STS testing, pki/wrong.crt). Root is needed (port
+# testingbad.test (MTA-STS testing, pki/wrong.crt). Local overrides
+# (testing, defer with its expiry, no-dane, del) on these. Root is needed (port
 # 25, mount namespaces: /etc/resolv.conf and /etc/exim4 - with a
 # trusted_configs naming our configs - are bind-mounted privately, the
 # host's stay as they are). Outcomes: Exim's mainlogs (=> delivered, ==
@@ -389,6 +390,54 @@ else
 	expect_match "results: recorded by the daemon" "$(ctl stats --json 2>&1)" 'result'
 fi
 expect_eq "results: none lost" "$(grep -c 'mxtls: .*: result .* not recorded' "$ML")" 0
+
+# --- local overrides (docs/DECISIONS.md "Local overrides") ----------------
+TOMORROW=$(date -u -d '+1 day' +%F)
+msgid() { grep -E "<= .* for $1\$" "$ML" | tail -1 | awk '{print $3}'; }
+requeue() { ns "$EXIM" -C "$E/exim.conf" -M "$(msgid "$1")"; }
+# testing on badcert.test (enforce, wrong-name MX): the queued message goes
+# out, and the failure is still reported under the published policy
+expect_true "override: badcert.test testing" ctl override add badcert.test testing \
+	--until "$TOMORROW" --reason "MX certificate broken, ticket 7"
+expect_true "override testing: queue run of u-badcert" requeue u-badcert@badcert.test
+l=$(delivered u-badcert@badcert.test)
+expect_match "override testing: badcert.test delivered by the testing transport" "$l" \
+	'R=mxtls T=remote_smtp_sts_testing H=mx1\.badcert\.test \[127\.0\.0\.7\].* CV=no'
+expect_true "override testing: in the receiver's mailbox" rcv_has badcert u-badcert@badcert.test
+poll_until 30 counted badcert.test "0 2" || true
+expect_eq "override testing: the failure counted (success failure)" "$(counts badcert.test)" "0 2"
+expect_eq "override testing: reported under the published policy (mode enforce)" \
+	"$(jqr "$(preview badcert.test)" '[.a[].report.policies[].policy."policy-string"[] | select(startswith("mode"))] | unique | join(",")')" "mode: enforce"
+# del: enforced again at once
+expect_true "override: del badcert.test" ctl override del badcert.test
+send u-badcert2@badcert.test
+expect_deferred_only "override deleted: badcert.test deferred again" u-badcert2@badcert.test badcert
+# defer with an expiry a few seconds ahead: held, then delivered
+until_s=$(($(date +%s) + 4))
+expect_true "override: enforce.test defer until +4 s" ctl override add enforce.test defer \
+	--until "$(date -u -d "@$until_s" +%FT%TZ)" --reason "hold for a moment"
+send u-held@enforce.test
+l=$(deferred u-held@enforce.test)
+expect_match "override defer: enforce.test held by the router" "$l" 'R=mxtls defer.*local override defer'
+if received_by_fake u-held@enforce.test; then
+	fail "override defer: not delivered while held"
+else
+	pass "override defer: not delivered while held"
+fi
+while [ "$(date +%s)" -le "$until_s" ]; do sleep 0.5; done
+expect_true "override expired: queue run of u-held" requeue u-held@enforce.test
+l=$(delivered u-held@enforce.test)
+expect_match "override expired: delivered with verified TLS" "$l" 'R=mxtls T=remote_smtp_sts H=mx1\.enforce\.test .*CV=yes'
+# no-dane on danewrong.test (TLSA that does not match): delivered without DANE
+expect_true "override: danewrong.test no-dane" ctl override add danewrong.test no-dane \
+	--until "$TOMORROW" --reason "TLSA rollover broken"
+expect_true "override no-dane: queue run of u-danewrong" requeue u-danewrong@danewrong.test
+l=$(delivered u-danewrong@danewrong.test)
+expect_match "override no-dane: not the DANE transport" "$l" 'R=mxtls T=remote_smtp_mxtls H=mx1\.danewrong\.test'
+expect_match "override no-dane: no DANE by Exim either (routed as nodane)" \
+	"$(grep -E "u-danewrong@danewrong\.test" "$ML" | tail -3 | tr '\n' ' ')" '=> u-danewrong'
+expect_true "override no-dane: the fake MX received it" received_by_fake u-danewrong@danewrong.test
+expect_true "override: del danewrong.test" ctl override del danewrong.test
 
 # --- our own report mail: delivered, not counted (RFC 8460 §3) ------------
 # The daemon mails its reports with the envelope sender tlsrpt.from

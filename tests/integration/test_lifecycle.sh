@@ -152,13 +152,13 @@ if daemon_start timer; then
 	f1=$(jqr "$j" '.fetched')
 	expect_jq "timer: fetched with max_age 20" "$j" '[.source, .max_age] | join(" ")' "fetched 20"
 	# shellcheck disable=SC2317
-	timer_fetched() { [ "$(jqr "$(ctl stats)" '.refresh_timer_fetched')" = 1 ]; }
+	timer_fetched() { [ "$(jqr "$(ctl --json stats)" '.refresh_timer_fetched')" = 1 ]; }
 	if poll_until 25 timer_fetched; then
 		pass "timer: refetched before expiry without a lookup"
 	else
-		fail "timer: refetched without a lookup" "$(ctl stats)"
+		fail "timer: refetched without a lookup" "$(ctl --json stats)"
 	fi
-	s=$(ctl stats)
+	s=$(ctl --json stats)
 	expect_jq "timer: one refresh started, none failed" "$s" \
 		'[.refresh_timer_started, .refresh_timer_failed, .fetch_ok] | map(tostring) | join(" ")' "1 0 2"
 	j=$(q idchange.test)

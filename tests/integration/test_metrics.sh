@@ -212,7 +212,7 @@ expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_total{result="starttls-not-sup
 expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="exim"}' 2
 expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="opensmtpd"}' 1
 expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="other"}' 1
-expect_eq "mxtlsctl stats still counts results" "$(jqr "$(ctl stats)" '.tlsrpt_results')" 4
+expect_eq "mxtlsctl stats still counts results" "$(jqr "$(ctl --json stats)" '.tlsrpt_results')" 4
 
 # the exposition format, as Prometheus' own tool reads it
 scrape >"$TEST_DIR/scrape.txt"

@@ -5,7 +5,8 @@
 # and one presenting pki/wrong.crt (name wrong.test) on 127.0.0.7:25, the
 # only MX of badcert.test (MTA-STS enforce),
 # resolving through a validating unbound on 127.0.0.153 in a private mount
-# namespace; swaks submits. configs/opensmtpd/smtpd.conf.snippet is
+# namespace; swaks submits. Local overrides (testing, defer with its
+# expiry, no-dane, del) at the end. configs/opensmtpd/smtpd.conf.snippet is
 # included verbatim (paths through smtpd -D macros).
 # Needs root (port 25, unshare -m, users). See docs/opensmtpd.md.
 # shellcheck source=tests/integration/lib.sh
@@ -274,6 +275,50 @@ expect_jq "danemixed.test report: mx1 is outside the policy: a failure" "$p" \
 	"0 1 validation-failure mx1.danemixed.test"
 jqr "$p" '.a[0].report' >"$TEST_DIR/report-danemixed.json"
 expect_jq "danemixed.test report: RFC 8460" "$(python3 "$LIB_DIR/tlsrpt_check.py" report "$TEST_DIR/report-danemixed.json")" '.problems | join("; ")' ""
+
+# ------------------------- local overrides (docs/DECISIONS.md) ------------
+TOMORROW=$(date -u -d '+1 day' +%F)
+badmx_has() { grep -lsq "rcpt=<$1>" "$BADMX_DIR"/*.msg; }
+# testing on badcert.test (enforce, wrong-name MX): relayed opportunistically
+expect_true "override: badcert.test testing" ctl override add badcert.test testing \
+	--until "$TOMORROW" --reason "MX certificate broken, ticket 7"
+out=$(send u-ovr@badcert.test)
+expect_match "override testing: badcert.test accepted" "$out" '<- *250 '
+if table_has badcert.test; then
+	fail "override testing: badcert.test not in the verified-TLS table" "$(cat "$TABLE")"
+else
+	pass "override testing: badcert.test not in the verified-TLS table"
+fi
+expect_true "override testing: delivered to the wrong-name MX" poll_until 45 badmx_has u-ovr@badcert.test
+expect_match "override testing: plain relay (opportunistic TLS)" "$(relay_url u-ovr@badcert.test)" '^smtp://'
+expect_true "override: del badcert.test" ctl override del badcert.test
+out=$(send u-ovr2@badcert.test)
+expect_match "override deleted: accepted" "$out" '<- *250 '
+expect_true "override deleted: badcert.test in the verified-TLS table again" table_has badcert.test
+# defer with an expiry a few seconds ahead: RCPT tempfailed, then accepted
+until_s=$(($(date +%s) + 4))
+expect_true "override: notxt.test defer until +4 s" ctl override add notxt.test defer \
+	--until "$(date -u -d "@$until_s" +%FT%TZ)" --reason "hold for a moment"
+out=$(send u-held@notxt.test)
+expect_match "override defer: RCPT tempfailed" "$out" '<\*\* *451 .*mxtls'
+expect_true "override defer: the filter logged why" grep -qE 'MXTLS-SMTPD-TEMPFAIL.*notxt\.test.*local override defer' "$SMTPD_LOG"
+while [ "$(date +%s)" -le "$until_s" ]; do sleep 0.5; done
+out=$(send u-held@notxt.test)
+expect_match "override expired: accepted" "$out" '<- *250 '
+expect_true "override expired: delivered" poll_until 30 delivered u-held@notxt.test
+# no-dane on dane.test (no MTA-STS there): no longer in the table
+expect_true "override: dane.test no-dane" ctl override add dane.test no-dane \
+	--until "$TOMORROW" --reason "TLSA rollover broken"
+out=$(send u-nodane@dane.test)
+expect_match "override no-dane: accepted" "$out" '<- *250 '
+if table_has dane.test; then
+	fail "override no-dane: dane.test not in the verified-TLS table" "$(cat "$TABLE")"
+else
+	pass "override no-dane: dane.test not in the verified-TLS table"
+fi
+expect_true "override no-dane: delivered" poll_until 30 delivered u-nodane@dane.test
+expect_match "override no-dane: plain relay" "$(relay_url u-nodane@dane.test)" '^smtp://'
+expect_true "override: del dane.test" ctl override del dane.test
 
 # -------------------------------------------------- daemon down: tempfail --
 daemon_stop

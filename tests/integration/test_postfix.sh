@@ -326,6 +326,23 @@ expect_eq "daneunusable.test: policy encrypt (postmap)" "$(pf_q daneunusable.tes
 expect_true "daneunusable.test: delivered" poll_until 60 sent_to u@daneunusable.test
 expect_match "daneunusable.test: over TLS" "$(msg_head u@daneunusable.test)" 'tls=yes'
 
+# ---------------- local overrides (docs/DECISIONS.md "Local overrides") --
+# badcert.test (enforce, wrong-name MX) was deferred above: with a testing
+# override its queued message goes out (opportunistic TLS); deleted, the
+# domain is enforced again at once.
+TOMORROW=$(date -u -d '+1 day' +%F)
+expect_true "override: badcert.test testing" ctl override add badcert.test testing \
+	--until "$TOMORROW" --reason "MX certificate broken, ticket 7"
+expect_eq "override testing: badcert.test not enforced (postmap)" "$(pf_q badcert.test)" ""
+# requeue (as above: postqueue -f is setgid)
+expect_true "override testing: requeue (postsuper -r)" pf postsuper -r ALL
+expect_true "override testing: badcert.test delivered" poll_until 90 sent_to u@badcert.test
+expect_eq "override testing: the wrong-name MX received it" \
+	"$(grep -ls 'rcpt=<u@badcert.test>' "$BADMX_DIR"/*.msg 2>/dev/null | wc -l)" 1
+expect_true "override: del badcert.test" ctl override del badcert.test
+expect_eq "override deleted: badcert.test enforced again (postmap)" "$(pf_q badcert.test)" \
+	"secure match=mx1.badcert.test servername=hostname"
+
 # Never cleartext where a policy requires TLS.
 for r in u@enforce.test u@dane.test u@danewrong.test u@stsmix.test u@wild.test u@daneunusable.test; do
 	if grep -hs "rcpt=<$r>" "$MAILDIR"/*.msg | grep -q 'tls=no'; then

@@ -202,7 +202,7 @@ test_decide_bytes(void **state)
 	mk_sts(&sts, STS_ANSWER_OK, ENFORCE);
 	mk_host(&d->hosts[0], "mx0.d.test", DANE_HOST_USABLE);
 	mk_host(&d->hosts[1], "mx1.d.test", DANE_HOST_NONE);
-	o = arbiter_decide("d.test", &sts, d, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL, NULL, 0, NULL);
 	s = json_dumps(o, JSON_COMPACT);
 	assert_string_equal(s, want);
 	free(s);
@@ -222,7 +222,7 @@ test_decide_mixed(void **state)
 	mk_sts(&sts, STS_ANSWER_OK, ENFORCE);
 	mk_host(&d->hosts[0], "mx0.d.test", DANE_HOST_USABLE);
 	mk_host(&d->hosts[1], "mx1.d.test", DANE_HOST_NONE);
-	o = arbiter_decide("d.test", &sts, d, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL, NULL, 0, NULL);
 	assert_string_equal(jstr(o, "status"), "ok");
 	assert_string_equal(jstr(o, "policy"), "dane");
 	assert_string_equal(jstr(o, "mode"), "enforce");
@@ -264,7 +264,7 @@ test_decide_why_codes(void **state)
 	d->hosts[1].canon   = strdup("real.d.test");
 	d->hosts[1].tlsa_at = DANE_TLSA_AT_NAME;
 	d->hosts[1].why     = DANE_WHY_TLSA_NONE;
-	o                   = arbiter_decide("d.test", &sts, d, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL, NULL, 0, NULL);
 	assert_string_equal(jstr(o, "dane_why"), "dane why");
 	h = json_array_get(json_object_get(o, "hosts"), 0);
 	assert_null(json_object_get(h, "tlsa_name"));
@@ -292,7 +292,7 @@ test_decide_all_skipped(void **state)
 	(void)state;
 	mk_sts(&sts, STS_ANSWER_OK, ENFORCE);
 	mk_host(&d->hosts[0], "evil.example", DANE_HOST_NONE);
-	o = arbiter_decide("d.test", &sts, d, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL, NULL, 0, NULL);
 	assert_string_equal(jstr(o, "status"), "tempfail");
 	assert_string_equal(jstr(o, "policy"), "sts");
 	assert_non_null(strstr(jstr(o, "why"), "RFC 8461 section 5.1"));
@@ -310,14 +310,14 @@ test_decide_mx_tempfail_and_null(void **state)
 
 	(void)state;
 	mk_sts(&sts, STS_ANSWER_OK, NULL);
-	o = arbiter_decide("d.test", &sts, d, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL, NULL, 0, NULL);
 	assert_string_equal(jstr(o, "status"), "tempfail");
 	assert_string_equal(jstr(o, "why"), "dane why");
 	json_decref(o);
 	dane_result_unref(d);
 
 	d = mk_dane(DANE_MX_NULL, 0);
-	o = arbiter_decide("d.test", &sts, d, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL, NULL, 0, NULL);
 	assert_string_equal(jstr(o, "status"), "ok");
 	assert_string_equal(jstr(o, "policy"), "none");
 	assert_string_equal(jstr(o, "mx_status"), "null");
@@ -340,7 +340,7 @@ test_decide_sts_tempfail_defers(void **state)
 	mk_sts(&sts, STS_ANSWER_TEMPFAIL, NULL);
 	snprintf(sts.why, sizeof(sts.why), "DNSSEC validation failed");
 	mk_host(&d->hosts[0], "mx1.d.test", DANE_HOST_NONE);
-	o = arbiter_decide("d.test", &sts, d, NULL);
+	o = arbiter_decide("d.test", &sts, d, NULL, NULL, 0, NULL);
 	assert_string_equal(jstr(o, "status"), "tempfail");
 	assert_non_null(strstr(jstr(o, "why"), "DNSSEC validation failed"));
 	json_decref(o);

@@ -55,6 +55,25 @@ static const struct policy_case policy_cases[] = {
 	{ "{\"status\":\"ok\",\"policy\":\"sts\",\"mode\":\"testing\","
 	  "\"hosts\":[{\"host\":\"mx1.t.test\",\"action\":\"dane\"}]}",
 	        OK, "dane", 1, 0, 1, NULL },
+	/* local override testing of an enforce policy: "testing" */
+	{ "{\"status\":\"ok\",\"policy\":\"sts\",\"mode\":\"enforce\","
+	  "\"hosts\":[{\"host\":\"mx1.t.test\",\"action\":\"may\"}],"
+	  "\"override\":{\"action\":\"testing\",\"until\":9}}",
+	        OK, "testing", 1, 0, 1, NULL },
+	/* local override no-dane (domain or host) leaving may: "nodane" */
+	{ "{\"status\":\"ok\",\"policy\":\"none\","
+	  "\"hosts\":[{\"host\":\"mx1.t.test\",\"action\":\"may\"}],"
+	  "\"override\":{\"action\":\"no-dane\",\"until\":9}}",
+	        OK, "nodane", 1, 0, 0, NULL },
+	{ "{\"status\":\"ok\",\"policy\":\"none\","
+	  "\"hosts\":[{\"host\":\"mx1.t.test\",\"action\":\"may\","
+	  "\"override\":{\"action\":\"none\",\"until\":9}}]}",
+	        OK, "nodane", 1, 0, 0, NULL },
+	/* ... but a verify host keeps verify */
+	{ "{\"status\":\"ok\",\"policy\":\"sts\",\"mode\":\"enforce\","
+	  "\"hosts\":[{\"host\":\"mx1.t.test\",\"action\":\"verify\"}],"
+	  "\"override\":{\"action\":\"no-dane\",\"until\":9}}",
+	        OK, "verify", 1, 0, 0, NULL },
 	/* mode none: may */
 	{ "{\"status\":\"ok\",\"policy\":\"sts\",\"mode\":\"none\","
 	  "\"hosts\":[{\"host\":\"mx1.t.test\",\"action\":\"may\"}]}",
@@ -139,6 +158,7 @@ test_policy_table(void **state)
 		        || strcmp(p->word, "verify") == 0
 		        || strcmp(p->word, "encrypt") == 0
 		        || strcmp(p->word, "may") == 0
+		        || strcmp(p->word, "nodane") == 0
 		        || strcmp(p->word, "testing") == 0);
 	}
 	free(p);
@@ -192,6 +212,8 @@ test_route_ptype(void **state)
 	assert_string_equal(
 	        exim_reply_route_ptype("encrypt"), "no-policy-found");
 	assert_string_equal(exim_reply_route_ptype("may"), "no-policy-found");
+	assert_string_equal(
+	        exim_reply_route_ptype("nodane"), "no-policy-found");
 	assert_string_equal(
 	        exim_reply_route_ptype("tls-required-no"), "no-policy-found");
 	assert_null(exim_reply_route_ptype(""));

@@ -4,7 +4,9 @@
  * report-send-now; malformed requests, unknown v and op, members refused
  * on an op; the TLS reporting ops without TLS reporting, with a store that
  * cannot be opened (tempfail with the reason, then usable after
- * tlsrpt_sched_reopen_store), and a domain whose lookups fail (tempfail).
+ * tlsrpt_sched_reopen_store), and a domain whose lookups fail (tempfail);
+ * the local override ops (override_add, override_del, override_list) and
+ * their effect on the policy reply.
  * Over the real resolvers and TLS reporting on the scripted DNS, HTTPS and
  * report delivery of tests/scenario/ (fake_world.h), on the fake clock.
  */
@@ -24,8 +26,10 @@
 #include "fake_world.h"
 #include "log.h"
 #include "proto.h"
+#include "serve/override.h"
 #include "serve/server.h"
 #include "serve/server_dump.h"
+#include "util/metrics.h"
 
 #define DAY 1704067200 /* 2024-01-01T00:00:00Z */
 #define T0  (DAY + 3600)
@@ -715,6 +719,104 @@ store_unusable(void **state)
 	assert_true(json_is_true(json_object_get(o, "recorded")));
 }
 
+/* ---- local overrides ------------------------------------------------- */
+
+static void
+overrides(void **state)
+{
+	struct override_table *t;
+	json_t                *o;
+	char                   buf[1024];
+
+	(void)state;
+	o = req("{\"v\":1,\"op\":\"override_list\"}");
+	expect(o, "error", "not available");
+	t               = override_table_create(NULL, &W.stats);
+	W.svc.overrides = t;
+	server_attach(S, &W.svc);
+	fw_sts_site("p.test", "p1", "enforce");
+	dd_mx("p.test", 1, 3600, p_mx);
+	dd_addr("mx1.p.test", 1, 3600, NULL);
+	dd_tlsa("mx1.p.test", 1, 3600, 3, 1, 1, 0x0f);
+
+	/* refusals, each with its reason */
+	expect(req("{\"v\":1,\"op\":\"override_add\",\"target\":\"192.0.2.1\","
+	           "\"action\":\"none\",\"until\":9999999999,\"reason\":"
+	           "\"r\"}"),
+	        "error", "IP address");
+	expect(req("{\"v\":1,\"op\":\"override_add\",\"target\":\"p.test\","
+	           "\"action\":\"off\",\"until\":9999999999,\"reason\":"
+	           "\"r\"}"),
+	        "error", "unknown action");
+	snprintf(buf, sizeof(buf),
+	        "{\"v\":1,\"op\":\"override_add\",\"target\":\"p.test\","
+	        "\"action\":\"defer\",\"until\":%lld,\"reason\":\"r\"}",
+	        (long long)T0);
+	expect(req(buf), "error", "not in the future");
+	expect(req("{\"v\":1,\"op\":\"override_add\",\"target\":\"p.test\","
+	           "\"action\":\"defer\",\"until\":\"tomorrow\",\"reason\":"
+	           "\"r\"}"),
+	        "error", "until");
+	expect(req("{\"v\":1,\"op\":\"override_add\",\"target\":\"p.test\","
+	           "\"action\":\"defer\",\"until\":9999999999,\"reason\":"
+	           "\"\"}"),
+	        "error", "reason");
+	expect(req("{\"v\":1,\"op\":\"override_add\",\"action\":\"defer\"}"),
+	        "error", "target");
+	o = req("{\"v\":1,\"op\":\"override_list\"}");
+	expect(o, "ok", NULL);
+	assert_int_equal(json_array_size(json_object_get(o, "overrides")), 0);
+
+	/* add: in force for the policy reply */
+	snprintf(buf, sizeof(buf),
+	        "{\"v\":1,\"op\":\"override_add\",\"target\":\"P.test\","
+	        "\"action\":\"no-dane\",\"until\":%lld,\"reason\":\"t1\"}",
+	        (long long)T0 + 60);
+	o = req(buf);
+	expect(o, "ok", "added");
+	assert_string_equal(
+	        m(json_object_get(o, "override"), "target"), "p.test");
+	assert_true(json_is_false(json_object_get(o, "replaced")));
+	o = req("{\"v\":1,\"op\":\"policy\",\"domain\":\"p.test\"}");
+	expect(o, "ok", "local override no-dane for p.test");
+	assert_string_equal(
+	        m(json_array_get(json_object_get(o, "hosts"), 0), "action"),
+	        "verify");
+	assert_string_equal(m(json_object_get(o, "override"), "reason"), "t1");
+	assert_int_equal(W.stats.overrides_applied_no_dane, 1);
+	/* the Prometheus series count the same (metrics_init in main) */
+	assert_int_equal(metrics_reg_value(metrics_global(),
+	                         M_OVERRIDES_APPLIED, MO_NO_DANE, 0),
+	        1);
+	assert_int_equal(
+	        metrics_reg_value(metrics_global(), M_OVERRIDES_ACTIVE, 0, 0),
+	        1);
+	o = req("{\"v\":1,\"op\":\"override_list\"}");
+	assert_string_equal(
+	        m(json_array_get(json_object_get(o, "overrides"), 0),
+	                "source"),
+	        "cli");
+	o = req("{\"v\":1,\"op\":\"stats\"}");
+	assert_int_equal(
+	        json_integer_value(json_object_get(
+	                json_object_get(o, "stats"), "overrides_active")),
+	        1);
+	/* del with another action: nothing; then deleted */
+	o = req("{\"v\":1,\"op\":\"override_del\",\"target\":\"p.test\","
+	        "\"action\":\"defer\"}");
+	expect(o, "ok", NULL);
+	assert_int_equal(json_integer_value(json_object_get(o, "deleted")), 0);
+	o = req("{\"v\":1,\"op\":\"override_del\",\"target\":\"p.test\"}");
+	assert_int_equal(json_integer_value(json_object_get(o, "deleted")), 1);
+	o = req("{\"v\":1,\"op\":\"policy\",\"domain\":\"p.test\"}");
+	assert_null(json_object_get(o, "override"));
+	assert_string_equal(
+	        m(json_array_get(json_object_get(o, "hosts"), 0), "action"),
+	        "dane");
+	W.svc.overrides = NULL;
+	override_table_free(t);
+}
+
 int
 main(void)
 {
@@ -724,6 +826,7 @@ main(void)
 		        ping_stats_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(dump, setup, teardown),
+		cmocka_unit_test_setup_teardown(overrides, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        policy_tempfail, setup, teardown),
 		cmocka_unit_test_setup_teardown(tlsrpt_off, setup, teardown),
@@ -741,5 +844,6 @@ main(void)
 
 	log_init("test_server", 1, 0);
 	log_set_level(LOG_LVL_ERR);
+	metrics_init();
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
