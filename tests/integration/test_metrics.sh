@@ -39,6 +39,11 @@ cleanup() {
 		wait "$PROM_PID" 2>/dev/null
 	fi
 	daemon_cleanup
+	# leave idchange.test as the world made it (tests/world/up.sh
+	# std_policy): later tests (test_socketmap) expect it
+	"$W/set-policy.sh" "$WORLD" idchange.test enforce 86400 \
+		mx1.idchange.test "*.idchange.test" >/dev/null 2>&1
+	"$W/set-txt.sh" "$WORLD" idchange.test idchange1 >/dev/null 2>&1
 }
 trap cleanup EXIT
 

@@ -179,14 +179,14 @@ expect_true "add badcert.test testing" add badcert.test testing --until "$TOMORR
 res=$(ctl --json result domain=badcert.test mx_host=mx1.badcert.test result=certificate-host-mismatch mta=exim)
 expect_jq "tlsrpt: recorded under the override" "$res" '.recorded' true
 expect_jq "tlsrpt: as sts" "$res" '.policy_type' sts
-pv=$(ctl report --preview badcert.test)
+pv=$(ctl --json report --preview badcert.test)
 expect_eq "tlsrpt: the published policy's mode" \
 	"$(jq -r '[.[].report.policies[].policy."policy-string"[]] | map(select(startswith("mode"))) | unique | join(",")' <<<"$pv")" "mode: enforce"
 expect_true "add badcert.test defer (replaces)" add badcert.test defer --until "$TOMORROW" --reason "hold"
 res=$(ctl --json result domain=badcert.test mx_host=mx1.badcert.test result=success mta=exim)
 expect_jq "tlsrpt: counted while held" "$res" '.recorded' true
 expect_eq "tlsrpt: sessions (success failure)" \
-	"$(jq -r '[([.[].report.policies[].summary."total-successful-session-count"] | add), ([.[].report.policies[].summary."total-failure-session-count"] | add)] | map(tostring) | join(" ")' <<<"$(ctl report --preview badcert.test)")" "1 1"
+	"$(jq -r '[([.[].report.policies[].summary."total-successful-session-count"] | add), ([.[].report.policies[].summary."total-failure-session-count"] | add)] | map(tostring) | join(" ")' <<<"$(ctl --json report --preview badcert.test)")" "1 1"
 
 # ------------------------------------------------------- 6. persistence --
 expect_true "add notxt.test defer for the restart" add notxt.test defer --until "$TOMORROW" --reason "kept"
