@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -68,6 +69,14 @@ static const struct conf_key conf_keys[] = {
 	{ "store.backend", CT_STR, O(store_backend), "sqlite", 0, 0, 0 },
 	{ "store.path", CT_STR, O(store_path), "/var/lib/mxtls/mxtls.db", 0, 0,
 	        0 },
+	{ "store.redis.url", CT_STR, O(store_redis_url), "", 0, 0, 0 },
+	{ "store.redis.key_prefix", CT_STR, O(store_redis_key_prefix),
+	        "mxtls:", 0, 0, 0 },
+	{ "store.redis.read_only", CT_BOOL, O(store_redis_read_only), NULL, 0,
+	        0, 1 },
+	{ "store.redis.timeout", CT_SECONDS, O(store_redis_timeout), NULL, 1,
+	        0, 60 },
+	{ "store.host_id", CT_STR, O(store_host_id), "", 0, 0, 0 },
 	{ "log.level", CT_STR, O(log_level_str), "info", 0, 0, 0 },
 	{ "log.facility", CT_STR, O(log_facility_str), "mail", 0, 0, 0 },
 	{ "resolver.trust_anchor_file", CT_STR, O(resolver_trust_anchor_file),
@@ -444,9 +453,41 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		        "preload.no_live_policy",
 		        "must be enforce, testing, tempfail or ignore"));
 	}
-	if (strcmp(c->store_backend, "sqlite") != 0) {
+	if (strcmp(c->store_backend, "sqlite") != 0
+	        && strcmp(c->store_backend, "redis") != 0) {
 		return (conf_error(why, whylen, file, 0, "store.backend",
-		        "must be \"sqlite\" (the only backend built)"));
+		        "must be \"sqlite\" or \"redis\""));
+	}
+	if (strcmp(c->store_backend, "redis") == 0
+	        && c->store_redis_url[0] == '\0') {
+		return (conf_error(why, whylen, file, 0, "store.redis.url",
+		        "store.backend \"redis\" needs store.redis.url"));
+	}
+	if (strcmp(c->store_backend, "redis") == 0
+	        && c->store_redis_timeout < 0.001) {
+		return (conf_error(why, whylen, file, 0, "store.redis.timeout",
+		        "must be at least 0.001 s"));
+	}
+	if (strlen(c->store_redis_key_prefix) > 64
+	        || strpbrk(c->store_redis_key_prefix, " \t\r\n") != NULL) {
+		return (conf_error(why, whylen, file, 0,
+		        "store.redis.key_prefix",
+		        "at most 64 characters, no white space"));
+	}
+	if (c->store_host_id[0] == '\0') {
+		char host[256];
+
+		if (gethostname(host, sizeof(host)) != 0) {
+			snprintf(host, sizeof(host), "localhost");
+		}
+		host[sizeof(host) - 1] = '\0';
+		free(c->store_host_id);
+		c->store_host_id = xstrdup(host);
+	}
+	if (strlen(c->store_host_id) > 64
+	        || strpbrk(c->store_host_id, " \t\r\n") != NULL) {
+		return (conf_error(why, whylen, file, 0, "store.host_id",
+		        "at most 64 characters, no white space"));
 	}
 	if (strncmp(c->ipc_listen, "ipc:///", 7) != 0
 	        && strncmp(c->ipc_listen, "tcp://127.", 10) != 0

@@ -36,8 +36,13 @@ struct conf {
 	int   ipc_first_request_timeout; /* s, before a complete request */
 	int   ipc_idle_timeout;          /* s, after one */
 	/* store */
-	char *store_backend;
-	char *store_path;
+	char  *store_backend; /* "sqlite", or "redis" (SQLite + Redis) */
+	char  *store_path;
+	char  *store_redis_url;
+	char  *store_redis_key_prefix;
+	int    store_redis_read_only;
+	double store_redis_timeout; /* s */
+	char  *store_host_id;       /* "": gethostname() (conf_load) */
 	/* log */
 	char *log_level_str;
 	int   log_level;
