@@ -439,6 +439,7 @@ instance_start(struct instance *inst)
 			return (-1);
 		}
 	}
+	tlsrpt_sched_set_fleet(inst->tlsrpt, inst->redis, conf);
 	server_attach_tlsrpt(inst->srv, inst->tlsrpt);
 	socketmap_attach(inst->smap, &inst->svc);
 	direct_attach(inst->direct, inst->srv, inst->answers);
@@ -497,13 +498,14 @@ instance_free(struct instance *inst)
 		event_free(inst->sweep);
 	}
 	memtrim_stop(inst->trim);
-	tlsrpt_sched_free(inst->tlsrpt);
-	tlsrpt_datagram_close(inst->dgram); /* when no scheduler took it */
 	socketmap_free(inst->smap);
 	direct_free(inst->direct);
 	sts_refresh_free(inst->refresh);
 	sts_resolver_free(inst->sts);
 	redisev_close(inst->redis); /* after the resolver: cancelled asks */
+	/* after redisev_close: the fleet's Redis callbacks run there */
+	tlsrpt_sched_free(inst->tlsrpt);
+	tlsrpt_datagram_close(inst->dgram); /* when no scheduler took it */
 	sts_fleet_free(inst->fleet);
 	if (inst->dane != NULL) {
 		dane_resolver_free(inst->dane);

@@ -379,6 +379,11 @@ server_store_stats(struct server *srv, json_t *st)
 	                        ? (json_int_t)srv->pending_merge(
 	                                srv->pending_arg)
 	                        : 0));
+	/* TLSRPT results counted here, not yet in an acknowledged snapshot
+	 * (tlsrpt/tlsrpt_fleet.h) */
+	json_object_set_new(st, "tlsrpt_merge_pending",
+	        json_integer(
+	                (json_int_t)tlsrpt_sched_merge_pending(srv->tlsrpt)));
 }
 
 void

@@ -89,6 +89,19 @@ int tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
 /* tlsrpt_sched_sync_stats - copy the collector's counters into stats. */
 void tlsrpt_sched_sync_stats(struct tlsrpt_sched *t);
 
+struct redisev;
+
+/* tlsrpt_sched_set_fleet - report for the fleet through redis (not owned;
+ * it must outlive t) with conf's store.redis.key_prefix, store.host_id
+ * and tlsrpt.fleet_* (tlsrpt_fleet.h). Nothing when redis is NULL or
+ * store.redis.read_only: this host then reports its own counts. */
+void tlsrpt_sched_set_fleet(struct tlsrpt_sched *t, struct redisev *redis,
+        const struct conf *conf);
+
+/* tlsrpt_sched_merge_pending - results counted here and not yet in a
+ * snapshot Redis acknowledged (0 without a fleet). */
+unsigned long tlsrpt_sched_merge_pending(const struct tlsrpt_sched *t);
+
 /* tlsrpt_sched_now - the TLSRPT clock (see above). */
 int64_t tlsrpt_sched_now(void);
 

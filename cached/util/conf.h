@@ -111,6 +111,9 @@ struct conf {
 	int   tlsrpt_retry_max;
 	char *tlsrpt_ca_file;
 	int   tlsrpt_max_failure_details;
+	int   tlsrpt_fleet_grace;    /* s after the day, before building */
+	int   tlsrpt_fleet_fallback; /* s after the day, Redis down: local */
+	int   tlsrpt_fleet_lock_ttl; /* s, the sender's lock */
 	/* cache */
 	int cache_max_entries;
 	int cache_negative_ttl;
