@@ -220,13 +220,32 @@ push(struct tlsrpt_fleet *f, struct pair *p, int64_t now)
 
 /* ------------------------------------------------------------ own ----- */
 
-/* own - this host's counts of p, once the fleet's state is known. */
+/* own_digest - the digest of this host's counts of p now. */
+static int
+own_digest(struct tlsrpt_fleet *f, struct pair *p, char *digest)
+{
+	char why[256], *text;
+	int  rc;
+
+	text = tlsrpt_store_snap(
+	        f->st, p->day, p->domain, f->host, 1, why, sizeof(why));
+	if (text == NULL) {
+		return (-1);
+	}
+	rc = tlsrpt_fleet_snap_digest(
+	        text, strlen(text), p->day, p->domain, digest, 32);
+	free(text);
+	return (rc);
+}
+
+/* own - this host's counts of p, once the fleet's state is known: the
+ * report holds exactly them (same digest): dropped. */
 static void
 own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts)
 {
 	struct tlsrpt_fleet_view v;
 	json_t                  *mine = json_object_get(hosts, f->host);
-	char                     why[256];
+	char                     why[256], digest[32];
 	int                      n;
 
 	memset(&v, 0, sizeof(v));
@@ -238,9 +257,12 @@ own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts)
 	v.has_local   = p->has_local;
 	v.final_acked = p->final_acked;
 	v.built       = built;
-	v.included    = mine != NULL
-	        && (int64_t)json_integer_value(mine) == p->acked_seq
-	        && p->final_acked && p->pending == 0;
+	v.included    = mine != NULL && own_digest(f, p, digest) == 0
+	        && strcmp(json_string_value(mine) != NULL
+	                           ? json_string_value(mine)
+	                           : "",
+	                   digest)
+	                == 0;
 	switch (tlsrpt_fleet_own_next(&v)) {
 	case TLSRPT_FLEET_OWN_DROP:
 		if (tlsrpt_store_snap_drop(
@@ -250,6 +272,7 @@ own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts)
 			return;
 		}
 		p->has_local = 0;
+		p->pending   = 0;
 		log_info("MXTLS-TLSRPT-FLEET-MERGED",
 		        "%s: this host's counts are in the fleet's report",
 		        p->domain);

@@ -21,8 +21,9 @@ struct tlsrpt_fleet_sum {
 	int64_t day;
 	char    domain[DOMAIN_MAX + 1];
 	int     max_details;
-	json_t *hosts; /* host -> {"seq": N, "groups": [...]} */
-	json_t *seqs;  /* host -> seq */
+	json_t *hosts;   /* host -> {"seq": N, "groups": [...]} */
+	json_t *seqs;    /* host -> seq */
+	json_t *digests; /* host -> tlsrpt_fleet_digest of its groups */
 };
 
 int
@@ -287,7 +288,8 @@ tlsrpt_fleet_sum_new(int64_t day, const char *domain, int max_details)
 	struct tlsrpt_fleet_sum *s = calloc(1, sizeof(*s));
 
 	if (s == NULL || (s->hosts = json_object()) == NULL
-	        || (s->seqs = json_object()) == NULL) {
+	        || (s->seqs = json_object()) == NULL
+	        || (s->digests = json_object()) == NULL) {
 		tlsrpt_fleet_sum_free(s);
 		return (NULL);
 	}
@@ -305,6 +307,7 @@ tlsrpt_fleet_sum_free(struct tlsrpt_fleet_sum *s)
 	}
 	json_decref(s->hosts);
 	json_decref(s->seqs);
+	json_decref(s->digests);
 	free(s);
 }
 
@@ -314,6 +317,7 @@ tlsrpt_fleet_sum_add(struct tlsrpt_fleet_sum *s, const char *text, size_t len,
 {
 	struct tlsrpt_fleet_snap snap;
 	json_t                  *old;
+	char                     digest[32];
 
 	if (tlsrpt_fleet_snap_decode(
 	            text, len, s->day, s->domain, &snap, why, whylen)
@@ -325,9 +329,13 @@ tlsrpt_fleet_sum_add(struct tlsrpt_fleet_sum *s, const char *text, size_t len,
 		tlsrpt_fleet_snap_clear(&snap); /* a repeat, or older */
 		return (0);
 	}
+	tlsrpt_fleet_digest(snap.groups, digest, sizeof(digest));
 	if (json_object_set(s->hosts, snap.host, snap.groups) != 0
 	        || json_object_set_new(s->seqs, snap.host,
 	                   json_integer((json_int_t)snap.seq))
+	                != 0
+	        || json_object_set_new(
+	                   s->digests, snap.host, json_string(digest))
 	                != 0) {
 		tlsrpt_fleet_snap_clear(&snap);
 		return (why_fail(why, whylen, "out of memory"));
@@ -339,7 +347,38 @@ tlsrpt_fleet_sum_add(struct tlsrpt_fleet_sum *s, const char *text, size_t len,
 const json_t *
 tlsrpt_fleet_sum_hosts(const struct tlsrpt_fleet_sum *s)
 {
-	return (s->seqs);
+	return (s->digests);
+}
+
+void
+tlsrpt_fleet_digest(json_t *groups, char *buf, size_t len)
+{
+	char       *t = json_dumps(groups, JSON_COMPACT | JSON_SORT_KEYS);
+	uint64_t    h = 14695981039346656037u;
+	const char *c;
+
+	for (c = t != NULL ? t : ""; *c != '\0'; c++) {
+		h = (h ^ (unsigned char)*c) * 1099511628211u;
+	}
+	free(t);
+	snprintf(buf, len, "%016" PRIx64, h);
+}
+
+int
+tlsrpt_fleet_snap_digest(const char *text, size_t len, int64_t day,
+        const char *domain, char *buf, size_t buflen)
+{
+	struct tlsrpt_fleet_snap snap;
+	char                     why[128];
+
+	if (tlsrpt_fleet_snap_decode(
+	            text, len, day, domain, &snap, why, sizeof(why))
+	        != 0) {
+		return (-1);
+	}
+	tlsrpt_fleet_digest(snap.groups, buf, buflen);
+	tlsrpt_fleet_snap_clear(&snap);
+	return (0);
 }
 
 /* s_of - the string member name of o ("" when absent). */

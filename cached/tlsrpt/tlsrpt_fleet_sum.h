@@ -106,9 +106,19 @@ void tlsrpt_fleet_sum_free(struct tlsrpt_fleet_sum *s);
 int tlsrpt_fleet_sum_add(struct tlsrpt_fleet_sum *s, const char *text,
         size_t len, char *why, size_t whylen);
 
-/* tlsrpt_fleet_sum_hosts - {"host": seq, ...} of the snapshots counted
- * (borrowed). */
+/* tlsrpt_fleet_sum_hosts - {"host": digest, ...} of the snapshots counted
+ * (borrowed): the digest of the counts (tlsrpt_fleet_digest) tells a
+ * host whether the report holds exactly its counts. */
 const json_t *tlsrpt_fleet_sum_hosts(const struct tlsrpt_fleet_sum *s);
+
+/* tlsrpt_fleet_digest - a digest (FNV-1a 64, hex) of a snapshot's groups
+ * (its counts, not its seq) into buf (>= 17 bytes). */
+void tlsrpt_fleet_digest(json_t *groups, char *buf, size_t len);
+
+/* tlsrpt_fleet_snap_digest - the digest of a snapshot's text. 0, or -1
+ * when it does not decode. */
+int tlsrpt_fleet_snap_digest(const char *text, size_t len, int64_t day,
+        const char *domain, char *buf, size_t buflen);
 
 /*
  * tlsrpt_fleet_sum_render - the summed reports as a new JSON array of
