@@ -512,6 +512,33 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 	return (0);
 }
 
+/* conf_load_key - set the key called name from setting s. 0 or -1. */
+static int
+conf_load_key(struct conf *c, const char *name, config_setting_t *s,
+        const char *path, char *why, size_t whylen)
+{
+	int k;
+
+	for (k = 0; k < CONF_NKEYS; k++) {
+		if (strcmp(name, conf_keys[k].path) == 0) {
+			break;
+		}
+	}
+	if (k == CONF_NKEYS || config_setting_type(s) == CONFIG_TYPE_GROUP) {
+		conf_error(why, whylen, path, config_setting_source_line(s),
+		        name, "unknown key");
+		return (-1);
+	}
+	if (conf_set(c, &conf_keys[k], s, path, why, whylen) != 0) {
+		return (-1);
+	}
+	if (conf_keys[k].deprecated != NULL) {
+		conf_warn(c, path, config_setting_source_line(s), name,
+		        conf_keys[k].deprecated);
+	}
+	return (0);
+}
+
 int
 conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 {
@@ -548,25 +575,26 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 			snprintf(name, sizeof(name), "%s.%s",
 			        config_setting_name(grp),
 			        config_setting_name(s));
-			for (k = 0; k < CONF_NKEYS; k++) {
-				if (strcmp(name, conf_keys[k].path) == 0) {
-					break;
+			if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+				if (conf_load_key(
+				            c, name, s, path, why, whylen)
+				        != 0) {
+					goto out;
 				}
+				continue;
 			}
-			if (k == CONF_NKEYS) {
-				conf_error(why, whylen, path,
-				        config_setting_source_line(s), name,
-				        "unknown key");
-				goto out;
-			}
-			if (conf_set(c, &conf_keys[k], s, path, why, whylen)
-			        != 0) {
-				goto out;
-			}
-			if (conf_keys[k].deprecated != NULL) {
-				conf_warn(c, path,
-				        config_setting_source_line(s), name,
-				        conf_keys[k].deprecated);
+			/* a group in a group: store: { redis: { ... }; } */
+			for (k = 0; k < config_setting_length(s); k++) {
+				config_setting_t *m = config_setting_get_elem(
+				        s, (unsigned)k);
+				char n2[192];
+
+				snprintf(n2, sizeof(n2), "%s.%s", name,
+				        config_setting_name(m));
+				if (conf_load_key(c, n2, m, path, why, whylen)
+				        != 0) {
+					goto out;
+				}
 			}
 		}
 	}
@@ -595,7 +623,8 @@ print_string(FILE *out, const char *s)
 void
 conf_print(const struct conf *c, FILE *out)
 {
-	const char *group = NULL;
+	const char *group = NULL, *sub = NULL;
+	size_t      sublen = 0;
 	int         i;
 
 	for (i = 0; i < CONF_NKEYS; i++) {
@@ -604,6 +633,10 @@ conf_print(const struct conf *c, FILE *out)
 		size_t                 glen = (size_t)(dot - k->path);
 		if (group == NULL || strncmp(group, k->path, glen) != 0
 		        || group[glen] != '.') {
+			if (sub != NULL) {
+				fprintf(out, "\t};\n");
+				sub = NULL;
+			}
 			if (group != NULL) {
 				fprintf(out, "};\n");
 			}
@@ -618,9 +651,32 @@ conf_print(const struct conf *c, FILE *out)
 			        k->deprecated);
 			continue;
 		}
-		fprintf(out, "\t%s = ", dot + 1);
+		{
+			const char *rest = dot + 1, *dot2 = strchr(rest, '.');
+			size_t slen = dot2 != NULL ? (size_t)(dot2 - rest) : 0;
+
+			if (sub != NULL
+			        && (dot2 == NULL || slen != sublen
+			                || strncmp(sub, rest, slen) != 0)) {
+				fprintf(out, "\t};\n");
+				sub = NULL;
+			}
+			if (dot2 != NULL && sub == NULL) {
+				fprintf(out, "\t%.*s: {\n", (int)slen, rest);
+				sub    = rest;
+				sublen = slen;
+			}
+			if (dot2 != NULL) {
+				fprintf(out, "\t\t%s = ", dot2 + 1);
+			} else {
+				fprintf(out, "\t%s = ", rest);
+			}
+		}
 		print_value(c, k, out);
 		fprintf(out, ";\n");
+	}
+	if (sub != NULL) {
+		fprintf(out, "\t};\n");
 	}
 	if (group != NULL) {
 		fprintf(out, "};\n");
