@@ -221,6 +221,7 @@ fleet_start(struct tlsrpt_sched *t)
 	t->fconf.meta           = &t->meta;
 	t->fconf.submitter      = t->submitter;
 	t->fconf.send_at        = send_at;
+	t->fconf.now            = tlsrpt_sched_now;
 	t->fconf.send_at_arg    = t;
 	t->fconf.max_details    = t->max_details;
 	t->fconf.retry_deadline = t->retry_deadline;
