@@ -236,14 +236,31 @@ test_seq_replaces(void **state)
 	struct tlsrpt_store     *st;
 	struct tlsrpt_fleet_sum *sum;
 	json_t                  *got, *pol;
-	char                    *t1, *t2, why[256];
+	char                    *t1, *t2, why[256], d1[32], d2[32];
 
 	(void)state;
 	st = tlsrpt_store_open(":memory:", why, sizeof(why));
 	host(st, 0, 10);
 	t1 = snap_of(st, "a", 1);
+	/* the digest is of the counts, not the seq */
+	t2 = snap_of(st, "a", 7);
+	assert_int_equal(tlsrpt_fleet_snap_digest(t1, strlen(t1), DAY,
+	                         "example.com", d1, sizeof(d1)),
+	        0);
+	assert_int_equal(tlsrpt_fleet_snap_digest(t2, strlen(t2), DAY,
+	                         "example.com", d2, sizeof(d2)),
+	        0);
+	assert_string_equal(d1, d2);
+	free(t2);
 	host(st, 0, 10);
-	t2  = snap_of(st, "a", 2);
+	t2 = snap_of(st, "a", 2);
+	assert_int_equal(tlsrpt_fleet_snap_digest(t2, strlen(t2), DAY,
+	                         "example.com", d2, sizeof(d2)),
+	        0);
+	assert_string_not_equal(d1, d2);
+	assert_int_equal(tlsrpt_fleet_snap_digest(
+	                         "x", 1, DAY, "example.com", d2, sizeof(d2)),
+	        -1);
 	sum = tlsrpt_fleet_sum_new(DAY, "example.com", 10);
 	assert_int_equal(
 	        tlsrpt_fleet_sum_add(sum, t2, strlen(t2), why, sizeof(why)),
