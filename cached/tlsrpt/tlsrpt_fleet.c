@@ -241,7 +241,8 @@ own_digest(struct tlsrpt_fleet *f, struct pair *p, char *digest)
 /* own - this host's counts of p, once the fleet's state is known: the
  * report holds exactly them (same digest): dropped. */
 static void
-own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts)
+own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts,
+        json_t *included)
 {
 	struct tlsrpt_fleet_view v;
 	json_t                  *mine = json_object_get(hosts, f->host);
@@ -278,6 +279,15 @@ own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts)
 		        p->domain);
 		break;
 	case TLSRPT_FLEET_OWN_LOCAL:
+		/* what the report holds of ours is not reported again */
+		if (json_object_get(included, f->host) != NULL
+		        && tlsrpt_store_snap_subtract(f->st, p->day, p->domain,
+		                   json_object_get(included, f->host), why,
+		                   sizeof(why))
+		                != 0) {
+			log_err("MXTLS-TLSRPT-STORE", "%s", why);
+			return;
+		}
 		n = tlsrpt_store_close_pair(f->st, p->day, p->domain,
 		        f->c.meta, f->submitter, f->c.retry_deadline,
 		        f->c.send_at(f->c.send_at_arg, p->day, p->domain), why,
@@ -481,6 +491,7 @@ struct built {
 	struct pair *p;
 	json_t      *reports;
 	json_t      *hosts;
+	json_t      *included;
 };
 
 static void
@@ -494,7 +505,7 @@ build_cb(void *arg, struct redisReply *r, const char *why)
 		log_notice("MXTLS-TLSRPT-FLEET-BUILT",
 		        "%s: fleet report built from %zu hosts (lock %s)",
 		        p->domain, json_object_size(b->hosts), p->lock);
-		own(p->f, p, 1, b->hosts);
+		own(p->f, p, 1, b->hosts, b->included);
 		deliver(p, b->reports, NULL);
 	} else {
 		log_warn("MXTLS-TLSRPT-FLEET-BUILD",
@@ -507,6 +518,7 @@ build_cb(void *arg, struct redisReply *r, const char *why)
 	}
 	json_decref(b->reports);
 	json_decref(b->hosts);
+	json_decref(b->included);
 	free(b);
 	if (p->busy == 0 && p->gone) {
 		pair_forget(p);
@@ -520,8 +532,8 @@ build(struct pair *p, struct redisReply *snaps)
 	struct tlsrpt_fleet_sum *sum;
 	struct built            *b;
 	char        k[2][TLSRPT_FLEET_KEY_MAX], why[256], keep[32];
-	char       *rt = NULL, *ht = NULL;
-	const char *keys[2], *args[4];
+	char       *rt = NULL, *ht = NULL, *it = NULL;
+	const char *keys[2], *args[5];
 	size_t      i;
 
 	if ((sum = tlsrpt_fleet_sum_new(p->day, p->domain, f->c.max_details))
@@ -542,15 +554,20 @@ build(struct pair *p, struct redisReply *snaps)
 			        "%s: a snapshot skipped: %s", p->domain, why);
 		}
 	}
-	b->p       = p;
-	b->reports = tlsrpt_fleet_sum_render(sum, f->c.meta, f->submitter);
-	b->hosts   = json_deep_copy(tlsrpt_fleet_sum_hosts(sum));
+	b->p        = p;
+	b->reports  = tlsrpt_fleet_sum_render(sum, f->c.meta, f->submitter);
+	b->hosts    = json_deep_copy(tlsrpt_fleet_sum_hosts(sum));
+	b->included = json_deep_copy(tlsrpt_fleet_sum_groups(sum));
 	tlsrpt_fleet_sum_free(sum);
 	if (b->reports == NULL || b->hosts == NULL
 	        || (rt = json_dumps(
 	                    b->reports, JSON_COMPACT | JSON_PRESERVE_ORDER))
 	                == NULL
-	        || (ht = json_dumps(b->hosts, JSON_COMPACT)) == NULL) {
+	        || (ht = json_dumps(b->hosts, JSON_COMPACT)) == NULL
+	        || b->included == NULL
+	        || (it = json_dumps(
+	                    b->included, JSON_COMPACT | JSON_PRESERVE_ORDER))
+	                == NULL) {
 		goto fail;
 	}
 	key(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
@@ -562,17 +579,21 @@ build(struct pair *p, struct redisReply *snaps)
 	args[1] = rt;
 	args[2] = ht;
 	args[3] = keep;
-	if (eval(f, build_cb, b, build_lua, 2, keys, 4, args) != 0) {
+	args[4] = it;
+	if (eval(f, build_cb, b, build_lua, 2, keys, 5, args) != 0) {
 		goto fail;
 	}
 	free(rt);
 	free(ht);
+	free(it);
 	return;
 fail:
 	free(rt);
 	free(ht);
+	free(it);
 	json_decref(b->reports);
 	json_decref(b->hosts);
+	json_decref(b->included);
 	free(b);
 	p->busy = 0;
 }
@@ -592,11 +613,11 @@ static void
 step_cb(void *arg, struct redisReply *r, const char *why)
 {
 	struct pair *p = arg;
-	json_t      *reports, *hosts, *done;
+	json_t      *reports, *hosts, *done, *included;
 	size_t       i;
 	int          complete;
 
-	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 6) {
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 7) {
 		log_warn("MXTLS-TLSRPT-FLEET-STEP", "%s: %s", p->domain,
 		        r == NULL ? why
 		                : r->type == REDIS_REPLY_ERROR
@@ -609,9 +630,10 @@ step_cb(void *arg, struct redisReply *r, const char *why)
 	        r->element[0]->str != NULL ? r->element[0]->str : "");
 	reports  = str_json(r->element[1]);
 	hosts    = str_json(r->element[2]);
+	included = str_json(r->element[6]);
 	complete = r->element[5]->type == REDIS_REPLY_INTEGER
 	        && r->element[5]->integer == 1;
-	own(p->f, p, reports != NULL, hosts);
+	own(p->f, p, reports != NULL, hosts, included);
 	if (complete || (reports != NULL && json_array_size(reports) == 0)) {
 		p->busy = 0;
 		if (!p->has_local) {
@@ -634,6 +656,7 @@ step_cb(void *arg, struct redisReply *r, const char *why)
 	}
 	json_decref(reports);
 	json_decref(hosts);
+	json_decref(included);
 out:
 	if (p->busy == 0 && p->gone) {
 		pair_forget(p);
@@ -749,7 +772,7 @@ tlsrpt_fleet_tick(struct tlsrpt_fleet *f)
 			p->dirty = 1; /* the final snapshot */
 		}
 		if (!up) {
-			own(f, p, 0, NULL); /* the fallback bound */
+			own(f, p, 0, NULL, NULL); /* the fallback bound */
 			continue;
 		}
 		if (p->has_local && p->dirty && !p->pushing) {

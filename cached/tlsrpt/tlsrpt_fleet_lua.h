@@ -20,7 +20,7 @@ static const char step_lua[]
         = "local b = redis.call('HGET', KEYS[3], 'reports') "
           "if b and redis.call('HEXISTS', KEYS[3], 'complete') == 1 then "
           "return {'', b, redis.call('HGET', KEYS[3], 'hosts') or '', {}, "
-          "{}, 1} end "
+          "{}, 1, redis.call('HGET', KEYS[3], 'included') or ''} end "
           "local cur = redis.call('GET', KEYS[1]) local mine = '' "
           "if not cur then "
           "local t = redis.call('INCR', KEYS[2]) "
@@ -35,14 +35,16 @@ static const char step_lua[]
           "table.insert(done, string.sub(all[i], 6)) end end "
           "elseif mine ~= '' then snaps = redis.call('HVALS', KEYS[4]) end "
           "return {mine, b or '', redis.call('HGET', KEYS[3], 'hosts') or "
-          "'', done, snaps, 0}";
+          "'', done, snaps, 0, redis.call('HGET', KEYS[3], 'included') or "
+          "''}";
 
 /* build: record the reports once, while the lock is ours */
 static const char build_lua[]
         = "if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
           "if redis.call('HEXISTS', KEYS[2], 'reports') == 1 then return 2 "
           "end redis.call('HSET', KEYS[2], 'reports', ARGV[2], 'hosts', "
-          "ARGV[3], 'token', ARGV[1]) redis.call('EXPIRE', KEYS[2], "
+          "ARGV[3], 'token', ARGV[1], 'included', ARGV[5]) "
+          "redis.call('EXPIRE', KEYS[2], "
           "ARGV[4]) return 1";
 
 /* mark: a target done, while the lock is ours (a stale sender is not) */

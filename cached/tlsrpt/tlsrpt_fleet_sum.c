@@ -350,6 +350,12 @@ tlsrpt_fleet_sum_hosts(const struct tlsrpt_fleet_sum *s)
 	return (s->digests);
 }
 
+const json_t *
+tlsrpt_fleet_sum_groups(const struct tlsrpt_fleet_sum *s)
+{
+	return (s->hosts);
+}
+
 void
 tlsrpt_fleet_digest(json_t *groups, char *buf, size_t len)
 {

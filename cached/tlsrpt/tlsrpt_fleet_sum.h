@@ -111,6 +111,11 @@ int tlsrpt_fleet_sum_add(struct tlsrpt_fleet_sum *s, const char *text,
  * host whether the report holds exactly its counts. */
 const json_t *tlsrpt_fleet_sum_hosts(const struct tlsrpt_fleet_sum *s);
 
+/* tlsrpt_fleet_sum_groups - {"host": groups, ...}: the counts of every
+ * snapshot counted (borrowed), recorded with the report so that a host
+ * can tell what of its counts the report holds. */
+const json_t *tlsrpt_fleet_sum_groups(const struct tlsrpt_fleet_sum *s);
+
 /* tlsrpt_fleet_digest - a digest (FNV-1a 64, hex) of a snapshot's groups
  * (its counts, not its seq) into buf (>= 17 bytes). */
 void tlsrpt_fleet_digest(json_t *groups, char *buf, size_t len);

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -224,6 +225,167 @@ tlsrpt_store_snap_drop(struct tlsrpt_store *st, int64_t day,
 		}
 	}
 	if (tlsrpt_store_exec(st, "COMMIT", why, whylen) != 0) {
+		goto fail;
+	}
+	return (0);
+fail:
+	tlsrpt_store_rollback(st);
+	return (-1);
+}
+
+/* sub_exec - run sql with ?1 day, ?2 domain. */
+static int
+sub_exec(struct tlsrpt_store *st, const char *sql, int64_t day,
+        const char *domain, char *why, size_t whylen)
+{
+	sqlite3_stmt *s = NULL;
+	int           rc;
+
+	if (tlsrpt_store_prep(st, sql, &s, why, whylen) != 0) {
+		return (-1);
+	}
+	sqlite3_bind_int64(s, 1, day);
+	sqlite3_bind_text(s, 2, domain, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return (rc == SQLITE_DONE
+	                ? 0
+	                : tlsrpt_store_fail(st, "subtracting", why, whylen));
+}
+
+/* sub_policy - subtract one snapshot policy p of rua from the counters. */
+static int
+sub_policy(struct tlsrpt_store *st, int64_t day, const char *domain,
+        const char *rua, json_t *p, char *why, size_t whylen)
+{
+	static const char *const m[]
+	        = { "sip", "rip", "mx", "helo", "ai", "rc" };
+	sqlite3_stmt *s = NULL;
+	json_t       *d;
+	size_t        i, k;
+	int64_t       id;
+	int           rc;
+
+	if (tlsrpt_store_prep(st,
+	            "UPDATE counter SET success = MAX(0, success - ?8), "
+	            "failure = MAX(0, failure - ?9) WHERE day = ?1 AND "
+	            "domain = ?2 AND rua = ?3 AND pdomain = ?4 AND ptype = ?5 "
+	            "AND pstr = ?6 AND mx = ?7 RETURNING id",
+	            &s, why, whylen)
+	        != 0) {
+		return (-1);
+	}
+	sqlite3_bind_int64(s, 1, day);
+	sqlite3_bind_text(s, 2, domain, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, rua, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, json_string_value(json_object_get(p, "pd")),
+	        -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5,
+	        tlsrpt_ptype_parse(
+	                json_string_value(json_object_get(p, "pt"))));
+	sqlite3_bind_text(s, 6, json_string_value(json_object_get(p, "ps")),
+	        -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 7, json_string_value(json_object_get(p, "mx")),
+	        -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 8, json_integer_value(json_object_get(p, "s")));
+	sqlite3_bind_int64(s, 9, json_integer_value(json_object_get(p, "f")));
+	rc = sqlite3_step(s);
+	id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
+	sqlite3_finalize(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		return (tlsrpt_store_fail(st, "subtracting", why, whylen));
+	}
+	json_array_foreach(json_object_get(p, "d"), i, d)
+	{
+		if (id < 0) {
+			break;
+		}
+		if (tlsrpt_store_prep(st,
+		            "UPDATE detail SET count = MAX(0, count - ?9) "
+		            "WHERE "
+		            "counter = ?1 AND rtype = ?2 AND sip = ?3 AND rip "
+		            "= "
+		            "?4 AND mx = ?5 AND helo = ?6 AND addinfo = ?7 "
+		            "AND "
+		            "reason = ?8",
+		            &s, why, whylen)
+		        != 0) {
+			return (-1);
+		}
+		sqlite3_bind_int64(s, 1, id);
+		sqlite3_bind_int(s, 2,
+		        tlsrpt_rtype_parse(
+		                json_string_value(json_object_get(d, "rt"))));
+		for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+			sqlite3_bind_text(s, (int)k + 3,
+			        json_string_value(json_object_get(d, m[k])),
+			        -1, SQLITE_STATIC);
+		}
+		sqlite3_bind_int64(
+		        s, 9, json_integer_value(json_object_get(d, "n")));
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+		if (rc != SQLITE_DONE) {
+			return (tlsrpt_store_fail(
+			        st, "subtracting", why, whylen));
+		}
+	}
+	return (0);
+}
+
+int
+tlsrpt_store_snap_subtract(struct tlsrpt_store *st, int64_t day,
+        const char *domain, json_t *groups, char *why, size_t whylen)
+{
+	json_t *g, *p;
+	char   *rua;
+	size_t  i, k;
+
+	if (tlsrpt_store_exec(st, "BEGIN IMMEDIATE", why, whylen) != 0) {
+		return (-1);
+	}
+	json_array_foreach(groups, i, g)
+	{
+		rua = json_dumps(json_object_get(g, "rua"), JSON_COMPACT);
+		if (rua == NULL) {
+			why_fail(why, whylen, "out of memory");
+			goto fail;
+		}
+		json_array_foreach(json_object_get(g, "policies"), k, p)
+		{
+			if (sub_policy(st, day, domain, rua, p, why, whylen)
+			        != 0) {
+				free(rua);
+				goto fail;
+			}
+		}
+		free(rua);
+	}
+	if (sub_exec(st,
+	            "DELETE FROM detail WHERE count = 0 AND counter IN "
+	            "(SELECT id FROM counter WHERE day = ?1 AND domain = ?2)",
+	            day, domain, why, whylen)
+	                != 0
+	        || sub_exec(st,
+	                   "DELETE FROM detail WHERE counter IN (SELECT id "
+	                   "FROM counter WHERE day = ?1 AND domain = ?2 AND "
+	                   "success = 0 AND failure = 0)",
+	                   day, domain, why, whylen)
+	                != 0
+	        || sub_exec(st,
+	                   "DELETE FROM counter WHERE day = ?1 AND domain = "
+	                   "?2 "
+	                   "AND success = 0 AND failure = 0",
+	                   day, domain, why, whylen)
+	                != 0
+	        || sub_exec(st,
+	                   "UPDATE counter SET ndetail = (SELECT count(*) "
+	                   "FROM "
+	                   "detail WHERE detail.counter = counter.id) WHERE "
+	                   "day = ?1 AND domain = ?2",
+	                   day, domain, why, whylen)
+	                != 0
+	        || tlsrpt_store_exec(st, "COMMIT", why, whylen) != 0) {
 		goto fail;
 	}
 	return (0);

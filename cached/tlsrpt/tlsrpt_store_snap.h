@@ -32,4 +32,11 @@ json_t *tlsrpt_store_snap_pairs(
 int tlsrpt_store_snap_drop(struct tlsrpt_store *st, int64_t day,
         const char *domain, char *why, size_t whylen);
 
+/* tlsrpt_store_snap_subtract - subtract the counts of groups (a decoded
+ * snapshot's "groups" of this host: what the fleet's report already
+ * holds) from (day, domain), deleting what reaches zero, in one
+ * transaction: what is left was counted after that snapshot. 0 or -1. */
+int tlsrpt_store_snap_subtract(struct tlsrpt_store *st, int64_t day,
+        const char *domain, json_t *groups, char *why, size_t whylen);
+
 #endif

@@ -426,6 +426,53 @@ test_pairs_drop(void **state)
 	tlsrpt_store_close(st);
 }
 
+/* subtracting what a report holds leaves exactly what came after */
+static void
+test_subtract(void **state)
+{
+	struct tlsrpt_store     *st, *fresh;
+	struct tlsrpt_fleet_snap snap;
+	char                    *t, why[256], d1[32], d2[32];
+
+	(void)state;
+	st    = tlsrpt_store_open(":memory:", why, sizeof(why));
+	fresh = tlsrpt_store_open(":memory:", why, sizeof(why));
+	host(st, 0, 10);
+	t = snap_of(st, "a", 1);
+	assert_int_equal(tlsrpt_fleet_snap_decode(t, strlen(t), DAY,
+	                         "example.com", &snap, why, sizeof(why)),
+	        0);
+	free(t);
+	host(st, 1, 10);
+	host(fresh, 1, 10);
+	assert_int_equal(tlsrpt_store_snap_subtract(st, DAY, "example.com",
+	                         snap.groups, why, sizeof(why)),
+	        0);
+	tlsrpt_fleet_snap_clear(&snap);
+	t = snap_of(st, "a", 1);
+	tlsrpt_fleet_snap_digest(t, strlen(t), DAY, "example.com", d1, 32);
+	free(t);
+	t = snap_of(fresh, "a", 1);
+	tlsrpt_fleet_snap_digest(t, strlen(t), DAY, "example.com", d2, 32);
+	free(t);
+	assert_string_equal(d1, d2);
+	/* subtracting everything leaves nothing of example.com */
+	t = snap_of(fresh, "a", 1);
+	assert_int_equal(tlsrpt_fleet_snap_decode(t, strlen(t), DAY,
+	                         "example.com", &snap, why, sizeof(why)),
+	        0);
+	free(t);
+	assert_int_equal(tlsrpt_store_snap_subtract(st, DAY, "example.com",
+	                         snap.groups, why, sizeof(why)),
+	        0);
+	tlsrpt_fleet_snap_clear(&snap);
+	t = snap_of(st, "a", 1);
+	assert_non_null(strstr(t, "\"groups\":[]"));
+	free(t);
+	tlsrpt_store_close(st);
+	tlsrpt_store_close(fresh);
+}
+
 static struct tlsrpt_fleet_view
 view(int64_t now)
 {
@@ -530,6 +577,7 @@ main(void)
 		cmocka_unit_test(test_garbage_refused),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_pairs_drop),
+		cmocka_unit_test(test_subtract),
 		cmocka_unit_test(test_send_steps),
 		cmocka_unit_test(test_own_steps),
 		cmocka_unit_test(test_fence),
