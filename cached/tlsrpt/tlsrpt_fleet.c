@@ -52,6 +52,7 @@ struct pair {
 	int64_t              next_try;
 	char                 lock[TLSRPT_FLEET_HOST_MAX + 32];
 	int                  gone; /* freed when not busy */
+	int emptied; /* reported locally: Redis must get an empty snapshot */
 };
 
 struct tlsrpt_fleet {
@@ -173,6 +174,7 @@ push_cb(void *arg, struct redisReply *r, const char *why)
 		if (p->final_sent) {
 			p->final_acked = 1;
 		}
+		p->emptied = 0;
 	}
 	p->in_push = 0;
 	if (p->gone) {
@@ -298,6 +300,13 @@ own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts,
 		}
 		p->has_local = 0;
 		p->pending   = 0;
+		if (!built) {
+			/* an older snapshot may still be in Redis: replace
+			 * it with an empty one, or it would be counted
+			 * again */
+			p->emptied = 1;
+			p->dirty   = 1;
+		}
 		log_warn("MXTLS-TLSRPT-FLEET-LOCAL",
 		        "%s: %s: this host's counts are reported on their own "
 		        "(%d reports)",
@@ -775,16 +784,17 @@ tlsrpt_fleet_tick(struct tlsrpt_fleet *f)
 			own(f, p, 0, NULL, NULL); /* the fallback bound */
 			continue;
 		}
-		if (p->has_local && p->dirty && !p->pushing) {
+		if ((p->has_local || p->emptied) && p->dirty && !p->pushing) {
 			push(f, p, now);
 		}
 		memset(&v, 0, sizeof(v));
-		v.day         = p->day;
-		v.now         = now;
-		v.grace       = f->c.grace;
-		v.redis_up    = up;
-		v.has_local   = p->has_local;
-		v.final_acked = p->final_acked || !p->has_local;
+		v.day       = p->day;
+		v.now       = now;
+		v.grace     = f->c.grace;
+		v.redis_up  = up;
+		v.has_local = p->has_local;
+		v.final_acked
+		        = (p->final_acked || !p->has_local) && !p->emptied;
 		if (p->busy || p->pushing || !v.final_acked
 		        || now < p->next_try
 		        || now < f->c.send_at(
