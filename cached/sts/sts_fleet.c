@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -35,6 +36,7 @@ struct sts_fleet {
 	struct stats        *stats;
 	struct sts_resolver *r;
 	char                 channel[STORE_REDIS_KEY_MAX + 1];
+	char host[STORE_REDIS_HOST_MAX + 1]; /* store.host_id */
 };
 
 struct sts_fleet_ask {
@@ -205,8 +207,7 @@ sts_fleet_get_done(void *arg, struct redisReply *reply, const char *why)
 		        + 2000;
 
 		rc = redisev_command(f->rv, sts_fleet_lock_done, a,
-		        "SET %s %s NX PX %lld", key, f->conf->store_host_id,
-		        ms);
+		        "SET %s %s NX PX %lld", key, f->host, ms);
 	}
 	if (rc != 0) {
 		sts_fleet_done(a, NULL, 0);
@@ -291,15 +292,13 @@ sts_fleet_publish(struct sts_fleet *f, const struct store_policy *p)
 	}
 	store_redis_key(key, sizeof(key), f->conf->store_redis_key_prefix,
 	        "policy:", p->domain);
-	if (ttl > 0
-	        && store_redis_encode(p, f->conf->store_host_id, &val, &vlen)
-	                == 0) {
+	if (ttl > 0 && store_redis_encode(p, f->host, &val, &vlen) == 0) {
 		(void)redisev_command(f->rv, NULL, NULL, "SET %s %b EX %lld",
 		        key, val, vlen, (long long)ttl);
 		free(val);
 		memset(&m, 0, sizeof(m));
 		m.kind = STORE_REDIS_MSG_POLICY;
-		snprintf(m.host, sizeof(m.host), "%s", f->conf->store_host_id);
+		snprintf(m.host, sizeof(m.host), "%s", f->host);
 		snprintf(m.domain, sizeof(m.domain), "%s", p->domain);
 		snprintf(m.id, sizeof(m.id), "%s", p->id);
 		if (store_redis_msg_format(msg, sizeof(msg), &m) > 0) {
@@ -376,7 +375,7 @@ sts_fleet_flush(struct sts_fleet *f, const char *domain)
 	}
 	memset(&m, 0, sizeof(m));
 	m.kind = STORE_REDIS_MSG_FLUSH;
-	snprintf(m.host, sizeof(m.host), "%s", f->conf->store_host_id);
+	snprintf(m.host, sizeof(m.host), "%s", f->host);
 	snprintf(m.domain, sizeof(m.domain), "%s",
 	        domain != NULL ? domain : "");
 	if (store_redis_msg_format(msg, sizeof(msg), &m) > 0) {
@@ -399,7 +398,7 @@ sts_fleet_on_msg(void *arg, const char *msg, size_t len)
 		        "ignoring a fleet message: %s", why);
 		return;
 	}
-	if (strcmp(m.host, f->conf->store_host_id) == 0) {
+	if (strcmp(m.host, f->host) == 0) {
 		return; /* our own */
 	}
 	f->stats->fleet_messages++;
@@ -419,7 +418,7 @@ sts_fleet_connected(void *arg)
 	struct sts_fleet *f = arg;
 
 	log_info("MXTLS-FLEET-UP", "fleet tier reachable (host id %s)",
-	        f->conf->store_host_id);
+	        f->host);
 }
 
 struct sts_fleet *
