@@ -432,6 +432,18 @@ sts_fleet_create(struct event_base *base, struct redisev *rv,
 	f->conf  = conf;
 	f->stats = stats;
 	f->r     = r;
+	if (conf->store_host_id[0] != '\0') {
+		snprintf(f->host, sizeof(f->host), "%s", conf->store_host_id);
+	} else if (gethostname(f->host, sizeof(f->host)) != 0
+	        || f->host[0] == '\0') {
+		snprintf(f->host, sizeof(f->host), "localhost");
+	}
+	f->host[sizeof(f->host) - 1] = '\0';
+	for (char *p = f->host; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			*p = '_'; /* a message field: no blanks */
+		}
+	}
 	store_redis_key(f->channel, sizeof(f->channel),
 	        conf->store_redis_key_prefix, NULL, NULL);
 	redisev_on_connect(rv, sts_fleet_connected, f);
