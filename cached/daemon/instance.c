@@ -368,8 +368,8 @@ instance_resolvers(struct instance *inst)
 			log_err("MXTLSD-REDIS", "store.redis.url: %s", why);
 			return (-1);
 		}
-		inst->fleet = sts_fleet_create(inst->base, inst->redis, conf,
-		        &inst->stats, inst->sts);
+		inst->fleet = sts_fleet_create(
+		        inst->base, inst->redis, conf, &inst->stats);
 		sts_resolver_set_fleet(inst->sts, inst->fleet);
 	}
 	server_attach_store(inst->srv, conf->store_backend, inst->redis);

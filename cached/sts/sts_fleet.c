@@ -20,7 +20,6 @@
 #include "logrl.h"
 #include "store/store.h"
 #include "store/store_redis.h"
-#include "sts/sts_resolver.h"
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/redisev.h"
@@ -30,13 +29,15 @@
 #define STS_FLEET_POLL_MS 100
 
 struct sts_fleet {
-	struct event_base   *base;
-	struct redisev      *rv;
-	const struct conf   *conf;
-	struct stats        *stats;
-	struct sts_resolver *r;
-	char                 channel[STORE_REDIS_KEY_MAX + 1];
-	char host[STORE_REDIS_HOST_MAX + 1]; /* store.host_id */
+	struct event_base *base;
+	struct redisev    *rv;
+	const struct conf *conf;
+	struct stats      *stats;
+	void (*news_flush)(void *arg, const char *domain);
+	void (*news_policy)(void *arg, const char *domain, const char *id);
+	void *news_arg;
+	char  channel[STORE_REDIS_KEY_MAX + 1];
+	char  host[STORE_REDIS_HOST_MAX + 1]; /* store.host_id */
 };
 
 struct sts_fleet_ask {
@@ -405,11 +406,15 @@ sts_fleet_on_msg(void *arg, const char *msg, size_t len)
 	if (m.kind == STORE_REDIS_MSG_FLUSH) {
 		log_info("MXTLS-FLEET-FLUSH", "host %s flushed %s", m.host,
 		        m.domain[0] != '\0' ? m.domain : "every domain");
-		(void)sts_resolver_flush_local(
-		        f->r, m.domain[0] != '\0' ? m.domain : NULL);
+		if (f->news_flush != NULL) {
+			f->news_flush(f->news_arg,
+			        m.domain[0] != '\0' ? m.domain : NULL);
+		}
 		return;
 	}
-	sts_resolver_fleet_news(f->r, m.domain, m.id);
+	if (f->news_policy != NULL) {
+		f->news_policy(f->news_arg, m.domain, m.id);
+	}
 }
 
 static void
@@ -423,7 +428,7 @@ sts_fleet_connected(void *arg)
 
 struct sts_fleet *
 sts_fleet_create(struct event_base *base, struct redisev *rv,
-        const struct conf *conf, struct stats *stats, struct sts_resolver *r)
+        const struct conf *conf, struct stats *stats)
 {
 	struct sts_fleet *f = xcalloc(1, sizeof(*f));
 
@@ -431,7 +436,6 @@ sts_fleet_create(struct event_base *base, struct redisev *rv,
 	f->rv    = rv;
 	f->conf  = conf;
 	f->stats = stats;
-	f->r     = r;
 	if (conf->store_host_id[0] != '\0') {
 		snprintf(f->host, sizeof(f->host), "%s", conf->store_host_id);
 	} else if (gethostname(f->host, sizeof(f->host)) != 0
@@ -449,6 +453,17 @@ sts_fleet_create(struct event_base *base, struct redisev *rv,
 	redisev_on_connect(rv, sts_fleet_connected, f);
 	(void)redisev_subscribe(rv, f->channel, sts_fleet_on_msg, f);
 	return (f);
+}
+
+void
+sts_fleet_set_news(struct sts_fleet *f,
+        void (*on_flush)(void *arg, const char *domain),
+        void (*on_policy)(void *arg, const char *domain, const char *id),
+        void *arg)
+{
+	f->news_flush  = on_flush;
+	f->news_policy = on_policy;
+	f->news_arg    = arg;
 }
 
 void
