@@ -368,8 +368,8 @@ instance_resolvers(struct instance *inst)
 			log_err("MXTLSD-REDIS", "store.redis.url: %s", why);
 			return (-1);
 		}
-		inst->fleet = sts_fleet_create(inst->base, inst->redis, conf,
-		        &inst->stats, inst->sts);
+		inst->fleet = sts_fleet_create(
+		        inst->base, inst->redis, conf, &inst->stats);
 		sts_resolver_set_fleet(inst->sts, inst->fleet);
 	}
 	server_attach_store(inst->srv, conf->store_backend, inst->redis);
@@ -440,6 +440,10 @@ instance_start(struct instance *inst)
 		}
 	}
 	tlsrpt_sched_set_fleet(inst->tlsrpt, inst->redis, conf);
+	if (inst->tlsrpt != NULL) { /* stats "pending_merge" (docs/FLEET.md) */
+		server_attach_pending_merge(inst->srv,
+		        tlsrpt_sched_merge_pending_cb, inst->tlsrpt);
+	}
 	server_attach_tlsrpt(inst->srv, inst->tlsrpt);
 	socketmap_attach(inst->smap, &inst->svc);
 	direct_attach(inst->direct, inst->srv, inst->answers);

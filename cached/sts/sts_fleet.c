@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <hiredis/hiredis.h>
@@ -19,7 +20,6 @@
 #include "logrl.h"
 #include "store/store.h"
 #include "store/store_redis.h"
-#include "sts/sts_resolver.h"
 #include "util/clock.h"
 #include "util/conf.h"
 #include "util/redisev.h"
@@ -29,12 +29,15 @@
 #define STS_FLEET_POLL_MS 100
 
 struct sts_fleet {
-	struct event_base   *base;
-	struct redisev      *rv;
-	const struct conf   *conf;
-	struct stats        *stats;
-	struct sts_resolver *r;
-	char                 channel[STORE_REDIS_KEY_MAX + 1];
+	struct event_base *base;
+	struct redisev    *rv;
+	const struct conf *conf;
+	struct stats      *stats;
+	void (*news_flush)(void *arg, const char *domain);
+	void (*news_policy)(void *arg, const char *domain, const char *id);
+	void *news_arg;
+	char  channel[STORE_REDIS_KEY_MAX + 1];
+	char  host[STORE_REDIS_HOST_MAX + 1]; /* store.host_id */
 };
 
 struct sts_fleet_ask {
@@ -205,8 +208,7 @@ sts_fleet_get_done(void *arg, struct redisReply *reply, const char *why)
 		        + 2000;
 
 		rc = redisev_command(f->rv, sts_fleet_lock_done, a,
-		        "SET %s %s NX PX %lld", key, f->conf->store_host_id,
-		        ms);
+		        "SET %s %s NX PX %lld", key, f->host, ms);
 	}
 	if (rc != 0) {
 		sts_fleet_done(a, NULL, 0);
@@ -291,15 +293,13 @@ sts_fleet_publish(struct sts_fleet *f, const struct store_policy *p)
 	}
 	store_redis_key(key, sizeof(key), f->conf->store_redis_key_prefix,
 	        "policy:", p->domain);
-	if (ttl > 0
-	        && store_redis_encode(p, f->conf->store_host_id, &val, &vlen)
-	                == 0) {
+	if (ttl > 0 && store_redis_encode(p, f->host, &val, &vlen) == 0) {
 		(void)redisev_command(f->rv, NULL, NULL, "SET %s %b EX %lld",
 		        key, val, vlen, (long long)ttl);
 		free(val);
 		memset(&m, 0, sizeof(m));
 		m.kind = STORE_REDIS_MSG_POLICY;
-		snprintf(m.host, sizeof(m.host), "%s", f->conf->store_host_id);
+		snprintf(m.host, sizeof(m.host), "%s", f->host);
 		snprintf(m.domain, sizeof(m.domain), "%s", p->domain);
 		snprintf(m.id, sizeof(m.id), "%s", p->id);
 		if (store_redis_msg_format(msg, sizeof(msg), &m) > 0) {
@@ -376,7 +376,7 @@ sts_fleet_flush(struct sts_fleet *f, const char *domain)
 	}
 	memset(&m, 0, sizeof(m));
 	m.kind = STORE_REDIS_MSG_FLUSH;
-	snprintf(m.host, sizeof(m.host), "%s", f->conf->store_host_id);
+	snprintf(m.host, sizeof(m.host), "%s", f->host);
 	snprintf(m.domain, sizeof(m.domain), "%s",
 	        domain != NULL ? domain : "");
 	if (store_redis_msg_format(msg, sizeof(msg), &m) > 0) {
@@ -399,18 +399,22 @@ sts_fleet_on_msg(void *arg, const char *msg, size_t len)
 		        "ignoring a fleet message: %s", why);
 		return;
 	}
-	if (strcmp(m.host, f->conf->store_host_id) == 0) {
+	if (strcmp(m.host, f->host) == 0) {
 		return; /* our own */
 	}
 	f->stats->fleet_messages++;
 	if (m.kind == STORE_REDIS_MSG_FLUSH) {
 		log_info("MXTLS-FLEET-FLUSH", "host %s flushed %s", m.host,
 		        m.domain[0] != '\0' ? m.domain : "every domain");
-		(void)sts_resolver_flush_local(
-		        f->r, m.domain[0] != '\0' ? m.domain : NULL);
+		if (f->news_flush != NULL) {
+			f->news_flush(f->news_arg,
+			        m.domain[0] != '\0' ? m.domain : NULL);
+		}
 		return;
 	}
-	sts_resolver_fleet_news(f->r, m.domain, m.id);
+	if (f->news_policy != NULL) {
+		f->news_policy(f->news_arg, m.domain, m.id);
+	}
 }
 
 static void
@@ -419,12 +423,12 @@ sts_fleet_connected(void *arg)
 	struct sts_fleet *f = arg;
 
 	log_info("MXTLS-FLEET-UP", "fleet tier reachable (host id %s)",
-	        f->conf->store_host_id);
+	        f->host);
 }
 
 struct sts_fleet *
 sts_fleet_create(struct event_base *base, struct redisev *rv,
-        const struct conf *conf, struct stats *stats, struct sts_resolver *r)
+        const struct conf *conf, struct stats *stats)
 {
 	struct sts_fleet *f = xcalloc(1, sizeof(*f));
 
@@ -432,12 +436,34 @@ sts_fleet_create(struct event_base *base, struct redisev *rv,
 	f->rv    = rv;
 	f->conf  = conf;
 	f->stats = stats;
-	f->r     = r;
+	if (conf->store_host_id[0] != '\0') {
+		snprintf(f->host, sizeof(f->host), "%s", conf->store_host_id);
+	} else if (gethostname(f->host, sizeof(f->host)) != 0
+	        || f->host[0] == '\0') {
+		snprintf(f->host, sizeof(f->host), "localhost");
+	}
+	f->host[sizeof(f->host) - 1] = '\0';
+	for (char *p = f->host; *p != '\0'; p++) {
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
+			*p = '_'; /* a message field: no blanks */
+		}
+	}
 	store_redis_key(f->channel, sizeof(f->channel),
 	        conf->store_redis_key_prefix, NULL, NULL);
 	redisev_on_connect(rv, sts_fleet_connected, f);
 	(void)redisev_subscribe(rv, f->channel, sts_fleet_on_msg, f);
 	return (f);
+}
+
+void
+sts_fleet_set_news(struct sts_fleet *f,
+        void (*on_flush)(void *arg, const char *domain),
+        void (*on_policy)(void *arg, const char *domain, const char *id),
+        void *arg)
+{
+	f->news_flush  = on_flush;
+	f->news_policy = on_policy;
+	f->news_arg    = arg;
 }
 
 void

@@ -21,14 +21,21 @@ struct event_base;
 struct redisev;
 struct stats;
 struct store_policy;
-struct sts_resolver;
 struct sts_fleet;
 struct sts_fleet_ask;
 
 /* sts_fleet_create - the tier on rv (not owned, must outlive it); it
- * subscribes to the fleet's channel and delivers news to r. */
+ * subscribes to the fleet's channel (news: sts_fleet_set_news). */
 struct sts_fleet *sts_fleet_create(struct event_base *base, struct redisev *rv,
-        const struct conf *conf, struct stats *stats, struct sts_resolver *r);
+        const struct conf *conf, struct stats *stats);
+
+/* sts_fleet_set_news - another host flushed domain (NULL: all), or
+ * fetched domain's policy under id: call these (the resolver's, set by
+ * sts_resolver_set_fleet; a callback, not an include: no circle). */
+void sts_fleet_set_news(struct sts_fleet *f,
+        void (*on_flush)(void *arg, const char *domain),
+        void (*on_policy)(void *arg, const char *domain, const char *id),
+        void *arg);
 
 /* sts_fleet_free - cancel pending asks (their callbacks are not called). */
 void sts_fleet_free(struct sts_fleet *f);

@@ -635,10 +635,26 @@ sts_resolver_flush(struct sts_resolver *r, const char *domain)
 	return (sts_resolver_flush_local(r, domain));
 }
 
+static void
+sts_resolver_news_flush(void *arg, const char *domain)
+{
+	(void)sts_resolver_flush_local(arg, domain);
+}
+
+static void
+sts_resolver_news_policy(void *arg, const char *domain, const char *id)
+{
+	sts_resolver_fleet_news(arg, domain, id);
+}
+
 void
 sts_resolver_set_fleet(struct sts_resolver *r, struct sts_fleet *f)
 {
 	r->fleet = f;
+	if (f != NULL) {
+		sts_fleet_set_news(f, sts_resolver_news_flush,
+		        sts_resolver_news_policy, r);
+	}
 }
 
 void

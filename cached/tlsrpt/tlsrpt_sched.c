@@ -600,6 +600,10 @@ tlsrpt_sched_set_fleet(
 	snprintf(t->fprefix, sizeof(t->fprefix), "%s",
 	        conf->store_redis_key_prefix);
 	snprintf(t->fhost, sizeof(t->fhost), "%s", conf->store_host_id);
+	if (t->fhost[0] == '\0'
+	        && gethostname(t->fhost, sizeof(t->fhost) - 1) != 0) {
+		snprintf(t->fhost, sizeof(t->fhost), "localhost");
+	}
 	memset(&t->fconf, 0, sizeof(t->fconf));
 	t->fconf.prefix   = t->fprefix;
 	t->fconf.host_id  = t->fhost;
@@ -614,4 +618,10 @@ unsigned long
 tlsrpt_sched_merge_pending(const struct tlsrpt_sched *t)
 {
 	return (t != NULL ? tlsrpt_fleet_pending(t->fleet) : 0);
+}
+
+unsigned long
+tlsrpt_sched_merge_pending_cb(void *arg)
+{
+	return (tlsrpt_sched_merge_pending(arg));
 }

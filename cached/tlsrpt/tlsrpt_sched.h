@@ -102,6 +102,10 @@ void tlsrpt_sched_set_fleet(struct tlsrpt_sched *t, struct redisev *redis,
  * snapshot Redis acknowledged (0 without a fleet). */
 unsigned long tlsrpt_sched_merge_pending(const struct tlsrpt_sched *t);
 
+/* tlsrpt_sched_merge_pending_cb - the same for a callback (arg: the
+ * struct tlsrpt_sched *), as server_attach_pending_merge takes it. */
+unsigned long tlsrpt_sched_merge_pending_cb(void *arg);
+
 /* tlsrpt_sched_now - the TLSRPT clock (see above). */
 int64_t tlsrpt_sched_now(void);
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -479,16 +478,6 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		return (conf_error(why, whylen, file, 0,
 		        "store.redis.key_prefix",
 		        "at most 64 characters, no white space"));
-	}
-	if (c->store_host_id[0] == '\0') {
-		char host[256];
-
-		if (gethostname(host, sizeof(host)) != 0) {
-			snprintf(host, sizeof(host), "localhost");
-		}
-		host[sizeof(host) - 1] = '\0';
-		free(c->store_host_id);
-		c->store_host_id = xstrdup(host);
 	}
 	if (strlen(c->store_host_id) > 64
 	        || strpbrk(c->store_host_id, " \t\r\n") != NULL) {

@@ -42,7 +42,7 @@ struct conf {
 	char  *store_redis_key_prefix;
 	int    store_redis_read_only;
 	double store_redis_timeout; /* s */
-	char  *store_host_id;       /* "": gethostname() (conf_load) */
+	char  *store_host_id;       /* "": gethostname() (sts_fleet.c) */
 	/* log */
 	char *log_level_str;
 	int   log_level;

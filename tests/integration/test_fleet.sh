@@ -46,8 +46,12 @@ if fleet_start 3; then
 	done
 	f0=$(fetches)
 	# the three ask at once: one takes the fetch lock, two wait for it
-	for i in 1 2 3; do fleet_q "$i" enforce.test >"$TEST_DIR/q$i.json" & done
-	wait
+	pids=()
+	for i in 1 2 3; do
+		fleet_q "$i" enforce.test >"$TEST_DIR/q$i.json" &
+		pids+=($!)
+	done
+	wait "${pids[@]}" # not the daemons and redis-server
 	for i in 1 2 3; do
 		expect_jq "enforce.test on host$i" "$(cat "$TEST_DIR/q$i.json")" .mode enforce
 	done

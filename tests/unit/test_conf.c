@@ -66,6 +66,21 @@ test_every_key_documented(void **state)
 		if (g == NULL)
 			fail_msg("group of %s not in %s", conf_key_name(i),
 			        CONF_FILE);
+		/* a group in a group: "\tredis: {" then "\t\turl = " */
+		if (strchr(key, '.') != NULL) {
+			snprintf(pat, sizeof(pat), "\t%.*s: {",
+			        (int)(strchr(key, '.') - key), key);
+			g = strstr(g, pat);
+			if (g == NULL)
+				fail_msg("group of %s not in %s",
+				        conf_key_name(i), CONF_FILE);
+			snprintf(pat, sizeof(pat), "\t\t%s = ",
+			        strchr(key, '.') + 1);
+			if (strstr(g, pat) == NULL)
+				fail_msg("%s is not documented in %s",
+				        conf_key_name(i), CONF_FILE);
+			continue;
+		}
 		/* a deprecated key is listed commented out */
 		snprintf(pat, sizeof(pat), "\t%s%s = ",
 		        conf_key_deprecated(i) != NULL ? "# " : "", key);
