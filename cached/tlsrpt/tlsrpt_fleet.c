@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "tlsrpt/tlsrpt_fleet.h"
+#include "tlsrpt/tlsrpt_fleet_int.h"
 #include "tlsrpt/tlsrpt_fleet_lua.h"
 #include "tlsrpt/tlsrpt_fleet_lock.h"
 #include "tlsrpt/tlsrpt_fleet_sum.h"
@@ -29,51 +30,6 @@
 #include "why.h"
 
 #define KEEP_EXTRA    86400 /* keys live retry_deadline + a day after */
-#define BACKOFF_FIRST 60
-#define BACKOFF_MAX   14400
-
-struct pair {
-	TAILQ_ENTRY(pair) entry;
-	struct tlsrpt_fleet *f;
-	int64_t              day;
-	char                 domain[DOMAIN_MAX + 1];
-	int                  has_local;
-	unsigned long        pending;    /* counted, not in an acked push */
-	unsigned long        in_push;    /* pending when the push started */
-	int                  dirty;      /* counted since the last push */
-	int                  pushing;    /* a push in flight */
-	int                  final_sent; /* a push after the day ended */
-	int                  final_acked;
-	int64_t              acked_seq;
-	int                  busy;   /* a step, build or send in flight */
-	int                  jobs;   /* deliveries in flight */
-	int                  failed; /* a delivery of this round failed */
-	int                  attempts;
-	int64_t              next_try;
-	char                 lock[TLSRPT_FLEET_HOST_MAX + 32];
-	int                  gone; /* freed when not busy */
-	int emptied; /* reported locally: Redis must get an empty snapshot */
-};
-
-struct tlsrpt_fleet {
-	struct event_base       *base;
-	struct redisev          *redis;
-	struct tlsrpt_store     *st;
-	struct tlsrpt_sender    *sender;
-	struct tlsrpt_fleet_conf c;
-	char                     prefix[128];
-	char                     host[TLSRPT_FLEET_HOST_MAX + 1];
-	char                     submitter[DOMAIN_MAX + 1];
-	unsigned long            reports;
-	int                      was_up;
-	TAILQ_HEAD(, pair) pairs;
-};
-
-struct sendjob {
-	struct pair *p;
-	char         uri[512];
-	char         lock[TLSRPT_FLEET_HOST_MAX + 32];
-};
 
 static struct pair *
 pair_get(struct tlsrpt_fleet *f, int64_t day, const char *domain, int make)
@@ -96,8 +52,8 @@ pair_get(struct tlsrpt_fleet *f, int64_t day, const char *domain, int make)
 	return (p);
 }
 
-static void
-pair_forget(struct pair *p)
+void
+tlsrpt_fleet_pair_forget(struct pair *p)
 {
 	if (p->busy || p->pushing || p->jobs > 0) {
 		p->gone = 1;
@@ -116,15 +72,17 @@ keep_for(const struct tlsrpt_fleet *f, const struct pair *p)
 	return (until > 3600 ? until : 3600);
 }
 
-static void
-key(const struct pair *p, enum tlsrpt_fleet_key k, char *buf, size_t len)
+void
+tlsrpt_fleet_pkey(
+        const struct pair *p, enum tlsrpt_fleet_key k, char *buf, size_t len)
 {
 	tlsrpt_fleet_key(buf, len, p->f->prefix, k, p->day, p->domain);
 }
 
 /* open_key - the set of domains with an unfinished report on day. */
-static void
-open_key(const struct tlsrpt_fleet *f, int64_t day, char *buf, size_t len)
+void
+tlsrpt_fleet_open_key(
+        const struct tlsrpt_fleet *f, int64_t day, char *buf, size_t len)
 {
 	char date[32];
 
@@ -134,9 +92,10 @@ open_key(const struct tlsrpt_fleet *f, int64_t day, char *buf, size_t len)
 }
 
 /* eval - EVAL script with keys and args (all strings). */
-static int
-eval(struct tlsrpt_fleet *f, redisev_cb *cb, void *arg, const char *script,
-        int nkeys, const char **keys, int nargs, const char **args)
+int
+tlsrpt_fleet_eval(struct tlsrpt_fleet *f, redisev_cb *cb, void *arg,
+        const char *script, int nkeys, const char **keys, int nargs,
+        const char **args)
 {
 	const char *argv[16];
 	char        nk[8];
@@ -178,7 +137,7 @@ push_cb(void *arg, struct redisReply *r, const char *why)
 	}
 	p->in_push = 0;
 	if (p->gone) {
-		pair_forget(p);
+		tlsrpt_fleet_pair_forget(p);
 	}
 }
 
@@ -199,8 +158,8 @@ push(struct tlsrpt_fleet *f, struct pair *p, int64_t now)
 		log_err("MXTLS-TLSRPT-STORE", "fleet snapshot: %s", why);
 		return;
 	}
-	key(p, TLSRPT_FLEET_SNAP, k1, sizeof(k1));
-	open_key(f, p->day, k2, sizeof(k2));
+	tlsrpt_fleet_pkey(p, TLSRPT_FLEET_SNAP, k1, sizeof(k1));
+	tlsrpt_fleet_open_key(f, p->day, k2, sizeof(k2));
 	snprintf(keep, sizeof(keep), "%" PRId64, keep_for(f, p));
 	keys[0]       = k1;
 	keys[1]       = k2;
@@ -211,7 +170,8 @@ push(struct tlsrpt_fleet *f, struct pair *p, int64_t now)
 	p->final_sent = now >= p->day + TLSRPT_DAY;
 	p->in_push    = p->pending;
 	p->dirty      = 0;
-	if (eval(f, push_cb, p, push_lua, 2, keys, 4, args) == 0) {
+	if (tlsrpt_fleet_eval(f, push_cb, p, push_lua, 2, keys, 4, args)
+	        == 0) {
 		p->pushing   = 1;
 		p->acked_seq = seq;
 	} else {
@@ -320,180 +280,6 @@ own(struct tlsrpt_fleet *f, struct pair *p, int built, json_t *hosts,
 	}
 }
 
-/* ------------------------------------------------------------ send ---- */
-
-static void round_end(struct pair *p);
-
-static void
-mark_cb(void *arg, struct redisReply *r, const char *why)
-{
-	struct sendjob *j = arg;
-	struct pair    *p = j->p;
-
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER || r->integer != 1) {
-		log_warn("MXTLS-TLSRPT-FLEET-FENCED",
-		        "%s: delivery to %s not recorded (%s): another host "
-		        "may send it again, same report-id",
-		        p->domain, j->uri,
-		        r == NULL                              ? why
-		                : r->type == REDIS_REPLY_ERROR ? r->str
-		                                               : "lock lost");
-	}
-	free(j);
-	round_end(p);
-}
-
-static void
-sent_cb(void *arg, int ok, int permanent, const char *why)
-{
-	struct sendjob      *j = arg;
-	struct pair         *p = j->p;
-	struct tlsrpt_fleet *f = p->f;
-	char                 k[2][TLSRPT_FLEET_KEY_MAX];
-	const char          *keys[2], *args[3];
-	int                  giveup;
-
-	giveup = !ok
-	        && (permanent
-	                || f->c.now()
-	                        >= p->day + TLSRPT_DAY + f->c.retry_deadline);
-	if (ok) {
-		log_notice("MXTLS-TLSRPT-SENT", "%s: fleet report to %s: %s",
-		        p->domain, j->uri, why);
-	} else {
-		log_warn(giveup ? "MXTLS-TLSRPT-GIVEUP" : "MXTLS-TLSRPT-RETRY",
-		        "%s: fleet report to %s failed%s: %s", p->domain,
-		        j->uri, giveup ? ", given up" : "", why);
-		p->failed = !giveup;
-	}
-	if (ok || giveup) {
-		key(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
-		key(p, TLSRPT_FLEET_BUILT, k[1], sizeof(k[1]));
-		keys[0] = k[0];
-		keys[1] = k[1];
-		args[0] = j->lock;
-		args[1] = j->uri;
-		args[2] = ok ? "sent" : "given-up";
-		if (eval(f, mark_cb, j, mark_lua, 2, keys, 3, args) == 0) {
-			return; /* round_end from mark_cb */
-		}
-	}
-	free(j);
-	round_end(p);
-}
-
-static void
-simple_cb(void *arg, struct redisReply *r, const char *why)
-{
-	struct pair *p = arg;
-
-	(void)r;
-	(void)why;
-	p->busy = 0;
-	if (p->gone) {
-		pair_forget(p);
-	}
-}
-
-/* round_end - after each delivery of a round: when the last is done,
- * complete the pair or give the lock back for a later round. */
-static void
-round_end(struct pair *p)
-{
-	struct tlsrpt_fleet *f = p->f;
-	char                 k[3][TLSRPT_FLEET_KEY_MAX];
-	const char          *keys[3], *args[2];
-	int64_t              backoff = BACKOFF_FIRST;
-	int                  i;
-
-	if (--p->jobs > 0) {
-		return;
-	}
-	key(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
-	key(p, TLSRPT_FLEET_BUILT, k[1], sizeof(k[1]));
-	open_key(f, p->day, k[2], sizeof(k[2]));
-	keys[0] = k[0];
-	keys[1] = k[1];
-	keys[2] = k[2];
-	args[0] = p->lock;
-	args[1] = p->domain;
-	if (p->failed) {
-		for (i = 0; i < p->attempts && backoff < BACKOFF_MAX; i++) {
-			backoff *= 2;
-		}
-		p->attempts++;
-		p->next_try = f->c.now()
-		        + (backoff < BACKOFF_MAX ? backoff : BACKOFF_MAX);
-	}
-	if (eval(f, simple_cb, p, p->failed ? release_lua : complete_lua,
-	            p->failed ? 1 : 3, keys, p->failed ? 1 : 2, args)
-	        != 0) {
-		p->busy = 0;
-	}
-}
-
-/* deliver - deliver reports (the built JSON array) to the targets not in
- * done, as the lock holder. */
-static void
-deliver(struct pair *p, json_t *reports, json_t *done)
-{
-	struct tlsrpt_fleet *f = p->f;
-	json_t              *r, *u, *d;
-	size_t               i, k, m;
-	char                *text;
-	int                  is_done;
-
-	p->jobs   = 1; /* held until every job started */
-	p->failed = 0;
-	json_array_foreach(reports, i, r)
-	{
-		json_t *rep = json_object_get(r, "report");
-
-		if ((text = json_dumps(
-		             rep, JSON_COMPACT | JSON_PRESERVE_ORDER))
-		        == NULL) {
-			continue;
-		}
-		json_array_foreach(json_object_get(r, "rua"), k, u)
-		{
-			struct tlsrpt_send_job job;
-			struct sendjob        *j;
-
-			is_done = 0;
-			json_array_foreach(done, m, d)
-			{
-				if (json_equal(d, u)) {
-					is_done = 1;
-				}
-			}
-			if (is_done || !json_is_string(u)
-			        || (j = calloc(1, sizeof(*j))) == NULL) {
-				continue;
-			}
-			j->p = p;
-			snprintf(j->uri, sizeof(j->uri), "%s",
-			        json_string_value(u));
-			snprintf(j->lock, sizeof(j->lock), "%s", p->lock);
-			memset(&job, 0, sizeof(job));
-			job.uri       = j->uri;
-			job.domain    = p->domain;
-			job.report_id = json_string_value(
-			        json_object_get(rep, "report-id"));
-			job.day    = p->day;
-			job.unique = (int64_t)i;
-			job.json   = text;
-			job.len    = strlen(text);
-			log_info("MXTLS-TLSRPT-FLEET-SEND",
-			        "%s: sending fleet report %s to %s (lock %s)",
-			        p->domain, job.report_id, j->uri, p->lock);
-			p->jobs++;
-			tlsrpt_send_start(f->sender, &job, sent_cb, j);
-		}
-		free(text);
-	}
-	round_end(p);
-}
-
 /* ------------------------------------------------------------ build --- */
 
 struct built {
@@ -515,7 +301,7 @@ build_cb(void *arg, struct redisReply *r, const char *why)
 		        "%s: fleet report built from %zu hosts (lock %s)",
 		        p->domain, json_object_size(b->hosts), p->lock);
 		own(p->f, p, 1, b->hosts, b->included);
-		deliver(p, b->reports, NULL);
+		tlsrpt_fleet_deliver(p, b->reports, NULL);
 	} else {
 		log_warn("MXTLS-TLSRPT-FLEET-BUILD",
 		        "%s: fleet report not recorded: %s", p->domain,
@@ -530,7 +316,7 @@ build_cb(void *arg, struct redisReply *r, const char *why)
 	json_decref(b->included);
 	free(b);
 	if (p->busy == 0 && p->gone) {
-		pair_forget(p);
+		tlsrpt_fleet_pair_forget(p);
 	}
 }
 
@@ -579,8 +365,8 @@ build(struct pair *p, struct redisReply *snaps)
 	                == NULL) {
 		goto fail;
 	}
-	key(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
-	key(p, TLSRPT_FLEET_BUILT, k[1], sizeof(k[1]));
+	tlsrpt_fleet_pkey(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
+	tlsrpt_fleet_pkey(p, TLSRPT_FLEET_BUILT, k[1], sizeof(k[1]));
 	snprintf(keep, sizeof(keep), "%" PRId64, keep_for(f, p));
 	keys[0] = k[0];
 	keys[1] = k[1];
@@ -589,7 +375,8 @@ build(struct pair *p, struct redisReply *snaps)
 	args[2] = ht;
 	args[3] = keep;
 	args[4] = it;
-	if (eval(f, build_cb, b, build_lua, 2, keys, 5, args) != 0) {
+	if (tlsrpt_fleet_eval(f, build_cb, b, build_lua, 2, keys, 5, args)
+	        != 0) {
 		goto fail;
 	}
 	free(rt);
@@ -660,7 +447,7 @@ step_cb(void *arg, struct redisReply *r, const char *why)
 			json_array_append_new(
 			        done, json_stringn(e->str, e->len));
 		}
-		deliver(p, reports, done);
+		tlsrpt_fleet_deliver(p, reports, done);
 		json_decref(done);
 	}
 	json_decref(reports);
@@ -668,7 +455,7 @@ step_cb(void *arg, struct redisReply *r, const char *why)
 	json_decref(included);
 out:
 	if (p->busy == 0 && p->gone) {
-		pair_forget(p);
+		tlsrpt_fleet_pair_forget(p);
 	}
 }
 
@@ -678,10 +465,10 @@ step(struct tlsrpt_fleet *f, struct pair *p)
 	char        k[4][TLSRPT_FLEET_KEY_MAX], ttl[32], keep[32];
 	const char *keys[4], *args[3];
 
-	key(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
-	key(p, TLSRPT_FLEET_FENCE, k[1], sizeof(k[1]));
-	key(p, TLSRPT_FLEET_BUILT, k[2], sizeof(k[2]));
-	key(p, TLSRPT_FLEET_SNAP, k[3], sizeof(k[3]));
+	tlsrpt_fleet_pkey(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
+	tlsrpt_fleet_pkey(p, TLSRPT_FLEET_FENCE, k[1], sizeof(k[1]));
+	tlsrpt_fleet_pkey(p, TLSRPT_FLEET_BUILT, k[2], sizeof(k[2]));
+	tlsrpt_fleet_pkey(p, TLSRPT_FLEET_SNAP, k[3], sizeof(k[3]));
 	snprintf(ttl, sizeof(ttl), "%" PRId64, f->c.lock_ttl * 1000);
 	snprintf(keep, sizeof(keep), "%" PRId64, keep_for(f, p));
 	keys[0] = k[0];
@@ -691,7 +478,8 @@ step(struct tlsrpt_fleet *f, struct pair *p)
 	args[0] = f->host;
 	args[1] = ttl;
 	args[2] = keep;
-	if (eval(f, step_cb, p, step_lua, 4, keys, 3, args) == 0) {
+	if (tlsrpt_fleet_eval(f, step_cb, p, step_lua, 4, keys, 3, args)
+	        == 0) {
 		p->busy = 1;
 	}
 }
@@ -763,12 +551,13 @@ tlsrpt_fleet_tick(struct tlsrpt_fleet *f)
 	f->was_up = up;
 	for (i = 1; up && i <= 3; i++) {
 		/* the unfinished reports of the last days (a takeover) */
-		open_key(f, today - (int64_t)i * TLSRPT_DAY, k, sizeof(k));
+		tlsrpt_fleet_open_key(
+		        f, today - (int64_t)i * TLSRPT_DAY, k, sizeof(k));
 		snprintf(ds, sizeof(ds), "%" PRId64,
 		        today - (int64_t)i * TLSRPT_DAY);
 		keys[0] = k;
 		args[0] = ds;
-		eval(f, open_cb, f,
+		tlsrpt_fleet_eval(f, open_cb, f,
 		        "return {ARGV[1], redis.call('SMEMBERS', KEYS[1])}", 1,
 		        keys, 1, args);
 	}
