@@ -29,7 +29,7 @@
 #include "util/redisev.h"
 #include "why.h"
 
-#define KEEP_EXTRA    86400 /* keys live retry_deadline + a day after */
+#define KEEP_EXTRA 86400 /* keys live retry_deadline + a day after */
 
 static struct pair *
 pair_get(struct tlsrpt_fleet *f, int64_t day, const char *domain, int make)
