@@ -12,7 +12,9 @@
 #       expired;
 #   D3  Redis stopped while results are counted (every host keeps counting,
 #       stats tlsrpt_merge_pending > 0), restarted -> the counts are merged
-#       exactly once (the report holds every result, none twice).
+#       exactly once (the report holds every result, none twice);
+#   D4  a read-only host (store.redis.read_only) writes nothing to Redis
+#       and reports its own counts, as without a fleet.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/tlsrpt_lib.sh
@@ -63,9 +65,11 @@ O1=$(tlsrpt_offset 1)
 O2=$(tlsrpt_offset 2)
 O3=$(tlsrpt_offset 3)
 O4=$(tlsrpt_offset 4)
+O5=$(tlsrpt_offset 5)
 D1=$(day_of "$O1")
 D2=$(day_of "$O2")
 D3=$(day_of "$O3")
+D4=$(day_of "$O4")
 
 # ------------------------------------------------- D1: three hosts count --
 MXTLSD_TLSRPT_TIME_OFFSET=$O1 fleet_start 3 "$CONF" || summary
@@ -139,4 +143,20 @@ expect_eq "D3: one POST" "$(rcv_count flaky)" 4
 expect_match "D3: every result once" "$(summary_of "$(rcv_body flaky 4)")" \
 	"^4 1 ${D3}\\.fleet0\\.$D@sender\\.test\$"
 fleet_stop
+
+# ------------------------------- D4: a read-only host reports locally ----
+FLEET_STORE_EXTRA="read_only = true;"
+MXTLSD_TLSRPT_TIME_OFFSET=$O4 fleet_start 1 "$CONF" || summary
+res 1 result=success
+res 1 result=success
+res 1 result=success
+expect_eq "read-only: nothing waits for Redis" "$(pending_of 1)" 0
+fleet_stop
+MXTLSD_TLSRPT_TIME_OFFSET=$O5 fleet_start 1 "$CONF" || summary
+poll_ge 60 5 rcv_count flaky
+expect_match "D4: the read-only host's own report (a local report-id)" \
+	"$(summary_of "$(rcv_body flaky 5)")" "^3 0 ${D4}\\.[0-9]+\\.$D@sender\\.test\$"
+expect_eq "D4: nothing of it in Redis" "$(rcli EXISTS "mxtls:rpt:$D4:$D")" 0
+fleet_stop
+FLEET_STORE_EXTRA=
 summary
