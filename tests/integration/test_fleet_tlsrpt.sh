@@ -51,7 +51,7 @@ all_merged() {
 hlog() { grep -cE -- "$2" "$TEST_DIR/host$1/mxtlsd.log" || true; }
 # complete DAY - the fleet's report of DAY is sent to every target
 complete() { [ "$(rcli HGET "mxtls:rptbuilt:$1:$D" complete)" = 1 ]; }
-# dropped_all N - every host dropped its counts (N runs with MERGED lines)
+# merged_all N - every host logged MERGED (its counts in the fleet report) N times
 merged_all() {
 	local i
 	for i in 1 2 3; do [ "$(hlog "$i" "MXTLS-TLSRPT-FLEET-MERGED.*$D")" -ge "$1" ] || return 1; done
