@@ -70,7 +70,7 @@ rcli FLUSHALL >/dev/null
 # shellcheck disable=SC2034 # read by lib.sh
 STS_CONF='sts: { first_contact_wait = 8; recheck_interval = 1; };'
 fleet_start 3 >/dev/null || exit 1
-ms() { date +%s%N | awk '{ printf "%d", $1 / 1000000 }'; }
+ms() { now_ms; }
 f0=$(grep -c 'GET /.well-known/mta-sts.txt' "$WORLD/log/nginx-access.log")
 for d in $DOMAINS; do
 	t0=$(ms)
