@@ -23,6 +23,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/mxtls-bench-fleet}
 mkdir -p "$BENCH_DIR"
 OUT=$BENCH_DIR/fleet-results.txt
 : >"$OUT"
+rm -f "$BENCH_DIR"/p50.* "$BENCH_DIR"/qps.* "$BENCH_DIR/loadgen.log"
 res() { echo "$1=$2" | tee -a "$OUT"; }
 LG=$BENCH_DIR/loadgen
 gcc -O2 -g -std=c11 -D_GNU_SOURCE -DHAVE_SPCLIENT -I"$SRC/common" -o "$LG" \
@@ -45,6 +46,7 @@ redis_start >/dev/null || exit 1
 
 # ------------------------------------------------ 1. cached: sqlite vs redis --
 lg_field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }
+declare -A SMPID
 for backend in sqlite redis; do
 	sm="$SOCK_BASE/sm-$backend.sock"
 	if [ "$backend" = redis ]; then
@@ -54,16 +56,35 @@ for backend in sqlite redis; do
 	fi
 	DAEMON_PID=
 	daemon_start "$backend" "socketmap: { listen = [\"unix:$sm\"]; mode = \"0666\"; };" >/dev/null || exit 1
+	SMPID[$backend]=$DAEMON_PID
 	for d in $DOMAINS; do q "$d" >/dev/null; done
-	for c in 1 64 1 64; do
-		out=$("$LG" socketmap "unix:$sm" -c "$c" -n "$REQS" -k "$BENCH_DIR/keys.txt")
-		echo "$backend c$c $out" >>"$BENCH_DIR/loadgen.log"
-		res "cached.$backend.c$c.p50_us" "$(echo " $out" | lg_field p50_us)"
-		res "cached.$backend.c$c.qps" "$(echo " $out" | lg_field qps)"
-	done
-	daemon_stop >/dev/null
 	unset STORE_CONF
 done
+# both daemons run all along; the runs alternate (ROUNDS rounds), so the
+# machine's load hits both alike; the medians are reported
+: "${ROUNDS:=5}"
+for r in $(seq "$ROUNDS"); do
+	for c in 1 64; do
+		for backend in sqlite redis; do
+			out=$("$LG" socketmap "unix:$SOCK_BASE/sm-$backend.sock" -c "$c" -n "$REQS" -k "$BENCH_DIR/keys.txt")
+			echo "$backend c$c $out" >>"$BENCH_DIR/loadgen.log"
+			echo "$(echo " $out" | lg_field p50_us)" >>"$BENCH_DIR/p50.$backend.c$c"
+			echo "$(echo " $out" | lg_field qps)" >>"$BENCH_DIR/qps.$backend.c$c"
+		done
+	done
+done
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for c in 1 64; do
+	for backend in sqlite redis; do
+		res "cached.$backend.c$c.p50_us.median" "$(median "$BENCH_DIR/p50.$backend.c$c")"
+		res "cached.$backend.c$c.qps.median" "$(median "$BENCH_DIR/qps.$backend.c$c")"
+	done
+done
+for backend in sqlite redis; do
+	kill -TERM "${SMPID[$backend]}"
+	wait "${SMPID[$backend]}" 2>/dev/null
+done
+DAEMON_PID=
 rcli FLUSHALL >/dev/null
 
 # ---------------------------- 2-3. a fleet of 3: cold miss, fetches, id time --
