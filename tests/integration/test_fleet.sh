@@ -151,6 +151,7 @@ if fleet_start 3; then
 		# shellcheck disable=SC2317
 		up_again() { [ "$(fleet_ctl "$i" stats | jq -r .redis_up)" = true ]; }
 		if poll_until 15 up_again; then pass "host$i reconnected"; else fail "host$i reconnected" "$(fleet_ctl "$i" stats)"; fi
+		expect_jq "host$i: the loss counted" "$(fleet_ctl "$i" stats)" '.redis_failures >= 1 and .redis_connects >= 2' true
 	done
 	expect_jq "after the restart: a new domain" "$(fleet_q 1 none.test)" .mode none
 	# shellcheck disable=SC2317
