@@ -4,11 +4,13 @@
 # clang (sanitizers, libFuzzer), clang-format, and the real servers the
 # integration tests run on loopback: NSD, nginx, unbound, Exim 4.96
 # (exim4-daemon-heavy, which REPLACES any other MTA on the machine:
-# Postfix, OpenSMTPD), postfix-mta-sts-resolver, swaks. Used by the README's
+# Postfix, OpenSMTPD), postfix-mta-sts-resolver, swaks, redis-server (the
+# fleet tests start their own). Used by the README's
 # command 2 (scripts/test.sh) and by CI only; never by scripts/run-daemon.sh.
 #
-# Installing nsd, nginx, unbound or redis-server would start them on public ports: while
-# it installs, a /usr/sbin/policy-rc.d that forbids service starts is put
+# Installing nsd, nginx, unbound or redis-server would start them on
+# public ports: while it installs, a /usr/sbin/policy-rc.d that forbids
+# service starts is put
 # in place when none exists, and removed again on exit (also on failure).
 # A policy-rc.d that was there before is left alone.
 set -eu

@@ -374,6 +374,17 @@ server_store_stats(struct server *srv, json_t *st)
 	}
 	json_object_set_new(st, "redis_read_only",
 	        json_boolean(redisev_read_only(srv->redis)));
+	{
+		struct redisev_stats rs;
+
+		redisev_get_stats(srv->redis, &rs);
+		json_object_set_new(st, "redis_connects",
+		        json_integer((json_int_t)rs.connects));
+		json_object_set_new(st, "redis_failures",
+		        json_integer((json_int_t)rs.failures));
+		json_object_set_new(st, "redis_timeouts",
+		        json_integer((json_int_t)rs.timeouts));
+	}
 	json_object_set_new(st, "pending_merge",
 	        json_integer(srv->pending_merge != NULL
 	                        ? (json_int_t)srv->pending_merge(

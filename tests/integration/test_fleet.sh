@@ -151,11 +151,23 @@ if fleet_start 3; then
 		# shellcheck disable=SC2317
 		up_again() { [ "$(fleet_ctl "$i" stats | jq -r .redis_up)" = true ]; }
 		if poll_until 15 up_again; then pass "host$i reconnected"; else fail "host$i reconnected" "$(fleet_ctl "$i" stats)"; fi
+		expect_jq "host$i: the loss counted" "$(fleet_ctl "$i" stats)" '.redis_failures >= 1 and .redis_connects >= 2' true
 	done
 	expect_jq "after the restart: a new domain" "$(fleet_q 1 none.test)" .mode none
 	# shellcheck disable=SC2317
 	published() { [ "$(rcli EXISTS mxtls:policy:none.test)" = 1 ]; }
 	if poll_until 3 published; then pass "publishing resumed"; else fail "publishing resumed" "no key"; fi
+
+	# ------------------------------- Redis hangs (SIGSTOP): timeouts --
+	kill -STOP "$REDIS_PID"
+	j=$(fleet_q 3 wild.test) # host3 never saw it: asks Redis, times out
+	expect_jq "Redis hung: a new domain is fetched locally" "$j" .mode enforce
+	expect_jq "Redis hung: the timeout counted" "$(fleet_ctl 3 stats)" '.redis_timeouts >= 1' true
+	expect_jq "Redis hung: cached answers flow" "$(fleet_q 1 testing.test)" .mode testing
+	kill -CONT "$REDIS_PID"
+	# shellcheck disable=SC2317
+	up3() { [ "$(fleet_ctl 3 stats | jq -r .redis_up)" = true ]; }
+	if poll_until 15 up3; then pass "Redis resumed: host3 reconnected"; else fail "Redis resumed: host3 reconnected" "$(fleet_ctl 3 stats)"; fi
 	fleet_stop
 fi
 redis_stop

@@ -133,6 +133,10 @@ test_value_roundtrip(void **state)
 	free(enc);
 }
 
+/* an id of 33 characters (one too many) */
+static const char long_id[] = "mxtls1\nid=123456789012345678901234567890123\n"
+                              "fetched=1\nexpires=2\nhost=h\n\nbody";
+
 static void
 test_value_bad(void **state)
 {
@@ -141,8 +145,7 @@ test_value_bad(void **state)
 		"mxtls2\nid=a\nfetched=1\nexpires=2\nhost=h\n\nbody",
 		"mxtls1\nid=\nfetched=1\nexpires=2\nhost=h\n\nbody",
 		"mxtls1\nid=a-b\nfetched=1\nexpires=2\nhost=h\n\nbody",
-		"mxtls1\nid=123456789012345678901234567890123\nfetched=1\n"
-		"expires=2\nhost=h\n\nbody",
+		long_id,
 		"mxtls1\nid=a\nfetched=3\nexpires=2\nhost=h\n\nbody",
 		"mxtls1\nid=a\nfetched=-1\nexpires=2\nhost=h\n\nbody",
 		"mxtls1\nid=a\nfetched=1\nexpires=2\nhost=h h\n\nbody",
