@@ -16,7 +16,7 @@
 set -eu
 PACKAGES="build-essential pkg-config cmake
 libnng-dev libunbound-dev libcurl4-openssl-dev libjansson-dev libssl-dev
-libevent-dev libsqlite3-dev libconfig-dev zlib1g-dev
+libevent-dev libsqlite3-dev libconfig-dev zlib1g-dev libhiredis-dev
 exim4-dev
 dns-root-data ca-certificates adduser"
 if [ "${1:-}" = --list ]; then

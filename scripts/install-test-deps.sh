@@ -4,11 +4,13 @@
 # clang (sanitizers, libFuzzer), clang-format, and the real servers the
 # integration tests run on loopback: NSD, nginx, unbound, Exim 4.96
 # (exim4-daemon-heavy, which REPLACES any other MTA on the machine:
-# Postfix, OpenSMTPD), postfix-mta-sts-resolver, swaks. Used by the README's
+# Postfix, OpenSMTPD), postfix-mta-sts-resolver, swaks, redis-server (the
+# fleet tests start their own). Used by the README's
 # command 2 (scripts/test.sh) and by CI only; never by scripts/run-daemon.sh.
 #
-# Installing nsd, nginx or unbound would start them on public ports: while
-# it installs, a /usr/sbin/policy-rc.d that forbids service starts is put
+# Installing nsd, nginx, unbound or redis-server would start them on
+# public ports: while it installs, a /usr/sbin/policy-rc.d that forbids
+# service starts is put
 # in place when none exists, and removed again on exit (also on failure).
 # A policy-rc.d that was there before is left alone.
 set -eu
@@ -62,4 +64,9 @@ apt-get install -y -qq --no-install-recommends \
 apt-get install -y -qq --no-install-recommends \
 	postfix-mta-sts-resolver libdb5.3 libicu72 libnsl2 libsasl2-2 \
 	libssl3 >/dev/null
+# fleet tests (tests/integration/test_fleet.sh): a real redis-server the
+# tests start themselves on 127.0.0.1 (the packaged service must not start:
+# the policy-rc.d above forbids it), and redis-cli to look into it.
+apt-get install -y -qq --no-install-recommends \
+	redis-server redis-tools >/dev/null
 echo "install-test-deps.sh: done"

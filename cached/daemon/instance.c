@@ -34,6 +34,7 @@
 #include "store/store.h"
 #include "sts/preload_watch.h"
 #include "sts/sts_fetch.h"
+#include "sts/sts_fleet.h"
 #include "sts/sts_refresh.h"
 #include "sts/sts_resolver.h"
 #include "tlsrpt/tlsrpt_datagram.h"
@@ -46,6 +47,7 @@
 #include "util/memo.h"
 #include "util/memtrim.h"
 #include "util/metrics.h"
+#include "util/redisev.h"
 #include "util/stats.h"
 #include "util/xalloc.h"
 
@@ -60,6 +62,8 @@ struct instance {
 	struct sts_fetcher       *fetch;
 	struct store             *store;
 	struct sts_resolver      *sts;
+	struct redisev           *redis; /* store.backend "redis" */
+	struct sts_fleet         *fleet;
 	struct sts_refresh       *refresh; /* the refresh timer */
 	struct dane_resolver     *dane;
 	struct tlsrpt_lookup     *tlook;
@@ -338,8 +342,9 @@ instance_resolvers(struct instance *inst)
 	struct sts_fetch_config fcfg;
 	char                    why[512];
 
-	if ((inst->store = store_open(
-	             conf->store_backend, conf->store_path, why, sizeof(why)))
+	/* SQLite is the local tier with either backend (docs/FLEET.md) */
+	if ((inst->store
+	            = store_open("sqlite", conf->store_path, why, sizeof(why)))
 	        == NULL) {
 		log_err("MXTLSD-STORE", "%s", why);
 		return (-1);
@@ -379,6 +384,24 @@ instance_resolvers(struct instance *inst)
 	inst->memo = memo_create((size_t)conf->cache_max_entries);
 	inst->sts  = sts_resolver_create(inst->base, conf, inst->dns,
 	         inst->fetch, inst->store, &inst->stats, inst->memo);
+	if (strcmp(conf->store_backend, "redis") == 0) {
+		struct redisev_conf rc;
+
+		memset(&rc, 0, sizeof(rc));
+		rc.url        = conf->store_redis_url;
+		rc.timeout_ms = (int)(conf->store_redis_timeout * 1000);
+		rc.read_only  = conf->store_redis_read_only;
+		if ((inst->redis
+		            = redisev_open(inst->base, &rc, why, sizeof(why)))
+		        == NULL) {
+			log_err("MXTLSD-REDIS", "store.redis.url: %s", why);
+			return (-1);
+		}
+		inst->fleet = sts_fleet_create(
+		        inst->base, inst->redis, conf, &inst->stats);
+		sts_resolver_set_fleet(inst->sts, inst->fleet);
+	}
+	server_attach_store(inst->srv, conf->store_backend, inst->redis);
 	/* RFC 8461 §3.3: policies refreshed before they expire, looked up
 	 * or not (sts.proactive_refresh turns it off at the next tick) */
 	if ((inst->refresh = sts_refresh_create(inst->sts)) == NULL) {
@@ -561,6 +584,11 @@ instance_start(struct instance *inst)
 			return (-1);
 		}
 	}
+	tlsrpt_sched_set_fleet(inst->tlsrpt, inst->redis, conf);
+	if (inst->tlsrpt != NULL) { /* stats "pending_merge" (docs/FLEET.md) */
+		server_attach_pending_merge(inst->srv,
+		        tlsrpt_sched_merge_pending_cb, inst->tlsrpt);
+	}
 	server_attach_tlsrpt(inst->srv, inst->tlsrpt);
 	socketmap_attach(inst->smap, &inst->svc);
 	direct_attach(inst->direct, inst->srv, inst->answers);
@@ -626,12 +654,15 @@ instance_free(struct instance *inst)
 		event_free(inst->ovsweep);
 	}
 	memtrim_stop(inst->trim);
-	tlsrpt_sched_free(inst->tlsrpt);
-	tlsrpt_datagram_close(inst->dgram); /* when no scheduler took it */
 	socketmap_free(inst->smap);
 	direct_free(inst->direct);
 	sts_refresh_free(inst->refresh);
 	sts_resolver_free(inst->sts);
+	redisev_close(inst->redis); /* after the resolver: cancelled asks */
+	/* after redisev_close: the fleet's Redis callbacks run there */
+	tlsrpt_sched_free(inst->tlsrpt);
+	tlsrpt_datagram_close(inst->dgram); /* when no scheduler took it */
+	sts_fleet_free(inst->fleet);
 	if (inst->dane != NULL) {
 		dane_resolver_free(inst->dane);
 	}

@@ -26,6 +26,7 @@
 #include "tlsrpt/tlsrpt_sched.h"
 #include "util/clock.h"
 #include "util/metrics.h"
+#include "util/redisev.h"
 #include "util/stats.h"
 #include "why.h"
 
@@ -34,6 +35,11 @@ struct server {
 	struct stats         *stats;
 	time_t                started;
 	struct tlsrpt_sched  *tlsrpt;
+	/* the store tier (docs/FLEET.md) */
+	const char           *backend;
+	const struct redisev *redis;
+	unsigned long (*pending_merge)(void *arg);
+	void *pending_arg;
 };
 
 struct server_req {
@@ -42,6 +48,8 @@ struct server_req {
 	struct server       *srv;
 	struct tlsrpt_result result; /* "result" only */
 };
+
+static void server_store_stats(struct server *srv, json_t *st);
 
 static char *
 dump(json_t *o)
@@ -476,6 +484,7 @@ server_handle_parsed(struct server *srv, const struct proto_request *req,
 			        json_integer((json_int_t)srv->stats
 			                             ->overrides_active));
 		}
+		server_store_stats(srv, st);
 		json_object_set_new(o, "stats", st);
 		fn(arg, dump(o));
 		return;
@@ -518,6 +527,62 @@ server_handle_parsed(struct server *srv, const struct proto_request *req,
 		return;
 	}
 	fn(arg, proto_reply_error("unknown op"));
+}
+
+/* the store's fields of "stats": backend, redis_up, pending_merge */
+static void
+server_store_stats(struct server *srv, json_t *st)
+{
+	json_object_set_new(st, "store_backend",
+	        json_string(srv->backend != NULL ? srv->backend : "sqlite"));
+	if (srv->redis == NULL) {
+		return;
+	}
+	json_object_set_new(
+	        st, "redis_up", json_boolean(redisev_up(srv->redis)));
+	if (!redisev_up(srv->redis)) {
+		json_object_set_new(st, "redis_error",
+		        json_string(redisev_last_error(srv->redis)));
+	}
+	json_object_set_new(st, "redis_read_only",
+	        json_boolean(redisev_read_only(srv->redis)));
+	{
+		struct redisev_stats rs;
+
+		redisev_get_stats(srv->redis, &rs);
+		json_object_set_new(st, "redis_connects",
+		        json_integer((json_int_t)rs.connects));
+		json_object_set_new(st, "redis_failures",
+		        json_integer((json_int_t)rs.failures));
+		json_object_set_new(st, "redis_timeouts",
+		        json_integer((json_int_t)rs.timeouts));
+	}
+	json_object_set_new(st, "pending_merge",
+	        json_integer(srv->pending_merge != NULL
+	                        ? (json_int_t)srv->pending_merge(
+	                                srv->pending_arg)
+	                        : 0));
+	/* TLSRPT results counted here, not yet in an acknowledged snapshot
+	 * (tlsrpt/tlsrpt_fleet.h) */
+	json_object_set_new(st, "tlsrpt_merge_pending",
+	        json_integer(
+	                (json_int_t)tlsrpt_sched_merge_pending(srv->tlsrpt)));
+}
+
+void
+server_attach_store(
+        struct server *srv, const char *backend, const struct redisev *redis)
+{
+	srv->backend = backend;
+	srv->redis   = redis;
+}
+
+void
+server_attach_pending_merge(
+        struct server *srv, unsigned long (*fn)(void *arg), void *arg)
+{
+	srv->pending_merge = fn;
+	srv->pending_arg   = arg;
 }
 
 struct server *

@@ -51,4 +51,16 @@ struct proto_request;
 void server_handle_parsed(struct server *srv, const struct proto_request *req,
         const void *buf, size_t len, server_reply_fn fn, void *arg);
 
+struct redisev;
+
+/* server_attach_store - "stats" reports the store backend and, with redis
+ * (not owned; NULL: none), whether Redis is reachable. */
+void server_attach_store(
+        struct server *srv, const char *backend, const struct redisev *redis);
+
+/* server_attach_pending_merge - "stats" reports fn(arg) as pending_merge:
+ * the counts waiting to be merged into the fleet (TLSRPT on Redis). */
+void server_attach_pending_merge(
+        struct server *srv, unsigned long (*fn)(void *arg), void *arg);
+
 #endif

@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "sts/sts_entry.h"
 #include "sts/sts_fetch.h"
+#include "sts/sts_fleet.h"
 #include "util/change.h"
 #include "util/clock.h"
 #include "util/conf.h"
@@ -116,6 +117,10 @@ sts_entry_work_free(struct sts_entry *e)
 	if (w->fetch != NULL) {
 		sts_fetch_cancel(w->fetch);
 	}
+	if (w->ask != NULL) {
+		sts_fleet_cancel(w->ask);
+	}
+	/* a fleet lock still held expires by itself (PX, sts_fleet.c) */
 	free(w);
 	e->w = NULL;
 }
@@ -328,6 +333,10 @@ sts_entry_conclude_fail(
 
 	if (e->w != NULL) {
 		e->w->failed = 1;
+		if (e->w->fleet_lock) {
+			sts_fleet_release(r->fleet, sts_entry_domain(e));
+			e->w->fleet_lock = 0;
+		}
 	}
 	if (e->have_policy && now < time32_unpack(e->expires)) {
 		log_warn("MXTLS-STS-REFRESH-FAIL",

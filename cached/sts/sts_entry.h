@@ -54,6 +54,7 @@ struct sts_work {
 	struct dns_query       *q_a;
 	struct dns_query       *q_aaaa;
 	struct sts_fetch       *fetch;
+	struct sts_fleet_ask   *ask; /* asking the fleet (sts_fleet.h) */
 	struct sts_waiters      waiters;
 	int                     addr_pending;
 	int                     addr_bogus;
@@ -69,6 +70,7 @@ struct sts_work {
 	int id_changed;  /* the TXT id differed from the cached policy's */
 	int fetched;     /* a policy was fetched */
 	int failed;      /* concluded by sts_entry_conclude_fail */
+	int fleet_lock;  /* this host holds the fleet's fetch lock */
 };
 
 /*
@@ -119,7 +121,8 @@ struct sts_resolver {
 	struct memo        *memo;
 	struct intern      *mx; /* the policies' mx lists */
 	struct change_hook  change;
-	unsigned long       busy; /* entries with work in flight */
+	struct sts_fleet   *fleet; /* the shared tier, or NULL */
+	unsigned long       busy;  /* entries with work in flight */
 	/* the refresh timer's, called when work it started ends, before
 	 * the waiters are answered (sts_refresh.c) */
 	void (*refresh_done)(

@@ -91,7 +91,7 @@ sts_refresh_drop(struct sts_refresh *s, const struct store_due *d)
 	        "%s: not looked up for %d s (sts.refresh_unused_for) and "
 	        "expired: dropped from the store",
 	        d->domain, s->r->conf->sts_refresh_unused_for);
-	(void)sts_resolver_flush(s->r, d->domain);
+	(void)sts_resolver_flush_local(s->r, d->domain); /* not the fleet */
 }
 
 static enum visit

@@ -43,9 +43,11 @@
 
 #include "dns/dns.h"
 #include "log.h"
+#include "logrl.h"
 #include "store/store.h"
 #include "sts/sts_entry.h"
 #include "sts/sts_fetch.h"
+#include "sts/sts_fleet.h"
 #include "sts/sts_plan.h"
 #include "sts/sts_policy.h"
 #include "sts/sts_record.h"
@@ -65,6 +67,9 @@ static void sts_txt_done(void *arg, const struct dns_result *res);
 static void sts_addr_done_a(void *arg, const struct dns_result *res);
 static void sts_addr_done_aaaa(void *arg, const struct dns_result *res);
 static void sts_fetch_done(void *arg, const struct sts_fetch_result *res);
+static void sts_addr_start(struct sts_entry *e);
+static void sts_fleet_answer(
+        void *arg, const struct store_policy *p, int locked);
 
 /* ---- the work -------------------------------------------------------- */
 
@@ -94,7 +99,7 @@ sts_txt_done(void *arg, const struct dns_result *res)
 	size_t                *lens, i;
 	struct sts_record      rec;
 	enum sts_record_status st;
-	char                   why[384], rwhy[256], name[DOMAIN_MAX + 16];
+	char                   why[384], rwhy[256];
 	int64_t                now = clock_now();
 	int                    ttl;
 
@@ -173,6 +178,104 @@ sts_txt_done(void *arg, const struct dns_result *res)
 		        sts_entry_domain(e), e->id, rec.id);
 	}
 	snprintf(e->w->new_id, sizeof(e->w->new_id), "%s", rec.id);
+	if (r->fleet != NULL) {
+		/* the fleet may have it already (docs/FLEET.md) */
+		int64_t min_exp = now;
+
+		if (e->have_policy && strcmp(rec.id, e->id) == 0) {
+			min_exp = time32_unpack(e->expires);
+		}
+		e->step   = STS_STEP_ADDR;
+		e->w->ask = sts_fleet_ask(r->fleet, sts_entry_domain(e),
+		        rec.id, min_exp, 1, sts_fleet_answer, e);
+		if (e->w->ask != NULL) {
+			return;
+		}
+	}
+	sts_addr_start(e);
+}
+
+/* sts_adopt - take p, a policy another host of the fleet fetched, as if
+ * fetched here (re-parsed: Redis is untrusted). 0, or -1 (unusable). */
+static int
+sts_adopt(struct sts_entry *e, const struct store_policy *p)
+{
+	struct sts_resolver *r = e->r;
+	struct sts_policy    pol;
+	struct store_policy  row;
+	char                 pwhy[256], swhy[256];
+	int64_t              now = clock_now(), expires;
+
+	if (sts_policy_parse(p->body, p->len, &pol, pwhy, sizeof(pwhy)) != 0) {
+		r->stats->fleet_bad++;
+		log_warn_rl("MXTLS-FLEET-BAD-POLICY",
+		        "%s: ignoring the fleet's policy id %s: %s",
+		        sts_entry_domain(e), p->id, pwhy);
+		return (-1);
+	}
+	expires = p->fetched + (int64_t)pol.max_age;
+	if (p->expires < expires) {
+		expires = p->expires;
+	}
+	if (expires <= now || p->fetched > now + 300) {
+		sts_policy_clear(&pol);
+		return (-1);
+	}
+	sts_entry_forget_policy(e);
+	sts_entry_policy_keep(e, &pol);
+	e->have_policy = 1;
+	snprintf(e->id, sizeof(e->id), "%s", p->id);
+	e->fetched = time32_pack(p->fetched);
+	e->expires = time32_pack(expires);
+	e->checked = time32_pack(now);
+	log_info("MXTLS-FLEET-ADOPTED",
+	        "%s: policy id %s from the fleet, mode %s, max_age %u",
+	        sts_entry_domain(e), e->id,
+	        sts_mode_name((enum sts_mode)e->mode), e->max_age);
+	memset(&row, 0, sizeof(row));
+	snprintf(row.domain, sizeof(row.domain), "%s", sts_entry_domain(e));
+	snprintf(row.id, sizeof(row.id), "%s", e->id);
+	row.body       = p->body;
+	row.len        = p->len;
+	row.fetched    = p->fetched;
+	row.expires    = expires;
+	row.last_used  = time32_unpack(e->used);
+	row.refresh_at = sts_plan_next(sts_entry_domain(e), now, now,
+	        row.expires, e->max_age, r->conf->sts_refresh_before,
+	        r->conf->sts_proactive_interval);
+	if (e->w != NULL) {
+		e->w->fetched = 1;
+	}
+	if (store_policy_put(r->store, &row, swhy, sizeof(swhy)) != 0) {
+		r->stats->store_errors++;
+		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s",
+		        sts_entry_domain(e), swhy);
+	}
+	return (0);
+}
+
+/* the fleet's answer to sts_fleet_ask */
+static void
+sts_fleet_answer(void *arg, const struct store_policy *p, int locked)
+{
+	struct sts_entry *e = arg;
+
+	e->w->ask = NULL;
+	if (p != NULL && sts_adopt(e, p) == 0) {
+		sts_entry_conclude_policy(e, STS_SOURCE_FETCHED);
+		return;
+	}
+	e->w->fleet_lock = locked;
+	sts_addr_start(e);
+}
+
+/* the policy must be fetched: resolve the policy host first */
+static void
+sts_addr_start(struct sts_entry *e)
+{
+	struct sts_resolver *r = e->r;
+	char                 name[DOMAIN_MAX + 16];
+
 	/* ADDR: resolve the policy host with our own validating resolver. */
 	e->step             = STS_STEP_ADDR;
 	e->w->naddr         = 0;
@@ -432,6 +535,10 @@ sts_fetch_done(void *arg, const struct sts_fetch_result *res)
 		log_warn("MXTLS-STORE-WRITE-FAIL", "%s: %s",
 		        sts_entry_domain(e), swhy);
 	}
+	if (r->fleet != NULL) {
+		sts_fleet_publish(r->fleet, &row); /* releases the lock */
+		e->w->fleet_lock = 0;
+	}
 	sts_entry_conclude_policy(e, STS_SOURCE_FETCHED);
 }
 
@@ -576,6 +683,65 @@ sts_resolver_entry(struct sts_resolver *r, const char *domain)
 
 unsigned long
 sts_resolver_flush(struct sts_resolver *r, const char *domain)
+{
+	sts_fleet_flush(r->fleet, domain);
+	return (sts_resolver_flush_local(r, domain));
+}
+
+static void
+sts_resolver_news_flush(void *arg, const char *domain)
+{
+	(void)sts_resolver_flush_local(arg, domain);
+}
+
+static void
+sts_resolver_news_policy(void *arg, const char *domain, const char *id)
+{
+	sts_resolver_fleet_news(arg, domain, id);
+}
+
+void
+sts_resolver_set_fleet(struct sts_resolver *r, struct sts_fleet *f)
+{
+	r->fleet = f;
+	if (f != NULL) {
+		sts_fleet_set_news(f, sts_resolver_news_flush,
+		        sts_resolver_news_policy, r);
+	}
+}
+
+void
+sts_resolver_fleet_news(
+        struct sts_resolver *r, const char *domain, const char *id)
+{
+	struct sts_entry   *e = memo_get(r->memo, MEMO_STS, domain);
+	struct store_policy row;
+	char                why[256];
+
+	if (e != NULL) {
+		if (sts_entry_busy(e)
+		        || (e->have_policy && strcmp(e->id, id) == 0)) {
+			return; /* work in flight asks the fleet itself */
+		}
+	} else if (store_policy_get(r->store, domain, &row, why, sizeof(why))
+	        == STORE_FOUND) {
+		int same = strcmp(row.id, id) == 0;
+
+		store_policy_clear(&row);
+		if (same) {
+			return;
+		}
+	} else {
+		return; /* never seen here */
+	}
+	log_info("MXTLS-FLEET-NEWS",
+	        "%s: another host fetched policy id %s: dropping ours", domain,
+	        id);
+	(void)sts_resolver_flush_local(r, domain);
+}
+
+unsigned long
+sts_resolver_flush_local(struct sts_resolver *r, const char *domain)
 {
 	struct sts_entry *e;
 	char              why[256];

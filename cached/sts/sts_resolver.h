@@ -103,6 +103,23 @@ int sts_resolver_stored(struct sts_resolver *r,
  * the store. Returns the number of entries dropped. */
 unsigned long sts_resolver_flush(struct sts_resolver *r, const char *domain);
 
+/* sts_resolver_flush_local - the same, on this host only (a flush the
+ * fleet told us about). */
+unsigned long sts_resolver_flush_local(
+        struct sts_resolver *r, const char *domain);
+
+struct sts_fleet;
+
+/* sts_resolver_set_fleet - ask f (sts_fleet.h) before fetching, publish
+ * what is fetched, carry flushes to the fleet; NULL: none. */
+void sts_resolver_set_fleet(struct sts_resolver *r, struct sts_fleet *f);
+
+/* sts_resolver_fleet_news - another host fetched domain's policy under id:
+ * an entry or store row with another id is dropped (the next lookup takes
+ * the fleet's). */
+void sts_resolver_fleet_news(
+        struct sts_resolver *r, const char *domain, const char *id);
+
 /* sts_resolver_entries / sts_resolver_evictions - cache gauges. */
 unsigned long sts_resolver_entries(const struct sts_resolver *r);
 unsigned long sts_resolver_evictions(const struct sts_resolver *r);

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "tlsrpt/tlsrpt_datagram.h"
+#include "tlsrpt/tlsrpt_fleet.h"
 #include "tlsrpt/tlsrpt_json.h"
 #include "tlsrpt/tlsrpt_queue.h"
 #include "tlsrpt/tlsrpt_sched.h"
@@ -26,6 +27,7 @@
 #include "why.h"
 
 #define TICK_SECONDS  30
+#define FLEET_TICK    5 /* seconds, with a fleet */
 #define MAX_IN_FLIGHT 8
 #define BACKOFF_FIRST 300
 #define BACKOFF_MAX   14400
@@ -60,8 +62,13 @@ struct tlsrpt_sched {
 	int64_t                   send_window;
 	int64_t                   retry_deadline;
 	int                       retry_max;
-	int             mail_smtp; /* mailto: by SMTP, not sendmail */
-	struct inflight fl[MAX_IN_FLIGHT];
+	int                      mail_smtp; /* mailto: by SMTP, not sendmail */
+	struct inflight          fl[MAX_IN_FLIGHT];
+	struct tlsrpt_fleet     *fleet; /* NULL: no fleet (or read-only) */
+	struct redisev          *redis;
+	struct tlsrpt_fleet_conf fconf;
+	char                     fprefix[128];
+	char                     fhost[128];
 };
 
 int64_t
@@ -220,6 +227,30 @@ start_one(void *arg, const struct tlsrpt_delivery *d)
 	return (0);
 }
 
+/* fleet_start - the fleet's driver, once the store is open. */
+static void
+fleet_start(struct tlsrpt_sched *t)
+{
+	char why[256];
+
+	if (t->fleet != NULL || t->redis == NULL || t->store == NULL) {
+		return;
+	}
+	t->fconf.meta           = &t->meta;
+	t->fconf.submitter      = t->submitter;
+	t->fconf.send_at        = send_at;
+	t->fconf.now            = tlsrpt_sched_now;
+	t->fconf.send_at_arg    = t;
+	t->fconf.max_details    = t->max_details;
+	t->fconf.retry_deadline = t->retry_deadline;
+	t->fleet = tlsrpt_fleet_create(t->base, t->redis, t->store, t->sender,
+	        &t->fconf, why, sizeof(why));
+	if (t->fleet == NULL) {
+		log_err("MXTLS-TLSRPT-FLEET", "%s", why);
+		t->redis = NULL;
+	}
+}
+
 static void
 tick(struct tlsrpt_sched *t)
 {
@@ -230,8 +261,16 @@ tick(struct tlsrpt_sched *t)
 	if (t->store == NULL) {
 		return; /* nothing to close or send (store_open_or_say) */
 	}
-	n = tlsrpt_store_close_days(t->store, tlsrpt_json_day(now), &t->meta,
-	        t->submitter, t->retry_deadline, send_at, t, why, sizeof(why));
+	fleet_start(t);
+	if (t->fleet != NULL) {
+		/* the fleet closes each (day, domain): tlsrpt_fleet.c */
+		tlsrpt_fleet_tick(t->fleet);
+		n = 0;
+	} else {
+		n = tlsrpt_store_close_days(t->store, tlsrpt_json_day(now),
+		        &t->meta, t->submitter, t->retry_deadline, send_at, t,
+		        why, sizeof(why));
+	}
 	if (n < 0) {
 		t->stats->tlsrpt_store_errors++;
 		log_err("MXTLS-TLSRPT-STORE", "closing days: %s", why);
@@ -256,6 +295,9 @@ timer_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	tick(t);
+	if (t->fleet != NULL) {
+		tv.tv_sec = FLEET_TICK;
+	}
 	evtimer_add(t->timer, &tv);
 }
 
@@ -274,6 +316,10 @@ tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
 	        != 0) {
 		t->stats->tlsrpt_store_errors++;
 		return (-1);
+	}
+	if (t->fleet != NULL) {
+		tlsrpt_fleet_counted(t->fleet,
+		        tlsrpt_json_day(tlsrpt_sched_now()), obs->domain);
 	}
 	t->stats->tlsrpt_results++;
 	t->stats->tlsrpt_details_dropped += (unsigned long)dropped;
@@ -349,9 +395,11 @@ tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
 		        "that UTC day is not over yet: its reports cannot be "
 		        "made before it ends"));
 	}
-	n = tlsrpt_store_close_days(t->store,
-	        day < 0 ? today : day + TLSRPT_DAY, &t->meta, t->submitter,
-	        t->retry_deadline, send_at, t, why, whylen);
+	n = t->fleet != NULL ? 0 /* the fleet's reports: tick() below */
+	                     : tlsrpt_store_close_days(t->store,
+	                             day < 0 ? today : day + TLSRPT_DAY,
+	                             &t->meta, t->submitter, t->retry_deadline,
+	                             send_at, t, why, whylen);
 	if (n < 0) {
 		t->stats->tlsrpt_store_errors++;
 		return (-1);
@@ -545,6 +593,7 @@ tlsrpt_sched_free(struct tlsrpt_sched *t)
 	if (t->timer != NULL) {
 		event_free(t->timer);
 	}
+	tlsrpt_fleet_free(t->fleet);
 	tlsrpt_datagram_close(t->dgram);
 	tlsrpt_send_free(t->sender);
 	tlsrpt_store_close(t->store);
@@ -579,4 +628,40 @@ tlsrpt_sched_store_why(const struct tlsrpt_sched *t)
 	}
 	return (t->store_why[0] != '\0' ? t->store_why
 	                                : "TLSRPT store not open");
+}
+
+void
+tlsrpt_sched_set_fleet(
+        struct tlsrpt_sched *t, struct redisev *redis, const struct conf *conf)
+{
+	if (t == NULL || redis == NULL || conf->store_redis_read_only) {
+		return; /* read-only: report locally, as without a fleet */
+	}
+	snprintf(t->fprefix, sizeof(t->fprefix), "%s",
+	        conf->store_redis_key_prefix);
+	snprintf(t->fhost, sizeof(t->fhost), "%s", conf->store_host_id);
+	if (t->fhost[0] == '\0'
+	        && gethostname(t->fhost, sizeof(t->fhost) - 1) != 0) {
+		snprintf(t->fhost, sizeof(t->fhost), "localhost");
+	}
+	memset(&t->fconf, 0, sizeof(t->fconf));
+	t->fconf.prefix   = t->fprefix;
+	t->fconf.host_id  = t->fhost;
+	t->fconf.grace    = conf->tlsrpt_fleet_grace;
+	t->fconf.fallback = conf->tlsrpt_fleet_fallback;
+	t->fconf.lock_ttl = conf->tlsrpt_fleet_lock_ttl;
+	t->redis          = redis;
+	fleet_start(t);
+}
+
+unsigned long
+tlsrpt_sched_merge_pending(const struct tlsrpt_sched *t)
+{
+	return (t != NULL ? tlsrpt_fleet_pending(t->fleet) : 0);
+}
+
+unsigned long
+tlsrpt_sched_merge_pending_cb(void *arg)
+{
+	return (tlsrpt_sched_merge_pending(arg));
 }

@@ -92,6 +92,22 @@ void tlsrpt_sched_sync_stats(struct tlsrpt_sched *t);
 /* tlsrpt_sched_store_why - NULL when the TLSRPT store is open, else why
  * it is not (what the "result" op answers). t NULL: NULL. */
 const char *tlsrpt_sched_store_why(const struct tlsrpt_sched *t);
+struct redisev;
+
+/* tlsrpt_sched_set_fleet - report for the fleet through redis (not owned;
+ * it must outlive t) with conf's store.redis.key_prefix, store.host_id
+ * and tlsrpt.fleet_* (tlsrpt_fleet.h). Nothing when redis is NULL or
+ * store.redis.read_only: this host then reports its own counts. */
+void tlsrpt_sched_set_fleet(struct tlsrpt_sched *t, struct redisev *redis,
+        const struct conf *conf);
+
+/* tlsrpt_sched_merge_pending - results counted here and not yet in a
+ * snapshot Redis acknowledged (0 without a fleet). */
+unsigned long tlsrpt_sched_merge_pending(const struct tlsrpt_sched *t);
+
+/* tlsrpt_sched_merge_pending_cb - the same for a callback (arg: the
+ * struct tlsrpt_sched *), as server_attach_pending_merge takes it. */
+unsigned long tlsrpt_sched_merge_pending_cb(void *arg);
 
 /* tlsrpt_sched_now - the TLSRPT clock (see above). */
 int64_t tlsrpt_sched_now(void);

@@ -712,3 +712,33 @@ tlsrpt_store_close_days(struct tlsrpt_store *st, int64_t before,
 	groups_free(g, n);
 	return (made);
 }
+
+int
+tlsrpt_store_close_pair(struct tlsrpt_store *st, int64_t day,
+        const char *domain, const struct tlsrpt_report_meta *meta,
+        const char *submitter, int64_t retry_deadline, int64_t send_at,
+        char *why, size_t whylen)
+{
+	struct group *g;
+	size_t        n, i;
+	int           made = 0;
+
+	if (groups(st,
+	            "SELECT DISTINCT day, domain, rua FROM counter WHERE day "
+	            "= ?1 AND domain = ?2 ORDER BY rua",
+	            day, domain, &g, &n, why, whylen)
+	        != 0) {
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if (close_group(st, &g[i], meta, submitter, retry_deadline,
+		            send_at, why, whylen)
+		        != 0) {
+			groups_free(g, n);
+			return (-1);
+		}
+		made++;
+	}
+	groups_free(g, n);
+	return (made);
+}

@@ -74,4 +74,15 @@ int tlsrpt_store_close_days(struct tlsrpt_store *st, int64_t before,
         int64_t (*send_at)(void *arg, int64_t day, const char *domain),
         void *arg, char *why, size_t whylen);
 
+/*
+ * tlsrpt_store_close_pair - tlsrpt_store_close_days for the one (day,
+ * domain): its reports made and queued (first try at send_at), its
+ * counters deleted. The fleet's fallback (tlsrpt_fleet.h). Returns the
+ * number of reports made, -1 and why.
+ */
+int tlsrpt_store_close_pair(struct tlsrpt_store *st, int64_t day,
+        const char *domain, const struct tlsrpt_report_meta *meta,
+        const char *submitter, int64_t retry_deadline, int64_t send_at,
+        char *why, size_t whylen);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * tlsrpt_store_db.h - inside the TLSRPT store: its SQLite handle and the
- * few helpers tlsrpt_store.c (counters, reports) and tlsrpt_queue.c
- * (deliveries) share. Not for other files.
+ * few helpers tlsrpt_store.c (counters, reports), tlsrpt_queue.c
+ * (deliveries) and tlsrpt_store_snap.c (the fleet's snapshots) share. Not
+ * for other files.
  */
 #ifndef MXTLS_CACHED_TLSRPT_STORE_DB_H
 #define MXTLS_CACHED_TLSRPT_STORE_DB_H

@@ -75,6 +75,14 @@ static const struct conf_key conf_keys[] = {
 	{ "store.backend", CT_STR, O(store_backend), "sqlite", 0, 0, 0 },
 	{ "store.path", CT_STR, O(store_path), "/var/lib/mxtls/mxtls.db", 0, 0,
 	        0 },
+	{ "store.redis.url", CT_STR, O(store_redis_url), "", 0, 0, 0 },
+	{ "store.redis.key_prefix", CT_STR, O(store_redis_key_prefix),
+	        "mxtls:", 0, 0, 0 },
+	{ "store.redis.read_only", CT_BOOL, O(store_redis_read_only), NULL, 0,
+	        0, 1 },
+	{ "store.redis.timeout", CT_SECONDS, O(store_redis_timeout), NULL, 1,
+	        0, 60 },
+	{ "store.host_id", CT_STR, O(store_host_id), "", 0, 0, 0 },
 	{ "log.level", CT_STR, O(log_level_str), "info", 0, 0, 0 },
 	{ "log.facility", CT_STR, O(log_facility_str), "mail", 0, 0, 0 },
 	{ "log.format", CT_STR, O(log_format_str), "text", 0, 0, 0 },
@@ -172,6 +180,12 @@ static const struct conf_key conf_keys[] = {
 	{ "tlsrpt.ca_file", CT_STR, O(tlsrpt_ca_file), "", 0, 0, 0 },
 	{ "tlsrpt.max_failure_details", CT_INT, O(tlsrpt_max_failure_details),
 	        NULL, 100, 1, 10000 },
+	{ "tlsrpt.fleet_grace", CT_INT, O(tlsrpt_fleet_grace), NULL, 600, 0,
+	        86400 },
+	{ "tlsrpt.fleet_fallback", CT_INT, O(tlsrpt_fleet_fallback), NULL,
+	        21600, 0, 604800 },
+	{ "tlsrpt.fleet_lock_ttl", CT_INT, O(tlsrpt_fleet_lock_ttl), NULL, 300,
+	        2, 3600 },
 	{ "cache.max_entries", CT_INT, O(cache_max_entries), NULL, 100000, 16,
 	        10000000 },
 	{ "cache.negative_ttl", CT_INT, O(cache_negative_ttl), NULL, 3600, 0,
@@ -486,9 +500,31 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		        "preload.no_live_policy",
 		        "must be enforce, testing, tempfail or ignore"));
 	}
-	if (strcmp(c->store_backend, "sqlite") != 0) {
+	if (strcmp(c->store_backend, "sqlite") != 0
+	        && strcmp(c->store_backend, "redis") != 0) {
 		return (conf_error(why, whylen, file, 0, "store.backend",
-		        "must be \"sqlite\" (the only backend built)"));
+		        "must be \"sqlite\" or \"redis\""));
+	}
+	if (strcmp(c->store_backend, "redis") == 0
+	        && c->store_redis_url[0] == '\0') {
+		return (conf_error(why, whylen, file, 0, "store.redis.url",
+		        "store.backend \"redis\" needs store.redis.url"));
+	}
+	if (strcmp(c->store_backend, "redis") == 0
+	        && c->store_redis_timeout < 0.001) {
+		return (conf_error(why, whylen, file, 0, "store.redis.timeout",
+		        "must be at least 0.001 s"));
+	}
+	if (strlen(c->store_redis_key_prefix) > 64
+	        || strpbrk(c->store_redis_key_prefix, " \t\r\n") != NULL) {
+		return (conf_error(why, whylen, file, 0,
+		        "store.redis.key_prefix",
+		        "at most 64 characters, no white space"));
+	}
+	if (strlen(c->store_host_id) > 64
+	        || strpbrk(c->store_host_id, " \t\r\n") != NULL) {
+		return (conf_error(why, whylen, file, 0, "store.host_id",
+		        "at most 64 characters, no white space"));
 	}
 	if (strncmp(c->ipc_listen, "ipc:///", 7) != 0
 	        && strncmp(c->ipc_listen, "tcp://127.", 10) != 0
@@ -509,6 +545,33 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		return (conf_error(why, whylen, file, 0, "metrics.listen",
 		        "must be \"\" (off) or a loopback address and port "
 		        "(127.0.0.1:9461, [::1]:9461)"));
+	}
+	return (0);
+}
+
+/* conf_load_key - set the key called name from setting s. 0 or -1. */
+static int
+conf_load_key(struct conf *c, const char *name, config_setting_t *s,
+        const char *path, char *why, size_t whylen)
+{
+	int k;
+
+	for (k = 0; k < CONF_NKEYS; k++) {
+		if (strcmp(name, conf_keys[k].path) == 0) {
+			break;
+		}
+	}
+	if (k == CONF_NKEYS || config_setting_type(s) == CONFIG_TYPE_GROUP) {
+		conf_error(why, whylen, path, config_setting_source_line(s),
+		        name, "unknown key");
+		return (-1);
+	}
+	if (conf_set(c, &conf_keys[k], s, path, why, whylen) != 0) {
+		return (-1);
+	}
+	if (conf_keys[k].deprecated != NULL) {
+		conf_warn(c, path, config_setting_source_line(s), name,
+		        conf_keys[k].deprecated);
 	}
 	return (0);
 }
@@ -558,25 +621,26 @@ conf_load(struct conf *c, const char *path, char *why, size_t whylen)
 			snprintf(name, sizeof(name), "%s.%s",
 			        config_setting_name(grp),
 			        config_setting_name(s));
-			for (k = 0; k < CONF_NKEYS; k++) {
-				if (strcmp(name, conf_keys[k].path) == 0) {
-					break;
+			if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+				if (conf_load_key(
+				            c, name, s, path, why, whylen)
+				        != 0) {
+					goto out;
 				}
+				continue;
 			}
-			if (k == CONF_NKEYS) {
-				conf_error(why, whylen, path,
-				        config_setting_source_line(s), name,
-				        "unknown key");
-				goto out;
-			}
-			if (conf_set(c, &conf_keys[k], s, path, why, whylen)
-			        != 0) {
-				goto out;
-			}
-			if (conf_keys[k].deprecated != NULL) {
-				conf_warn(c, path,
-				        config_setting_source_line(s), name,
-				        conf_keys[k].deprecated);
+			/* a group in a group: store: { redis: { ... }; } */
+			for (k = 0; k < config_setting_length(s); k++) {
+				config_setting_t *m = config_setting_get_elem(
+				        s, (unsigned)k);
+				char n2[192];
+
+				snprintf(n2, sizeof(n2), "%s.%s", name,
+				        config_setting_name(m));
+				if (conf_load_key(c, n2, m, path, why, whylen)
+				        != 0) {
+					goto out;
+				}
 			}
 		}
 	}
@@ -605,7 +669,8 @@ print_string(FILE *out, const char *s)
 void
 conf_print(const struct conf *c, FILE *out)
 {
-	const char *group = NULL;
+	const char *group = NULL, *sub = NULL;
+	size_t      sublen = 0;
 	int         i;
 
 	for (i = 0; i < CONF_NKEYS; i++) {
@@ -614,6 +679,10 @@ conf_print(const struct conf *c, FILE *out)
 		size_t                 glen = (size_t)(dot - k->path);
 		if (group == NULL || strncmp(group, k->path, glen) != 0
 		        || group[glen] != '.') {
+			if (sub != NULL) {
+				fprintf(out, "\t};\n");
+				sub = NULL;
+			}
 			if (group != NULL) {
 				fprintf(out, "};\n");
 			}
@@ -628,9 +697,32 @@ conf_print(const struct conf *c, FILE *out)
 			        k->deprecated);
 			continue;
 		}
-		fprintf(out, "\t%s = ", dot + 1);
+		{
+			const char *rest = dot + 1, *dot2 = strchr(rest, '.');
+			size_t slen = dot2 != NULL ? (size_t)(dot2 - rest) : 0;
+
+			if (sub != NULL
+			        && (dot2 == NULL || slen != sublen
+			                || strncmp(sub, rest, slen) != 0)) {
+				fprintf(out, "\t};\n");
+				sub = NULL;
+			}
+			if (dot2 != NULL && sub == NULL) {
+				fprintf(out, "\t%.*s: {\n", (int)slen, rest);
+				sub    = rest;
+				sublen = slen;
+			}
+			if (dot2 != NULL) {
+				fprintf(out, "\t\t%s = ", dot2 + 1);
+			} else {
+				fprintf(out, "\t%s = ", rest);
+			}
+		}
 		print_value(c, k, out);
 		fprintf(out, ";\n");
+	}
+	if (sub != NULL) {
+		fprintf(out, "\t};\n");
 	}
 	if (group != NULL) {
 		fprintf(out, "};\n");

@@ -38,8 +38,13 @@ struct conf {
 	int   ipc_first_request_timeout; /* s, before a complete request */
 	int   ipc_idle_timeout;          /* s, after one */
 	/* store */
-	char *store_backend;
-	char *store_path;
+	char  *store_backend; /* "sqlite", or "redis" (SQLite + Redis) */
+	char  *store_path;
+	char  *store_redis_url;
+	char  *store_redis_key_prefix;
+	int    store_redis_read_only;
+	double store_redis_timeout; /* s */
+	char  *store_host_id;       /* "": gethostname() (sts_fleet.c) */
 	/* log */
 	char *log_level_str;
 	int   log_level;
@@ -110,6 +115,9 @@ struct conf {
 	int   tlsrpt_retry_max;
 	char *tlsrpt_ca_file;
 	int   tlsrpt_max_failure_details;
+	int   tlsrpt_fleet_grace;    /* s after the day, before building */
+	int   tlsrpt_fleet_fallback; /* s after the day, Redis down: local */
+	int   tlsrpt_fleet_lock_ttl; /* s, the sender's lock */
 	/* cache */
 	int cache_max_entries;
 	int cache_negative_ttl;

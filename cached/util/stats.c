@@ -21,6 +21,12 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(dns_tempfail);
 	PUT(dns_bogus);
 	PUT(fetch_ok);
+	PUT(fleet_hits);
+	PUT(fleet_misses);
+	PUT(fleet_waits);
+	PUT(fleet_published);
+	PUT(fleet_messages);
+	PUT(fleet_bad);
 	PUT(fetch_fail);
 	PUT(fetch_refused);
 	PUT(refreshes);

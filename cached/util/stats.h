@@ -23,6 +23,13 @@ struct stats {
 	unsigned long refreshes;       /* background refreshes started */
 	unsigned long wait_timeouts;   /* first-contact waits that expired */
 	unsigned long store_errors;    /* store reads or writes that failed */
+	/* the fleet's shared tier, cached/sts/sts_fleet.c (docs/FLEET.md) */
+	unsigned long fleet_hits;   /* policies taken from Redis, no fetch */
+	unsigned long fleet_misses; /* asked Redis, nothing usable */
+	unsigned long fleet_waits;  /* polls waiting for another host */
+	unsigned long fleet_published; /* policies published to Redis */
+	unsigned long fleet_messages;  /* news from other hosts */
+	unsigned long fleet_bad;       /* values or messages refused */
 	/* the refresh timer, cached/sts/sts_refresh.c */
 	unsigned long refresh_timer_started;  /* refreshes it started */
 	unsigned long refresh_timer_fetched;  /* ... that refetched */

@@ -14,11 +14,14 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 
 # configs/mxtlsd.conf: "section: {" opens, "};" closes, "key = ...;" inside
-awk '/^[a-z_]+: \{/ {sec=$1; sub(":", "", sec); next}
+# (a group in a group, store: { redis: { ... }; }, gives store.redis.key)
+awk '/^[a-z_]+: \{/ {sec=$1; sub(":", "", sec); grp=""; next}
+	sec != "" && /^[ \t]+[a-z_]+: \{/ {grp=$1; sub(":", ".", grp); next}
+	/^[ \t]+\};/ {grp=""; next}
 	/^\};/ {sec=""; next}
-	sec != "" && /^[ \t]*[a-z_]+ = / {print sec "." $1}' \
+	sec != "" && /^[ \t]*[a-z_]+ = / {print sec "." grp $1}' \
 	"$src/configs/mxtlsd.conf" | sort >"$tmp/conf"
-sed -n '/^\.SH KEYS/,/^\.SH /s/^\.B \([a-z_]*\.[a-z_]*\)$/\1/p' \
+sed -n '/^\.SH KEYS/,/^\.SH /s/^\.B \([a-z_]*\.[a-z_.]*\)$/\1/p' \
 	"$src/man/mxtlsd.conf.5" | sort >"$tmp/man5"
 if [ ! -s "$tmp/conf" ]; then
 	echo "man_pages: no keys read from configs/mxtlsd.conf" >&2

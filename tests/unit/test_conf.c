@@ -66,6 +66,21 @@ test_every_key_documented(void **state)
 		if (g == NULL)
 			fail_msg("group of %s not in %s", conf_key_name(i),
 			        CONF_FILE);
+		/* a group in a group: "\tredis: {" then "\t\turl = " */
+		if (strchr(key, '.') != NULL) {
+			snprintf(pat, sizeof(pat), "\t%.*s: {",
+			        (int)(strchr(key, '.') - key), key);
+			g = strstr(g, pat);
+			if (g == NULL)
+				fail_msg("group of %s not in %s",
+				        conf_key_name(i), CONF_FILE);
+			snprintf(pat, sizeof(pat),
+			        "\t\t%s = ", strchr(key, '.') + 1);
+			if (strstr(g, pat) == NULL)
+				fail_msg("%s is not documented in %s",
+				        conf_key_name(i), CONF_FILE);
+			continue;
+		}
 		/* a deprecated key is listed commented out */
 		snprintf(pat, sizeof(pat), "\t%s%s = ",
 		        conf_key_deprecated(i) != NULL ? "# " : "", key);
@@ -129,6 +144,16 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "nosuch: { x = 1; };\n", "nosuch.x: unknown key" },
+	{ "store: { backend = \"mysql\"; };\n", "\"sqlite\" or \"redis\"" },
+	{ "store: { backend = \"redis\"; };\n", "needs store.redis.url" },
+	{ "store: { redis: { nosuch = 1; }; };\n",
+	        "store.redis.nosuch: unknown key" },
+	{ "store: { redis: { deeper: { x = 1; }; }; };\n",
+	        "store.redis.deeper: unknown key" },
+	{ "store: { redis: { key_prefix = \"a b\"; }; };\n",
+	        "store.redis.key_prefix" },
+	{ "store: { host_id = \"a b\"; };\n", "store.host_id" },
+	{ "store: { redis: { timeout = 61; }; };\n", "out of range" },
 	{ "fetch: { timeout = \"30\"; };\n", "must be a number of seconds" },
 	{ "fetch: { port = 1.5; };\n", "must be an integer" },
 	{ "fetch: { port = 0; };\n", "out of range" },

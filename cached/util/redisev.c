@@ -1,0 +1,890 @@
+/*
+ * redisev.c - a Redis connection on the daemon's libevent loop: URL
+ * parsing, asynchronous connect + AUTH + SELECT, commands with a timeout
+ * each, a subscriber connection, reconnect with back-off (redisev.h).
+ *
+ * hiredis 0.14 has no command timeout of its own: every command gets a
+ * libevent timer; when one fires the whole connection is dropped (a Redis
+ * that answers one command late answers the next one late too), which
+ * fails every pending command and starts the back-off.
+ */
+#include "util/redisev.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "logrl.h"
+#include "util/xalloc.h"
+
+#define REDISEV_BACKOFF_MIN 250   /* ms */
+#define REDISEV_BACKOFF_MAX 10000 /* ms */
+
+struct redisev_req {
+	struct redisev     *ev;
+	redisev_cb         *cb;
+	void               *arg;
+	struct event       *timer;
+	int                 done; /* cb already called (timeout) */
+	struct redisev_req *prev, *next;
+};
+
+struct redisev_sub {
+	struct redisev *ev;
+	char           *channel;
+	void (*on_msg)(void *arg, const char *msg, size_t len);
+	void               *arg;
+	struct redisev_sub *next;
+};
+
+struct redisev_hook {
+	void (*cb)(void *arg);
+	void                *arg;
+	struct redisev_hook *next;
+};
+
+/* one of the two connections */
+struct redisev_conn {
+	struct redisev    *ev;
+	redisAsyncContext *ac;
+	int                up;      /* AUTH and SELECT done */
+	int                is_sub;  /* the subscriber */
+	struct event      *retry;   /* back-off timer */
+	struct event      *cwait;   /* connect + handshake timeout */
+	int                backoff; /* ms */
+	int                closing;
+};
+
+struct redisev {
+	struct event_base   *base;
+	struct redisev_url   url;
+	char                 addr[64]; /* numeric host */
+	int                  timeout_ms;
+	int                  read_only;
+	struct redisev_conn  cmd, sub;
+	struct redisev_req  *reqs; /* pending on cmd */
+	struct redisev_sub  *subs;
+	struct redisev_hook *hooks;
+	struct redisev_stats st;
+	char                 last_error[160];
+};
+
+static void redisev_connect(struct redisev_conn *c);
+static void redisev_drop(struct redisev_conn *c, const char *why);
+
+/* --- URL ------------------------------------------------------------- */
+
+static int
+redisev_hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9') {
+		return (ch - '0');
+	}
+	if (ch >= 'a' && ch <= 'f') {
+		return (ch - 'a' + 10);
+	}
+	if (ch >= 'A' && ch <= 'F') {
+		return (ch - 'A' + 10);
+	}
+	return (-1);
+}
+
+/* decode [s, s+n) percent-escapes into out (size outlen); -1 bad/long */
+static int
+redisev_unescape(const char *s, size_t n, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int ch = (unsigned char)s[i];
+
+		if (ch == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n) {
+				return (-1);
+			}
+			hi = redisev_hexval((unsigned char)s[i + 1]);
+			lo = redisev_hexval((unsigned char)s[i + 2]);
+			if (hi < 0 || lo < 0) {
+				return (-1);
+			}
+			ch = hi * 16 + lo;
+			i += 2;
+		}
+		if (ch == 0 || o + 1 >= outlen) {
+			return (-1);
+		}
+		out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+	return (0);
+}
+
+/* parse a decimal in [lo, hi] from [s, s+n); -1 bad */
+static long
+redisev_num(const char *s, size_t n, long lo, long hi)
+{
+	long v = 0;
+
+	if (n == 0 || n > 10) {
+		return (-1);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9') {
+			return (-1);
+		}
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v < lo || v > hi) {
+		return (-1);
+	}
+	return (v);
+}
+
+static int
+redisev_bad(char *why, size_t whylen, const char *what)
+{
+	snprintf(why, whylen, "bad redis URL: %s", what);
+	return (-1);
+}
+
+static int
+redisev_url_unix(
+        const char *p, struct redisev_url *out, char *why, size_t whylen)
+{
+	const char *q = strchr(p, '?');
+	size_t      n = q != NULL ? (size_t)(q - p) : strlen(p);
+
+	if (n == 0 || p[0] != '/') {
+		return (redisev_bad(
+		        why, whylen, "unix: needs an absolute path"));
+	}
+	if (n >= sizeof(out->path)) {
+		return (redisev_bad(why, whylen, "unix socket path too long"));
+	}
+	memcpy(out->path, p, n);
+	out->path[n] = '\0';
+	if (q != NULL) {
+		long db;
+
+		if (strncmp(q, "?db=", 4) != 0) {
+			return (redisev_bad(
+			        why, whylen, "unix: takes only ?db=N"));
+		}
+		db = redisev_num(q + 4, strlen(q + 4), 0, 100000);
+		if (db < 0) {
+			return (redisev_bad(why, whylen, "bad db number"));
+		}
+		out->db = (int)db;
+	}
+	return (0);
+}
+
+int
+redisev_url_parse(
+        const char *url, struct redisev_url *out, char *why, size_t whylen)
+{
+	const char *p, *at, *slash, *hostend, *colon;
+
+	memset(out, 0, sizeof(*out));
+	out->port = 6379;
+	if (url == NULL || *url == '\0') {
+		return (redisev_bad(why, whylen, "empty"));
+	}
+	if (strncmp(url, "unix://", 7) == 0) {
+		return (redisev_url_unix(url + 7, out, why, whylen));
+	}
+	if (strncmp(url, "unix:", 5) == 0) {
+		return (redisev_url_unix(url + 5, out, why, whylen));
+	}
+	if (strncmp(url, "redis://", 8) != 0) {
+		return (redisev_bad(
+		        why, whylen, "must start with redis:// or unix:"));
+	}
+	p     = url + 8;
+	slash = strchr(p, '/');
+	at    = NULL;
+	for (const char *q = p; *q != '\0' && q != slash; q++) {
+		if (*q == '@') {
+			at = q; /* the last one: a password may hold '@' */
+		}
+	}
+	if (at != NULL) {
+		const char *c = memchr(p, ':', (size_t)(at - p));
+
+		if (c == NULL) {
+			return (redisev_bad(why, whylen,
+			        "credentials must be USER:PASSWORD or "
+			        ":PASSWORD"));
+		}
+		if (redisev_unescape(
+		            p, (size_t)(c - p), out->user, sizeof(out->user))
+		                != 0
+		        || redisev_unescape(c + 1, (size_t)(at - c - 1),
+		                   out->pass, sizeof(out->pass))
+		                != 0) {
+			return (redisev_bad(
+			        why, whylen, "bad user or password"));
+		}
+		if (out->pass[0] == '\0') {
+			return (redisev_bad(why, whylen, "empty password"));
+		}
+		out->has_pass = 1;
+		p             = at + 1;
+	}
+	hostend = slash != NULL ? slash : p + strlen(p);
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(hostend - p));
+
+		if (rb == NULL || rb == p + 1) {
+			return (redisev_bad(why, whylen, "bad [IPv6] host"));
+		}
+		if ((size_t)(rb - p - 1) >= sizeof(out->host)) {
+			return (redisev_bad(why, whylen, "host too long"));
+		}
+		memcpy(out->host, p + 1, (size_t)(rb - p - 1));
+		colon = rb + 1 < hostend ? rb + 1 : NULL;
+		if (colon != NULL && *colon != ':') {
+			return (redisev_bad(why, whylen, "junk after [IPv6]"));
+		}
+	} else {
+		colon    = memchr(p, ':', (size_t)(hostend - p));
+		size_t n = (size_t)((colon != NULL ? colon : hostend) - p);
+
+		if (n == 0) {
+			return (redisev_bad(why, whylen, "no host"));
+		}
+		if (n >= sizeof(out->host)) {
+			return (redisev_bad(why, whylen, "host too long"));
+		}
+		memcpy(out->host, p, n);
+		for (size_t i = 0; i < n; i++) {
+			char ch = out->host[i];
+
+			if (!((ch >= 'a' && ch <= 'z')
+			            || (ch >= 'A' && ch <= 'Z')
+			            || (ch >= '0' && ch <= '9') || ch == '.'
+			            || ch == '-' || ch == '_')) {
+				return (redisev_bad(why, whylen, "bad host"));
+			}
+		}
+	}
+	if (colon != NULL) {
+		long port = redisev_num(
+		        colon + 1, (size_t)(hostend - colon - 1), 1, 65535);
+
+		if (port < 0) {
+			return (redisev_bad(why, whylen, "bad port"));
+		}
+		out->port = (int)port;
+	}
+	if (slash != NULL && slash[1] != '\0') {
+		long db = redisev_num(slash + 1, strlen(slash + 1), 0, 100000);
+
+		if (db < 0) {
+			return (redisev_bad(why, whylen, "bad db number"));
+		}
+		out->db = (int)db;
+	}
+	return (0);
+}
+
+/* --- commands ------------------------------------------------------ */
+
+static void
+redisev_req_unlink(struct redisev_req *r)
+{
+	struct redisev *ev = r->ev;
+
+	if (r->prev != NULL) {
+		r->prev->next = r->next;
+	} else if (ev->reqs == r) {
+		ev->reqs = r->next;
+	}
+	if (r->next != NULL) {
+		r->next->prev = r->prev;
+	}
+	r->prev = r->next = NULL;
+	if (r->timer != NULL) {
+		event_free(r->timer);
+		r->timer = NULL;
+	}
+}
+
+/* hiredis' callback of a command (reply NULL when the context is freed) */
+static void
+redisev_reply(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct redisev_req *r = privdata;
+
+	(void)ac;
+	if (r == NULL) {
+		return;
+	}
+	redisev_req_unlink(r);
+	if (!r->done && r->cb != NULL) {
+		r->done = 1;
+		r->cb(r->arg, reply,
+		        reply != NULL ? NULL
+		                      : (r->ev->cmd.closing ? "closed"
+		                                            : "disconnected"));
+	}
+	free(r);
+}
+
+static void
+redisev_req_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct redisev_req *r     = arg;
+	struct redisev     *ev    = r->ev;
+	redisev_cb         *cb    = r->cb;
+	void               *cbarg = r->arg;
+
+	(void)fd;
+	(void)what;
+	r->done = 1;
+	ev->st.timeouts++;
+	/* the request stays with hiredis (freed by redisev_reply) */
+	redisev_req_unlink(r);
+	redisev_drop(&ev->cmd, "command timeout");
+	if (cb != NULL) {
+		cb(cbarg, NULL, "timeout");
+	}
+}
+
+static struct redisev_req *
+redisev_req_new(struct redisev *ev, redisev_cb *cb, void *arg)
+{
+	struct redisev_req *r = xcalloc(1, sizeof(*r));
+	struct timeval      tv
+	        = { ev->timeout_ms / 1000, (ev->timeout_ms % 1000) * 1000 };
+
+	r->ev    = ev;
+	r->cb    = cb;
+	r->arg   = arg;
+	r->timer = evtimer_new(ev->base, redisev_req_timeout, r);
+	if (r->timer == NULL) {
+		xdie();
+	}
+	evtimer_add(r->timer, &tv);
+	r->next = ev->reqs;
+	if (ev->reqs != NULL) {
+		ev->reqs->prev = r;
+	}
+	ev->reqs = r;
+	return (r);
+}
+
+int
+redisev_commandargv(struct redisev *ev, redisev_cb *cb, void *arg, int argc,
+        const char **argv, const size_t *argvlen)
+{
+	struct redisev_req *r;
+
+	if (ev == NULL || !ev->cmd.up || ev->cmd.ac == NULL) {
+		return (-1);
+	}
+	r = redisev_req_new(ev, cb, arg);
+	if (redisAsyncCommandArgv(
+	            ev->cmd.ac, redisev_reply, r, argc, argv, argvlen)
+	        != REDIS_OK) {
+		redisev_req_unlink(r);
+		free(r);
+		return (-1);
+	}
+	ev->st.commands++;
+	return (0);
+}
+
+int
+redisev_command(
+        struct redisev *ev, redisev_cb *cb, void *arg, const char *fmt, ...)
+{
+	struct redisev_req *r;
+	va_list             ap;
+	int                 rc;
+
+	if (ev == NULL || !ev->cmd.up || ev->cmd.ac == NULL) {
+		return (-1);
+	}
+	r = redisev_req_new(ev, cb, arg);
+	va_start(ap, fmt);
+	rc = redisvAsyncCommand(ev->cmd.ac, redisev_reply, r, fmt, ap);
+	va_end(ap);
+	if (rc != REDIS_OK) {
+		redisev_req_unlink(r);
+		free(r);
+		return (-1);
+	}
+	ev->st.commands++;
+	return (0);
+}
+
+/* --- connections ------------------------------------------------------- */
+
+static void
+redisev_set_error(struct redisev *ev, const char *why)
+{
+	snprintf(ev->last_error, sizeof(ev->last_error), "%s", why);
+}
+
+static void
+redisev_schedule(struct redisev_conn *c)
+{
+	struct timeval tv;
+
+	if (c->closing) {
+		return;
+	}
+	if (c->backoff < REDISEV_BACKOFF_MIN) {
+		c->backoff = REDISEV_BACKOFF_MIN;
+	}
+	tv.tv_sec  = c->backoff / 1000;
+	tv.tv_usec = (c->backoff % 1000) * 1000;
+	evtimer_add(c->retry, &tv);
+	c->backoff *= 2;
+	if (c->backoff > REDISEV_BACKOFF_MAX) {
+		c->backoff = REDISEV_BACKOFF_MAX;
+	}
+}
+
+/* drop the connection now (fails its pending commands) and retry later */
+static void
+redisev_drop(struct redisev_conn *c, const char *why)
+{
+	struct redisev    *ev     = c->ev;
+	redisAsyncContext *ac     = c->ac;
+	int                was_up = c->up;
+
+	evtimer_del(c->cwait);
+	if (ac == NULL) {
+		return;
+	}
+	c->ac    = NULL;
+	c->up    = 0;
+	ac->data = NULL; /* the disconnect callback does nothing more */
+	ev->st.failures++;
+	redisev_set_error(ev, why);
+	if (!c->is_sub && !c->closing) {
+		if (was_up) {
+			log_warn_rl("MXTLS-REDIS-DOWN",
+			        "redis connection lost: %s (retrying)", why);
+		} else {
+			log_warn_rl("MXTLS-REDIS-CONNECT",
+			        "redis connect failed: %s (retrying)", why);
+		}
+	}
+	redisAsyncFree(ac);
+	redisev_schedule(c);
+}
+
+/* the connect or handshake did not finish in time */
+static void
+redisev_cwait_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	redisev_drop(arg, "connect timeout");
+}
+
+static void
+redisev_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	redisev_connect(arg);
+}
+
+static void
+redisev_up_now(struct redisev_conn *c)
+{
+	struct redisev *ev = c->ev;
+
+	evtimer_del(c->cwait);
+	c->up      = 1;
+	c->backoff = REDISEV_BACKOFF_MIN;
+	if (c->is_sub) {
+		return;
+	}
+	ev->st.connects++;
+	log_notice("MXTLS-REDIS-UP", "redis connected (%s%s%s, db %d)",
+	        ev->url.path[0] != '\0' ? "unix:" : "",
+	        ev->url.path[0] != '\0' ? ev->url.path : ev->addr, "",
+	        ev->url.db);
+	for (struct redisev_hook *h = ev->hooks; h != NULL; h = h->next) {
+		h->cb(h->arg);
+	}
+}
+
+/* a published message on the subscriber connection */
+static void
+redisev_sub_msg(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct redisev_sub *s = privdata;
+	redisReply         *r = reply;
+
+	(void)ac;
+	if (r == NULL || s == NULL || r->type != REDIS_REPLY_ARRAY
+	        || r->elements != 3
+	        || r->element[0]->type != REDIS_REPLY_STRING
+	        || strcmp(r->element[0]->str, "message") != 0
+	        || r->element[2]->type != REDIS_REPLY_STRING) {
+		return;
+	}
+	s->ev->st.messages++;
+	s->on_msg(s->arg, r->element[2]->str, r->element[2]->len);
+}
+
+static void
+redisev_sub_send(struct redisev_conn *c, struct redisev_sub *s)
+{
+	redisAsyncCommand(
+	        c->ac, redisev_sub_msg, s, "SUBSCRIBE %s", s->channel);
+}
+
+/* the last handshake step answered: the connection is ready */
+static void
+redisev_hello_done(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct redisev_conn *c = privdata;
+	redisReply          *r = reply;
+
+	if (r == NULL || ac->data == NULL) {
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", r->str);
+		log_err_rl("MXTLS-REDIS-AUTH",
+		        "redis refused the handshake: %s", why);
+		redisev_drop(c, why);
+		return;
+	}
+	if (c->is_sub) {
+		redisev_up_now(c);
+		for (struct redisev_sub *s = c->ev->subs; s != NULL;
+		        s                  = s->next) {
+			redisev_sub_send(c, s);
+		}
+		return;
+	}
+	redisev_up_now(c);
+}
+
+/* an intermediate handshake step (AUTH before SELECT) */
+static void
+redisev_hello_step(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct redisev_conn *c = privdata;
+	redisReply          *r = reply;
+
+	if (r == NULL || ac->data == NULL) {
+		return;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", r->str);
+		log_err_rl("MXTLS-REDIS-AUTH", "redis refused AUTH: %s", why);
+		redisev_drop(c, why);
+	}
+}
+
+static void
+redisev_on_tcp(const redisAsyncContext *ac, int status)
+{
+	struct redisev_conn *c = ac->data;
+	redisAsyncContext   *a = (redisAsyncContext *)ac;
+	struct redisev      *ev;
+
+	if (c == NULL) {
+		return;
+	}
+	ev = c->ev;
+	if (status != REDIS_OK) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s",
+		        ac->errstr[0] != '\0' ? ac->errstr : "connect failed");
+		/* hiredis frees the context itself after this callback */
+		c->ac = NULL;
+		c->up = 0;
+		evtimer_del(c->cwait);
+		ev->st.failures++;
+		redisev_set_error(ev, why);
+		if (!c->is_sub) {
+			log_warn_rl("MXTLS-REDIS-CONNECT",
+			        "redis connect failed: %s (retrying)", why);
+		}
+		redisev_schedule(c);
+		return;
+	}
+	if (ev->url.has_pass) {
+		if (ev->url.user[0] != '\0') {
+			redisAsyncCommand(a, redisev_hello_step, c,
+			        "AUTH %s %s", ev->url.user, ev->url.pass);
+		} else {
+			redisAsyncCommand(a, redisev_hello_step, c, "AUTH %s",
+			        ev->url.pass);
+		}
+	}
+	if (c->is_sub) {
+		redisAsyncCommand(a, redisev_hello_done, c, "PING");
+	} else {
+		redisAsyncCommand(
+		        a, redisev_hello_done, c, "SELECT %d", ev->url.db);
+	}
+}
+
+static void
+redisev_on_close(const redisAsyncContext *ac, int status)
+{
+	struct redisev_conn *c = ac->data;
+
+	(void)status;
+	if (c == NULL) {
+		return;
+	}
+	/* hiredis frees the context after this callback */
+	c->ac = NULL;
+	evtimer_del(c->cwait);
+	if (c->up || !c->closing) {
+		c->ev->st.failures++;
+		redisev_set_error(c->ev,
+		        ac->errstr[0] != '\0' ? ac->errstr
+		                              : "connection closed by server");
+		if (!c->is_sub) {
+			log_warn_rl("MXTLS-REDIS-DOWN",
+			        "redis connection lost: %s (retrying)",
+			        c->ev->last_error);
+		}
+	}
+	c->up = 0;
+	redisev_schedule(c);
+}
+
+static void
+redisev_connect(struct redisev_conn *c)
+{
+	struct redisev    *ev = c->ev;
+	redisAsyncContext *ac;
+	struct timeval     tv
+	        = { ev->timeout_ms / 1000, (ev->timeout_ms % 1000) * 1000 };
+
+	if (c->ac != NULL || c->closing) {
+		return;
+	}
+	if (ev->url.path[0] != '\0') {
+		ac = redisAsyncConnectUnix(ev->url.path);
+	} else {
+		ac = redisAsyncConnect(ev->addr, ev->url.port);
+	}
+	if (ac == NULL || ac->err != 0) {
+		redisev_set_error(
+		        ev, ac != NULL ? ac->errstr : "out of memory");
+		ev->st.failures++;
+		if (ac != NULL) {
+			redisAsyncFree(ac);
+		}
+		redisev_schedule(c);
+		return;
+	}
+	ac->data = c;
+	if (redisLibeventAttach(ac, ev->base) != REDIS_OK) {
+		redisAsyncFree(ac);
+		redisev_schedule(c);
+		return;
+	}
+	redisAsyncSetConnectCallback(ac, redisev_on_tcp);
+	redisAsyncSetDisconnectCallback(ac, redisev_on_close);
+	c->ac = ac;
+	evtimer_add(c->cwait, &tv);
+}
+
+static void
+redisev_conn_init(struct redisev *ev, struct redisev_conn *c, int is_sub)
+{
+	c->ev      = ev;
+	c->is_sub  = is_sub;
+	c->backoff = REDISEV_BACKOFF_MIN;
+	c->retry   = evtimer_new(ev->base, redisev_retry, c);
+	c->cwait   = evtimer_new(ev->base, redisev_cwait_timeout, c);
+	if (c->retry == NULL || c->cwait == NULL) {
+		xdie();
+	}
+}
+
+static int
+redisev_resolve(struct redisev *ev, char *why, size_t whylen)
+{
+	struct addrinfo hints, *res = NULL;
+	int             rc;
+
+	if (ev->url.path[0] != '\0') {
+		return (0);
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	rc                = getaddrinfo(ev->url.host, NULL, &hints, &res);
+	if (rc != 0 || res == NULL) {
+		snprintf(why, whylen, "redis host %s: %s", ev->url.host,
+		        gai_strerror(rc));
+		return (-1);
+	}
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, ev->addr,
+	        sizeof(ev->addr), NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	if (rc != 0) {
+		snprintf(why, whylen, "redis host %s: %s", ev->url.host,
+		        gai_strerror(rc));
+		return (-1);
+	}
+	return (0);
+}
+
+struct redisev *
+redisev_open(struct event_base *base, const struct redisev_conf *conf,
+        char *why, size_t whylen)
+{
+	struct redisev *ev = xcalloc(1, sizeof(*ev));
+
+	if (redisev_url_parse(conf->url, &ev->url, why, whylen) != 0
+	        || redisev_resolve(ev, why, whylen) != 0) {
+		free(ev);
+		return (NULL);
+	}
+	ev->base       = base;
+	ev->timeout_ms = conf->timeout_ms > 0 ? conf->timeout_ms : 1000;
+	ev->read_only  = conf->read_only;
+	redisev_conn_init(ev, &ev->cmd, 0);
+	redisev_conn_init(ev, &ev->sub, 1);
+	redisev_connect(&ev->cmd);
+	return (ev);
+}
+
+static void
+redisev_conn_close(struct redisev_conn *c)
+{
+	c->closing = 1;
+	evtimer_del(c->retry);
+	evtimer_del(c->cwait);
+	if (c->ac != NULL) {
+		redisAsyncContext *ac = c->ac;
+
+		c->ac    = NULL;
+		c->up    = 0;
+		ac->data = NULL;
+		redisAsyncFree(ac);
+	}
+	event_free(c->retry);
+	event_free(c->cwait);
+}
+
+void
+redisev_close(struct redisev *ev)
+{
+	if (ev == NULL) {
+		return;
+	}
+	redisev_conn_close(&ev->cmd);
+	redisev_conn_close(&ev->sub);
+	/* anything left (never sent) */
+	while (ev->reqs != NULL) {
+		struct redisev_req *r = ev->reqs;
+
+		redisev_req_unlink(r);
+		if (!r->done && r->cb != NULL) {
+			r->cb(r->arg, NULL, "closed");
+		}
+		free(r);
+	}
+	while (ev->subs != NULL) {
+		struct redisev_sub *s = ev->subs;
+
+		ev->subs = s->next;
+		free(s->channel);
+		free(s);
+	}
+	while (ev->hooks != NULL) {
+		struct redisev_hook *h = ev->hooks;
+
+		ev->hooks = h->next;
+		free(h);
+	}
+	memset(ev->url.pass, 0, sizeof(ev->url.pass));
+	free(ev);
+}
+
+int
+redisev_up(const struct redisev *ev)
+{
+	return (ev != NULL && ev->cmd.up);
+}
+
+int
+redisev_read_only(const struct redisev *ev)
+{
+	return (ev != NULL && ev->read_only);
+}
+
+const char *
+redisev_last_error(const struct redisev *ev)
+{
+	return (ev != NULL ? ev->last_error : "");
+}
+
+int
+redisev_subscribe(struct redisev *ev, const char                     *channel,
+        void (*on_msg)(void *arg, const char *msg, size_t len), void *arg)
+{
+	struct redisev_sub *s = xcalloc(1, sizeof(*s));
+
+	s->ev      = ev;
+	s->channel = xstrdup(channel);
+	s->on_msg  = on_msg;
+	s->arg     = arg;
+	s->next    = ev->subs;
+	ev->subs   = s;
+	if (ev->sub.ac == NULL) {
+		redisev_connect(&ev->sub);
+	} else if (ev->sub.up) {
+		redisev_sub_send(&ev->sub, s);
+	}
+	return (0);
+}
+
+void
+redisev_on_connect(struct redisev *ev, void (*cb)(void *arg), void *arg)
+{
+	struct redisev_hook  *h  = xcalloc(1, sizeof(*h));
+	struct redisev_hook **pp = &ev->hooks;
+
+	h->cb  = cb;
+	h->arg = arg;
+	while (*pp != NULL) {
+		pp = &(*pp)->next;
+	}
+	*pp = h;
+}
+
+void
+redisev_get_stats(const struct redisev *ev, struct redisev_stats *out)
+{
+	if (ev == NULL) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	*out = ev->st;
+}
