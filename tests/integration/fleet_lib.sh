@@ -14,7 +14,7 @@
 # Fleet:  fleet_start N [EXTRA]         host1..hostN, each daemon_start'ed
 #         fleet_use I                   make host I the current daemon (q,
 #                                       ctl, daemon_stop act on it)
-#         fleet_q I DOMAIN, fleet_ctl I ARGS...
+#         fleet_q I DOMAIN, fleet_ctl I ARGS... (mxtlsctl --json)
 #         fleet_stop                    stop every host
 #         FLEET_STORE_EXTRA             more text in each store group
 #         FLEET_URL                     overrides REDIS_URL for fleet_start
@@ -129,7 +129,7 @@ fleet_q() { # I DOMAIN
 fleet_ctl() { # I ARGS...
 	local i=$1
 	shift
-	timeout 30 "$MXTLS_BIN/mxtlsctl" -s "${FLEET_URL_OF[$i]}" "$@"
+	timeout 30 "$MXTLS_BIN/mxtlsctl" -s "${FLEET_URL_OF[$i]}" --json "$@"
 }
 
 # fleet_stop - SIGTERM every host, expect exit 0
