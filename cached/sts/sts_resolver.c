@@ -710,6 +710,12 @@ sts_resolver_set_fleet(struct sts_resolver *r, struct sts_fleet *f)
 	}
 }
 
+/* sts_resolver_fleet_news - another host published policy id for domain.
+ * A policy held here under another id stays valid (RFC 8461 section 5.1:
+ * until max_age) but its TXT record is rechecked at once: the new id then
+ * comes from Redis, no fetch. It is not dropped: a resolver that still
+ * serves the old TXT record would make this host fetch again and publish
+ * the old id back (docs/FLEET.md). A negative answer here is dropped. */
 void
 sts_resolver_fleet_news(
         struct sts_resolver *r, const char *domain, const char *id)
@@ -718,26 +724,39 @@ sts_resolver_fleet_news(
 	struct store_policy row;
 	char                why[256];
 
-	if (e != NULL) {
-		if (sts_entry_busy(e)
-		        || (e->have_policy && strcmp(e->id, id) == 0)) {
-			return; /* work in flight asks the fleet itself */
-		}
-	} else if (store_policy_get(r->store, domain, &row, why, sizeof(why))
-	        == STORE_FOUND) {
-		int same = strcmp(row.id, id) == 0;
+	if (e == NULL) {
+		int same;
 
+		if (store_policy_get(r->store, domain, &row, why, sizeof(why))
+		        != STORE_FOUND) {
+			return; /* never seen here */
+		}
+		same = strcmp(row.id, id) == 0;
 		store_policy_clear(&row);
 		if (same) {
 			return;
 		}
-	} else {
-		return; /* never seen here */
+		if ((e = sts_resolver_entry(r, domain)) == NULL) {
+			return; /* cache full: loaded later, rechecked then */
+		}
+	}
+	if (sts_entry_busy(e) || (e->have_policy && strcmp(e->id, id) == 0)) {
+		return; /* work in flight asks the fleet itself */
+	}
+	if (!e->have_policy) {
+		log_info("MXTLS-FLEET-NEWS",
+		        "%s: another host fetched policy id %s: dropping our "
+		        "negative answer",
+		        domain, id);
+		(void)sts_resolver_flush_local(r, domain);
+		return;
 	}
 	log_info("MXTLS-FLEET-NEWS",
-	        "%s: another host fetched policy id %s: dropping ours", domain,
-	        id);
-	(void)sts_resolver_flush_local(r, domain);
+	        "%s: another host fetched policy id %s, ours is %s: "
+	        "rechecking the TXT record",
+	        domain, id, e->id);
+	r->stats->refreshes++;
+	sts_start(e);
 }
 
 unsigned long

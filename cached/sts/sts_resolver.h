@@ -115,8 +115,8 @@ struct sts_fleet;
 void sts_resolver_set_fleet(struct sts_resolver *r, struct sts_fleet *f);
 
 /* sts_resolver_fleet_news - another host fetched domain's policy under id:
- * an entry or store row with another id is dropped (the next lookup takes
- * the fleet's). */
+ * a policy held here under another id has its TXT record rechecked at once
+ * (a new id is then taken from the fleet); a negative answer is dropped. */
 void sts_resolver_fleet_news(
         struct sts_resolver *r, const char *domain, const char *id);
 

@@ -128,10 +128,10 @@ for i in 1 2 3; do fleet_q "$i" idchange.test >/dev/null; done
 "$W/set-txt.sh" "$WORLD" idchange.test "bb$RUN"
 sleep 1.2
 # host1 refetches (its own recheck); from its answer with the new id, how
-# long until host2's and host3's entries are gone (the news) - polled
-# through their stats gauge "entries" every 5 ms would need the op's cost:
-# instead their logs' MXTLS-FLEET-NEWS are matched to host1's publication
-# with the Redis MONITOR's timestamps
+# long until host2 and host3 answer it (the news makes them recheck the
+# TXT record and take the policy from Redis): polled every 5 ms, and
+# host1's publication matched to their GETs with the Redis MONITOR's
+# timestamps
 timeout 20 redis-cli -p "$REDIS_PORT" MONITOR >"$BENCH_DIR/monitor.log" 2>&1 &
 mon=$!
 sleep 0.3

@@ -389,6 +389,82 @@ id_change_background(void **state)
 }
 
 /*
+ * FLEET news (docs/FLEET.md): another host published another policy id.
+ * A policy held here is kept and its TXT record rechecked at once: while
+ * this host's resolver still serves the old id, nothing is fetched (the
+ * old code dropped the policy, so the next lookup fetched it again under
+ * the old id and published that back to the fleet); once the TXT record
+ * shows the new id, the recheck takes it. The same for a policy that is
+ * only in the store. A cached "no policy" is dropped.
+ */
+static void
+fleet_news_rechecks(void **state)
+{
+	struct got g;
+
+	(void)state;
+	site("news.test", "n1", "enforce", 86400);
+	assert_false(lookup("news.test", &g));
+	run();
+	expect_policy(&g, STS_SOURCE_FETCHED, STS_MODE_ENFORCE, "n1");
+	assert_int_equal(txts("news.test"), 1);
+
+	/* the same id: nothing to do */
+	sts_resolver_fleet_news(W.r, "news.test", "n1");
+	run();
+	assert_int_equal(txts("news.test"), 1);
+
+	/* another id, but this host's DNS still says n1 */
+	sts_resolver_fleet_news(W.r, "news.test", "n2");
+	run();
+	assert_int_equal(txts("news.test"), 2); /* rechecked at once */
+	assert_int_equal(fake_fetch_count("news.test"), 1);
+	assert_true(lookup("news.test", &g));
+	expect_policy(&g, STS_SOURCE_CACHE, STS_MODE_ENFORCE, "n1");
+	run();
+	assert_int_equal(fake_fetch_count("news.test"), 1);
+
+	/* the TXT record now shows n2: the news makes the recheck fetch it
+	 * (from the fleet when there is one; here, without, over HTTPS) */
+	site("news.test", "n2", "testing", 86400);
+	sts_resolver_fleet_news(W.r, "news.test", "n2");
+	run();
+	assert_int_equal(txts("news.test"), 3);
+	assert_int_equal(fake_fetch_count("news.test"), 2);
+	assert_true(lookup("news.test", &g));
+	expect_policy(&g, STS_SOURCE_CACHE, STS_MODE_TESTING, "n2");
+
+	/* a policy only in the store (not in memory) is loaded and rechecked,
+	 * not deleted */
+	assert_int_equal(memo_del(W.memo, MEMO_STS, "news.test"), 1);
+	sts_resolver_fleet_news(W.r, "news.test", "n3");
+	run();
+	assert_int_equal(txts("news.test"), 4);
+	assert_int_equal(fake_fetch_count("news.test"), 2);
+	assert_true(lookup("news.test", &g));
+	expect_policy(&g, STS_SOURCE_STORE, STS_MODE_TESTING, "n2");
+
+	/* a domain never seen here is not touched */
+	sts_resolver_fleet_news(W.r, "unseen.test", "u1");
+	run();
+	assert_int_equal(txts("unseen.test"), 0);
+	assert_null(memo_get(W.memo, MEMO_STS, "unseen.test"));
+
+	/* a cached "no policy" is dropped: the next lookup resolves again */
+	fake_dns_set(
+	        txt_name("nopol.test"), DNS_T_TXT, DNS_NOTFOUND, 3600, NULL);
+	assert_false(lookup("nopol.test", &g));
+	run();
+	expect_none(&g, STS_SOURCE_FETCHED, "no _mta-sts TXT record");
+	assert_true(lookup("nopol.test", &g));
+	expect_none(&g, STS_SOURCE_CACHE, "no _mta-sts TXT record");
+	sts_resolver_fleet_news(W.r, "nopol.test", "p1");
+	assert_false(lookup("nopol.test", &g));
+	run();
+	assert_int_equal(txts("nopol.test"), 2);
+}
+
+/*
  * C3: with less than min(sts.refresh_before, max_age / 2) of its life
  * left, a policy is refetched in the background although its id did not
  * change; the refreshed policy outlives the old expiry.
@@ -746,6 +822,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(coalesced, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        id_change_background, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		        fleet_news_rechecks, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		        proactive_refresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(expiry_none, setup, teardown),
