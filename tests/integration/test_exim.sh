@@ -347,6 +347,16 @@ expect_match "nostarttls.test: Exim's reason" "$(line "$ML" '== u-nostarttls@nos
 expect_recorded "nostarttls.test" nostarttls.test sts starttls-not-supported
 expect_eq "nostarttls.test: nothing reached the receiver at all" "$(rcv_count nostarttls)" 0
 
+# --- TLS-Required: No to the DANE mismatch: delivered (RFC 8689 section 5:
+# MTA-STS and DANE are ignored; Exim's own DANE on the opportunistic
+# transport is off for it, else its TLSA check would defer the message).
+# Before the message below: its failure puts the host in Exim's retry hints
+send u-notls@danewrong.test --add-header "TLS-Required: No"
+l=$(delivered u-notls@danewrong.test)
+expect_match "TLS-Required: No, DANE mismatch: opportunistic transport" "$l" 'R=mxtls_tls_required_no T=remote_smtp_mxtls H=mx1\.danewrong\.test'
+expect_match "TLS-Required: No, DANE mismatch: TLS, not DANE-verified" "$l" 'X=TLS[^ ]* CV=no'
+expect_true "TLS-Required: No, DANE mismatch: the fake MX received it" received_by_fake u-notls@danewrong.test
+
 # --- DANE mismatch: deferred, DANE failure recorded -------------------------
 send u-danewrong@danewrong.test
 l=$(deferred u-danewrong@danewrong.test)
@@ -394,7 +404,21 @@ expect_eq "results: none lost" "$(grep -c 'mxtls: .*: result .* not recorded' "$
 # --- local overrides (docs/DECISIONS.md "Local overrides") ----------------
 TOMORROW=$(date -u -d '+1 day' +%F)
 msgid() { grep -E "<= .* for $1\$" "$ML" | tail -1 | awk '{print $3}'; }
-requeue() { ns "$EXIM" -C "$E/exim.conf" -M "$(msgid "$1")"; }
+# requeue RCPT - a forced delivery attempt (-M overrides the retry hints).
+# The daemon's queue runner (every 10 s) may hold the message at that
+# moment ("Spool file ... is locked"): then try again.
+requeue() {
+	local id n i
+	id=$(msgid "$1")
+	[ -n "$id" ] || return 1
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		n=$(grep -c "$id Spool file .* is locked" "$ML")
+		ns "$EXIM" -C "$E/exim.conf" -M "$id" || return 1
+		[ "$(grep -c "$id Spool file .* is locked" "$ML")" -eq "$n" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
 # testing on badcert.test (enforce, wrong-name MX): the queued message goes
 # out, and the failure is still reported under the published policy
 expect_true "override: badcert.test testing" ctl override add badcert.test testing \
