@@ -5,7 +5,8 @@
  * defaults, conf_load() accepts exactly its keys (anything else is an error
  * naming the file and line), conf_print() prints them all. Durations are in
  * seconds (integer or decimal); derived fields (ipc_mode, log_level, ...)
- * are computed from their string keys after loading.
+ * are computed from their string keys after loading. The store keys are
+ * checked together in conf_store.c, the "override" list is conf_override.c.
  */
 #include <sys/socket.h>
 
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "util/conf.h"
 #include "util/conf_override.h"
+#include "util/conf_store.h"
 #include "util/xalloc.h"
 
 enum conf_type {
@@ -500,31 +502,11 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		        "preload.no_live_policy",
 		        "must be enforce, testing, tempfail or ignore"));
 	}
-	if (strcmp(c->store_backend, "sqlite") != 0
-	        && strcmp(c->store_backend, "redis") != 0) {
-		return (conf_error(why, whylen, file, 0, "store.backend",
-		        "must be \"sqlite\" or \"redis\""));
-	}
-	if (strcmp(c->store_backend, "redis") == 0
-	        && c->store_redis_url[0] == '\0') {
-		return (conf_error(why, whylen, file, 0, "store.redis.url",
-		        "store.backend \"redis\" needs store.redis.url"));
-	}
-	if (strcmp(c->store_backend, "redis") == 0
-	        && c->store_redis_timeout < 0.001) {
-		return (conf_error(why, whylen, file, 0, "store.redis.timeout",
-		        "must be at least 0.001 s"));
-	}
-	if (strlen(c->store_redis_key_prefix) > 64
-	        || strpbrk(c->store_redis_key_prefix, " \t\r\n") != NULL) {
-		return (conf_error(why, whylen, file, 0,
-		        "store.redis.key_prefix",
-		        "at most 64 characters, no white space"));
-	}
-	if (strlen(c->store_host_id) > 64
-	        || strpbrk(c->store_host_id, " \t\r\n") != NULL) {
-		return (conf_error(why, whylen, file, 0, "store.host_id",
-		        "at most 64 characters, no white space"));
+	if (conf_store_check(c->store_backend, c->store_redis_url,
+	            c->store_redis_timeout, c->store_redis_key_prefix,
+	            c->store_host_id, file, why, whylen)
+	        != 0) {
+		return (-1);
 	}
 	if (strncmp(c->ipc_listen, "ipc:///", 7) != 0
 	        && strncmp(c->ipc_listen, "tcp://127.", 10) != 0
