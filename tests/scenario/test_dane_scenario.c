@@ -26,6 +26,7 @@
 #include "dane/dane_resolver.h"
 #include "fake_dane_dns.h"
 #include "fake_dns.h"
+#include "fake_loop.h"
 #include "log.h"
 #include "util/clock.h"
 #include "util/conf.h"
@@ -81,15 +82,7 @@ got_cb(void *arg, struct dane_result *res)
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(W.base);
 }
 
 /* lookup - look domain up into g; returns 1 when answered at once (from

@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "fake_dns.h"
+#include "fake_loop.h"
 #include "log.h"
 #include "tlsrpt/tlsrpt_lookup.h"
 #include "util/clock.h"
@@ -66,15 +67,7 @@ got_cb(void *arg, const struct tlsrpt_answer *a)
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(W.base);
 }
 
 static int
