@@ -7,7 +7,8 @@
  * unit tests of cached/serve/ (test_query.c, test_server.c). Header-only
  * (static functions); one world per process at a time. Smaller worlds: the
  * MTA-STS resolver alone (fake_sts_world.h), TLS reporting alone
- * (fake_tlsrpt_world.h); the loop and timers: fake_loop.h.
+ * (fake_tlsrpt_world.h), the ground of a DNS lookup service
+ * (fake_dns_world.h); the loop and timers: fake_loop.h.
  */
 #ifndef MXTLS_TESTS_FAKE_WORLD_H
 #define MXTLS_TESTS_FAKE_WORLD_H
