@@ -1,8 +1,9 @@
 /*
  * conf_store.h - the store keys of mxtlsd.conf: store.backend, the Redis
  * tier store.redis.* and the fleet's store.host_id (docs/FLEET.md; man
- * mxtlsd.conf(5)). Their rows stand in conf.c's one table of keys, which
- * reads, prints and frees them; what they must be together is checked here.
+ * mxtlsd.conf(5)). Their rows stand in conf.c's one table of keys, read
+ * and freed there, printed by conf_print.c; what they must be together is
+ * checked here.
  */
 #ifndef MXTLS_CACHED_CONF_STORE_H
 #define MXTLS_CACHED_CONF_STORE_H
