@@ -1,10 +1,11 @@
 /*
  * reload.h - SIGHUP: re-read the configuration file mxtlsd was started
- * with and apply what can change without a restart (conf.c's reloadable
- * keys) to the running subsystems, on the loop thread. Every other changed
- * key is logged and keeps its running value; a file that does not load
- * keeps the whole running configuration. Caches are kept, except the
- * answer cache's finished replies, which were built with the old values.
+ * with and apply what can change without a restart (the reloadable keys
+ * of util/conf_merge.c) to the running subsystems, on the loop thread.
+ * Every other changed key is logged and keeps its running value; a file
+ * that does not load keeps the whole running configuration. Caches are
+ * kept, except the answer cache's finished replies, which were built with
+ * the old values.
  */
 #ifndef MXTLS_CACHED_RELOAD_H
 #define MXTLS_CACHED_RELOAD_H

@@ -1,11 +1,13 @@
 /*
- * conf.c - mxtlsd's configuration table, libconfig reader and printer.
+ * conf.c - mxtlsd's configuration table and libconfig reader.
  *
  * The table below is the only list of keys: conf_defaults() applies its
  * defaults, conf_load() accepts exactly its keys (anything else is an error
- * naming the file and line), conf_print() prints them all. Durations are in
+ * naming the file and line), conf_print() (conf_print.c) prints them all,
+ * conf_merge() (conf_merge.c) compares them on a reload. Durations are in
  * seconds (integer or decimal); derived fields (ipc_mode, log_level, ...)
- * are computed from their string keys after loading.
+ * are computed from their string keys after loading. The store keys are
+ * checked together in conf_store.c, the "override" list is conf_override.c.
  */
 #include <sys/socket.h>
 
@@ -23,27 +25,10 @@
 
 #include "log.h"
 #include "util/conf.h"
+#include "util/conf_int.h"
 #include "util/conf_override.h"
+#include "util/conf_store.h"
 #include "util/xalloc.h"
-
-enum conf_type {
-	CT_STR,
-	CT_INT,
-	CT_BOOL,
-	CT_SECONDS,
-	CT_STRLIST,
-};
-
-struct conf_key {
-	const char    *path;
-	enum conf_type type;
-	size_t         off;
-	const char    *def_str;
-	double         def_num;
-	double         min;
-	double         max;
-	const char    *deprecated; /* why the key is ignored, or NULL */
-};
 
 #define O(f) offsetof(struct conf, f)
 
@@ -268,16 +253,13 @@ conf_key_deprecated(int i)
 	return (conf_keys[i].deprecated);
 }
 
-static void *
-field(struct conf *c, const struct conf_key *k)
+const struct conf_key *
+conf_key_at(int i)
 {
-	return ((char *)c + k->off);
-}
-
-static const void *
-cfield(const struct conf *c, const struct conf_key *k)
-{
-	return ((const char *)c + k->off);
+	if (i < 0 || i >= CONF_NKEYS) {
+		return (NULL);
+	}
+	return (&conf_keys[i]);
 }
 
 void
@@ -290,14 +272,14 @@ conf_defaults(struct conf *c)
 		const struct conf_key *k = &conf_keys[i];
 		switch (k->type) {
 		case CT_STR:
-			*(char **)field(c, k) = xstrdup(k->def_str);
+			*(char **)conf_field(c, k) = xstrdup(k->def_str);
 			break;
 		case CT_INT:
 		case CT_BOOL:
-			*(int *)field(c, k) = (int)k->def_num;
+			*(int *)conf_field(c, k) = (int)k->def_num;
 			break;
 		case CT_SECONDS:
-			*(double *)field(c, k) = k->def_num;
+			*(double *)conf_field(c, k) = k->def_num;
 			break;
 		case CT_STRLIST:
 			break;
@@ -356,15 +338,16 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 			return (conf_error(why, whylen, file, line, k->path,
 			        "must be a string"));
 		}
-		free(*(char **)field(c, k));
-		*(char **)field(c, k) = xstrdup(config_setting_get_string(s));
+		free(*(char **)conf_field(c, k));
+		*(char **)conf_field(c, k)
+		        = xstrdup(config_setting_get_string(s));
 		return (0);
 	case CT_BOOL:
 		if (type != CONFIG_TYPE_BOOL) {
 			return (conf_error(why, whylen, file, line, k->path,
 			        "must be true or false"));
 		}
-		*(int *)field(c, k) = config_setting_get_bool(s);
+		*(int *)conf_field(c, k) = config_setting_get_bool(s);
 		return (0);
 	case CT_INT:
 	case CT_SECONDS:
@@ -387,13 +370,13 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 			        why, whylen, file, line, k->path, msg));
 		}
 		if (k->type == CT_INT) {
-			*(int *)field(c, k) = (int)num;
+			*(int *)conf_field(c, k) = (int)num;
 		} else {
-			*(double *)field(c, k) = num;
+			*(double *)conf_field(c, k) = num;
 		}
 		return (0);
 	case CT_STRLIST: {
-		char **list = (char **)field(c, k);
+		char **list = (char **)conf_field(c, k);
 		int    i, n;
 		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
 			return (conf_error(why, whylen, file, line, k->path,
@@ -422,7 +405,7 @@ conf_set(struct conf *c, const struct conf_key *k, config_setting_t *s,
 	return (-1);
 }
 
-static int
+int
 conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 {
 	char  *end;
@@ -500,31 +483,11 @@ conf_derive(struct conf *c, const char *file, char *why, size_t whylen)
 		        "preload.no_live_policy",
 		        "must be enforce, testing, tempfail or ignore"));
 	}
-	if (strcmp(c->store_backend, "sqlite") != 0
-	        && strcmp(c->store_backend, "redis") != 0) {
-		return (conf_error(why, whylen, file, 0, "store.backend",
-		        "must be \"sqlite\" or \"redis\""));
-	}
-	if (strcmp(c->store_backend, "redis") == 0
-	        && c->store_redis_url[0] == '\0') {
-		return (conf_error(why, whylen, file, 0, "store.redis.url",
-		        "store.backend \"redis\" needs store.redis.url"));
-	}
-	if (strcmp(c->store_backend, "redis") == 0
-	        && c->store_redis_timeout < 0.001) {
-		return (conf_error(why, whylen, file, 0, "store.redis.timeout",
-		        "must be at least 0.001 s"));
-	}
-	if (strlen(c->store_redis_key_prefix) > 64
-	        || strpbrk(c->store_redis_key_prefix, " \t\r\n") != NULL) {
-		return (conf_error(why, whylen, file, 0,
-		        "store.redis.key_prefix",
-		        "at most 64 characters, no white space"));
-	}
-	if (strlen(c->store_host_id) > 64
-	        || strpbrk(c->store_host_id, " \t\r\n") != NULL) {
-		return (conf_error(why, whylen, file, 0, "store.host_id",
-		        "at most 64 characters, no white space"));
+	if (conf_store_check(c->store_backend, c->store_redis_url,
+	            c->store_redis_timeout, c->store_redis_key_prefix,
+	            c->store_host_id, file, why, whylen)
+	        != 0) {
+		return (-1);
 	}
 	if (strncmp(c->ipc_listen, "ipc:///", 7) != 0
 	        && strncmp(c->ipc_listen, "tcp://127.", 10) != 0
@@ -650,127 +613,6 @@ out:
 	return (rv);
 }
 
-static void print_value(
-        const struct conf *c, const struct conf_key *k, FILE *out);
-
-static void
-print_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\') {
-			fputc('\\', out);
-		}
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-void
-conf_print(const struct conf *c, FILE *out)
-{
-	const char *group = NULL, *sub = NULL;
-	size_t      sublen = 0;
-	int         i;
-
-	for (i = 0; i < CONF_NKEYS; i++) {
-		const struct conf_key *k    = &conf_keys[i];
-		const char            *dot  = strchr(k->path, '.');
-		size_t                 glen = (size_t)(dot - k->path);
-		if (group == NULL || strncmp(group, k->path, glen) != 0
-		        || group[glen] != '.') {
-			if (sub != NULL) {
-				fprintf(out, "\t};\n");
-				sub = NULL;
-			}
-			if (group != NULL) {
-				fprintf(out, "};\n");
-			}
-			fprintf(out, "%.*s: {\n", (int)glen, k->path);
-			group = k->path;
-		}
-		if (k->deprecated != NULL) {
-			/* not printed: the effective configuration ignores
-			 * it, and a file made from this loads without a
-			 * warning */
-			fprintf(out, "\t# %s: deprecated, %s\n", dot + 1,
-			        k->deprecated);
-			continue;
-		}
-		{
-			const char *rest = dot + 1, *dot2 = strchr(rest, '.');
-			size_t slen = dot2 != NULL ? (size_t)(dot2 - rest) : 0;
-
-			if (sub != NULL
-			        && (dot2 == NULL || slen != sublen
-			                || strncmp(sub, rest, slen) != 0)) {
-				fprintf(out, "\t};\n");
-				sub = NULL;
-			}
-			if (dot2 != NULL && sub == NULL) {
-				fprintf(out, "\t%.*s: {\n", (int)slen, rest);
-				sub    = rest;
-				sublen = slen;
-			}
-			if (dot2 != NULL) {
-				fprintf(out, "\t\t%s = ", dot2 + 1);
-			} else {
-				fprintf(out, "\t%s = ", rest);
-			}
-		}
-		print_value(c, k, out);
-		fprintf(out, ";\n");
-	}
-	if (sub != NULL) {
-		fprintf(out, "\t};\n");
-	}
-	if (group != NULL) {
-		fprintf(out, "};\n");
-	}
-	conf_override_print(c->overrides, c->noverrides, out);
-}
-
-/* print_value - k's value in c, in libconfig syntax. */
-static void
-print_value(const struct conf *c, const struct conf_key *k, FILE *out)
-{
-	int j;
-
-	{
-		switch (k->type) {
-		case CT_STR:
-			print_string(out, *(char *const *)cfield(c, k));
-			break;
-		case CT_INT:
-			fprintf(out, "%d", *(const int *)cfield(c, k));
-			break;
-		case CT_BOOL:
-			fprintf(out, "%s",
-			        *(const int *)cfield(c, k) ? "true" : "false");
-			break;
-		case CT_SECONDS: {
-			double d = *(const double *)cfield(c, k);
-			if (d == (double)(long)d) {
-				fprintf(out, "%ld", (long)d);
-			} else {
-				fprintf(out, "%g", d);
-			}
-			break;
-		}
-		case CT_STRLIST: {
-			char *const *list = (char *const *)cfield(c, k);
-			fprintf(out, "[");
-			for (j = 0; list[j] != NULL; j++) {
-				fprintf(out, j ? ", " : " ");
-				print_string(out, list[j]);
-			}
-			fprintf(out, j ? " ]" : "]");
-			break;
-		}
-		}
-	}
-}
-
 void
 conf_free(struct conf *c)
 {
@@ -786,137 +628,14 @@ conf_free(struct conf *c)
 	for (i = 0; i < CONF_NKEYS; i++) {
 		const struct conf_key *k = &conf_keys[i];
 		if (k->type == CT_STR) {
-			free(*(char **)field(c, k));
-			*(char **)field(c, k) = NULL;
+			free(*(char **)conf_field(c, k));
+			*(char **)conf_field(c, k) = NULL;
 		} else if (k->type == CT_STRLIST) {
-			char **list = (char **)field(c, k);
+			char **list = (char **)conf_field(c, k);
 			for (j = 0; list[j] != NULL; j++) {
 				free(list[j]);
 				list[j] = NULL;
 			}
 		}
 	}
-}
-
-/*
- * The keys a running mxtlsd applies on SIGHUP (cached/daemon/reload.c applies
- * them; configs/mxtlsd.conf and docs/OPERATIONS.md "Reload" list them).
- * Every other key needs a restart: its running value is kept.
- */
-static const char *const conf_reloadable[] = {
-	"log.level",
-	"fetch.connect_timeout",
-	"fetch.timeout",
-	"fetch.low_speed_limit",
-	"fetch.low_speed_time",
-	"fetch.max_per_second",
-	"fetch.max_in_flight",
-	"sts.first_contact_wait",
-	"sts.recheck_interval",
-	"sts.refresh_before",
-	"sts.expired_policy",
-	"sts.proactive_refresh",
-	"sts.proactive_interval",
-	"sts.refresh_unused_for",
-	"dane.max_ttl",
-	"dane.negative_ttl",
-	"preload.path",
-	"preload.no_live_policy",
-	"preload.reload_interval",
-	"socketmap.postfix_version",
-	"socketmap.testing",
-	"tlsrpt.max_ttl",
-	"tlsrpt.contact_info",
-	"tlsrpt.send_delay",
-	"tlsrpt.send_window",
-	"tlsrpt.retry_deadline",
-	"tlsrpt.retry_max",
-	"tlsrpt.max_failure_details",
-	"cache.negative_ttl",
-	"cache.failure_ttl",
-};
-
-int
-conf_key_reloadable(const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(conf_reloadable) / sizeof(conf_reloadable[0]);
-	        i++) {
-		if (strcmp(path, conf_reloadable[i]) == 0) {
-			return (1);
-		}
-	}
-	return (0);
-}
-
-/* value_string - k's value in c as conf_print writes it, into buf. */
-static void
-value_string(
-        const struct conf *c, const struct conf_key *k, char *buf, size_t len)
-{
-	FILE *f = fmemopen(buf, len, "w");
-
-	buf[0] = '\0';
-	if (f == NULL) {
-		return;
-	}
-	print_value(c, k, f);
-	fclose(f);
-	buf[len - 1] = '\0';
-}
-
-/* swap_value - exchange k's value between a and b. */
-static void
-swap_value(struct conf *a, struct conf *b, const struct conf_key *k)
-{
-	size_t size;
-	char   tmp[(CONF_MAX_TRUST_ANCHORS + CONF_MAX_LISTEN + 2)
-                * sizeof(char *)];
-
-	switch (k->type) {
-	case CT_STR:
-		size = sizeof(char *);
-		break;
-	case CT_INT:
-	case CT_BOOL:
-		size = sizeof(int);
-		break;
-	case CT_SECONDS:
-		size = sizeof(double);
-		break;
-	case CT_STRLIST:
-	default:
-		size = ((size_t)k->max + 1) * sizeof(char *);
-		break;
-	}
-	memcpy(tmp, field(a, k), size);
-	memcpy(field(a, k), field(b, k), size);
-	memcpy(field(b, k), tmp, size);
-}
-
-int
-conf_merge(struct conf *live, struct conf *fresh, conf_change_fn fn, void *arg)
-{
-	char old[4096], new[4096], why[64];
-	int  i, n = 0;
-
-	for (i = 0; i < CONF_NKEYS; i++) {
-		const struct conf_key *k = &conf_keys[i];
-		value_string(live, k, old, sizeof(old));
-		value_string(fresh, k, new, sizeof(new));
-		if (strcmp(old, new) == 0) {
-			continue;
-		}
-		if (conf_key_reloadable(k->path)) {
-			swap_value(live, fresh, k);
-			n++;
-			fn(arg, k->path, old, new, 1);
-		} else {
-			fn(arg, k->path, old, new, 0);
-		}
-	}
-	/* the derived fields follow their keys (already checked in fresh) */
-	(void)conf_derive(live, "reload", why, sizeof(why));
-	return (n);
 }

@@ -1,7 +1,8 @@
 /*
- * redisev.c - a Redis connection on the daemon's libevent loop: URL
- * parsing, asynchronous connect + AUTH + SELECT, commands with a timeout
- * each, a subscriber connection, reconnect with back-off (redisev.h).
+ * redisev.c - a Redis connection on the daemon's libevent loop:
+ * asynchronous connect + AUTH + SELECT, commands with a timeout each, a
+ * subscriber connection, reconnect with back-off (redisev.h); the URL is
+ * read by redis_url.c.
  *
  * hiredis 0.14 has no command timeout of its own: every command gets a
  * libevent timer; when one fires the whole connection is dropped (a Redis
@@ -25,6 +26,7 @@
 
 #include "log.h"
 #include "logrl.h"
+#include "util/redis_url.h"
 #include "util/xalloc.h"
 
 #define REDISEV_BACKOFF_MIN 250   /* ms */
@@ -67,7 +69,7 @@ struct redisev_conn {
 
 struct redisev {
 	struct event_base   *base;
-	struct redisev_url   url;
+	struct redis_url     url;
 	char                 addr[64]; /* numeric host */
 	int                  timeout_ms;
 	int                  read_only;
@@ -81,224 +83,6 @@ struct redisev {
 
 static void redisev_connect(struct redisev_conn *c);
 static void redisev_drop(struct redisev_conn *c, const char *why);
-
-/* --- URL ------------------------------------------------------------- */
-
-static int
-redisev_hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9') {
-		return (ch - '0');
-	}
-	if (ch >= 'a' && ch <= 'f') {
-		return (ch - 'a' + 10);
-	}
-	if (ch >= 'A' && ch <= 'F') {
-		return (ch - 'A' + 10);
-	}
-	return (-1);
-}
-
-/* decode [s, s+n) percent-escapes into out (size outlen); -1 bad/long */
-static int
-redisev_unescape(const char *s, size_t n, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int ch = (unsigned char)s[i];
-
-		if (ch == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n) {
-				return (-1);
-			}
-			hi = redisev_hexval((unsigned char)s[i + 1]);
-			lo = redisev_hexval((unsigned char)s[i + 2]);
-			if (hi < 0 || lo < 0) {
-				return (-1);
-			}
-			ch = hi * 16 + lo;
-			i += 2;
-		}
-		if (ch == 0 || o + 1 >= outlen) {
-			return (-1);
-		}
-		out[o++] = (char)ch;
-	}
-	out[o] = '\0';
-	return (0);
-}
-
-/* parse a decimal in [lo, hi] from [s, s+n); -1 bad */
-static long
-redisev_num(const char *s, size_t n, long lo, long hi)
-{
-	long v = 0;
-
-	if (n == 0 || n > 10) {
-		return (-1);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9') {
-			return (-1);
-		}
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < lo || v > hi) {
-		return (-1);
-	}
-	return (v);
-}
-
-static int
-redisev_bad(char *why, size_t whylen, const char *what)
-{
-	snprintf(why, whylen, "bad redis URL: %s", what);
-	return (-1);
-}
-
-static int
-redisev_url_unix(
-        const char *p, struct redisev_url *out, char *why, size_t whylen)
-{
-	const char *q = strchr(p, '?');
-	size_t      n = q != NULL ? (size_t)(q - p) : strlen(p);
-
-	if (n == 0 || p[0] != '/') {
-		return (redisev_bad(
-		        why, whylen, "unix: needs an absolute path"));
-	}
-	if (n >= sizeof(out->path)) {
-		return (redisev_bad(why, whylen, "unix socket path too long"));
-	}
-	memcpy(out->path, p, n);
-	out->path[n] = '\0';
-	if (q != NULL) {
-		long db;
-
-		if (strncmp(q, "?db=", 4) != 0) {
-			return (redisev_bad(
-			        why, whylen, "unix: takes only ?db=N"));
-		}
-		db = redisev_num(q + 4, strlen(q + 4), 0, 100000);
-		if (db < 0) {
-			return (redisev_bad(why, whylen, "bad db number"));
-		}
-		out->db = (int)db;
-	}
-	return (0);
-}
-
-int
-redisev_url_parse(
-        const char *url, struct redisev_url *out, char *why, size_t whylen)
-{
-	const char *p, *at, *slash, *hostend, *colon;
-
-	memset(out, 0, sizeof(*out));
-	out->port = 6379;
-	if (url == NULL || *url == '\0') {
-		return (redisev_bad(why, whylen, "empty"));
-	}
-	if (strncmp(url, "unix://", 7) == 0) {
-		return (redisev_url_unix(url + 7, out, why, whylen));
-	}
-	if (strncmp(url, "unix:", 5) == 0) {
-		return (redisev_url_unix(url + 5, out, why, whylen));
-	}
-	if (strncmp(url, "redis://", 8) != 0) {
-		return (redisev_bad(
-		        why, whylen, "must start with redis:// or unix:"));
-	}
-	p     = url + 8;
-	slash = strchr(p, '/');
-	at    = NULL;
-	for (const char *q = p; *q != '\0' && q != slash; q++) {
-		if (*q == '@') {
-			at = q; /* the last one: a password may hold '@' */
-		}
-	}
-	if (at != NULL) {
-		const char *c = memchr(p, ':', (size_t)(at - p));
-
-		if (c == NULL) {
-			return (redisev_bad(why, whylen,
-			        "credentials must be USER:PASSWORD or "
-			        ":PASSWORD"));
-		}
-		if (redisev_unescape(
-		            p, (size_t)(c - p), out->user, sizeof(out->user))
-		                != 0
-		        || redisev_unescape(c + 1, (size_t)(at - c - 1),
-		                   out->pass, sizeof(out->pass))
-		                != 0) {
-			return (redisev_bad(
-			        why, whylen, "bad user or password"));
-		}
-		if (out->pass[0] == '\0') {
-			return (redisev_bad(why, whylen, "empty password"));
-		}
-		out->has_pass = 1;
-		p             = at + 1;
-	}
-	hostend = slash != NULL ? slash : p + strlen(p);
-	if (*p == '[') {
-		const char *rb = memchr(p, ']', (size_t)(hostend - p));
-
-		if (rb == NULL || rb == p + 1) {
-			return (redisev_bad(why, whylen, "bad [IPv6] host"));
-		}
-		if ((size_t)(rb - p - 1) >= sizeof(out->host)) {
-			return (redisev_bad(why, whylen, "host too long"));
-		}
-		memcpy(out->host, p + 1, (size_t)(rb - p - 1));
-		colon = rb + 1 < hostend ? rb + 1 : NULL;
-		if (colon != NULL && *colon != ':') {
-			return (redisev_bad(why, whylen, "junk after [IPv6]"));
-		}
-	} else {
-		colon    = memchr(p, ':', (size_t)(hostend - p));
-		size_t n = (size_t)((colon != NULL ? colon : hostend) - p);
-
-		if (n == 0) {
-			return (redisev_bad(why, whylen, "no host"));
-		}
-		if (n >= sizeof(out->host)) {
-			return (redisev_bad(why, whylen, "host too long"));
-		}
-		memcpy(out->host, p, n);
-		for (size_t i = 0; i < n; i++) {
-			char ch = out->host[i];
-
-			if (!((ch >= 'a' && ch <= 'z')
-			            || (ch >= 'A' && ch <= 'Z')
-			            || (ch >= '0' && ch <= '9') || ch == '.'
-			            || ch == '-' || ch == '_')) {
-				return (redisev_bad(why, whylen, "bad host"));
-			}
-		}
-	}
-	if (colon != NULL) {
-		long port = redisev_num(
-		        colon + 1, (size_t)(hostend - colon - 1), 1, 65535);
-
-		if (port < 0) {
-			return (redisev_bad(why, whylen, "bad port"));
-		}
-		out->port = (int)port;
-	}
-	if (slash != NULL && slash[1] != '\0') {
-		long db = redisev_num(slash + 1, strlen(slash + 1), 0, 100000);
-
-		if (db < 0) {
-			return (redisev_bad(why, whylen, "bad db number"));
-		}
-		out->db = (int)db;
-	}
-	return (0);
-}
 
 /* --- commands ------------------------------------------------------ */
 
@@ -760,7 +544,7 @@ redisev_open(struct event_base *base, const struct redisev_conf *conf,
 {
 	struct redisev *ev = xcalloc(1, sizeof(*ev));
 
-	if (redisev_url_parse(conf->url, &ev->url, why, whylen) != 0
+	if (redis_url_parse(conf->url, &ev->url, why, whylen) != 0
 	        || redisev_resolve(ev, why, whylen) != 0) {
 		free(ev);
 		return (NULL);

@@ -8,12 +8,9 @@
  * fails every pending command (callback with NULL and why) and reconnects
  * with back-off (250 ms doubling to 10 s).
  *
- * The URL (store.redis.url, docs/FLEET.md):
- *   redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]   (port 6379, db 0)
- *   unix:PATH[?db=N]  or  unix://PATH[?db=N]
- * USER and PASSWORD are percent-decoded; a USER sends the Redis 6 ACL form
- * AUTH USER PASSWORD, a password alone AUTH PASSWORD. HOST is an IPv4
- * address, an [IPv6] address or a name (resolved once, by redisev_open).
+ * The URL is store.redis.url (util/redis_url.h); a USER sends the Redis 6
+ * ACL form AUTH USER PASSWORD, a password alone AUTH PASSWORD; a HOST
+ * name is resolved once, by redisev_open.
  *
  * Two connections: one for commands, and one for SUBSCRIBE that is only
  * opened when someone subscribes. Messages published while the subscriber
@@ -34,24 +31,6 @@ struct redisev_conf {
 	int         timeout_ms; /* every command and connect; <= 0: 1000 */
 	int         read_only;  /* carried for the users (redisev_read_only) */
 };
-
-/* redisev_url - a parsed store.redis.url (redisev_url_parse). */
-struct redisev_url {
-	char host[256]; /* "" for unix: */
-	int  port;
-	char path[108]; /* unix socket path, "" for redis:// */
-	char user[128]; /* "" : none */
-	char pass[256]; /* "" : none (no AUTH) */
-	int  has_pass;
-	int  db;
-};
-
-/*
- * redisev_url_parse - parse url into out. 0, or -1 and why (the URL's
- * password is never copied into why).
- */
-int redisev_url_parse(
-        const char *url, struct redisev_url *out, char *why, size_t whylen);
 
 /*
  * redisev_open - parse the URL and start connecting on base (the first

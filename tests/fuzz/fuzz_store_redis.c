@@ -4,14 +4,14 @@
  * parser, the rest is its input: a pub/sub message (store_redis_msg_parse,
  * re-formatted and re-parsed to the same message), a policy value
  * (store_redis_decode, re-encoded and re-decoded to the same row) or a
- * store.redis.url (redisev_url_parse). Aborts when an invariant fails.
+ * store.redis.url (cached/util/redis_url.c). Aborts when an invariant fails.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_redis.h"
-#include "util/redisev.h"
+#include "util/redis_url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -77,8 +77,8 @@ fuzz_value(const char *in, size_t len)
 static void
 fuzz_url(const char *in, size_t len)
 {
-	struct redisev_url u;
-	char               why[128], *s;
+	struct redis_url u;
+	char             why[128], *s;
 
 	if (len > 1024) {
 		return;
@@ -89,7 +89,7 @@ fuzz_url(const char *in, size_t len)
 	}
 	memcpy(s, in, len);
 	s[len] = '\0';
-	if (redisev_url_parse(s, &u, why, sizeof(why)) == 0) {
+	if (redis_url_parse(s, &u, why, sizeof(why)) == 0) {
 		if ((u.path[0] == '\0') == (u.host[0] == '\0') || u.port < 1
 		        || u.port > 65535 || u.db < 0
 		        || (u.has_pass && u.pass[0] == '\0')) {

@@ -5,7 +5,10 @@
  * reporting), all real, over the scripted DNS, HTTPS and report delivery
  * of fake_dns.c, fake_fetch.c and fake_send.c on the fake clock; for the
  * unit tests of cached/serve/ (test_query.c, test_server.c). Header-only
- * (static functions); one world per process at a time.
+ * (static functions); one world per process at a time. Smaller worlds: the
+ * MTA-STS resolver alone (fake_sts_world.h), TLS reporting alone
+ * (fake_tlsrpt_world.h), the ground of a DNS lookup service
+ * (fake_dns_world.h); the loop and timers: fake_loop.h.
  */
 #ifndef MXTLS_TESTS_FAKE_WORLD_H
 #define MXTLS_TESTS_FAKE_WORLD_H
@@ -21,6 +24,7 @@
 #include "fake_dane_dns.h"
 #include "fake_dns.h"
 #include "fake_fetch.h"
+#include "fake_loop.h"
 #include "fake_send.h"
 #include "fake_time.h"
 #include "serve/answer_cache.h"
@@ -56,15 +60,7 @@ struct fake_world {
 /* fw_run - run the loop until no callback is ready; never waits. */
 static void __attribute__((unused)) fw_run(struct fake_world *w)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(w->base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(w->base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(w->base);
 }
 
 /* fw_open - every service at fake time t0. */

@@ -26,6 +26,8 @@
 #include "dane/dane_resolver.h"
 #include "fake_dane_dns.h"
 #include "fake_dns.h"
+#include "fake_dns_world.h"
+#include "fake_loop.h"
 #include "log.h"
 #include "util/clock.h"
 #include "util/conf.h"
@@ -35,14 +37,8 @@
 
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 
-static struct {
-	struct event_base    *base;
-	struct conf           conf;
-	struct dns           *dns;
-	struct stats          stats;
-	struct memo          *memo;
-	struct dane_resolver *r;
-} W;
+static struct fake_dns_world W;
+static struct dane_resolver *R; /* under test */
 
 /* one answer as the callback saw it */
 struct got {
@@ -81,15 +77,7 @@ got_cb(void *arg, struct dane_result *res)
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(W.base);
 }
 
 /* lookup - look domain up into g; returns 1 when answered at once (from
@@ -100,7 +88,7 @@ lookup(const char *domain, struct got *g)
 	int at_once;
 
 	memset(g, 0, sizeof(*g));
-	dane_resolver_lookup(W.r, domain, got_cb, g);
+	dane_resolver_lookup(R, domain, got_cb, g);
 	at_once = g->n == 1;
 	run();
 	assert_int_equal(g->n, 1);
@@ -122,22 +110,12 @@ tlsa_lookups(const char *host)
 static int
 setup(void **state)
 {
-	char why[256];
-
 	(void)state;
-	memset(&W, 0, sizeof(W));
-	clock_set_fake(T0);
-	fake_dns_reset();
-	conf_defaults(&W.conf);
+	fake_dns_world_open(&W, T0);
 	W.conf.dane_max_ttl      = 3600;
 	W.conf.dane_negative_ttl = 300;
-	W.base                   = event_base_new();
-	assert_non_null(W.base);
-	W.dns = dns_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.dns);
-	W.memo = memo_create(1000);
-	W.r = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
-	assert_non_null(W.r);
+	R = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	assert_non_null(R);
 	return (0);
 }
 
@@ -145,13 +123,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	dane_resolver_free(W.r);
-	memo_free(W.memo);
-	assert_int_equal(fake_dns_live(), 0);
-	dns_free(W.dns);
-	event_base_free(W.base);
-	conf_free(&W.conf);
-	clock_set_real();
+	dane_resolver_free(R);
+	fake_dns_world_close(&W);
 	return (0);
 }
 
@@ -438,7 +411,7 @@ expiry_refresh_shared(void **state)
 	clock_advance(600);
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < 5; i++)
-		dane_resolver_lookup(W.r, "life.test", got_cb, &w[i]);
+		dane_resolver_lookup(R, "life.test", got_cb, &w[i]);
 	run();
 	for (i = 0; i < 5; i++)
 		assert_int_equal(w[i].n, 0);

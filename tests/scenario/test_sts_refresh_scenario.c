@@ -36,6 +36,8 @@
 
 #include "fake_dns.h"
 #include "fake_fetch.h"
+#include "fake_loop.h"
+#include "fake_sts_world.h"
 #include "log.h"
 #include "store/store.h"
 #include "sts/sts_refresh.h"
@@ -59,19 +61,8 @@ struct got {
 	int64_t                expires;
 };
 
-static struct {
-	struct event_base   *base;
-	struct conf          conf;
-	struct dns          *dns;
-	struct sts_fetcher  *fetcher;
-	struct store        *store;
-	struct stats         stats;
-	struct memo         *memo;
-	struct sts_resolver *r;
-	struct sts_refresh  *refresh;
-	char                 dir[64];
-	char                 db[128];
-} W;
+static struct fake_sts_world W;
+static struct sts_refresh   *Refresh; /* the timer under test */
 
 /* ---- harness ---------------------------------------------------------- */
 
@@ -91,15 +82,7 @@ got_cb(void *arg, const struct sts_answer *a)
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(W.base);
 }
 
 /* lookup - a lookup of domain at the current fake time, run to its end. */
@@ -115,27 +98,11 @@ lookup(const char *domain)
 	return (g);
 }
 
-static int
-find_timer(const struct event_base *base, const struct event *ev, void *arg)
-{
-	(void)base;
-	if (event_get_callback_arg(ev) == W.refresh) {
-		*(const struct event **)arg = ev;
-		return (1);
-	}
-	return (0);
-}
-
 /* tick - what the refresh timer does when it fires now. */
 static void
 tick(void)
 {
-	const struct event *timer = NULL;
-
-	event_base_foreach_event(W.base, find_timer, &timer);
-	assert_non_null(timer);
-	event_active((struct event *)timer, EV_TIMEOUT, 1);
-	run();
+	fake_loop_fire(W.base, Refresh);
 }
 
 /* at - the fake clock to t, then a tick. */
@@ -221,64 +188,28 @@ has_row(const char *domain)
 static void
 world_open(void)
 {
-	char why[256];
-
-	W.base = event_base_new();
-	assert_non_null(W.base);
-	W.dns = dns_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.dns);
-	W.fetcher = sts_fetch_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.fetcher);
-	W.store = store_open("sqlite", W.db, why, sizeof(why));
-	if (W.store == NULL)
-		fail_msg("store_open: %s", why);
-	W.memo = memo_create((size_t)W.conf.cache_max_entries);
-	W.r    = sts_resolver_create(
-	           W.base, &W.conf, W.dns, W.fetcher, W.store, &W.stats, W.memo);
-	W.refresh = sts_refresh_create(W.r);
-	assert_non_null(W.refresh);
+	fake_sts_world_open(&W);
+	Refresh = sts_refresh_create(W.r);
+	assert_non_null(Refresh);
 }
 
 /* world_close - everything but the store file (a restart). */
 static void
 world_close(void)
 {
-	sts_refresh_free(W.refresh);
-	sts_resolver_free(W.r);
-	memo_free(W.memo);
-	assert_int_equal(fake_dns_live(), 0);
-	assert_int_equal(fake_fetch_live(), 0);
-	store_close(W.store);
-	sts_fetch_free(W.fetcher);
-	dns_free(W.dns);
-	event_base_free(W.base);
+	sts_refresh_free(Refresh);
+	fake_sts_world_close(&W);
 }
 
 static int
 setup(void **state)
 {
 	(void)state;
-	memset(&W, 0, sizeof(W));
-	clock_set_fake(T0);
-	fake_dns_reset();
-	fake_fetch_reset();
-	conf_defaults(&W.conf);
+	fake_sts_world_init(&W, T0, "/tmp/mxtls-refresh");
 	W.conf.fetch_allow_private    = 1;
 	W.conf.sts_first_contact_wait = 30;
-	snprintf(W.dir, sizeof(W.dir), "/tmp/mxtls-refresh.XXXXXX");
-	assert_non_null(mkdtemp(W.dir));
-	snprintf(W.db, sizeof(W.db), "%s/store.db", W.dir);
 	world_open();
 	return (0);
-}
-
-static void
-unlink_db(const char *suffix)
-{
-	char path[200];
-
-	snprintf(path, sizeof(path), "%s%s", W.db, suffix);
-	unlink(path);
 }
 
 static int
@@ -286,12 +217,7 @@ teardown(void **state)
 {
 	(void)state;
 	world_close();
-	conf_free(&W.conf);
-	clock_set_real();
-	unlink_db("");
-	unlink_db("-wal");
-	unlink_db("-shm");
-	rmdir(W.dir);
+	fake_sts_world_end(&W);
 	return (0);
 }
 
@@ -674,9 +600,9 @@ test_old_store(void **state)
 
 	(void)state;
 	world_close();
-	unlink_db("");
-	unlink_db("-wal");
-	unlink_db("-shm");
+	fake_sts_world_unlink(&W, "");
+	fake_sts_world_unlink(&W, "-wal");
+	fake_sts_world_unlink(&W, "-shm");
 	assert_int_equal(sqlite3_open(W.db, &db), SQLITE_OK);
 	snprintf(sql, sizeof(sql),
 	        "CREATE TABLE sts_policy(domain TEXT PRIMARY KEY, id TEXT "

@@ -30,15 +30,17 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "util/clock.h"
-#include "util/conf.h"
 #include "fake_dns.h"
 #include "fake_fetch.h"
+#include "fake_loop.h"
+#include "fake_sts_world.h"
 #include "log.h"
-#include "util/stats.h"
 #include "store/store.h"
-#include "util/memo.h"
 #include "sts/sts_resolver.h"
+#include "util/clock.h"
+#include "util/conf.h"
+#include "util/memo.h"
+#include "util/stats.h"
 
 #define T0 1700000000 /* 2023-11-14T22:13:20Z */
 
@@ -55,18 +57,7 @@ struct got {
 	char                   why[512];
 };
 
-static struct {
-	struct event_base   *base;
-	struct conf          conf;
-	struct dns          *dns;
-	struct sts_fetcher  *fetcher;
-	struct store        *store;
-	struct stats         stats;
-	struct memo         *memo;
-	struct sts_resolver *r;
-	char                 dir[64];
-	char                 db[128];
-} W;
+static struct fake_sts_world W;
 
 /* ---- harness ---------------------------------------------------------- */
 
@@ -102,15 +93,7 @@ lookup(const char *domain, struct got *g)
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(W.base);
 }
 
 /* run_real - run the loop for ms milliseconds of real time. */
@@ -214,14 +197,8 @@ expect_tempfail(const struct got *g, const char *why)
 static int
 setup(void **state)
 {
-	char why[256];
-
 	(void)state;
-	memset(&W, 0, sizeof(W));
-	clock_set_fake(T0);
-	fake_dns_reset();
-	fake_fetch_reset();
-	conf_defaults(&W.conf);
+	fake_sts_world_init(&W, T0, "/tmp/mxtls-scenario");
 	W.conf.fetch_allow_private = 1; /* the fake policy hosts: 127.0.0.1 */
 	W.conf.sts_first_contact_wait = 30;
 	W.conf.sts_recheck_interval   = 3600;
@@ -229,48 +206,16 @@ setup(void **state)
 	W.conf.sts_expired_policy     = CONF_EXPIRED_NONE;
 	W.conf.cache_negative_ttl     = 3600;
 	W.conf.cache_failure_ttl      = 300;
-	W.base                        = event_base_new();
-	assert_non_null(W.base);
-	W.dns = dns_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.dns);
-	W.fetcher = sts_fetch_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.fetcher);
-	snprintf(W.dir, sizeof(W.dir), "/tmp/mxtls-scenario.XXXXXX");
-	assert_non_null(mkdtemp(W.dir));
-	snprintf(W.db, sizeof(W.db), "%s/store.db", W.dir);
-	W.store = store_open("sqlite", W.db, why, sizeof(why));
-	if (W.store == NULL)
-		fail_msg("store_open: %s", why);
-	W.memo = memo_create((size_t)W.conf.cache_max_entries);
-	W.r    = sts_resolver_create(
-	           W.base, &W.conf, W.dns, W.fetcher, W.store, &W.stats, W.memo);
-	assert_non_null(W.r);
+	fake_sts_world_open(&W);
 	return (0);
 }
 
 static int
 teardown(void **state)
 {
-	char path[160];
-
 	(void)state;
-	sts_resolver_free(W.r);
-	memo_free(W.memo);
-	/* the resolver cancelled whatever it still had in flight */
-	assert_int_equal(fake_dns_live(), 0);
-	assert_int_equal(fake_fetch_live(), 0);
-	store_close(W.store);
-	sts_fetch_free(W.fetcher);
-	dns_free(W.dns);
-	event_base_free(W.base);
-	conf_free(&W.conf);
-	clock_set_real();
-	unlink(W.db);
-	snprintf(path, sizeof(path), "%s-wal", W.db);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s-shm", W.db);
-	unlink(path);
-	rmdir(W.dir);
+	fake_sts_world_close(&W);
+	fake_sts_world_end(&W);
 	return (0);
 }
 

@@ -32,8 +32,10 @@
 #include <jansson.h>
 
 #include "fake_dns.h"
+#include "fake_loop.h"
 #include "fake_send.h"
 #include "fake_time.h"
+#include "fake_tlsrpt_world.h"
 #include "log.h"
 #include "tlsrpt/tlsrpt_json.h"
 #include "tlsrpt/tlsrpt_result.h"
@@ -48,53 +50,21 @@
 #define RUA_A "mailto:a@r.test"
 #define RUA_B "https://r.test/tlsrpt"
 
-static struct {
-	struct event_base   *base;
-	struct conf          conf;
-	struct dns          *dns;
-	struct stats         stats;
-	struct tlsrpt_sched *t;
-	char                 dir[64];
-	char                 db[128];
-} W;
+static struct fake_tlsrpt_world W;
 
 /* ---- harness ---------------------------------------------------------- */
 
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
-}
-
-static int
-find_timer(const struct event_base *base, const struct event *ev, void *arg)
-{
-	(void)base;
-	if (event_get_callback_arg(ev) == W.t) {
-		*(const struct event **)arg = ev;
-		return (1);
-	}
-	return (0);
+	fake_loop_run(W.base);
 }
 
 /* tick - what the scheduler's timer does when it fires now. */
 static void
 tick(void)
 {
-	const struct event *timer = NULL;
-
-	event_base_foreach_event(W.base, find_timer, &timer);
-	assert_non_null(timer);
-	event_active((struct event *)timer, EV_TIMEOUT, 1);
-	run();
+	fake_loop_fire(W.base, W.t);
 }
 
 /* at - the fake clock to t, then a tick. */
@@ -106,81 +76,31 @@ at(int64_t t)
 }
 
 static void
-set_str(char **field, const char *value)
-{
-	free(*field);
-	*field = strdup(value);
-	assert_non_null(*field);
-}
-
-static void
 sched_open(void)
 {
-	char why[512];
-
-	W.t = tlsrpt_sched_create(
-	        W.base, &W.conf, W.dns, &W.stats, NULL, why, sizeof(why));
-	if (W.t == NULL)
-		fail_msg("tlsrpt_sched_create: %s", why);
-	run(); /* its first tick */
+	fake_tlsrpt_world_sched(&W);
 }
 
 static int
 setup(void **state)
 {
-	char why[256];
-
 	(void)state;
-	memset(&W, 0, sizeof(W));
-	clock_set_fake(DAY + 3600);
-	fake_time_follow_clock(1);
-	fake_dns_reset();
-	fake_send_reset();
-	conf_defaults(&W.conf);
-	snprintf(W.dir, sizeof(W.dir), "/tmp/mxtls-tlsrpt-scenario.XXXXXX");
-	assert_non_null(mkdtemp(W.dir));
-	snprintf(W.db, sizeof(W.db), "%s/store.db", W.dir);
-	set_str(&W.conf.store_path, W.db);
-	set_str(&W.conf.tlsrpt_submitter, "sub.test");
-	set_str(&W.conf.tlsrpt_from, "tlsrpt-noreply@sub.test");
-	set_str(&W.conf.tlsrpt_organization, "Sub Org");
+	fake_tlsrpt_world_open(&W, DAY + 3600, "/tmp/mxtls-tlsrpt-scenario");
+	fake_tlsrpt_set_str(&W.conf.tlsrpt_from, "tlsrpt-noreply@sub.test");
+	fake_tlsrpt_set_str(&W.conf.tlsrpt_organization, "Sub Org");
 	W.conf.tlsrpt_send_delay     = DELAY;
 	W.conf.tlsrpt_send_window    = 0;
 	W.conf.tlsrpt_retry_deadline = 86400;
 	W.conf.tlsrpt_retry_max      = 1000;
-	W.base                       = event_base_new();
-	assert_non_null(W.base);
-	W.dns = dns_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.dns);
 	sched_open();
 	return (0);
-}
-
-static void
-rm(const char *suffix)
-{
-	char path[200];
-
-	snprintf(path, sizeof(path), "%s.tlsrpt%s", W.db, suffix);
-	unlink(path);
 }
 
 static int
 teardown(void **state)
 {
 	(void)state;
-	tlsrpt_sched_free(W.t);
-	assert_int_equal(fake_send_live(), 0);
-	dns_free(W.dns);
-	event_base_free(W.base);
-	conf_free(&W.conf);
-	fake_time_follow_clock(0);
-	clock_set_real();
-	fake_send_reset();
-	rm("");
-	rm("-wal");
-	rm("-shm");
-	rmdir(W.dir);
+	fake_tlsrpt_world_close(&W);
 	return (0);
 }
 

@@ -22,6 +22,8 @@
 #include "dane/dane_resolver.h"
 #include "fake_dane_dns.h"
 #include "fake_dns.h"
+#include "fake_dns_world.h"
+#include "fake_loop.h"
 #include "log.h"
 #include "util/clock.h"
 #include "util/conf.h"
@@ -31,14 +33,8 @@
 
 #define T0 1700000000
 
-static struct {
-	struct event_base    *base;
-	struct conf           conf;
-	struct dns           *dns;
-	struct stats          stats;
-	struct memo          *memo;
-	struct dane_resolver *r;
-} W;
+static struct fake_dns_world W;
+static struct dane_resolver *R; /* under test */
 
 struct got {
 	int                 n;
@@ -58,15 +54,7 @@ got_cb(void *arg, struct dane_result *res)
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(W.base);
 }
 
 /* lookup - look domain up into g (released first); 1 when answered inside
@@ -76,7 +64,7 @@ lookup(const char *domain, struct got *g)
 {
 	dane_result_unref(g->res);
 	memset(g, 0, sizeof(*g));
-	dane_resolver_lookup(W.r, domain, got_cb, g);
+	dane_resolver_lookup(R, domain, got_cb, g);
 	return (g->n == 1);
 }
 
@@ -90,22 +78,12 @@ got_clear(struct got *g)
 static int
 setup(void **state)
 {
-	char why[256];
-
 	(void)state;
-	memset(&W, 0, sizeof(W));
-	clock_set_fake(T0);
-	fake_dns_reset();
-	conf_defaults(&W.conf);
+	fake_dns_world_open(&W, T0);
 	W.conf.dane_max_ttl      = 3600;
 	W.conf.dane_negative_ttl = 300;
-	W.base                   = event_base_new();
-	assert_non_null(W.base);
-	W.dns = dns_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.dns);
-	W.memo = memo_create(1000);
-	W.r = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
-	assert_non_null(W.r);
+	R = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	assert_non_null(R);
 	return (0);
 }
 
@@ -113,13 +91,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	dane_resolver_free(W.r);
-	memo_free(W.memo);
-	assert_int_equal(fake_dns_live(), 0);
-	dns_free(W.dns);
-	event_base_free(W.base);
-	conf_free(&W.conf);
-	clock_set_real();
+	dane_resolver_free(R);
+	fake_dns_world_close(&W);
 	return (0);
 }
 
@@ -490,7 +463,7 @@ flush(void **state)
 	lookup("d.test", &g);
 	run();
 	assert_true(lookup("d.test", &g));
-	dane_resolver_flush(W.r, "d.test");
+	dane_resolver_flush(R, "d.test");
 	assert_false(lookup("d.test", &g));
 	run();
 	assert_int_equal(g.n, 1);
@@ -498,10 +471,10 @@ flush(void **state)
 
 	/* flush all while in flight */
 	fake_dns_hold("d.test", DNS_T_MX, 1);
-	dane_resolver_flush(W.r, NULL);
+	dane_resolver_flush(R, NULL);
 	assert_false(lookup("d.test", &g));
 	run();
-	dane_resolver_flush(W.r, NULL);
+	dane_resolver_flush(R, NULL);
 	fake_dns_release("d.test", DNS_T_MX);
 	run();
 	assert_int_equal(g.n, 1);
@@ -547,10 +520,10 @@ memo_full(void **state)
 	struct got a = { 0 }, b = { 0 }, c = { 0 };
 
 	(void)state;
-	dane_resolver_free(W.r);
+	dane_resolver_free(R);
 	memo_free(W.memo);
 	W.memo = memo_create(2);
-	W.r = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	R = dane_resolver_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
 	dd_mx("a.test", 0, 600, one_mx);
 	dd_mx("b.test", 0, 600, one_mx);
 	dd_mx("c.test", 0, 600, one_mx);

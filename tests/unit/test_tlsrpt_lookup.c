@@ -19,6 +19,8 @@
 #include <event2/event.h>
 
 #include "fake_dns.h"
+#include "fake_dns_world.h"
+#include "fake_loop.h"
 #include "log.h"
 #include "tlsrpt/tlsrpt_lookup.h"
 #include "util/clock.h"
@@ -29,14 +31,8 @@
 #define T0   1700000000
 #define NAME "_smtp._tls.r.test"
 
-static struct {
-	struct event_base    *base;
-	struct conf           conf;
-	struct dns           *dns;
-	struct stats          stats;
-	struct memo          *memo;
-	struct tlsrpt_lookup *t;
-} W;
+static struct fake_dns_world W;
+static struct tlsrpt_lookup *T; /* under test */
 
 struct got {
 	int                       n;
@@ -66,43 +62,25 @@ got_cb(void *arg, const struct tlsrpt_answer *a)
 static void
 run(void)
 {
-	int i;
-
-	for (i = 0; i < 1000; i++) {
-		event_base_loop(W.base, EVLOOP_NONBLOCK);
-		if (event_base_get_num_events(W.base, EVENT_BASE_COUNT_ACTIVE)
-		        == 0)
-			return;
-	}
-	fail_msg("the event loop never settled");
+	fake_loop_run(W.base);
 }
 
 static int
 lookup(const char *domain, struct got *g)
 {
 	memset(g, 0, sizeof(*g));
-	tlsrpt_lookup_start(W.t, domain, got_cb, g);
+	tlsrpt_lookup_start(T, domain, got_cb, g);
 	return (g->n == 1);
 }
 
 static int
 setup(void **state)
 {
-	char why[256];
-
 	(void)state;
-	memset(&W, 0, sizeof(W));
-	clock_set_fake(T0);
-	fake_dns_reset();
-	conf_defaults(&W.conf);
+	fake_dns_world_open(&W, T0);
 	W.conf.tlsrpt_max_ttl = 3600;
-	W.base                = event_base_new();
-	assert_non_null(W.base);
-	W.dns = dns_create(W.base, NULL, why, sizeof(why));
-	assert_non_null(W.dns);
-	W.memo = memo_create(1000);
-	W.t = tlsrpt_lookup_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
-	assert_non_null(W.t);
+	T = tlsrpt_lookup_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	assert_non_null(T);
 	return (0);
 }
 
@@ -110,13 +88,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	tlsrpt_lookup_free(W.t);
-	memo_free(W.memo);
-	assert_int_equal(fake_dns_live(), 0);
-	dns_free(W.dns);
-	event_base_free(W.base);
-	conf_free(&W.conf);
-	clock_set_real();
+	tlsrpt_lookup_free(T);
+	fake_dns_world_close(&W);
 	return (0);
 }
 
@@ -315,11 +288,11 @@ flush(void **state)
 	run();
 	assert_true(lookup("r.test", &g));
 	assert_true(lookup("s.test", &g));
-	tlsrpt_lookup_flush(W.t, "r.test");
+	tlsrpt_lookup_flush(T, "r.test");
 	assert_false(lookup("r.test", &g));
 	assert_true(lookup("s.test", &g));
 	run();
-	tlsrpt_lookup_flush(W.t, NULL);
+	tlsrpt_lookup_flush(T, NULL);
 	assert_false(lookup("r.test", &g));
 	assert_false(lookup("s.test", &g));
 	run();
@@ -342,11 +315,11 @@ flush_during_lookup(void **state)
 	        (const char *const[]) {
 	                "v=TLSRPTv1; rua=mailto:a@r.test", NULL });
 	for (all = 0; all <= 1; all++) {
-		tlsrpt_lookup_flush(W.t, "r.test"); /* idle: dropped */
+		tlsrpt_lookup_flush(T, "r.test"); /* idle: dropped */
 		fake_dns_hold(NAME, DNS_T_TXT, 1);
 		assert_false(lookup("r.test", &g));
 		run();
-		tlsrpt_lookup_flush(W.t, all ? NULL : "r.test");
+		tlsrpt_lookup_flush(T, all ? NULL : "r.test");
 		assert_int_equal(fake_dns_release(NAME, DNS_T_TXT), 1);
 		run();
 		assert_int_equal(g.n, 1);
@@ -368,10 +341,10 @@ memo_full(void **state)
 	struct got a, b, c;
 
 	(void)state;
-	tlsrpt_lookup_free(W.t);
+	tlsrpt_lookup_free(T);
 	memo_free(W.memo);
 	W.memo = memo_create(2);
-	W.t = tlsrpt_lookup_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
+	T = tlsrpt_lookup_create(W.base, &W.conf, W.dns, &W.stats, W.memo);
 	fake_dns_hold("_smtp._tls.a.test", DNS_T_TXT, 1);
 	fake_dns_hold("_smtp._tls.b.test", DNS_T_TXT, 1);
 	assert_false(lookup("a.test", &a));
