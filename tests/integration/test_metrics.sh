@@ -153,6 +153,16 @@ expect_jq "direct dane.test" "$(qd dane.test)" '.policy' dane
 expect_jq "direct bogus.test" "$(qd bogus.test)" '.status' tempfail
 expect_jq "direct insecure.test" "$(qd insecure.test)" '.mode' enforce
 expect_jq "direct timeout.test" "$(qd timeout.test)" '.status' tempfail
+# a policy request whose domain the daemon refuses (mxtlsctl would not
+# send it: spraw.py, the raw SP client of test_spclient.sh)
+# spraw DOOR-URL DOMAIN - the daemon's JSON answer to one policy request
+spraw() { python3 "$LIB_DIR/spraw.py" "${1#ipc://}" pipeline "$2" | cut -d' ' -f2-; }
+expect_jq "direct: two dots in a row" "$(spraw "$DIRECT_URL" a..b.test)" '.status' error
+expect_jq "ipc daneunusable.test" "$(q daneunusable.test)" '.hosts[0].action' encrypt
+expect_jq "ipc notxt.test" "$(q notxt.test)" '.policy' none
+expect_jq "ipc servfail.test" "$(q servfail.test)" '.status' tempfail
+expect_jq "ipc danepart.test" "$(q danepart.test)" '.policy' dane
+expect_jq "ipc: a bad domain" "$(spraw "$DAEMON_URL" 'bad domain!')" '.status' error
 m=$(scrape)
 for a in dane-only secure encrypt none tempfail error; do
 	n=1
@@ -161,17 +171,19 @@ for a in dane-only secure encrypt none tempfail error; do
 done
 expect_metric "socketmap" "$m" 'mxtls_lookups_total{door="socketmap",answer="dane"}' 1
 expect_metric "socketmap" "$m" 'mxtls_lookups_total{door="socketmap",answer="testing"}' 0
-expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="testing"}' 1
-expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="secure"}' 1
-expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="dane"}' 0
+for a in dane secure encrypt testing none tempfail error; do
+	expect_metric "ipc" "$m" "mxtls_lookups_total{door=\"ipc\",answer=\"$a\"}" 1
+done
+expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="dane-only"}' 0
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="dane"}' 1
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="tempfail"}' 2
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="secure"}' 1
+expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="error"}' 1
 expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="socketmap"}' 10
-expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="ipc"}' 2
-expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="direct"}' 4
+expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="ipc"}' 7
+expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="direct"}' 5
 expect_metric "latency: timeout.test waited the DNS timeout" "$m" \
-	'mxtls_lookup_duration_seconds_bucket{door="direct",le="1"}' 3
+	'mxtls_lookup_duration_seconds_bucket{door="direct",le="1"}' 4
 expect_metric "answer cache" "$m" 'mxtls_cache_hits_total{cache="answer"}' 1
 expect_metric_ge "answer cache" "$m" 'mxtls_cache_misses_total{cache="answer"}' 8
 expect_metric_ge "answer cache" "$m" 'mxtls_cache_entries{cache="answer"}' 1
