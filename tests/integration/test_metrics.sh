@@ -153,6 +153,9 @@ expect_jq "direct dane.test" "$(qd dane.test)" '.policy' dane
 expect_jq "direct bogus.test" "$(qd bogus.test)" '.status' tempfail
 expect_jq "direct insecure.test" "$(qd insecure.test)" '.mode' enforce
 expect_jq "direct timeout.test" "$(qd timeout.test)" '.status' tempfail
+expect_jq "direct daneunusable.test" "$(qd daneunusable.test)" '.hosts[0].action' encrypt
+expect_jq "direct notxt.test" "$(qd notxt.test)" '.policy' none
+expect_jq "direct testing.test" "$(qd testing.test)" '.mode' testing
 # a policy request whose domain the daemon refuses (mxtlsctl would not
 # send it: spraw.py, the raw SP client of test_spclient.sh)
 # spraw DOOR-URL DOMAIN - the daemon's JSON answer to one policy request
@@ -178,12 +181,15 @@ expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="dane-only"}' 0
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="dane"}' 1
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="tempfail"}' 2
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="secure"}' 1
-expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="error"}' 1
+for a in error encrypt none testing; do
+	expect_metric "direct" "$m" "mxtls_lookups_total{door=\"direct\",answer=\"$a\"}" 1
+done
+expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="dane-only"}' 0
 expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="socketmap"}' 10
 expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="ipc"}' 7
-expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="direct"}' 5
+expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="direct"}' 8
 expect_metric "latency: timeout.test waited the DNS timeout" "$m" \
-	'mxtls_lookup_duration_seconds_bucket{door="direct",le="1"}' 4
+	'mxtls_lookup_duration_seconds_bucket{door="direct",le="1"}' 7
 expect_metric "answer cache" "$m" 'mxtls_cache_hits_total{cache="answer"}' 1
 expect_metric_ge "answer cache" "$m" 'mxtls_cache_misses_total{cache="answer"}' 8
 expect_metric_ge "answer cache" "$m" 'mxtls_cache_entries{cache="answer"}' 1
