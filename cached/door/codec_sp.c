@@ -89,7 +89,11 @@ codec_sp_answer_class(const char *json, size_t len)
 	if (has(json, len, "\"action\":\"dane\"")) {
 		return (MA_DANE);
 	}
-	if (has(json, len, "\"mode\":\"enforce\"")) {
+	/* as the socketmap's "secure" (socketmap_answer.c): enforced only
+	 * while no host is "may", which under mode enforce only a local
+	 * override (testing, none) makes */
+	if (has(json, len, "\"mode\":\"enforce\"")
+	        && !has(json, len, "\"action\":\"may\"")) {
 		return (MA_SECURE);
 	}
 	if (has(json, len, "\"mode\":\"testing\"")) {
@@ -139,12 +143,16 @@ sp_answer(void *ctx, const struct codec_conn *cc, const struct codec_req *req,
 	char                       why[128];
 
 	m->parsed = 0;
-	if (req->len <= PROTO_MAX_MSG
-	        && proto_request_parse(
-	                   req->p, req->len, &m->req, why, sizeof(why))
-	                == 0) {
-		m->parsed = 1;
-		if (m->req.op == PROTO_OP_POLICY && x->answers != NULL
+	m->policy = 0;
+	if (req->len <= PROTO_MAX_MSG) {
+		m->parsed = proto_request_parse(req->p, req->len, &m->req, why,
+		                    sizeof(why))
+		        == 0;
+		/* the op is known once it is read: a policy request that
+		 * does not parse after it (a bad domain) is a lookup
+		 * answered "error" */
+		m->policy = m->req.op == PROTO_OP_POLICY;
+		if (m->parsed && m->policy && x->answers != NULL
 		        && answer_cache_copy(x->answers, m->req.domain,
 		                clock_now(), hit_copy, &h)) {
 			return (1);
@@ -166,7 +174,7 @@ sp_reply(const struct codec_conn *cc, const void *cm, const char *text,
 	const struct codec_sp_miss *m = cm;
 
 	put(cc, out, m->bt, m->btlen, text, n);
-	if (m->parsed && m->req.op == PROTO_OP_POLICY) {
+	if (m->policy) {
 		counted(cc, text, n);
 	}
 }

@@ -37,6 +37,7 @@ struct codec_sp_miss {
 	unsigned char        bt[SPFRAME_MAX_BT];
 	size_t               btlen;
 	int                  parsed;
+	int                  policy; /* a "policy" request, parsed or not */
 	struct proto_request req;
 };
 
@@ -54,8 +55,8 @@ const char *codec_sp_key(const void *cm);
 /* codec_sp_answer_class - the "answer" label (util/metrics.h MA_*) of a
  * "policy" reply (compact JSON, len bytes): tempfail; error (any status
  * but ok); dane when a host's action is dane; secure for an MTA-STS
- * policy in mode enforce; testing in mode testing; encrypt when a host's
- * action is encrypt; else none. */
+ * policy in mode enforce with no host "may" (a local override); testing
+ * in mode testing; encrypt when a host's action is encrypt; else none. */
 int codec_sp_answer_class(const char *json, size_t len);
 
 #endif

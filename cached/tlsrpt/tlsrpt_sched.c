@@ -305,7 +305,7 @@ int
 tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
         char *why, size_t whylen)
 {
-	int dropped = 0;
+	int dropped = 0, rtype;
 
 	if (t->store == NULL) {
 		t->stats->tlsrpt_store_errors++;
@@ -323,11 +323,15 @@ tlsrpt_sched_add(struct tlsrpt_sched *t, const struct tlsrpt_obs *obs,
 	}
 	t->stats->tlsrpt_results++;
 	t->stats->tlsrpt_details_dropped += (unsigned long)dropped;
-	if (!obs->failed) {
-		metrics_inc(M_TLSRPT_RESULTS, TLSRPT_SUCCESS, 0);
-	} else if (obs->ndetail > 0) {
-		metrics_inc(M_TLSRPT_RESULTS, (int)obs->detail[0].rtype, 0);
+	/* a failure without any detail (a Postfix datagram may have none)
+	 * is RFC 8460 §4.3's general "validation-failure": every result
+	 * counted is in one series */
+	rtype = TLSRPT_SUCCESS;
+	if (obs->failed) {
+		rtype = obs->ndetail > 0 ? (int)obs->detail[0].rtype
+		                         : TLSRPT_VALIDATION_FAILURE;
 	}
+	metrics_inc(M_TLSRPT_RESULTS, rtype, 0);
 	log_debug("MXTLS-TLSRPT-RESULT", "%s: %s %s counted", obs->domain,
 	        tlsrpt_ptype_name(obs->ptype),
 	        obs->failed ? "failure" : "success");

@@ -3,9 +3,11 @@
 # docs/METRICS.md) of a real mxtlsd against the test world:
 #   A. lookups through the three front doors (socketmap, ipc.listen,
 #      ipc.direct) with every answer, DNS outcomes (secure, insecure,
-#      bogus, SERVFAIL, timeout), policy fetch failures of every kind,
-#      cache hits and evictions (cache.max_entries 16), TLSRPT results by
-#      type and by MTA: each metric moved by what the test did; /healthz
+#      bogus, SERVFAIL, timeout), policy fetch failures of every kind
+#      (connect: noconnect.test; error: emptyreply.test), cache hits and
+#      evictions (cache.max_entries 16), TLSRPT results of every type and
+#      by every MTA (Postfix: a result and tlsrpt.datagram_socket
+#      datagrams): each metric moved by what the test did; /healthz
 #      200; 404 and 405; `promtool check metrics` accepts the scrape with
 #      no remark; a real Prometheus server scrapes mxtlsd every second, its
 #      API answers up == 1 and mxtls series, and every query of the
@@ -110,10 +112,11 @@ offset() {
 O1=$(offset 1)
 O2=$(offset 2)
 SM_SOCK=$SOCK_BASE/main/sm.sock
+DGRAM=$SOCK_BASE/main/tlsrpt.sock
 CACHE_CONF='cache: { max_entries = 16; };'
 EXTRA="metrics: { listen = \"127.0.0.1:$MPORT\"; };
 socketmap: { listen = [\"unix:$SM_SOCK\"]; };
-tlsrpt: { submitter = \"sender.test\"; send_delay = 0; send_window = 0; retry_max = 2;
+tlsrpt: { submitter = \"sender.test\"; datagram_socket = \"$DGRAM\"; send_delay = 0; send_window = 0; retry_max = 2;
  smtp = \"smtp://127.0.0.1:1\"; organization_name = \"mxtls test\"; contact_info = \"mailto:t@sender.test\"; };"
 MXTLSD_TLSRPT_TIME_OFFSET=$O1 daemon_start main "$EXTRA" || summary
 
@@ -135,6 +138,8 @@ expect_eq "socketmap dane.test" "$(SM dane.test)" "OK dane-only"
 expect_eq "socketmap dane.test again" "$(SM dane.test)" "OK dane-only"
 expect_eq "socketmap dane.test a third time" "$(SM dane.test)" "OK dane-only"
 expect_eq "socketmap stsmix.test" "$(SM stsmix.test)" "OK dane-only"
+# mx1 DANE, mx2 no TLSA, no MTA-STS: Postfix's per-host DANE does the rest
+expect_eq "socketmap danepart.test" "$(SM danepart.test)" "OK dane"
 expect_match "socketmap enforce.test" "$(SM enforce.test)" '^OK secure '
 expect_eq "socketmap daneunusable.test" "$(SM daneunusable.test)" "OK encrypt"
 expect_eq "socketmap notxt.test" "$(SM notxt.test)" "NOTFOUND "
@@ -148,26 +153,43 @@ expect_jq "direct dane.test" "$(qd dane.test)" '.policy' dane
 expect_jq "direct bogus.test" "$(qd bogus.test)" '.status' tempfail
 expect_jq "direct insecure.test" "$(qd insecure.test)" '.mode' enforce
 expect_jq "direct timeout.test" "$(qd timeout.test)" '.status' tempfail
+expect_jq "direct daneunusable.test" "$(qd daneunusable.test)" '.hosts[0].action' encrypt
+expect_jq "direct notxt.test" "$(qd notxt.test)" '.policy' none
+expect_jq "direct testing.test" "$(qd testing.test)" '.mode' testing
+# a policy request whose domain the daemon refuses (mxtlsctl would not
+# send it: spraw.py, the raw SP client of test_spclient.sh)
+# spraw DOOR-URL DOMAIN - the daemon's JSON answer to one policy request
+spraw() { python3 "$LIB_DIR/spraw.py" "${1#ipc://}" pipeline "$2" | cut -d' ' -f2-; }
+expect_jq "direct: two dots in a row" "$(spraw "$DIRECT_URL" a..b.test)" '.status' error
+expect_jq "ipc daneunusable.test" "$(q daneunusable.test)" '.hosts[0].action' encrypt
+expect_jq "ipc notxt.test" "$(q notxt.test)" '.policy' none
+expect_jq "ipc servfail.test" "$(q servfail.test)" '.status' tempfail
+expect_jq "ipc danepart.test" "$(q danepart.test)" '.policy' dane
+expect_jq "ipc: a bad domain" "$(spraw "$DAEMON_URL" 'bad domain!')" '.status' error
 m=$(scrape)
 for a in dane-only secure encrypt none tempfail error; do
 	n=1
 	case $a in dane-only) n=4 ;; esac
 	expect_metric "socketmap" "$m" "mxtls_lookups_total{door=\"socketmap\",answer=\"$a\"}" $n
 done
-# no world domain mixes a DANE host with a no-TLSA one without MTA-STS
-expect_metric "socketmap" "$m" 'mxtls_lookups_total{door="socketmap",answer="dane"}' 0
+expect_metric "socketmap" "$m" 'mxtls_lookups_total{door="socketmap",answer="dane"}' 1
 expect_metric "socketmap" "$m" 'mxtls_lookups_total{door="socketmap",answer="testing"}' 0
-expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="testing"}' 1
-expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="secure"}' 1
-expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="dane"}' 0
+for a in dane secure encrypt testing none tempfail error; do
+	expect_metric "ipc" "$m" "mxtls_lookups_total{door=\"ipc\",answer=\"$a\"}" 1
+done
+expect_metric "ipc" "$m" 'mxtls_lookups_total{door="ipc",answer="dane-only"}' 0
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="dane"}' 1
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="tempfail"}' 2
 expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="secure"}' 1
-expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="socketmap"}' 9
-expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="ipc"}' 2
-expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="direct"}' 4
+for a in error encrypt none testing; do
+	expect_metric "direct" "$m" "mxtls_lookups_total{door=\"direct\",answer=\"$a\"}" 1
+done
+expect_metric "direct" "$m" 'mxtls_lookups_total{door="direct",answer="dane-only"}' 0
+expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="socketmap"}' 10
+expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="ipc"}' 7
+expect_metric "latency" "$m" 'mxtls_lookup_duration_seconds_count{door="direct"}' 8
 expect_metric "latency: timeout.test waited the DNS timeout" "$m" \
-	'mxtls_lookup_duration_seconds_bucket{door="direct",le="1"}' 3
+	'mxtls_lookup_duration_seconds_bucket{door="direct",le="1"}' 7
 expect_metric "answer cache" "$m" 'mxtls_cache_hits_total{cache="answer"}' 1
 expect_metric_ge "answer cache" "$m" 'mxtls_cache_misses_total{cache="answer"}' 8
 expect_metric_ge "answer cache" "$m" 'mxtls_cache_entries{cache="answer"}' 1
@@ -177,8 +199,10 @@ for o in secure insecure bogus servfail timeout; do
 	expect_metric_ge "dns" "$m" "mxtls_dns_lookups_total{outcome=\"$o\"}" 1
 done
 
-# policy fetch failures, one of each
-for d in 404 ctype big wrongcert slow; do
+# policy fetch failures, one of each (noconnect.test: nothing listens on
+# its policy host's address; emptyreply.test: nginx closes the connection
+# without a response, curl's "empty reply", which is none of the others)
+for d in 404 ctype big wrongcert slow noconnect emptyreply; do
 	j=$(q $d.test)
 	expect_jq "$d.test: no policy" "$j" '.policy' none
 done
@@ -189,6 +213,10 @@ expect_metric "fetch" "$m" 'mxtls_policy_fetches_total{result="media_type"}' 1
 expect_metric "fetch" "$m" 'mxtls_policy_fetches_total{result="size"}' 1
 expect_metric "fetch" "$m" 'mxtls_policy_fetches_total{result="tls"}' 1
 expect_metric "fetch" "$m" 'mxtls_policy_fetches_total{result="timeout"}' 1
+expect_metric "fetch" "$m" 'mxtls_policy_fetches_total{result="connect"}' 1
+expect_metric "fetch" "$m" 'mxtls_policy_fetches_total{result="error"}' 1
+expect_metric "fetch: no policy was invalid yet" "$m" 'mxtls_policy_fetches_total{result="invalid"}' 0
+expect_metric "fetch: the SSRF rule is off here" "$m" 'mxtls_policy_fetches_total{result="refused"}' 0
 expect_metric_ge "fetch" "$m" 'mxtls_policy_fetches_total{result="ok"}' 4
 expect_metric "fetch: slow.test took its 4 s" "$m" 'mxtls_policy_fetch_duration_seconds_bucket{le="2.5"}' \
 	"$(($(metric "$m" 'mxtls_policy_fetch_duration_seconds_count') - 1))"
@@ -204,20 +232,57 @@ expect_metric_ge "evictions (16 entries, 40 domains)" "$m" 'mxtls_cache_eviction
 expect_metric_ge "evictions (16 entries, 40 domains)" "$m" 'mxtls_cache_evictions_total{cache="answer"}' 1
 expect_metric_ge "policy cache: the second lookups" "$m" 'mxtls_cache_hits_total{cache="policy"}' 20
 
-# TLSRPT results, through the IPC "result" op
+# TLSRPT results, through the IPC "result" op: every result type once
+# (DANE's on dane.test's DANE host), by every kind of MTA name
 ctl result domain=enforce.test mx_host=mx1.enforce.test result=success mta=exim >/dev/null
 ctl result domain=enforce.test mx_host=mx1.enforce.test result=success mta=opensmtpd >/dev/null
 ctl result domain=enforce.test mx_host=mx1.enforce.test result=certificate-expired \
 	failure_reason="certificate has expired" >/dev/null
 ctl result domain=rptfail.test mx_host=mx1.rptfail.test result=starttls-not-supported mta=exim >/dev/null
+ctl result domain=enforce.test mx_host=mx1.enforce.test result=certificate-host-mismatch mta=postfix >/dev/null
+# (an MTA name of no series of its own: "other")
+for t in certificate-not-trusted validation-failure sts-policy-fetch-error sts-policy-invalid \
+	sts-webpki-invalid tlsa-invalid dnssec-invalid dane-required; do
+	d=enforce.test
+	case $t in tlsa-* | dnssec-* | dane-*) d=dane.test ;; esac
+	expect_jq "result $t ($d)" "$(ctl result --json domain=$d mx_host=mx1.$d result=$t mta=sendmail)" \
+		'.recorded' true
+done
+# and Postfix's datagrams (libtlsrpt's format): a success, a failure with
+# its detail (303: sts-webpki-invalid), a failure without any detail
+dgram() {
+	python3 -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(sys.argv[2].encode(), sys.argv[1])' "$DGRAM" "$1"
+}
+DG_POL='"policy-type":2,"policy-domain":"enforce.test","policy-string":["version: STSv1","mode: enforce","mx: mx1.enforce.test","mx: *.enforce.test","max_age: 86400"],"mx-host":["mx1.enforce.test","*.enforce.test"]'
+DG_PR='"pr":"v=TLSRPTv1; rua=mailto:tlsrpt@enforce.test,https://report.enforce.test/tlsrpt"'
+dgram "{\"dpv\":\"1\",\"d\":\"enforce.test\",$DG_PR,\"policies\":[{$DG_POL,\"t\":1,\"f\":0}]}"
+dgram "{\"dpv\":\"1\",\"d\":\"enforce.test\",$DG_PR,\"policies\":[{$DG_POL,\"failure-details\":[{\"c\":303,\"s\":\"192.0.2.1\",\"n\":\"mx1.enforce.test\",\"r\":\"127.0.0.2\"}],\"t\":1,\"f\":1}]}"
+dgram "{\"dpv\":\"1\",\"d\":\"enforce.test\",$DG_PR,\"policies\":[{$DG_POL,\"t\":1,\"f\":1}]}"
+# results_in N - mxtlsctl stats counts N results
+results_in() { [ "$(jqr "$(ctl --json stats)" '.tlsrpt_results')" = "$1" ]; }
+expect_true "the datagrams counted" poll_until 10 results_in 16
 m=$(scrape)
-expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_total{result="success"}' 2
+expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_total{result="success"}' 3
 expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_total{result="certificate-expired"}' 1
 expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_total{result="starttls-not-supported"}' 1
+expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_total{result="certificate-host-mismatch"}' 1
+for t in certificate-not-trusted sts-policy-fetch-error sts-policy-invalid tlsa-invalid \
+	dnssec-invalid dane-required; do
+	expect_metric "tlsrpt" "$m" "mxtls_tlsrpt_results_total{result=\"$t\"}" 1
+done
+expect_metric "tlsrpt: and the datagram's 303" "$m" 'mxtls_tlsrpt_results_total{result="sts-webpki-invalid"}' 2
+# RFC 8460 section 4.3's general failure: a failure without any detail
+expect_metric "tlsrpt: and the datagram without a detail" "$m" \
+	'mxtls_tlsrpt_results_total{result="validation-failure"}' 2
 expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="exim"}' 2
 expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="opensmtpd"}' 1
-expect_metric "tlsrpt" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="other"}' 1
-expect_eq "mxtlsctl stats still counts results" "$(jqr "$(ctl --json stats)" '.tlsrpt_results')" 4
+expect_metric "tlsrpt: 3 datagrams and 1 result" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="postfix"}' 4
+expect_metric "tlsrpt: none and sendmail" "$m" 'mxtls_tlsrpt_results_by_mta_total{mta="other"}' 9
+expect_eq "tlsrpt: the series by type add up to the results" \
+	"$(awk '$1 ~ /^mxtls_tlsrpt_results_total\{/ {n += $2} END {print n}' <<<"$m")" 16
+expect_eq "mxtlsctl stats counts the datagrams" "$(jqr "$(ctl --json stats)" '.tlsrpt_datagrams')" 3
 
 # the exposition format, as Prometheus' own tool reads it
 scrape >"$TEST_DIR/scrape.txt"
@@ -254,7 +319,7 @@ fi
 r=$(pq 'mxtls_lookups_total{door="socketmap",answer="dane-only"}')
 expect_jq "Prometheus has mxtls_lookups_total" "$r" '.data.result[0].value[1]' 4
 r=$(pq 'sum(mxtls_tlsrpt_results_total)')
-expect_jq "Prometheus: TLSRPT results" "$r" '.data.result[0].value[1]' 4
+expect_jq "Prometheus: TLSRPT results" "$r" '.data.result[0].value[1]' 16
 r=$(pq 'histogram_quantile(0.5, sum by (le) (mxtls_lookup_duration_seconds_bucket))')
 expect_jq "Prometheus: a latency quantile from the histogram" "$r" '.data.result | length' 1
 # every query of the Grafana dashboard, its variables filled in, runs
@@ -324,28 +389,32 @@ CACHE_CONF='cache: { max_entries = 16; };'
 
 # ------------------------------------------------- B: reports the next day --
 MXTLSD_TLSRPT_TIME_OFFSET=$O2 daemon_start main "$EXTRA" || summary
-# sent_and_retried - the first attempts are over
+# settled - the first attempts are over (enforce.test: https sent, mailto
+# retried; rptfail.test: https 503; dane.test: mailto retried)
 settled() {
 	local t
 	t=$(scrape)
 	[ "$(metric "$t" 'mxtls_tlsrpt_deliveries_total{transport="https",outcome="sent"}')" = 1 ] &&
 		[ "$(metric "$t" 'mxtls_tlsrpt_deliveries_total{transport="https",outcome="retried"}')" = 1 ] &&
-		[ "$(metric "$t" 'mxtls_tlsrpt_deliveries_total{transport="smtp",outcome="retried"}')" = 1 ]
+		[ "$(metric "$t" 'mxtls_tlsrpt_deliveries_total{transport="smtp",outcome="retried"}')" = 2 ]
 }
 expect_true "day 2: reports sent and retried" poll_until 60 settled
 m=$(scrape)
-expect_metric "day 2" "$m" 'mxtls_tlsrpt_reports_built_total' 2
+expect_metric "day 2: enforce, rptfail and dane.test" "$m" 'mxtls_tlsrpt_reports_built_total' 3
 ctl report --send-now >/dev/null
 # given_up - the second attempts (retry_max 2) were the last
 given_up() {
 	local t
 	t=$(scrape)
 	[ "$(metric "$t" 'mxtls_tlsrpt_deliveries_total{transport="https",outcome="given_up"}')" = 1 ] &&
-		[ "$(metric "$t" 'mxtls_tlsrpt_deliveries_total{transport="smtp",outcome="given_up"}')" = 1 ]
+		[ "$(metric "$t" 'mxtls_tlsrpt_deliveries_total{transport="smtp",outcome="given_up"}')" = 2 ]
 }
 expect_true "day 2: deliveries given up after retry_max" poll_until 60 given_up
 m=$(scrape)
 expect_metric "day 2" "$m" 'mxtls_tlsrpt_deliveries_total{transport="https",outcome="sent"}' 1
+expect_metric "day 2" "$m" 'mxtls_tlsrpt_deliveries_total{transport="https",outcome="retried"}' 1
+expect_metric "day 2" "$m" 'mxtls_tlsrpt_deliveries_total{transport="smtp",outcome="retried"}' 2
+expect_metric "day 2: nothing reached 127.0.0.1:1" "$m" 'mxtls_tlsrpt_deliveries_total{transport="smtp",outcome="sent"}' 0
 expect_metric "day 2" "$m" 'mxtls_tlsrpt_deliveries_total{transport="sendmail",outcome="sent"}' 0
 daemon_stop
 

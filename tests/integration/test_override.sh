@@ -7,7 +7,9 @@
 #      gone at once after "override del" (the answer cache is dropped);
 #   3. expiry: an override until a few seconds ahead stops applying after
 #      it (asserted once the time has passed), is removed and logged once;
-#   4. "mxtlsctl query" shows it (why, override member), stats count it;
+#   4. "mxtlsctl query" shows it (why, override member), stats count it,
+#      and so do the metrics mxtls_overrides_applied_total (each action)
+#      and mxtls_overrides_active (docs/METRICS.md);
 #   5. TLSRPT results under an override are counted under the policy the
 #      domain publishes (mode enforce), also while the domain is held;
 #   6. persistence across a restart; config-file entries, their refusals,
@@ -21,7 +23,9 @@
 SMC="/usr/bin/python3 $LIB_DIR/smclient.py"
 PF_DIR=${MXTLS_POSTFIX_DIR:-/tmp/mxtls-postfix}
 SM_UNIX=$SOCK_BASE/smap.sock
-SMAP="socketmap: { listen = [\"unix:$SM_UNIX\"]; mode = \"0666\"; };"
+MPORT=9461
+SMAP="socketmap: { listen = [\"unix:$SM_UNIX\"]; mode = \"0666\"; };
+metrics: { listen = \"127.0.0.1:$MPORT\"; };"
 TOMORROW=$(date -u -d '+1 day' +%F)
 ENF="OK secure match=mx1.enforce.test servername=hostname"
 
@@ -49,6 +53,11 @@ fi
 add() { ctl override add "$@" >"$TEST_DIR/ctl.out" 2>&1; }
 rc_of() { "$@" >"$TEST_DIR/rc.out" 2>&1; echo $?; }
 logged() { grep -c -- "$1" "$DAEMON_LOG"; }
+# metric SERIES - its value in a scrape of the running daemon (none: "absent")
+metric() {
+	curl -s --max-time 10 "http://127.0.0.1:$MPORT/metrics" |
+		awk -v s="$1" '$1 == s {print $2; f = 1} END {if (!f) print "absent"}'
+}
 
 # ----------------------------------------------------------- 1. the CLI --
 daemon_start main "$SMAP" || summary
@@ -89,7 +98,13 @@ expect_match "add: says added (until the end of $TOMORROW)" "$(cat "$TEST_DIR/ct
 	"^added: enforce.test testing until $(date -u -d "$TOMORROW +1 day" +%F)T00:00:00Z"
 expect_eq "testing: socketmap opportunistic" "$(sm enforce.test)" "NOTFOUND "
 expect_eq "testing: postmap" "$(pmq enforce.test)" "<notfound>"
+IPC_SECURE='mxtls_lookups_total{door="ipc",answer="secure"}'
+IPC_NONE='mxtls_lookups_total{door="ipc",answer="none"}'
+m0="$(metric "$IPC_SECURE") $(metric "$IPC_NONE")"
 r=$(q enforce.test)
+# the metric counts what the answer enforces: nothing, as the socketmap's
+expect_eq "testing: the IPC lookup counted none, not secure" \
+	"$(metric "$IPC_SECURE") $(metric "$IPC_NONE")" "$(awk '{print $1, $2 + 1}' <<<"$m0")"
 expect_jq "testing: query override member" "$r" '.override.action' testing
 expect_jq "testing: query override source" "$r" '.override.source' cli
 expect_jq "testing: query keeps the published mode" "$r" '.mode' enforce
@@ -173,6 +188,15 @@ st=$(ctl --json stats)
 expect_true "stats: overrides_applied_testing counted" test "$(jq '.overrides_applied_testing' <<<"$st")" -ge 1
 expect_true "stats: overrides_applied_defer counted" test "$(jq '.overrides_applied_defer' <<<"$st")" -ge 2
 expect_jq "stats: overrides_active" "$st" '.overrides_active' 0
+# every action was applied to some lookup above; the metric counts each
+# under its own label, as the stats do
+for a in none testing no-dane no-sts defer; do
+	n=$(jq ".overrides_applied_${a//-/_}" <<<"$st")
+	expect_true "stats: overrides_applied_${a//-/_} counted" test "$n" -ge 1
+	expect_eq "metrics: overrides_applied{action=$a} = the stats" \
+		"$(metric "mxtls_overrides_applied_total{action=\"$a\"}")" "$n"
+done
+expect_eq "metrics: overrides_active" "$(metric mxtls_overrides_active)" 0
 
 # ------------------------------------------------------------ 5. TLSRPT --
 expect_true "add badcert.test testing" add badcert.test testing --until "$TOMORROW" --reason "cert"
@@ -190,6 +214,11 @@ expect_eq "tlsrpt: sessions (success failure)" \
 
 # ------------------------------------------------------- 6. persistence --
 expect_true "add notxt.test defer for the restart" add notxt.test defer --until "$TOMORROW" --reason "kept"
+expect_eq "metrics: two overrides active" "$(metric mxtls_overrides_active)" 2
+n=$(metric 'mxtls_overrides_applied_total{action="defer"}')
+expect_match "defer: notxt.test held" "$(sm notxt.test)" '^TEMP '
+expect_eq "metrics: that lookup counted once" \
+	"$(metric 'mxtls_overrides_applied_total{action="defer"}')" "$((${n//[^0-9]/} + 1))"
 daemon_stop
 daemon_start main "$SMAP" || summary
 expect_eq "restart: both kept" "$(ctl override list --json | jq -r '[.[].target] | join(",")')" "badcert.test,notxt.test"

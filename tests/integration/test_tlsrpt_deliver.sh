@@ -15,7 +15,10 @@
 #     date-range and report-id;
 #   - the SSRF rule: with fetch.allow_private = false an https endpoint on
 #     127.0.0.1 is refused at once (given up, logged, counted) while the
-#     mailto of the same report is delivered.
+#     mailto of the same report is delivered;
+#   - the metric mxtls_tlsrpt_deliveries_total (docs/METRICS.md) of each
+#     day's daemon: every attempt by transport (https, sendmail: the mail
+#     goes through tlsrpt.sendmail here) and outcome, equal to the stats.
 # Root is needed (Exim, see tlsrpt_lib.sh).
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -26,7 +29,9 @@ mta_setup
 rcv_start
 rcv_mode flaky fail 2
 rcv_mode mix fail
-CONF=$(tlsrpt_conf "")
+MPORT=9461
+CONF="$(tlsrpt_conf "")
+metrics: { listen = \"127.0.0.1:$MPORT\"; };"
 START_POSTS=$(nginx_posts)
 
 res() { ctl result "$@" >/dev/null || fail "result $*" "not recorded"; }
@@ -34,6 +39,13 @@ res() { ctl result "$@" >/dev/null || fail "result $*" "not recorded"; }
 send_now() { ctl report --send-now; }
 # report_of MAILFILE - the report inside a delivered message.
 report_of() { jqr "$(mail_json "$1")" '.report'; }
+# deliveries - the running daemon's mxtls_tlsrpt_deliveries_total as
+# "TRANSPORT/OUTCOME=N ..." for every series that moved (sorted)
+deliveries() {
+	curl -s --max-time 10 "http://127.0.0.1:$MPORT/metrics" |
+		sed -nE 's/^mxtls_tlsrpt_deliveries_total\{transport="([a-z]+)",outcome="([a-z_]+)"\} ([0-9]+)$/\1\/\2=\3/p' |
+		grep -v '=0$' | sort | paste -sd' '
+}
 
 # ------------------------------------------------------- D1: results in --
 O1=$(tlsrpt_offset 1)
@@ -112,6 +124,11 @@ poll_ge 30 10 nlog MXTLS-TLSRPT-RETRY
 expect_eq "others: attempt 4, retry at the deadline" "$(nlog 'failed \(attempt 4\), retry in [0-9]+ s')" 2
 expect_eq "rptflaky.test: not sent again" "$(rcv_count flaky)" 3
 expect_eq "rptmix.test: mail not sent again" "$(mails_to tlsrpt@rptmix.test)" 1
+# D2's daemon: enforce and rptmix mail, enforce and rptflaky https sent;
+# rptmix https (4), rptflaky (2) and rptbounce's mail (4) retried
+expect_eq "D2: deliveries by transport and outcome" "$(deliveries)" \
+	"https/retried=6 https/sent=2 sendmail/retried=4 sendmail/sent=2"
+expect_eq "D2: the stats agree" "$(stat_of tlsrpt_sent) $(stat_of tlsrpt_send_failures)" "4 10"
 
 # D2's results
 res domain=enforce.test mx_host=mx1.enforce.test result=success sending_ip=192.0.2.1
@@ -134,6 +151,8 @@ out=$(send_now)
 expect_match "given up deliveries are deleted" "$out" '^0 reports made, 0 deliveries due now'
 expect_eq "rptmix.test https: 5 attempts in all" "$(rcv_count mix)" 5
 expect_eq "rptmix.test mail: still once" "$(mails_to tlsrpt@rptmix.test)" 1
+expect_eq "D3: deliveries by transport and outcome" "$(deliveries)" \
+	"https/given_up=1 https/sent=1 sendmail/given_up=1 sendmail/sent=1"
 
 # Day rollover: two reports for enforce.test, one per UTC day.
 mapfile -t EM < <(mail_files tlsrpt@enforce.test)
@@ -178,6 +197,8 @@ expect_eq "SSRF: third enforce.test mail" "${#EM[@]}" 3
 expect_jq "SSRF: the D3 report by mail" "$(report_of "${EM[2]:-/nonexistent}")" '."date-range"."start-datetime"' "${D3}T00:00:00Z"
 out=$(send_now)
 expect_match "SSRF: nothing left" "$out" '^0 reports made, 0 deliveries due now'
+expect_eq "D4: deliveries by transport and outcome" "$(deliveries)" \
+	"https/given_up=1 sendmail/sent=1"
 daemon_stop
 
 summary

@@ -17,7 +17,9 @@
 #     headers (tlsrpt_check.py), the gzip attachment decodes to the
 #     report the preview showed;
 #   - a tlsrpt.smtp that is not an smtp(s) URL stops the daemon at start
-#     with the reason.
+#     with the reason;
+#   - mxtls_tlsrpt_deliveries_total (docs/METRICS.md): every attempt by
+#     transport (smtp, https) and outcome, equal to the stats.
 # The sending daemon runs confined as the packaged systemd unit does
 # (setpriv: no new privileges, empty capability bounding set).
 # Root is needed (Exim on port 25, see tlsrpt_lib.sh).
@@ -39,13 +41,22 @@ if mta_listening; then
 	summary
 fi
 TLSRPT_SMTP=default
-CONF=$(tlsrpt_conf "retry_max = 5;")
+MPORT=9461
+CONF="$(tlsrpt_conf "retry_max = 5;")
+metrics: { listen = \"127.0.0.1:$MPORT\"; };"
 START_POSTS=$(nginx_posts)
 
 res() { ctl result "$@" >/dev/null || fail "result $*" "not recorded"; }
 send_now() { ctl report --send-now; }
 # compact JSON with sorted keys, for comparing reports
 canon() { jq -cS "$1" <<<"$2"; }
+# deliveries - the running daemon's mxtls_tlsrpt_deliveries_total as
+# "TRANSPORT/OUTCOME=N ..." for every series that moved (sorted)
+deliveries() {
+	curl -s --max-time 10 "http://127.0.0.1:$MPORT/metrics" |
+		sed -nE 's/^mxtls_tlsrpt_deliveries_total\{transport="([a-z]+)",outcome="([a-z_]+)"\} ([0-9]+)$/\1\/\2=\3/p' |
+		grep -v '=0$' | sort | paste -sd' '
+}
 
 # --------------------------------------------- a bad relay URL is refused --
 # bad_start URL - run mxtlsd with tlsrpt.smtp = URL; its exit status.
@@ -156,6 +167,11 @@ expect_eq "550: counted" "$(stat_of tlsrpt_given_up)" 1
 out=$(send_now)
 expect_match "nothing left" "$out" '^0 reports made, 0 deliveries due now'
 expect_eq "enforce.test: mailed once" "$(mails_to tlsrpt@enforce.test)" 1
+# enforce.test's mail: 3 failed attempts, then sent; rptbounce.test's: 4
+# failed, the 5th given up; enforce.test's https: sent at once
+expect_eq "metrics: deliveries by transport and outcome" "$(deliveries)" \
+	"https/sent=1 smtp/given_up=1 smtp/retried=7 smtp/sent=1"
+expect_eq "metrics: the stats agree" "$(stat_of tlsrpt_sent) $(stat_of tlsrpt_send_failures)" "2 8"
 daemon_stop
 
 # ---------------------------------------------- what arrived, and how --

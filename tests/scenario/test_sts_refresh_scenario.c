@@ -314,6 +314,9 @@ test_id_change(void **state)
 	struct store_policy p;
 	struct got          g;
 	char                why[256];
+	int64_t             m_changed = mv(M_REFRESHES, MR_CHANGED),
+	        m_unchanged           = mv(M_REFRESHES, MR_UNCHANGED),
+	        m_new_id              = mv(M_POLICY_CHANGES, MCH_NEW_ID);
 
 	(void)state;
 	site("a.test", "1", WEEK);
@@ -323,6 +326,10 @@ test_id_change(void **state)
 	walk(T0 + DAY, 600);
 	assert_int_equal(fake_fetch_count("a.test"), 2);
 	assert_true(W.stats.refresh_timer_changed == 1);
+	/* the metrics: one refresh "changed", none "unchanged", one new id */
+	assert_true(mv(M_REFRESHES, MR_CHANGED) - m_changed == 1);
+	assert_true(mv(M_REFRESHES, MR_UNCHANGED) == m_unchanged);
+	assert_true(mv(M_POLICY_CHANGES, MCH_NEW_ID) - m_new_id == 1);
 	assert_int_equal(
 	        store_policy_get(W.store, "a.test", &p, why, sizeof(why)),
 	        STORE_FOUND);

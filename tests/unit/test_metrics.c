@@ -278,6 +278,12 @@ test_answer_classes(void **state)
 	assert_int_equal(spc("{\"status\":\"ok\",\"mode\":\"enforce\","
 	                     "\"hosts\":[{\"action\":\"verify\"}]}"),
 	        MA_SECURE);
+	/* enforce made opportunistic by a local override (testing, none):
+	 * not enforced, as the socketmap's NOTFOUND */
+	assert_int_equal(spc("{\"status\":\"ok\",\"mode\":\"enforce\","
+	                     "\"override\":{\"action\":\"testing\"},"
+	                     "\"hosts\":[{\"action\":\"may\"}]}"),
+	        MA_NONE);
 	assert_int_equal(spc("{\"status\":\"ok\",\"mode\":\"testing\","
 	                     "\"hosts\":[{\"action\":\"may\"}]}"),
 	        MA_TESTING);

@@ -85,6 +85,8 @@ LATER=$(date -u -d '+2 years' +%Y%m%d%H%M%SZ)
 STS_CERT_DOMAINS="enforce testing none notxt badtxt multitxt 404 redirect ctype big slow idchange cname insecure bogus danemixed danests badcert stsmix wildbad wild"
 # the policy hosts of test_exim.sh's receivers
 STS_CERT_DOMAINS="$STS_CERT_DOMAINS expiredmx nostarttls testingbad"
+# test_metrics.sh's fetch "error" (nginx closes without a response)
+STS_CERT_DOMAINS="$STS_CERT_DOMAINS emptyreply"
 sans=()
 for d in $STS_CERT_DOMAINS; do sans+=("mta-sts.$d.test"); done
 sans+=(report.enforce.test) # TLSRPT report endpoint (RFC 8460 §5.4)
@@ -96,9 +98,9 @@ sans=(mx1.dane.test mx2.dane.test mx1.danewrong.test mx1.daneunusable.test mx1.d
 	mx2.danemixed.test mx1.danests.test mx2.danests.test mx1.badtlsa.test
 	mx2.badtlsa.test implicit.test alias.cnamemx.test real.cnamemx.test
 	mx.insecure.test mx1.insecure.test mx1.bogus.test mx1.stsmix.test
-	mx2.stsmix.test mx1.wild.test)
+	mx2.stsmix.test mx1.wild.test mx1.danepart.test mx2.danepart.test)
 for d in enforce testing none notxt badtxt multitxt 404 redirect ctype big \
-	slow idchange cname wrongcert expired; do
+	slow idchange cname wrongcert expired noconnect emptyreply; do
 	sans+=("mx1.$d.test")
 done
 # test_dnsfail.sh's MX hosts (no SMTP server runs; mx2 of tlsa*.test has
@@ -417,6 +419,10 @@ check expired.test "$(code expired.test)" rc=60
 check insecure.test "$(code insecure.test | cut -d' ' -f1)" 200
 check bogus.test "$(code bogus.test | cut -d' ' -f1)" 200
 check slow.test "$(code slow.test --max-time 1)" rc=28
+# no HTTP response at all (curl 52); nothing listens on 127.0.0.44:443 (curl 7)
+check emptyreply.test "$(code emptyreply.test)" rc=52
+check noconnect.test "$(dig_world +short A mta-sts.noconnect.test) $(code noconnect.test \
+	--resolve "mta-sts.noconnect.test:$WORLD_HTTPS_PORT:127.0.0.44")" "127.0.0.44 rc=7"
 check multitxt "$(dig_world +short TXT _mta-sts.multitxt.test | wc -l)" 2
 check notxt "$(dig_world TXT _mta-sts.notxt.test | grep -o 'status: [A-Z]*')" "status: NXDOMAIN"
 check cname "$(dig_world TXT _mta-sts.cname.test | grep -c 'CNAME')" 1
@@ -435,6 +441,7 @@ check mx-dane "$(dig_world +short MX dane.test | sort | tr '\n' ' ')" "10 mx1.da
 check tlsa-danewrong "$(tlsa _25._tcp.mx1.danewrong.test)" "3118a9e8ab4d31a0f9a3a5d25bb8bc7f4d2e9fc39c1e24ea42e1d43f5cbae1bd1b4"
 check tlsa-daneunusable "$(tlsa _25._tcp.mx1.daneunusable.test)" "111$TLSA_SPKI"
 check tlsa-danemixed "$(tlsa _25._tcp.mx1.danemixed.test) / $(tlsa _25._tcp.mx2.danemixed.test)" "311$TLSA_SPKI / "
+check tlsa-danepart "$(tlsa _25._tcp.mx1.danepart.test) / $(tlsa _25._tcp.mx2.danepart.test) $(signed _25._tcp.mx1.danepart.test TLSA)" "311$TLSA_SPKI /  signed"
 check tlsa-danests "$(tlsa _25._tcp.mx1.danests.test)$(tlsa _25._tcp.mx2.danests.test)" ""
 check tlsa-badtlsa "$(tlsa _25._tcp.mx1.badtlsa.test) / $(tlsa _25._tcp.mx2.badtlsa.test)" "311$TLSA_BAD / 311$TLSA_SPKI"
 check tlsa-badtlsa-signed "$(signed _25._tcp.mx2.badtlsa.test TLSA)" signed
