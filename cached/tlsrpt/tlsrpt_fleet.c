@@ -297,6 +297,9 @@ build_cb(void *arg, struct redisReply *r, const char *why)
 
 	if (r != NULL && r->type == REDIS_REPLY_INTEGER && r->integer == 1) {
 		p->f->reports++;
+		if (p->f->c.built != NULL) {
+			p->f->c.built(p->f->c.send_at_arg);
+		}
 		log_notice("MXTLS-TLSRPT-FLEET-BUILT",
 		        "%s: fleet report built from %zu hosts (lock %s)",
 		        p->domain, json_object_size(b->hosts), p->lock);

@@ -24,6 +24,13 @@ struct redisev;
 struct tlsrpt_sender;
 struct tlsrpt_fleet;
 
+/* how one delivery attempt of a fleet report ended */
+enum tlsrpt_fleet_outcome {
+	TLSRPT_FLEET_SENT = 0,
+	TLSRPT_FLEET_RETRIED,  /* failed, tried again in a later round */
+	TLSRPT_FLEET_GIVEN_UP, /* failed permanently or past the deadline */
+};
+
 struct tlsrpt_fleet_conf {
 	const char                      *prefix;  /* store.redis.key_prefix */
 	const char                      *host_id; /* store.host_id */
@@ -36,7 +43,12 @@ struct tlsrpt_fleet_conf {
 	int     max_details;
 	int64_t (*now)(void); /* the TLSRPT clock (tlsrpt_sched_now) */
 	int64_t (*send_at)(void *arg, int64_t day, const char *domain);
-	void *send_at_arg;
+	void *send_at_arg; /* also the arg of built and delivered */
+	/* a fleet report was built here (stats, metrics; may be NULL) */
+	void (*built)(void *arg);
+	/* a delivery of it to uri ended (may be NULL) */
+	void (*delivered)(
+	        void *arg, const char *uri, enum tlsrpt_fleet_outcome outcome);
 };
 
 /* tlsrpt_fleet_create - drive the fleet on redis (not owned) for the

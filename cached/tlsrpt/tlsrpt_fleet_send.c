@@ -71,6 +71,12 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 		        j->uri, giveup ? ", given up" : "", why);
 		p->failed = !giveup;
 	}
+	if (f->c.delivered != NULL) {
+		f->c.delivered(f->c.send_at_arg, j->uri,
+		        ok               ? TLSRPT_FLEET_SENT
+		                : giveup ? TLSRPT_FLEET_GIVEN_UP
+		                         : TLSRPT_FLEET_RETRIED);
+	}
 	if (ok || giveup) {
 		tlsrpt_fleet_pkey(p, TLSRPT_FLEET_LOCK, k[0], sizeof(k[0]));
 		tlsrpt_fleet_pkey(p, TLSRPT_FLEET_BUILT, k[1], sizeof(k[1]));

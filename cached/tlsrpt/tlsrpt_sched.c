@@ -227,6 +227,41 @@ start_one(void *arg, const struct tlsrpt_delivery *d)
 	return (0);
 }
 
+/* fleet_built, fleet_delivered - the fleet's reports counted as the
+ * local ones are (stats, metrics): only by the host that built or sent. */
+static void
+fleet_built(void *arg)
+{
+	struct tlsrpt_sched *t = arg;
+
+	t->stats->tlsrpt_reports++;
+	metrics_add(M_TLSRPT_REPORTS, 0, 0, 1);
+}
+
+static void
+fleet_delivered(void *arg, const char *uri, enum tlsrpt_fleet_outcome o)
+{
+	struct tlsrpt_sched *t = arg;
+
+	switch (o) {
+	case TLSRPT_FLEET_SENT:
+		t->stats->tlsrpt_sent++;
+		metrics_inc(M_TLSRPT_DELIVERIES, transport(t, uri), MDL_SENT);
+		break;
+	case TLSRPT_FLEET_RETRIED:
+		t->stats->tlsrpt_send_failures++;
+		metrics_inc(
+		        M_TLSRPT_DELIVERIES, transport(t, uri), MDL_RETRIED);
+		break;
+	case TLSRPT_FLEET_GIVEN_UP:
+		t->stats->tlsrpt_send_failures++;
+		t->stats->tlsrpt_given_up++;
+		metrics_inc(
+		        M_TLSRPT_DELIVERIES, transport(t, uri), MDL_GIVEN_UP);
+		break;
+	}
+}
+
 /* fleet_start - the fleet's driver, once the store is open. */
 static void
 fleet_start(struct tlsrpt_sched *t)
@@ -241,6 +276,8 @@ fleet_start(struct tlsrpt_sched *t)
 	t->fconf.send_at        = send_at;
 	t->fconf.now            = tlsrpt_sched_now;
 	t->fconf.send_at_arg    = t;
+	t->fconf.built          = fleet_built;
+	t->fconf.delivered      = fleet_delivered;
 	t->fconf.max_details    = t->max_details;
 	t->fconf.retry_deadline = t->retry_deadline;
 	t->fleet = tlsrpt_fleet_create(t->base, t->redis, t->store, t->sender,

@@ -126,6 +126,14 @@ fleet_q() { # I DOMAIN
 	timeout 30 "$MXTLS_BIN/mxtlsctl" -s "${FLEET_URL_OF[$1]}" query "$2" --json
 }
 
+sum_stat() { # FIELD - the sum over the running hosts
+	local i t=0 v
+	for i in $(seq "$FLEET_N"); do
+		v=$(fleet_ctl "$i" stats | jq -r ".$1 // 0")
+		t=$((t + v))
+	done
+	echo "$t"
+}
 fleet_ctl() { # I ARGS...
 	local i=$1
 	shift

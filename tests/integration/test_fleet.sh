@@ -22,14 +22,6 @@ RUN=$(date +%s)
 W=$WORLD_TOOLS
 ACCESS=$WORLD/log/nginx-access.log
 fetches() { grep -c 'GET /.well-known/mta-sts.txt' "$ACCESS" 2>/dev/null || echo 0; }
-sum_stat() { # FIELD - the sum over the running hosts
-	local i t=0 v
-	for i in $(seq "$FLEET_N"); do
-		v=$(fleet_ctl "$i" stats | jq -r ".$1 // 0")
-		t=$((t + v))
-	done
-	echo "$t"
-}
 policy_of() { fleet_q "$1" "$2" | jq -r '[.mode, .policy_id] | join(" ")'; }
 
 # shellcheck disable=SC2034 # read by lib.sh

@@ -95,6 +95,10 @@ expect_match "D1: summed counts of the three hosts" "$(summary_of "$(rcv_body fl
 	"^6 1 ${D1}\\.fleet0\\.$D@sender\\.test\$"
 expect_eq "D1: one host built it" "$(($(hlog 1 FLEET-BUILT) + $(hlog 2 FLEET-BUILT) + $(hlog 3 FLEET-BUILT)))" 1
 expect_eq "D1: no host reported on its own" "$(($(hlog 1 FLEET-LOCAL) + $(hlog 2 FLEET-LOCAL) + $(hlog 3 FLEET-LOCAL)))" 0
+# counted by the host that built and sent it, as a local report is
+expect_eq "D1: stats tlsrpt_reports summed over the fleet" "$(sum_stat tlsrpt_reports)" 1
+expect_eq "D1: stats tlsrpt_sent summed over the fleet" "$(sum_stat tlsrpt_sent)" 1
+expect_eq "D1: stats tlsrpt_send_failures summed over the fleet" "$(sum_stat tlsrpt_send_failures)" 0
 
 # D2's results, then the sender dies mid-send
 res 1 result=success
