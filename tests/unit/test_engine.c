@@ -634,6 +634,105 @@ test_evict(void **state)
 	evict_case(2);
 }
 
+/* wait_read - run the loop until fd is readable; read what is there: the
+ * bytes read, 0 at EOF or reset. */
+static ssize_t
+wait_read(struct fix *f, int fd, char *buf, size_t len)
+{
+	ssize_t k;
+
+	f->fd = fd;
+	run_until(f, readable);
+	k = read(fd, buf, len);
+	return (k < 0 ? 0 : k);
+}
+
+/* A race of the workers and the loop over the same connections: 6 in
+ * all, 3 per peer, a pool of 5 held by 127.0.0.2 (3) and 127.0.0.3 (2),
+ * each sending a request in every round while a newcomer from another
+ * address arrives; an evicted connection is opened again. Every request
+ * is answered or its connection closed, never both half; at the end no
+ * eviction is left in flight. (Run under TSan: docs/DECISIONS.md N5.) */
+static void
+evict_race(int nthreads)
+{
+	struct peerlimit_conf pc;
+	struct sockaddr_in    sin;
+	socklen_t             sl = sizeof(sin);
+	struct fix            f;
+	unsigned long         evicted = 0;
+	const char           *src[5] = { "127.0.0.2", "127.0.0.2", "127.0.0.2",
+		          "127.0.0.3", "127.0.0.3" };
+	char                  why[256], buf[64], want[32], nsrc[32];
+	int                   fd[5], n, i, round, port;
+	ssize_t               k;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.max      = 6;
+	pc.per_peer = 3;
+	pc.reserve  = 1;
+	fix_init(&f, 10, 300, &pc);
+	engine_count_evictions(f.e, &evicted);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	assert_int_equal(engine_listen_tcp(f.e, (struct sockaddr *)&sin,
+	                         (int)sizeof(sin), "test", 0, 0, "test: tcp",
+	                         why, sizeof(why)),
+	        0);
+	assert_int_equal(getsockname(evconnlistener_get_fd(f.e->l[0]->lev),
+	                         (struct sockaddr *)&sin, &sl),
+	        0);
+	port = ntohs(sin.sin_port);
+	fix_start(&f, nthreads);
+	for (i = 0; i < 5; i++) {
+		fd[i] = connect_from(src[i], port);
+		expect(&f, fd[i], "hi\n", 0);
+	}
+	for (round = 0; round < 40; round++) {
+		n = snprintf(want, sizeof(want), "h%d\n", round);
+		for (i = 0; i < 5; i++) {
+			(void)send(fd[i], want, (size_t)n, MSG_NOSIGNAL);
+		}
+		snprintf(nsrc, sizeof(nsrc), "127.0.0.%d", 10 + round);
+		i = connect_from(nsrc, port);
+		k = wait_read(&f, i, buf, sizeof(buf));
+		assert_true(k == 0 || (k == 3 && memcmp(buf, "hi\n", 3) == 0));
+		close(i);
+		for (i = 0; i < 5; i++) {
+			k = wait_read(&f, fd[i], buf, sizeof(buf));
+			if (k > 0) {
+				/* answered: "hit hN" */
+				assert_int_equal(k, n + 4);
+				assert_memory_equal(buf, "hit ", 4);
+				continue;
+			}
+			/* evicted (idle before this round's request came,
+			 * or in the next one): open it again, when there is
+			 * room */
+			close(fd[i]);
+			fd[i] = connect_from(src[i], port);
+			k     = wait_read(&f, fd[i], buf, sizeof(buf));
+			assert_true(k == 0 || k == 3);
+		}
+	}
+	for (i = 0; i < 5; i++) {
+		close(fd[i]);
+	}
+	run_until(&f, no_conns);
+	assert_int_equal(peerlimit_inflight(f.e->peers), 0);
+	assert_true(evicted > 0);
+	fix_free(&f);
+}
+
+static void
+test_evict_race(void **state)
+{
+	(void)state;
+	evict_race(2);
+	evict_race(0);
+}
+
 int
 main(void)
 {
@@ -645,6 +744,7 @@ main(void)
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_listen_needs_limits),
 		cmocka_unit_test(test_evict),
+		cmocka_unit_test(test_evict_race),
 	};
 
 	assert_int_equal(evthread_use_pthreads(), 0);
