@@ -19,10 +19,8 @@
  * receiver's base: the loop gives new connections to a worker (incoming);
  * a worker gives misses to the loop (queued); the loop gives replies back
  * (answered). The loop keeps the misses it works on in inflight.
- *
- * A connection waiting for a request with nothing buffered is marked
- * idle (engine_int.h conn_state): the loop may then close it for a
- * newcomer (engine_evict.c), and a read of it first takes it back.
+ * Idle connections (waiting, nothing buffered) may be closed by the loop
+ * for a newcomer: engine_evict.c, engine_int.h conn_state.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -364,6 +362,10 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK
 		        || errno == EINTR) {
+			if (c->inlen == 0) { /* idle as before conn_take */
+				__atomic_store_n(&c->state, CONN_IDLE,
+				        __ATOMIC_RELEASE);
+			}
 			return;
 		}
 		log_debug(c->w->e->conf.logid_idle, "%s: %s", c->via,
