@@ -178,6 +178,8 @@ instance_ipc_open(struct instance *inst)
 		return (-1);
 	}
 	inst->direct = direct_open(inst->base, conf);
+	direct_count_evictions(
+	        inst->direct, &inst->stats.ipc_connections_evicted);
 	if (direct_listen(inst->direct, "ipc.listen", conf->ipc_listen,
 	            conf->ipc_mode, 1, why, sizeof(why))
 	        != 0) {
@@ -237,6 +239,8 @@ instance_socketmap_open(struct instance *inst)
 		log_err("MXTLSD-SOCKETMAP", "%s", why);
 		return (-1);
 	}
+	socketmap_count_evictions(
+	        inst->smap, &inst->stats.socketmap_connections_evicted);
 	if (user->set
 	        && socketmap_chown(
 	                   inst->smap, user->uid, user->gid, why, sizeof(why))

@@ -77,6 +77,12 @@ on_miss(void *arg, struct engine_miss *m)
 	}
 }
 
+void
+direct_count_evictions(struct direct *d, unsigned long *n)
+{
+	engine_count_evictions(d->e, n);
+}
+
 struct direct *
 direct_open(struct event_base *base, const struct conf *conf)
 {
@@ -96,6 +102,7 @@ direct_open(struct event_base *base, const struct conf *conf)
 	ec.logid_busy    = "MXTLS-IPC-DIRECT-BUSY";
 	ec.logid_accept  = "MXTLS-IPC-DIRECT-ACCEPT";
 	ec.logid_idle    = "MXTLS-IPC-DIRECT-IDLE";
+	ec.logid_evict   = "MXTLS-IPC-DIRECT-EVICT";
 	d->cx.max_msg    = SPFRAME_RECV_MAX;
 	peerlimit_conf_make(&pc, (size_t)conf->ipc_max_connections,
 	        (size_t)conf->ipc_max_per_peer, conf->ipc_reserved_users,

@@ -64,4 +64,9 @@ void direct_attach(
  * query_shutdown's, are still written). NULL is fine. */
 void direct_free(struct direct *d);
 
+/* direct_count_evictions - count the connections of ipc.listen and
+ * ipc.direct closed for a newcomer (docs/DECISIONS.md N5) in *n (the
+ * loop thread's). */
+void direct_count_evictions(struct direct *d, unsigned long *n);
+
 #endif

@@ -19,6 +19,8 @@
  * receiver's base: the loop gives new connections to a worker (incoming);
  * a worker gives misses to the loop (queued); the loop gives replies back
  * (answered). The loop keeps the misses it works on in inflight.
+ * Idle connections (waiting, nothing buffered) may be closed by the loop
+ * for a newcomer: engine_evict.c, engine_int.h conn_state.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -55,28 +57,6 @@
 #define WRITE_TIMEOUT 60
 
 struct worker;
-
-struct conn {
-	struct worker    *w;
-	evutil_socket_t   fd;
-	struct event     *rev; /* read, persistent, idle timeout */
-	struct event     *wev; /* write, armed while output waits */
-	int               reading, writing;
-	int               eof;     /* the client shut down its side */
-	int               closing; /* no more requests: close once written */
-	int               dead;    /* closed with a miss out: it frees c */
-	int               served;  /* a complete request was taken */
-	int               armed;   /* the read timeout is the served one */
-	long long         born_ms; /* monotonic: when accepted */
-	struct codec_conn cc;
-	struct peerlimit_peer *peer; /* its count, released on close */
-	struct engine_miss    *miss; /* the lookup in flight, or NULL */
-	char                  *in;
-	size_t                 inlen, incap;
-	struct codec_buf       out;
-	TAILQ_ENTRY(conn) link;
-	char via[48];
-};
 
 struct engine_miss {
 	struct engine *e;
@@ -154,7 +134,9 @@ static void
 conn_close(struct conn *c)
 {
 	struct worker *w = c->w;
+	int            evicted;
 
+	evicted = engine_evict_untrack(w->e, c);
 	if (c->rev != NULL) {
 		event_free(c->rev);
 	}
@@ -167,7 +149,11 @@ conn_close(struct conn *c)
 	TAILQ_REMOVE(&w->conns, c, link);
 	__atomic_sub_fetch(&w->nconns, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&w->e->nconns, 1, __ATOMIC_RELAXED);
-	peerlimit_release(c->peer);
+	if (evicted) {
+		peerlimit_release_evicted(c->peer);
+	} else {
+		peerlimit_release(c->peer);
+	}
 	c->peer = NULL;
 	if (c->miss != NULL) {
 		c->dead = 1;
@@ -320,6 +306,25 @@ conn_settle(struct conn *c)
 		 * (the hot path) re-arm nothing */
 		conn_arm(c);
 	}
+	if (rd && c->inlen == 0) {
+		/* idle: the loop may claim it for eviction from now on
+		 * (only this thread leaves BUSY, so a plain store) */
+		__atomic_store_n(&c->state, CONN_IDLE, __ATOMIC_RELEASE);
+	}
+}
+
+/* conn_take - c is to be read: 0 when the loop chose it for eviction
+ * (close it), else it is BUSY until it is idle again. */
+static int
+conn_take(struct conn *c)
+{
+	int st = CONN_IDLE;
+
+	if (__atomic_compare_exchange_n(&c->state, &st, CONN_BUSY, 0,
+	            __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		return (1);
+	}
+	return (st != CONN_EVICT);
 }
 
 static void
@@ -331,6 +336,12 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	if (what & EV_TIMEOUT) {
 		log_debug(c->w->e->conf.logid_idle, "%s: %s, closing", c->via,
 		        c->served ? "idle" : "no complete request in time");
+		conn_close(c);
+		return;
+	}
+	if (!conn_take(c)) {
+		log_debug(c->w->e->conf.logid_idle,
+		        "%s: idle, closed for a newcomer", c->via);
 		conn_close(c);
 		return;
 	}
@@ -351,6 +362,10 @@ conn_on_read(evutil_socket_t fd, short what, void *arg)
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK
 		        || errno == EINTR) {
+			if (c->inlen == 0) { /* idle as before conn_take */
+				__atomic_store_n(&c->state, CONN_IDLE,
+				        __ATOMIC_RELEASE);
+			}
 			return;
 		}
 		log_debug(c->w->e->conf.logid_idle, "%s: %s", c->via,
@@ -557,6 +572,7 @@ workers_stop(struct engine *e)
 		w = &e->w[i];
 		while ((c = TAILQ_FIRST(&w->incoming)) != NULL) {
 			TAILQ_REMOVE(&w->incoming, c, link);
+			(void)engine_evict_untrack(e, c);
 			evutil_closesocket(c->fd);
 			peerlimit_release(c->peer);
 			conn_free(c);
@@ -660,12 +676,6 @@ fail:
 }
 
 void
-engine_set_door(struct engine *e, int door)
-{
-	e->door = door;
-}
-
-void
 engine_add(struct engine *e, evutil_socket_t fd, const char *via, int variant,
         int door, struct peerlimit_peer *peer)
 {
@@ -692,6 +702,7 @@ engine_add(struct engine *e, evutil_socket_t fd, const char *via, int variant,
 	c->incap      = IN_START;
 	c->peer       = peer;
 	c->born_ms    = now_ms();
+	c->state      = CONN_BUSY; /* until its worker has it waiting */
 	c->cc.variant = variant;
 	c->cc.door    = door;
 	c->cc.via     = c->via;
@@ -701,6 +712,7 @@ engine_add(struct engine *e, evutil_socket_t fd, const char *via, int variant,
 	}
 	__atomic_add_fetch(&w->nconns, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&e->nconns, 1, __ATOMIC_RELAXED);
+	engine_evict_track(e, c);
 	pthread_mutex_lock(&w->lock);
 	TAILQ_INSERT_TAIL(&w->incoming, c, link);
 	pthread_mutex_unlock(&w->lock);
@@ -751,22 +763,6 @@ engine_answer(struct engine_miss *m, char *text)
 	event_active(w->wake, EV_READ, 0);
 }
 
-int
-engine_chown(struct engine *e, uid_t uid, gid_t gid, char *why, size_t whylen)
-{
-	size_t i;
-
-	for (i = 0; i < e->nl; i++) {
-		if (e->l[i]->path != NULL
-		        && chown(e->l[i]->path, uid, gid) != 0) {
-			snprintf(why, whylen, "chown %s: %s", e->l[i]->path,
-			        strerror(errno));
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 /* ------------------------------------------------------------ engine -- */
 
 struct engine *
@@ -778,6 +774,7 @@ engine_new(struct event_base *loop, const struct engine_conf *conf,
 	e->loop  = loop;
 	e->conf  = *conf;
 	e->codec = codec;
+	engine_evict_init(e);
 	if (pc != NULL) {
 		e->peers = peerlimit_new(pc);
 	}
@@ -796,6 +793,7 @@ engine_free(struct engine *e)
 	/* the loop has stopped: no reply to a miss in flight comes now;
 	 * those that came are written */
 	workers_stop(e);
+	engine_evict_fini(e);
 	peerlimit_free(e->peers);
 	free(e);
 }

@@ -49,6 +49,8 @@ struct engine_conf {
 	 * listener paused (descriptors), a connection timed out or failed
 	 * (debug) */
 	const char *logid_busy, *logid_accept, *logid_idle;
+	/* an idle connection closed for a newcomer (rate-limited info) */
+	const char *logid_evict;
 };
 
 /* engine_miss_fn - answer m (loop thread). */
@@ -108,6 +110,10 @@ int engine_start(struct engine *e, int nthreads, void *ctx, engine_miss_fn fn,
  * (may be NULL) is released when it closes. After engine_start. */
 void engine_add(struct engine *e, evutil_socket_t fd, const char *via,
         int variant, int door, struct peerlimit_peer *peer);
+
+/* engine_count_evictions - count in *n (loop thread's) the connections
+ * closed for a newcomer (docs/DECISIONS.md N5); NULL: none. */
+void engine_count_evictions(struct engine *e, unsigned long *n);
 
 /* engine_conns - connections open on all workers. */
 size_t engine_conns(struct engine *e);

@@ -3,13 +3,15 @@
  * sockets on the loop thread, admission at accept (door/peerlimit.c: the
  * descriptor reserve, the peer's share, the rate-limited refusal) and the
  * pause of a listener when descriptors run out (util/fdlimit.c), then the
- * hand-over of an admitted connection to engine_add.
+ * hand-over of an admitted connection to engine_add; the door of the
+ * listeners (metrics) and the owner of their Unix sockets.
  */
 #include <sys/socket.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +38,11 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)lev;
 	(void)salen;
-	p = peerlimit_accept(e->peers, l->pause, fd, sa, engine_conns(e),
-	        e->conf.logid_busy, l->name);
+	p = peerlimit_accept_evict(e->peers, l->pause, fd, sa, engine_conns(e),
+	        e->conf.logid_busy, l->name, engine_evict_claim, e,
+	        e->conf.logid_evict != NULL ? e->conf.logid_evict
+	                                    : e->conf.logid_busy,
+	        e->evicted);
 	if (p == NULL) {
 		return;
 	}
@@ -164,5 +169,27 @@ engine_listen_tcp(struct engine *e, const struct sockaddr *sa, int salen,
 		return (-1);
 	}
 	listener_add(e, l);
+	return (0);
+}
+
+void
+engine_set_door(struct engine *e, int door)
+{
+	e->door = door;
+}
+
+int
+engine_chown(struct engine *e, uid_t uid, gid_t gid, char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < e->nl; i++) {
+		if (e->l[i]->path != NULL
+		        && chown(e->l[i]->path, uid, gid) != 0) {
+			snprintf(why, whylen, "chown %s: %s", e->l[i]->path,
+			        strerror(errno));
+			return (-1);
+		}
+	}
 	return (0);
 }

@@ -5,6 +5,9 @@
  * decrements counts (atomically) when it closes the connection, its last
  * touch of the entry. The loop frees entries whose count it reads as 0:
  * only the loop increments, so nobody holds such an entry any more.
+ * Evictions (docs/DECISIONS.md N5): the loop picks the heaviest peer of
+ * the newcomer's pool here; the engine's claim function finds and closes
+ * that peer's oldest idle connection (door/engine_evict.c).
  */
 #define _GNU_SOURCE /* struct ucred */
 #include <sys/socket.h>
@@ -32,15 +35,17 @@ struct peerlimit_peer {
 	struct hash_node  node; /* in pl->peers, by key */
 	uint32_t          h;    /* hash_fnv32 of key */
 	struct peerlimit *pl;
-	size_t            n; /* atomic */
+	size_t            n;       /* atomic */
+	size_t            leaving; /* atomic: of n, being evicted */
 	int               reserved;
 	char              key[48];
 };
 
 struct peerlimit {
 	struct peerlimit_conf c;
-	size_t                others; /* atomic: non-reserved peers' */
-	struct hash           peers;  /* loop thread only */
+	size_t                others;   /* atomic: non-reserved peers' */
+	size_t                evicting; /* atomic: evictions in flight */
+	struct hash           peers;    /* loop thread only */
 };
 
 void
@@ -201,20 +206,11 @@ is_reserved(const struct peerlimit_conf *c, const struct peerlimit_id *id)
 	return (0);
 }
 
-struct peerlimit_peer *
-peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
-        size_t total, enum peerlimit_verdict *v)
+/* admit - one more connection for id's peer p (NULL: a new entry). */
+static struct peerlimit_peer *
+admit(struct peerlimit *pl, struct peerlimit_peer *p,
+        const struct peerlimit_id *id, int r)
 {
-	struct peerlimit_peer *p = lookup(pl, id);
-	int                    r = is_reserved(&pl->c, id);
-	size_t                 n, others;
-
-	n      = p != NULL ? __atomic_load_n(&p->n, __ATOMIC_ACQUIRE) : 0;
-	others = __atomic_load_n(&pl->others, __ATOMIC_RELAXED);
-	if ((*v = peerlimit_decide(&pl->c, total, others, n, r))
-	        != PEERLIMIT_OK) {
-		return (NULL);
-	}
 	if (p == NULL) {
 		p           = xcalloc(1, sizeof(*p));
 		p->pl       = pl;
@@ -228,6 +224,131 @@ peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
 	}
 	__atomic_add_fetch(&p->n, 1, __ATOMIC_RELEASE);
 	return (p);
+}
+
+struct peerlimit_peer *
+peerlimit_admit(struct peerlimit *pl, const struct peerlimit_id *id,
+        size_t total, enum peerlimit_verdict *v)
+{
+	return (peerlimit_admit_evict(pl, id, total, v, NULL, NULL, NULL));
+}
+
+/* weight - p's connections that are not being evicted. */
+static size_t
+weight(const struct peerlimit_peer *p)
+{
+	size_t n = __atomic_load_n(&p->n, __ATOMIC_ACQUIRE);
+	size_t l = __atomic_load_n(&p->leaving, __ATOMIC_ACQUIRE);
+
+	return (n > l ? n - l : 0);
+}
+
+struct heaviest {
+	int                           reserved_too; /* the pool */
+	size_t                        above;        /* weight must exceed */
+	struct peerlimit_peer *const *tried;
+	size_t                        ntried;
+	struct peerlimit_peer        *best;
+	size_t                        bestw;
+};
+
+static void
+heaviest_walk(void *arg, struct hash_node *n)
+{
+	struct heaviest       *h = arg;
+	struct peerlimit_peer *p = HASH_ENTRY(n, struct peerlimit_peer, node);
+	size_t                 w = weight(p), i;
+
+	if ((p->reserved && !h->reserved_too) || w <= h->above) {
+		return;
+	}
+	for (i = 0; i < h->ntried; i++) {
+		if (h->tried[i] == p) {
+			return;
+		}
+	}
+	if (h->best == NULL || w > h->bestw
+	        || (w == h->bestw && strcmp(p->key, h->best->key) < 0)) {
+		h->best  = p;
+		h->bestw = w;
+	}
+}
+
+struct peerlimit_peer *
+peerlimit_admit_evict(struct peerlimit *pl, const struct peerlimit_id *id,
+        size_t total, enum peerlimit_verdict *v, peerlimit_claim_fn claim,
+        void *arg, struct peerlimit_eviction *ev)
+{
+	struct peerlimit_peer *p = lookup(pl, id);
+	struct peerlimit_peer *tried[PEERLIMIT_EVICT_TRIES];
+	struct heaviest        h;
+	int                    r = is_reserved(&pl->c, id);
+	size_t                 n, others;
+
+	n      = p != NULL ? __atomic_load_n(&p->n, __ATOMIC_ACQUIRE) : 0;
+	others = __atomic_load_n(&pl->others, __ATOMIC_RELAXED);
+	*v     = peerlimit_decide(&pl->c, total, others, n, r);
+	if (*v == PEERLIMIT_OK) {
+		return (admit(pl, p, id, r));
+	}
+	if (*v == PEERLIMIT_FULL && !r && n >= pl->c.per_peer
+	        && claim != NULL) {
+		/* over its own share: no eviction for it, whatever the
+		 * pool (and no pause of the listener, which would keep out
+		 * the peers that may evict) */
+		*v = PEERLIMIT_PEER;
+	}
+	if (*v == PEERLIMIT_PEER || claim == NULL
+	        || __atomic_load_n(&pl->evicting, __ATOMIC_ACQUIRE)
+	                >= PEERLIMIT_EVICT_INFLIGHT) {
+		return (NULL);
+	}
+	memset(&h, 0, sizeof(h));
+	h.reserved_too = r;
+	h.above        = n + 1; /* what the newcomer holds once admitted */
+	h.tried        = tried;
+	for (h.ntried = 0; h.ntried < PEERLIMIT_EVICT_TRIES; h.ntried++) {
+		h.best = NULL;
+		hash_walk(&pl->peers, heaviest_walk, &h);
+		if (h.best == NULL) {
+			break;
+		}
+		if (claim(arg, h.best)) {
+			if (ev != NULL) {
+				snprintf(ev->victim, sizeof(ev->victim), "%s",
+				        h.best->key);
+				ev->held = h.bestw;
+			}
+			*v = PEERLIMIT_OK;
+			return (admit(pl, p, id, r));
+		}
+		tried[h.ntried] = h.best;
+	}
+	return (NULL);
+}
+
+void
+peerlimit_evicting(struct peerlimit_peer *p)
+{
+	__atomic_add_fetch(&p->pl->evicting, 1, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&p->leaving, 1, __ATOMIC_RELEASE);
+}
+
+void
+peerlimit_release_evicted(struct peerlimit_peer *p)
+{
+	if (p == NULL) {
+		return;
+	}
+	__atomic_sub_fetch(&p->leaving, 1, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&p->pl->evicting, 1, __ATOMIC_RELEASE);
+	peerlimit_release(p);
+}
+
+size_t
+peerlimit_inflight(struct peerlimit *pl)
+{
+	return (__atomic_load_n(&pl->evicting, __ATOMIC_ACQUIRE));
 }
 
 void
@@ -272,15 +393,28 @@ peerlimit_accept(struct peerlimit *pl, struct fdlimit_pause *pause, int fd,
         const struct sockaddr *sa, size_t open, const char *logid,
         const char *name)
 {
-	struct peerlimit_id    id;
-	struct peerlimit_peer *p;
-	enum peerlimit_verdict v;
+	return (peerlimit_accept_evict(
+	        pl, pause, fd, sa, open, logid, name, NULL, NULL, NULL, NULL));
+}
+
+struct peerlimit_peer *
+peerlimit_accept_evict(struct peerlimit *pl, struct fdlimit_pause *pause,
+        int fd, const struct sockaddr *sa, size_t open, const char *logid,
+        const char *name, peerlimit_claim_fn claim, void *arg,
+        const char *evict_logid, unsigned long *evicted)
+{
+	struct peerlimit_id       id;
+	struct peerlimit_peer    *p;
+	struct peerlimit_eviction ev;
+	enum peerlimit_verdict    v;
 
 	if (!fdlimit_accept(pause, fd)) {
 		return (NULL);
 	}
 	peerlimit_id_of(fd, sa, &id);
-	if ((p = peerlimit_admit(pl, &id, open, &v)) == NULL) {
+	ev.victim[0] = '\0';
+	p = peerlimit_admit_evict(pl, &id, open, &v, claim, arg, &ev);
+	if (p == NULL) {
 		log_warn_rl(logid,
 		        "%s: %s: %zu connections open, %s; refusing another",
 		        name, id.key, open, peerlimit_verdict_str(v));
@@ -290,6 +424,16 @@ peerlimit_accept(struct peerlimit *pl, struct fdlimit_pause *pause, int fd,
 			evutil_closesocket(fd);
 		}
 		return (NULL);
+	}
+	if (ev.victim[0] != '\0') {
+		log_info_rl(evict_logid,
+		        "%s: %s: %zu connections open; closing the oldest "
+		        "idle "
+		        "connection of %s (holding %zu) to serve it",
+		        name, id.key, open, ev.victim, ev.held);
+		if (evicted != NULL) {
+			(*evicted)++;
+		}
 	}
 	fdlimit_served(pause);
 	return (p);

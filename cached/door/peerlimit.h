@@ -9,8 +9,17 @@
  * other peer at most per_peer, and all of them together at most
  * max - reserve, so the last reserve slots are the reserved users' alone.
  *
- * Threads: peerlimit_admit and peerlimit_free run on the loop thread (the
- * accepting one); peerlimit_release on any thread (atomic counts).
+ * Eviction (peerlimit_admit_evict; docs/DECISIONS.md N5): a newcomer
+ * within its own share that finds its pool full (the non-reserved peers'
+ * max - reserve, or all max) gets in by having the oldest idle connection
+ * of the heaviest peer of that pool closed, when that peer holds more than
+ * the newcomer will; the pool of a non-reserved newcomer holds no reserved
+ * peer. At most PEERLIMIT_EVICT_INFLIGHT evictions are in flight (chosen,
+ * their connection not yet closed by its worker): the overshoot of max.
+ *
+ * Threads: peerlimit_admit*, peerlimit_evicting and peerlimit_free run on
+ * the loop thread (the accepting one); peerlimit_release* on any thread
+ * (atomic counts).
  */
 #ifndef MXTLS_CACHED_PEERLIMIT_H
 #define MXTLS_CACHED_PEERLIMIT_H
@@ -21,6 +30,10 @@
 #include <stddef.h>
 
 #define PEERLIMIT_MAX_RESERVED 16
+/* evictions chosen whose connection is not closed yet, at most */
+#define PEERLIMIT_EVICT_INFLIGHT 8
+/* heaviest peers tried for one newcomer (nothing idle: the next) */
+#define PEERLIMIT_EVICT_TRIES 4
 
 struct peerlimit_conf {
 	size_t max;      /* connections in all */
@@ -72,6 +85,43 @@ struct peerlimit_peer *peerlimit_admit(struct peerlimit *pl,
         const struct peerlimit_id *id, size_t total,
         enum peerlimit_verdict *v);
 
+/*
+ * peerlimit_claim_fn - close the oldest idle connection of victim's peer
+ * (loop thread): 1 when one is chosen, after calling peerlimit_evicting
+ * (victim) before its worker can close it; 0 when none is idle.
+ */
+typedef int (*peerlimit_claim_fn)(void *arg, struct peerlimit_peer *victim);
+
+/* What an eviction took, for the log. */
+struct peerlimit_eviction {
+	char   victim[48]; /* its peer ("uid 65534") */
+	size_t held;       /* connections it held before */
+};
+
+/*
+ * peerlimit_admit_evict - peerlimit_admit, but when the newcomer is
+ * within its own share and its pool is full, try claim(arg, victim) on
+ * the heaviest peers of its pool (most connections not being evicted;
+ * ties: the smaller key) that hold more than the newcomer would, at most
+ * PEERLIMIT_EVICT_TRIES of them, until one is claimed: then the newcomer
+ * is admitted and *ev says whose connection goes. NULL with *v when
+ * refused (*v PEERLIMIT_PEER when over its own share, whatever the pool).
+ */
+struct peerlimit_peer *peerlimit_admit_evict(struct peerlimit *pl,
+        const struct peerlimit_id *id, size_t total, enum peerlimit_verdict *v,
+        peerlimit_claim_fn claim, void *arg, struct peerlimit_eviction *ev);
+
+/* peerlimit_evicting - one of p's connections is being evicted (loop
+ * thread, from a claim function). */
+void peerlimit_evicting(struct peerlimit_peer *p);
+
+/* peerlimit_release_evicted - peerlimit_release of a connection that
+ * peerlimit_evicting counted (any thread). */
+void peerlimit_release_evicted(struct peerlimit_peer *p);
+
+/* peerlimit_inflight - evictions not yet closed (any thread; tests). */
+size_t peerlimit_inflight(struct peerlimit *pl);
+
 struct fdlimit_pause;
 
 /*
@@ -85,6 +135,18 @@ struct fdlimit_pause;
 struct peerlimit_peer *peerlimit_accept(struct peerlimit *pl,
         struct fdlimit_pause *pause, int fd, const struct sockaddr *sa,
         size_t open, const char *logid, const char *name);
+
+/*
+ * peerlimit_accept_evict - peerlimit_accept with eviction (claim, arg:
+ * peerlimit_admit_evict); an eviction is logged rate-limited under
+ * evict_logid, naming the evicted peer and the newcomer, and counted in
+ * *evicted (loop thread; may be NULL).
+ */
+struct peerlimit_peer *peerlimit_accept_evict(struct peerlimit *pl,
+        struct fdlimit_pause *pause, int fd, const struct sockaddr *sa,
+        size_t open, const char *logid, const char *name,
+        peerlimit_claim_fn claim, void *arg, const char *evict_logid,
+        unsigned long *evicted);
 
 /* peerlimit_release - p's connection is closed (any thread; p may be gone
  * after). NULL is fine. */

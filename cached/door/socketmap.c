@@ -135,6 +135,12 @@ open_inet(struct socketmap *sm, const char *name, const char *hostport,
 	        0, 0, what, why, whylen));
 }
 
+void
+socketmap_count_evictions(struct socketmap *sm, unsigned long *n)
+{
+	engine_count_evictions(sm->e, n);
+}
+
 struct socketmap *
 socketmap_open(struct event_base *base, const struct conf *conf, char *why,
         size_t whylen)
@@ -159,6 +165,7 @@ socketmap_open(struct event_base *base, const struct conf *conf, char *why,
 	ec.logid_busy      = "MXTLS-SOCKETMAP-BUSY";
 	ec.logid_accept    = "MXTLS-SOCKETMAP-ACCEPT";
 	ec.logid_idle      = "MXTLS-SOCKETMAP-IDLE";
+	ec.logid_evict     = "MXTLS-SOCKETMAP-EVICT";
 	sm->cx.max_request = SOCKETMAP_MAX_REQUEST;
 	peerlimit_conf_make(&pc, (size_t)conf->socketmap_max_connections,
 	        (size_t)conf->socketmap_max_per_peer,

@@ -70,4 +70,8 @@ void socketmap_attach(struct socketmap *sm, const struct query_services *svc);
  * (no answer to a lookup in flight may come later). NULL is fine. */
 void socketmap_free(struct socketmap *sm);
 
+/* socketmap_count_evictions - count the connections closed for a
+ * newcomer (docs/DECISIONS.md N5) in *n (the loop thread's). */
+void socketmap_count_evictions(struct socketmap *sm, unsigned long *n);
+
 #endif

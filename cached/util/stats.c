@@ -63,6 +63,8 @@ stats_to_json(const struct stats *st, unsigned long entries,
 	PUT(overrides_applied_no_sts);
 	PUT(overrides_applied_defer);
 	PUT(overrides_active);
+	PUT(socketmap_connections_evicted);
+	PUT(ipc_connections_evicted);
 #undef PUT
 	json_object_set_new(o, "entries", json_integer((json_int_t)entries));
 	json_object_set_new(

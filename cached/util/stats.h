@@ -66,6 +66,10 @@ struct stats {
 	unsigned long overrides_applied_no_sts;
 	unsigned long overrides_applied_defer;
 	unsigned long overrides_active; /* gauge: rules in force */
+	/* front doors (cached/door/peerlimit.c, docs/DECISIONS.md N5):
+	 * idle connections closed so that a newcomer is served */
+	unsigned long socketmap_connections_evicted;
+	unsigned long ipc_connections_evicted;
 };
 
 /* stats_to_json - a new JSON object of the counters plus the given

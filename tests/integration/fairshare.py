@@ -11,6 +11,9 @@
       then
       reads commands from stdin:
         check    asks again on every held connection; prints "alive A"
+        dead     the same; prints "dead I,J" (the 0-based indexes, in the
+                 order they were opened, of the connections that did not
+                 answer) or "dead none"
         release  closes them all; prints "released" and exits
   fairshare.py ask ADDR N [SRC]
       N new connections in turn, one request each; prints "ok" for each
@@ -182,6 +185,9 @@ def main():
             if cmd == "check":
                 alive = sum(1 for s in held if ask(s) == "ok")
                 print("alive %d" % alive, flush=True)
+            elif cmd == "dead":
+                dead = [str(i) for i, s in enumerate(held) if ask(s) != "ok"]
+                print("dead %s" % (",".join(dead) or "none"), flush=True)
             elif cmd == "release":
                 for s in held:
                     s.close()

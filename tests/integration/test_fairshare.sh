@@ -11,11 +11,19 @@
 #    the held connections still answer; after the release nobody gets its
 #    connections again.
 # 2. Configured: socketmap.max_connections 64, max_per_peer 8,
-#    reserved_users ["daemon"], first_request_timeout 2: nobody (unix:)
-#    and 127.0.0.2 (inet:) hold exactly 8 each; 127.0.0.1 and another uid
-#    still get answers; four more uids fill the others' 48 slots, then a
-#    further uid is refused while the reserved user and root get answers
-#    (the reserve). A connection that sends nothing, and one that
+#    reserved_users ["daemon"], first_request_timeout 2: the reserved
+#    user (daemon) keeps 12 answered connections open throughout, as
+#    Postfix's smtp processes do; nobody (unix:) and 127.0.0.2 (inet:)
+#    hold exactly 8 each; 127.0.0.1 and another uid still get answers;
+#    four more uids fill the others' 48 slots. Then a further uid is
+#    answered (docs/DECISIONS.md N5: the oldest idle connection of the
+#    heaviest non-reserved peer, 127.0.0.2, the smaller key of the
+#    holders of 8, is closed for it; logged MXTLS-SOCKETMAP-EVICT,
+#    counted in stats), only that one connection of 127.0.0.2's is gone,
+#    nobody (holding its share) is still refused and evicts nobody, the
+#    reserved user's 12 connections all still answer (never evicted,
+#    although it holds the most), and it and root get answers (the
+#    reserve). A connection that sends nothing, and one that
 #    trickles a request a byte a second, are closed after the short
 #    timeout; a connection that has sent a complete request answers its
 #    second request 5 s later (the Postfix pattern).
@@ -134,6 +142,9 @@ daemon_start configured "$(printf 'socketmap: { listen = ["unix:%s", "inet:127.0
 	"$SM_UNIX" "$SM_PORT")"
 if [ -n "$DAEMON_PID" ]; then
 	INET=inet:127.0.0.1:$SM_PORT
+	hold_start mta 1 "unix:$SM_UNIX" 12
+	expect_eq "the reserved user (daemon) holds 12 Postfix-style connections" \
+		"$(hold_wait mta)" "held 12 refused 0"
 	hold_start nobody2 65534 "unix:$SM_UNIX" 20
 	expect_eq "nobody holds max_per_peer (8) of 20" "$(hold_wait nobody2)" "held 8 refused 12"
 	hold_start addr2 0 "$INET" 20 127.0.0.2
@@ -147,15 +158,27 @@ if [ -n "$DAEMON_PID" ]; then
 		hold_start "u$u" "$u" "unix:$SM_UNIX" 8
 		expect_eq "uid $u holds 8" "$(hold_wait "u$u")" "held 8 refused 0"
 	done
-	expect_eq "uid 4005 is refused: only the reserved slots are left" \
-		"$(asks 4005 2 "unix:$SM_UNIX")" 0
-	expect_eq "the reserved user (daemon) is answered while the others hold 48" \
+	expect_eq "no eviction yet" "$(grep -c MXTLS-SOCKETMAP-EVICT "$DAEMON_LOG")" 0
+	expect_eq "uid 4005 is answered although the others' 48 are taken (an eviction)" \
+		"$(asks 4005 1 "unix:$SM_UNIX")" 1
+	expect_match "the eviction is logged with both peers" \
+		"$(grep -m1 MXTLS-SOCKETMAP-EVICT "$DAEMON_LOG")" \
+		'uid 4005: [0-9]+ connections open; closing the oldest idle connection of 127\.0\.0\.2 \(holding 8\) to serve it'
+	expect_eq "127.0.0.2 lost its oldest connection, only that one" \
+		"$(hold_cmd addr2 dead)" "dead 0"
+	expect_eq "the eviction is counted in stats" \
+		"$(jqr "$(ctl stats --json)" .socketmap_connections_evicted)" 1
+	expect_eq "nobody, holding its share, is still refused" \
+		"$(asks 65534 2 "unix:$SM_UNIX")" 0
+	expect_eq "... and evicted nobody" "$(grep -c MXTLS-SOCKETMAP-EVICT "$DAEMON_LOG")" 1
+	expect_eq "the reserved user (daemon) is answered while the others hold 47" \
 		"$(asks 1 3 "unix:$SM_UNIX")" 3
-	expect_eq "root is answered while the others hold 48" \
+	expect_eq "root is answered while the others hold 47" \
 		"$(asks 0 3 "unix:$SM_UNIX")" 3
-	hold_release u4004
-	expect_eq "uid 4005 is answered once uid 4004 let go" \
-		"$(asks 4005 2 "unix:$SM_UNIX")" 2
+	expect_eq "the reserved user's 12 connections were never closed" \
+		"$(hold_cmd mta check)" "alive 12"
+	expect_eq "uid 4006 is answered (the slot 127.0.0.2 gave up)" \
+		"$(asks 4006 2 "unix:$SM_UNIX")" 2
 	# the timeouts
 	expect_eq "a silent connection is closed after first_request_timeout" \
 		"$(fair_as 0 silent "unix:$SM_UNIX" 60)" closed
@@ -168,7 +191,9 @@ if [ -n "$DAEMON_PID" ]; then
 		"$(fair_as 0 linger "$INET" 5)" "ok|ok"
 	expect_eq "nobody's held connections outlive first_request_timeout" \
 		"$(hold_cmd nobody2 check)" "alive 8"
-	for h in nobody2 addr2 u4001 u4002 u4003; do
+	expect_eq "the reserved user's connections outlive it all" \
+		"$(hold_cmd mta check)" "alive 12"
+	for h in mta nobody2 addr2 u4001 u4002 u4003 u4004; do
 		hold_release "$h"
 	done
 	expect_true "daemon still running" daemon_alive

@@ -8,7 +8,10 @@
  * first-request and idle timeouts; every miss freed; and, through real
  * Unix-socket listeners, the admission: a connection over max refused
  * (listener paused, then resumed), one over a peer's share refused, the
- * socket file given away and removed. With 0 threads and with workers.
+ * socket file given away and removed; over TCP from several loopback
+ * addresses, the eviction of the oldest idle connection of the heaviest
+ * peer for a newcomer (a busy one is passed over; nobody heavier: the
+ * newcomer is refused). With 0 threads and with workers.
  */
 #define _GNU_SOURCE
 #include <sys/socket.h>
@@ -16,6 +19,9 @@
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -29,10 +35,12 @@
 
 #include <cmocka.h>
 #include <event2/event.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 
 #include "door/codec.h"
 #include "door/engine.h"
+#include "door/engine_int.h"
 #include "door/peerlimit.h"
 
 /* ------------------------------------------------------- line codec -- */
@@ -515,6 +523,216 @@ test_listen_needs_limits(void **state)
 	fix_free(&f);
 }
 
+/* ----------------------------------------------------------- eviction -- */
+
+/* connect_from - a TCP connection from loopback address src to port. */
+static int
+connect_from(const char *src, int port)
+{
+	struct sockaddr_in sin;
+	int                fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, &sin.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	sin.sin_port = htons((uint16_t)port);
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return (fd);
+}
+
+static size_t conns_want;
+
+static int
+conns_are(struct fix *f)
+{
+	return (engine_conns(f->e) == conns_want);
+}
+
+/* 4 in all, 2 per peer, 1 reserved (nobody's): a pool of 3. 127.0.0.2
+ * holds 2 (its oldest busy with a miss out), 127.0.0.3 holds 1; the
+ * newcomer 127.0.0.4 is served, the idle second connection of 127.0.0.2
+ * closed; then 127.0.0.5 finds nobody holding more than 1: refused. */
+static void
+evict_case(int nthreads)
+{
+	struct peerlimit_conf pc;
+	struct sockaddr_in    sin;
+	socklen_t             sl = sizeof(sin);
+	struct fix            f;
+	unsigned long         evicted = 0;
+	char                  why[256];
+	int                   a1, a2, b1, c1, d1, port;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.max      = 4;
+	pc.per_peer = 2;
+	pc.reserve  = 1;
+	fix_init(&f, 10, 300, &pc);
+	engine_count_evictions(f.e, &evicted);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	assert_int_equal(engine_listen_tcp(f.e, (struct sockaddr *)&sin,
+	                         (int)sizeof(sin), "test", 0, 0, "test: tcp",
+	                         why, sizeof(why)),
+	        0);
+	assert_int_equal(getsockname(evconnlistener_get_fd(f.e->l[0]->lev),
+	                         (struct sockaddr *)&sin, &sl),
+	        0);
+	port = ntohs(sin.sin_port);
+	fix_start(&f, nthreads);
+	a1 = connect_from("127.0.0.2", port);
+	expect(&f, a1, "hi\n", 0);
+	assert_int_equal(write(a1, "h1\n", 3), 3);
+	expect(&f, a1, "hit h1\n", 0);
+	a2 = connect_from("127.0.0.2", port);
+	expect(&f, a2, "hi\n", 0);
+	assert_int_equal(write(a2, "h2\n", 3), 3);
+	expect(&f, a2, "hit h2\n", 0);
+	b1 = connect_from("127.0.0.3", port);
+	expect(&f, b1, "hi\n", 0);
+	/* the oldest becomes busy: a miss that is not answered */
+	f.hold = 1;
+	assert_int_equal(write(a1, "m1\n", 3), 3);
+	while (f.seen == 0) {
+		struct timeval slice = { 0, 2000 };
+
+		event_base_loopexit(f.loop, &slice);
+		event_base_dispatch(f.loop);
+	}
+	c1 = connect_from("127.0.0.4", port);
+	expect(&f, c1, "hi\n", 0);
+	expect(&f, a2, "", 1); /* the idle one was closed */
+	conns_want = 3;
+	run_until(&f, conns_are);
+	assert_int_equal(evicted, 1);
+	assert_int_equal(peerlimit_inflight(f.e->peers), 0);
+	/* everyone holds 1 now: the next newcomer is refused */
+	d1 = connect_from("127.0.0.5", port);
+	expect(&f, d1, "", 1);
+	assert_int_equal(evicted, 1);
+	/* the others still answer */
+	assert_int_equal(write(b1, "h3\n", 3), 3);
+	expect(&f, b1, "hit h3\n", 0);
+	assert_int_equal(write(c1, "h4\n", 3), 3);
+	expect(&f, c1, "hit h4\n", 0);
+	close(a1);
+	close(a2);
+	close(b1);
+	close(c1);
+	close(d1);
+	fix_free(&f);
+}
+
+static void
+test_evict(void **state)
+{
+	(void)state;
+	evict_case(0);
+	evict_case(2);
+}
+
+/* wait_read - run the loop until fd is readable; read what is there: the
+ * bytes read, 0 at EOF or reset. */
+static ssize_t
+wait_read(struct fix *f, int fd, char *buf, size_t len)
+{
+	ssize_t k;
+
+	f->fd = fd;
+	run_until(f, readable);
+	k = read(fd, buf, len);
+	return (k < 0 ? 0 : k);
+}
+
+/* A race of the workers and the loop over the same connections: 6 in
+ * all, 3 per peer, a pool of 5 held by 127.0.0.2 (3) and 127.0.0.3 (2),
+ * each sending a request in every round while a newcomer from another
+ * address arrives; an evicted connection is opened again. Every request
+ * is answered or its connection closed, never both half; at the end no
+ * eviction is left in flight. (Run under TSan: docs/DECISIONS.md N5.) */
+static void
+evict_race(int nthreads)
+{
+	struct peerlimit_conf pc;
+	struct sockaddr_in    sin;
+	socklen_t             sl = sizeof(sin);
+	struct fix            f;
+	unsigned long         evicted = 0;
+	const char           *src[5] = { "127.0.0.2", "127.0.0.2", "127.0.0.2",
+		          "127.0.0.3", "127.0.0.3" };
+	char                  why[256], buf[64], want[32], nsrc[32];
+	int                   fd[5], n, i, round, port;
+	ssize_t               k;
+
+	memset(&pc, 0, sizeof(pc));
+	pc.max      = 6;
+	pc.per_peer = 3;
+	pc.reserve  = 1;
+	fix_init(&f, 10, 300, &pc);
+	engine_count_evictions(f.e, &evicted);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr), 1);
+	assert_int_equal(engine_listen_tcp(f.e, (struct sockaddr *)&sin,
+	                         (int)sizeof(sin), "test", 0, 0, "test: tcp",
+	                         why, sizeof(why)),
+	        0);
+	assert_int_equal(getsockname(evconnlistener_get_fd(f.e->l[0]->lev),
+	                         (struct sockaddr *)&sin, &sl),
+	        0);
+	port = ntohs(sin.sin_port);
+	fix_start(&f, nthreads);
+	for (i = 0; i < 5; i++) {
+		fd[i] = connect_from(src[i], port);
+		expect(&f, fd[i], "hi\n", 0);
+	}
+	for (round = 0; round < 40; round++) {
+		n = snprintf(want, sizeof(want), "h%d\n", round);
+		for (i = 0; i < 5; i++) {
+			(void)send(fd[i], want, (size_t)n, MSG_NOSIGNAL);
+		}
+		snprintf(nsrc, sizeof(nsrc), "127.0.0.%d", 10 + round);
+		i = connect_from(nsrc, port);
+		k = wait_read(&f, i, buf, sizeof(buf));
+		assert_true(k == 0 || (k == 3 && memcmp(buf, "hi\n", 3) == 0));
+		close(i);
+		for (i = 0; i < 5; i++) {
+			k = wait_read(&f, fd[i], buf, sizeof(buf));
+			if (k > 0) {
+				/* answered: "hit hN" */
+				assert_int_equal(k, n + 4);
+				assert_memory_equal(buf, "hit ", 4);
+				continue;
+			}
+			/* evicted (idle before this round's request came,
+			 * or in the next one): open it again, when there is
+			 * room */
+			close(fd[i]);
+			fd[i] = connect_from(src[i], port);
+			k     = wait_read(&f, fd[i], buf, sizeof(buf));
+			assert_true(k == 0 || k == 3);
+		}
+	}
+	for (i = 0; i < 5; i++) {
+		close(fd[i]);
+	}
+	run_until(&f, no_conns);
+	assert_int_equal(peerlimit_inflight(f.e->peers), 0);
+	assert_true(evicted > 0);
+	fix_free(&f);
+}
+
+static void
+test_evict_race(void **state)
+{
+	(void)state;
+	evict_race(2);
+	evict_race(0);
+}
+
 int
 main(void)
 {
@@ -525,6 +743,8 @@ main(void)
 		cmocka_unit_test(test_stop),
 		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_listen_needs_limits),
+		cmocka_unit_test(test_evict),
+		cmocka_unit_test(test_evict_race),
 	};
 
 	assert_int_equal(evthread_use_pthreads(), 0);
