@@ -24,7 +24,8 @@ struct redisev;
 struct tlsrpt_sender;
 struct tlsrpt_fleet;
 
-/* how one delivery attempt of a fleet report ended */
+/* how one delivery attempt of a report ended (the fleet's, and the
+ * scheduler counts its local ones with it too) */
 enum tlsrpt_fleet_outcome {
 	TLSRPT_FLEET_SENT = 0,
 	TLSRPT_FLEET_RETRIED,  /* failed, tried again in a later round */

@@ -118,6 +118,47 @@ transport(const struct tlsrpt_sched *t, const char *uri)
 	return (t->mail_smtp ? MT_SMTP : MT_SENDMAIL);
 }
 
+/* counted_reports - n reports built here (stats, metrics); a fleet report
+ * is counted by the host that built it, as a local one is. */
+static void
+counted_reports(struct tlsrpt_sched *t, int n)
+{
+	t->stats->tlsrpt_reports += (unsigned long)n;
+	metrics_add(M_TLSRPT_REPORTS, 0, 0, n);
+}
+
+static void
+counted_fleet_report(void *arg)
+{
+	counted_reports(arg, 1);
+}
+
+/* counted_delivery - one delivery attempt to uri ended (stats, metrics),
+ * of a local report or, by the host that sent it, of a fleet report. */
+static void
+counted_delivery(void *arg, const char *uri, enum tlsrpt_fleet_outcome o)
+{
+	struct tlsrpt_sched *t = arg;
+
+	switch (o) {
+	case TLSRPT_FLEET_SENT:
+		t->stats->tlsrpt_sent++;
+		metrics_inc(M_TLSRPT_DELIVERIES, transport(t, uri), MDL_SENT);
+		break;
+	case TLSRPT_FLEET_RETRIED:
+		t->stats->tlsrpt_send_failures++;
+		metrics_inc(
+		        M_TLSRPT_DELIVERIES, transport(t, uri), MDL_RETRIED);
+		break;
+	case TLSRPT_FLEET_GIVEN_UP:
+		t->stats->tlsrpt_send_failures++;
+		t->stats->tlsrpt_given_up++;
+		metrics_inc(
+		        M_TLSRPT_DELIVERIES, transport(t, uri), MDL_GIVEN_UP);
+		break;
+	}
+}
+
 static void
 sent_cb(void *arg, int ok, int permanent, const char *why)
 {
@@ -131,17 +172,12 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 	if (ok || permanent || now >= f->deadline
 	        || f->attempts + 1 >= t->retry_max) {
 		if (ok) {
-			t->stats->tlsrpt_sent++;
-			metrics_inc(M_TLSRPT_DELIVERIES, transport(t, f->uri),
-			        MDL_SENT);
+			counted_delivery(t, f->uri, TLSRPT_FLEET_SENT);
 			log_notice("MXTLS-TLSRPT-SENT",
 			        "%s: report %s to %s: %s", f->domain,
 			        f->report_id, f->uri, why);
 		} else {
-			t->stats->tlsrpt_send_failures++;
-			t->stats->tlsrpt_given_up++;
-			metrics_inc(M_TLSRPT_DELIVERIES, transport(t, f->uri),
-			        MDL_GIVEN_UP);
+			counted_delivery(t, f->uri, TLSRPT_FLEET_GIVEN_UP);
 			log_warn("MXTLS-TLSRPT-GIVEUP",
 			        "%s: report %s to %s given up after %d "
 			        "attempts: %s",
@@ -155,9 +191,7 @@ sent_cb(void *arg, int ok, int permanent, const char *why)
 			log_err("MXTLS-TLSRPT-STORE", "%s", swhy);
 		}
 	} else {
-		t->stats->tlsrpt_send_failures++;
-		metrics_inc(M_TLSRPT_DELIVERIES, transport(t, f->uri),
-		        MDL_RETRIED);
+		counted_delivery(t, f->uri, TLSRPT_FLEET_RETRIED);
 		backoff = BACKOFF_FIRST;
 		for (i = 0; i < f->attempts && backoff < BACKOFF_MAX; i++) {
 			backoff *= 2;
@@ -227,41 +261,6 @@ start_one(void *arg, const struct tlsrpt_delivery *d)
 	return (0);
 }
 
-/* fleet_built, fleet_delivered - the fleet's reports counted as the
- * local ones are (stats, metrics): only by the host that built or sent. */
-static void
-fleet_built(void *arg)
-{
-	struct tlsrpt_sched *t = arg;
-
-	t->stats->tlsrpt_reports++;
-	metrics_add(M_TLSRPT_REPORTS, 0, 0, 1);
-}
-
-static void
-fleet_delivered(void *arg, const char *uri, enum tlsrpt_fleet_outcome o)
-{
-	struct tlsrpt_sched *t = arg;
-
-	switch (o) {
-	case TLSRPT_FLEET_SENT:
-		t->stats->tlsrpt_sent++;
-		metrics_inc(M_TLSRPT_DELIVERIES, transport(t, uri), MDL_SENT);
-		break;
-	case TLSRPT_FLEET_RETRIED:
-		t->stats->tlsrpt_send_failures++;
-		metrics_inc(
-		        M_TLSRPT_DELIVERIES, transport(t, uri), MDL_RETRIED);
-		break;
-	case TLSRPT_FLEET_GIVEN_UP:
-		t->stats->tlsrpt_send_failures++;
-		t->stats->tlsrpt_given_up++;
-		metrics_inc(
-		        M_TLSRPT_DELIVERIES, transport(t, uri), MDL_GIVEN_UP);
-		break;
-	}
-}
-
 /* fleet_start - the fleet's driver, once the store is open. */
 static void
 fleet_start(struct tlsrpt_sched *t)
@@ -276,8 +275,8 @@ fleet_start(struct tlsrpt_sched *t)
 	t->fconf.send_at        = send_at;
 	t->fconf.now            = tlsrpt_sched_now;
 	t->fconf.send_at_arg    = t;
-	t->fconf.built          = fleet_built;
-	t->fconf.delivered      = fleet_delivered;
+	t->fconf.built          = counted_fleet_report;
+	t->fconf.delivered      = counted_delivery;
 	t->fconf.max_details    = t->max_details;
 	t->fconf.retry_deadline = t->retry_deadline;
 	t->fleet = tlsrpt_fleet_create(t->base, t->redis, t->store, t->sender,
@@ -312,8 +311,7 @@ tick(struct tlsrpt_sched *t)
 		t->stats->tlsrpt_store_errors++;
 		log_err("MXTLS-TLSRPT-STORE", "closing days: %s", why);
 	} else {
-		t->stats->tlsrpt_reports += (unsigned long)n;
-		metrics_add(M_TLSRPT_REPORTS, 0, 0, n);
+		counted_reports(t, n);
 	}
 	if (tlsrpt_queue_due(t->store, now, MAX_IN_FLIGHT, start_one, t, why,
 	            sizeof(why))
@@ -445,8 +443,7 @@ tlsrpt_sched_send_now(struct tlsrpt_sched *t, int64_t day, int *reports,
 		t->stats->tlsrpt_store_errors++;
 		return (-1);
 	}
-	t->stats->tlsrpt_reports += (unsigned long)n;
-	metrics_add(M_TLSRPT_REPORTS, 0, 0, n);
+	counted_reports(t, n);
 	*reports = n;
 	h        = day < 0 ? tlsrpt_queue_hurry(t->store, now, why, whylen)
 	                   : tlsrpt_queue_hurry_day(t->store, now, day, why, whylen);
